@@ -1,0 +1,391 @@
+//! The one data model every reader produces and every check consumes.
+//!
+//! Terraform readers (HCL code, state, plan) produce [`TfResource`]s; live inventory produces
+//! [`LiveResource`]s; spend sources produce [`CostLine`]s and [`Budget`]s. Nothing here does I/O
+//! or knows where the data came from beyond the `origin`/`sources` fields it carries.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Plain tag map as AWS returns it: key -> value, sorted for deterministic output.
+pub type Tags = BTreeMap<String, String>;
+
+/// Prefix of tags AWS sets itself; they are never subject to policy and never count as drift.
+pub const AWS_SYSTEM_TAG_PREFIX: &str = "aws:";
+
+// ---------------------------------------------------------------------------------------------
+// Source locations
+// ---------------------------------------------------------------------------------------------
+
+/// A place in an input file. `file` is as the user named it (relative where they gave it
+/// relative), never canonicalised, so reports do not leak absolute paths.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourceLocation {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<u32>,
+}
+
+impl SourceLocation {
+    pub fn file(file: impl Into<String>) -> Self {
+        Self { file: file.into(), line: None, column: None }
+    }
+
+    pub fn at(file: impl Into<String>, line: u32, column: u32) -> Self {
+        Self { file: file.into(), line: Some(line), column: Some(column) }
+    }
+}
+
+impl fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform
+// ---------------------------------------------------------------------------------------------
+
+/// A tag value as Terraform knows it before apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum TagValue {
+    /// The value is known statically.
+    Known(String),
+    /// The key is certainly set, but its value is only known after apply (or depends on
+    /// something we cannot evaluate, such as a data source).
+    Unknown,
+}
+
+impl TagValue {
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            TagValue::Known(v) => Some(v),
+            TagValue::Unknown => None,
+        }
+    }
+}
+
+/// What tally can say about one tag key of a Terraform resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagPresence<'a> {
+    Present(&'a TagValue),
+    Missing,
+    /// We cannot tell whether the key is set: part of the tag map is unknown.
+    Unknown,
+}
+
+/// Effective tags of a Terraform resource: provider `default_tags` merged with the resource's
+/// own tags. `complete == false` means some part of the map could not be evaluated, so a key
+/// that is absent here may still be set: such a key is *unknown*, never *missing*.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EffectiveTags {
+    pub tags: BTreeMap<String, TagValue>,
+    pub complete: bool,
+}
+
+impl EffectiveTags {
+    pub fn known(tags: Tags) -> Self {
+        Self { tags: tags.into_iter().map(|(k, v)| (k, TagValue::Known(v))).collect(), complete: true }
+    }
+
+    /// The per-key answer the policy engine needs.
+    pub fn presence(&self, key: &str) -> TagPresence<'_> {
+        match self.tags.get(key) {
+            Some(v) => TagPresence::Present(v),
+            None if self.complete => TagPresence::Missing,
+            None => TagPresence::Unknown,
+        }
+    }
+
+    /// Known values only, for owner attribution and display.
+    pub fn known_values(&self) -> Tags {
+        self.tags.iter().filter_map(|(k, v)| v.known().map(|v| (k.clone(), v.to_string()))).collect()
+    }
+}
+
+/// `resource` or `data`. Only managed resources are audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceMode {
+    Managed,
+    Data,
+}
+
+/// The `count.index` / `each.key` of an expanded resource instance.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IndexKey {
+    Int(i64),
+    Str(String),
+}
+
+impl fmt::Display for IndexKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexKey::Int(i) => write!(f, "[{i}]"),
+            IndexKey::Str(s) => write!(f, "[{s:?}]"),
+        }
+    }
+}
+
+/// Which Terraform layer a resource was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Code,
+    Plan,
+    State,
+    Live,
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Layer::Code => "code",
+            Layer::Plan => "plan",
+            Layer::State => "state",
+            Layer::Live => "live",
+        })
+    }
+}
+
+/// Planned action on a resource (plan layer only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanAction {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    NoOp,
+    Read,
+}
+
+/// One Terraform resource instance, from code, plan or state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TfResource {
+    /// Full instance address: `module.net.aws_subnet.private["a"]`.
+    pub address: String,
+    /// Module path, `""` for the root module, else `module.a.module.b` (with instance keys).
+    pub module: String,
+    pub mode: ResourceMode,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub index: Option<IndexKey>,
+    /// Provider config key local to the module: `aws` or `aws.west`.
+    pub provider: String,
+    /// ARN where known (state `arn`, id-is-ARN, or built from a per-type pattern).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub arn: Option<String>,
+    /// Provider `id` attribute (state and plan).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    pub tags: EffectiveTags,
+    pub layer: Layer,
+    /// Where the resource is declared (code) or the file it was read from (state, plan).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<SourceLocation>,
+    /// Where its `tags` attribute (or block header, if none) is, for the narrowest finding.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tags_location: Option<SourceLocation>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<PlanAction>,
+}
+
+/// A non-fatal problem met while reading inputs. Any diagnostic makes the run *partial*.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Which input: `hcl`, `state`, `plan`, `inventory`, `costs`, ...
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<SourceLocation>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+    pub message: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live AWS
+// ---------------------------------------------------------------------------------------------
+
+/// Which AWS API saw a live resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LiveSource {
+    /// Resource Groups Tagging API `GetResources`.
+    TaggingApi,
+    /// AWS Config `ListDiscoveredResources` / `BatchGetResourceConfig`.
+    Config,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveResource {
+    pub arn: String,
+    pub account: String,
+    pub region: String,
+    /// Tagging API resource type: `ec2:instance`, `s3`, `rds:db`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    #[serde(default)]
+    pub tags: Tags,
+    pub sources: BTreeSet<LiveSource>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Money, spend and budgets
+// ---------------------------------------------------------------------------------------------
+
+/// An amount with its currency. Never `f64`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Money {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+impl Money {
+    pub fn new(amount: Decimal, currency: impl Into<String>) -> Self {
+        Self { amount, currency: currency.into() }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount.round_dp(2), self.currency)
+    }
+}
+
+/// What kind of charge a cost line is. Only `Usage` can carry resource tags; everything else
+/// is *untaggable* spend and is never reported as "untagged".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeCategory {
+    Usage,
+    /// RI / Savings Plan fees and upfront payments.
+    Purchase,
+    Tax,
+    Support,
+    /// Other fees (domain registration, marketplace subscription fees, ...).
+    Fee,
+    Credit,
+    Refund,
+}
+
+impl ChargeCategory {
+    pub fn can_carry_tags(self) -> bool {
+        matches!(self, ChargeCategory::Usage)
+    }
+}
+
+/// A half-open date range `[start, end)`, as Cost Explorer and FOCUS use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Period {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Period {
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days()
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day < self.end
+    }
+}
+
+/// One line of spend: a Cost Explorer group, or a CUR/FOCUS line item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostLine {
+    pub period: Period,
+    pub account: String,
+    pub service: String,
+    /// ARN (or bare id for services whose CUR lines carry one) where resource-level data exists.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resource_id: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: String,
+    pub charge_category: ChargeCategory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetPeriod {
+    Monthly,
+    Quarterly,
+    Annually,
+}
+
+/// Which spend a budget covers. Every non-empty criterion must match (AND); values within one
+/// criterion are alternatives (OR), as in AWS Budgets filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BudgetScope {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+}
+
+impl BudgetScope {
+    pub fn matches(&self, line: &CostLine) -> bool {
+        let tags_ok = self
+            .tags
+            .iter()
+            .all(|(k, values)| line.tags.get(k).is_some_and(|v| values.iter().any(|want| want == v)));
+        let accounts_ok = self.accounts.is_empty() || self.accounts.contains(&line.account);
+        let services_ok = self.services.is_empty() || self.services.contains(&line.service);
+        tags_ok && accounts_ok && services_ok
+    }
+}
+
+/// Where a budget's numbers came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BudgetSource {
+    /// Declared in `tally.hcl`; actual and forecast computed by tally from cost lines.
+    Config,
+    /// AWS Budgets `DescribeBudgets` (`CalculatedSpend`).
+    AwsBudgets,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    pub name: String,
+    pub scope: BudgetScope,
+    pub period: BudgetPeriod,
+    pub limit: Money,
+    /// Actual spend in the current period, when the source reports it (AWS Budgets).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub actual: Option<Decimal>,
+    /// Forecast spend at period end, when the source reports it (AWS Budgets / Cost Explorer).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub forecast: Option<Decimal>,
+    pub source: BudgetSource,
+}

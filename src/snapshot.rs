@@ -1,0 +1,199 @@
+//! Snapshot file format v1: everything tally reads from live AWS, recorded in one JSON file so
+//! every command can run offline (`--snapshot FILE`). See `docs/snapshot.md`.
+//!
+//! This module owns the on-disk shape and its validation; it does not talk to AWS.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+use crate::model::{Budget, CostLine, LiveResource};
+
+pub const SNAPSHOT_FORMAT: &str = "tally-snapshot";
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always `tally-snapshot`.
+    pub format: String,
+    /// Major version of the format; readers refuse a major they do not know.
+    pub version: u32,
+    /// When collection finished (informational).
+    pub collected_at: DateTime<Utc>,
+    /// The day the data describes: "today" for month-to-date spend, forecasts and burn rates.
+    /// Costs are complete for days before `as_of`.
+    pub as_of: NaiveDate,
+    pub collection: Collection,
+    #[serde(default)]
+    pub resources: Vec<LiveResource>,
+    #[serde(default)]
+    pub costs: Costs,
+    #[serde(default)]
+    pub budgets: Vec<Budget>,
+    /// Cost allocation tag keys and their activation status (`ListCostAllocationTags`).
+    #[serde(default)]
+    pub cost_allocation_tags: Vec<CostAllocationTag>,
+}
+
+/// What was asked of AWS, and what failed. Any `error` attempt makes a run using this snapshot
+/// *partial*.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// Paid Cost Explorer requests made while collecting (USD 0.01 each).
+    #[serde(default)]
+    pub paid_requests: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attempt {
+    pub account: String,
+    /// `global` for account-wide APIs (Cost Explorer, Budgets, Organizations).
+    pub region: String,
+    /// `tagging-api`, `config`, `cost-explorer`, `budgets`, ...
+    pub source: String,
+    pub status: AttemptStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Costs {
+    /// Cost Explorer metric the amounts are in (`UnblendedCost`, `AmortizedCost`, ...).
+    #[serde(default = "default_metric")]
+    pub metric: String,
+    #[serde(default)]
+    pub lines: Vec<CostLine>,
+}
+
+fn default_metric() -> String {
+    "UnblendedCost".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostAllocationTag {
+    pub key: String,
+    pub status: CostAllocationTagStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CostAllocationTagStatus {
+    Active,
+    Inactive,
+}
+
+impl Snapshot {
+    /// Read and validate a snapshot file. Every error names the file, and the line where
+    /// serde_json knows it.
+    pub fn load(path: &Path) -> Result<Self, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        // Read the header first so a future major version gets a clear message rather than a
+        // confusing "unknown field" from the body.
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            version: Option<serde_json::Value>,
+        }
+        let header: Header = serde_json::from_str(text).map_err(|e| InputError::json(path, &e))?;
+        if header.format.as_deref() != Some(SNAPSHOT_FORMAT) {
+            return Err(InputError::invalid(
+                path,
+                None,
+                format!("not a tally snapshot: expected \"format\": \"{SNAPSHOT_FORMAT}\""),
+            ));
+        }
+        match header.version.as_ref().and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
+            Some(v) => {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!(
+                        "snapshot version {v} is not supported (this tally reads version {SNAPSHOT_VERSION})"
+                    ),
+                ))
+            }
+            None => return Err(InputError::invalid(path, None, "snapshot has no numeric \"version\"")),
+        }
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| InputError::json(path, &e))?;
+        snapshot.validate(path)?;
+        Ok(snapshot)
+    }
+
+    /// Checks serde cannot express: date ranges, currencies, duplicate ARNs.
+    fn validate(&self, path: &Path) -> Result<(), InputError> {
+        let mut seen = BTreeMap::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            if !r.arn.starts_with("arn:") {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!("resources[{i}]: \"{}\" is not an ARN", r.arn),
+                ));
+            }
+            if let Some(first) = seen.insert(r.arn.as_str(), i) {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!("resources[{i}]: ARN {} already listed at resources[{first}]", r.arn),
+                ));
+            }
+        }
+        for (i, line) in self.costs.lines.iter().enumerate() {
+            if line.period.end <= line.period.start {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!(
+                        "costs.lines[{i}]: period end {} is not after start {}",
+                        line.period.end, line.period.start
+                    ),
+                ));
+            }
+            if line.currency.len() != 3 || !line.currency.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!("costs.lines[{i}]: currency \"{}\" is not an ISO 4217 code", line.currency),
+                ));
+            }
+        }
+        for (i, b) in self.budgets.iter().enumerate() {
+            if b.limit.amount.is_sign_negative() {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!("budgets[{i}] ({}): negative limit", b.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any collection attempt failed.
+    pub fn failed_attempts(&self) -> impl Iterator<Item = &Attempt> {
+        self.collection.attempts.iter().filter(|a| a.status == AttemptStatus::Error)
+    }
+}
