@@ -3,7 +3,14 @@
 //! The library never prints: commands build a [`report::Report`] and renderers write it to a
 //! writer handed in by the binary. See `ARCHITECTURE.md` for the map of rooms.
 
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
 pub mod error;
 pub mod model;
+pub mod report;
+pub mod rules;
 pub mod snapshot;
+pub mod source;
 pub mod terraform;

@@ -1,0 +1,168 @@
+//! Budget status: actual against limit (BUD001) and forecast against limit (BUD002).
+//!
+//! AWS Budgets bring their own actual and forecast. Budgets declared in `tally.hcl` are computed
+//! from the snapshot's cost lines: actual is the period-to-date sum of lines in scope; the
+//! forecast is linear (actual per elapsed day times days in the period), rounded to the cent.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::{AuditInput, Findings};
+use crate::model::{Budget, BudgetPeriod, BudgetSource, Money};
+use crate::report::{BudgetState, BudgetStatus, ResourceRef};
+use crate::snapshot::Snapshot;
+
+/// `[start, end)` of the budget period containing `day`.
+pub fn period_bounds(period: BudgetPeriod, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (months, first_month) = match period {
+        BudgetPeriod::Monthly => (1, day.month()),
+        BudgetPeriod::Quarterly => (3, (day.month() - 1) / 3 * 3 + 1),
+        BudgetPeriod::Annually => (12, 1),
+    };
+    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+    let end = start.checked_add_months(chrono::Months::new(months)).unwrap_or(start);
+    (start, end)
+}
+
+pub(crate) fn budgets(input: &AuditInput<'_>, snapshot: &Snapshot, out: &mut Findings) -> Vec<BudgetStatus> {
+    let as_of = snapshot.as_of;
+    input
+        .budgets
+        .iter()
+        .chain(snapshot.budgets.iter())
+        .map(|budget| {
+            let status = status(budget, snapshot, as_of);
+            report(input, budget, &status, as_of, out);
+            status
+        })
+        .collect()
+}
+
+fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate) -> BudgetStatus {
+    let (start, end) = period_bounds(budget.period, as_of);
+    let currency = &budget.limit.currency;
+    let (actual, forecast, method) = match budget.source {
+        BudgetSource::AwsBudgets => (budget.actual, budget.forecast, budget.forecast.map(|_| "aws")),
+        BudgetSource::Config => {
+            let lines: Vec<_> = snapshot
+                .costs
+                .lines
+                .iter()
+                .filter(|l| start <= l.period.start && l.period.start < as_of && l.currency == *currency)
+                .filter(|l| budget.scope.matches(l))
+                .collect();
+            if lines.is_empty() {
+                (None, None, None)
+            } else {
+                let actual: Decimal = lines.iter().map(|l| l.amount).sum();
+                let elapsed = (as_of - start).num_days();
+                let days = (end - start).num_days();
+                let forecast = (elapsed > 0).then(|| {
+                    (actual * Decimal::from(days) / Decimal::from(elapsed))
+                        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+                });
+                (Some(actual), forecast, forecast.map(|_| "linear"))
+            }
+        }
+    };
+    let limit = budget.limit.amount;
+    let state = match (actual, forecast) {
+        (Some(a), _) if a > limit => BudgetState::Over,
+        (_, Some(f)) if f > limit => BudgetState::ForecastOver,
+        (Some(_), _) | (_, Some(_)) => BudgetState::Ok,
+        (None, None) => BudgetState::Unknown,
+    };
+    let actual_pct = actual.filter(|_| !limit.is_zero()).map(|a| {
+        (a * Decimal::from(100) / limit).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+    });
+    BudgetStatus {
+        name: budget.name.clone(),
+        source: budget.source,
+        scope: budget.scope.clone(),
+        period: budget.period,
+        period_start: start,
+        period_end: end,
+        limit: budget.limit.clone(),
+        actual: actual.map(|a| Money::new(a, currency)),
+        forecast: forecast.map(|f| Money::new(f, currency)),
+        forecast_method: method.map(str::to_string),
+        actual_pct,
+        state,
+    }
+}
+
+fn report(
+    input: &AuditInput<'_>,
+    budget: &Budget,
+    status: &BudgetStatus,
+    as_of: NaiveDate,
+    out: &mut Findings,
+) {
+    let resource = ResourceRef { name: Some(format!("budget:{}", budget.name)), ..Default::default() };
+    let owner = budget
+        .scope
+        .tags
+        .get(&input.policy.owner_tag)
+        .filter(|v| v.len() == 1)
+        .map(|v| std::collections::BTreeMap::from([(input.policy.owner_tag.clone(), v[0].clone())]))
+        .unwrap_or_default();
+    let limit = &budget.limit;
+    match status.state {
+        BudgetState::Over => {
+            let actual = status.actual.clone().unwrap_or_else(|| limit.clone());
+            let over = Money::new(actual.amount - limit.amount, &limit.currency);
+            let message = format!(
+                "budget \"{}\" is exceeded: {} spent of {} ({}%), {} over, with {} days left in the period",
+                budget.name,
+                actual,
+                limit,
+                status.actual_pct.unwrap_or_default(),
+                over,
+                (status.period_end - as_of).num_days()
+            );
+            let f = out.push("BUD001", resource, message);
+            f.cost = Some(over);
+            f.owner = owner;
+        }
+        BudgetState::ForecastOver => {
+            let forecast = status.forecast.clone().unwrap_or_else(|| limit.clone());
+            let over = Money::new(forecast.amount - limit.amount, &limit.currency);
+            let message = format!(
+                "budget \"{}\" is forecast to reach {} against a limit of {} ({} over) by {}",
+                budget.name,
+                forecast,
+                limit,
+                over,
+                status.period_end.pred_opt().unwrap_or(status.period_end)
+            );
+            let f = out.push("BUD002", resource, message);
+            f.cost = Some(over);
+            f.owner = owner;
+            f.detail("forecast_method", &status.forecast_method);
+        }
+        BudgetState::Ok | BudgetState::Unknown => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn periods() {
+        assert_eq!(period_bounds(BudgetPeriod::Monthly, d("2026-11-18")), (d("2026-11-01"), d("2026-12-01")));
+        assert_eq!(period_bounds(BudgetPeriod::Monthly, d("2026-12-31")), (d("2026-12-01"), d("2027-01-01")));
+        assert_eq!(
+            period_bounds(BudgetPeriod::Quarterly, d("2026-11-18")),
+            (d("2026-10-01"), d("2027-01-01"))
+        );
+        assert_eq!(
+            period_bounds(BudgetPeriod::Annually, d("2026-02-28")),
+            (d("2026-01-01"), d("2027-01-01"))
+        );
+    }
+}

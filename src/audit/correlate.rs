@@ -1,0 +1,305 @@
+//! Correlation of Terraform state with the live inventory: which live resources are managed,
+//! owned by something else, or unmanaged (IAC001), and which state resources are missing
+//! (IAC002).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::{AuditInput, Findings};
+use crate::model::{LiveResource, ResourceMode, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::report::{Coverage, ResourceRef, Severity};
+use crate::snapshot::{AttemptStatus, Snapshot};
+use crate::terraform::taggable::is_taggable;
+
+/// Who owns a live resource that is in no Terraform state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct InferredOwner {
+    /// `autoscaling-group`, `cloudformation-stack`, `kubernetes`, `elastic-beanstalk`.
+    pub kind: &'static str,
+    pub name: String,
+    /// The tag that proves it.
+    pub evidence: String,
+    /// The Terraform address of the owner, when Terraform manages it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Correlation<'a> {
+    /// Live ARN -> the state resource managing it.
+    pub managed: BTreeMap<&'a str, &'a TfResource>,
+    /// Live ARN -> inferred owner.
+    pub owned: BTreeMap<&'a str, InferredOwner>,
+    /// Live ARNs nobody accounts for.
+    pub unmanaged: BTreeSet<&'a str>,
+    pub missing: usize,
+    pub live_total: usize,
+}
+
+impl Correlation<'_> {
+    pub fn coverage(&self) -> Coverage {
+        let accounted = self.managed.len() + self.owned.len();
+        let by_count_pct = (self.live_total > 0).then(|| {
+            (Decimal::from(accounted) * Decimal::from(100) / Decimal::from(self.live_total)).round_dp(1)
+        });
+        Coverage {
+            live_resources: self.live_total,
+            managed: self.managed.len(),
+            owned_elsewhere: self.owned.len(),
+            unmanaged: self.unmanaged.len(),
+            missing: self.missing,
+            by_count_pct,
+            by_cost_pct: None,
+        }
+    }
+}
+
+/// ARNs as they are compared: log-group ARNs come with and without a trailing `:*`.
+pub(crate) fn normalize_arn(arn: &str) -> &str {
+    arn.strip_suffix(":*").unwrap_or(arn)
+}
+
+/// `arn:partition:service:region:account:resource` -> service.
+fn arn_service(arn: &str) -> Option<&str> {
+    arn.split(':').nth(2)
+}
+
+pub(crate) fn is_audited(r: &TfResource) -> bool {
+    r.mode == ResourceMode::Managed && (r.provider == "aws" || r.provider.starts_with("aws."))
+}
+
+pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Correlation<'a> {
+    let mut c = Correlation::default();
+    let Some(snapshot) = input.snapshot else { return c };
+    c.live_total = snapshot.resources.len();
+
+    let state_by_arn: BTreeMap<&str, &TfResource> = input
+        .state
+        .iter()
+        .filter(|r| is_audited(r))
+        .filter_map(|r| r.arn.as_deref().map(|a| (normalize_arn(a), r)))
+        .collect();
+    // Terraform-managed auto scaling groups by name (their state id is the name).
+    let managed_asgs: BTreeMap<&str, &TfResource> = input
+        .state
+        .iter()
+        .filter(|r| is_audited(r) && r.resource_type == "aws_autoscaling_group")
+        .filter_map(|r| r.id.as_deref().map(|id| (id, r)))
+        .collect();
+
+    let mut live_arns = BTreeSet::new();
+    for live in &snapshot.resources {
+        let arn = normalize_arn(&live.arn);
+        live_arns.insert(arn);
+        if let Some(tf) = state_by_arn.get(arn) {
+            c.managed.insert(live.arn.as_str(), tf);
+            continue;
+        }
+        let owner = infer_owner(live, &managed_asgs);
+        let resource = live_ref(live);
+        let owner_tags = owner_of(&live.tags, &input.policy.owner_tag);
+        match owner {
+            Some(owner) => {
+                let managed = owner
+                    .managed_by
+                    .as_ref()
+                    .map(|a| format!(" (managed by Terraform as {a})"))
+                    .unwrap_or_default();
+                let message = format!(
+                    "{} {} is in no Terraform state; created by {} {}{}",
+                    live.resource_type,
+                    short_name(&live.arn),
+                    owner.kind.replace('-', " "),
+                    owner.name,
+                    managed
+                );
+                let f = out.push("IAC001", resource, message);
+                f.severity(Severity::Info).detail("inferred_owner", &owner);
+                f.layer = Some(crate::model::Layer::Live);
+                f.owner = owner_tags;
+                c.owned.insert(live.arn.as_str(), owner);
+            }
+            None => {
+                let message = format!(
+                    "{} {} is in no Terraform state and no owner could be inferred from its tags",
+                    live.resource_type,
+                    short_name(&live.arn)
+                );
+                let f = out.push("IAC001", resource, message);
+                f.layer = Some(crate::model::Layer::Live);
+                f.owner = owner_tags;
+                c.unmanaged.insert(live.arn.as_str());
+            }
+        }
+    }
+
+    let coverage = InventoryCoverage::new(snapshot);
+    for tf in input.state.iter().filter(|r| is_audited(r)) {
+        let Some(arn) = tf.arn.as_deref() else { continue };
+        if live_arns.contains(normalize_arn(arn)) || !is_taggable(&tf.resource_type) {
+            continue;
+        }
+        // The tagging API lists only tagged resources: a state resource with no tags would be
+        // absent even when it exists, so it proves nothing.
+        let has_user_tags = tf.tags.tags.keys().any(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX));
+        if !has_user_tags || !coverage.covers(tf, arn) {
+            continue;
+        }
+        c.missing += 1;
+        let message = format!(
+            "{} is in Terraform state ({}) but {} was not found live",
+            tf.address,
+            tf.location.as_ref().map(|l| l.file.as_str()).unwrap_or("state"),
+            arn
+        );
+        let f = out.push("IAC002", tf_ref(tf), message);
+        f.layer = Some(crate::model::Layer::State);
+        f.location = tf.location.clone();
+        f.owner = owner_of(&tf.tags.known_values(), &input.policy.owner_tag);
+    }
+    c
+}
+
+/// What the snapshot can vouch for: (account, region) pairs the tagging API answered for, and
+/// the services it returned anything from. A state resource outside that is not called
+/// missing: we did not look where it lives.
+struct InventoryCoverage {
+    scanned: BTreeSet<(String, String)>,
+    services: BTreeSet<(String, String)>,
+}
+
+impl InventoryCoverage {
+    fn new(snapshot: &Snapshot) -> Self {
+        let scanned = snapshot
+            .collection
+            .attempts
+            .iter()
+            .filter(|a| a.source == "tagging-api" && a.status == AttemptStatus::Ok)
+            .map(|a| (a.account.clone(), a.region.clone()))
+            .collect();
+        let services = snapshot
+            .resources
+            .iter()
+            .filter_map(|r| arn_service(&r.arn).map(|s| (r.account.clone(), s.to_string())))
+            .collect();
+        Self { scanned, services }
+    }
+
+    fn covers(&self, tf: &TfResource, arn: &str) -> bool {
+        let Some(service) = arn_service(arn) else { return false };
+        let account_ok = |acct: &str| {
+            self.services.contains(&(acct.to_string(), service.to_string()))
+                && match tf.region.as_deref().filter(|r| !r.is_empty()) {
+                    Some(region) => self.scanned.contains(&(acct.to_string(), region.to_string())),
+                    // Global (IAM) or region-less ARNs (S3): any scanned region of the account.
+                    None => self.scanned.iter().any(|(a, _)| a == acct),
+                }
+        };
+        match tf.account.as_deref() {
+            Some(account) => account_ok(account),
+            None => {
+                let accounts: BTreeSet<&str> = self.scanned.iter().map(|(a, _)| a.as_str()).collect();
+                accounts.len() == 1 && accounts.iter().all(|a| account_ok(a))
+            }
+        }
+    }
+}
+
+fn infer_owner(live: &LiveResource, managed_asgs: &BTreeMap<&str, &TfResource>) -> Option<InferredOwner> {
+    let tags = &live.tags;
+    if let Some(group) = tags.get("aws:autoscaling:groupName") {
+        return Some(InferredOwner {
+            kind: "autoscaling-group",
+            name: group.clone(),
+            evidence: format!("aws:autoscaling:groupName={group}"),
+            managed_by: managed_asgs.get(group.as_str()).map(|r| r.address.clone()),
+        });
+    }
+    if let Some(stack) = tags.get("aws:cloudformation:stack-name") {
+        return Some(InferredOwner {
+            kind: "cloudformation-stack",
+            name: stack.clone(),
+            evidence: format!("aws:cloudformation:stack-name={stack}"),
+            managed_by: None,
+        });
+    }
+    if let Some(key) = tags.keys().find(|k| k.starts_with("kubernetes.io/cluster/")) {
+        return Some(InferredOwner {
+            kind: "kubernetes",
+            name: key.trim_start_matches("kubernetes.io/cluster/").to_string(),
+            evidence: key.clone(),
+            managed_by: None,
+        });
+    }
+    if let Some(cluster) = tags.get("eks:cluster-name") {
+        return Some(InferredOwner {
+            kind: "kubernetes",
+            name: cluster.clone(),
+            evidence: format!("eks:cluster-name={cluster}"),
+            managed_by: None,
+        });
+    }
+    if let Some(env) = tags.get("elasticbeanstalk:environment-name") {
+        return Some(InferredOwner {
+            kind: "elastic-beanstalk",
+            name: env.clone(),
+            evidence: format!("elasticbeanstalk:environment-name={env}"),
+            managed_by: None,
+        });
+    }
+    None
+}
+
+/// The last path or colon segment of an ARN: `i-0abc`, a bucket name, a function name.
+pub(crate) fn short_name(arn: &str) -> &str {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    resource.rsplit(['/', ':']).next().filter(|s| !s.is_empty()).unwrap_or(resource)
+}
+
+pub(crate) fn live_ref(live: &LiveResource) -> ResourceRef {
+    ResourceRef {
+        arn: Some(live.arn.clone()),
+        resource_type: Some(live.resource_type.clone()),
+        account: Some(live.account.clone()),
+        region: Some(live.region.clone()),
+        ..ResourceRef::default()
+    }
+}
+
+pub(crate) fn tf_ref(tf: &TfResource) -> ResourceRef {
+    ResourceRef {
+        address: Some(tf.address.clone()),
+        arn: tf.arn.clone(),
+        resource_type: Some(tf.resource_type.clone()),
+        account: tf.account.clone(),
+        region: tf.region.clone(),
+        ..ResourceRef::default()
+    }
+}
+
+/// `{owner_tag: value}` when the tags carry a non-empty owner.
+pub(crate) fn owner_of(tags: &crate::model::Tags, owner_tag: &str) -> crate::model::Tags {
+    tags.get(owner_tag)
+        .filter(|v| !v.is_empty())
+        .map(|v| BTreeMap::from([(owner_tag.to_string(), v.clone())]))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names() {
+        assert_eq!(short_name("arn:aws:ec2:eu-west-1:1:instance/i-0abc"), "i-0abc");
+        assert_eq!(short_name("arn:aws:s3:::my-bucket"), "my-bucket");
+        assert_eq!(short_name("arn:aws:lambda:eu-west-1:1:function:api"), "api");
+        assert_eq!(short_name("arn:aws:sns:eu-west-1:1:alerts"), "alerts");
+    }
+
+    #[test]
+    fn log_group_arns_compare_without_star() {
+        assert_eq!(normalize_arn("arn:aws:logs:r:1:log-group:/app:*"), "arn:aws:logs:r:1:log-group:/app");
+    }
+}

@@ -1,0 +1,183 @@
+//! Spend in the audit window, split by owner: per owner tag value, untagged usage (CST001),
+//! untaggable charges (tax, support, fees, credits), and unmanaged resources' spend (CST002).
+//! The split is exact: owners + untagged + untaggable = total, checked on every run.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::correlate::{short_name, Correlation};
+use super::{AuditInput, Findings, Window};
+use crate::model::{ChargeCategory, CostLine, Diagnostic, Money};
+use crate::report::{ResourceRef, Spend};
+use crate::snapshot::Snapshot;
+
+pub(crate) fn spend(
+    input: &AuditInput<'_>,
+    snapshot: &Snapshot,
+    correlation: &Correlation<'_>,
+    out: &mut Findings,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Spend> {
+    let window = Window::month_to_date(snapshot.as_of);
+    let in_window: Vec<&CostLine> =
+        snapshot.costs.lines.iter().filter(|l| window.includes(&l.period)).collect();
+    if in_window.is_empty() {
+        return None;
+    }
+    let currency = main_currency(&in_window);
+    let mut other_currencies: BTreeMap<&str, usize> = BTreeMap::new();
+    let lines: Vec<&CostLine> = in_window
+        .into_iter()
+        .filter(|l| {
+            let same = l.currency == currency;
+            if !same {
+                *other_currencies.entry(l.currency.as_str()).or_default() += 1;
+            }
+            same
+        })
+        .collect();
+    for (cur, n) in other_currencies {
+        diagnostics.push(Diagnostic {
+            source: "costs".into(),
+            location: None,
+            account: None,
+            region: None,
+            message: format!("{n} cost lines in {cur} left out: spend is reported in {currency} only"),
+        });
+    }
+
+    let owner_tag = &input.policy.owner_tag;
+    let mut by_owner: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut untagged = Decimal::ZERO;
+    let mut untagged_by_service: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
+    let mut untaggable: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut total = Decimal::ZERO;
+    for line in &lines {
+        total += line.amount;
+        if !line.charge_category.can_carry_tags() {
+            *untaggable.entry(category_name(line.charge_category).to_string()).or_default() += line.amount;
+            continue;
+        }
+        match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
+            Some(owner) => *by_owner.entry(owner.clone()).or_default() += line.amount,
+            None => {
+                untagged += line.amount;
+                *untagged_by_service.entry((line.account.as_str(), line.service.as_str())).or_default() +=
+                    line.amount;
+            }
+        }
+    }
+    let parts: Decimal = by_owner.values().sum::<Decimal>() + untagged + untaggable.values().sum::<Decimal>();
+    if parts != total {
+        // Cannot happen: every line lands in exactly one bucket. Said loudly if it ever does.
+        diagnostics.push(Diagnostic {
+            source: "costs".into(),
+            location: None,
+            account: None,
+            region: None,
+            message: format!("internal error: spend split {parts} does not reconcile with total {total}"),
+        });
+    }
+
+    for ((account, service), amount) in &untagged_by_service {
+        if amount.is_zero() {
+            continue;
+        }
+        let resource = ResourceRef {
+            name: Some(format!("{account}/{service}")),
+            account: Some(account.to_string()),
+            ..Default::default()
+        };
+        let message = format!(
+            "{} of {service} usage in account {account} carries no \"{owner_tag}\" tag ({} to {})",
+            Money::new(*amount, &currency),
+            window.start,
+            window.end.pred_opt().unwrap_or(window.end)
+        );
+        let f = out.push("CST001", resource, message);
+        f.cost = Some(Money::new(*amount, &currency));
+    }
+
+    let unmanaged = unmanaged_spend(&lines, correlation);
+    let mut unmanaged_total = Decimal::ZERO;
+    for (arn, amount) in &unmanaged {
+        unmanaged_total += *amount;
+        let live = input.snapshot.and_then(|s| s.resources.iter().find(|r| r.arn == *arn));
+        let resource = live
+            .map(super::correlate::live_ref)
+            .unwrap_or_else(|| ResourceRef { arn: Some(arn.to_string()), ..Default::default() });
+        let message = format!(
+            "{} spent on {} since {}, a resource in no Terraform state",
+            Money::new(*amount, &currency),
+            short_name(arn),
+            window.start
+        );
+        let f = out.push("CST002", resource, message);
+        f.cost = Some(Money::new(*amount, &currency));
+        f.layer = Some(crate::model::Layer::Live);
+        if let Some(live) = live {
+            f.owner = super::correlate::owner_of(&live.tags, owner_tag);
+        }
+    }
+
+    let money = |d: Decimal| Money::new(d, &currency);
+    Some(Spend {
+        period_start: window.start,
+        period_end: window.end,
+        currency: currency.clone(),
+        owner_tag: owner_tag.clone(),
+        by_owner: by_owner.into_iter().map(|(k, v)| (k, money(v))).collect(),
+        untagged: money(untagged),
+        untaggable: untaggable.into_iter().map(|(k, v)| (k, money(v))).collect(),
+        unmanaged: money(unmanaged_total),
+        total: money(total),
+    })
+}
+
+/// Resource-level usage spend of unmanaged live resources, by ARN. A cost line names its
+/// resource by ARN, or by the bare id some services use (`i-0abc`, a bucket name).
+fn unmanaged_spend<'a>(lines: &[&CostLine], correlation: &Correlation<'a>) -> BTreeMap<&'a str, Decimal> {
+    let mut by_id: BTreeMap<&str, &'a str> = BTreeMap::new();
+    for arn in &correlation.unmanaged {
+        by_id.insert(arn, arn);
+        by_id.insert(short_name(arn), arn);
+    }
+    let mut out = BTreeMap::new();
+    for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
+        let Some(id) = line.resource_id.as_deref() else { continue };
+        if let Some(arn) = by_id.get(id) {
+            *out.entry(*arn).or_default() += line.amount;
+        }
+    }
+    out
+}
+
+/// Share of usage spend not known to belong to unmanaged resources, in percent.
+pub(crate) fn coverage_by_cost(spend: &Spend) -> Option<Decimal> {
+    let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
+    (usage > Decimal::ZERO)
+        .then(|| ((usage - spend.unmanaged.amount) * Decimal::from(100) / usage).round_dp(1))
+}
+
+/// The currency most lines are in (ties: alphabetical), so one stray line cannot flip it.
+fn main_currency(lines: &[&CostLine]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in lines {
+        *counts.entry(l.currency.as_str()).or_default() += 1;
+    }
+    let best = counts.values().copied().max().unwrap_or(0);
+    counts.into_iter().find(|(_, n)| *n == best).map(|(c, _)| c.to_string()).unwrap_or_else(|| "USD".into())
+}
+
+pub(crate) fn category_name(c: ChargeCategory) -> &'static str {
+    match c {
+        ChargeCategory::Usage => "usage",
+        ChargeCategory::Purchase => "purchase",
+        ChargeCategory::Tax => "tax",
+        ChargeCategory::Support => "support",
+        ChargeCategory::Fee => "fee",
+        ChargeCategory::Credit => "credit",
+        ChargeCategory::Refund => "refund",
+    }
+}

@@ -1,0 +1,195 @@
+//! Tag checks: required keys on every layer (TAG001), drift between state and live (TAG004),
+//! and required keys not activated for cost allocation (TAG005).
+
+use std::collections::BTreeSet;
+
+use super::correlate::{is_audited, live_ref, normalize_arn, owner_of, short_name, tf_ref, Correlation};
+use super::{AuditInput, Findings};
+use crate::model::{Layer, TagPresence, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::snapshot::CostAllocationTagStatus;
+use crate::terraform::taggable::is_taggable;
+
+/// `module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`: the declaration an
+/// instance comes from, so code declared with an unknown `count` still matches state.
+pub(crate) fn declaration(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for ch in address.chars() {
+        match ch {
+            '"' if depth > 0 => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// TAG001 on every layer, reported once per resource at the layer closest to the fix:
+/// code, else plan, else state, else live.
+pub(crate) fn required_tags(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: &mut Findings) {
+    let policy = input.policy;
+    if policy.required_tags.is_empty() {
+        return;
+    }
+    let code = input.code.unwrap_or(&[]);
+    let plan = input.plan.unwrap_or(&[]);
+    let in_code: BTreeSet<String> = code.iter().map(|r| declaration(&r.address)).collect();
+    let in_plan: BTreeSet<String> = plan.iter().map(|r| declaration(&r.address)).collect();
+
+    let check = |r: &TfResource, out: &mut Findings| {
+        if !is_audited(r) || !is_taggable(&r.resource_type) {
+            return;
+        }
+        let missing: Vec<&str> = policy
+            .required_tags
+            .iter()
+            .filter(|k| r.tags.presence(k) == TagPresence::Missing)
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let message = format!(
+            "{} ({}) is missing required tag{} {}",
+            r.address,
+            r.layer,
+            if missing.len() == 1 { "" } else { "s" },
+            quote_list(&missing)
+        );
+        let f = out.push("TAG001", tf_ref(r), message);
+        f.detail("missing_keys", &missing);
+        f.layer = Some(r.layer);
+        f.location = r.tags_location.clone().or_else(|| r.location.clone());
+        f.owner = owner_of(&r.tags.known_values(), &policy.owner_tag);
+    };
+
+    for r in code {
+        check(r, out);
+    }
+    for r in plan.iter().filter(|r| !in_code.contains(&declaration(&r.address))) {
+        use crate::model::PlanAction::{Create, Replace, Update};
+        if matches!(r.action, Some(Create | Update | Replace)) {
+            check(r, out);
+        }
+    }
+    for r in input.state {
+        let decl = declaration(&r.address);
+        if !in_code.contains(&decl) && !in_plan.contains(&decl) {
+            check(r, out);
+        }
+    }
+
+    let Some(snapshot) = input.snapshot else { return };
+    for live in &snapshot.resources {
+        if correlation.managed.contains_key(live.arn.as_str()) {
+            continue;
+        }
+        let missing: Vec<&str> = policy
+            .required_tags
+            .iter()
+            .filter(|k| live.tags.get(k.as_str()).is_none_or(|v| v.is_empty()))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let message = format!(
+            "{} {} (live) is missing required tag{} {}",
+            live.resource_type,
+            short_name(&live.arn),
+            if missing.len() == 1 { "" } else { "s" },
+            quote_list(&missing)
+        );
+        let f = out.push("TAG001", live_ref(live), message);
+        f.detail("missing_keys", &missing);
+        f.layer = Some(Layer::Live);
+        f.owner = owner_of(&live.tags, &policy.owner_tag);
+    }
+}
+
+/// TAG004: the tags Terraform last applied (`tags_all` in state) against the live tags.
+pub(crate) fn drift(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: &mut Findings) {
+    let Some(snapshot) = input.snapshot else { return };
+    for live in &snapshot.resources {
+        let Some(tf) = correlation.managed.get(live.arn.as_str()) else { continue };
+        let declared = tf.tags.known_values();
+        let user = |k: &String| !k.starts_with(AWS_SYSTEM_TAG_PREFIX);
+        let keys: BTreeSet<&String> = declared.keys().chain(live.tags.keys()).filter(|k| user(k)).collect();
+        let mut changes = Vec::new();
+        for key in keys {
+            match (declared.get(key), live.tags.get(key)) {
+                (Some(a), Some(b)) if a != b => {
+                    changes.push(serde_json::json!({"key": key, "state": a, "live": b}));
+                }
+                (Some(a), None) => changes.push(serde_json::json!({"key": key, "state": a, "live": null})),
+                (None, Some(b)) => changes.push(serde_json::json!({"key": key, "state": null, "live": b})),
+                _ => {}
+            }
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        let summary: Vec<String> = changes
+            .iter()
+            .map(|c| {
+                let key = c["key"].as_str().unwrap_or_default();
+                match (c["state"].as_str(), c["live"].as_str()) {
+                    (Some(_), Some(_)) => format!("{key} changed"),
+                    (Some(_), None) => format!("{key} removed"),
+                    _ => format!("{key} added"),
+                }
+            })
+            .collect();
+        let message = format!(
+            "{} tags drifted from state: {} (live {})",
+            tf.address,
+            summary.join(", "),
+            short_name(normalize_arn(&live.arn))
+        );
+        let f = out.push("TAG004", tf_ref(tf), message);
+        f.detail("changes", &changes);
+        f.layer = Some(Layer::Live);
+        f.location = tf.location.clone();
+        f.owner = owner_of(&declared, &input.policy.owner_tag);
+    }
+}
+
+/// TAG005: required keys that Cost Explorer cannot group by because they are not activated.
+/// Silent when the snapshot does not know the activation status.
+pub(crate) fn cost_allocation(input: &AuditInput<'_>, out: &mut Findings) {
+    let Some(snapshot) = input.snapshot else { return };
+    if snapshot.cost_allocation_tags.is_empty() {
+        return;
+    }
+    for key in &input.policy.required_tags {
+        let status = snapshot.cost_allocation_tags.iter().find(|t| &t.key == key).map(|t| t.status);
+        if status == Some(CostAllocationTagStatus::Active) {
+            continue;
+        }
+        let state = if status.is_some() { "inactive" } else { "not listed" };
+        let message = format!(
+            "required tag key \"{key}\" is {state} as a cost allocation tag: spend cannot be grouped by it"
+        );
+        let resource = crate::report::ResourceRef { name: Some(format!("tag:{key}")), ..Default::default() };
+        out.push("TAG005", resource, message).detail("status", state);
+    }
+}
+
+fn quote_list(keys: &[&str]) -> String {
+    keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declaration_strips_instance_keys() {
+        assert_eq!(declaration("aws_s3_bucket.b[0]"), "aws_s3_bucket.b");
+        assert_eq!(declaration("module.a[\"x]y\"].aws_s3_bucket.b[*]"), "module.a.aws_s3_bucket.b");
+        assert_eq!(declaration("aws_vpc.main"), "aws_vpc.main");
+    }
+}

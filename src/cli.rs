@@ -1,0 +1,198 @@
+//! Command-line interface: argument definitions, logging set-up, and the mapping from results
+//! to exit codes. The only place (with `main.rs`) that touches stdout and stderr.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, AppError, SourceArgs};
+use crate::report::{self, Format, RenderOptions, Report, Severity};
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const INPUT_ERROR: u8 = 2;
+    pub const PARTIAL: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tally",
+    version,
+    about = "Audit AWS cost and tagging against Terraform",
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// More diagnostics on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Format of diagnostics on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// When to colour terminal output.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cross-reference Terraform, live resources and spend: untagged, unmanaged, missing,
+    /// drift, spend by owner, budgets.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Project directory; its `tally.hcl` is read when present.
+    pub dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub sources: SourceArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the result to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when a finding is at or above this severity: error, warning, info or never.
+    /// Default: `fail_on` in tally.hcl, else error.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn(pub Option<Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    Severity::from_fail_on(s).map(FailOn)
+}
+
+/// Parse arguments, run, print, and return the documented exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::INPUT_ERROR } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(&cli);
+    let code = match &cli.command {
+        Command::Audit(args) => run_audit(&cli, args),
+    };
+    ExitCode::from(code)
+}
+
+fn run_audit(cli: &Cli, args: &AuditArgs) -> u8 {
+    match app::audit(args.dir.as_deref(), &args.sources) {
+        Ok(outcome) => {
+            let fail_on = args.output.fail_on.map(|f| f.0).unwrap_or(outcome.fail_on);
+            finish(cli, &args.output, &outcome.report, fail_on)
+        }
+        Err(e) => report_error(&e),
+    }
+}
+
+/// Render the report where asked, then decide the exit code: partial data wins over findings
+/// (the gate cannot vouch for what it did not see), findings at or above `fail_on` give 1.
+fn finish(cli: &Cli, output: &OutputArgs, report: &Report, fail_on: Option<Severity>) -> u8 {
+    let result = match &output.output {
+        Some(path) => {
+            let opts = RenderOptions { color: cli.color == Color::Always };
+            let mut buf = Vec::new();
+            report::render(report, output.format, opts, &mut buf)
+                .and_then(|()| std::fs::write(path, &buf))
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+        None => {
+            let stdout = io::stdout();
+            let color = match cli.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let mut lock = stdout.lock();
+            match report::render(report, output.format, RenderOptions { color }, &mut lock)
+                .and_then(|()| lock.flush())
+            {
+                Ok(()) => Ok(()),
+                // A closed pipe (`tally audit | head`) is the reader's choice, not our failure.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("stdout: {e}")),
+            }
+        }
+    };
+    if let Err(message) = result {
+        return report_error(&AppError::Output(message));
+    }
+    if report.partial {
+        tracing::warn!(
+            problems = report.diagnostics.len(),
+            "result is partial: some inputs could not be read"
+        );
+        return exit::PARTIAL;
+    }
+    match (fail_on, report.max_severity()) {
+        (Some(threshold), Some(max)) if max >= threshold => exit::FINDINGS,
+        _ => exit::OK,
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn report_error(e: &AppError) -> u8 {
+    eprintln!("error: {e}");
+    exit::INPUT_ERROR
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = if cli.quiet {
+        LevelFilter::ERROR
+    } else {
+        match cli.verbose {
+            0 => LevelFilter::WARN,
+            1 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        }
+    };
+    let builder = tracing_subscriber::fmt().with_writer(io::stderr).with_max_level(level).with_target(false);
+    let _ = match cli.log_format {
+        LogFormat::Json => builder.json().with_current_span(false).try_init(),
+        LogFormat::Text => builder.without_time().with_ansi(io::stderr().is_terminal()).try_init(),
+    };
+}

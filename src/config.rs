@@ -1,0 +1,403 @@
+//! `tally.hcl`: where a project's inputs are and which policy applies to it.
+//!
+//! Parsed in two stages, as cargo-deny does: hcl-edit gives a body with spans, then every
+//! attribute and block is validated and *every* problem is reported with its line, not only the
+//! first. Paths in the file are relative to the file's directory. This module does not read the
+//! inputs it names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::Span;
+use rust_decimal::Decimal;
+
+use crate::model::{Budget, BudgetPeriod, BudgetScope, BudgetSource, Money};
+use crate::report::Severity;
+use crate::source::{strip_bom, LineIndex};
+
+pub const CONFIG_FILE: &str = "tally.hcl";
+
+/// Everything `tally.hcl` can say. Absent fields are `None`/empty; the CLI fills defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    pub code: Option<PathBuf>,
+    pub state: Vec<String>,
+    pub plan: Option<PathBuf>,
+    pub snapshot: Option<PathBuf>,
+    pub owner_tag: Option<String>,
+    pub required_tags: Vec<String>,
+    /// `Some(None)` is `fail_on = "never"`.
+    pub fail_on: Option<Option<Severity>>,
+    pub budgets: Vec<Budget>,
+}
+
+/// One problem in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// All problems found in one config file, rendered one per line as `file:line:col: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors {
+    pub path: PathBuf,
+    pub errors: Vec<ConfigError>,
+}
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.errors.len();
+        write!(f, "{} problem{} in {}", n, if n == 1 { "" } else { "s" }, self.path.display())?;
+        for e in &self.errors {
+            write!(f, "\n  {}:{}:{}: {}", self.path.display(), e.line, e.column, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl Config {
+    /// Read `path`; paths inside are resolved against its directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors {
+            path: path.to_path_buf(),
+            errors: vec![ConfigError { line: 1, column: 1, message: format!("cannot read: {e}") }],
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        Config::parse(path, base, &text)
+    }
+
+    pub fn parse(path: &Path, base: &Path, text: &str) -> Result<Config, ConfigErrors> {
+        let text = strip_bom(text);
+        let index = LineIndex::new(text);
+        let body = hcl_edit::parser::parse_body(text).map_err(|e| ConfigErrors {
+            path: path.to_path_buf(),
+            errors: vec![ConfigError {
+                line: u32::try_from(e.location().line()).unwrap_or(0),
+                column: u32::try_from(e.location().column()).unwrap_or(0),
+                message: e.message().to_string(),
+            }],
+        })?;
+        let mut reader = Reader { text, index: &index, errors: Vec::new() };
+        let config = reader.config(&body, base);
+        if reader.errors.is_empty() {
+            Ok(config)
+        } else {
+            reader.errors.sort_by_key(|e| (e.line, e.column));
+            Err(ConfigErrors { path: path.to_path_buf(), errors: reader.errors })
+        }
+    }
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    index: &'a LineIndex,
+    errors: Vec<ConfigError>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, span: Option<std::ops::Range<usize>>, message: impl Into<String>) {
+        let (line, column) = span.map(|s| self.index.line_col(s.start)).unwrap_or((0, 0));
+        self.errors.push(ConfigError { line, column, message: message.into() });
+    }
+
+    fn config(&mut self, body: &Body, base: &Path) -> Config {
+        let mut config = Config::default();
+        let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = attr.key.as_str();
+                    if seen.insert(key.to_string(), ()).is_some() {
+                        self.error(attr.span(), format!("`{key}` is set more than once"));
+                        continue;
+                    }
+                    let value = &attr.value;
+                    match key {
+                        "code" => config.code = self.string(value, key).map(|s| base.join(s)),
+                        "state" => {
+                            config.state = self
+                                .string_or_list(value, key)
+                                .into_iter()
+                                .map(|s| join_pattern(base, &s))
+                                .collect()
+                        }
+                        "plan" => config.plan = self.string(value, key).map(|s| base.join(s)),
+                        "snapshot" => config.snapshot = self.string(value, key).map(|s| base.join(s)),
+                        "owner_tag" => config.owner_tag = self.string(value, key),
+                        "required_tags" => config.required_tags = self.string_list(value, key),
+                        "fail_on" => {
+                            if let Some(s) = self.string(value, key) {
+                                match Severity::from_fail_on(&s) {
+                                    Ok(sev) => config.fail_on = Some(sev),
+                                    Err(msg) => self.error(value.span(), msg),
+                                }
+                            }
+                        }
+                        other => self.error(
+                            attr.key.span(),
+                            format!(
+                                "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
+                                 owner_tag, required_tags, fail_on, budget blocks)"
+                            ),
+                        ),
+                    }
+                }
+                Structure::Block(block) => match block.ident.as_str() {
+                    "budget" => {
+                        if let Some(b) = self.budget(block) {
+                            if config.budgets.iter().any(|x| x.name == b.name) {
+                                self.error(block.span(), format!("budget \"{}\" is declared twice", b.name));
+                            } else {
+                                config.budgets.push(b);
+                            }
+                        }
+                    }
+                    other => {
+                        self.error(block.ident.span(), format!("unknown block `{other}` (expected `budget`)"))
+                    }
+                },
+            }
+        }
+        config
+    }
+
+    fn budget(&mut self, block: &Block) -> Option<Budget> {
+        let name = match block.labels.as_slice() {
+            [label] => label.as_str().to_string(),
+            _ => {
+                self.error(block.span(), "a budget block takes exactly one label: budget \"name\" { ... }");
+                return None;
+            }
+        };
+        let mut scope = BudgetScope::default();
+        let mut limit = None;
+        let mut currency = None;
+        let mut period = None;
+        let errors_before = self.errors.len();
+        for structure in block.body.iter() {
+            let Structure::Attribute(attr) = structure else {
+                self.error(structure.span(), format!("budget \"{name}\": nested blocks are not allowed"));
+                continue;
+            };
+            let key = attr.key.as_str();
+            let value = &attr.value;
+            match key {
+                "tags" => scope.tags = self.tag_scope(value),
+                "accounts" => scope.accounts = self.string_list(value, key),
+                "services" => scope.services = self.string_list(value, key),
+                "limit" => limit = self.decimal(value, key),
+                "currency" => {
+                    currency = self.string(value, key);
+                    if let Some(c) = &currency {
+                        if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+                            self.error(value.span(), format!("currency \"{c}\" is not an ISO 4217 code like \"USD\""));
+                        }
+                    }
+                }
+                "period" => {
+                    period = match self.string(value, key).as_deref() {
+                        Some("monthly") => Some(BudgetPeriod::Monthly),
+                        Some("quarterly") => Some(BudgetPeriod::Quarterly),
+                        Some("annually") => Some(BudgetPeriod::Annually),
+                        Some(other) => {
+                            self.error(
+                                value.span(),
+                                format!("period \"{other}\" is not one of \"monthly\", \"quarterly\", \"annually\""),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                other => self.error(
+                    attr.key.span(),
+                    format!(
+                        "budget \"{name}\": unknown setting `{other}` (expected tags, accounts, services, limit, \
+                         currency, period)"
+                    ),
+                ),
+            }
+        }
+        if limit.is_none() && self.errors.len() == errors_before {
+            self.error(block.span(), format!("budget \"{name}\" has no `limit`"));
+        }
+        let limit = limit?;
+        if limit.is_sign_negative() {
+            self.error(block.span(), format!("budget \"{name}\": limit must not be negative"));
+        }
+        Some(Budget {
+            name,
+            scope,
+            period: period.unwrap_or(BudgetPeriod::Monthly),
+            limit: Money::new(limit, currency.unwrap_or_else(|| "USD".to_string())),
+            actual: None,
+            forecast: None,
+            source: BudgetSource::Config,
+        })
+    }
+
+    fn string(&mut self, value: &Expression, key: &str) -> Option<String> {
+        match value {
+            Expression::String(s) => Some(s.value().to_string()),
+            _ => {
+                self.error(value.span(), format!("`{key}` must be a plain string"));
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, value: &Expression, key: &str) -> Vec<String> {
+        match value {
+            Expression::Array(items) => items
+                .iter()
+                .filter_map(|item| match item {
+                    Expression::String(s) => Some(s.value().to_string()),
+                    other => {
+                        self.error(other.span(), format!("`{key}` must be a list of plain strings"));
+                        None
+                    }
+                })
+                .collect(),
+            _ => {
+                self.error(value.span(), format!("`{key}` must be a list of strings, like [\"a\", \"b\"]"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn string_or_list(&mut self, value: &Expression, key: &str) -> Vec<String> {
+        match value {
+            Expression::String(s) => vec![s.value().to_string()],
+            _ => self.string_list(value, key),
+        }
+    }
+
+    fn decimal(&mut self, value: &Expression, key: &str) -> Option<Decimal> {
+        let text = match value {
+            Expression::String(s) => s.value().to_string(),
+            // The number's source text, so "1234.56" is read exactly, never through f64.
+            Expression::Number(n) => match n.span().and_then(|r| self.text.get(r)) {
+                Some(raw) => raw.trim().to_string(),
+                None => n.value().to_string(),
+            },
+            _ => {
+                self.error(
+                    value.span(),
+                    format!("`{key}` must be a number or a decimal string like \"1234.56\""),
+                );
+                return None;
+            }
+        };
+        match Decimal::from_str(&text) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.error(value.span(), format!("`{key}`: \"{text}\" is not a decimal amount"));
+                None
+            }
+        }
+    }
+
+    fn tag_scope(&mut self, value: &Expression) -> BTreeMap<String, Vec<String>> {
+        let Expression::Object(obj) = value else {
+            self.error(
+                value.span(),
+                "`tags` must be a map of tag key to a list of values: { team = [\"payments\"] }",
+            );
+            return BTreeMap::new();
+        };
+        let mut out = BTreeMap::new();
+        for (k, v) in obj.iter() {
+            let key = match k {
+                ObjectKey::Ident(id) => id.as_str().to_string(),
+                ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                other => {
+                    self.error(other.span(), "tag keys must be identifiers or plain strings");
+                    continue;
+                }
+            };
+            let values = self.string_or_list(v.expr(), "tags values");
+            out.insert(key, values);
+        }
+        out
+    }
+}
+
+/// Join a state path or glob onto the config directory, keeping `s3://` URLs as they are.
+fn join_pattern(base: &Path, pattern: &str) -> String {
+    if pattern.contains("://") || Path::new(pattern).is_absolute() {
+        pattern.to_string()
+    } else {
+        base.join(pattern).to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigErrors> {
+        Config::parse(Path::new("proj/tally.hcl"), Path::new("proj"), text)
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let config = parse(
+            r#"
+code     = "."
+state    = ["a.tfstate", "envs/**/*.tfstate"]
+plan     = "plan.json"
+snapshot = "snap.json"
+owner_tag = "team"
+required_tags = ["team", "env"]
+fail_on = "warning"
+
+budget "payments" {
+  tags     = { team = ["payments"], "cost-center" = "cc-1" }
+  limit    = 3000.10
+  currency = "EUR"
+  period   = "quarterly"
+}
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.code, Some(PathBuf::from("proj/.")));
+        assert_eq!(config.state, vec!["proj/a.tfstate", "proj/envs/**/*.tfstate"]);
+        assert_eq!(config.required_tags, vec!["team", "env"]);
+        assert_eq!(config.fail_on, Some(Some(Severity::Warning)));
+        let b = &config.budgets[0];
+        assert_eq!(b.limit, Money::new(Decimal::from_str("3000.10").unwrap(), "EUR"));
+        assert_eq!(b.period, BudgetPeriod::Quarterly);
+        assert_eq!(b.scope.tags["cost-center"], vec!["cc-1"]);
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_line() {
+        let err = parse(
+            r#"owner_tag = 3
+colour = "red"
+budget "x" {
+  limit = "12,00"
+  period = "weekly"
+}
+"#,
+        )
+        .unwrap_err();
+        let lines: Vec<u32> = err.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![1, 2, 4, 5], "{err}");
+        assert!(err.to_string().starts_with("4 problems in proj/tally.hcl"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let err = parse("owner_tag = \"team\"\nrequired_tags = [\n").unwrap_err();
+        assert_eq!(err.errors.len(), 1);
+        assert_eq!(err.errors[0].line, 2, "the unclosed bracket");
+    }
+}

@@ -1,0 +1,301 @@
+//! The canonical, versioned report every command produces and every output format renders.
+//!
+//! `json` is the report serialized as is; `table` (and the formats later issues add) read only
+//! this structure. Nothing here computes findings: that is `audit`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Diagnostic, Layer, Money, SourceLocation, Tags};
+
+pub mod table;
+
+/// Bumped on any incompatible change to the JSON shape; additions keep the version.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// Parse a `--fail-on` value; `never` is `None`.
+    pub fn from_fail_on(s: &str) -> Result<Option<Severity>, String> {
+        match s {
+            "error" => Ok(Some(Severity::Error)),
+            "warning" => Ok(Some(Severity::Warning)),
+            "info" => Ok(Some(Severity::Info)),
+            "never" => Ok(None),
+            other => Err(format!("\"{other}\" is not one of error, warning, info, never")),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding is about. At least one of `arn`, `address` or `name` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ResourceRef {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub arn: Option<String>,
+    /// Terraform type (`aws_instance`) or tagging-API type (`ec2:instance`).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub resource_type: Option<String>,
+    /// For things that are neither Terraform nor AWS resources: `budget:payments`, `tag:team`,
+    /// `spend:111111111111/Amazon EC2`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+}
+
+impl ResourceRef {
+    /// The one string a person would use to find the resource.
+    pub fn label(&self) -> &str {
+        self.address.as_deref().or(self.arn.as_deref()).or(self.name.as_deref()).unwrap_or("-")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layer: Option<Layer>,
+    pub resource: ResourceRef,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<SourceLocation>,
+    /// Owner tag key -> value, where the resource has one.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub owner: Tags,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cost: Option<Money>,
+    pub fix: String,
+    /// Rule-specific facts (missing keys, drifted tags, inferred owner...).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub details: BTreeMap<String, serde_json::Value>,
+}
+
+impl Finding {
+    /// Total order used for output: rule, then resource, then place, then text.
+    fn sort_key(&self) -> impl Ord + '_ {
+        (&self.rule_id, &self.resource, &self.location, &self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub total: usize,
+    pub by_rule: BTreeMap<String, usize>,
+}
+
+/// How much of the live estate Terraform accounts for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub live_resources: usize,
+    /// Live resources found in a Terraform state.
+    pub managed: usize,
+    /// Live resources created by something Terraform manages or by another owner (ASG,
+    /// CloudFormation, Kubernetes, AWS itself): not ClickOps.
+    pub owned_elsewhere: usize,
+    /// Live resources nobody accounts for.
+    pub unmanaged: usize,
+    /// Terraform resources in state that are not live.
+    pub missing: usize,
+    /// `(managed + owned_elsewhere) / live_resources`, in percent, 1 decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub by_count_pct: Option<Decimal>,
+    /// Share of resource-level spend on managed or owned resources, in percent, 1 decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub by_cost_pct: Option<Decimal>,
+}
+
+/// Spend in the report's period, split so that the parts add up to `total` exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spend {
+    pub period_start: NaiveDate,
+    /// Exclusive.
+    pub period_end: NaiveDate,
+    pub currency: String,
+    pub owner_tag: String,
+    /// Usage spend per owner tag value.
+    pub by_owner: BTreeMap<String, Money>,
+    /// Usage spend without the owner tag (CST001).
+    pub untagged: Money,
+    /// Spend that cannot carry tags, per charge category (tax, support, fees, credits...).
+    pub untaggable: BTreeMap<String, Money>,
+    /// Usage spend of live resources in no Terraform state (CST002), where resource-level
+    /// cost data exists.
+    pub unmanaged: Money,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetState {
+    Ok,
+    ForecastOver,
+    Over,
+    /// No spend data for the budget's scope.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetStatus {
+    pub name: String,
+    pub source: crate::model::BudgetSource,
+    pub scope: crate::model::BudgetScope,
+    pub period: crate::model::BudgetPeriod,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub limit: Money,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub actual: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub forecast: Option<Money>,
+    /// How the forecast was made: `aws` (Budgets / Cost Explorer) or `linear` (month-to-date
+    /// spend per elapsed day times days in the period).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub forecast_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub actual_pct: Option<Decimal>,
+    pub state: BudgetState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub findings: FindingCounts,
+    pub coverage: Coverage,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub spend: Option<Spend>,
+    pub budgets_over: usize,
+    pub budgets_forecast_over: usize,
+}
+
+/// What the run read, for the record (paths as given, never absolute).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inputs {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub states: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub plan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub snapshot: Option<String>,
+    pub terraform_resources: usize,
+    pub live_resources: usize,
+    pub cost_lines: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub version: u32,
+    pub tool: Tool,
+    pub command: String,
+    /// The day the data describes (from the snapshot), not the day tally ran.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub as_of: Option<NaiveDate>,
+    /// True when some input could not be read completely; see `diagnostics`.
+    pub partial: bool,
+    pub inputs: Inputs,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub budgets: Vec<BudgetStatus>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Sort everything that has no natural order, and recount: after this, the same inputs
+    /// always serialize to the same bytes.
+    pub fn finish(&mut self) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.budgets.sort_by(|a, b| a.name.cmp(&b.name));
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+        self.partial = self.partial || !self.diagnostics.is_empty();
+        let mut counts = FindingCounts::default();
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => counts.error += 1,
+                Severity::Warning => counts.warning += 1,
+                Severity::Info => counts.info += 1,
+            }
+            *counts.by_rule.entry(f.rule_id.clone()).or_default() += 1;
+        }
+        counts.total = self.findings.len();
+        self.summary.findings = counts;
+    }
+
+    /// The highest severity among findings, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Output formats. Later issues add markdown, sarif, github, junit, csv, html.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// How to render for a person: colour only on a terminal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+}
+
+pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)
+        }
+        Format::Table => table::render(report, opts, out),
+    }
+}

@@ -1,0 +1,286 @@
+//! Terminal rendering: what a manager reads first (coverage, untagged share, unmanaged spend,
+//! budgets in trouble), then findings by severity, spend by owner, budgets and input problems.
+//! Colour only when asked (the binary asks on a TTY).
+
+use std::io::{self, Write};
+
+use rust_decimal::Decimal;
+
+use super::{BudgetState, Finding, RenderOptions, Report, Severity};
+use crate::model::Money;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    fn severity(&self, s: Severity, text: &str) -> String {
+        match s {
+            Severity::Error => self.paint("1;31", text),
+            Severity::Warning => self.paint("33", text),
+            Severity::Info => self.paint("36", text),
+        }
+    }
+}
+
+pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let st = Style { color: opts.color };
+    header(report, &st, out)?;
+    summary(report, &st, out)?;
+    findings(report, &st, out)?;
+    spend(report, &st, out)?;
+    budgets(report, &st, out)?;
+    diagnostics(report, &st, out)
+}
+
+fn header(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let mut line = format!("tally {}", report.command);
+    if let Some(as_of) = report.as_of {
+        line.push_str(&format!(" · data as of {as_of}"));
+    }
+    write!(out, "{}", st.bold(&line))?;
+    if report.partial {
+        let n = report.diagnostics.len();
+        let what = format!(" · PARTIAL: {n} input problem{} (see below)", if n == 1 { "" } else { "s" });
+        write!(out, "{}", st.paint("1;31", &what))?;
+    }
+    writeln!(out)?;
+    writeln!(out)
+}
+
+fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let c = &s.coverage;
+    if c.live_resources > 0 {
+        let mut line = format!(
+            "{}% of {} live resources are managed by Terraform ({}) or by a known owner ({})",
+            c.by_count_pct.unwrap_or_default(),
+            c.live_resources,
+            c.managed,
+            c.owned_elsewhere
+        );
+        if let Some(pct) = c.by_cost_pct {
+            line.push_str(&format!("; {pct}% of usage spend"));
+        }
+        row(out, st, "Coverage", &line)?;
+        row(
+            out,
+            st,
+            "Drift",
+            &format!("{} unmanaged live resources, {} in state but missing live", c.unmanaged, c.missing),
+        )?;
+    }
+    if let Some(spend) = &s.spend {
+        let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
+        row(
+            out,
+            st,
+            "Untagged",
+            &format!(
+                "{} of {} usage ({}) has no \"{}\" tag",
+                money(&spend.untagged),
+                money(&Money::new(usage, &spend.currency)),
+                pct(spend.untagged.amount, usage),
+                spend.owner_tag
+            ),
+        )?;
+        row(
+            out,
+            st,
+            "Unmanaged",
+            &format!("{} spent on resources in no Terraform state", money(&spend.unmanaged)),
+        )?;
+        row(
+            out,
+            st,
+            "Spend",
+            &format!(
+                "{} from {} to {}",
+                money(&spend.total),
+                spend.period_start,
+                spend.period_end.pred_opt().unwrap_or(spend.period_end)
+            ),
+        )?;
+    }
+    if !report.budgets.is_empty() {
+        row(
+            out,
+            st,
+            "Budgets",
+            &format!(
+                "{} over, {} forecast to go over (of {})",
+                s.budgets_over,
+                s.budgets_forecast_over,
+                report.budgets.len()
+            ),
+        )?;
+    }
+    let f = &s.findings;
+    row(out, st, "Findings", &format!("{} errors, {} warnings, {} info", f.error, f.warning, f.info))?;
+    writeln!(out)
+}
+
+fn row(out: &mut dyn Write, st: &Style, label: &str, text: &str) -> io::Result<()> {
+    writeln!(out, "  {} {}", st.bold(&format!("{label:<10}")), text)
+}
+
+fn findings(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+        let group: Vec<&Finding> = report.findings.iter().filter(|f| f.severity == severity).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let title = match severity {
+            Severity::Error => "Errors",
+            Severity::Warning => "Warnings",
+            Severity::Info => "Info",
+        };
+        writeln!(out, "{}", st.severity(severity, &format!("{title} ({})", group.len())))?;
+        for f in group {
+            writeln!(out, "  {} {}", st.severity(severity, &f.rule_id), f.message)?;
+            let mut meta = Vec::new();
+            if let Some(loc) = &f.location {
+                meta.push(loc.to_string());
+            }
+            if let Some(cost) = &f.cost {
+                meta.push(money(cost));
+            }
+            for (k, v) in &f.owner {
+                meta.push(format!("{k}={v}"));
+            }
+            if !meta.is_empty() {
+                writeln!(out, "         {}", st.dim(&meta.join(" · ")))?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn spend(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let Some(spend) = &report.summary.spend else { return Ok(()) };
+    writeln!(out, "{}", st.bold(&format!("Spend by {}", spend.owner_tag)))?;
+    let total = spend.total.amount;
+    let mut rows: Vec<(String, &Money)> = spend.by_owner.iter().map(|(k, v)| (k.clone(), v)).collect();
+    rows.sort_by(|a, b| b.1.amount.cmp(&a.1.amount).then_with(|| a.0.cmp(&b.0)));
+    rows.push(("(untagged)".to_string(), &spend.untagged));
+    for (k, v) in &spend.untaggable {
+        rows.push((format!("({k})"), v));
+    }
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0).max(5);
+    for (name, amount) in &rows {
+        writeln!(out, "  {name:<width$}  {:>14}  {:>6}", money(amount), pct(amount.amount, total))?;
+    }
+    writeln!(out, "  {:<width$}  {:>14}", "total", money(&spend.total))?;
+    writeln!(out)
+}
+
+fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if report.budgets.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", st.bold("Budgets"))?;
+    let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
+    writeln!(
+        out,
+        "  {:<width$}  {:>14}  {:>14}  {:>14}  {}",
+        "budget", "limit", "actual", "forecast", "state"
+    )?;
+    for b in &report.budgets {
+        let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());
+        let state = match b.state {
+            BudgetState::Ok => st.paint("32", "ok"),
+            BudgetState::ForecastOver => st.severity(Severity::Warning, "forecast over"),
+            BudgetState::Over => st.severity(Severity::Error, "over"),
+            BudgetState::Unknown => st.dim("no data"),
+        };
+        writeln!(
+            out,
+            "  {:<width$}  {:>14}  {:>14}  {:>14}  {}",
+            b.name,
+            money(&b.limit),
+            opt(&b.actual),
+            opt(&b.forecast),
+            state
+        )?;
+    }
+    writeln!(out)
+}
+
+fn diagnostics(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if report.diagnostics.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", st.paint("1;31", "Inputs that could not be read completely"))?;
+    for d in &report.diagnostics {
+        let mut place = d.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+        for part in [&d.account, &d.region].into_iter().flatten() {
+            if !place.is_empty() {
+                place.push(' ');
+            }
+            place.push_str(part);
+        }
+        writeln!(
+            out,
+            "  [{}] {}{}",
+            d.source,
+            if place.is_empty() { String::new() } else { format!("{place}: ") },
+            d.message
+        )?;
+    }
+    writeln!(out)
+}
+
+/// `1,234.56 USD`: thousands separators, always two decimals.
+pub fn money(m: &Money) -> String {
+    let rounded = m.amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{rounded:.2}");
+    let (sign, digits) = text.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", text.as_str()));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}.{frac} {}", m.currency)
+}
+
+fn pct(part: Decimal, whole: Decimal) -> String {
+    if whole.is_zero() {
+        return "-".to_string();
+    }
+    format!("{:.1}%", (part * Decimal::from(100) / whole).round_dp(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn money_is_grouped_with_two_decimals() {
+        let m = |s: &str| money(&Money::new(Decimal::from_str(s).unwrap(), "USD"));
+        assert_eq!(m("1234567.891"), "1,234,567.89 USD");
+        assert_eq!(m("0.005"), "0.01 USD");
+        assert_eq!(m("-1000"), "-1,000.00 USD");
+        assert_eq!(m("12.5"), "12.50 USD");
+    }
+}
