@@ -30,19 +30,19 @@ pub struct Cli {
     pub command: Command,
 
     /// More diagnostics on stderr (-v debug, -vv trace).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Global options")]
     pub verbose: u8,
 
     /// Only errors on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = "Global options")]
     pub quiet: bool,
 
     /// Format of diagnostics on stderr.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, help_heading = "Global options")]
     pub log_format: LogFormat,
 
     /// When to colour terminal output.
-    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true, help_heading = "Global options")]
     pub color: Color,
 }
 
@@ -71,10 +71,10 @@ pub struct AuditArgs {
     /// Project directory; its `tally.hcl` is read when present.
     pub dir: Option<PathBuf>,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Inputs")]
     pub sources: SourceArgs,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 }
 

@@ -199,8 +199,8 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
     writeln!(
         out,
-        "  {:<width$}  {:>14}  {:>14}  {:>14}  {}",
-        "budget", "limit", "actual", "forecast", "state"
+        "  {:<width$}  {:>14}  {:>14}  {:>14}  state",
+        "budget", "limit", "actual", "forecast"
     )?;
     for b in &report.budgets {
         let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());

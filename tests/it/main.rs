@@ -1,1 +1,4 @@
-fn main() {}
+//! One integration-test binary (fast linking): end-to-end CLI runs and real-world corpora.
+
+mod cli;
+mod support;
