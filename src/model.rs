@@ -271,9 +271,23 @@ impl Money {
     }
 }
 
+/// `1,234.56 USD`: rounded half away from zero to the cent, thousands grouped. The one way
+/// money is shown to people, in every format.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.amount.round_dp(2), self.currency)
+        let rounded =
+            self.amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        let text = format!("{rounded:.2}");
+        let (sign, digits) = text.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", text.as_str()));
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
+        f.write_str(sign)?;
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{ch}")?;
+        }
+        write!(f, ".{frac} {}", self.currency)
     }
 }
 

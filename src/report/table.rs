@@ -197,11 +197,7 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{}", st.bold("Budgets"))?;
     let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
-    writeln!(
-        out,
-        "  {:<width$}  {:>14}  {:>14}  {:>14}  state",
-        "budget", "limit", "actual", "forecast"
-    )?;
+    writeln!(out, "  {:<width$}  {:>14}  {:>14}  {:>14}  state", "budget", "limit", "actual", "forecast")?;
     for b in &report.budgets {
         let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());
         let state = match b.state {
@@ -247,20 +243,8 @@ fn diagnostics(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<(
     writeln!(out)
 }
 
-/// `1,234.56 USD`: thousands separators, always two decimals.
 pub fn money(m: &Money) -> String {
-    let rounded = m.amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{rounded:.2}");
-    let (sign, digits) = text.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", text.as_str()));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}.{frac} {}", m.currency)
+    m.to_string()
 }
 
 fn pct(part: Decimal, whole: Decimal) -> String {

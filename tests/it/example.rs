@@ -1,0 +1,121 @@
+//! The bundled example, end to end: `tally audit terraform-examples/acme` must report exactly
+//! what the example's README lists, money must reconcile, and output must be deterministic.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::support::{repo, tally};
+
+const EXAMPLE: &str = "terraform-examples/acme";
+
+/// `(rule, severity, resource)` rows between the README's expected-findings markers.
+fn expected_findings() -> Vec<(String, String, String)> {
+    let readme = std::fs::read_to_string(repo().join(EXAMPLE).join("README.md")).expect("example README");
+    let start = readme.find("<!-- expected-findings:start -->").expect("start marker");
+    let end = readme.find("<!-- expected-findings:end -->").expect("end marker");
+    let mut rows: Vec<(String, String, String)> = readme[start..end]
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect::<Vec<_>>())
+        .filter(|cells| cells.len() == 3 && cells[0] != "rule" && !cells[0].starts_with('-'))
+        .map(|cells| (cells[0].clone(), cells[1].clone(), cells[2].clone()))
+        .collect();
+    rows.sort();
+    assert!(rows.len() >= 10, "the README lists the expected findings");
+    rows
+}
+
+fn audit_json() -> Value {
+    let run = tally(&["audit", EXAMPLE, "--format", "json"]);
+    assert_eq!(run.code, 1, "exit 1: the example has errors\nstderr: {}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("valid JSON")
+}
+
+fn label(resource: &Value) -> String {
+    ["address", "arn", "name"]
+        .iter()
+        .find_map(|k| resource[k].as_str())
+        .expect("every finding names its resource")
+        .to_string()
+}
+
+#[test]
+fn audit_reports_exactly_what_the_example_readme_lists() {
+    let report = audit_json();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["partial"], false, "diagnostics: {}", report["diagnostics"]);
+    let mut actual: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                label(&f["resource"]),
+            )
+        })
+        .collect();
+    actual.sort();
+    let expected = expected_findings();
+    let missing: Vec<_> = expected.iter().filter(|e| !actual.contains(e)).collect();
+    let extra: Vec<_> = actual.iter().filter(|a| !expected.contains(a)).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nunexpected: {extra:#?}");
+    assert_eq!(actual, expected, "no duplicates either");
+}
+
+#[test]
+fn code_findings_point_at_file_and_line() {
+    let report = audit_json();
+    for f in report["findings"].as_array().unwrap() {
+        if f["layer"] == "code" {
+            let file = f["location"]["file"].as_str().expect("code finding has a file");
+            assert!(file.starts_with("terraform-examples/acme/") && file.ends_with(".tf"), "{file}");
+            assert!(f["location"]["line"].as_u64().unwrap_or(0) > 0, "{f}");
+        }
+    }
+}
+
+#[test]
+fn spend_reconciles_to_the_cent() {
+    let report = audit_json();
+    let spend = &report["summary"]["spend"];
+    let amount = |v: &Value| Decimal::from_str(v["amount"].as_str().expect("decimal string")).unwrap();
+    let owners: Decimal = spend["by_owner"].as_object().unwrap().values().map(amount).sum();
+    let untaggable: Decimal = spend["untaggable"].as_object().unwrap().values().map(amount).sum();
+    let total = amount(&spend["total"]);
+    assert_eq!(owners + amount(&spend["untagged"]) + untaggable, total);
+    // The figures the example README states.
+    let by_owner: BTreeMap<&str, Decimal> =
+        spend["by_owner"].as_object().unwrap().iter().map(|(k, v)| (k.as_str(), amount(v))).collect();
+    assert_eq!(by_owner["payments"], Decimal::from_str("3080.82").unwrap());
+    assert_eq!(by_owner["web"], Decimal::from_str("575.94").unwrap());
+    assert_eq!(by_owner["platform"], Decimal::from_str("136.50").unwrap());
+    assert_eq!(amount(&spend["untagged"]), Decimal::from_str("2289.78").unwrap());
+    assert_eq!(amount(&spend["unmanaged"]), Decimal::from_str("2256.46").unwrap());
+    assert_eq!(total, Decimal::from_str("8090.44").unwrap());
+}
+
+#[test]
+fn json_is_byte_identical_across_runs() {
+    let a = tally(&["audit", EXAMPLE, "--format", "json"]);
+    let b = tally(&["audit", EXAMPLE, "--format", "json"]);
+    assert_eq!(a.code, 1);
+    assert!(a.stdout == b.stdout, "two runs differ");
+}
+
+#[test]
+fn terminal_report_snapshot() {
+    let run = tally(&["audit", EXAMPLE]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn json_report_snapshot() {
+    let run = tally(&["audit", EXAMPLE, "--format", "json"]);
+    insta::assert_snapshot!(run.stdout);
+}
