@@ -1,1 +1,3 @@
 //! Placeholder: being written.
+
+pub(crate) mod text;
