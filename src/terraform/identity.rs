@@ -14,8 +14,9 @@
 //! or a target) and resolve to `None`.
 //!
 //! A state file records no account or region for the provider, so [`IdentityContext::infer`]
-//! derives them from the ARNs that *are* in the file: the most frequent account and region among
-//! regional ARNs (both fields non-empty); ties go to the smallest value. A file with no regional
+//! derives them from the ARNs that *are* in the file ([`literal_arns`]: `arn`, ARN-valued `id`
+//! and `*_arn` attributes): the most frequent account and region among regional ARNs (both
+//! fields non-empty); ties go to the smallest value. A file with no regional
 //! ARN gets no default, and patterns that need the missing part resolve to `None`: we never
 //! guess an account.
 //!
@@ -193,10 +194,15 @@ pub fn own_arn_attribute(resource_type: &str, attrs: &Map<String, Value>) -> Opt
     string_attr(attrs, "arn").filter(|a| Arn::parse(a).is_some()).map(|a| normalize(resource_type, a))
 }
 
-/// ARNs present in attributes without any pattern: `arn`, or an `id` that is an ARN. This is
-/// what [`IdentityContext::infer`] is fed.
-pub fn literal_arns<'a>(attrs: &'a Map<String, Value>) -> impl Iterator<Item = &'a str> + 'a {
-    ["arn", "id"].into_iter().filter_map(|k| string_attr(attrs, k)).filter(|s| Arn::parse(s).is_some())
+/// ARNs written in attributes: `arn`, an `id` that is an ARN, and references such as
+/// `function_arn` or `kms_key_arn`. This is what [`IdentityContext::infer`] is fed; a reference
+/// to another account's resource is outvoted by the file's own ARNs.
+pub fn literal_arns(attrs: &Map<String, Value>) -> impl Iterator<Item = &str> + '_ {
+    attrs
+        .iter()
+        .filter(|(k, _)| *k == "arn" || *k == "id" || k.ends_with("_arn"))
+        .filter_map(|(_, v)| v.as_str())
+        .filter(|s| Arn::parse(s).is_some())
 }
 
 /// Strips what the tagging API never shows: the `:*` of log-group ARNs some APIs return, and
