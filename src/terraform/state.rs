@@ -7,7 +7,9 @@
 //! Also expands `--state` arguments (files, directories, globs) into file paths. Reading state
 //! from S3 is not done here: fetch the bytes and call [`parse_state`].
 //!
-//! State versions before 4 (Terraform < 0.12) are refused with a clear error.
+//! State versions before 4 (Terraform < 0.12) are refused with a clear error. Deposed objects
+//! (the old half of a create-before-destroy replacement) are kept under their instance's
+//! address: they are still live and still managed.
 
 pub(crate) mod show;
 

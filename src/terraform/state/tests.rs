@@ -249,3 +249,45 @@ fn inputs_that_match_nothing_are_errors_naming_them() {
     let bad = format!("{root}/[*.tfstate");
     assert!(expand_state_inputs(&[bad]).is_err_and(|e| e.to_string().contains("bad glob")));
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/state");
+
+#[test]
+fn fixture_with_modules_for_each_and_a_deposed_object() {
+    let state = load_state(&Path::new(FIXTURES).join("modules.tfstate")).expect("loads");
+    let addrs: Vec<_> = state.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(
+        addrs,
+        [
+            "aws_cloudwatch_log_group.app",
+            "module.net[\"prod\"].aws_subnet.private[\"a\"]",
+            "module.net[\"prod\"].aws_subnet.private[\"b\"]",
+            "module.net[\"prod\"].aws_subnet.private[\"b\"]",
+            "module.net[\"prod\"].aws_vpc.main",
+        ]
+    );
+    let log = &state.resources[0];
+    assert_eq!(log.provider, "aws.eu");
+    assert_eq!(log.arn.as_deref(), Some("arn:aws:logs:eu-central-1:210987654321:log-group:/app"));
+    assert!(log.tags.tags.is_empty() && log.tags.complete);
+    // The deposed object is still live and still managed: it is kept, under the same address.
+    let ids: Vec<_> = state.resources[1..4].iter().filter_map(|r| r.id.as_deref()).collect();
+    assert_eq!(ids, ["subnet-a", "subnet-b", "subnet-old"]);
+    assert_eq!(
+        state.resources[1].arn.as_deref(),
+        Some("arn:aws:ec2:eu-central-1:210987654321:subnet/subnet-a")
+    );
+    assert_eq!(state.resources[1].tags.known_values().get("owner").map(String::as_str), Some("net"));
+}
+
+#[test]
+fn utf16_and_bom_fixtures_load_the_same() {
+    let want = load_state(&Path::new(FIXTURES).join("modules.tfstate")).expect("loads").resources;
+    for name in ["modules.utf16le.tfstate", "modules.utf8-bom.tfstate"] {
+        let got = load_state(&Path::new(FIXTURES).join(name)).expect(name).resources;
+        let strip = |v: &[TfResource]| {
+            v.iter().map(|r| (r.address.clone(), r.arn.clone(), r.tags.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&got), strip(&want), "{name}");
+    }
+}
