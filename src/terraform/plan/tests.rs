@@ -1,0 +1,295 @@
+use super::*;
+
+const FIXTURE: &[u8] = include_bytes!("../../../tests/fixtures/plan/default-tags.json");
+
+fn p() -> &'static Path {
+    Path::new("plan.json")
+}
+
+fn parse(json: &str) -> Result<PlanFile, String> {
+    parse_plan(p(), json.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn fixture() -> PlanFile {
+    parse_plan(p(), FIXTURE).expect("fixture parses")
+}
+
+fn by_address<'a>(plan: &'a PlanFile, address: &str) -> &'a TfResource {
+    plan.resources.iter().find(|r| r.address == address).expect(address)
+}
+
+fn known(value: &str) -> TagValue {
+    TagValue::Known(value.to_string())
+}
+
+/// A one-resource plan with the given change and configuration.
+fn one(change: &str, configuration: &str) -> Result<TfResource, String> {
+    let json = format!(
+        r#"{{"format_version":"1.2","resource_changes":[{{"address":"aws_vpc.v","mode":"managed","type":"aws_vpc",
+        "name":"v","provider_name":"registry.terraform.io/hashicorp/aws","change":{change}}}],
+        "configuration":{configuration}}}"#
+    );
+    parse(&json).map(|mut plan| plan.resources.remove(0))
+}
+
+const DEFAULTS: &str = r#"{"provider_config":{"aws":{"name":"aws","expressions":{"default_tags":[{"tags":
+    {"constant_value":{"owner":"platform","env":"prod"}}}]}}},"root_module":{"resources":[
+    {"address":"aws_vpc.v","provider_config_key":"aws"}]}}"#;
+
+#[test]
+fn header_fields_and_layer() {
+    let plan = fixture();
+    assert_eq!(plan.path, "plan.json");
+    assert_eq!(plan.format_version, "1.2");
+    assert_eq!(plan.terraform_version.as_deref(), Some("1.9.5"));
+    assert_eq!(plan.resources.len(), 8);
+    for r in &plan.resources {
+        assert_eq!(r.layer, Layer::Plan);
+        assert_eq!(r.location, Some(SourceLocation::file("plan.json")));
+    }
+}
+
+#[test]
+fn actions_map_to_plan_actions() {
+    let plan = fixture();
+    let action = |a: &str| by_address(&plan, a).action;
+    assert_eq!(action("aws_s3_bucket.logs"), Some(PlanAction::Create));
+    assert_eq!(action("aws_sqs_queue.q"), Some(PlanAction::Update));
+    assert_eq!(action("aws_iam_role.old"), Some(PlanAction::Delete));
+    assert_eq!(action("data.aws_ami.ubuntu"), Some(PlanAction::Read));
+    assert_eq!(action("aws_instance.api[\"a\"]"), Some(PlanAction::Replace));
+    let list = |a: &[&str]| plan_action(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(list(&["create", "delete"]), Some(PlanAction::Replace));
+    assert_eq!(list(&["no-op"]), Some(PlanAction::NoOp));
+    assert_eq!(list(&["forget"]), Some(PlanAction::Delete));
+    assert_eq!(list(&["explode"]), None);
+    assert_eq!(list(&[]), None);
+}
+
+#[test]
+fn index_module_and_mode() {
+    let plan = fixture();
+    let web = by_address(&plan, "aws_instance.web[0]");
+    assert_eq!(web.index, Some(IndexKey::Int(0)));
+    assert_eq!((web.resource_type.as_str(), web.name.as_str()), ("aws_instance", "web"));
+    let api = by_address(&plan, "aws_instance.api[\"a\"]");
+    assert_eq!(api.index, Some(IndexKey::Str("a".into())));
+    let t = by_address(&plan, "module.app[\"blue\"].aws_dynamodb_table.t");
+    assert_eq!(t.module, "module.app[\"blue\"]");
+    assert_eq!(by_address(&plan, "data.aws_ami.ubuntu").mode, ResourceMode::Data);
+    assert_eq!(by_address(&plan, "aws_s3_bucket.logs").module, "");
+}
+
+#[test]
+fn known_tags_all_wins() {
+    let plan = fixture();
+    let logs = &by_address(&plan, "aws_s3_bucket.logs").tags;
+    assert!(logs.complete);
+    assert_eq!(logs.known_values().len(), 3);
+    assert_eq!(logs.tags.get("team"), Some(&known("data")));
+}
+
+#[test]
+fn unknown_keys_of_tags_all_are_unknown_values() {
+    let plan = fixture();
+    let q = &by_address(&plan, "aws_sqs_queue.q").tags;
+    assert!(q.complete);
+    assert_eq!(q.tags.get("build"), Some(&TagValue::Unknown));
+    assert_eq!(q.tags.get("owner"), Some(&known("team-q")));
+}
+
+#[test]
+fn unknown_tags_all_falls_back_to_tags_over_default_tags() {
+    let plan = fixture();
+    // Inherited provider: `module.app:aws` is not configured, the root `aws` is.
+    let t = by_address(&plan, "module.app[\"blue\"].aws_dynamodb_table.t");
+    assert_eq!(t.provider, "aws");
+    assert!(t.tags.complete);
+    assert_eq!(t.tags.tags.get("env"), Some(&known("prod")));
+    assert_eq!(t.tags.tags.get("owner"), Some(&known("app-team")), "resource tags win over defaults");
+    assert_eq!(t.tags.tags.get("app"), Some(&known("blue")));
+    // `after_unknown.tags == true`: defaults are known, the rest is not.
+    let topic = by_address(&plan, "module.app[\"blue\"].module.inner.aws_sns_topic.t");
+    assert!(!topic.tags.complete);
+    assert_eq!(topic.tags.tags.get("owner"), Some(&known("platform")));
+}
+
+#[test]
+fn default_tags_by_reference_make_the_map_incomplete() {
+    let plan = fixture();
+    let web = by_address(&plan, "aws_instance.web[0]");
+    assert_eq!(web.provider, "aws.west");
+    assert!(!web.tags.complete);
+    assert_eq!(web.tags.known_values().into_iter().collect::<Vec<_>>(), [("Name".into(), "web".into())]);
+}
+
+#[test]
+fn deleted_resource_keeps_its_before_tags_and_identity() {
+    let plan = fixture();
+    let old = by_address(&plan, "aws_iam_role.old");
+    assert_eq!(old.tags.tags.get("owner"), Some(&known("x")));
+    assert!(old.tags.complete);
+    assert_eq!(old.arn.as_deref(), Some("arn:aws:iam::123456789012:role/old"));
+    assert_eq!(old.id.as_deref(), Some("old"));
+    assert_eq!(old.region, None);
+    assert_eq!(old.account.as_deref(), Some("123456789012"));
+}
+
+#[test]
+fn identity_uses_after_values_provider_region_and_inferred_account() {
+    let plan = fixture();
+    let q = by_address(&plan, "aws_sqs_queue.q");
+    assert_eq!(q.arn.as_deref(), Some("arn:aws:sqs:eu-west-1:123456789012:q"));
+    assert_eq!(q.id.as_deref(), Some("https://sqs.eu-west-1.amazonaws.com/123456789012/q"));
+    // Created, so no id yet; the name is known, the region comes from the provider block.
+    let t = by_address(&plan, "module.app[\"blue\"].aws_dynamodb_table.t");
+    assert_eq!(t.id, None);
+    assert_eq!(t.arn.as_deref(), Some("arn:aws:dynamodb:eu-west-1:123456789012:table/t"));
+    assert_eq!(t.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(by_address(&plan, "aws_s3_bucket.logs").arn.as_deref(), Some("arn:aws:s3:::logs-1"));
+    // id unknown before apply: no ARN rather than a wrong one.
+    assert_eq!(by_address(&plan, "aws_instance.web[0]").arn, None);
+}
+
+#[test]
+fn utf16_and_bom_fixtures_load_the_same() {
+    let want = fixture().resources;
+    for bytes in [
+        &include_bytes!("../../../tests/fixtures/plan/default-tags.utf16le-bom.json")[..],
+        &include_bytes!("../../../tests/fixtures/plan/default-tags.utf16be-bom.json")[..],
+        &include_bytes!("../../../tests/fixtures/plan/default-tags.utf8-bom.json")[..],
+    ] {
+        assert_eq!(parse_plan(p(), bytes).map(|plan| plan.resources).ok().as_ref(), Some(&want));
+    }
+}
+
+#[test]
+fn default_tags_shapes() {
+    let change = r#"{"actions":["create"],"after":{"tags":{"Name":"x"}},"after_unknown":{"tags_all":true}}"#;
+    let r = one(change, DEFAULTS).expect("parses");
+    assert!(r.tags.complete);
+    assert_eq!(r.tags.tags.len(), 3);
+    // No configuration at all: no defaults, nothing unknown.
+    let r = one(change, "{}").expect("parses");
+    assert!(r.tags.complete);
+    assert_eq!(r.tags.tags.len(), 1);
+    // `default_tags` with an unreadable shape counts as unknown.
+    let odd = r#"{"provider_config":{"aws":{"expressions":{"default_tags":"x"}}}}"#;
+    assert!(!one(change, odd).expect("parses").tags.complete);
+    // An empty default_tags block is fine.
+    let empty = r#"{"provider_config":{"aws":{"expressions":{"default_tags":[{}]}}}}"#;
+    assert!(one(change, empty).expect("parses").tags.complete);
+}
+
+#[test]
+fn tags_all_absent_in_old_providers_uses_tags_and_defaults() {
+    let change =
+        r#"{"actions":["update"],"before":{},"after":{"tags":{"Name":"x","owner":"me"}},"after_unknown":{}}"#;
+    let r = one(change, DEFAULTS).expect("parses");
+    assert_eq!(r.tags.tags.get("owner"), Some(&known("me")));
+    assert_eq!(r.tags.tags.get("env"), Some(&known("prod")));
+    // Unknown per-key values of `tags` in the fallback.
+    let change = r#"{"actions":["create"],"after":{"tags":{}},"after_unknown":{"tags":{"build":true},"tags_all":true}}"#;
+    let r = one(change, DEFAULTS).expect("parses");
+    assert_eq!(r.tags.tags.get("build"), Some(&TagValue::Unknown));
+    assert!(r.tags.complete);
+}
+
+#[test]
+fn legacy_module_provider_keys_resolve_through_parents() {
+    let config = r#"{"provider_config":{
+        "aws":{"expressions":{"default_tags":[{"tags":{"constant_value":{"from":"root"}}}]}},
+        "module.a:aws":{"expressions":{"default_tags":[{"tags":{"constant_value":{"from":"a"}}}],
+                                       "region":{"constant_value":"ap-south-1"}}}},
+      "root_module":{"module_calls":{"a":{"module":{"module_calls":{"b":{"module":{"resources":[
+        {"address":"aws_vpc.v","provider_config_key":"module.a.module.b:aws"}]}}},
+        "resources":[{"address":"aws_vpc.w","provider_config_key":"w:aws"}]}}}}}"#;
+    let json = format!(
+        r#"{{"format_version":"0.1","resource_changes":[
+        {{"address":"module.a.module.b[0].aws_vpc.v","module_address":"module.a.module.b[0]","type":"aws_vpc","name":"v",
+          "change":{{"actions":["create"],"after":{{}},"after_unknown":{{}}}}}},
+        {{"address":"module.a.aws_vpc.w","module_address":"module.a","type":"aws_vpc","name":"w",
+          "change":{{"actions":["create"],"after":{{}},"after_unknown":{{}}}}}}],
+        "configuration":{config}}}"#
+    );
+    let plan = parse(&json).expect("parses");
+    let from = |i: usize| plan.resources[i].tags.tags.get("from").cloned();
+    assert_eq!(from(0), Some(known("a")), "nearest enclosing module's provider");
+    assert_eq!(from(1), Some(known("root")), "0.12 short key falls back to the root");
+    assert_eq!(plan.resources[0].mode, ResourceMode::Managed, "no `mode` in 0.1 files");
+}
+
+#[test]
+fn mode_missing_data_address_is_data() {
+    let json = r#"{"format_version":"0.1","resource_changes":[{"address":"module.m.data.aws_ami.a",
+        "module_address":"module.m","type":"aws_ami","name":"a","change":{"actions":["read"],"after":{}}}]}"#;
+    assert_eq!(parse(json).expect("parses").resources[0].mode, ResourceMode::Data);
+}
+
+#[test]
+fn strips_instance_keys_of_module_paths() {
+    assert_eq!(strip_instance_keys("module.a[\"x\"].module.b[0]"), "module.a.module.b");
+    assert_eq!(strip_instance_keys("module.a[\"we]ird\\\"\"].module.b"), "module.a.module.b");
+    assert_eq!(strip_instance_keys(""), "");
+}
+
+#[test]
+fn accepted_and_refused_format_versions() {
+    for v in ["0.1", "0.2", "1.0", "1.1", "1.2", "1.9"] {
+        assert!(parse(&format!(r#"{{"format_version":"{v}"}}"#)).is_ok(), "{v}");
+    }
+    assert_eq!(
+        parse(r#"{"format_version":"2.0"}"#).err().as_deref(),
+        Some("plan.json: plan format_version 2.0 not supported (major 0 or 1)")
+    );
+    assert!(parse(r#"{"format_version":1.0}"#).is_err_and(|e| e.contains("expected a string")));
+    assert!(parse(r#"{"version":4,"resources":[]}"#).is_err_and(|e| e.contains("state file, not a plan")));
+    assert!(parse(r#"{"format_version":"1.0","values":{}}"#).is_err_and(|e| e.contains("pass it as a state")));
+    assert!(parse(r#"{"resource_changes":[]}"#).is_err_and(|e| e.contains("no `format_version`")));
+    assert!(parse("[]").is_err_and(|e| e.starts_with("plan.json:1:")));
+}
+
+#[test]
+fn truncated_fixture_names_file_and_line() {
+    let bytes = include_bytes!("../../../tests/fixtures/plan/truncated.json");
+    let err = parse_plan(p(), bytes).err().map(|e| e.to_string());
+    assert!(err.as_deref().is_some_and(|e| e.starts_with("plan.json:41:")), "{err:?}");
+}
+
+#[test]
+fn wrong_types_name_file_and_line() {
+    let json = "{\"format_version\": \"1.0\",\n\"resource_changes\": [{\"address\": \"a.b\", \"type\": \"a\", \"name\": \"b\",\n\"change\": {\"actions\": \"create\"}}]}";
+    let err = parse(json).err();
+    assert!(err.as_deref().is_some_and(|e| e.starts_with("plan.json:3:")), "{err:?}");
+    let json = "{\"format_version\": \"1.0\",\n\"resource_changes\": [{\"address\": \"a.b\", \"type\": \"a\", \"name\": \"b\",\n\"index\": [1], \"change\": {\"actions\": []}}]}";
+    let err = parse(json).err();
+    assert!(err.as_deref().is_some_and(|e| e.starts_with("plan.json:3:")), "{err:?}");
+}
+
+#[test]
+fn bad_values_name_the_resource() {
+    let err =
+        one(r#"{"actions":["create"],"after":{"tags":"x"},"after_unknown":{"tags_all":true}}"#, "{}").err();
+    assert_eq!(err.as_deref(), Some("plan.json: aws_vpc.v: `tags` is not a map (found a string)"));
+    let err = one(r#"{"actions":["create"],"after":[1]}"#, "{}").err();
+    assert_eq!(err.as_deref(), Some("plan.json: aws_vpc.v: `change.after` is a list, expected an object"));
+    let err = one(r#"{"actions":["dance"],"after":{}}"#, "{}").err();
+    assert_eq!(err.as_deref(), Some("plan.json: aws_vpc.v: unknown change actions [\"dance\"]"));
+}
+
+#[test]
+fn autoscaling_groups_use_tag_blocks() {
+    let json = r#"{"format_version":"1.0","resource_changes":[{"address":"aws_autoscaling_group.g","mode":"managed",
+      "type":"aws_autoscaling_group","name":"g","change":{"actions":["create"],
+      "after":{"tag":[{"key":"team","value":"x","propagate_at_launch":true}]},"after_unknown":{"tag":[{}]}}}],
+      "configuration":{"provider_config":{"aws":{"expressions":{"default_tags":[{"tags":{"constant_value":{"d":"1"}}}]}}}}}"#;
+    let r = parse(json).expect("parses").resources.remove(0);
+    assert!(r.tags.complete);
+    assert_eq!(r.tags.tags.keys().collect::<Vec<_>>(), ["team"], "default_tags do not apply to ASGs");
+}
+
+#[test]
+fn load_plan_reports_missing_file() {
+    let err = load_plan(Path::new("/nonexistent/plan.json")).err().map(|e| e.to_string());
+    assert!(err.is_some_and(|e| e.starts_with("/nonexistent/plan.json: ")));
+}
