@@ -37,7 +37,13 @@ pub(crate) fn required_tags(input: &AuditInput<'_>, correlation: &Correlation<'_
     let code = input.code.unwrap_or(&[]);
     let plan = input.plan.unwrap_or(&[]);
     let in_code: BTreeSet<String> = code.iter().map(|r| declaration(&r.address)).collect();
-    let in_plan: BTreeSet<String> = plan.iter().map(|r| declaration(&r.address)).collect();
+    // Only changes the plan will apply are checked at the plan layer, so only they take
+    // precedence over state; a no-op entry says nothing new.
+    let changes = |r: &&TfResource| {
+        use crate::model::PlanAction::{Create, Replace, Update};
+        matches!(r.action, Some(Create | Update | Replace))
+    };
+    let in_plan: BTreeSet<String> = plan.iter().filter(changes).map(|r| declaration(&r.address)).collect();
 
     let check = |r: &TfResource, out: &mut Findings| {
         if !is_audited(r) || !is_taggable(&r.resource_type) {
@@ -69,11 +75,8 @@ pub(crate) fn required_tags(input: &AuditInput<'_>, correlation: &Correlation<'_
     for r in code {
         check(r, out);
     }
-    for r in plan.iter().filter(|r| !in_code.contains(&declaration(&r.address))) {
-        use crate::model::PlanAction::{Create, Replace, Update};
-        if matches!(r.action, Some(Create | Update | Replace)) {
-            check(r, out);
-        }
+    for r in plan.iter().filter(changes).filter(|r| !in_code.contains(&declaration(&r.address))) {
+        check(r, out);
     }
     for r in input.state {
         let decl = declaration(&r.address);

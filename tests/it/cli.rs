@@ -36,3 +36,26 @@ fn snapshot_amounts_must_be_decimal_strings() {
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+#[test]
+fn malformed_state_is_an_input_error_naming_the_file() {
+    let run = tally(&["audit", "--state", "tests/fixtures/bad/truncated.tfstate"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: tests/fixtures/bad/truncated.tfstate:6"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn malformed_plan_is_an_input_error_naming_the_file() {
+    let run = tally(&["audit", "--plan", "tests/fixtures/bad/wrong-types.plan.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: tests/fixtures/bad/wrong-types.plan.json:4"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn missing_state_file_is_an_input_error() {
+    let run = tally(&["audit", "--state", "nope/terraform.tfstate"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("nope/terraform.tfstate"), "{}", run.stderr);
+}
