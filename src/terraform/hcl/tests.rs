@@ -1,0 +1,1 @@
+//! Tests of the code reader against fixture modules in `tests/fixtures/hcl/`.
