@@ -121,7 +121,7 @@ struct SourceFile {
 
 impl SourceFile {
     /// Parse `text` (BOM already stripped); a parse error becomes a diagnostic at its position.
-    fn parse(path: String, text: String) -> Result<Self, Diagnostic> {
+    fn parse(path: String, text: String) -> Result<Self, Box<Diagnostic>> {
         match hcl_edit::parser::parse_body(&text) {
             Ok(body) => {
                 let line_starts =
@@ -130,10 +130,10 @@ impl SourceFile {
             }
             Err(err) => {
                 let loc = err.location();
-                Err(hcl_diagnostic(
+                Err(Box::new(hcl_diagnostic(
                     SourceLocation::at(path, to_u32(loc.line()), to_u32(loc.column())),
                     format!("cannot parse: {}", err.message()),
-                ))
+                )))
             }
         }
     }
@@ -259,7 +259,7 @@ fn read_module_dir(
         match read_text(&dir.join(&name)) {
             Ok(text) => match SourceFile::parse(path, text) {
                 Ok(file) => files.push(file),
-                Err(diag) => diagnostics.push(diag),
+                Err(diag) => diagnostics.push(*diag),
             },
             Err(e) => {
                 diagnostics.push(hcl_diagnostic(SourceLocation::file(path), format!("cannot read: {e}")))
@@ -356,7 +356,7 @@ fn load_tfvars(
         let file = match SourceFile::parse(display, text) {
             Ok(file) => file,
             Err(diag) => {
-                diagnostics.push(diag);
+                diagnostics.push(*diag);
                 continue;
             }
         };
