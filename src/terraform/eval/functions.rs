@@ -11,6 +11,9 @@ use hcl_edit::expr::FuncCall;
 
 use super::{format_number, Env, EvalError, EvalResult, Map, Scope, Value};
 
+/// Widths beyond this in `format` verbs give unknown rather than a huge string.
+const MAX_FORMAT_WIDTH: usize = 1024;
+
 impl Scope<'_> {
     pub(super) fn call(&self, call: &FuncCall, env: &mut Env) -> EvalResult {
         if call.name.is_namespaced() {
@@ -198,7 +201,8 @@ fn apply(name: &str, args: Vec<Value>) -> EvalResult {
                 return Err(EvalError::new("substr: offset out of range"));
             }
             let start = start as usize;
-            let end = if len < 0.0 { chars.len() } else { (start + len as usize).min(chars.len()) };
+            let end =
+                if len < 0.0 { chars.len() } else { start.saturating_add(len as usize).min(chars.len()) };
             Ok(Value::String(chars[start..end].iter().collect()))
         }
         "zipmap" => {
@@ -462,7 +466,12 @@ fn format(args: Vec<Value>) -> EvalResult {
             't' => arg.to_bool()?.to_string(),
             _ => return Ok(Value::Unknown),
         };
-        let pad = width.parse::<usize>().unwrap_or(0).saturating_sub(text.chars().count());
+        let width = if width.is_empty() { Some(0) } else { width.parse::<usize>().ok() };
+        let Some(width) = width.filter(|w| *w <= MAX_FORMAT_WIDTH) else {
+            // Not worth allocating; no tag is this long.
+            return Ok(Value::Unknown);
+        };
+        let pad = width.saturating_sub(text.chars().count());
         if left {
             out.push_str(&text);
             out.push_str(&" ".repeat(pad));

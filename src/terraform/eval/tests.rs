@@ -366,3 +366,14 @@ fn numbers_print_like_terraform() {
     assert_eq!(format_number(2.0 * 0.1), "0.2"); // console: 0.2
     assert_eq!(format_number(-3.0), "-3");
 }
+
+#[test]
+fn hostile_arguments_do_not_panic() {
+    assert_eq!(ok(r#"format("%99999999999s", "a")"#), Value::Unknown);
+    assert_eq!(ok(r#"substr("abc", 1, 1e30)"#), s("bc"));
+    assert!(fails(r#"substr("abc", 9, 1)"#));
+    assert!(fails("element([], 0)"));
+    assert!(fails("local.xs[-1]"));
+    assert!(fails("local.xs[0.5]"));
+    assert!(fails("1 / 0"));
+}
