@@ -1,0 +1,286 @@
+//! Tests of the code reader against fixture modules in `tests/fixtures/hcl/`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::*;
+
+fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hcl").join(case)
+}
+
+fn load_with(case: &str, var_files: &[&str]) -> CodeModel {
+    let opts = CodeOptions { var_files: var_files.iter().map(|f| fixture(case).join(f)).collect() };
+    match load_code(&fixture(case), &opts) {
+        Ok(model) => model,
+        Err(e) => panic!("{case}: {e}"),
+    }
+}
+
+fn load(case: &str) -> CodeModel {
+    load_with(case, &[])
+}
+
+fn get<'m>(model: &'m CodeModel, address: &str) -> &'m TfResource {
+    match model.resources.iter().find(|r| r.address == address) {
+        Some(r) => r,
+        None => {
+            let all: Vec<&str> = model.resources.iter().map(|r| r.address.as_str()).collect();
+            panic!("no resource {address}; have {all:?}")
+        }
+    }
+}
+
+/// Tags as `key -> value`, with `?` for an unknown value.
+fn tags(r: &TfResource) -> BTreeMap<&str, &str> {
+    r.tags.tags.iter().map(|(k, v)| (k.as_str(), v.known().unwrap_or("?"))).collect()
+}
+
+fn expect(pairs: &[(&'static str, &'static str)]) -> BTreeMap<&'static str, &'static str> {
+    pairs.iter().copied().collect()
+}
+
+/// `file:line:col` with the file relative to the fixture directory.
+fn at(loc: Option<&SourceLocation>, case: &str) -> String {
+    let Some(loc) = loc else { return "none".into() };
+    let prefix = format!("{}/", fixture(case).display());
+    loc.to_string().trim_start_matches(&prefix).to_string()
+}
+
+#[test]
+fn provider_default_tags_tfvars_and_var_files() {
+    let m = load_with("defaults", &["extra.tfvars"]);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let logs = get(&m, "aws_s3_bucket.logs");
+    // terraform.tfvars < b.auto.tfvars < --var-file; the resource's tags win over default_tags.
+    assert_eq!(
+        tags(logs),
+        expect(&[
+            ("CostCenter", "cc-42"),
+            ("Environment", "prod"),
+            ("Name", "logs-prod"),
+            ("Owner", "from-auto")
+        ])
+    );
+    assert!(logs.tags.complete);
+    assert_eq!(logs.layer, Layer::Code);
+    assert_eq!(logs.provider, "aws");
+    assert_eq!(logs.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(at(logs.location.as_ref(), "defaults"), "main.tf:43:1");
+    assert_eq!(at(logs.tags_location.as_ref(), "defaults"), "main.tf:45:3");
+
+    let plain = get(&m, "aws_s3_bucket.plain");
+    assert_eq!(tags(plain), expect(&[("Environment", "prod"), ("Owner", "from-auto")]));
+    assert_eq!(plain.tags_location, plain.location);
+}
+
+#[test]
+fn var_file_is_optional_and_defaults_apply() {
+    let m = load("defaults");
+    assert_eq!(tags(get(&m, "aws_s3_bucket.logs")).get("CostCenter"), Some(&"cc-0"));
+}
+
+#[test]
+fn missing_var_file_is_an_input_error() {
+    let opts = CodeOptions { var_files: vec![fixture("defaults").join("nope.tfvars")] };
+    assert!(load_code(&fixture("defaults"), &opts).is_err());
+}
+
+#[test]
+fn provider_alias() {
+    let m = load("defaults");
+    let west = get(&m, "aws_s3_bucket.west");
+    assert_eq!(west.provider, "aws.west");
+    assert_eq!(west.region.as_deref(), Some("us-west-2"));
+    assert_eq!(tags(west), expect(&[("Owner", "override"), ("Region", "us-west-2")]));
+}
+
+#[test]
+fn unknown_tags_keep_default_keys_with_unknown_values() {
+    let m = load("defaults");
+    let r = get(&m, "aws_instance.from_data");
+    assert!(!r.tags.complete);
+    assert_eq!(tags(r), expect(&[("Environment", "?"), ("Owner", "?")]));
+    assert_eq!(r.tags.presence("Owner"), crate::model::TagPresence::Present(&TagValue::Unknown));
+    assert_eq!(r.tags.presence("CostCenter"), crate::model::TagPresence::Unknown);
+
+    // merge({Name}, unknown, {Team}): Name may be overridden, Team is exact, more keys possible.
+    let r = get(&m, "aws_instance.partly");
+    assert!(!r.tags.complete);
+    assert_eq!(tags(r), expect(&[("Environment", "?"), ("Name", "?"), ("Owner", "?"), ("Team", "x")]));
+}
+
+#[test]
+fn data_sources_and_sorting() {
+    let m = load("defaults");
+    let d = get(&m, "data.aws_caller_identity.current");
+    assert_eq!(d.mode, ResourceMode::Data);
+    assert!(d.tags.tags.is_empty() && d.tags.complete);
+    let addresses: Vec<&str> = m.resources.iter().map(|r| r.address.as_str()).collect();
+    let mut sorted = addresses.clone();
+    sorted.sort();
+    assert_eq!(addresses, sorted);
+}
+
+#[test]
+fn s3_backend() {
+    let m = load("defaults");
+    assert_eq!(m.s3_backends.len(), 1);
+    let b = &m.s3_backends[0];
+    assert_eq!(b.bucket, "state-bucket");
+    assert_eq!(b.key, "envs/prod/terraform.tfstate");
+    assert_eq!(b.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(at(Some(&b.location), "defaults"), "main.tf:2:3");
+}
+
+#[test]
+fn count_and_for_each() {
+    let m = load("expand");
+    let c0 = get(&m, "aws_s3_bucket.counted[0]");
+    assert_eq!(c0.index, Some(IndexKey::Int(0)));
+    assert_eq!(tags(c0), expect(&[("Name", "counted-0")]));
+    assert_eq!(tags(get(&m, "aws_s3_bucket.counted[1]")), expect(&[("Name", "counted-1")]));
+    assert!(!m.resources.iter().any(|r| r.name == "none"), "count = 0 has no instances");
+
+    let alpha = get(&m, r#"aws_s3_bucket.mapped["alpha"]"#);
+    assert_eq!(alpha.index, Some(IndexKey::Str("alpha".into())));
+    assert_eq!(tags(alpha), expect(&[("Name", "alpha"), ("Team", "a")]));
+    assert_eq!(tags(get(&m, r#"aws_s3_bucket.mapped["beta"]"#)), expect(&[("Name", "beta"), ("Team", "b")]));
+    assert_eq!(tags(get(&m, r#"aws_s3_bucket.set["x"]"#)), expect(&[("Name", "set-x")]));
+    assert_eq!(tags(get(&m, r#"aws_s3_bucket.set["y"]"#)), expect(&[("Name", "set-y")]));
+}
+
+#[test]
+fn unknown_count_and_for_each_give_one_wildcard_resource() {
+    let m = load("expand");
+    for address in ["aws_s3_bucket.unknown_count[*]", "aws_s3_bucket.unknown_each[*]"] {
+        let r = get(&m, address);
+        assert_eq!(r.index, None);
+        assert!(r.tags.complete, "{address}: the key set is known");
+        assert_eq!(tags(r), expect(&[("Fixed", "yes"), ("Name", "?")]));
+    }
+}
+
+#[test]
+fn evaluation_error_is_a_diagnostic_and_unknown_tags() {
+    let m = load("expand");
+    let r = get(&m, "aws_s3_bucket.bad_tags");
+    assert!(!r.tags.complete);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    let d = &m.diagnostics[0];
+    assert_eq!(d.source, "hcl");
+    assert_eq!(at(d.location.as_ref(), "expand"), "main.tf:38:3");
+    assert!(d.message.contains("aws_s3_bucket.bad_tags"), "{}", d.message);
+}
+
+#[test]
+fn autoscaling_group_uses_tag_blocks_not_default_tags() {
+    let m = load("asg");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let web = get(&m, "aws_autoscaling_group.web");
+    assert!(web.tags.complete);
+    assert_eq!(tags(web), expect(&[("Env", "prod"), ("Name", "web"), ("Team", "web")]));
+    assert_eq!(at(web.tags_location.as_ref(), "asg"), "main.tf:15:3");
+
+    let dynamic = get(&m, "aws_autoscaling_group.dyn_unknown");
+    assert!(!dynamic.tags.complete);
+    assert!(dynamic.tags.tags.is_empty());
+}
+
+#[test]
+fn local_modules_with_inputs_and_inherited_providers() {
+    let m = load("modules");
+    let app = get(&m, "module.app.aws_s3_bucket.this");
+    assert_eq!(app.module, "module.app");
+    assert_eq!(
+        tags(app),
+        expect(&[("Extra", "1"), ("Name", "app1"), ("Owner", "root"), ("Project", "demo")])
+    );
+    let file = app.location.as_ref().map(|l| l.file.clone()).unwrap_or_default();
+    assert_eq!(file, format!("{}/modules/app/main.tf", fixture("modules").display()));
+
+    let inner = get(&m, "module.app.module.inner.aws_sqs_queue.q");
+    assert_eq!(inner.module, "module.app.module.inner");
+    assert_eq!(tags(inner), expect(&[("Name", "app1-inner"), ("Owner", "root")]));
+}
+
+#[test]
+fn module_for_each_expands() {
+    let m = load("modules");
+    let a = get(&m, r#"module.each["a"].aws_s3_bucket.this"#);
+    assert_eq!(a.module, r#"module.each["a"]"#);
+    assert_eq!(tags(a), expect(&[("Name", "svc-a"), ("Owner", "root")]));
+    let b = get(&m, r#"module.each["b"].module.inner.aws_sqs_queue.q"#);
+    assert_eq!(tags(b), expect(&[("Name", "svc-b-inner"), ("Owner", "root")]));
+}
+
+#[test]
+fn module_providers_remap() {
+    let m = load("modules");
+    assert_eq!(
+        tags(get(&m, "module.east.aws_s3_bucket.this")),
+        expect(&[("Name", "east"), ("Owner", "east")])
+    );
+    // The remapped `aws` is the default provider of the child, so grandchildren inherit it.
+    let inner = get(&m, "module.east.module.inner.aws_sqs_queue.q");
+    assert_eq!(tags(inner), expect(&[("Name", "east-inner"), ("Owner", "east")]));
+    assert_eq!(inner.provider, "aws");
+}
+
+#[test]
+fn remote_missing_and_recursive_modules() {
+    let m = load("modules");
+    assert!(!m.resources.iter().any(|r| r.module.starts_with("module.vpc")));
+    let messages: Vec<&str> = m.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().any(|msg| msg.starts_with("module missing: cannot read")), "{messages:?}");
+    assert!(
+        messages.iter().any(|msg| msg.starts_with("module again:") && msg.contains("calls itself")),
+        "{messages:?}"
+    );
+    assert_eq!(get(&m, "module.loop.aws_sns_topic.t").module, "module.loop");
+}
+
+#[test]
+fn parse_error_is_a_diagnostic_and_other_files_load() {
+    let m = load("broken");
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    let d = &m.diagnostics[0];
+    assert_eq!(d.source, "hcl");
+    let loc = at(d.location.as_ref(), "broken");
+    // hcl-edit reports where it gave up: the end of the unclosed block.
+    assert_eq!(loc, "bad.tf:3:3");
+    assert!(d.message.starts_with("cannot parse"), "{}", d.message);
+    assert_eq!(tags(get(&m, "aws_s3_bucket.good")), expect(&[("Name", "good")]));
+}
+
+#[test]
+fn utf8_bom_is_stripped() {
+    let m = load("broken");
+    let bom = get(&m, "aws_s3_bucket.bom");
+    assert_eq!(tags(bom), expect(&[("Name", "bom")]));
+    assert_eq!(at(bom.location.as_ref(), "broken"), "bom.tf:1:1");
+}
+
+#[test]
+fn missing_directory_is_an_input_error() {
+    assert!(load_code(&fixture("does-not-exist"), &CodeOptions::default()).is_err());
+}
+
+#[test]
+fn relative_input_gives_relative_paths() {
+    // Tests run in the crate directory, so this relative path resolves.
+    let Ok(m) = load_code(Path::new("tests/fixtures/hcl/modules"), &CodeOptions::default()) else {
+        panic!("loads")
+    };
+    let file = |address: &str| get(&m, address).location.as_ref().map(|l| l.file.clone()).unwrap_or_default();
+    assert_eq!(file("module.app.aws_s3_bucket.this"), "tests/fixtures/hcl/modules/modules/app/main.tf");
+    assert_eq!(
+        file("module.app.module.inner.aws_sqs_queue.q"),
+        "tests/fixtures/hcl/modules/modules/app/modules/inner/main.tf"
+    );
+    assert_eq!(normalise(Path::new("./a/../b/./c")), PathBuf::from("./b/c"));
+    assert_eq!(normalise(Path::new("infra/modules/x/../../shared")), PathBuf::from("infra/shared"));
+    assert_eq!(normalise(Path::new("../x")), PathBuf::from("../x"));
+    assert_eq!(normalise(Path::new("a/..")), PathBuf::from("."));
+}
