@@ -120,7 +120,7 @@ impl Reader<'_> {
                     }
                     let value = &attr.value;
                     match key {
-                        "code" => config.code = self.string(value, key).map(|s| base.join(s)),
+                        "code" => config.code = self.string(value, key).map(|s| join_path(base, &s)),
                         "state" => {
                             config.state = self
                                 .string_or_list(value, key)
@@ -128,8 +128,8 @@ impl Reader<'_> {
                                 .map(|s| join_pattern(base, &s))
                                 .collect()
                         }
-                        "plan" => config.plan = self.string(value, key).map(|s| base.join(s)),
-                        "snapshot" => config.snapshot = self.string(value, key).map(|s| base.join(s)),
+                        "plan" => config.plan = self.string(value, key).map(|s| join_path(base, &s)),
+                        "snapshot" => config.snapshot = self.string(value, key).map(|s| join_path(base, &s)),
                         "owner_tag" => config.owner_tag = self.string(value, key),
                         "required_tags" => config.required_tags = self.string_list(value, key),
                         "fail_on" => {
@@ -329,12 +329,24 @@ impl Reader<'_> {
     }
 }
 
+/// Join a path from the config onto the config's directory, dropping `.` components so
+/// reports show `proj/main.tf`, not `proj/./main.tf`.
+fn join_path(base: &Path, rel: &str) -> PathBuf {
+    let joined: PathBuf =
+        base.join(rel).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    if joined.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        joined
+    }
+}
+
 /// Join a state path or glob onto the config directory, keeping `s3://` URLs as they are.
 fn join_pattern(base: &Path, pattern: &str) -> String {
     if pattern.contains("://") || Path::new(pattern).is_absolute() {
         pattern.to_string()
     } else {
-        base.join(pattern).to_string_lossy().into_owned()
+        join_path(base, pattern).to_string_lossy().into_owned()
     }
 }
 
@@ -367,7 +379,7 @@ budget "payments" {
 "#,
         )
         .unwrap();
-        assert_eq!(config.code, Some(PathBuf::from("proj/.")));
+        assert_eq!(config.code, Some(PathBuf::from("proj")));
         assert_eq!(config.state, vec!["proj/a.tfstate", "proj/envs/**/*.tfstate"]);
         assert_eq!(config.required_tags, vec!["team", "env"]);
         assert_eq!(config.fail_on, Some(Some(Severity::Warning)));

@@ -13,9 +13,13 @@ fn set() -> &'static BTreeSet<&'static str> {
     })
 }
 
-/// Whether a Terraform resource type has a `tags` argument.
+/// Types that carry tags through something other than a `tags` argument, so the schema list
+/// misses them: `aws_autoscaling_group` uses `tag {}` blocks (propagated to its instances).
+const TAGGED_BY_BLOCKS: &[&str] = &["aws_autoscaling_group"];
+
+/// Whether a Terraform resource type can carry tags.
 pub fn is_taggable(resource_type: &str) -> bool {
-    set().contains(resource_type)
+    set().contains(resource_type) || TAGGED_BY_BLOCKS.contains(&resource_type)
 }
 
 #[cfg(test)]
@@ -28,6 +32,7 @@ mod tests {
         assert!(is_taggable("aws_s3_bucket"));
         assert!(!is_taggable("aws_iam_role_policy_attachment"));
         assert!(!is_taggable("aws_route53_record"));
+        assert!(is_taggable("aws_autoscaling_group"), "tags through tag blocks");
         assert!(set().len() > 800);
     }
 }
