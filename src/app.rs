@@ -6,13 +6,48 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use thiserror::Error;
 
-use crate::audit::{self, AuditInput, Policy};
+use crate::audit::{self, AuditInput, AuditOutput, Policy};
 use crate::config::{Config, ConfigErrors, CONFIG_FILE};
 use crate::error::InputError;
 use crate::model::{Diagnostic, TfResource};
 use crate::report::{self, Report, Severity, Summary, Tool, REPORT_VERSION};
 use crate::snapshot::Snapshot;
-use crate::terraform::{hcl, plan, state};
+use crate::terraform::{self, hcl, plan, state};
+
+/// Tag policy flags, shared by every command that checks tags. They add to `tally.hcl`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// A tag key every taggable resource must carry (repeatable; adds to tally.hcl).
+    #[arg(long, value_name = "KEY")]
+    pub required_tag: Vec<String>,
+
+    /// The tag key that names a resource's owner [default: tally.hcl's owner_tag, else "owner"].
+    #[arg(long, value_name = "KEY")]
+    pub owner_tag: Option<String>,
+
+    /// Severity for required tags that cannot be known before apply (error, warning, info, or
+    /// ignore). `plan` and `lint` default to warning; `audit` ignores them because state and
+    /// live data answer the question.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_unknown)]
+    pub unknown_tags: Option<UnknownTags>,
+
+    /// Extra variable files for the root module, after terraform.tfvars and *.auto.tfvars.
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
+}
+
+/// `--unknown-tags`: a severity, or `ignore` (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownTags(pub Option<Severity>);
+
+fn parse_unknown(s: &str) -> Result<UnknownTags, String> {
+    match s {
+        "ignore" => Ok(UnknownTags(None)),
+        other => Severity::parse(other)
+            .map(|s| UnknownTags(Some(s)))
+            .ok_or_else(|| format!("\"{other}\" is not one of error, warning, info, ignore")),
+    }
+}
 
 /// Where the data comes from. Flags override `tally.hcl`; `--state` adds to it.
 #[derive(Debug, Clone, Default, Args)]
@@ -33,17 +68,8 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
-    /// Extra variable files for the root module, after terraform.tfvars and *.auto.tfvars.
-    #[arg(long, value_name = "FILE")]
-    pub var_file: Vec<PathBuf>,
-
-    /// A tag key every taggable resource must carry (repeatable; adds to tally.hcl).
-    #[arg(long, value_name = "KEY")]
-    pub required_tag: Vec<String>,
-
-    /// The tag key that names a resource's owner [default: tally.hcl's owner_tag, else "owner"].
-    #[arg(long, value_name = "KEY")]
-    pub owner_tag: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Error)]
@@ -64,131 +90,221 @@ pub struct Outcome {
 }
 
 /// The inputs of a run after merging `tally.hcl` and flags.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Resolved {
     code: Option<PathBuf>,
     state: Vec<String>,
     plan: Option<PathBuf>,
     snapshot: Option<PathBuf>,
     var_files: Vec<PathBuf>,
-    policy: Option<Policy>,
+    policy: Policy,
     budgets: Vec<crate::model::Budget>,
     fail_on: Option<Severity>,
 }
 
-fn resolve(dir: Option<&Path>, args: &SourceArgs) -> Result<Resolved, AppError> {
-    let dir_given = dir.is_some();
-    let dir = dir.unwrap_or(Path::new("."));
-    if dir_given && !dir.is_dir() {
-        return Err(InputError::Usage(format!("{}: not a directory", dir.display())).into());
-    }
-    let config_path = dir.join(CONFIG_FILE);
-    let config = if config_path.is_file() {
-        tracing::debug!(path = %config_path.display(), "reading config");
-        Config::load(&config_path)?
+/// Read `dir/tally.hcl` when it exists.
+fn load_config(dir: &Path) -> Result<Config, AppError> {
+    let path = dir.join(CONFIG_FILE);
+    if path.is_file() {
+        tracing::debug!(path = %path.display(), "reading config");
+        Ok(Config::load(&path)?)
     } else {
-        Config::default()
-    };
-    // Without a tally.hcl, a directory given on the command line is the Terraform code.
-    let default_code = (dir_given && !config_path.is_file()).then(|| dir.to_path_buf());
+        Ok(Config::default())
+    }
+}
+
+fn check_dir(dir: &Path) -> Result<(), AppError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(InputError::Usage(format!("{}: not a directory", dir.display())).into())
+    }
+}
+
+/// Merge config and flags. `default_unknown` is the command's default for unknown tags.
+fn resolve(config: Config, args: &SourceArgs, default_unknown: Option<Severity>) -> Resolved {
     let mut state = config.state;
     state.extend(args.state.iter().cloned());
     let mut required = config.required_tags;
-    for key in &args.required_tag {
+    for key in &args.policy.required_tag {
         if !required.contains(key) {
             required.push(key.clone());
         }
     }
-    let owner_tag = args.owner_tag.clone().or(config.owner_tag).unwrap_or_else(|| "owner".to_string());
-    Ok(Resolved {
-        code: args.code.clone().or(config.code).or(default_code),
+    let owner_tag = args.policy.owner_tag.clone().or(config.owner_tag).unwrap_or_else(|| "owner".to_string());
+    let unknown = args.policy.unknown_tags.map(|u| u.0).unwrap_or(default_unknown);
+    Resolved {
+        code: args.code.clone().or(config.code),
         state,
         plan: args.plan.clone().or(config.plan),
         snapshot: args.snapshot.clone().or(config.snapshot),
-        var_files: args.var_file.clone(),
-        policy: Some(Policy { required_tags: required, owner_tag }),
+        var_files: args.policy.var_file.clone(),
+        policy: Policy { required_tags: required, owner_tag, unknown_tags: unknown },
         budgets: config.budgets,
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
-    })
+    }
+}
+
+/// Everything loaded for one run.
+#[derive(Default)]
+struct Loaded {
+    code: Option<Vec<TfResource>>,
+    states: Vec<TfResource>,
+    plan: Option<Vec<TfResource>>,
+    snapshot: Option<Snapshot>,
+    diagnostics: Vec<Diagnostic>,
+    inputs: report::Inputs,
+}
+
+impl Loaded {
+    fn code(&mut self, dir: &Path, var_files: &[PathBuf]) -> Result<(), AppError> {
+        let model = hcl::load_code(dir, &hcl::CodeOptions { var_files: var_files.to_vec() })?;
+        tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
+        self.diagnostics.extend(model.diagnostics);
+        self.inputs.code = Some(display(dir));
+        self.code = Some(model.resources);
+        Ok(())
+    }
+
+    fn states(&mut self, patterns: &[String]) -> Result<(), AppError> {
+        for path in state::expand_state_inputs(patterns)? {
+            let file = state::load_state(&path)?;
+            tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded state");
+            self.inputs.states.push(display(&path));
+            self.states.extend(file.resources);
+        }
+        Ok(())
+    }
+
+    fn plan(&mut self, path: &Path) -> Result<(), AppError> {
+        let file = plan::load_plan(path)?;
+        tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded plan");
+        self.inputs.plan = Some(display(path));
+        self.plan = Some(file.resources);
+        Ok(())
+    }
+
+    fn snapshot(&mut self, path: &Path) -> Result<(), AppError> {
+        let snap = Snapshot::load(path)?;
+        for attempt in snap.failed_attempts() {
+            self.diagnostics.push(Diagnostic {
+                source: attempt.source.clone(),
+                location: Some(crate::model::SourceLocation::file(display(path))),
+                account: Some(attempt.account.clone()),
+                region: Some(attempt.region.clone()),
+                message: attempt.error.clone().unwrap_or_else(|| "collection failed".to_string()),
+            });
+        }
+        self.inputs.snapshot = Some(display(path));
+        self.snapshot = Some(snap);
+        Ok(())
+    }
+
+    /// Run the audit over what was loaded and wrap it into the canonical report.
+    fn finish(mut self, command: &str, resolved: &Resolved) -> Outcome {
+        self.inputs.terraform_resources = self.code.as_ref().map_or(0, Vec::len)
+            + self.plan.as_ref().map_or(0, Vec::len)
+            + self.states.len();
+        self.inputs.live_resources = self.snapshot.as_ref().map_or(0, |s| s.resources.len());
+        self.inputs.cost_lines = self.snapshot.as_ref().map_or(0, |s| s.costs.lines.len());
+        let input = AuditInput {
+            code: self.code.as_deref(),
+            plan: self.plan.as_deref(),
+            state: &self.states,
+            snapshot: self.snapshot.as_ref(),
+            policy: &resolved.policy,
+            budgets: &resolved.budgets,
+        };
+        let output = audit::run(&input);
+        let as_of = self.snapshot.as_ref().map(|s| s.as_of);
+        let report = build_report(command, as_of, self.inputs, output, self.diagnostics);
+        Outcome { report, fail_on: resolved.fail_on }
+    }
 }
 
 /// `tally audit`: everything cross-referenced.
 pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError> {
-    let resolved = resolve(dir, args)?;
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut inputs = report::Inputs::default();
-
-    let code: Option<Vec<TfResource>> = match &resolved.code {
-        Some(dir) => {
-            let model = hcl::load_code(dir, &hcl::CodeOptions { var_files: resolved.var_files.clone() })?;
-            tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
-            diagnostics.extend(model.diagnostics);
-            inputs.code = Some(display(dir));
-            Some(model.resources)
-        }
-        None => None,
-    };
-
-    let mut states: Vec<TfResource> = Vec::new();
-    for path in state::expand_state_inputs(&resolved.state)? {
-        let file = state::load_state(&path)?;
-        tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded state");
-        inputs.states.push(display(&path));
-        states.extend(file.resources);
+    if let Some(dir) = dir {
+        check_dir(dir)?;
     }
+    let dir_given = dir.is_some();
+    let dir = dir.unwrap_or(Path::new("."));
+    let config = load_config(dir)?;
+    // Without a tally.hcl, a directory given on the command line is the Terraform code.
+    let default_code = (dir_given && !dir.join(CONFIG_FILE).is_file()).then(|| dir.to_path_buf());
+    let mut resolved = resolve(config, args, None);
+    resolved.code = resolved.code.or(default_code);
 
-    let plan: Option<Vec<TfResource>> = match &resolved.plan {
-        Some(path) => {
-            let file = plan::load_plan(path)?;
-            inputs.plan = Some(display(path));
-            Some(file.resources)
+    let mut loaded = Loaded::default();
+    if let Some(code) = &resolved.code {
+        loaded.code(code, &resolved.var_files)?;
+    }
+    loaded.states(&resolved.state)?;
+    if let Some(plan) = &resolved.plan {
+        loaded.plan(plan)?;
+    }
+    if let Some(snapshot) = &resolved.snapshot {
+        loaded.snapshot(snapshot)?;
+    }
+    Ok(loaded.finish("audit", &resolved))
+}
+
+/// `tally lint DIR`: tag policies on Terraform code alone. No state, plan or AWS.
+pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
+    check_dir(dir)?;
+    let config = load_config(dir)?;
+    let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
+    let mut resolved = resolve(config, &args, Some(Severity::Warning));
+    let code = resolved.code.take().unwrap_or_else(|| dir.to_path_buf());
+    let mut loaded = Loaded::default();
+    loaded.code(&code, &resolved.var_files)?;
+    resolved.budgets.clear();
+    Ok(loaded.finish("lint", &resolved))
+}
+
+/// `tally plan PLAN.json [--code DIR]`: tag policies on what a plan creates or updates. With
+/// `--code`, findings point at the resource's file:line in the HCL.
+pub fn plan(
+    plan_path: &Path,
+    code: Option<&Path>,
+    config_dir: Option<&Path>,
+    policy: &PolicyArgs,
+) -> Result<Outcome, AppError> {
+    // tally.hcl from --config-dir, else the code directory, else the current directory.
+    let config_dir = config_dir.or(code).unwrap_or(Path::new("."));
+    check_dir(config_dir)?;
+    let config = load_config(config_dir)?;
+    let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
+    let resolved = resolve(config, &args, Some(Severity::Warning));
+
+    let mut loaded = Loaded::default();
+    loaded.plan(plan_path)?;
+    if let Some(code) = code {
+        check_dir(code)?;
+        loaded.code(code, &resolved.var_files)?;
+        if let (Some(plan), Some(code)) = (loaded.plan.as_mut(), loaded.code.take()) {
+            terraform::link_to_code(plan, &code);
         }
-        None => None,
-    };
+    }
+    Ok(loaded.finish("plan", &resolved))
+}
 
-    let snapshot = match &resolved.snapshot {
-        Some(path) => {
-            let snap = Snapshot::load(path)?;
-            for attempt in snap.failed_attempts() {
-                diagnostics.push(Diagnostic {
-                    source: attempt.source.clone(),
-                    location: Some(crate::model::SourceLocation::file(display(path))),
-                    account: Some(attempt.account.clone()),
-                    region: Some(attempt.region.clone()),
-                    message: attempt.error.clone().unwrap_or_else(|| "collection failed".to_string()),
-                });
-            }
-            inputs.snapshot = Some(display(path));
-            Some(snap)
-        }
-        None => None,
-    };
-
-    let policy = resolved.policy.unwrap_or(Policy { required_tags: Vec::new(), owner_tag: "owner".into() });
-    inputs.terraform_resources =
-        code.as_ref().map_or(0, Vec::len) + plan.as_ref().map_or(0, Vec::len) + states.len();
-    inputs.live_resources = snapshot.as_ref().map_or(0, |s| s.resources.len());
-    inputs.cost_lines = snapshot.as_ref().map_or(0, |s| s.costs.lines.len());
-
-    let input = AuditInput {
-        code: code.as_deref(),
-        plan: plan.as_deref(),
-        state: &states,
-        snapshot: snapshot.as_ref(),
-        policy: &policy,
-        budgets: &resolved.budgets,
-    };
-    let output = audit::run(&input);
+fn build_report(
+    command: &str,
+    as_of: Option<chrono::NaiveDate>,
+    inputs: report::Inputs,
+    output: AuditOutput,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Report {
     diagnostics.extend(output.diagnostics);
-
     let budgets_over = output.budgets.iter().filter(|b| b.state == report::BudgetState::Over).count();
     let budgets_forecast_over =
         output.budgets.iter().filter(|b| b.state == report::BudgetState::ForecastOver).count();
     let mut report = Report {
         version: REPORT_VERSION,
         tool: Tool { name: "tally".into(), version: env!("CARGO_PKG_VERSION").into() },
-        command: "audit".into(),
-        as_of: snapshot.as_ref().map(|s| s.as_of),
+        command: command.into(),
+        as_of,
         partial: false,
         inputs,
         summary: Summary {
@@ -203,7 +319,7 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
         diagnostics,
     };
     report.finish();
-    Ok(Outcome { report, fail_on: resolved.fail_on })
+    report
 }
 
 /// Paths in reports are shown as the user gave them, with `./` dropped for readability.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, AppError, SourceArgs};
+use crate::app::{self, AppError, PolicyArgs, SourceArgs};
 use crate::report::{self, Format, RenderOptions, Report, Severity};
 
 /// Exit codes, as documented in the README.
@@ -64,6 +64,43 @@ pub enum Command {
     /// Cross-reference Terraform, live resources and spend: untagged, unmanaged, missing,
     /// drift, spend by owner, budgets.
     Audit(AuditArgs),
+    /// Check tag policies on what a Terraform plan creates or updates (CI gate).
+    Plan(PlanArgs),
+    /// Check tag policies on Terraform code alone: no state, plan or AWS needed.
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// `terraform show -json PLANFILE` output.
+    pub plan: PathBuf,
+
+    /// The Terraform code the plan was made from: findings point at its file:line.
+    #[arg(long, value_name = "DIR", help_heading = "Inputs")]
+    pub code: Option<PathBuf>,
+
+    /// Directory of the tally.hcl to use [default: the --code directory, else the current one].
+    #[arg(long, value_name = "DIR", help_heading = "Inputs")]
+    pub config_dir: Option<PathBuf>,
+
+    #[command(flatten, next_help_heading = "Policy")]
+    pub policy: PolicyArgs,
+
+    #[command(flatten, next_help_heading = "Output")]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Terraform root module directory; its `tally.hcl` is read when present.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    #[command(flatten, next_help_heading = "Policy")]
+    pub policy: PolicyArgs,
+
+    #[command(flatten, next_help_heading = "Output")]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -112,20 +149,22 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cli);
-    let code = match &cli.command {
-        Command::Audit(args) => run_audit(&cli, args),
+    let (result, output) = match &cli.command {
+        Command::Audit(args) => (app::audit(args.dir.as_deref(), &args.sources), &args.output),
+        Command::Plan(args) => (
+            app::plan(&args.plan, args.code.as_deref(), args.config_dir.as_deref(), &args.policy),
+            &args.output,
+        ),
+        Command::Lint(args) => (app::lint(&args.dir, &args.policy), &args.output),
     };
-    ExitCode::from(code)
-}
-
-fn run_audit(cli: &Cli, args: &AuditArgs) -> u8 {
-    match app::audit(args.dir.as_deref(), &args.sources) {
+    let code = match result {
         Ok(outcome) => {
-            let fail_on = args.output.fail_on.map(|f| f.0).unwrap_or(outcome.fail_on);
-            finish(cli, &args.output, &outcome.report, fail_on)
+            let fail_on = output.fail_on.map(|f| f.0).unwrap_or(outcome.fail_on);
+            finish(&cli, output, &outcome.report, fail_on)
         }
         Err(e) => report_error(&e),
-    }
+    };
+    ExitCode::from(code)
 }
 
 /// Render the report where asked, then decide the exit code: partial data wins over findings

@@ -26,6 +26,9 @@ pub use budgets::period_bounds;
 pub struct Policy {
     pub required_tags: Vec<String>,
     pub owner_tag: String,
+    /// Severity for required keys whose presence cannot be known before apply; `None` keeps
+    /// them silent (they are never reported as missing).
+    pub unknown_tags: Option<Severity>,
 }
 
 /// Everything one audit looks at, already loaded.

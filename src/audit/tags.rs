@@ -7,25 +7,8 @@ use super::correlate::{is_audited, live_ref, normalize_arn, owner_of, short_name
 use super::{AuditInput, Findings};
 use crate::model::{Layer, TagPresence, TfResource, AWS_SYSTEM_TAG_PREFIX};
 use crate::snapshot::CostAllocationTagStatus;
+use crate::terraform::declaration;
 use crate::terraform::taggable::is_taggable;
-
-/// `module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`: the declaration an
-/// instance comes from, so code declared with an unknown `count` still matches state.
-pub(crate) fn declaration(address: &str) -> String {
-    let mut out = String::with_capacity(address.len());
-    let mut depth = 0usize;
-    let mut in_string = false;
-    for ch in address.chars() {
-        match ch {
-            '"' if depth > 0 => in_string = !in_string,
-            '[' if !in_string => depth += 1,
-            ']' if !in_string => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(ch),
-            _ => {}
-        }
-    }
-    out
-}
 
 /// TAG001 on every layer, reported once per resource at the layer closest to the fix:
 /// code, else plan, else state, else live.
@@ -49,24 +32,42 @@ pub(crate) fn required_tags(input: &AuditInput<'_>, correlation: &Correlation<'_
         if !is_audited(r) || !is_taggable(&r.resource_type) {
             return;
         }
-        let missing: Vec<&str> = policy
-            .required_tags
-            .iter()
-            .filter(|k| r.tags.presence(k) == TagPresence::Missing)
-            .map(String::as_str)
-            .collect();
-        if missing.is_empty() {
+        let keys_where = |want: TagPresence<'static>| -> Vec<&str> {
+            policy.required_tags.iter().filter(|k| r.tags.presence(k) == want).map(String::as_str).collect()
+        };
+        let missing = keys_where(TagPresence::Missing);
+        let unknown = keys_where(TagPresence::Unknown);
+        let plural = |keys: &[&str]| if keys.len() == 1 { "" } else { "s" };
+        let f = if !missing.is_empty() {
+            let message = format!(
+                "{} ({}) is missing required tag{} {}",
+                r.address,
+                r.layer,
+                plural(&missing),
+                quote_list(&missing)
+            );
+            let f = out.push("TAG001", tf_ref(r), message);
+            f.detail("missing_keys", &missing);
+            f
+        } else if let (false, Some(severity)) = (unknown.is_empty(), policy.unknown_tags) {
+            // Part of the tag map is only known after apply: we cannot say the key is missing,
+            // and we will not say it is there. Its own outcome, at the configured severity.
+            let message = format!(
+                "{} ({}): required tag{} {} cannot be verified before apply (part of its tags is unknown)",
+                r.address,
+                r.layer,
+                plural(&unknown),
+                quote_list(&unknown)
+            );
+            let f = out.push("TAG001", tf_ref(r), message);
+            f.severity(severity).detail("outcome", "unknown");
+            f
+        } else {
             return;
+        };
+        if !unknown.is_empty() {
+            f.detail("unknown_keys", &unknown);
         }
-        let message = format!(
-            "{} ({}) is missing required tag{} {}",
-            r.address,
-            r.layer,
-            if missing.len() == 1 { "" } else { "s" },
-            quote_list(&missing)
-        );
-        let f = out.push("TAG001", tf_ref(r), message);
-        f.detail("missing_keys", &missing);
         f.layer = Some(r.layer);
         f.location = r.tags_location.clone().or_else(|| r.location.clone());
         f.owner = owner_of(&r.tags.known_values(), &policy.owner_tag);
@@ -183,16 +184,4 @@ pub(crate) fn cost_allocation(input: &AuditInput<'_>, out: &mut Findings) {
 
 fn quote_list(keys: &[&str]) -> String {
     keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn declaration_strips_instance_keys() {
-        assert_eq!(declaration("aws_s3_bucket.b[0]"), "aws_s3_bucket.b");
-        assert_eq!(declaration("module.a[\"x]y\"].aws_s3_bucket.b[*]"), "module.a.aws_s3_bucket.b");
-        assert_eq!(declaration("aws_vpc.main"), "aws_vpc.main");
-    }
 }

@@ -132,7 +132,9 @@ fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     let f = &s.findings;
-    row(out, st, "Findings", &format!("{} errors, {} warnings, {} info", f.error, f.warning, f.info))?;
+    let errors = plural(f.error, "error", "errors");
+    let warnings = plural(f.warning, "warning", "warnings");
+    row(out, st, "Findings", &format!("{errors}, {warnings}, {} info", f.info))?;
     writeln!(out)
 }
 
@@ -245,6 +247,10 @@ fn diagnostics(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<(
 
 pub fn money(m: &Money) -> String {
     m.to_string()
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn pct(part: Decimal, whole: Decimal) -> String {

@@ -4,7 +4,7 @@ use crate::support::tally;
 
 #[test]
 fn help_of_every_command() {
-    for args in [&["--help"][..], &["audit", "--help"]] {
+    for args in [&["--help"][..], &["audit", "--help"], &["plan", "--help"], &["lint", "--help"]] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         insta::assert_snapshot!(format!("help {}", args.join(" ")), run.stdout);
@@ -58,4 +58,38 @@ fn missing_state_file_is_an_input_error() {
     let run = tally(&["audit", "--state", "nope/terraform.tfstate"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("nope/terraform.tfstate"), "{}", run.stderr);
+}
+
+#[test]
+fn plan_unknown_tags_are_their_own_outcome_never_missing() {
+    let args =
+        ["plan", "tests/fixtures/plan/unknown-tags.json", "--required-tag", "team", "--required-tag", "env"];
+    let run = tally(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let outcomes: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["resource"]["address"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("aws_s3_bucket.missing_on_update".to_string(), "error".to_string()),
+            ("aws_s3_bucket.whole_map_unknown".to_string(), "warning".to_string()),
+        ]
+    );
+    // Configurable: ignoring unknowns leaves only the real miss; `--fail-on error` still fails.
+    let run = tally(&[&args[..], &["--unknown-tags", "ignore", "--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["findings"]["total"], 1);
+    // Only the warning left and a gate on errors: exit 0.
+    let run = tally(&["plan", "tests/fixtures/plan/unknown-tags.json", "--required-tag", "env"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }

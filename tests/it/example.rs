@@ -119,3 +119,44 @@ fn json_report_snapshot() {
     let run = tally(&["audit", EXAMPLE, "--format", "json"]);
     insta::assert_snapshot!(run.stdout);
 }
+
+#[test]
+fn lint_gives_exact_file_and_line() {
+    let run = tally(&["lint", EXAMPLE, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let places: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let loc = &f["location"];
+            let place = format!("{}:{}:{}", loc["file"].as_str().unwrap(), loc["line"], loc["column"]);
+            (label(&f["resource"]), place)
+        })
+        .collect();
+    let expected = [
+        ("aws_ecr_repository.api", "terraform-examples/acme/app.tf:60:3"),
+        ("aws_s3_bucket.artifacts", "terraform-examples/acme/storage.tf:13:3"),
+        ("aws_sns_topic.alerts", "terraform-examples/acme/observability.tf:17:3"),
+        ("aws_sqs_queue.dead_letter", "terraform-examples/acme/app.tf:46:3"),
+    ];
+    let expected: Vec<(String, String)> =
+        expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(places, expected);
+    // Each points at the `tags` attribute of its resource.
+    for (_, place) in &places {
+        let mut parts = place.rsplitn(3, ':');
+        let (_col, line, file) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        let line: usize = line.parse().unwrap();
+        assert!(text.lines().nth(line - 1).unwrap().trim_start().starts_with("tags"), "{place}");
+    }
+}
+
+#[test]
+fn plan_gate_flags_the_two_new_resources_without_team_at_their_code() {
+    let run = tally(&["plan", "terraform-examples/acme/plan.json", "--code", EXAMPLE]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+}
