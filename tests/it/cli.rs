@@ -93,3 +93,16 @@ fn plan_unknown_tags_are_their_own_outcome_never_missing() {
     let run = tally(&["plan", "tests/fixtures/plan/unknown-tags.json", "--required-tag", "env"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[test]
+fn unparsable_hcl_makes_the_run_partial_and_names_file_line_col() {
+    let run = tally(&["lint", "tests/fixtures/hcl/broken", "--format", "json"]);
+    assert_eq!(run.code, 3, "partial data wins over findings: {}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["partial"], true);
+    let diag = &report["diagnostics"][0];
+    assert_eq!(diag["source"], "hcl");
+    assert!(diag["location"]["file"].as_str().unwrap().starts_with("tests/fixtures/hcl/broken/"), "{diag}");
+    assert!(diag["location"]["line"].as_u64().unwrap() > 0, "{diag}");
+    assert!(diag["location"]["column"].as_u64().unwrap() > 0, "{diag}");
+}
