@@ -21,6 +21,16 @@ impl LineIndex {
     }
 }
 
+impl LineIndex {
+    /// 1-based line and column counted in characters, as editors show them.
+    pub fn line_col_chars(&self, text: &str, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.starts[line];
+        let col = text.get(start..offset).map_or(offset.saturating_sub(start), |s| s.chars().count());
+        (to_u32(line + 1), to_u32(col + 1))
+    }
+}
+
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -42,5 +52,9 @@ mod tests {
         assert_eq!(idx.line_col(3), (2, 1));
         assert_eq!(idx.line_col(6), (3, 1));
         assert_eq!(idx.line_col(7), (4, 1));
+        let text = "é = 1\nab";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col_chars(text, 3), (1, 3), "é is one character");
+        assert_eq!(idx.line_col_chars(text, 8), (2, 2), "byte 8 is the b of line 2");
     }
 }

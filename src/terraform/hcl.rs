@@ -26,6 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
@@ -36,6 +37,7 @@ use crate::error::InputError;
 use crate::model::{
     Diagnostic, EffectiveTags, IndexKey, Layer, ResourceMode, SourceLocation, TagValue, TfResource,
 };
+use crate::source::{strip_bom, LineIndex};
 
 /// How deep local modules may nest (Terraform has no limit; this guards symlink loops).
 const MAX_MODULE_DEPTH: usize = 20;
@@ -115,7 +117,7 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
 struct SourceFile {
     path: String,
     text: String,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
     body: Body,
 }
 
@@ -123,11 +125,7 @@ impl SourceFile {
     /// Parse `text` (BOM already stripped); a parse error becomes a diagnostic at its position.
     fn parse(path: String, text: String) -> Result<Self, Box<Diagnostic>> {
         match hcl_edit::parser::parse_body(&text) {
-            Ok(body) => {
-                let line_starts =
-                    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-                Ok(Self { path, text, line_starts, body })
-            }
+            Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body }),
             Err(err) => {
                 let loc = err.location();
                 Err(Box::new(hcl_diagnostic(
@@ -140,10 +138,8 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     fn location_of(&self, offset: usize) -> SourceLocation {
-        let line = self.line_starts.partition_point(|start| *start <= offset).max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let column = self.text.get(start..offset).map_or(offset.saturating_sub(start), |s| s.chars().count());
-        SourceLocation::at(self.path.clone(), to_u32(line), to_u32(column + 1))
+        let (line, column) = self.lines.line_col_chars(&self.text, offset);
+        SourceLocation::at(self.path.clone(), line, column)
     }
 
     fn location(&self, span: Option<Range<usize>>) -> SourceLocation {
@@ -173,9 +169,9 @@ fn read_text(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not valid UTF-8"))?;
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
+    Ok(match strip_bom(&text) {
+        rest if rest.len() == text.len() => text,
+        rest => rest.to_string(),
     })
 }
 
@@ -211,39 +207,65 @@ struct ModuleTree {
 }
 
 impl ModuleTree {
+    /// Breadth-first over local module sources; every file of a level is parsed in parallel.
     fn load(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Self, InputError> {
-        let root_files = read_module_dir(root, root, diagnostics).map_err(|e| InputError::io(root, e))?;
         let mut tree = ModuleTree { modules: HashMap::new(), unreadable: HashMap::new() };
-        let mut queue = vec![(normalise(root), root_files, 0usize)];
-        while let Some((key, files, depth)) = queue.pop() {
-            if depth < MAX_MODULE_DEPTH {
-                for child in local_module_dirs(&files, &key) {
-                    if tree.modules.contains_key(&child)
-                        || tree.unreadable.contains_key(&child)
-                        || queue.iter().any(|(k, _, _)| *k == child)
-                    {
-                        continue;
-                    }
-                    match read_module_dir(&child, &child, diagnostics) {
-                        Ok(child_files) => queue.push((child, child_files, depth + 1)),
-                        Err(e) => {
-                            tree.unreadable.insert(child, e.to_string());
+        let root_names = list_tf_files(root).map_err(|e| InputError::io(root, e))?;
+        // The root is read through the path the user gave; children through their normalised key.
+        let mut level: Vec<(PathBuf, PathBuf, Vec<String>)> =
+            vec![(normalise(root), root.to_path_buf(), root_names)];
+        for depth in 0..=MAX_MODULE_DEPTH {
+            if level.is_empty() {
+                break;
+            }
+            let jobs: Vec<(usize, PathBuf, String)> = level
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (_, dir, names))| {
+                    names.iter().map(move |name| {
+                        let path = dir.join(name);
+                        let display = path.to_string_lossy().into_owned();
+                        (i, path, display)
+                    })
+                })
+                .collect();
+            let mut parsed: Vec<Vec<SourceFile>> = level.iter().map(|_| Vec::new()).collect();
+            for (i, result) in parse_parallel(jobs) {
+                match result {
+                    Ok(file) => parsed[i].push(file),
+                    Err(diag) => diagnostics.push(*diag),
+                }
+            }
+            let mut next: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
+            for ((key, _, _), files) in level.into_iter().zip(parsed) {
+                if depth < MAX_MODULE_DEPTH {
+                    for child in local_module_dirs(&files, &key) {
+                        let seen = tree.modules.contains_key(&child)
+                            || tree.unreadable.contains_key(&child)
+                            || child == key
+                            || next.iter().any(|(k, _, _)| *k == child);
+                        if seen {
+                            continue;
+                        }
+                        match list_tf_files(&child) {
+                            Ok(names) => next.push((child.clone(), child, names)),
+                            Err(e) => {
+                                tree.unreadable.insert(child, e.to_string());
+                            }
                         }
                     }
                 }
+                tree.modules.insert(key, files);
             }
-            tree.modules.insert(key, files);
+            next.retain(|(k, _, _)| !tree.modules.contains_key(k));
+            level = next;
         }
         Ok(tree)
     }
 }
 
-/// Parse every `*.tf` file of `dir` in name order; `display` is the prefix for file names.
-fn read_module_dir(
-    dir: &Path,
-    display: &Path,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> std::io::Result<Vec<SourceFile>> {
+/// Names of the `*.tf` files of `dir`, sorted.
+fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -253,20 +275,52 @@ fn read_module_dir(
         }
     }
     names.sort();
-    let mut files = Vec::with_capacity(names.len());
-    for name in names {
-        let path = display.join(&name).to_string_lossy().into_owned();
-        match read_text(&dir.join(&name)) {
-            Ok(text) => match SourceFile::parse(path, text) {
-                Ok(file) => files.push(file),
-                Err(diag) => diagnostics.push(*diag),
-            },
-            Err(e) => {
-                diagnostics.push(hcl_diagnostic(SourceLocation::file(path), format!("cannot read: {e}")))
-            }
-        }
+    Ok(names)
+}
+
+type Parsed = Result<SourceFile, Box<Diagnostic>>;
+
+/// Read and parse files on every core. Results come back in job order, so nothing downstream
+/// depends on scheduling.
+fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>) -> Vec<(usize, Parsed)> {
+    let parse = |(group, path, display): &(usize, PathBuf, String)| -> (usize, Parsed) {
+        let result = match read_text(path) {
+            Ok(text) => SourceFile::parse(display.clone(), text),
+            Err(e) => Err(Box::new(hcl_diagnostic(
+                SourceLocation::file(display.clone()),
+                format!("cannot read: {e}"),
+            ))),
+        };
+        (*group, result)
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
+    if workers <= 1 {
+        return jobs.iter().map(parse).collect();
     }
-    Ok(files)
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, (usize, Parsed))> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        done.push((i, parse(job)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(jobs.len());
+        for handle in handles {
+            // A worker only panics on a bug in the parser: re-raise it rather than lose files.
+            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        all
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Normalised directories of the local module sources called from these files.
