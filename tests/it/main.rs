@@ -1,4 +1,5 @@
 //! One integration-test binary (fast linking): end-to-end CLI runs and real-world corpora.
 
 mod cli;
+mod formats;
 mod support;
