@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use rust_decimal::Decimal;
 
 use super::table::money;
-use super::{BudgetState, BudgetStatus, Finding, Report, Severity};
+use super::{percent, BudgetState, BudgetStatus, Finding, Report, Severity};
 use crate::model::{Diagnostic, Money};
 
 /// GitHub's limit for an issue or pull-request comment body, in characters.
@@ -230,14 +230,14 @@ fn summary(report: &Report, md: &mut String) {
     }
     match &s.spend {
         Some(spend) => {
-            let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
+            let usage = spend.usage();
             rows.push((
                 "Untagged spend",
                 format!(
                     "{} of {} usage ({}) has no \"{}\" tag",
                     money(&spend.untagged),
                     money(&Money::new(usage, &spend.currency)),
-                    pct(spend.untagged.amount, usage),
+                    percent(spend.untagged.amount, usage),
                     spend.owner_tag
                 ),
             ));
@@ -467,13 +467,6 @@ fn thousands(n: usize) -> String {
 
 fn pct_text(p: Option<Decimal>) -> String {
     p.map(|p| format!("{p}%")).unwrap_or_else(|| "-".to_string())
-}
-
-fn pct(part: Decimal, whole: Decimal) -> String {
-    if whole.is_zero() {
-        return "-".to_string();
-    }
-    format!("{:.1}%", (part * Decimal::from(100) / whole).round_dp(1))
 }
 
 #[cfg(test)]

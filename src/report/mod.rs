@@ -179,6 +179,27 @@ pub struct Spend {
     pub total: Money,
 }
 
+impl Spend {
+    /// Spend that can carry tags: the total less the untaggable categories. Checked, because
+    /// amounts come from files and an absurd one must not make a renderer panic; on overflow
+    /// the total is returned.
+    pub fn usage(&self) -> Decimal {
+        self.untaggable
+            .values()
+            .try_fold(Decimal::ZERO, |acc, m| acc.checked_add(m.amount))
+            .and_then(|untaggable| self.total.amount.checked_sub(untaggable))
+            .unwrap_or(self.total.amount)
+    }
+}
+
+/// `part` as a share of `whole`, `12.3%`; `-` when there is no whole (or on overflow).
+pub(crate) fn percent(part: Decimal, whole: Decimal) -> String {
+    match part.checked_mul(Decimal::ONE_HUNDRED).and_then(|p| p.checked_div(whole)) {
+        Some(p) => format!("{:.1}%", p.round_dp(1)),
+        None => "-".to_string(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetState {

@@ -87,7 +87,7 @@ fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if let Some(spend) = &s.spend {
-        let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
+        let usage = spend.usage();
         row(
             out,
             st,
@@ -197,11 +197,7 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{}", st.bold("Budgets"))?;
     let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
-    writeln!(
-        out,
-        "  {:<width$}  {:>14}  {:>14}  {:>14}  state",
-        "budget", "limit", "actual", "forecast"
-    )?;
+    writeln!(out, "  {:<width$}  {:>14}  {:>14}  {:>14}  state", "budget", "limit", "actual", "forecast")?;
     for b in &report.budgets {
         let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());
         let state = match b.state {
@@ -264,10 +260,7 @@ pub fn money(m: &Money) -> String {
 }
 
 fn pct(part: Decimal, whole: Decimal) -> String {
-    if whole.is_zero() {
-        return "-".to_string();
-    }
-    format!("{:.1}%", (part * Decimal::from(100) / whole).round_dp(1))
+    super::percent(part, whole)
 }
 
 #[cfg(test)]

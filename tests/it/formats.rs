@@ -281,6 +281,11 @@ fn name(format: Format) -> String {
 }
 
 #[test]
+fn format_all_lists_every_format() {
+    assert_eq!(Format::ALL.to_vec(), Format::value_variants().to_vec());
+}
+
+#[test]
 fn sample_report_in_every_format() {
     let report = sample_report();
     for format in Format::ALL {
@@ -357,7 +362,8 @@ fn sarif_schema_test_would_catch_a_broken_log() {
     let validator = sarif_validator();
     let good: serde_json::Value = serde_json::from_str(&render(&sample_report(), Format::Sarif)).unwrap();
     assert!(validator.is_valid(&good));
-    let breakages: [(&str, fn(&mut serde_json::Value)); 5] = [
+    type Breakage = (&'static str, fn(&mut serde_json::Value));
+    let breakages: [Breakage; 5] = [
         ("unknown level", |s| s["runs"][0]["results"][0]["level"] = serde_json::json!("fatal")),
         ("wrong version", |s| s["version"] = serde_json::json!("2.0.0")),
         ("unknown top-level key", |s| s["extra"] = serde_json::json!(1)),
@@ -455,9 +461,10 @@ fn markdown_of_5000_findings_fits_a_github_comment() {
     // Partial data stays loud however much is cut.
     assert!(md.contains("[!WARNING]"));
     assert!(md.contains("AccessDenied"));
-    // Errors come before anything of lower severity is shown.
-    let errors_shown = md.matches("| module.").count();
-    assert!(errors_shown <= 1_250 || md.contains("⚠️ Warnings"), "{errors_shown}");
+    // Errors come first: here they do not all fit, so no warning or info row is shown.
+    assert!(md.contains("<summary>❌ Errors (1,250, "), "errors are partly shown");
+    assert!(md.contains("<summary>⚠️ Warnings (2,500, 0 shown)</summary>"));
+    assert!(md.contains("<summary>ℹ️ Info (1,250, 0 shown)</summary>"));
 }
 
 #[test]
@@ -501,4 +508,75 @@ fn junit_counts_match_the_cases() {
         failures + errors
     )));
     assert!(!xml.contains("<details>"), "markup in text is escaped");
+}
+
+#[test]
+fn the_binary_speaks_every_format() {
+    let dir = std::env::temp_dir().join(format!("tally-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_arg = dir.to_str().unwrap();
+    for format in Format::ALL {
+        let run = crate::support::tally(&["audit", dir_arg, "--format", &name(format)]);
+        assert_eq!(run.code, 0, "{}: {}", name(format), run.stderr);
+        let out = run.stdout;
+        match format {
+            Format::Table => assert!(out.contains("Findings"), "{out}"),
+            Format::Json => assert!(out.contains("\"version\": 1"), "{out}"),
+            Format::Markdown => assert!(out.starts_with("✅ no findings at or above error"), "{out}"),
+            Format::Sarif => {
+                let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(log["version"], "2.1.0");
+                assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true);
+            }
+            Format::Github => {
+                assert!(out.starts_with("::notice title=tally::tally audit: 0 errors"), "{out}")
+            }
+            Format::Junit => {
+                assert!(out.contains(r#"<testcase classname="tally" name="no findings"/>"#), "{out}")
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn absurd_content_renders_without_panicking() {
+    let mut report = sample_report();
+    let max = Money::new(Decimal::MAX, "");
+    let min = Money::new(Decimal::MIN, "\u{0}\u{7}");
+    if let Some(spend) = &mut report.summary.spend {
+        spend.total = min.clone();
+        spend.untagged = max.clone();
+        spend.unmanaged = max.clone();
+        spend.untaggable = BTreeMap::from([("a".into(), max.clone()), ("b".into(), max.clone())]);
+        spend.owner_tag = String::new();
+    }
+    report.budgets[0].limit = Money::new(Decimal::ZERO, "USD");
+    report.budgets[0].actual = Some(max.clone());
+    for f in &mut report.findings {
+        f.cost = Some(max.clone());
+        f.message = "\u{0}\u{1b}[31m\r\n\u{ffff}%0A::error::".to_string();
+        f.rule_name = String::new();
+        f.fix = String::new();
+        f.location = Some(SourceLocation { file: String::new(), line: Some(0), column: Some(u32::MAX) });
+        f.resource = ResourceRef::default();
+    }
+    report.diagnostics.push(Diagnostic {
+        source: String::new(),
+        location: Some(SourceLocation::file("")),
+        account: None,
+        region: None,
+        message: String::new(),
+    });
+    report.finish();
+    for format in Format::ALL {
+        let out = render(&report, format);
+        assert!(!out.is_empty(), "{}", name(format));
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&render(&report, Format::Sarif)).unwrap();
+    let errors: Vec<String> = sarif_validator().iter_errors(&sarif).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    for line in render(&report, Format::Github).lines() {
+        assert!(line.starts_with("::"), "{line}");
+    }
 }
