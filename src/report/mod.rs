@@ -1,7 +1,8 @@
 //! The canonical, versioned report every command produces and every output format renders.
 //!
-//! `json` is the report serialized as is; `table` (and the formats later issues add) read only
-//! this structure. Nothing here computes findings: that is `audit`.
+//! `json` is the report serialized as is; every other format (`table`, `markdown`, `sarif`,
+//! `github`, `junit`) reads only this structure, one file each. Nothing here computes findings:
+//! that is `audit`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,6 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Diagnostic, Layer, Money, SourceLocation, Tags};
 
+pub mod github;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 /// Bumped on any incompatible change to the JSON shape; additions keep the version.
@@ -174,6 +179,27 @@ pub struct Spend {
     pub total: Money,
 }
 
+impl Spend {
+    /// Spend that can carry tags: the total less the untaggable categories. Checked, because
+    /// amounts come from files and an absurd one must not make a renderer panic; on overflow
+    /// the total is returned.
+    pub fn usage(&self) -> Decimal {
+        self.untaggable
+            .values()
+            .try_fold(Decimal::ZERO, |acc, m| acc.checked_add(m.amount))
+            .and_then(|untaggable| self.total.amount.checked_sub(untaggable))
+            .unwrap_or(self.total.amount)
+    }
+}
+
+/// `part` as a share of `whole`, `12.3%`; `-` when there is no whole (or on overflow).
+pub(crate) fn percent(part: Decimal, whole: Decimal) -> String {
+    match part.checked_mul(Decimal::ONE_HUNDRED).and_then(|p| p.checked_div(whole)) {
+        Some(p) => format!("{:.1}%", p.round_dp(1)),
+        None => "-".to_string(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetState {
@@ -277,11 +303,28 @@ impl Report {
     }
 }
 
-/// Output formats. Later issues add markdown, sarif, github, junit, csv, html.
+/// Output formats. Later issues add csv and html. (Plain comments on the variants: doc comments
+/// would switch `--help` to clap's long layout for every option.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    // Terminal summary, colour on a TTY.
     Table,
+    // The canonical, versioned report: everything, for machines.
     Json,
+    // A pull-request comment or chat message, kept under GitHub's comment size limit.
+    Markdown,
+    // SARIF 2.1.0, for code scanning.
+    Sarif,
+    // GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    // JUnit XML: one failing test case per finding.
+    Junit,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 6] =
+        [Format::Table, Format::Json, Format::Markdown, Format::Sarif, Format::Github, Format::Junit];
 }
 
 /// How to render for a person: colour only on a terminal.
@@ -297,5 +340,9 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dy
             writeln!(out)
         }
         Format::Table => table::render(report, opts, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }

@@ -87,7 +87,7 @@ fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if let Some(spend) = &s.spend {
-        let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
+        let usage = spend.usage();
         row(
             out,
             st,
@@ -254,10 +254,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn pct(part: Decimal, whole: Decimal) -> String {
-    if whole.is_zero() {
-        return "-".to_string();
-    }
-    format!("{:.1}%", (part * Decimal::from(100) / whole).round_dp(1))
+    super::percent(part, whole)
 }
 
 #[cfg(test)]

@@ -3,4 +3,5 @@
 mod cli;
 mod corpus;
 mod example;
+mod formats;
 mod support;

@@ -1,0 +1,497 @@
+//! Markdown for a pull-request comment or a chat message: a one-line verdict, a summary table,
+//! findings per severity in collapsible sections (a table per rule), budgets, then input problems.
+//!
+//! A GitHub comment holds at most 65,536 characters. When the whole report does not fit, rows are
+//! dropped deterministically from the end of a priority order (input problems, budgets, errors,
+//! warnings, info; within a severity by rule id, then report order) and a note says how many were
+//! left out. The kept prefix is the longest that fits, found by binary search over full renders,
+//! so the limit holds whatever the table headers and notes cost.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use rust_decimal::Decimal;
+
+use super::table::money;
+use super::{percent, BudgetState, BudgetStatus, Finding, Report, Severity};
+use crate::model::{Diagnostic, Money};
+
+/// GitHub's limit for an issue or pull-request comment body, in characters.
+pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+/// Our budget in bytes (never fewer than characters), leaving room for a marker a bot adds to
+/// find and update its comment.
+const BUDGET: usize = GITHUB_COMMENT_LIMIT - 1_024;
+/// One cell may not crowd out the rest: longer text is cut, with `…`.
+const CELL_MAX_CHARS: usize = 400;
+
+const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(to_string(report).as_bytes())
+}
+
+/// The whole comment, at most [`GITHUB_COMMENT_LIMIT`] characters.
+pub fn to_string(report: &Report) -> String {
+    let rows = Rows::new(report);
+    let total = rows.len();
+    let full = compose(report, &rows, total);
+    if full.len() <= BUDGET || total == 0 {
+        return full;
+    }
+    // Largest k < total whose render fits; the render grows with k.
+    let (mut lo, mut hi) = (0, total - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if compose(report, &rows, mid).len() <= BUDGET {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    compose(report, &rows, lo)
+}
+
+/// Every droppable row, escaped once, in priority order.
+struct Rows<'a> {
+    diagnostics: Vec<String>,
+    budgets: Vec<String>,
+    /// Per severity (error, warning, info): rule id -> (rule name, rows), by rule id.
+    findings: [BTreeMap<&'a str, (&'a str, Vec<String>)>; 3],
+}
+
+impl<'a> Rows<'a> {
+    fn new(report: &'a Report) -> Self {
+        let mut findings: [BTreeMap<&str, (&str, Vec<String>)>; 3] = Default::default();
+        for f in &report.findings {
+            let group = &mut findings[severity_slot(f.severity)];
+            group.entry(&f.rule_id).or_insert_with(|| (&f.rule_name, Vec::new())).1.push(finding_row(f));
+        }
+        Rows {
+            diagnostics: report.diagnostics.iter().map(diagnostic_row).collect(),
+            budgets: report.budgets.iter().map(budget_row).collect(),
+            findings,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.diagnostics.len()
+            + self.budgets.len()
+            + self.findings.iter().flat_map(|g| g.values()).map(|(_, rows)| rows.len()).sum::<usize>()
+    }
+}
+
+fn severity_slot(s: Severity) -> usize {
+    match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
+}
+
+/// Render with only the first `keep` rows of the priority order.
+fn compose(report: &Report, rows: &Rows<'_>, keep: usize) -> String {
+    let mut left = keep;
+    let mut take = |n: usize| {
+        let k = n.min(left);
+        left -= k;
+        k
+    };
+    let diag_kept = take(rows.diagnostics.len());
+    let budget_kept = take(rows.budgets.len());
+    let finding_kept: Vec<Vec<usize>> =
+        rows.findings.iter().map(|group| group.values().map(|(_, r)| take(r.len())).collect()).collect();
+
+    let mut md = String::new();
+    verdict(report, &mut md);
+    let dropped_findings = report.findings.len() - finding_kept.iter().flatten().sum::<usize>();
+    let dropped_other = (rows.diagnostics.len() - diag_kept) + (rows.budgets.len() - budget_kept);
+    if dropped_findings + dropped_other > 0 {
+        truncation_note(report, rows, diag_kept, budget_kept, dropped_findings, &mut md);
+    }
+    summary(report, &mut md);
+    findings(report, rows, &finding_kept, &mut md);
+    budgets(report, rows, budget_kept, &mut md);
+    diagnostics(rows, diag_kept, &mut md);
+    md.push_str(&format!(
+        "<sub>{} {} · `--format json` has the complete, machine-readable report.</sub>\n",
+        esc(&report.tool.name),
+        esc(&report.tool.version)
+    ));
+    md
+}
+
+fn verdict(report: &Report, md: &mut String) {
+    let c = &report.summary.findings;
+    let mut parts = Vec::new();
+    if c.error > 0 {
+        parts.push(format!("❌ **{}**", n_of(c.error, "error")));
+    } else if report.partial {
+        parts.push("⚠️ **partial data**: no findings at or above error in what could be read".to_string());
+    } else {
+        parts.push("✅ no findings at or above error".to_string());
+    }
+    if c.warning > 0 {
+        parts.push(n_of(c.warning, "warning"));
+    }
+    if c.info > 0 {
+        parts.push(format!("{} info", thousands(c.info)));
+    }
+    let mut line = parts.join(", ");
+    let trouble = report.summary.budgets_over + report.summary.budgets_forecast_over;
+    if trouble > 0 {
+        line.push_str(&format!(" · {} in trouble", n_of(trouble, "budget")));
+    }
+    if report.partial {
+        line.push_str(&format!(
+            " · ⚠️ **partial data** ({})",
+            n_of(report.diagnostics.len(), "input problem")
+        ));
+    }
+    md.push_str(&line);
+    md.push_str("\n\n");
+    let mut sub = format!("**tally {}**", esc(&report.command));
+    if let Some(as_of) = report.as_of {
+        sub.push_str(&format!(" · data as of {as_of}"));
+    }
+    md.push_str(&sub);
+    md.push_str("\n\n");
+    if report.partial {
+        md.push_str(&format!(
+            "> [!WARNING]\n> **Partial data.** {} could not be read completely, so findings and totals \
+             below may be incomplete. See *Inputs that could not be read* at the end.\n\n",
+            n_of(report.diagnostics.len(), "input")
+        ));
+    }
+}
+
+fn truncation_note(
+    report: &Report,
+    rows: &Rows<'_>,
+    diag_kept: usize,
+    budget_kept: usize,
+    dropped_findings: usize,
+    md: &mut String,
+) {
+    let mut left_out = Vec::new();
+    if dropped_findings > 0 {
+        left_out.push(format!(
+            "{} of {} findings",
+            thousands(dropped_findings),
+            thousands(report.findings.len())
+        ));
+    }
+    if budget_kept < rows.budgets.len() {
+        left_out.push(format!("{} of {} budgets", rows.budgets.len() - budget_kept, rows.budgets.len()));
+    }
+    if diag_kept < rows.diagnostics.len() {
+        left_out.push(format!(
+            "{} of {} input problems",
+            rows.diagnostics.len() - diag_kept,
+            rows.diagnostics.len()
+        ));
+    }
+    md.push_str(&format!(
+        "> [!NOTE]\n> Shortened to fit GitHub's {} character comment limit: {} left out \
+         (lowest severity first). `--format json` has all of them.\n\n",
+        thousands(GITHUB_COMMENT_LIMIT),
+        left_out.join(", ")
+    ));
+}
+
+fn summary(report: &Report, md: &mut String) {
+    let s = &report.summary;
+    let c = &s.coverage;
+    let f = &s.findings;
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    rows.push((
+        "Findings",
+        format!("{} · {} · {} info", n_of(f.error, "error"), n_of(f.warning, "warning"), thousands(f.info)),
+    ));
+    if c.live_resources > 0 {
+        let mut text = format!(
+            "{} of {} live resources managed by Terraform or a known owner",
+            pct_text(c.by_count_pct),
+            thousands(c.live_resources)
+        );
+        if let Some(p) = c.by_cost_pct {
+            text.push_str(&format!(" · {p}% of usage spend"));
+        }
+        rows.push(("Coverage", text));
+        rows.push((
+            "Drift",
+            format!(
+                "{} unmanaged live · {} in state but missing live",
+                thousands(c.unmanaged),
+                thousands(c.missing)
+            ),
+        ));
+    } else {
+        rows.push(("Coverage", "no live inventory in this run".to_string()));
+    }
+    match &s.spend {
+        Some(spend) => {
+            let usage = spend.usage();
+            rows.push((
+                "Untagged spend",
+                format!(
+                    "{} of {} usage ({}) has no \"{}\" tag",
+                    money(&spend.untagged),
+                    money(&Money::new(usage, &spend.currency)),
+                    percent(spend.untagged.amount, usage),
+                    spend.owner_tag
+                ),
+            ));
+            rows.push((
+                "Unmanaged spend",
+                format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
+            ));
+            rows.push((
+                "Total spend",
+                format!(
+                    "{} from {} to {}",
+                    money(&spend.total),
+                    spend.period_start,
+                    spend.period_end.pred_opt().unwrap_or(spend.period_end)
+                ),
+            ));
+        }
+        None => rows.push(("Spend", "no cost data in this run".to_string())),
+    }
+    let budgets = if report.budgets.is_empty() {
+        "none in this run".to_string()
+    } else {
+        format!(
+            "{} over · {} forecast to go over · of {}",
+            thousands(s.budgets_over),
+            thousands(s.budgets_forecast_over),
+            thousands(report.budgets.len())
+        )
+    };
+    rows.push(("Budgets", budgets));
+    md.push_str("| | |\n|---|---|\n");
+    for (label, text) in rows {
+        md.push_str(&format!("| **{label}** | {} |\n", cell(&text)));
+    }
+    md.push('\n');
+}
+
+fn findings(report: &Report, rows: &Rows<'_>, kept: &[Vec<usize>], md: &mut String) {
+    if report.findings.is_empty() {
+        return;
+    }
+    md.push_str("### Findings\n\n");
+    for (slot, severity) in SEVERITIES.iter().enumerate() {
+        let group = &rows.findings[slot];
+        let total: usize = group.values().map(|(_, r)| r.len()).sum();
+        if total == 0 {
+            continue;
+        }
+        let shown: usize = kept[slot].iter().sum();
+        let (icon, title, open) = match severity {
+            Severity::Error => ("❌", "Errors", " open"),
+            Severity::Warning => ("⚠️", "Warnings", ""),
+            Severity::Info => ("ℹ️", "Info", ""),
+        };
+        let count = if shown == total {
+            thousands(total)
+        } else {
+            format!("{}, {} shown", thousands(total), thousands(shown))
+        };
+        md.push_str(&format!("<details{open}>\n<summary>{icon} {title} ({count})</summary>\n\n"));
+        let mut hidden = Vec::new();
+        for ((rule_id, (rule_name, rule_rows)), &k) in group.iter().zip(&kept[slot]) {
+            if k < rule_rows.len() {
+                hidden.push(format!("{} ×{}", esc(rule_id), thousands(rule_rows.len() - k)));
+            }
+            if k == 0 {
+                continue;
+            }
+            let count = if k == rule_rows.len() {
+                thousands(k)
+            } else {
+                format!("{} of {}", thousands(k), thousands(rule_rows.len()))
+            };
+            md.push_str(&format!("**{}** {} ({count})\n\n", esc(rule_id), esc(rule_name)));
+            md.push_str("| resource | location | owner | cost | message |\n|---|---|---|---|---|\n");
+            for row in &rule_rows[..k] {
+                md.push_str(row);
+            }
+            md.push('\n');
+        }
+        if !hidden.is_empty() {
+            md.push_str(&format!(
+                "*{} more not shown: {}.*\n\n",
+                thousands(total - shown),
+                hidden.join(", ")
+            ));
+        }
+        md.push_str("</details>\n\n");
+    }
+}
+
+fn finding_row(f: &Finding) -> String {
+    let location = f
+        .location
+        .as_ref()
+        .map(|l| match l.line {
+            Some(line) => format!("{}:{line}", l.file),
+            None => l.file.clone(),
+        })
+        .unwrap_or_default();
+    let owner = f.owner.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+    let cost = f.cost.as_ref().map(money).unwrap_or_default();
+    format!(
+        "| {} | {} | {} | {} | {} |\n",
+        cell(f.resource.label()),
+        cell(&location),
+        cell(&owner),
+        cell(&cost),
+        cell(&f.message)
+    )
+}
+
+fn budgets(report: &Report, rows: &Rows<'_>, kept: usize, md: &mut String) {
+    if report.budgets.is_empty() {
+        return;
+    }
+    md.push_str("### Budgets\n\n");
+    md.push_str(
+        "| budget | period | limit | actual | forecast | used | state |\n|---|---|---|---|---|---|---|\n",
+    );
+    for row in &rows.budgets[..kept] {
+        md.push_str(row);
+    }
+    if kept < rows.budgets.len() {
+        md.push_str(&format!("\n*{} more budgets not shown.*\n", thousands(rows.budgets.len() - kept)));
+    }
+    md.push('\n');
+}
+
+fn budget_row(b: &BudgetStatus) -> String {
+    let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());
+    let state = match b.state {
+        BudgetState::Ok => "🟢 ok",
+        BudgetState::ForecastOver => "🟠 forecast over",
+        BudgetState::Over => "🔴 over",
+        BudgetState::Unknown => "⚪ no data",
+    };
+    let period = format!("{} to {}", b.period_start, b.period_end.pred_opt().unwrap_or(b.period_end));
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {state} |\n",
+        cell(&b.name),
+        period,
+        money(&b.limit),
+        opt(&b.actual),
+        opt(&b.forecast),
+        pct_text(b.actual_pct),
+    )
+}
+
+fn diagnostics(rows: &Rows<'_>, kept: usize, md: &mut String) {
+    if rows.diagnostics.is_empty() {
+        return;
+    }
+    md.push_str("### ⚠️ Inputs that could not be read\n\n");
+    md.push_str("| source | where | problem |\n|---|---|---|\n");
+    for row in &rows.diagnostics[..kept] {
+        md.push_str(row);
+    }
+    if kept < rows.diagnostics.len() {
+        md.push_str(&format!(
+            "\n*{} more input problems not shown.*\n",
+            thousands(rows.diagnostics.len() - kept)
+        ));
+    }
+    md.push('\n');
+}
+
+fn diagnostic_row(d: &Diagnostic) -> String {
+    let mut place: Vec<String> = d.location.iter().map(ToString::to_string).collect();
+    place.extend(d.account.iter().chain(&d.region).cloned());
+    format!("| {} | {} | {} |\n", cell(&d.source), cell(&place.join(" ")), cell(&d.message))
+}
+
+/// Text for a table cell: cut to [`CELL_MAX_CHARS`], then escaped.
+fn cell(s: &str) -> String {
+    if s.chars().count() > CELL_MAX_CHARS {
+        let cut: String = s.chars().take(CELL_MAX_CHARS - 1).collect();
+        esc(&format!("{cut}…"))
+    } else {
+        esc(s)
+    }
+}
+
+/// Escape text so it stays one table cell of literal text: `|` cannot end the cell, `<`, `>`
+/// and `&` cannot start HTML or entities, backslashes, backticks and `*` cannot start escapes,
+/// code or emphasis (tag wildcards such as `prod-*` are common), and line breaks become `<br>`.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '`' => out.push_str("\\`"),
+            '*' => out.push_str("\\*"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn n_of(n: usize, word: &str) -> String {
+    format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn pct_text(p: Option<Decimal>) -> String {
+    p.map(|p| format!("{p}%")).unwrap_or_else(|| "-".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(esc("a|b<c>&d\ne\r\nf\rg"), "a\\|b&lt;c&gt;&amp;d<br>e<br>f<br>g");
+        assert_eq!(esc("prod-* `x` \\|"), "prod-\\* \\`x\\` \\\\\\|");
+    }
+
+    #[test]
+    fn long_cells_are_cut() {
+        let long = "x".repeat(1000);
+        let c = cell(&long);
+        assert_eq!(c.chars().count(), CELL_MAX_CHARS);
+        assert!(c.ends_with('…'));
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(65_536), "65,536");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

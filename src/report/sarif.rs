@@ -1,0 +1,435 @@
+//! SARIF 2.1.0, for code scanning (GitHub, GitLab, IDE viewers): one run whose driver lists every
+//! rule of the catalog (plus any rule a finding names that the catalog does not know), one result
+//! per finding, and one tool-execution notification per input problem.
+//!
+//! Typed structs, not `json!`, so the field order is fixed and the output byte-stable whatever
+//! features `serde_json` is built with. The schema test in `tests/it/formats.rs` validates the
+//! output against the official 2.1.0 schema.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Finding, Report, Severity};
+use crate::model::{Diagnostic, SourceLocation, Tags};
+use crate::rules;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SARIF_VERSION: &str = "2.1.0";
+/// Relative paths are relative to where tally ran, normally the repository root.
+const SRCROOT: &str = "%SRCROOT%";
+/// Bump when the fingerprint recipe changes, so consumers do not match old and new hashes.
+const FINGERPRINT_KEY: &str = "tallyFinding/v1";
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let log = build(report);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+fn build(report: &Report) -> Log<'_> {
+    let rules = rule_list(report);
+    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let results = report
+        .findings
+        .iter()
+        .map(|f| {
+            let base = fingerprint(f);
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            result(f, index.get(f.rule_id.as_str()).copied(), format!("{base}:{n}"))
+        })
+        .collect();
+    let information_uri = Some(env!("CARGO_PKG_REPOSITORY")).filter(|u| !u.is_empty());
+    Log {
+        schema: SCHEMA,
+        version: SARIF_VERSION,
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: &report.tool.name,
+                    version: &report.tool.version,
+                    semantic_version: &report.tool.version,
+                    information_uri,
+                    rules,
+                },
+            },
+            invocations: vec![Invocation {
+                execution_successful: !report.partial,
+                tool_execution_notifications: report.diagnostics.iter().map(notification).collect(),
+            }],
+            results,
+            properties: RunProperties {
+                command: &report.command,
+                as_of: report.as_of.map(|d| d.to_string()),
+                report_version: report.version,
+            },
+        }],
+    }
+}
+
+/// Every catalog rule (so rule indices do not move between runs), then unknown rules named by
+/// findings, by id.
+fn rule_list(report: &Report) -> Vec<Rule<'_>> {
+    let catalog = rules::catalog();
+    let mut list: Vec<Rule<'_>> =
+        catalog.values().map(|r| rule(&r.id, &r.name, r.severity, Some(&r.summary), &r.fix)).collect();
+    let mut extra: BTreeMap<&str, &Finding> = BTreeMap::new();
+    for f in &report.findings {
+        if !catalog.contains_key(&f.rule_id) {
+            extra.entry(&f.rule_id).or_insert(f);
+        }
+    }
+    list.extend(extra.into_values().map(|f| rule(&f.rule_id, &f.rule_name, f.severity, None, &f.fix)));
+    list
+}
+
+fn rule<'a>(id: &'a str, name: &'a str, severity: Severity, summary: Option<&'a str>, fix: &str) -> Rule<'a> {
+    let summary = summary.unwrap_or(name);
+    Rule {
+        id,
+        name,
+        short_description: Text { text: summary.to_string() },
+        full_description: Text { text: format!("{summary} {fix}") },
+        help: Help {
+            text: format!("{summary}\n\nFix: {fix}"),
+            markdown: format!("{summary}\n\n**Fix:** {fix}"),
+        },
+        default_configuration: Configuration { level: level(severity) },
+    }
+}
+
+fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> SarifResult<'_> {
+    let r = &f.resource;
+    let logical = LogicalLocation {
+        name: r.label().to_string(),
+        fully_qualified_name: r.arn.clone().unwrap_or_else(|| r.label().to_string()),
+        kind: "resource",
+    };
+    SarifResult {
+        rule_id: &f.rule_id,
+        rule_index: rule_index.map_or(-1, |i| i as i64),
+        level: level(f.severity),
+        message: Text { text: f.message.clone() },
+        locations: vec![Location {
+            physical_location: f.location.as_ref().map(physical),
+            logical_locations: vec![logical],
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+        properties: ResultProperties {
+            owner: &f.owner,
+            cost: f.cost.as_ref().map(|m| Cost { amount: m.amount.to_string(), currency: &m.currency }),
+            layer: f.layer.map(|l| l.to_string()),
+            resource_type: r.resource_type.as_deref(),
+            address: r.address.as_deref(),
+            arn: r.arn.as_deref(),
+            account: r.account.as_deref(),
+            region: r.region.as_deref(),
+            fix: &f.fix,
+            details: &f.details,
+        },
+    }
+}
+
+fn notification(d: &Diagnostic) -> Notification<'_> {
+    Notification {
+        level: "error",
+        message: Text { text: d.message.clone() },
+        descriptor: Descriptor { id: &d.source },
+        locations: d
+            .location
+            .as_ref()
+            .map(|l| vec![Location { physical_location: Some(physical(l)), logical_locations: vec![] }])
+            .unwrap_or_default(),
+        properties: NotificationProperties {
+            source: &d.source,
+            account: d.account.as_deref(),
+            region: d.region.as_deref(),
+        },
+    }
+}
+
+fn physical(loc: &SourceLocation) -> PhysicalLocation {
+    let (uri, uri_base_id) = file_uri(&loc.file);
+    PhysicalLocation {
+        artifact_location: ArtifactLocation { uri, uri_base_id },
+        region: loc
+            .line
+            .map(|line| Region { start_line: line.max(1), start_column: loc.column.map(|c| c.max(1)) }),
+    }
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A path as the user gave it, as a URI: relative paths become relative references against
+/// `%SRCROOT%` with forward slashes, absolute ones `file://` URIs. Anything outside the URI
+/// path alphabet is percent-encoded (including `:` in relative paths, which would otherwise read
+/// as a scheme).
+fn file_uri(path: &str) -> (String, Option<&'static str>) {
+    let path = path.replace('\\', "/");
+    let path = path.trim_start_matches("./");
+    let bytes = path.as_bytes();
+    let windows_drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if path.starts_with('/') {
+        (format!("file://{}", percent_encode(path, true)), None)
+    } else if windows_drive {
+        (format!("file:///{}", percent_encode(path, true)), None)
+    } else {
+        (percent_encode(path, false), Some(SRCROOT))
+    }
+}
+
+fn percent_encode(s: &str, keep_colon: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')')
+            || matches!(b, b'*' | b'+' | b',' | b';' | b'=' | b'@')
+            || (keep_colon && b == b':');
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Identifies a finding across runs whatever its line number or message (which carry amounts
+/// that change daily): rule, resource and where the resource lives.
+fn fingerprint(f: &Finding) -> String {
+    let r = &f.resource;
+    let parts = [
+        f.rule_id.as_str(),
+        r.label(),
+        r.account.as_deref().unwrap_or(""),
+        r.region.as_deref().unwrap_or(""),
+    ];
+    format!("{:016x}", fnv1a64(parts.join("\u{0}").as_bytes()))
+}
+
+/// FNV-1a, 64 bit: tiny, stable across Rust versions and platforms (std's hasher is neither
+/// guaranteed nor meant for persisted values).
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: Vec<Invocation<'a>>,
+    results: Vec<SarifResult<'a>>,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    version: &'a str,
+    semantic_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    information_uri: Option<&'static str>,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text,
+    descriptor: Descriptor<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+    properties: NotificationProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Descriptor<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+struct NotificationProperties<'a> {
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: i64,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    owner: &'a Tags,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<Cost<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    fix: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    details: &'a BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Cost<'a> {
+    amount: String,
+    currency: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties<'a> {
+    command: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<String>,
+    report_version: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_reference_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(file_uri("./infra/main.tf"), ("infra/main.tf".to_string(), Some(SRCROOT)));
+        assert_eq!(file_uri("infra\\a b.tf"), ("infra/a%20b.tf".to_string(), Some(SRCROOT)));
+        assert_eq!(file_uri("c:x.tf").0, "file:///c:x.tf");
+        assert_eq!(file_uri("dir/c:x#1.tf"), ("dir/c%3Ax%231.tf".to_string(), Some(SRCROOT)));
+        assert_eq!(file_uri("/abs/main.tf"), ("file:///abs/main.tf".to_string(), None));
+        assert_eq!(file_uri("C:\\infra\\main.tf").0, "file:///C:/infra/main.tf");
+        assert_eq!(file_uri("ü.tf").0, "%C3%BC.tf");
+    }
+}
