@@ -1,5 +1,10 @@
 //! The `tally` binary: all work happens in the library; this maps it to a process exit code.
 
+// The readers allocate many small objects from several threads; glibc's per-thread arenas
+// spent more time growing (mprotect, page faults) than parsing. See bench/hcl-throughput.sh.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     tally::cli::main()
 }
