@@ -249,6 +249,32 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
     Ok(loaded.finish("audit", &resolved))
 }
 
+/// `tally budgets [DIR]`: budget status alone (limit, actual, forecast, pace, run-out day),
+/// with only the budget findings (BUD001-BUD003).
+pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, AppError> {
+    let dir = dir.unwrap_or(Path::new("."));
+    check_dir(dir)?;
+    let config = load_config(dir)?;
+    let args = SourceArgs { snapshot: snapshot.map(Path::to_path_buf), ..SourceArgs::default() };
+    let resolved = resolve(config, &args, None);
+    let mut loaded = Loaded::default();
+    match &resolved.snapshot {
+        Some(path) => loaded.snapshot(path)?,
+        None => {
+            return Err(InputError::Usage(
+                "budgets need spend data: give --snapshot FILE or set snapshot in tally.hcl".into(),
+            )
+            .into())
+        }
+    }
+    let mut outcome = loaded.finish("budgets", &resolved);
+    outcome.report.findings.retain(|f| f.rule_id.starts_with("BUD"));
+    // No Terraform was read: a coverage figure here would be a false alarm.
+    outcome.report.summary.coverage = Default::default();
+    outcome.report.finish();
+    Ok(outcome)
+}
+
 /// `tally lint DIR`: tag policies on Terraform code alone. No state, plan or AWS.
 pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
     check_dir(dir)?;

@@ -68,6 +68,22 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check tag policies on Terraform code alone: no state, plan or AWS needed.
     Lint(LintArgs),
+    /// Budget status: limit, actual month to date, forecast, daily pace and the day the budget
+    /// runs out.
+    Budgets(BudgetsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BudgetsArgs {
+    /// Project directory; its `tally.hcl` (budgets, snapshot) is read when present.
+    pub dir: Option<PathBuf>,
+
+    /// Live costs and AWS Budgets recorded by `tally collect`.
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
+    pub snapshot: Option<PathBuf>,
+
+    #[command(flatten, next_help_heading = "Output")]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +172,7 @@ pub fn main() -> ExitCode {
             &args.output,
         ),
         Command::Lint(args) => (app::lint(&args.dir, &args.policy), &args.output),
+        Command::Budgets(args) => (app::budgets(args.dir.as_deref(), args.snapshot.as_deref()), &args.output),
     };
     let code = match result {
         Ok(outcome) => {

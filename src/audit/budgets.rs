@@ -72,6 +72,15 @@ fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate) -> BudgetStatu
         (Some(_), _) | (_, Some(_)) => BudgetState::Ok,
         (None, None) => BudgetState::Unknown,
     };
+    let pace = pace(budget, snapshot, as_of, start, actual);
+    let runs_out_on = match (actual, &pace) {
+        (Some(a), Some((per_day, _))) if a < limit && *per_day > Decimal::ZERO => {
+            // The day on which spend reaches the limit: `actual` covers the days before as_of.
+            let days = ((limit - a) / per_day).ceil();
+            i64::try_from(days).ok().and_then(|d| as_of.checked_add_signed(chrono::Duration::days(d - 1)))
+        }
+        _ => None,
+    };
     let actual_pct = actual.filter(|_| !limit.is_zero()).map(|a| {
         (a * Decimal::from(100) / limit).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
     });
@@ -87,7 +96,47 @@ fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate) -> BudgetStatu
         forecast: forecast.map(|f| Money::new(f, currency)),
         forecast_method: method.map(str::to_string),
         actual_pct,
+        daily_pace: pace.as_ref().map(|(p, _)| {
+            Money::new(p.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero), currency)
+        }),
+        pace_method: pace.map(|(_, m)| m.to_string()),
+        runs_out_on,
         state,
+    }
+}
+
+/// Spend per day "at today's pace": the last 7 days when daily cost lines cover each of them,
+/// else the period's average so far.
+fn pace(
+    budget: &Budget,
+    snapshot: &Snapshot,
+    as_of: NaiveDate,
+    start: NaiveDate,
+    actual: Option<Decimal>,
+) -> Option<(Decimal, &'static str)> {
+    const WEEK: i64 = 7;
+    let week_start = as_of.checked_sub_signed(chrono::Duration::days(WEEK))?;
+    let mut days = std::collections::BTreeSet::new();
+    let mut sum = Decimal::ZERO;
+    for line in &snapshot.costs.lines {
+        let daily = line.period.days() == 1;
+        if daily
+            && week_start <= line.period.start
+            && line.period.start < as_of
+            && line.currency == budget.limit.currency
+            && budget.scope.matches(line)
+        {
+            days.insert(line.period.start);
+            sum += line.amount;
+        }
+    }
+    if days.len() == WEEK as usize {
+        return Some((sum / Decimal::from(WEEK), "last-7-days"));
+    }
+    let elapsed = (as_of - start).num_days();
+    match actual {
+        Some(a) if elapsed > 0 => Some((a / Decimal::from(elapsed), "period-average")),
+        _ => None,
     }
 }
 
@@ -140,7 +189,25 @@ fn report(
             f.owner = owner;
             f.detail("forecast_method", &status.forecast_method);
         }
-        BudgetState::Ok | BudgetState::Unknown => {}
+        BudgetState::Ok => {
+            let (Some(day), Some(pace)) = (status.runs_out_on, &status.daily_pace) else { return };
+            if day >= status.period_end {
+                return;
+            }
+            let basis = match status.pace_method.as_deref() {
+                Some("last-7-days") => "the last 7 days' pace",
+                _ => "this period's average pace",
+            };
+            let message = format!(
+                "budget \"{}\" runs out on {day} at {basis} of {pace}/day, {} days before the period ends",
+                budget.name,
+                (status.period_end - day).num_days()
+            );
+            let f = out.push("BUD003", resource, message);
+            f.owner = owner;
+            f.detail("runs_out_on", day).detail("pace_method", &status.pace_method);
+        }
+        BudgetState::Unknown => {}
     }
 }
 
@@ -150,6 +217,114 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    fn line(start: &str, days: i64, team: &str, amount: &str) -> crate::model::CostLine {
+        let start = d(start);
+        crate::model::CostLine {
+            period: crate::model::Period { start, end: start + chrono::Duration::days(days) },
+            account: "111111111111".into(),
+            service: "Amazon EC2".into(),
+            resource_id: None,
+            tags: [("team".to_string(), team.to_string())].into(),
+            amount: amount.parse().unwrap(),
+            currency: "USD".into(),
+            charge_category: crate::model::ChargeCategory::Usage,
+        }
+    }
+
+    fn snapshot(lines: Vec<crate::model::CostLine>) -> Snapshot {
+        Snapshot {
+            format: "tally-snapshot".into(),
+            version: 1,
+            collected_at: "2026-11-18T00:00:00Z".parse().unwrap(),
+            as_of: d("2026-11-18"),
+            collection: Default::default(),
+            resources: vec![],
+            costs: crate::snapshot::Costs { metric: "UnblendedCost".into(), lines },
+            budgets: vec![],
+            cost_allocation_tags: vec![],
+        }
+    }
+
+    fn budget(limit: &str) -> Budget {
+        Budget {
+            name: "web".into(),
+            scope: crate::model::BudgetScope {
+                tags: [("team".to_string(), vec!["web".to_string()])].into(),
+                ..Default::default()
+            },
+            period: BudgetPeriod::Monthly,
+            limit: Money::new(limit.parse().unwrap(), "USD"),
+            actual: None,
+            forecast: None,
+            source: BudgetSource::Config,
+        }
+    }
+
+    fn run(limit: &str, lines: Vec<crate::model::CostLine>) -> (BudgetStatus, Vec<crate::report::Finding>) {
+        let snap = snapshot(lines);
+        let b = budget(limit);
+        let policy =
+            crate::audit::Policy { required_tags: vec![], owner_tag: "team".into(), unknown_tags: None };
+        let input = AuditInput {
+            code: None,
+            plan: None,
+            state: &[],
+            snapshot: Some(&snap),
+            policy: &policy,
+            budgets: std::slice::from_ref(&b),
+        };
+        let mut out = Findings::default();
+        let statuses = budgets(&input, &snap, &mut out);
+        (statuses.into_iter().next().unwrap(), out.0)
+    }
+
+    /// Nov 1-10 quiet (10/day), Nov 11-17 hot (50/day): the average hides what the last week shows.
+    fn accelerating() -> Vec<crate::model::CostLine> {
+        (1..=17)
+            .map(|day| line(&format!("2026-11-{day:02}"), 1, "web", if day <= 10 { "10" } else { "50" }))
+            .collect()
+    }
+
+    #[test]
+    fn recent_pace_finds_a_run_out_the_linear_forecast_misses() {
+        // actual 450, linear forecast 450/17*30 = 794.12 < 900: no BUD002; at 50/day the
+        // remaining 450 lasts 9 days: runs out on Nov 26.
+        let (status, findings) = run("900", accelerating());
+        assert_eq!(status.state, BudgetState::Ok);
+        assert_eq!(status.actual.as_ref().unwrap().amount, Decimal::from(450));
+        assert_eq!(status.pace_method.as_deref(), Some("last-7-days"));
+        assert_eq!(status.daily_pace.as_ref().unwrap().amount, Decimal::from(50));
+        assert_eq!(status.runs_out_on, Some(d("2026-11-26")));
+        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(ids, ["BUD003"]);
+        assert!(findings[0].message.contains("runs out on 2026-11-26"), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn no_burn_rate_finding_when_the_budget_lasts_the_period() {
+        let (status, findings) = run("2000", accelerating());
+        assert_eq!(status.runs_out_on, Some(d("2026-12-18")));
+        assert!(findings.is_empty());
+    }
+
+    #[test]
+    fn average_pace_without_daily_lines() {
+        let (status, _) = run("900", vec![line("2026-11-01", 17, "web", "340")]);
+        assert_eq!(status.pace_method.as_deref(), Some("period-average"));
+        assert_eq!(status.daily_pace.as_ref().unwrap().amount, Decimal::from(20));
+        // remaining 560 at 20/day: 28 days from Nov 18 -> spend reaches the limit on Dec 15.
+        assert_eq!(status.runs_out_on, Some(d("2026-12-15")));
+    }
+
+    #[test]
+    fn over_budget_is_bud001_only() {
+        let (status, findings) = run("400", accelerating());
+        assert_eq!(status.state, BudgetState::Over);
+        assert_eq!(status.runs_out_on, None);
+        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(ids, ["BUD001"]);
     }
 
     #[test]

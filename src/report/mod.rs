@@ -229,6 +229,16 @@ pub struct BudgetStatus {
     pub forecast_method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
     pub actual_pct: Option<Decimal>,
+    /// Spend per day at today's pace, rounded to the cent.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub daily_pace: Option<Money>,
+    /// `last-7-days` (daily cost lines cover each of the 7 days before `as_of`) or
+    /// `period-average` (period-to-date spend per elapsed day).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pace_method: Option<String>,
+    /// The day spend reaches the limit at that pace (absent when already over or no pace).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub runs_out_on: Option<NaiveDate>,
     pub state: BudgetState,
 }
 

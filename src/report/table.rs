@@ -199,7 +199,11 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{}", st.bold("Budgets"))?;
     let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
-    writeln!(out, "  {:<width$}  {:>14}  {:>14}  {:>14}  state", "budget", "limit", "actual", "forecast")?;
+    writeln!(
+        out,
+        "  {:<width$}  {:>14}  {:>14}  {:>14}  {:>10}  state",
+        "budget", "limit", "actual", "forecast", "runs out"
+    )?;
     for b in &report.budgets {
         let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());
         let state = match b.state {
@@ -210,11 +214,12 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "  {:<width$}  {:>14}  {:>14}  {:>14}  {}",
+            "  {:<width$}  {:>14}  {:>14}  {:>14}  {:>10}  {}",
             b.name,
             money(&b.limit),
             opt(&b.actual),
             opt(&b.forecast),
+            b.runs_out_on.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string()),
             state
         )?;
     }

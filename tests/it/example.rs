@@ -160,3 +160,18 @@ fn plan_gate_flags_the_two_new_resources_without_team_at_their_code() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
 }
+
+#[test]
+fn budgets_command_shows_the_budget_table_and_only_budget_findings() {
+    let run = tally(&["budgets", EXAMPLE]);
+    assert_eq!(run.code, 1, "payments is over budget: {}", run.stderr);
+    insta::assert_snapshot!(run.stdout);
+    let run = tally(&["budgets", EXAMPLE, "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let rules: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["BUD001", "BUD002"]);
+    let names: Vec<&str> =
+        report["budgets"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["acme-total-monthly", "payments", "platform", "web"]);
+}

@@ -85,6 +85,9 @@ fn budget(
             (Decimal::from_str(a).unwrap() * Decimal::from(100) / Decimal::from_str(limit).unwrap())
                 .round_dp(1)
         }),
+        daily_pace: None,
+        pace_method: None,
+        runs_out_on: None,
         state,
     }
 }
