@@ -72,6 +72,11 @@ pub(crate) fn is_audited(r: &TfResource) -> bool {
 pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Correlation<'a> {
     let mut c = Correlation::default();
     let Some(snapshot) = input.snapshot else { return c };
+    // Without any state there is nothing to correlate with: calling every live resource
+    // unmanaged would be the false alarm that drove users away from driftctl.
+    if input.state.is_empty() {
+        return c;
+    }
     c.live_total = snapshot.resources.len();
 
     let state_by_arn: BTreeMap<&str, &TfResource> = input

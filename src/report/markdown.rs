@@ -241,10 +241,12 @@ fn summary(report: &Report, md: &mut String) {
                     spend.owner_tag
                 ),
             ));
-            rows.push((
-                "Unmanaged spend",
-                format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
-            ));
+            if report.summary.coverage.live_resources > 0 {
+                rows.push((
+                    "Unmanaged spend",
+                    format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
+                ));
+            }
             rows.push((
                 "Total spend",
                 format!(

@@ -100,12 +100,15 @@ fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
                 spend.owner_tag
             ),
         )?;
-        row(
-            out,
-            st,
-            "Unmanaged",
-            &format!("{} spent on resources in no Terraform state", money(&spend.unmanaged)),
-        )?;
+        // Unmanaged spend means something only when live resources were correlated with state.
+        if c.live_resources > 0 {
+            row(
+                out,
+                st,
+                "Unmanaged",
+                &format!("{} spent on resources in no Terraform state", money(&spend.unmanaged)),
+            )?;
+        }
         row(
             out,
             st,

@@ -112,3 +112,14 @@ fn unparsable_hcl_makes_the_run_partial_and_names_file_line_col() {
     assert!(diag["location"]["line"].as_u64().unwrap() > 0, "{diag}");
     assert!(diag["location"]["column"].as_u64().unwrap() > 0, "{diag}");
 }
+
+#[test]
+fn without_state_nothing_is_called_unmanaged_or_missing() {
+    let run = tally(&["audit", "--snapshot", "terraform-examples/acme/snapshot.json", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let by_rule = &report["summary"]["findings"]["by_rule"];
+    for rule in ["IAC001", "IAC002", "CST002", "TAG004"] {
+        assert!(by_rule.get(rule).is_none(), "{rule} without any state: {by_rule}");
+    }
+    assert_eq!(report["summary"]["coverage"]["live_resources"], 0, "no coverage figure without state");
+}
