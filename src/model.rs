@@ -251,6 +251,11 @@ pub struct LiveResource {
     #[serde(default)]
     pub tags: Tags,
     pub sources: BTreeSet<LiveSource>,
+    /// Facts the inventory learned beyond tags (AWS Config's configuration items), used to
+    /// infer owners. Known keys: `is_default` (`"true"` for a default VPC and its default
+    /// subnets and security group), `managed_by` (`"aws"` for AWS-managed KMS keys), `name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 // ---------------------------------------------------------------------------------------------

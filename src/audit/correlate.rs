@@ -15,7 +15,8 @@ use crate::terraform::taggable::is_taggable;
 /// Who owns a live resource that is in no Terraform state.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct InferredOwner {
-    /// `autoscaling-group`, `cloudformation-stack`, `kubernetes`, `elastic-beanstalk`.
+    /// `autoscaling-group`, `cloudformation-stack`, `kubernetes`, `elastic-beanstalk`,
+    /// `aws-service-linked-role`, `aws-reserved-role`, `aws-managed`, `aws-default`.
     pub kind: &'static str,
     pub name: String,
     /// The tag that proves it.
@@ -23,6 +24,27 @@ pub(crate) struct InferredOwner {
     /// The Terraform address of the owner, when Terraform manages it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_by: Option<String>,
+}
+
+impl InferredOwner {
+    /// "auto scaling group acme-web (managed by Terraform as aws_autoscaling_group.web)".
+    pub fn describe(&self) -> String {
+        let what = match self.kind {
+            "autoscaling-group" => format!("auto scaling group {}", self.name),
+            "cloudformation-stack" => format!("CloudFormation stack {}", self.name),
+            "kubernetes" => format!("Kubernetes cluster {}", self.name),
+            "elastic-beanstalk" => format!("Elastic Beanstalk environment {}", self.name),
+            "aws-service-linked-role" => "AWS (service-linked role)".to_string(),
+            "aws-reserved-role" => "AWS (reserved role)".to_string(),
+            "aws-managed" => "AWS (AWS-managed key)".to_string(),
+            "aws-default" => "AWS (default resource)".to_string(),
+            other => format!("{other} {}", self.name),
+        };
+        match &self.managed_by {
+            Some(address) => format!("{what} (managed by Terraform as {address})"),
+            None => what,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -93,11 +115,21 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         .filter_map(|r| r.id.as_deref().map(|id| (id, r)))
         .collect();
 
+    // Fallback for state entries without an ARN: EC2-style ids (`eipalloc-0abc`, `nat-0abc`)
+    // are unique, so the live ARN ending in the same id is the same resource.
+    let state_by_id: BTreeMap<&str, &TfResource> = input
+        .state
+        .iter()
+        .filter(|r| is_audited(r) && r.arn.is_none())
+        .filter_map(|r| r.id.as_deref().filter(|id| is_ec2_style_id(id)).map(|id| (id, r)))
+        .collect();
+
     let mut live_arns = BTreeSet::new();
     for live in &snapshot.resources {
         let arn = normalize_arn(&live.arn);
         live_arns.insert(arn);
-        if let Some(tf) = state_by_arn.get(arn) {
+        let by_id = || state_by_id.get(short_name(arn)).filter(|_| is_ec2_style_id(short_name(arn)));
+        if let Some(tf) = state_by_arn.get(arn).or_else(by_id) {
             c.managed.insert(live.arn.as_str(), tf);
             continue;
         }
@@ -106,18 +138,11 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         let owner_tags = owner_of(&live.tags, &input.policy.owner_tag);
         match owner {
             Some(owner) => {
-                let managed = owner
-                    .managed_by
-                    .as_ref()
-                    .map(|a| format!(" (managed by Terraform as {a})"))
-                    .unwrap_or_default();
                 let message = format!(
-                    "{} {} is in no Terraform state; created by {} {}{}",
+                    "{} {} is in no Terraform state; owned by {}",
                     live.resource_type,
                     short_name(&live.arn),
-                    owner.kind.replace('-', " "),
-                    owner.name,
-                    managed
+                    owner.describe()
                 );
                 let f = out.push("IAC001", resource, message);
                 f.severity(Severity::Info).detail("inferred_owner", &owner);
@@ -253,7 +278,40 @@ fn infer_owner(live: &LiveResource, managed_asgs: &BTreeMap<&str, &TfResource>) 
             managed_by: None,
         });
     }
+    aws_owned(live)
+}
+
+/// Resources AWS creates itself: service-linked and reserved IAM roles, AWS-managed KMS keys,
+/// default VPCs with their default subnets and security groups.
+fn aws_owned(live: &LiveResource) -> Option<InferredOwner> {
+    let aws = |kind: &'static str, evidence: String| {
+        Some(InferredOwner { kind, name: "AWS".to_string(), evidence, managed_by: None })
+    };
+    let resource = live.arn.splitn(6, ':').nth(5).unwrap_or_default();
+    if live.resource_type == "iam:role" || resource.starts_with("role/") {
+        if resource.starts_with("role/aws-service-role/") {
+            return aws("aws-service-linked-role", "IAM path /aws-service-role/".to_string());
+        }
+        if resource.starts_with("role/aws-reserved/") {
+            return aws("aws-reserved-role", "IAM path /aws-reserved/".to_string());
+        }
+    }
+    if live.attributes.get("managed_by").is_some_and(|m| m.eq_ignore_ascii_case("aws")) {
+        return aws("aws-managed", "KeyManager=AWS".to_string());
+    }
+    if live.attributes.get("is_default").is_some_and(|d| d == "true") {
+        return aws("aws-default", format!("default {}", live.resource_type));
+    }
     None
+}
+
+/// `i-0abc12`, `eipalloc-0abc12`, `vpc-0abc12`: a lowercase prefix, a dash, 8 or 17 hex digits.
+fn is_ec2_style_id(id: &str) -> bool {
+    let Some((prefix, hex)) = id.split_once('-') else { return false };
+    !prefix.is_empty()
+        && prefix.bytes().all(|b| b.is_ascii_lowercase())
+        && (hex.len() == 8 || hex.len() == 17)
+        && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// The last path or colon segment of an ARN: `i-0abc`, a bucket name, a function name.
@@ -301,6 +359,64 @@ mod tests {
         assert_eq!(short_name("arn:aws:s3:::my-bucket"), "my-bucket");
         assert_eq!(short_name("arn:aws:lambda:eu-west-1:1:function:api"), "api");
         assert_eq!(short_name("arn:aws:sns:eu-west-1:1:alerts"), "alerts");
+    }
+
+    fn live(arn: &str, tags: &[(&str, &str)], attributes: &[(&str, &str)]) -> LiveResource {
+        LiveResource {
+            arn: arn.into(),
+            account: "111111111111".into(),
+            region: "eu-west-1".into(),
+            resource_type: arn.split(':').nth(2).unwrap_or_default().into(),
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            sources: BTreeSet::new(),
+            attributes: attributes.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn owners_are_inferred_from_tags_paths_and_attributes() {
+        let asgs = BTreeMap::new();
+        let owner = |l: LiveResource| infer_owner(&l, &asgs).map(|o| o.describe());
+        let ec2 = "arn:aws:ec2:eu-west-1:111111111111:instance/i-0abc";
+        assert_eq!(
+            owner(live(ec2, &[("aws:autoscaling:groupName", "web")], &[])).unwrap(),
+            "auto scaling group web"
+        );
+        assert_eq!(
+            owner(live(ec2, &[("aws:cloudformation:stack-name", "dd")], &[])).unwrap(),
+            "CloudFormation stack dd"
+        );
+        let lb = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/net/k8s-x/1";
+        assert_eq!(
+            owner(live(lb, &[("kubernetes.io/cluster/prod", "owned")], &[])).unwrap(),
+            "Kubernetes cluster prod"
+        );
+        assert_eq!(owner(live(lb, &[("eks:cluster-name", "prod")], &[])).unwrap(), "Kubernetes cluster prod");
+        assert_eq!(
+            owner(live(ec2, &[("elasticbeanstalk:environment-name", "api")], &[])).unwrap(),
+            "Elastic Beanstalk environment api"
+        );
+        let slr = "arn:aws:iam::111111111111:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS";
+        assert_eq!(owner(live(slr, &[], &[])).unwrap(), "AWS (service-linked role)");
+        let sso = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1";
+        assert_eq!(owner(live(sso, &[], &[])).unwrap(), "AWS (reserved role)");
+        let key = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert_eq!(owner(live(key, &[], &[("managed_by", "AWS")])).unwrap(), "AWS (AWS-managed key)");
+        let vpc = "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-0abc1234";
+        assert_eq!(owner(live(vpc, &[], &[("is_default", "true")])).unwrap(), "AWS (default resource)");
+        // ClickOps: nothing to go by.
+        assert_eq!(owner(live(ec2, &[("Name", "bastion"), ("created-by", "alice")], &[])), None);
+        assert_eq!(owner(live(key, &[], &[("managed_by", "CUSTOMER")])), None);
+        assert_eq!(owner(live("arn:aws:iam::111111111111:role/app", &[], &[])), None);
+    }
+
+    #[test]
+    fn ec2_style_ids() {
+        assert!(is_ec2_style_id("eipalloc-07b3c9e1d5a2f4680"));
+        assert!(is_ec2_style_id("i-0abc1234"));
+        assert!(!is_ec2_style_id("my-bucket"));
+        assert!(!is_ec2_style_id("acme-payments-dlq"));
+        assert!(!is_ec2_style_id("i-0ABC1234"));
     }
 
     #[test]
