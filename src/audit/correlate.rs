@@ -26,6 +26,19 @@ pub(crate) struct InferredOwner {
     pub managed_by: Option<String>,
 }
 
+/// How many ARNs an owned-resources finding lists (sorted; `count` has the total).
+const OWNED_ARN_SAMPLE: usize = 50;
+
+/// Live resources in no state that share one inferred owner.
+struct OwnedGroup<'a> {
+    owner: InferredOwner,
+    arns: Vec<&'a str>,
+    types: BTreeSet<&'a str>,
+    regions: BTreeSet<&'a str>,
+    /// Owner tag key -> every value seen in the group.
+    owner_tags: BTreeMap<String, BTreeSet<String>>,
+}
+
 impl InferredOwner {
     /// "auto scaling group acme-web (managed by Terraform as aws_autoscaling_group.web)".
     pub fn describe(&self) -> String {
@@ -124,6 +137,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         .filter_map(|r| r.id.as_deref().filter(|id| is_ec2_style_id(id)).map(|id| (id, r)))
         .collect();
 
+    let mut owned_groups: BTreeMap<(&'static str, String, &str), OwnedGroup<'_>> = BTreeMap::new();
     let mut live_arns = BTreeSet::new();
     for live in &snapshot.resources {
         let arn = normalize_arn(&live.arn);
@@ -138,16 +152,20 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         let owner_tags = owner_of(&live.tags, &input.policy.owner_tag);
         match owner {
             Some(owner) => {
-                let message = format!(
-                    "{} {} is in no Terraform state; owned by {}",
-                    live.resource_type,
-                    short_name(&live.arn),
-                    owner.describe()
-                );
-                let f = out.push("IAC001", resource, message);
-                f.severity(Severity::Info).detail("inferred_owner", &owner);
-                f.layer = Some(crate::model::Layer::Live);
-                f.owner = owner_tags;
+                let key = (owner.kind, owner.name.clone(), live.account.as_str());
+                let group = owned_groups.entry(key).or_insert_with(|| OwnedGroup {
+                    owner: owner.clone(),
+                    arns: Vec::new(),
+                    types: BTreeSet::new(),
+                    regions: BTreeSet::new(),
+                    owner_tags: BTreeMap::new(),
+                });
+                group.arns.push(live.arn.as_str());
+                group.types.insert(live.resource_type.as_str());
+                group.regions.insert(live.region.as_str());
+                for (k, v) in owner_tags {
+                    group.owner_tags.entry(k).or_default().insert(v);
+                }
                 c.owned.insert(live.arn.as_str(), owner);
             }
             None => {
@@ -162,6 +180,43 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
                 c.unmanaged.insert(live.arn.as_str());
             }
         }
+    }
+
+    // One info finding per owner, not per resource: an estate with thousands of ASG or
+    // Kubernetes instances must not bury the ClickOps warnings.
+    for ((_, _, account), mut group) in owned_groups {
+        group.arns.sort_unstable();
+        let count = group.arns.len();
+        let types: Vec<&str> = group.types.iter().copied().collect();
+        let message = format!(
+            "{count} live resource{} ({}) in no Terraform state, owned by {}",
+            if count == 1 { "" } else { "s" },
+            types.join(", "),
+            group.owner.describe()
+        );
+        let region =
+            (group.regions.len() == 1).then(|| group.regions.iter().next().map(|r| r.to_string())).flatten();
+        let resource = ResourceRef {
+            name: Some(format!("{}:{}", group.owner.kind, group.owner.name)),
+            account: Some(account.to_string()),
+            region,
+            ..ResourceRef::default()
+        };
+        let sample: Vec<&str> = group.arns.iter().take(OWNED_ARN_SAMPLE).copied().collect();
+        let f = out.push("IAC001", resource, message);
+        f.severity(Severity::Info)
+            .detail("inferred_owner", &group.owner)
+            .detail("count", count)
+            .detail("arns", &sample);
+        f.layer = Some(crate::model::Layer::Live);
+        // Owner tag values only where the whole group agrees on one.
+        let agreed = |values: &BTreeSet<String>| values.len() == 1;
+        f.owner = group
+            .owner_tags
+            .into_iter()
+            .filter(|(_, values)| agreed(values))
+            .filter_map(|(k, values)| values.into_iter().next().map(|v| (k, v)))
+            .collect();
     }
 
     let coverage = InventoryCoverage::new(snapshot);
