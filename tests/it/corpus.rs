@@ -161,3 +161,24 @@ fn patterns_rebuild_the_arns_states_carry() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(compared >= 70, "{compared}");
 }
+
+/// The CI gate on real plans: `tally plan` exits 0 or 1 on every one, never 2 (input error) or
+/// a panic, with a tag policy that has something to check.
+#[test]
+fn plan_gate_runs_on_every_corpus_plan() {
+    let plans: Vec<Source> = sources().into_iter().filter(|s| s.kind == "plan").collect();
+    assert_eq!(plans.len(), 171);
+    let mut by_code: BTreeMap<i32, usize> = BTreeMap::new();
+    for plan in &plans {
+        let path = Path::new(CORPUS).join(&plan.local_path);
+        let path = path.to_string_lossy();
+        let run = crate::support::tally(&["plan", &path, "--required-tag", "team", "--format", "json"]);
+        assert!(run.code == 0 || run.code == 1, "{path}: exit {}\n{}", run.code, run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{path}: {}", run.stderr);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+        assert_eq!(report["command"], "plan");
+        *by_code.entry(run.code).or_default() += 1;
+    }
+    // Real plans create untagged resources: the gate must actually fire on some.
+    assert!(by_code.get(&1).copied().unwrap_or(0) > 50, "{by_code:?}");
+}
