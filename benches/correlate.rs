@@ -16,7 +16,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tally::audit::{self, AuditInput, Policy};
 use tally::model::{
-    ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, Period, ResourceMode, TfResource,
+    ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, Period, ResourceMode,
+    TfResource,
 };
 use tally::snapshot::{Attempt, AttemptStatus, Collection, Costs, Snapshot};
 

@@ -290,18 +290,26 @@ pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
 
 /// `tally plan PLAN.json [--code DIR]`: tag policies on what a plan creates or updates. With
 /// `--code`, findings point at the resource's file:line in the HCL.
+///
+/// With `--snapshot`, the report also carries budget headroom for every owner the plan touches
+/// (budgets scoped to one of their owner tag values, and budgets with no tag scope). Budgets
+/// are information here: the gate fails on the plan's own findings, never on spend.
 pub fn plan(
     plan_path: &Path,
     code: Option<&Path>,
     config_dir: Option<&Path>,
+    snapshot: Option<&Path>,
     policy: &PolicyArgs,
 ) -> Result<Outcome, AppError> {
     // tally.hcl from --config-dir, else the code directory, else the current directory.
     let config_dir = config_dir.or(code).unwrap_or(Path::new("."));
     check_dir(config_dir)?;
     let config = load_config(config_dir)?;
+    // The plan gate reads the snapshot only when asked on the command line: a tally.hcl written
+    // for audits must not slow down or change every pull request.
     let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
-    let resolved = resolve(config, &args, Some(Severity::Warning));
+    let mut resolved = resolve(config, &args, Some(Severity::Warning));
+    resolved.snapshot = snapshot.map(Path::to_path_buf);
 
     let mut loaded = Loaded::default();
     loaded.plan(plan_path)?;
@@ -312,7 +320,34 @@ pub fn plan(
             terraform::link_to_code(plan, &code);
         }
     }
-    Ok(loaded.finish("plan", &resolved))
+    if let Some(path) = &resolved.snapshot {
+        loaded.snapshot(path)?;
+    }
+    let owner_tag = resolved.policy.owner_tag.clone();
+    let touched: std::collections::BTreeSet<String> = loaded
+        .plan
+        .iter()
+        .flatten()
+        .filter(|r| {
+            use crate::model::PlanAction::{Create, Replace, Update};
+            matches!(r.action, Some(Create | Update | Replace))
+        })
+        .filter_map(|r| r.tags.tags.get(&owner_tag).and_then(|v| v.known()).map(str::to_string))
+        .collect();
+    let mut outcome = loaded.finish("plan", &resolved);
+    let report = &mut outcome.report;
+    report.findings.retain(|f| f.layer == Some(crate::model::Layer::Plan));
+    report.budgets.retain(|b| match b.scope.tags.get(&owner_tag) {
+        Some(values) => values.iter().any(|v| touched.contains(v)),
+        None => b.scope.tags.is_empty(),
+    });
+    report.summary.budgets_over =
+        report.budgets.iter().filter(|b| b.state == report::BudgetState::Over).count();
+    report.summary.budgets_forecast_over =
+        report.budgets.iter().filter(|b| b.state == report::BudgetState::ForecastOver).count();
+    report.summary.coverage = Default::default();
+    report.finish();
+    Ok(outcome)
 }
 
 fn build_report(

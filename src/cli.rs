@@ -99,6 +99,10 @@ pub struct PlanArgs {
     #[arg(long, value_name = "DIR", help_heading = "Inputs")]
     pub config_dir: Option<PathBuf>,
 
+    /// Recorded spend and budgets: adds budget headroom for the owners the plan touches.
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
+    pub snapshot: Option<PathBuf>,
+
     #[command(flatten, next_help_heading = "Policy")]
     pub policy: PolicyArgs,
 
@@ -168,7 +172,13 @@ pub fn main() -> ExitCode {
     let (result, output) = match &cli.command {
         Command::Audit(args) => (app::audit(args.dir.as_deref(), &args.sources), &args.output),
         Command::Plan(args) => (
-            app::plan(&args.plan, args.code.as_deref(), args.config_dir.as_deref(), &args.policy),
+            app::plan(
+                &args.plan,
+                args.code.as_deref(),
+                args.config_dir.as_deref(),
+                args.snapshot.as_deref(),
+                &args.policy,
+            ),
             &args.output,
         ),
         Command::Lint(args) => (app::lint(&args.dir, &args.policy), &args.output),

@@ -175,3 +175,27 @@ fn budgets_command_shows_the_budget_table_and_only_budget_findings() {
         report["budgets"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["acme-total-monthly", "payments", "platform", "web"]);
 }
+
+#[test]
+fn plan_shows_budget_headroom_of_the_owners_it_touches() {
+    let run = tally(&[
+        "plan",
+        "terraform-examples/acme/plan.json",
+        "--code",
+        EXAMPLE,
+        "--snapshot",
+        "terraform-examples/acme/snapshot.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    // The plan's new exports bucket belongs to payments; the account-wide budget covers all.
+    let names: Vec<&str> =
+        report["budgets"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["acme-total-monthly", "payments"]);
+    // Only the plan's own findings gate the pull request: no live, spend or budget findings.
+    let rules: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["TAG001", "TAG001"]);
+}
