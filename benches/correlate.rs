@@ -9,6 +9,8 @@
 //! auto scaling group or Kubernetes instances spread over 500 owners; the remaining are
 //! ClickOps (no owner), some with resource-level spend.
 
+#![allow(clippy::print_stdout)] // a bench reports on stdout
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
