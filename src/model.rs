@@ -127,7 +127,7 @@ pub enum ResourceMode {
 
 /// The `count.index` / `each.key` of an expanded resource instance.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "an instance key must be an integer (count) or a string (for_each)")]
 pub enum IndexKey {
     Int(i64),
     Str(String),

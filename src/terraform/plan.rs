@@ -88,6 +88,7 @@ pub fn parse_plan(path: &Path, bytes: &[u8]) -> Result<PlanFile, InputError> {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a JSON object (`terraform show -json` output)")]
 struct Header {
     format_version: Option<Value>,
     version: Option<IgnoredAny>,
@@ -97,6 +98,7 @@ struct Header {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a JSON object (`terraform show -json` output)")]
 struct PlanJson {
     terraform_version: Option<String>,
     resource_changes: Option<Vec<ResourceChange>>,
@@ -104,6 +106,7 @@ struct PlanJson {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a resource change object")]
 struct ResourceChange {
     address: String,
     module_address: Option<String>,
@@ -117,6 +120,7 @@ struct ResourceChange {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a change object with `actions`")]
 struct Change {
     actions: Vec<String>,
     #[serde(default)]

@@ -74,6 +74,7 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, InputError> {
 
 /// Just enough to tell the two state formats (and a misplaced plan) apart.
 #[derive(Deserialize)]
+#[serde(expecting = "a JSON object (a Terraform state file)")]
 struct Header {
     version: Option<Value>,
     format_version: Option<Value>,
@@ -90,6 +91,7 @@ impl Header {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a JSON object (a Terraform state file)")]
 struct StateV4 {
     terraform_version: Option<String>,
     serial: Option<u64>,
@@ -99,6 +101,7 @@ struct StateV4 {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a resource object")]
 struct StateResource {
     module: Option<String>,
     mode: Option<String>,
@@ -111,6 +114,7 @@ struct StateResource {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a resource instance object")]
 struct StateInstance {
     index_key: Option<IndexKey>,
     attributes: Option<Map<String, Value>>,
@@ -258,8 +262,10 @@ pub(crate) fn state_tags(resource_type: &str, attrs: &Map<String, Value>) -> Res
     if resource_type == "aws_autoscaling_group" {
         return Ok(EffectiveTags { tags: asg_tags(attrs), complete: true });
     }
+    // `tags_all` wins when present; null means "not recorded" (old providers), anything else
+    // that is not a map is a broken file, reported rather than read as "no tags".
     let source = match (attrs.get("tags_all"), attrs.get("tags")) {
-        (Some(all @ Value::Object(_)), _) => Some(("tags_all", all)),
+        (Some(all), _) if !all.is_null() => Some(("tags_all", all)),
         (_, Some(tags)) if !tags.is_null() => Some(("tags", tags)),
         _ => None,
     };

@@ -33,10 +33,10 @@ fn missing_directory_is_an_input_error() {
 
 #[test]
 fn snapshot_amounts_must_be_decimal_strings() {
-    let run = tally(&["audit", "--snapshot", "tests/fixtures/bad/float-amount.snapshot.json"]);
+    let run = tally(&["audit", "--snapshot", "tests/fixtures/bad/snapshot/float-amount.snapshot.json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.starts_with("error: tests/fixtures/bad/float-amount.snapshot.json:"),
+        run.stderr.starts_with("error: tests/fixtures/bad/snapshot/float-amount.snapshot.json:"),
         "{}",
         run.stderr
     );
@@ -45,17 +45,21 @@ fn snapshot_amounts_must_be_decimal_strings() {
 
 #[test]
 fn malformed_state_is_an_input_error_naming_the_file() {
-    let run = tally(&["audit", "--state", "tests/fixtures/bad/truncated.tfstate"]);
+    let run = tally(&["audit", "--state", "tests/fixtures/bad/state/truncated.tfstate"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.starts_with("error: tests/fixtures/bad/truncated.tfstate:6"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: tests/fixtures/bad/state/truncated.tfstate:6"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
 #[test]
 fn malformed_plan_is_an_input_error_naming_the_file() {
-    let run = tally(&["audit", "--plan", "tests/fixtures/bad/wrong-types.plan.json"]);
+    let run = tally(&["audit", "--plan", "tests/fixtures/bad/plan/wrong-types.plan.json"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.starts_with("error: tests/fixtures/bad/wrong-types.plan.json:4"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: tests/fixtures/bad/plan/wrong-types.plan.json:4"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 

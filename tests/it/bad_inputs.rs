@@ -1,0 +1,58 @@
+//! The bad-input corpus (`tests/fixtures/bad/`): every file gives a clear message naming the
+//! file (and line where there is one), exit 2, and never a panic. The messages are snapshotted.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{repo, tally};
+
+const BAD: &str = "tests/fixtures/bad";
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("bad corpus").map(|e| e.expect("entry").path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// The command that reads this kind of file.
+fn command(rel: &str) -> Vec<String> {
+    let (kind, _) = rel.trim_start_matches(&format!("{BAD}/")).split_once('/').expect("kind folder");
+    let owned = |args: &[&str]| args.iter().map(|s| s.to_string()).collect();
+    match kind {
+        "state" => owned(&["audit", "--state", rel]),
+        "plan" => owned(&["plan", rel]),
+        "snapshot" => owned(&["audit", "--snapshot", rel]),
+        "config" => {
+            let dir = rel.trim_end_matches("/tally.hcl");
+            owned(&["audit", dir])
+        }
+        other => panic!("{rel}: no command for kind {other}"),
+    }
+}
+
+#[test]
+fn every_bad_input_is_a_clear_exit_2() {
+    let mut all = Vec::new();
+    files(&repo().join(BAD), &mut all);
+    assert!(all.len() >= 50, "at least 50 bad inputs, found {}", all.len());
+    let mut lines = Vec::new();
+    for path in all {
+        let rel = path.strip_prefix(repo()).expect("inside the repo").to_string_lossy().replace('\\', "/");
+        let args = command(&rel);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = tally(&args);
+        assert_eq!(run.code, 2, "{rel}: exit {}\nstdout: {}\nstderr: {}", run.code, run.stdout, run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{rel}: {}", run.stderr);
+        let named = rel.trim_end_matches("/tally.hcl");
+        assert!(run.stderr.contains(named), "{rel}: the message must name the file: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{rel}: no report on an input error: {}", run.stdout);
+        lines.push(format!("{rel}\n    {}", run.stderr.trim_end().replace('\n', "\n    ")));
+    }
+    insta::assert_snapshot!(lines.join("\n"));
+}
