@@ -199,3 +199,14 @@ fn plan_shows_budget_headroom_of_the_owners_it_touches() {
         report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
     assert_eq!(rules, ["TAG001", "TAG001"]);
 }
+
+#[test]
+fn every_format_is_byte_identical_across_runs() {
+    for format in ["table", "json", "markdown", "sarif", "github", "junit"] {
+        let a = tally(&["audit", EXAMPLE, "--format", format]);
+        let b = tally(&["audit", EXAMPLE, "--format", format]);
+        assert_eq!(a.code, 1, "{format}: {}", a.stderr);
+        assert!(!a.stdout.is_empty(), "{format}");
+        assert!(a.stdout == b.stdout, "{format}: two runs differ");
+    }
+}
