@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use clap::Args;
 use thiserror::Error;
 
 use crate::audit::{self, AuditInput, Policy};
+use crate::aws::{self, AwsError, CollectOptions};
 use crate::config::{Config, ConfigErrors, CONFIG_FILE};
 use crate::error::InputError;
 use crate::model::{Diagnostic, TfResource};
@@ -44,6 +46,69 @@ pub struct SourceArgs {
     /// The tag key that names a resource's owner [default: tally.hcl's owner_tag, else "owner"].
     #[arg(long, value_name = "KEY")]
     pub owner_tag: Option<String>,
+
+    /// Without --snapshot, read no live AWS data at all (Terraform inputs only).
+    #[arg(long, conflicts_with = "snapshot")]
+    pub offline: bool,
+
+    #[command(flatten, next_help_heading = "Live AWS (without --snapshot)")]
+    pub aws: AwsArgs,
+}
+
+/// Where live data comes from: accounts, regions, credentials, Cost Explorer settings.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// Regions to read, comma-separated, or `all` (every default-enabled commercial region)
+    /// [default: the configured region].
+    #[arg(long, value_name = "REGION,..|all", value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Accounts to read, comma-separated, assuming --role in each.
+    #[arg(long, value_name = "ID,..", value_delimiter = ',', conflicts_with = "org")]
+    pub accounts: Vec<String>,
+
+    /// Role to assume in each account of --accounts or --org.
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+
+    /// Every active account of the organization (Organizations ListAccounts), assuming --role.
+    #[arg(long)]
+    pub org: bool,
+
+    /// Send every Cost Explorer request (USD 0.01 each) even when a cached answer is fresh.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// AWS profile [default: AWS_PROFILE, else the default credential chain].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region of the configuration [default: AWS_REGION, else the profile's].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Cost Explorer metric the amounts are in [default: UnblendedCost].
+    #[arg(long, value_name = "METRIC", value_parser = clap::builder::PossibleValuesParser::new(aws::METRICS))]
+    pub metric: Option<String>,
+}
+
+/// `tally collect` settings besides the AWS ones.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CollectArgs {
+    #[command(flatten, next_help_heading = "Live AWS")]
+    pub aws: AwsArgs,
+
+    /// The day the data describes, YYYY-MM-DD [default: today, UTC].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+
+    /// The tag key spend is grouped by [default: tally.hcl's owner_tag, else "owner"].
+    #[arg(long, value_name = "KEY")]
+    pub owner_tag: Option<String>,
+
+    /// A tag key whose cost-allocation activation is checked (repeatable; adds to tally.hcl).
+    #[arg(long, value_name = "KEY")]
+    pub required_tag: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -52,6 +117,8 @@ pub enum AppError {
     Input(#[from] InputError),
     #[error(transparent)]
     Config(#[from] ConfigErrors),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     #[error("{0}")]
     Output(String),
 }
@@ -147,6 +214,20 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
     };
 
     let snapshot = match &resolved.snapshot {
+        None if !args.offline => {
+            let options = collect_options(&args.aws, None, &policy_of(&resolved));
+            let snap = collect_live(&options)?;
+            for attempt in snap.failed_attempts() {
+                diagnostics.push(Diagnostic {
+                    source: attempt.source.clone(),
+                    location: None,
+                    account: Some(attempt.account.clone()),
+                    region: Some(attempt.region.clone()),
+                    message: attempt.error.clone().unwrap_or_else(|| "collection failed".to_string()),
+                });
+            }
+            Some(snap)
+        }
         Some(path) => {
             let snap = Snapshot::load(path)?;
             for attempt in snap.failed_attempts() {
@@ -204,6 +285,50 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
     };
     report.finish();
     Ok(Outcome { report, fail_on: resolved.fail_on })
+}
+
+/// `tally collect`: live inventory, costs, budgets and tag activation, as a snapshot.
+pub fn collect(dir: Option<&Path>, args: &CollectArgs) -> Result<Snapshot, AppError> {
+    let sources = SourceArgs {
+        owner_tag: args.owner_tag.clone(),
+        required_tag: args.required_tag.clone(),
+        ..SourceArgs::default()
+    };
+    let resolved = resolve(dir, &sources)?;
+    let options = collect_options(&args.aws, args.as_of, &policy_of(&resolved));
+    collect_live(&options)
+}
+
+fn policy_of(resolved: &Resolved) -> Policy {
+    resolved.policy.clone().unwrap_or(Policy { required_tags: Vec::new(), owner_tag: "owner".into() })
+}
+
+fn collect_options(args: &AwsArgs, as_of: Option<NaiveDate>, policy: &Policy) -> CollectOptions {
+    CollectOptions {
+        regions: args.regions.clone(),
+        accounts: args.accounts.clone(),
+        role: args.role.clone(),
+        org: args.org,
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        metric: args.metric.clone().unwrap_or_else(|| "UnblendedCost".to_string()),
+        owner_tag: policy.owner_tag.clone(),
+        required_tags: policy.required_tags.clone(),
+        as_of,
+        cache_dir: if args.no_cache { None } else { aws::default_cache_dir() },
+        cache_ttl: aws::DEFAULT_TTL,
+        concurrency: aws::DEFAULT_CONCURRENCY,
+    }
+}
+
+/// The SDK is async; the rest of tally is not. A runtime lives for one collection.
+fn collect_live(options: &CollectOptions) -> Result<Snapshot, AppError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::Output(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(aws::collect(options))?)
 }
 
 /// Paths in reports are shown as the user gave them, with `./` dropped for readability.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, AppError, SourceArgs};
+use crate::app::{self, AppError, CollectArgs, SourceArgs};
 use crate::report::{self, Format, RenderOptions, Report, Severity};
 
 /// Exit codes, as documented in the README.
@@ -64,6 +64,22 @@ pub enum Command {
     /// Cross-reference Terraform, live resources and spend: untagged, unmanaged, missing,
     /// drift, spend by owner, budgets.
     Audit(AuditArgs),
+    /// Record live inventory, costs, budgets and tag activation into one snapshot file for
+    /// offline runs (`--snapshot FILE`).
+    Collect(CollectCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectCmd {
+    /// Project directory; its `tally.hcl` gives owner_tag and required_tags when present.
+    pub dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub collect: CollectArgs,
+
+    /// Write the snapshot to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +130,7 @@ pub fn main() -> ExitCode {
     init_logging(&cli);
     let code = match &cli.command {
         Command::Audit(args) => run_audit(&cli, args),
+        Command::Collect(args) => run_collect(args),
     };
     ExitCode::from(code)
 }
@@ -126,6 +143,37 @@ fn run_audit(cli: &Cli, args: &AuditArgs) -> u8 {
         }
         Err(e) => report_error(&e),
     }
+}
+
+fn run_collect(args: &CollectCmd) -> u8 {
+    let snapshot = match app::collect(args.dir.as_deref(), &args.collect) {
+        Ok(s) => s,
+        Err(e) => return report_error(&e),
+    };
+    let mut text = match serde_json::to_string_pretty(&snapshot) {
+        Ok(t) => t,
+        Err(e) => return report_error(&AppError::Output(format!("snapshot: {e}"))),
+    };
+    text.push('\n');
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let mut lock = io::stdout().lock();
+            match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+                _ => Ok(()),
+            }
+        }
+    };
+    if let Err(message) = written {
+        return report_error(&AppError::Output(message));
+    }
+    let failed = snapshot.failed_attempts().count();
+    if failed > 0 {
+        tracing::warn!(failed, "snapshot is partial: some accounts, regions or sources could not be read");
+        return exit::PARTIAL;
+    }
+    exit::OK
 }
 
 /// Render the report where asked, then decide the exit code: partial data wins over findings

@@ -4,7 +4,7 @@ use crate::support::tally;
 
 #[test]
 fn help_of_every_command() {
-    for args in [&["--help"][..], &["audit", "--help"]] {
+    for args in [&["--help"][..], &["audit", "--help"], &["collect", "--help"]] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         insta::assert_snapshot!(format!("help {}", args.join(" ")), run.stdout);
