@@ -32,7 +32,12 @@ impl Clients {
         if let Some(region) = region {
             loader = loader.region(Region::new(region.to_string()));
         }
-        let config = loader.load().await;
+        Self::from_sdk_config(loader.load().await)
+    }
+
+    /// Clients from a configuration built elsewhere (tests, embedding), with tally's retry
+    /// policy applied.
+    pub fn from_sdk_config(config: SdkConfig) -> Self {
         let attempts = config.retry_config().map_or(3, RetryConfig::max_attempts);
         // Adaptive mode adds client-side rate limiting on throttling errors to the standard
         // exponential back-off: the right policy for fanning out over accounts and regions.

@@ -2,7 +2,7 @@
 //! on. Failures of one account, region or source become `Attempt { status: error }` records in
 //! the snapshot (the run goes on, partial); only a run that cannot start is an [`AwsError`].
 
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use thiserror::Error;
 
 /// A collection that cannot start at all (bad flags, no credentials at all). Everything after
@@ -32,7 +32,7 @@ where
         .raw_response()
         .and_then(|r| r.body().bytes())
         .is_some_and(|b| b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<'));
-    let context = DisplayErrorContext(err).to_string();
+    let context = chain(err);
     // Test servers (moto) answer operations they do not implement with HTTP 500 and an HTML
     // page, which the SDK then fails to parse as JSON.
     if context.contains("unexpected token '<'") || (status == Some(500) && html_body) {
@@ -51,4 +51,20 @@ where
             },
         },
     }
+}
+
+/// The error and its sources, `: `-separated. Not `DisplayErrorContext`: that appends the
+/// `Debug` form, which holds the whole raw response.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = e.source();
+    }
+    out
 }

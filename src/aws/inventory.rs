@@ -5,8 +5,9 @@
 //!
 //! Not here: choosing accounts and regions, or deciding what a resource means to the audit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_config::error::SdkError;
 use aws_sdk_config::types::{ResourceKey, ResourceType};
 
 use super::clients::Clients;
@@ -110,28 +111,79 @@ pub(crate) async fn config(clients: &Clients, account: &str, region: &str) -> Re
     }
     let mut out = Vec::new();
     for chunk in keys.chunks(CONFIG_BATCH) {
-        let items = client
-            .batch_get_resource_config()
-            .set_resource_keys(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| describe("BatchGetResourceConfig", &e))?;
-        if !items.unprocessed_resource_keys().is_empty() {
-            tracing::debug!(
-                account,
-                region,
-                count = items.unprocessed_resource_keys().len(),
-                "Config left keys unprocessed; they are listed without tags"
-            );
-        }
-        for item in items.base_configuration_items() {
-            let Some(arn) = item.arn() else { continue };
-            let tags = config_item_tags(item.configuration(), item.supplementary_configuration());
-            let item_account = item.account_id().unwrap_or(account);
-            out.push(seen(arn, item_account, region, item.aws_region(), tags, LiveSource::Config));
+        let items = match client.batch_get_resource_config().set_resource_keys(Some(chunk.to_vec())).send().await {
+            Ok(items) => {
+                if !items.unprocessed_resource_keys().is_empty() {
+                    tracing::debug!(
+                        account,
+                        region,
+                        count = items.unprocessed_resource_keys().len(),
+                        "Config left keys unprocessed"
+                    );
+                }
+                items.base_configuration_items().iter().map(ConfigItem::from_sdk).collect()
+            }
+            Err(e) => {
+                // A response the SDK cannot parse strictly (moto sends timestamps as
+                // "2026-11-21 07:16:40.7", AWS sends epoch seconds) is still read for the few
+                // string fields we need.
+                let raw = match &e {
+                    SdkError::ResponseError(r) => r.raw().body().bytes().and_then(ConfigItem::from_raw),
+                    _ => None,
+                };
+                raw.ok_or_else(|| describe("BatchGetResourceConfig", &e))?
+            }
+        };
+        for item in items.into_iter().filter(|i| !i.arn.is_empty()) {
+            let tags = config_item_tags(item.configuration.as_deref(), item.supplementary.as_ref());
+            let item_account = item.account_id.as_deref().unwrap_or(account);
+            out.push(seen(&item.arn, item_account, region, item.aws_region.as_deref(), tags, LiveSource::Config));
         }
     }
     Ok(Some(out))
+}
+
+/// The fields of a Config item tally reads.
+#[derive(Debug, Default)]
+struct ConfigItem {
+    arn: String,
+    account_id: Option<String>,
+    aws_region: Option<String>,
+    configuration: Option<String>,
+    supplementary: Option<HashMap<String, String>>,
+}
+
+impl ConfigItem {
+    fn from_sdk(item: &aws_sdk_config::types::BaseConfigurationItem) -> Self {
+        Self {
+            arn: item.arn().unwrap_or_default().to_string(),
+            account_id: item.account_id().map(str::to_string),
+            aws_region: item.aws_region().map(str::to_string),
+            configuration: item.configuration().map(str::to_string),
+            supplementary: item.supplementary_configuration().cloned(),
+        }
+    }
+
+    /// `BatchGetResourceConfig` JSON read without the SDK; `None` if it is not that shape.
+    fn from_raw(body: &[u8]) -> Option<Vec<Self>> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let items = value.get("baseConfigurationItems")?.as_array()?;
+        let text = |item: &serde_json::Value, key: &str| item.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        Some(
+            items
+                .iter()
+                .map(|item| Self {
+                    arn: text(item, "arn").unwrap_or_default(),
+                    account_id: text(item, "accountId"),
+                    aws_region: text(item, "awsRegion"),
+                    configuration: text(item, "configuration"),
+                    supplementary: item.get("supplementaryConfiguration").and_then(|m| m.as_object()).map(|m| {
+                        m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
+                    }),
+                })
+                .collect(),
+        )
+    }
 }
 
 fn seen(
@@ -207,7 +259,7 @@ pub(crate) fn resource_type_from_arn(arn: &str) -> String {
 /// `BucketTaggingConfiguration.tagSets[].tags`.
 pub(crate) fn config_item_tags(
     configuration: Option<&str>,
-    supplementary: Option<&std::collections::HashMap<String, String>>,
+    supplementary: Option<&HashMap<String, String>>,
 ) -> Tags {
     let mut tags = Tags::new();
     if let Some(conf) = configuration.and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok()) {
@@ -338,6 +390,21 @@ mod tests {
         assert_eq!(r.region, "us-east-1", "Config's reported region beats where we looked");
         assert_eq!(r.account, "111111111111");
         assert_eq!(r.sources, [LiveSource::TaggingApi, LiveSource::Config].into_iter().collect());
+    }
+
+    #[test]
+    fn config_items_are_read_from_raw_json_the_sdk_rejects() {
+        let body = br#"{"baseConfigurationItems": [{"configurationItemCaptureTime": "2026-11-21 07:16:40.712403",
+            "arn": "arn:aws:s3:::b", "accountId": "111111111111", "awsRegion": "eu-west-1",
+            "configuration": "{}", "supplementaryConfiguration": {"BucketTaggingConfiguration":
+            "{\"tagSets\": [{\"tags\": {\"team\": \"web\"}}]}"}}], "unprocessedResourceKeys": []}"#;
+        let items = ConfigItem::from_raw(body).expect("parsed");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].arn, "arn:aws:s3:::b");
+        assert_eq!(items[0].aws_region.as_deref(), Some("eu-west-1"));
+        let tags = config_item_tags(items[0].configuration.as_deref(), items[0].supplementary.as_ref());
+        assert_eq!(tags.get("team").map(String::as_str), Some("web"));
+        assert!(ConfigItem::from_raw(b"<html>").is_none());
     }
 
     #[test]

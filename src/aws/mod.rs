@@ -202,20 +202,22 @@ pub(crate) async fn collect_with_clock(options: &CollectOptions, clock: Arc<dyn 
                 Output::Budgets { account, result }
             });
         }
-        // Activation is a payer-account setting: ask once, in the caller's account.
-        if target.account == caller && !options.required_tags.is_empty() {
-            let (clients, account, cache) = (clients.clone(), target.account.clone(), cache.clone());
-            let mut keys = options.required_tags.clone();
-            keys.push(options.owner_tag.clone());
-            keys.sort();
-            keys.dedup();
-            let semaphore = semaphore.clone();
-            set.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                let result = costs::cost_allocation_tags(&clients, &cache, &account, &keys).await;
-                Output::AllocationTags { account, result }
-            });
-        }
+    }
+
+    // Cost allocation tags are activated in the payer (management) account: ask once, with the
+    // caller's own credentials, whichever accounts are collected.
+    if !options.required_tags.is_empty() {
+        let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
+        let mut keys = options.required_tags.clone();
+        keys.push(options.owner_tag.clone());
+        keys.sort();
+        keys.dedup();
+        let semaphore = semaphore.clone();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let result = costs::cost_allocation_tags(&clients, &cache, &account, &keys).await;
+            Output::AllocationTags { account, result }
+        });
     }
 
     let mut seen: Vec<(String, String, LiveSource, Vec<Seen>)> = Vec::new();

@@ -1,4 +1,6 @@
 //! One integration-test binary (fast linking): end-to-end CLI runs and real-world corpora.
 
+mod aws;
 mod cli;
+mod moto;
 mod support;
