@@ -21,7 +21,7 @@ use aws_sdk_costexplorer::types::{
     DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType,
 };
 
-use super::cache::Cache;
+use super::cache::{self, Cache};
 use super::clients::Clients;
 use super::error::describe;
 use crate::model::{ChargeCategory, CostLine, Period, Tags};
@@ -337,7 +337,78 @@ struct CostAllocationTagPage {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use super::super::cache::SystemClock;
+    use super::super::fake::{fixture, FakeAws};
     use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn cost_allocation_tags_from_recorded_responses_all_pages() {
+        let fake = FakeAws::start(|req| {
+            assert_eq!(req.target, "AWSInsightsIndexService.ListCostAllocationTags");
+            if req.body.contains("AAMA-") {
+                fixture("list-cost-allocation-tags.page2.json")
+            } else {
+                fixture("list-cost-allocation-tags.page1.json")
+            }
+        });
+        let cache = Cache::new(None, cache::DEFAULT_TTL, Arc::new(SystemClock));
+        let keys: Vec<String> = ["cost-center", "env", "team"].iter().map(|s| s.to_string()).collect();
+        let got = runtime().block_on(async {
+            let clients = fake.clients().await;
+            cost_allocation_tags(&clients, &cache, "111111111111", &keys).await
+        });
+        let got: Vec<(String, CostAllocationTagStatus)> = got.unwrap().into_iter().map(|t| (t.key, t.status)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("cost-center".to_string(), CostAllocationTagStatus::Inactive),
+                ("env".to_string(), CostAllocationTagStatus::Active),
+                ("team".to_string(), CostAllocationTagStatus::Active),
+            ]
+        );
+        assert_eq!(cache.paid_requests(), 2, "every page is a paid request");
+        let requests = fake.requests.lock().unwrap();
+        let first: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+        assert_eq!(first["TagKeys"], serde_json::json!(["cost-center", "env", "team"]));
+    }
+
+    #[test]
+    fn get_cost_and_usage_request_and_recorded_response() {
+        let fake = FakeAws::start(|_| fixture("get-cost-and-usage.json"));
+        let cache = Cache::new(None, cache::DEFAULT_TTL, Arc::new(SystemClock));
+        let lines = runtime().block_on(async {
+            let clients = fake.clients().await;
+            cost_lines(&clients, &cache, "111111111111", d("2026-11-18"), "UnblendedCost", "team").await
+        });
+        let lines = lines.unwrap();
+        // The same recorded page answers both queries: 2 non-zero groups each.
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0].amount, "41.2283291456".parse::<Decimal>().unwrap());
+        assert_eq!(lines[0].service, "Amazon Elastic Compute Cloud - Compute");
+        let requests = fake.requests.lock().unwrap();
+        assert_eq!(requests.len(), 2);
+        let usage: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+        assert_eq!(usage["TimePeriod"], serde_json::json!({"Start": "2026-11-01", "End": "2026-11-18"}));
+        assert_eq!(usage["Granularity"], "DAILY");
+        assert_eq!(usage["Metrics"], serde_json::json!(["UnblendedCost"]));
+        assert_eq!(
+            usage["GroupBy"],
+            serde_json::json!([{"Type": "TAG", "Key": "team"}, {"Type": "DIMENSION", "Key": "SERVICE"}])
+        );
+        let filters = usage["Filter"]["And"].as_array().unwrap();
+        assert_eq!(filters[0]["Dimensions"]["Key"], "LINKED_ACCOUNT");
+        assert_eq!(filters[0]["Dimensions"]["Values"], serde_json::json!(["111111111111"]));
+        assert_eq!(filters[1]["Dimensions"]["Key"], "RECORD_TYPE");
+        let other: serde_json::Value = serde_json::from_str(&requests[1].body).unwrap();
+        assert_eq!(other["GroupBy"][0], serde_json::json!({"Type": "DIMENSION", "Key": "RECORD_TYPE"}));
+        assert!(other["Filter"]["And"][1]["Not"]["Dimensions"].is_object());
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -17,6 +17,8 @@ mod cache;
 mod clients;
 mod costs;
 mod error;
+#[cfg(test)]
+mod fake;
 mod inventory;
 mod regions;
 pub mod s3;
