@@ -21,7 +21,7 @@ use aws_sdk_costexplorer::types::{
     DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition, GroupDefinitionType,
 };
 
-use super::cache::{self, Cache};
+use super::cache::Cache;
 use super::clients::Clients;
 use super::error::describe;
 use crate::model::{ChargeCategory, CostLine, Period, Tags};
@@ -339,7 +339,7 @@ struct CostAllocationTagPage {
 mod tests {
     use std::sync::Arc;
 
-    use super::super::cache::SystemClock;
+    use super::super::cache::{SystemClock, DEFAULT_TTL};
     use super::super::fake::{fixture, FakeAws};
     use super::*;
 
@@ -357,7 +357,7 @@ mod tests {
                 fixture("list-cost-allocation-tags.page1.json")
             }
         });
-        let cache = Cache::new(None, cache::DEFAULT_TTL, Arc::new(SystemClock));
+        let cache = Cache::new(None, DEFAULT_TTL, Arc::new(SystemClock));
         let keys: Vec<String> = ["cost-center", "env", "team"].iter().map(|s| s.to_string()).collect();
         let got = runtime().block_on(async {
             let clients = fake.clients().await;
@@ -381,7 +381,7 @@ mod tests {
     #[test]
     fn get_cost_and_usage_request_and_recorded_response() {
         let fake = FakeAws::start(|_| fixture("get-cost-and-usage.json"));
-        let cache = Cache::new(None, cache::DEFAULT_TTL, Arc::new(SystemClock));
+        let cache = Cache::new(None, DEFAULT_TTL, Arc::new(SystemClock));
         let lines = runtime().block_on(async {
             let clients = fake.clients().await;
             cost_lines(&clients, &cache, "111111111111", d("2026-11-18"), "UnblendedCost", "team").await

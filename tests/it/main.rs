@@ -2,5 +2,6 @@
 
 mod aws;
 mod cli;
+mod iam_policy;
 mod moto;
 mod support;
