@@ -337,3 +337,40 @@ fn account_flags_are_checked_before_any_call() {
     let run = tally(&["collect", "--regions", "EU_WEST"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn org_collects_every_active_account_through_the_role() {
+    // The organization belongs to the account of the base credentials (moto's default), the
+    // caller of tally; its members are reached by AssumeRole.
+    let seeded = moto().seed(
+        "123456789012",
+        json!({"organization": {"accounts": [
+            {"name": "payments", "email": "payments@example.com"},
+            {"name": "web", "email": "web@example.com"}
+        ]}}),
+    );
+    let members: Vec<String> =
+        seeded["org_accounts"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    assert_eq!(members.len(), 2);
+    for member in &members {
+        moto().seed(member, json!({"sqs": [{"region": "eu-west-1", "name": "orders", "tags": {"team": member}}]}));
+    }
+    let dir = TempDir::new("org");
+    let (run, snap) = collect(&dir, &["--org", "--role", "OrganizationAccountAccessRole", "--regions", "eu-west-1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut want = members.clone();
+    want.push("123456789012".to_string());
+    want.sort();
+    assert_eq!(snap.collection.accounts, want);
+    assert!(snap
+        .collection
+        .attempts
+        .iter()
+        .any(|a| a.source == "organizations" && a.account == "123456789012" && a.status == AttemptStatus::Ok));
+    for member in &members {
+        let arn = format!("arn:aws:sqs:eu-west-1:{member}:orders");
+        let r = snap.resources.iter().find(|r| r.arn == arn).unwrap_or_else(|| panic!("{arn} not collected"));
+        assert_eq!(r.account, *member);
+        assert_eq!(r.tags, tags(&[("team", member)]));
+    }
+}
