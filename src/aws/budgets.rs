@@ -45,7 +45,8 @@ pub(crate) async fn budgets(clients: &Clients, account: &str) -> Result<Vec<Budg
             let Some(limit) = b.budget_limit() else { continue };
             let amount = parse_amount(b.budget_name(), limit.amount())?;
             let spend = b.calculated_spend();
-            let actual = spend.and_then(|s| s.actual_spend()).map(|s| parse_amount(b.budget_name(), s.amount()));
+            let actual =
+                spend.and_then(|s| s.actual_spend()).map(|s| parse_amount(b.budget_name(), s.amount()));
             let forecast =
                 spend.and_then(|s| s.forecasted_spend()).map(|s| parse_amount(b.budget_name(), s.amount()));
             let mut scope = BudgetScope::default();
@@ -149,7 +150,10 @@ mod tests {
     #[test]
     fn cost_filters_to_scope() {
         let mut filters = HashMap::new();
-        filters.insert("TagKeyValue".to_string(), vec!["user:team$payments".to_string(), "user:team$web".to_string()]);
+        filters.insert(
+            "TagKeyValue".to_string(),
+            vec!["user:team$payments".to_string(), "user:team$web".to_string()],
+        );
         filters.insert("LinkedAccount".to_string(), vec!["111111111111".to_string()]);
         filters.insert("Region".to_string(), vec!["eu-west-1".to_string()]);
         let mut scope = BudgetScope::default();

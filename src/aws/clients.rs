@@ -50,8 +50,11 @@ impl Clients {
 
     /// The same settings with other credentials (an assumed role).
     pub(crate) fn with_credentials(&self, credentials: Credentials) -> Self {
-        let config =
-            self.config.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build();
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
         Self { config }
     }
 
@@ -76,8 +79,9 @@ impl Clients {
     }
 
     pub(crate) fn config_service(&self, region: &str) -> aws_sdk_config::Client {
-        let conf =
-            aws_sdk_config::config::Builder::from(&self.config).region(Region::new(region.to_string())).build();
+        let conf = aws_sdk_config::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
         aws_sdk_config::Client::from_conf(conf)
     }
 

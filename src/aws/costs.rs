@@ -28,10 +28,12 @@ use crate::model::{ChargeCategory, CostLine, Period, Tags};
 use crate::snapshot::{CostAllocationTag, CostAllocationTagStatus};
 
 /// Cost Explorer metrics tally accepts for `--metric`.
-pub const METRICS: &[&str] = &["UnblendedCost", "NetUnblendedCost", "AmortizedCost", "NetAmortizedCost", "BlendedCost"];
+pub const METRICS: &[&str] =
+    &["UnblendedCost", "NetUnblendedCost", "AmortizedCost", "NetAmortizedCost", "BlendedCost"];
 
 /// Record types whose spend belongs to resources (and so carries their tags).
-const USAGE_RECORD_TYPES: &[&str] = &["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation"];
+const USAGE_RECORD_TYPES: &[&str] =
+    &["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation"];
 
 /// The month to date for `as_of` (`[first of month, as_of)`); on the first of a month, the
 /// previous month, as the audit window does.
@@ -261,7 +263,9 @@ pub(crate) fn charge_category(record_type: &str) -> ChargeCategory {
         "support" => ChargeCategory::Support,
         "credit" => ChargeCategory::Credit,
         "refund" => ChargeCategory::Refund,
-        "usage" | "discountedusage" | "savingsplancoveredusage" | "savingsplannegation" => ChargeCategory::Usage,
+        "usage" | "discountedusage" | "savingsplancoveredusage" | "savingsplannegation" => {
+            ChargeCategory::Usage
+        }
         _ if lower.contains("reservation fee") || lower == "rifee" || lower.starts_with("savingsplan") => {
             ChargeCategory::Purchase
         }
@@ -363,7 +367,8 @@ mod tests {
             let clients = fake.clients().await;
             cost_allocation_tags(&clients, &cache, "111111111111", &keys).await
         });
-        let got: Vec<(String, CostAllocationTagStatus)> = got.unwrap().into_iter().map(|t| (t.key, t.status)).collect();
+        let got: Vec<(String, CostAllocationTagStatus)> =
+            got.unwrap().into_iter().map(|t| (t.key, t.status)).collect();
         assert_eq!(
             got,
             vec![
@@ -427,9 +432,21 @@ mod tests {
             start: "2026-11-02".into(),
             end: "2026-11-03".into(),
             groups: vec![
-                CostGroup { keys: vec!["team$payments".into(), "Amazon S3".into()], amount: "12.5".into(), unit: "USD".into() },
-                CostGroup { keys: vec!["team$".into(), "AWS Lambda".into()], amount: "0.30".into(), unit: "USD".into() },
-                CostGroup { keys: vec!["team$web".into(), "AWS Lambda".into()], amount: "0".into(), unit: "USD".into() },
+                CostGroup {
+                    keys: vec!["team$payments".into(), "Amazon S3".into()],
+                    amount: "12.5".into(),
+                    unit: "USD".into(),
+                },
+                CostGroup {
+                    keys: vec!["team$".into(), "AWS Lambda".into()],
+                    amount: "0.30".into(),
+                    unit: "USD".into(),
+                },
+                CostGroup {
+                    keys: vec!["team$web".into(), "AWS Lambda".into()],
+                    amount: "0".into(),
+                    unit: "USD".into(),
+                },
             ],
         };
         let lines = lines_of(&result, Query::UsageByTag, "111111111111", "UnblendedCost", "team").unwrap();
@@ -464,7 +481,11 @@ mod tests {
         let result = CostResult {
             start: "2026-11-02".into(),
             end: "2026-11-03".into(),
-            groups: vec![CostGroup { keys: vec!["Tax".into(), "Tax".into()], amount: "n/a".into(), unit: "USD".into() }],
+            groups: vec![CostGroup {
+                keys: vec!["Tax".into(), "Tax".into()],
+                amount: "n/a".into(),
+                unit: "USD".into(),
+            }],
         };
         assert!(lines_of(&result, Query::OtherByRecordType, "1", "UnblendedCost", "team").is_err());
     }

@@ -62,7 +62,8 @@ pub(crate) async fn tagging_api(clients: &Clients, account: &str, region: &str) 
             .map_err(|e| describe("GetResources", &e))?;
         for mapping in page.resource_tag_mapping_list() {
             let Some(arn) = mapping.resource_arn() else { continue };
-            let tags: Tags = mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+            let tags: Tags =
+                mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
             out.push(seen(arn, account, region, None, tags, LiveSource::TaggingApi));
         }
         match page.pagination_token() {
@@ -75,7 +76,11 @@ pub(crate) async fn tagging_api(clients: &Clients, account: &str, region: &str) 
 
 /// AWS Config in one region; `Ok(None)` when the region has no configuration recorder (then
 /// Config knows nothing there, and asking costs calls for nothing).
-pub(crate) async fn config(clients: &Clients, account: &str, region: &str) -> Result<Option<Vec<Seen>>, String> {
+pub(crate) async fn config(
+    clients: &Clients,
+    account: &str,
+    region: &str,
+) -> Result<Option<Vec<Seen>>, String> {
     let client = clients.config_service(region);
     let recorders = client
         .describe_configuration_recorders()
@@ -111,33 +116,41 @@ pub(crate) async fn config(clients: &Clients, account: &str, region: &str) -> Re
     }
     let mut out = Vec::new();
     for chunk in keys.chunks(CONFIG_BATCH) {
-        let items = match client.batch_get_resource_config().set_resource_keys(Some(chunk.to_vec())).send().await {
-            Ok(items) => {
-                if !items.unprocessed_resource_keys().is_empty() {
-                    tracing::debug!(
-                        account,
-                        region,
-                        count = items.unprocessed_resource_keys().len(),
-                        "Config left keys unprocessed"
-                    );
+        let items =
+            match client.batch_get_resource_config().set_resource_keys(Some(chunk.to_vec())).send().await {
+                Ok(items) => {
+                    if !items.unprocessed_resource_keys().is_empty() {
+                        tracing::debug!(
+                            account,
+                            region,
+                            count = items.unprocessed_resource_keys().len(),
+                            "Config left keys unprocessed"
+                        );
+                    }
+                    items.base_configuration_items().iter().map(ConfigItem::from_sdk).collect()
                 }
-                items.base_configuration_items().iter().map(ConfigItem::from_sdk).collect()
-            }
-            Err(e) => {
-                // A response the SDK cannot parse strictly (moto sends timestamps as
-                // "2026-11-21 07:16:40.7", AWS sends epoch seconds) is still read for the few
-                // string fields we need.
-                let raw = match &e {
-                    SdkError::ResponseError(r) => r.raw().body().bytes().and_then(ConfigItem::from_raw),
-                    _ => None,
-                };
-                raw.ok_or_else(|| describe("BatchGetResourceConfig", &e))?
-            }
-        };
+                Err(e) => {
+                    // A response the SDK cannot parse strictly (moto sends timestamps as
+                    // "2026-11-21 07:16:40.7", AWS sends epoch seconds) is still read for the few
+                    // string fields we need.
+                    let raw = match &e {
+                        SdkError::ResponseError(r) => r.raw().body().bytes().and_then(ConfigItem::from_raw),
+                        _ => None,
+                    };
+                    raw.ok_or_else(|| describe("BatchGetResourceConfig", &e))?
+                }
+            };
         for item in items.into_iter().filter(|i| !i.arn.is_empty()) {
             let tags = config_item_tags(item.configuration.as_deref(), item.supplementary.as_ref());
             let item_account = item.account_id.as_deref().unwrap_or(account);
-            out.push(seen(&item.arn, item_account, region, item.aws_region.as_deref(), tags, LiveSource::Config));
+            out.push(seen(
+                &item.arn,
+                item_account,
+                region,
+                item.aws_region.as_deref(),
+                tags,
+                LiveSource::Config,
+            ));
         }
     }
     Ok(Some(out))
@@ -168,7 +181,8 @@ impl ConfigItem {
     fn from_raw(body: &[u8]) -> Option<Vec<Self>> {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
         let items = value.get("baseConfigurationItems")?.as_array()?;
-        let text = |item: &serde_json::Value, key: &str| item.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let text =
+            |item: &serde_json::Value, key: &str| item.get(key).and_then(|v| v.as_str()).map(str::to_string);
         Some(
             items
                 .iter()
@@ -177,9 +191,13 @@ impl ConfigItem {
                     account_id: text(item, "accountId"),
                     aws_region: text(item, "awsRegion"),
                     configuration: text(item, "configuration"),
-                    supplementary: item.get("supplementaryConfiguration").and_then(|m| m.as_object()).map(|m| {
-                        m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
-                    }),
+                    supplementary: item.get("supplementaryConfiguration").and_then(|m| m.as_object()).map(
+                        |m| {
+                            m.iter()
+                                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                                .collect()
+                        },
+                    ),
                 })
                 .collect(),
         )
@@ -219,7 +237,8 @@ fn seen(
 }
 
 /// Services whose ARNs carry no region because the resources are global.
-const GLOBAL_SERVICES: &[&str] = &["iam", "cloudfront", "route53", "organizations", "globalaccelerator", "waf"];
+const GLOBAL_SERVICES: &[&str] =
+    &["iam", "cloudfront", "route53", "organizations", "globalaccelerator", "waf"];
 
 struct ArnParts<'a> {
     service: &'a str,
@@ -318,10 +337,8 @@ pub(crate) fn merge(seen: impl IntoIterator<Item = Seen>) -> Vec<LiveResource> {
             Some(existing) => {
                 let from_tagging = s.resource.sources.contains(&LiveSource::TaggingApi);
                 let had_tagging = existing.resource.sources.contains(&LiveSource::TaggingApi);
-                if (from_tagging && !had_tagging) || existing.resource.tags.is_empty() {
-                    if !s.resource.tags.is_empty() || from_tagging {
-                        existing.resource.tags = s.resource.tags.clone();
-                    }
+                if !had_tagging && (from_tagging || existing.resource.tags.is_empty()) {
+                    existing.resource.tags = s.resource.tags.clone();
                 }
                 if s.region_known && !existing.region_known {
                     existing.resource.region = s.resource.region.clone();
@@ -394,7 +411,8 @@ mod tests {
 
     #[test]
     fn config_items_are_read_from_raw_json_the_sdk_rejects() {
-        let body = br#"{"baseConfigurationItems": [{"configurationItemCaptureTime": "2026-11-21 07:16:40.712403",
+        let body =
+            br#"{"baseConfigurationItems": [{"configurationItemCaptureTime": "2026-11-21 07:16:40.712403",
             "arn": "arn:aws:s3:::b", "accountId": "111111111111", "awsRegion": "eu-west-1",
             "configuration": "{}", "supplementaryConfiguration": {"BucketTaggingConfiguration":
             "{\"tagSets\": [{\"tags\": {\"team\": \"web\"}}]}"}}], "unprocessedResourceKeys": []}"#;
@@ -409,7 +427,14 @@ mod tests {
 
     #[test]
     fn iam_is_global() {
-        let s = seen("arn:aws:iam::222222222222:role/x", "111111111111", "eu-west-1", None, Tags::new(), LiveSource::Config);
+        let s = seen(
+            "arn:aws:iam::222222222222:role/x",
+            "111111111111",
+            "eu-west-1",
+            None,
+            Tags::new(),
+            LiveSource::Config,
+        );
         assert_eq!(s.resource.region, "global");
         assert_eq!(s.resource.account, "222222222222");
     }

@@ -32,10 +32,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use self::cache::{default_dir as default_cache_dir, DEFAULT_TTL};
+use self::cache::{Cache, Clock, SystemClock};
 pub use self::clients::Clients;
 pub use self::costs::METRICS;
 pub use self::error::AwsError;
-use self::cache::{Cache, Clock, SystemClock};
 use self::inventory::Seen;
 use crate::model::{Budget, CostLine, LiveSource};
 use crate::snapshot::{
@@ -77,7 +77,9 @@ pub struct CollectOptions {
 
 impl CollectOptions {
     fn validate(&self) -> Result<(), AwsError> {
-        if let Some(bad) = self.accounts.iter().find(|a| a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit())) {
+        if let Some(bad) =
+            self.accounts.iter().find(|a| a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()))
+        {
             return Err(AwsError::Usage(format!("--accounts: \"{bad}\" is not a 12-digit account id")));
         }
         if (self.org || !self.accounts.is_empty()) && self.role.is_none() {
@@ -103,13 +105,30 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, AwsError> {
 
 /// One task's result.
 enum Output {
-    Inventory { account: String, region: String, source: LiveSource, result: Result<Option<Vec<Seen>>, String> },
-    Costs { account: String, result: Result<Vec<CostLine>, String> },
-    Budgets { account: String, result: Result<Vec<Budget>, String> },
-    AllocationTags { account: String, result: Result<Vec<CostAllocationTag>, String> },
+    Inventory {
+        account: String,
+        region: String,
+        source: LiveSource,
+        result: Result<Option<Vec<Seen>>, String>,
+    },
+    Costs {
+        account: String,
+        result: Result<Vec<CostLine>, String>,
+    },
+    Budgets {
+        account: String,
+        result: Result<Vec<Budget>, String>,
+    },
+    AllocationTags {
+        account: String,
+        result: Result<Vec<CostAllocationTag>, String>,
+    },
 }
 
-pub(crate) async fn collect_with_clock(options: &CollectOptions, clock: Arc<dyn Clock>) -> Result<Snapshot, AwsError> {
+pub(crate) async fn collect_with_clock(
+    options: &CollectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Snapshot, AwsError> {
     options.validate()?;
     let base = Clients::load(options.profile.as_deref(), options.region.as_deref()).await;
     let regions = regions::resolve(&options.regions, base.region()).map_err(AwsError::Usage)?;
@@ -125,7 +144,12 @@ pub(crate) async fn collect_with_clock(options: &CollectOptions, clock: Arc<dyn 
                 ids
             }
             Ok(_) => {
-                attempts.push(failed(&caller, GLOBAL, "organizations", "ListAccounts: no active accounts".into()));
+                attempts.push(failed(
+                    &caller,
+                    GLOBAL,
+                    "organizations",
+                    "ListAccounts: no active accounts".into(),
+                ));
                 vec![caller.clone()]
             }
             Err(e) => {
@@ -178,7 +202,9 @@ pub(crate) async fn collect_with_clock(options: &CollectOptions, clock: Arc<dyn 
                 set.spawn(async move {
                     let _permit = semaphore.acquire_owned().await;
                     let result = match source {
-                        LiveSource::TaggingApi => inventory::tagging_api(&clients, &account, &region).await.map(Some),
+                        LiveSource::TaggingApi => {
+                            inventory::tagging_api(&clients, &account, &region).await.map(Some)
+                        }
                         LiveSource::Config => inventory::config(&clients, &account, &region).await,
                     };
                     Output::Inventory { account, region, source, result }
@@ -272,8 +298,14 @@ pub(crate) async fn collect_with_clock(options: &CollectOptions, clock: Arc<dyn 
     let resources = inventory::merge(seen.into_iter().flat_map(|(_, _, _, s)| s));
     attempts.sort_by(|a, b| (&a.account, &a.region, &a.source).cmp(&(&b.account, &b.region, &b.source)));
     lines.sort_by(|a, b| {
-        (a.period, &a.account, &a.service, a.charge_category, &a.tags, a.amount)
-            .cmp(&(b.period, &b.account, &b.service, b.charge_category, &b.tags, b.amount))
+        (a.period, &a.account, &a.service, a.charge_category, &a.tags, a.amount).cmp(&(
+            b.period,
+            &b.account,
+            &b.service,
+            b.charge_category,
+            &b.tags,
+            b.amount,
+        ))
     });
     budgets.sort_by(|a, b| a.name.cmp(&b.name));
     for a in attempts.iter().filter(|a| a.status == AttemptStatus::Error) {

@@ -45,8 +45,9 @@ pub(crate) fn resolve(selection: &[String], configured: Option<&str>) -> Result<
         match configured {
             Some(region) => out.push(region.to_string()),
             None => {
-                return Err("no region: pass --regions, --region, or set AWS_REGION or a profile region"
-                    .to_string())
+                return Err(
+                    "no region: pass --regions, --region, or set AWS_REGION or a profile region".to_string()
+                )
             }
         }
     }

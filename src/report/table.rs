@@ -197,11 +197,7 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{}", st.bold("Budgets"))?;
     let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
-    writeln!(
-        out,
-        "  {:<width$}  {:>14}  {:>14}  {:>14}  state",
-        "budget", "limit", "actual", "forecast"
-    )?;
+    writeln!(out, "  {:<width$}  {:>14}  {:>14}  {:>14}  state", "budget", "limit", "actual", "forecast")?;
     for b in &report.budgets {
         let opt = |m: &Option<Money>| m.as_ref().map(money).unwrap_or_else(|| "-".to_string());
         let state = match b.state {

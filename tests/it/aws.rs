@@ -41,11 +41,15 @@ fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
         let team = format!("team-{account}");
         let mut spec = json!({ "sqs": [], "sns": [], "volumes": [] });
         for region in REGIONS.split(',') {
-            spec["sqs"].as_array_mut().unwrap().push(json!({"region": region, "name": format!("q-{region}"), "tags": {"team": team}}));
+            spec["sqs"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"region": region, "name": format!("q-{region}"), "tags": {"team": team}}));
             spec["sns"].as_array_mut().unwrap().push(json!({"region": region, "name": format!("t-{region}"), "tags": {"team": team, "env": "prod"}}));
             spec["volumes"].as_array_mut().unwrap().push(json!({"region": region, "tags": {"team": team}}));
         }
-        spec["buckets"] = json!([{"name": format!("logs-{account}"), "region": "eu-west-1", "tags": {"team": team}}]);
+        spec["buckets"] =
+            json!([{"name": format!("logs-{account}"), "region": "eu-west-1", "tags": {"team": team}}]);
         let seeded = moto().seed(account, spec);
         for arn in seeded["arns"].as_array().unwrap() {
             let arn = arn.as_str().unwrap().to_string();
@@ -59,7 +63,8 @@ fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
     assert_eq!(expected.len(), 2 * (3 * 3 + 1));
 
     let dir = TempDir::new("inventory");
-    let (run, snap) = collect(&dir, &["--accounts", "111100000001,111100000002", "--role", "tally", "--regions", REGIONS]);
+    let (run, snap) =
+        collect(&dir, &["--accounts", "111100000001,111100000002", "--role", "tally", "--regions", REGIONS]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let got: BTreeMap<String, BTreeMap<String, String>> =
         snap.resources.iter().map(|r| (r.arn.clone(), r.tags.clone())).collect();
@@ -72,11 +77,16 @@ fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
             assert!(r.arn.contains(&format!(":{}:", r.region)), "{}: region {}", r.arn, r.region);
         }
     }
-    let types: std::collections::BTreeSet<&str> = snap.resources.iter().map(|r| r.resource_type.as_str()).collect();
+    let types: std::collections::BTreeSet<&str> =
+        snap.resources.iter().map(|r| r.resource_type.as_str()).collect();
     assert_eq!(types, ["ec2:volume", "s3", "sns", "sqs"].into_iter().collect());
     assert_eq!(snap.collection.accounts, accounts.to_vec());
     assert_eq!(snap.collection.regions, REGIONS.split(',').collect::<Vec<_>>());
-    assert!(snap.collection.attempts.iter().all(|a| a.status == AttemptStatus::Ok), "{:?}", snap.collection.attempts);
+    assert!(
+        snap.collection.attempts.iter().all(|a| a.status == AttemptStatus::Ok),
+        "{:?}",
+        snap.collection.attempts
+    );
     // 2 accounts x 3 regions x (tagging API + Config) + 2 x (Cost Explorer + Budgets).
     assert_eq!(snap.collection.attempts.len(), 2 * 3 * 2 + 2 * 2);
 }
@@ -110,7 +120,8 @@ fn never_tagged_resources_are_found_through_config() {
     assert_eq!(tagged.tags, tags(&[("team", "web")]));
     assert!(tagged.sources.contains(&LiveSource::TaggingApi) && tagged.sources.contains(&LiveSource::Config));
 
-    let role = by_arn.get(format!("arn:aws:iam::{account}:role/deploy-3").as_str()).expect("the IAM role is listed");
+    let role =
+        by_arn.get(format!("arn:aws:iam::{account}:role/deploy-3").as_str()).expect("the IAM role is listed");
     assert_eq!(role.region, "global");
     assert_eq!(role.resource_type, "iam:role");
     assert_eq!(role.tags, tags(&[("team", "platform")]));
@@ -170,7 +181,12 @@ fn cost_explorer_groups_become_cost_lines_and_a_rerun_is_free() {
         ("AWS Lambda".to_string(), tags(&[]), "1.5".to_string(), ChargeCategory::Usage),
         ("AWS Support (Business)".to_string(), tags(&[]), "0.9".to_string(), ChargeCategory::Support),
         ("Amazon Simple Storage Service".to_string(), tags(&[]), "-2".to_string(), ChargeCategory::Credit),
-        ("Amazon Simple Storage Service".to_string(), tags(&[("team", "payments")]), "12.34".to_string(), ChargeCategory::Usage),
+        (
+            "Amazon Simple Storage Service".to_string(),
+            tags(&[("team", "payments")]),
+            "12.34".to_string(),
+            ChargeCategory::Usage,
+        ),
         ("Tax".to_string(), tags(&[]), "3.1".to_string(), ChargeCategory::Tax),
     ];
     let mut sorted = lines.clone();
@@ -179,7 +195,10 @@ fn cost_explorer_groups_become_cost_lines_and_a_rerun_is_free() {
     for l in &snap.costs.lines {
         assert_eq!(l.account, account);
         assert_eq!(l.currency, "USD");
-        assert_eq!((l.period.start.to_string(), l.period.end.to_string()), ("2026-11-02".into(), "2026-11-03".into()));
+        assert_eq!(
+            (l.period.start.to_string(), l.period.end.to_string()),
+            ("2026-11-02".into(), "2026-11-03".into())
+        );
     }
 
     // Within the TTL the same collection is answered from the cache: nothing paid, same data.
@@ -265,7 +284,8 @@ fn a_failing_region_makes_the_run_partial_and_is_named() {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON report");
     assert_eq!(report["partial"], true);
     assert_eq!(report["inputs"]["live_resources"], 1);
-    let regions: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["region"].as_str()).collect();
+    let regions: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["region"].as_str()).collect();
     assert_eq!(regions, vec!["xx-nowhere-9", "xx-nowhere-9"]);
 }
 
@@ -283,7 +303,10 @@ fn an_operation_the_endpoint_lacks_is_reported_clearly() {
     let failed: Vec<_> = snap.failed_attempts().map(|a| (a.source.as_str(), a.error.as_deref())).collect();
     assert_eq!(
         failed,
-        vec![("cost-allocation-tags", Some("ListCostAllocationTags: operation not available at this endpoint"))]
+        vec![(
+            "cost-allocation-tags",
+            Some("ListCostAllocationTags: operation not available at this endpoint")
+        )]
     );
     assert!(!run.stderr.contains("unexpected token"), "{}", run.stderr);
 }
@@ -304,11 +327,14 @@ fn s3_objects_are_read_whole() {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(&moto().endpoint)
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
             .load()
             .await;
         let clients = tally::aws::Clients::from_sdk_config(config);
-        let (bucket, key) = tally::aws::s3::parse_url("s3://tally-it-states/envs/prod/terraform.tfstate").unwrap();
+        let (bucket, key) =
+            tally::aws::s3::parse_url("s3://tally-it-states/envs/prod/terraform.tfstate").unwrap();
         let found = tally::aws::s3::get_object(&clients, bucket, key).await;
         let missing = tally::aws::s3::get_object(&clients, bucket, "nope.tfstate").await;
         (found, missing)
@@ -353,20 +379,22 @@ fn org_collects_every_active_account_through_the_role() {
         seeded["org_accounts"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
     assert_eq!(members.len(), 2);
     for member in &members {
-        moto().seed(member, json!({"sqs": [{"region": "eu-west-1", "name": "orders", "tags": {"team": member}}]}));
+        moto().seed(
+            member,
+            json!({"sqs": [{"region": "eu-west-1", "name": "orders", "tags": {"team": member}}]}),
+        );
     }
     let dir = TempDir::new("org");
-    let (run, snap) = collect(&dir, &["--org", "--role", "OrganizationAccountAccessRole", "--regions", "eu-west-1"]);
+    let (run, snap) =
+        collect(&dir, &["--org", "--role", "OrganizationAccountAccessRole", "--regions", "eu-west-1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut want = members.clone();
     want.push("123456789012".to_string());
     want.sort();
     assert_eq!(snap.collection.accounts, want);
-    assert!(snap
-        .collection
-        .attempts
-        .iter()
-        .any(|a| a.source == "organizations" && a.account == "123456789012" && a.status == AttemptStatus::Ok));
+    assert!(snap.collection.attempts.iter().any(|a| a.source == "organizations"
+        && a.account == "123456789012"
+        && a.status == AttemptStatus::Ok));
     for member in &members {
         let arn = format!("arn:aws:sqs:eu-west-1:{member}:orders");
         let r = snap.resources.iter().find(|r| r.arn == arn).unwrap_or_else(|| panic!("{arn} not collected"));

@@ -29,8 +29,27 @@ const ACTIONS: &[(&str, &str)] = &[
 
 /// Verbs AWS operation names start with (read and write alike, so a write call is caught too).
 const VERBS: &[&str] = &[
-    "assume", "attach", "batch", "create", "delete", "describe", "detach", "disable", "enable", "get",
-    "list", "modify", "put", "run", "select", "start", "stop", "tag", "terminate", "untag", "update",
+    "assume",
+    "attach",
+    "batch",
+    "create",
+    "delete",
+    "describe",
+    "detach",
+    "disable",
+    "enable",
+    "get",
+    "list",
+    "modify",
+    "put",
+    "run",
+    "select",
+    "start",
+    "stop",
+    "tag",
+    "terminate",
+    "untag",
+    "update",
 ];
 
 /// Method calls in the code that look like SDK operations but are not.
@@ -97,7 +116,8 @@ fn policy_actions() -> BTreeSet<String> {
 fn iam_policy_grants_exactly_the_actions_the_code_calls() {
     let calls = operation_calls();
     assert!(calls.contains("get_resources"), "the scan finds SDK calls: {calls:?}");
-    let action = |call: &String| ACTIONS.iter().find(|(method, _)| method == call).map(|(_, a)| a.to_string());
+    let action =
+        |call: &String| ACTIONS.iter().find(|(method, _)| method == call).map(|(_, a)| a.to_string());
     let unknown: Vec<_> = calls.iter().filter(|c| action(c).is_none()).collect();
     assert!(
         unknown.is_empty(),

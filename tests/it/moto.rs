@@ -16,6 +16,8 @@ use crate::support::{repo, tally_with_env, Run};
 
 pub struct Moto {
     pub endpoint: String,
+    /// Kept, never waited on: the wrapper exits by itself when this test binary does.
+    _server: std::process::Child,
 }
 
 static MOTO: OnceLock<Moto> = OnceLock::new();
@@ -56,7 +58,7 @@ fn start() -> Moto {
         assert!(Instant::now() < deadline, "moto on port {port} did not answer in 30 s");
         std::thread::sleep(Duration::from_millis(100));
     }
-    Moto { endpoint }
+    Moto { endpoint, _server: child }
 }
 
 fn http_ok(port: u16, path: &str) -> bool {

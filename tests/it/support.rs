@@ -24,7 +24,13 @@ pub fn tally(args: &[&str]) -> Run {
 pub fn tally_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
     cmd.args(args).current_dir(repo()).env_remove("RUST_LOG").env("NO_COLOR", "1");
-    for name in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"] {
+    for name in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ] {
         cmd.env_remove(name);
     }
     cmd.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
