@@ -89,6 +89,19 @@ fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
     );
     // 2 accounts x 3 regions x (tagging API + Config) + 2 x (Cost Explorer + Budgets).
     assert_eq!(snap.collection.attempts.len(), 2 * 3 * 2 + 2 * 2);
+
+    // Tasks finish in any order; the snapshot does not show it.
+    let (again, second) =
+        collect(&dir, &["--accounts", "111100000002,111100000001", "--role", "tally", "--regions", REGIONS]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(second.resources, snap.resources);
+    assert_eq!(second.collection.attempts, snap.collection.attempts);
+    assert_eq!(second.collection.accounts, snap.collection.accounts);
+    assert_eq!(
+        (snap.collection.paid_requests, second.collection.paid_requests),
+        (4, 0),
+        "the rerun is cached"
+    );
 }
 
 #[test]
