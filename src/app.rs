@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use clap::Args;
 use thiserror::Error;
 
 use crate::audit::{self, AuditInput, AuditOutput, Policy};
+use crate::aws::{self, AwsError, CollectOptions};
 use crate::config::{Config, ConfigErrors, CONFIG_FILE};
 use crate::error::InputError;
 use crate::model::{Diagnostic, TfResource};
@@ -68,8 +70,71 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
+    /// Without --snapshot, read no live AWS data at all (Terraform inputs only).
+    #[arg(long, conflicts_with = "snapshot")]
+    pub offline: bool,
+
     #[command(flatten)]
     pub policy: PolicyArgs,
+
+    #[command(flatten, next_help_heading = "Live AWS (without --snapshot)")]
+    pub aws: AwsArgs,
+}
+
+/// Where live data comes from: accounts, regions, credentials, Cost Explorer settings.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// Regions to read, comma-separated, or `all` (every default-enabled commercial region)
+    /// [default: the configured region].
+    #[arg(long, value_name = "REGION,..|all", value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Accounts to read, comma-separated, assuming --role in each.
+    #[arg(long, value_name = "ID,..", value_delimiter = ',', conflicts_with = "org")]
+    pub accounts: Vec<String>,
+
+    /// Role to assume in each account of --accounts or --org.
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+
+    /// Every active account of the organization (Organizations ListAccounts), assuming --role.
+    #[arg(long)]
+    pub org: bool,
+
+    /// Send every Cost Explorer request (USD 0.01 each) even when a cached answer is fresh.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// AWS profile [default: AWS_PROFILE, else the default credential chain].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region of the configuration [default: AWS_REGION, else the profile's].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Cost Explorer metric the amounts are in [default: UnblendedCost].
+    #[arg(long, value_name = "METRIC", value_parser = clap::builder::PossibleValuesParser::new(aws::METRICS))]
+    pub metric: Option<String>,
+}
+
+/// `tally collect` settings besides the AWS ones.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CollectArgs {
+    #[command(flatten, next_help_heading = "Live AWS")]
+    pub aws: AwsArgs,
+
+    /// The day the data describes, YYYY-MM-DD [default: today, UTC].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+
+    /// The tag key spend is grouped by [default: tally.hcl's owner_tag, else "owner"].
+    #[arg(long, value_name = "KEY")]
+    pub owner_tag: Option<String>,
+
+    /// A tag key whose cost-allocation activation is checked (repeatable; adds to tally.hcl).
+    #[arg(long, value_name = "KEY")]
+    pub required_tag: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -78,6 +143,8 @@ pub enum AppError {
     Input(#[from] InputError),
     #[error(transparent)]
     Config(#[from] ConfigErrors),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     #[error("{0}")]
     Output(String),
 }
@@ -157,22 +224,49 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn code(&mut self, dir: &Path, var_files: &[PathBuf]) -> Result<(), AppError> {
+    /// Load the code; returns its `backend "s3"` blocks.
+    fn code(&mut self, dir: &Path, var_files: &[PathBuf]) -> Result<Vec<hcl::S3Backend>, AppError> {
         let model = hcl::load_code(dir, &hcl::CodeOptions { var_files: var_files.to_vec() })?;
         tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
         self.diagnostics.extend(model.diagnostics);
         self.inputs.code = Some(display(dir));
         self.code = Some(model.resources);
-        Ok(())
+        Ok(model.s3_backends)
     }
 
-    fn states(&mut self, patterns: &[String]) -> Result<(), AppError> {
-        for path in state::expand_state_inputs(patterns)? {
+    fn states(&mut self, patterns: &[String], aws_args: &AwsArgs) -> Result<(), AppError> {
+        let (remote, local): (Vec<String>, Vec<String>) =
+            patterns.iter().cloned().partition(|p| p.starts_with("s3://"));
+        for path in state::expand_state_inputs(&local)? {
             let file = state::load_state(&path)?;
             tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded state");
             self.inputs.states.push(display(&path));
             self.states.extend(file.resources);
         }
+        if !remote.is_empty() {
+            for (url, bytes) in fetch_s3_states(&remote, aws_args)? {
+                let file = state::parse_state(Path::new(&url), &bytes)?;
+                tracing::info!(resources = file.resources.len(), url = %url, "loaded state");
+                self.inputs.states.push(url);
+                self.states.extend(file.resources);
+            }
+        }
+        Ok(())
+    }
+
+    /// Live data collected now, in memory, instead of a snapshot file.
+    fn live(&mut self, options: &CollectOptions) -> Result<(), AppError> {
+        let snap = collect_live(options)?;
+        for attempt in snap.failed_attempts() {
+            self.diagnostics.push(Diagnostic {
+                source: attempt.source.clone(),
+                location: None,
+                account: Some(attempt.account.clone()),
+                region: Some(attempt.region.clone()),
+                message: attempt.error.clone().unwrap_or_else(|| "collection failed".to_string()),
+            });
+        }
+        self.snapshot = Some(snap);
         Ok(())
     }
 
@@ -236,17 +330,84 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
     resolved.code = resolved.code.or(default_code);
 
     let mut loaded = Loaded::default();
+    let mut backends = Vec::new();
     if let Some(code) = &resolved.code {
-        loaded.code(code, &resolved.var_files)?;
+        backends = loaded.code(code, &resolved.var_files)?;
     }
-    loaded.states(&resolved.state)?;
+    // No state named anywhere: the code's own `backend "s3"` says where it is (online only).
+    if resolved.state.is_empty() && !args.offline && resolved.snapshot.is_none() {
+        resolved.state = backends.iter().map(|b| format!("s3://{}/{}", b.bucket, b.key)).collect();
+    }
+    loaded.states(&resolved.state, &args.aws)?;
     if let Some(plan) = &resolved.plan {
         loaded.plan(plan)?;
     }
-    if let Some(snapshot) = &resolved.snapshot {
-        loaded.snapshot(snapshot)?;
+    match &resolved.snapshot {
+        Some(snapshot) => loaded.snapshot(snapshot)?,
+        None if !args.offline => loaded.live(&collect_options(&args.aws, None, &resolved.policy))?,
+        None => {}
     }
     Ok(loaded.finish("audit", &resolved))
+}
+
+/// `tally collect`: live inventory, costs, budgets and tag activation, as a snapshot.
+pub fn collect(dir: Option<&Path>, args: &CollectArgs) -> Result<Snapshot, AppError> {
+    let dir = dir.unwrap_or(Path::new("."));
+    check_dir(dir)?;
+    let config = load_config(dir)?;
+    let policy = PolicyArgs {
+        required_tag: args.required_tag.clone(),
+        owner_tag: args.owner_tag.clone(),
+        ..PolicyArgs::default()
+    };
+    let sources = SourceArgs { policy, ..SourceArgs::default() };
+    let resolved = resolve(config, &sources, None);
+    collect_live(&collect_options(&args.aws, args.as_of, &resolved.policy))
+}
+
+fn collect_options(args: &AwsArgs, as_of: Option<NaiveDate>, policy: &Policy) -> CollectOptions {
+    CollectOptions {
+        regions: args.regions.clone(),
+        accounts: args.accounts.clone(),
+        role: args.role.clone(),
+        org: args.org,
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        metric: args.metric.clone().unwrap_or_else(|| "UnblendedCost".to_string()),
+        owner_tag: policy.owner_tag.clone(),
+        required_tags: policy.required_tags.clone(),
+        as_of,
+        cache_dir: if args.no_cache { None } else { aws::default_cache_dir() },
+        cache_ttl: aws::DEFAULT_TTL,
+        concurrency: aws::DEFAULT_CONCURRENCY,
+    }
+}
+
+/// The SDK is async; the rest of tally is not. A runtime lives for one collection.
+fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::Output(format!("cannot start the async runtime: {e}")))
+}
+
+fn collect_live(options: &CollectOptions) -> Result<Snapshot, AppError> {
+    Ok(runtime()?.block_on(aws::collect(options))?)
+}
+
+/// Every `s3://bucket/key` state object, in the order given.
+fn fetch_s3_states(urls: &[String], args: &AwsArgs) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    runtime()?.block_on(async {
+        let clients = aws::Clients::load(args.profile.as_deref(), args.region.as_deref()).await;
+        let mut out = Vec::with_capacity(urls.len());
+        for url in urls {
+            let (bucket, key) = aws::s3::parse_url(url)
+                .ok_or_else(|| InputError::Usage(format!("{url}: expected s3://bucket/key")))?;
+            out.push((url.clone(), aws::s3::get_object(&clients, bucket, key).await?));
+        }
+        Ok(out)
+    })
 }
 
 /// `tally budgets [DIR]`: budget status alone (limit, actual, forecast, pace, run-out day),

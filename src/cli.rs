@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, AppError, PolicyArgs, SourceArgs};
+use crate::app::{self, AppError, CollectArgs, PolicyArgs, SourceArgs};
 use crate::report::{self, Format, RenderOptions, Report, Severity};
 
 /// Exit codes, as documented in the README.
@@ -71,6 +71,22 @@ pub enum Command {
     /// Budget status: limit, actual month to date, forecast, daily pace and the day the budget
     /// runs out.
     Budgets(BudgetsArgs),
+    /// Record live inventory, costs, budgets and tag activation into one snapshot file for
+    /// offline runs (`--snapshot FILE`).
+    Collect(CollectCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectCmd {
+    /// Project directory; its `tally.hcl` gives owner_tag and required_tags when present.
+    pub dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub collect: CollectArgs,
+
+    /// Write the snapshot to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -169,29 +185,67 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cli);
-    let (result, output) = match &cli.command {
-        Command::Audit(args) => (app::audit(args.dir.as_deref(), &args.sources), &args.output),
-        Command::Plan(args) => (
-            app::plan(
+    let code = match &cli.command {
+        Command::Audit(args) => reported(&cli, app::audit(args.dir.as_deref(), &args.sources), &args.output),
+        Command::Plan(args) => {
+            let result = app::plan(
                 &args.plan,
                 args.code.as_deref(),
                 args.config_dir.as_deref(),
                 args.snapshot.as_deref(),
                 &args.policy,
-            ),
-            &args.output,
-        ),
-        Command::Lint(args) => (app::lint(&args.dir, &args.policy), &args.output),
-        Command::Budgets(args) => (app::budgets(args.dir.as_deref(), args.snapshot.as_deref()), &args.output),
-    };
-    let code = match result {
-        Ok(outcome) => {
-            let fail_on = output.fail_on.map(|f| f.0).unwrap_or(outcome.fail_on);
-            finish(&cli, output, &outcome.report, fail_on)
+            );
+            reported(&cli, result, &args.output)
         }
-        Err(e) => report_error(&e),
+        Command::Lint(args) => reported(&cli, app::lint(&args.dir, &args.policy), &args.output),
+        Command::Budgets(args) => {
+            reported(&cli, app::budgets(args.dir.as_deref(), args.snapshot.as_deref()), &args.output)
+        }
+        Command::Collect(args) => run_collect(args),
     };
     ExitCode::from(code)
+}
+
+/// Render a command's report, or its error, and return the exit code.
+fn reported(cli: &Cli, result: Result<app::Outcome, AppError>, output: &OutputArgs) -> u8 {
+    match result {
+        Ok(outcome) => {
+            let fail_on = output.fail_on.map(|f| f.0).unwrap_or(outcome.fail_on);
+            finish(cli, output, &outcome.report, fail_on)
+        }
+        Err(e) => report_error(&e),
+    }
+}
+
+fn run_collect(args: &CollectCmd) -> u8 {
+    let snapshot = match app::collect(args.dir.as_deref(), &args.collect) {
+        Ok(s) => s,
+        Err(e) => return report_error(&e),
+    };
+    let mut text = match serde_json::to_string_pretty(&snapshot) {
+        Ok(t) => t,
+        Err(e) => return report_error(&AppError::Output(format!("snapshot: {e}"))),
+    };
+    text.push('\n');
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let mut lock = io::stdout().lock();
+            match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+                _ => Ok(()),
+            }
+        }
+    };
+    if let Err(message) = written {
+        return report_error(&AppError::Output(message));
+    }
+    let failed = snapshot.failed_attempts().count();
+    if failed > 0 {
+        tracing::warn!(failed, "snapshot is partial: some accounts, regions or sources could not be read");
+        return exit::PARTIAL;
+    }
+    exit::OK
 }
 
 /// Render the report where asked, then decide the exit code: partial data wins over findings

@@ -10,6 +10,7 @@ fn help_of_every_command() {
         &["plan", "--help"],
         &["lint", "--help"],
         &["budgets", "--help"],
+        &["collect", "--help"],
     ] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

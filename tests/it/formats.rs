@@ -519,7 +519,7 @@ fn the_binary_speaks_every_format() {
     std::fs::create_dir_all(&dir).unwrap();
     let dir_arg = dir.to_str().unwrap();
     for format in Format::ALL {
-        let run = crate::support::tally(&["audit", dir_arg, "--format", &name(format)]);
+        let run = crate::support::tally(&["audit", dir_arg, "--offline", "--format", &name(format)]);
         assert_eq!(run.code, 0, "{}: {}", name(format), run.stderr);
         let out = run.stdout;
         match format {

@@ -1,8 +1,11 @@
 //! One integration-test binary (fast linking): end-to-end CLI runs and real-world corpora.
 
+mod aws;
 mod bad_inputs;
 mod cli;
 mod corpus;
 mod example;
 mod formats;
+mod iam_policy;
+mod moto;
 mod support;

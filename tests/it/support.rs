@@ -15,13 +15,34 @@ pub fn repo() -> PathBuf {
 
 /// Run `tally ARGS` in the repository root with a clean, colourless environment.
 pub fn tally(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the tally binary runs");
+    tally_with_env(args, &[])
+}
+
+/// Run `tally ARGS` with extra environment variables. Whatever the test, AWS traffic can only
+/// reach loopback: the default endpoint is a closed local port (tests against moto override
+/// it), and neither the instance metadata service nor the user's AWS files are consulted.
+pub fn tally_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
+    cmd.args(args).current_dir(repo()).env_remove("RUST_LOG").env("NO_COLOR", "1");
+    for name in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("TALLY_CACHE_DIR", std::env::temp_dir().join("tally-test-cache-unused"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the tally binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),

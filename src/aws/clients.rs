@@ -1,0 +1,122 @@
+//! The one place SDK clients are built: the default credential and region chain of
+//! `aws-config` (environment, `--profile`, SSO, web identity, ...), `--region`, an endpoint
+//! override from `AWS_ENDPOINT_URL` (honoured by the SDK itself), and one retry policy for
+//! every client: adaptive mode, exponential back-off with jitter, the attempt count of the
+//! environment or profile (`AWS_MAX_ATTEMPTS`, default 3).
+//!
+//! Not here: which calls are made (the source modules) and how errors read (`error.rs`).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+
+/// Region of the global endpoints (Cost Explorer, Budgets, Organizations) in the `aws`
+/// partition.
+const GLOBAL_REGION: &str = "us-east-1";
+
+/// SDK configuration for one set of credentials; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    config: SdkConfig,
+}
+
+impl Clients {
+    /// Load the default chain, with `--profile` and `--region` applied on top.
+    pub async fn load(profile: Option<&str>, region: Option<&str>) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = region {
+            loader = loader.region(Region::new(region.to_string()));
+        }
+        Self::from_sdk_config(loader.load().await)
+    }
+
+    /// Clients from a configuration built elsewhere (tests, embedding), with tally's retry
+    /// policy applied.
+    pub fn from_sdk_config(config: SdkConfig) -> Self {
+        let attempts = config.retry_config().map_or(3, RetryConfig::max_attempts);
+        // Adaptive mode adds client-side rate limiting on throttling errors to the standard
+        // exponential back-off: the right policy for fanning out over accounts and regions.
+        let retry = RetryConfig::adaptive()
+            .with_max_attempts(attempts)
+            .with_initial_backoff(Duration::from_millis(500))
+            .with_max_backoff(Duration::from_secs(20));
+        Self { config: config.to_builder().retry_config(retry).build() }
+    }
+
+    /// The same settings with other credentials (an assumed role).
+    pub(crate) fn with_credentials(&self, credentials: Credentials) -> Self {
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        Self { config }
+    }
+
+    /// The region of the configuration (`--region`, `AWS_REGION`, profile), if any.
+    pub(crate) fn region(&self) -> Option<&str> {
+        self.config.region().map(Region::as_ref)
+    }
+
+    pub(crate) fn has_endpoint_override(&self) -> bool {
+        self.config.endpoint_url().is_some()
+    }
+
+    fn home_region(&self) -> Region {
+        Region::new(self.region().unwrap_or(GLOBAL_REGION).to_string())
+    }
+
+    pub(crate) fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
+        let conf = aws_sdk_resourcegroupstagging::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_resourcegroupstagging::Client::from_conf(conf)
+    }
+
+    pub(crate) fn config_service(&self, region: &str) -> aws_sdk_config::Client {
+        let conf = aws_sdk_config::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_config::Client::from_conf(conf)
+    }
+
+    pub(crate) fn cost_explorer(&self) -> aws_sdk_costexplorer::Client {
+        let conf = aws_sdk_costexplorer::config::Builder::from(&self.config)
+            .region(Region::new(GLOBAL_REGION))
+            .build();
+        aws_sdk_costexplorer::Client::from_conf(conf)
+    }
+
+    pub(crate) fn budgets(&self) -> aws_sdk_budgets::Client {
+        let conf =
+            aws_sdk_budgets::config::Builder::from(&self.config).region(Region::new(GLOBAL_REGION)).build();
+        aws_sdk_budgets::Client::from_conf(conf)
+    }
+
+    pub(crate) fn organizations(&self) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.config)
+            .region(Region::new(GLOBAL_REGION))
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
+    }
+
+    pub(crate) fn sts(&self) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.config).region(self.home_region()).build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    /// S3 in the configured region. With an endpoint override (a test server, a VPC endpoint
+    /// by URL) bucket names cannot be DNS prefixes of the host: path-style addressing.
+    pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .region(self.home_region())
+            .force_path_style(self.has_endpoint_override())
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+}

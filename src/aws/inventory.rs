@@ -1,0 +1,442 @@
+//! Live inventory of one account and region: the Resource Groups Tagging API (`GetResources`,
+//! every resource that has or had a tag) and AWS Config (`ListDiscoveredResources` +
+//! `BatchGetResourceConfig`, which also finds resources that were never tagged), merged into
+//! one [`LiveResource`] per ARN.
+//!
+//! Not here: choosing accounts and regions, or deciding what a resource means to the audit.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_config::error::SdkError;
+use aws_sdk_config::types::{ResourceKey, ResourceType};
+
+use super::clients::Clients;
+use super::error::describe;
+use crate::model::{LiveResource, LiveSource, Tags};
+
+/// Resource types asked of AWS Config: the common taggable types that cost money or that
+/// Terraform typically manages. One `ListDiscoveredResources` call (or more, paged) per type.
+pub(crate) const CONFIG_RESOURCE_TYPES: &[&str] = &[
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::Instance",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::Volume",
+    "AWS::EC2::VPC",
+    "AWS::ECS::Cluster",
+    "AWS::EKS::Cluster",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::IAM::Role",
+    "AWS::KMS::Key",
+    "AWS::Lambda::Function",
+    "AWS::RDS::DBInstance",
+    "AWS::S3::Bucket",
+    "AWS::SNS::Topic",
+    "AWS::SQS::Queue",
+];
+
+/// `BatchGetResourceConfig` takes at most 100 keys.
+const CONFIG_BATCH: usize = 100;
+
+/// A resource as one source saw it, before merging. `region_known` says whether `region` came
+/// from the resource itself (its ARN or Config's `awsRegion`) rather than from where we looked.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    pub(crate) resource: LiveResource,
+    pub(crate) region_known: bool,
+}
+
+/// Every page of `GetResources` in one region.
+pub(crate) async fn tagging_api(clients: &Clients, account: &str, region: &str) -> Result<Vec<Seen>, String> {
+    let client = clients.tagging(region);
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .get_resources()
+            .resources_per_page(100)
+            .set_pagination_token(token.take())
+            .send()
+            .await
+            .map_err(|e| describe("GetResources", &e))?;
+        for mapping in page.resource_tag_mapping_list() {
+            let Some(arn) = mapping.resource_arn() else { continue };
+            let tags: Tags =
+                mapping.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+            out.push(seen(arn, account, region, None, tags, LiveSource::TaggingApi));
+        }
+        match page.pagination_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// AWS Config in one region; `Ok(None)` when the region has no configuration recorder (then
+/// Config knows nothing there, and asking costs calls for nothing).
+pub(crate) async fn config(
+    clients: &Clients,
+    account: &str,
+    region: &str,
+) -> Result<Option<Vec<Seen>>, String> {
+    let client = clients.config_service(region);
+    let recorders = client
+        .describe_configuration_recorders()
+        .send()
+        .await
+        .map_err(|e| describe("DescribeConfigurationRecorders", &e))?;
+    if recorders.configuration_recorders().is_empty() {
+        return Ok(None);
+    }
+    let mut keys = Vec::new();
+    for resource_type in CONFIG_RESOURCE_TYPES {
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_discovered_resources()
+                .resource_type(ResourceType::from(*resource_type))
+                .limit(100)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| describe("ListDiscoveredResources", &e))?;
+            for id in page.resource_identifiers() {
+                if let (Some(t), Some(rid)) = (id.resource_type(), id.resource_id()) {
+                    let key = ResourceKey::builder().resource_type(t.clone()).resource_id(rid).build();
+                    keys.push(key.map_err(|e| format!("ListDiscoveredResources: {e}"))?);
+                }
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CONFIG_BATCH) {
+        let items =
+            match client.batch_get_resource_config().set_resource_keys(Some(chunk.to_vec())).send().await {
+                Ok(items) => {
+                    if !items.unprocessed_resource_keys().is_empty() {
+                        tracing::debug!(
+                            account,
+                            region,
+                            count = items.unprocessed_resource_keys().len(),
+                            "Config left keys unprocessed"
+                        );
+                    }
+                    items.base_configuration_items().iter().map(ConfigItem::from_sdk).collect()
+                }
+                Err(e) => {
+                    // A response the SDK cannot parse strictly (moto sends timestamps as
+                    // "2026-11-21 07:16:40.7", AWS sends epoch seconds) is still read for the few
+                    // string fields we need.
+                    let raw = match &e {
+                        SdkError::ResponseError(r) => r.raw().body().bytes().and_then(ConfigItem::from_raw),
+                        _ => None,
+                    };
+                    raw.ok_or_else(|| describe("BatchGetResourceConfig", &e))?
+                }
+            };
+        for item in items.into_iter().filter(|i| !i.arn.is_empty()) {
+            let tags = config_item_tags(item.configuration.as_deref(), item.supplementary.as_ref());
+            let item_account = item.account_id.as_deref().unwrap_or(account);
+            out.push(seen(
+                &item.arn,
+                item_account,
+                region,
+                item.aws_region.as_deref(),
+                tags,
+                LiveSource::Config,
+            ));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The fields of a Config item tally reads.
+#[derive(Debug, Default)]
+struct ConfigItem {
+    arn: String,
+    account_id: Option<String>,
+    aws_region: Option<String>,
+    configuration: Option<String>,
+    supplementary: Option<HashMap<String, String>>,
+}
+
+impl ConfigItem {
+    fn from_sdk(item: &aws_sdk_config::types::BaseConfigurationItem) -> Self {
+        Self {
+            arn: item.arn().unwrap_or_default().to_string(),
+            account_id: item.account_id().map(str::to_string),
+            aws_region: item.aws_region().map(str::to_string),
+            configuration: item.configuration().map(str::to_string),
+            supplementary: item.supplementary_configuration().cloned(),
+        }
+    }
+
+    /// `BatchGetResourceConfig` JSON read without the SDK; `None` if it is not that shape.
+    fn from_raw(body: &[u8]) -> Option<Vec<Self>> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let items = value.get("baseConfigurationItems")?.as_array()?;
+        let text =
+            |item: &serde_json::Value, key: &str| item.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        Some(
+            items
+                .iter()
+                .map(|item| Self {
+                    arn: text(item, "arn").unwrap_or_default(),
+                    account_id: text(item, "accountId"),
+                    aws_region: text(item, "awsRegion"),
+                    configuration: text(item, "configuration"),
+                    supplementary: item.get("supplementaryConfiguration").and_then(|m| m.as_object()).map(
+                        |m| {
+                            m.iter()
+                                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                                .collect()
+                        },
+                    ),
+                })
+                .collect(),
+        )
+    }
+}
+
+fn seen(
+    arn: &str,
+    account: &str,
+    looked_in: &str,
+    reported_region: Option<&str>,
+    tags: Tags,
+    source: LiveSource,
+) -> Seen {
+    let parts = ArnParts::parse(arn);
+    let (region, region_known) = match parts.as_ref() {
+        Some(p) if !p.region.is_empty() => (p.region.to_string(), true),
+        Some(p) if GLOBAL_SERVICES.contains(&p.service) => ("global".to_string(), true),
+        _ => match reported_region.filter(|r| !r.is_empty()) {
+            Some(r) => (r.to_string(), true),
+            None => (looked_in.to_string(), false),
+        },
+    };
+    let account = parts.as_ref().map(|p| p.account).filter(|a| !a.is_empty()).unwrap_or(account).to_string();
+    let resource_type = resource_type_from_arn(arn);
+    Seen {
+        resource: LiveResource {
+            arn: arn.to_string(),
+            account,
+            region,
+            resource_type,
+            tags,
+            sources: [source].into_iter().collect(),
+            attributes: Default::default(),
+        },
+        region_known,
+    }
+}
+
+/// Services whose ARNs carry no region because the resources are global.
+const GLOBAL_SERVICES: &[&str] =
+    &["iam", "cloudfront", "route53", "organizations", "globalaccelerator", "waf"];
+
+struct ArnParts<'a> {
+    service: &'a str,
+    region: &'a str,
+    account: &'a str,
+    resource: &'a str,
+}
+
+impl<'a> ArnParts<'a> {
+    fn parse(arn: &'a str) -> Option<Self> {
+        let mut it = arn.splitn(6, ':');
+        if it.next()? != "arn" {
+            return None;
+        }
+        let _partition = it.next()?;
+        Some(Self { service: it.next()?, region: it.next()?, account: it.next()?, resource: it.next()? })
+    }
+}
+
+/// The tagging API's type name of an ARN: `ec2:instance`, `rds:db`, `s3` (buckets), `sns`
+/// (topics). The tagging API returns ARNs only, so the type is read from the ARN's resource part.
+pub(crate) fn resource_type_from_arn(arn: &str) -> String {
+    let Some(p) = ArnParts::parse(arn) else { return "unknown".to_string() };
+    let kind = match (p.resource.find('/'), p.resource.find(':')) {
+        (Some(a), Some(b)) => Some(&p.resource[..a.min(b)]),
+        (Some(i), None) | (None, Some(i)) => Some(&p.resource[..i]),
+        (None, None) => None,
+    };
+    match kind {
+        Some(kind) if !kind.is_empty() => format!("{}:{kind}", p.service),
+        _ => p.service.to_string(),
+    }
+}
+
+/// Tags of a Config item, wherever the service puts them: `configuration.tags` (a list of
+/// `{key, value}` or a map; EC2, IAM, ...), `supplementaryConfiguration.Tags`, or S3's
+/// `BucketTaggingConfiguration.tagSets[].tags`.
+pub(crate) fn config_item_tags(
+    configuration: Option<&str>,
+    supplementary: Option<&HashMap<String, String>>,
+) -> Tags {
+    let mut tags = Tags::new();
+    if let Some(conf) = configuration.and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok()) {
+        if let Some(t) = conf.get("tags").or_else(|| conf.get("Tags")) {
+            collect_tags(t, &mut tags);
+        }
+    }
+    if let Some(supp) = supplementary {
+        let parsed = |k: &str| supp.get(k).and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok());
+        if let Some(t) = parsed("Tags") {
+            collect_tags(&t, &mut tags);
+        }
+        if let Some(bucket) = parsed("BucketTaggingConfiguration") {
+            for set in bucket.get("tagSets").and_then(|s| s.as_array()).into_iter().flatten() {
+                if let Some(t) = set.get("tags") {
+                    collect_tags(t, &mut tags);
+                }
+            }
+        }
+    }
+    tags
+}
+
+fn collect_tags(value: &serde_json::Value, into: &mut Tags) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                if let Some(v) = v.as_str() {
+                    into.insert(k.clone(), v.to_string());
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let field = |a: &str, b: &str| item.get(a).or_else(|| item.get(b)).and_then(|v| v.as_str());
+                if let (Some(k), Some(v)) = (field("key", "Key"), field("value", "Value")) {
+                    into.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Merge what every source saw into one resource per ARN, sorted by ARN. `seen` must be in a
+/// deterministic order (the caller sorts attempts by account, region, source): the first
+/// region wins for resources whose ARN does not name one. Tags from the tagging API win over
+/// Config's (Config lags behind tag changes by up to its recording interval).
+pub(crate) fn merge(seen: impl IntoIterator<Item = Seen>) -> Vec<LiveResource> {
+    let mut by_arn: BTreeMap<String, Seen> = BTreeMap::new();
+    for s in seen {
+        match by_arn.get_mut(&s.resource.arn) {
+            None => {
+                by_arn.insert(s.resource.arn.clone(), s);
+            }
+            Some(existing) => {
+                let from_tagging = s.resource.sources.contains(&LiveSource::TaggingApi);
+                let had_tagging = existing.resource.sources.contains(&LiveSource::TaggingApi);
+                if !had_tagging && (from_tagging || existing.resource.tags.is_empty()) {
+                    existing.resource.tags = s.resource.tags.clone();
+                }
+                if s.region_known && !existing.region_known {
+                    existing.resource.region = s.resource.region.clone();
+                    existing.region_known = true;
+                }
+                existing.resource.sources.extend(s.resource.sources.iter().copied());
+            }
+        }
+    }
+    by_arn.into_values().map(|s| s.resource).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_from_arns() {
+        let cases = [
+            ("arn:aws:ec2:eu-west-1:111111111111:instance/i-1", "ec2:instance"),
+            ("arn:aws:rds:eu-west-1:111111111111:db:main", "rds:db"),
+            ("arn:aws:s3:::my-bucket", "s3"),
+            ("arn:aws:sns:us-east-1:111111111111:alerts", "sns"),
+            ("arn:aws:iam::111111111111:role/deploy", "iam:role"),
+            ("arn:aws:lambda:us-east-1:111111111111:function:f", "lambda:function"),
+            ("arn:aws:logs:us-east-1:111111111111:log-group:/aws/x", "logs:log-group"),
+            (
+                "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/web/1",
+                "elasticloadbalancing:loadbalancer",
+            ),
+            ("not-an-arn", "unknown"),
+        ];
+        for (arn, want) in cases {
+            assert_eq!(resource_type_from_arn(arn), want, "{arn}");
+        }
+    }
+
+    #[test]
+    fn tags_from_config_items() {
+        let iam = r#"{"roleName":"r1","tags":[{"key":"team","value":"x"}]}"#;
+        assert_eq!(config_item_tags(Some(iam), None), [("team".into(), "x".into())].into());
+        let mut supp = std::collections::HashMap::new();
+        supp.insert(
+            "BucketTaggingConfiguration".to_string(),
+            r#"{"tagSets": [{"tags": {"team": "web"}}]}"#.to_string(),
+        );
+        supp.insert("Tags".to_string(), r#"[{"Key":"env","Value":"prod"}]"#.to_string());
+        let got = config_item_tags(Some(r#"{"name":"b"}"#), Some(&supp));
+        assert_eq!(got, [("env".into(), "prod".into()), ("team".into(), "web".into())].into());
+        assert!(config_item_tags(Some("not json"), None).is_empty());
+    }
+
+    #[test]
+    fn merge_deduplicates_by_arn_and_keeps_every_source() {
+        let bucket = "arn:aws:s3:::shared";
+        let tagged = [("team".to_string(), "web".to_string())].into_iter().collect::<Tags>();
+        let seen_all = vec![
+            seen(bucket, "111111111111", "eu-west-1", None, tagged.clone(), LiveSource::TaggingApi),
+            seen(bucket, "111111111111", "us-east-1", None, tagged.clone(), LiveSource::TaggingApi),
+            seen(bucket, "111111111111", "us-east-1", Some("us-east-1"), Tags::new(), LiveSource::Config),
+        ];
+        let merged = merge(seen_all);
+        assert_eq!(merged.len(), 1);
+        let r = &merged[0];
+        assert_eq!(r.tags, tagged, "tagging API tags win");
+        assert_eq!(r.region, "us-east-1", "Config's reported region beats where we looked");
+        assert_eq!(r.account, "111111111111");
+        assert_eq!(r.sources, [LiveSource::TaggingApi, LiveSource::Config].into_iter().collect());
+    }
+
+    #[test]
+    fn config_items_are_read_from_raw_json_the_sdk_rejects() {
+        let body =
+            br#"{"baseConfigurationItems": [{"configurationItemCaptureTime": "2026-11-21 07:16:40.712403",
+            "arn": "arn:aws:s3:::b", "accountId": "111111111111", "awsRegion": "eu-west-1",
+            "configuration": "{}", "supplementaryConfiguration": {"BucketTaggingConfiguration":
+            "{\"tagSets\": [{\"tags\": {\"team\": \"web\"}}]}"}}], "unprocessedResourceKeys": []}"#;
+        let items = ConfigItem::from_raw(body).expect("parsed");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].arn, "arn:aws:s3:::b");
+        assert_eq!(items[0].aws_region.as_deref(), Some("eu-west-1"));
+        let tags = config_item_tags(items[0].configuration.as_deref(), items[0].supplementary.as_ref());
+        assert_eq!(tags.get("team").map(String::as_str), Some("web"));
+        assert!(ConfigItem::from_raw(b"<html>").is_none());
+    }
+
+    #[test]
+    fn iam_is_global() {
+        let s = seen(
+            "arn:aws:iam::222222222222:role/x",
+            "111111111111",
+            "eu-west-1",
+            None,
+            Tags::new(),
+            LiveSource::Config,
+        );
+        assert_eq!(s.resource.region, "global");
+        assert_eq!(s.resource.account, "222222222222");
+    }
+}

@@ -1,0 +1,358 @@
+//! Live AWS: everything `tally collect` (and `tally audit` without `--snapshot`) reads from AWS,
+//! through the AWS SDK for Rust, into one [`Snapshot`]. Read-only: every call is a
+//! Describe/List/Get (the exact list is `docs/iam-policy.json`, checked by a test).
+//!
+//! Accounts and regions are independent units of work, run concurrently under one semaphore
+//! (default 8 at a time): one that fails becomes an `Attempt { status: error }` and the others
+//! still arrive. Only a run that cannot start (bad flags, no identity at all) is an error.
+//!
+//! Rooms: `clients` (the one SDK client builder and retry policy), `accounts` (STS,
+//! Organizations), `inventory` (tagging API + AWS Config), `costs` (Cost Explorer), `budgets`
+//! (AWS Budgets), `cache` (paid-request cache and counter), `regions` (`--regions all`), `s3`
+//! (state objects), `error` (messages).
+
+mod accounts;
+mod budgets;
+mod cache;
+mod clients;
+mod costs;
+mod error;
+#[cfg(test)]
+mod fake;
+mod inventory;
+mod regions;
+pub mod s3;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use self::cache::{default_dir as default_cache_dir, DEFAULT_TTL};
+use self::cache::{Cache, Clock, SystemClock};
+pub use self::clients::Clients;
+pub use self::costs::METRICS;
+pub use self::error::AwsError;
+use self::inventory::Seen;
+use crate::model::{Budget, CostLine, LiveSource};
+use crate::snapshot::{
+    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
+};
+
+/// Default number of account/region tasks in flight.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Region name used in attempts of account-wide sources.
+const GLOBAL: &str = "global";
+
+/// What to collect, after flags and `tally.hcl` are merged.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// `--regions`: names and/or `all`; empty means the configured region.
+    pub regions: Vec<String>,
+    /// `--accounts`: account ids to assume `role` in.
+    pub accounts: Vec<String>,
+    pub role: Option<String>,
+    /// `--org`: every active account of the organization.
+    pub org: bool,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Cost Explorer metric (`UnblendedCost`, ...).
+    pub metric: String,
+    /// The tag key Cost Explorer groups spend by.
+    pub owner_tag: String,
+    /// Keys whose cost-allocation activation is checked (`ListCostAllocationTags`); none: not
+    /// asked.
+    pub required_tags: Vec<String>,
+    /// "Today" of the data; `None`: today (UTC).
+    pub as_of: Option<NaiveDate>,
+    /// Cache directory; `None`: no cache (`--no-cache`).
+    pub cache_dir: Option<PathBuf>,
+    pub cache_ttl: Duration,
+    pub concurrency: usize,
+}
+
+impl CollectOptions {
+    fn validate(&self) -> Result<(), AwsError> {
+        if let Some(bad) =
+            self.accounts.iter().find(|a| a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(AwsError::Usage(format!("--accounts: \"{bad}\" is not a 12-digit account id")));
+        }
+        if (self.org || !self.accounts.is_empty()) && self.role.is_none() {
+            return Err(AwsError::Usage(
+                "--accounts and --org need --role NAME: the role to assume in each account".to_string(),
+            ));
+        }
+        if !METRICS.contains(&self.metric.as_str()) {
+            return Err(AwsError::Usage(format!(
+                "--metric: \"{}\" is not one of {}",
+                self.metric,
+                METRICS.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Collect with the system clock (for the TTL of cached responses and `collected_at`).
+pub async fn collect(options: &CollectOptions) -> Result<Snapshot, AwsError> {
+    collect_with_clock(options, Arc::new(SystemClock)).await
+}
+
+/// One task's result.
+enum Output {
+    Inventory {
+        account: String,
+        region: String,
+        source: LiveSource,
+        result: Result<Option<Vec<Seen>>, String>,
+    },
+    Costs {
+        account: String,
+        result: Result<Vec<CostLine>, String>,
+    },
+    Budgets {
+        account: String,
+        result: Result<Vec<Budget>, String>,
+    },
+    AllocationTags {
+        account: String,
+        result: Result<Vec<CostAllocationTag>, String>,
+    },
+}
+
+pub(crate) async fn collect_with_clock(
+    options: &CollectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Snapshot, AwsError> {
+    options.validate()?;
+    let base = Clients::load(options.profile.as_deref(), options.region.as_deref()).await;
+    let regions = regions::resolve(&options.regions, base.region()).map_err(AwsError::Usage)?;
+    let caller = accounts::caller_account(&base).await?;
+    let as_of = options.as_of.unwrap_or_else(|| DateTime::<Utc>::from(clock.now()).date_naive());
+    let cache = Arc::new(Cache::new(options.cache_dir.clone(), options.cache_ttl, clock.clone()));
+    let mut attempts: Vec<Attempt> = Vec::new();
+
+    let account_ids: Vec<String> = if options.org {
+        match accounts::organization_accounts(&base).await {
+            Ok(ids) if !ids.is_empty() => {
+                attempts.push(ok(&caller, GLOBAL, "organizations"));
+                ids
+            }
+            Ok(_) => {
+                attempts.push(failed(
+                    &caller,
+                    GLOBAL,
+                    "organizations",
+                    "ListAccounts: no active accounts".into(),
+                ));
+                vec![caller.clone()]
+            }
+            Err(e) => {
+                attempts.push(failed(&caller, GLOBAL, "organizations", e));
+                vec![caller.clone()]
+            }
+        }
+    } else if options.accounts.is_empty() {
+        vec![caller.clone()]
+    } else {
+        let mut ids = options.accounts.clone();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    tracing::info!(accounts = account_ids.len(), regions = regions.len(), "collecting from AWS");
+
+    let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut targets = Vec::new();
+    {
+        let mut set = JoinSet::new();
+        for account in &account_ids {
+            let (base, caller, account, role) =
+                (base.clone(), caller.clone(), account.clone(), options.role.clone());
+            let semaphore = semaphore.clone();
+            set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                accounts::target(&base, &caller, &account, role.as_deref()).await
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            targets.push(joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?);
+        }
+    }
+    targets.sort_by(|a, b| a.account.cmp(&b.account));
+
+    let mut set: JoinSet<Output> = JoinSet::new();
+    for target in targets {
+        let clients = match target.clients {
+            Ok(c) => c,
+            Err(e) => {
+                attempts.push(failed(&target.account, GLOBAL, "sts", e));
+                continue;
+            }
+        };
+        for region in &regions {
+            for source in [LiveSource::TaggingApi, LiveSource::Config] {
+                let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
+                let semaphore = semaphore.clone();
+                set.spawn(async move {
+                    let _permit = semaphore.acquire_owned().await;
+                    let result = match source {
+                        LiveSource::TaggingApi => {
+                            inventory::tagging_api(&clients, &account, &region).await.map(Some)
+                        }
+                        LiveSource::Config => inventory::config(&clients, &account, &region).await,
+                    };
+                    Output::Inventory { account, region, source, result }
+                });
+            }
+        }
+        {
+            let (clients, account, cache) = (clients.clone(), target.account.clone(), cache.clone());
+            let (metric, owner_tag) = (options.metric.clone(), options.owner_tag.clone());
+            let semaphore = semaphore.clone();
+            set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result = costs::cost_lines(&clients, &cache, &account, as_of, &metric, &owner_tag).await;
+                Output::Costs { account, result }
+            });
+        }
+        {
+            let (clients, account) = (clients.clone(), target.account.clone());
+            let semaphore = semaphore.clone();
+            set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result = budgets::budgets(&clients, &account).await;
+                Output::Budgets { account, result }
+            });
+        }
+    }
+
+    // Cost allocation tags are activated in the payer (management) account: ask once, with the
+    // caller's own credentials, whichever accounts are collected.
+    if !options.required_tags.is_empty() {
+        let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
+        let mut keys = options.required_tags.clone();
+        keys.push(options.owner_tag.clone());
+        keys.sort();
+        keys.dedup();
+        let semaphore = semaphore.clone();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let result = costs::cost_allocation_tags(&clients, &cache, &account, &keys).await;
+            Output::AllocationTags { account, result }
+        });
+    }
+
+    let mut seen: Vec<(String, String, LiveSource, Vec<Seen>)> = Vec::new();
+    let mut lines = Vec::new();
+    let mut budgets = Vec::new();
+    let mut allocation_tags = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let output = joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?;
+        match output {
+            Output::Inventory { account, region, source, result } => {
+                let name = match source {
+                    LiveSource::TaggingApi => "tagging-api",
+                    LiveSource::Config => "config",
+                };
+                match result {
+                    Ok(found) => {
+                        attempts.push(ok(&account, &region, name));
+                        seen.push((account, region, source, found.unwrap_or_default()));
+                    }
+                    Err(e) => attempts.push(failed(&account, &region, name, e)),
+                }
+            }
+            Output::Costs { account, result } => match result {
+                Ok(l) => {
+                    attempts.push(ok(&account, GLOBAL, "cost-explorer"));
+                    lines.extend(l);
+                }
+                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-explorer", e)),
+            },
+            Output::Budgets { account, result } => match result {
+                Ok(b) => {
+                    attempts.push(ok(&account, GLOBAL, "budgets"));
+                    budgets.extend(b);
+                }
+                Err(e) => attempts.push(failed(&account, GLOBAL, "budgets", e)),
+            },
+            Output::AllocationTags { account, result } => match result {
+                Ok(t) => {
+                    attempts.push(ok(&account, GLOBAL, "cost-allocation-tags"));
+                    allocation_tags = t;
+                }
+                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-allocation-tags", e)),
+            },
+        }
+    }
+
+    // Tasks finish in any order; everything below is sorted so the same data gives the same
+    // bytes.
+    seen.sort_by(|a, b| (&a.0, &a.1, a.2).cmp(&(&b.0, &b.1, b.2)));
+    let resources = inventory::merge(seen.into_iter().flat_map(|(_, _, _, s)| s));
+    attempts.sort_by(|a, b| (&a.account, &a.region, &a.source).cmp(&(&b.account, &b.region, &b.source)));
+    lines.sort_by(|a, b| {
+        (a.period, &a.account, &a.service, a.charge_category, &a.tags, a.amount).cmp(&(
+            b.period,
+            &b.account,
+            &b.service,
+            b.charge_category,
+            &b.tags,
+            b.amount,
+        ))
+    });
+    budgets.sort_by(|a, b| a.name.cmp(&b.name));
+    for a in attempts.iter().filter(|a| a.status == AttemptStatus::Error) {
+        tracing::warn!(
+            account = %a.account,
+            region = %a.region,
+            source = %a.source,
+            "collection failed: {}",
+            a.error.as_deref().unwrap_or("unknown error")
+        );
+    }
+    let paid = cache.paid_requests();
+    if paid > 0 {
+        tracing::warn!("{}", cache.paid_summary());
+    } else {
+        tracing::info!("{}", cache.paid_summary());
+    }
+
+    Ok(Snapshot {
+        format: SNAPSHOT_FORMAT.to_string(),
+        version: SNAPSHOT_VERSION,
+        collected_at: DateTime::<Utc>::from(clock.now()),
+        as_of,
+        collection: Collection { accounts: account_ids, regions, attempts, paid_requests: paid },
+        resources,
+        costs: Costs { metric: options.metric.clone(), lines },
+        budgets,
+        cost_allocation_tags: allocation_tags,
+    })
+}
+
+fn ok(account: &str, region: &str, source: &str) -> Attempt {
+    Attempt {
+        account: account.to_string(),
+        region: region.to_string(),
+        source: source.to_string(),
+        status: AttemptStatus::Ok,
+        error: None,
+    }
+}
+
+fn failed(account: &str, region: &str, source: &str, error: String) -> Attempt {
+    Attempt {
+        account: account.to_string(),
+        region: region.to_string(),
+        source: source.to_string(),
+        status: AttemptStatus::Error,
+        error: Some(error),
+    }
+}

@@ -1,0 +1,139 @@
+//! Least privilege: `docs/iam-policy.json` grants exactly the AWS actions tally's code calls.
+//! The code is scanned for SDK operation calls (`.get_resources()`, `.describe_budgets()`, ...:
+//! a verb-led method called with no arguments, as every SDK fluent builder starts); each must
+//! map to an action in the policy, and the policy may hold nothing else.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::support::repo;
+
+/// SDK operation method -> the IAM action it needs. An operation missing here fails the test:
+/// add it here and to the policy (or drop the call).
+const ACTIONS: &[(&str, &str)] = &[
+    ("assume_role", "sts:AssumeRole"),
+    ("batch_get_resource_config", "config:BatchGetResourceConfig"),
+    ("describe_budgets", "budgets:ViewBudget"),
+    ("describe_configuration_recorders", "config:DescribeConfigurationRecorders"),
+    ("get_caller_identity", "sts:GetCallerIdentity"),
+    ("get_cost_and_usage", "ce:GetCostAndUsage"),
+    ("get_cost_forecast", "ce:GetCostForecast"),
+    ("get_object", "s3:GetObject"),
+    ("get_resources", "tag:GetResources"),
+    ("list_accounts", "organizations:ListAccounts"),
+    ("list_cost_allocation_tags", "ce:ListCostAllocationTags"),
+    ("list_discovered_resources", "config:ListDiscoveredResources"),
+    ("list_objects_v2", "s3:ListBucket"),
+    ("select_resource_config", "config:SelectResourceConfig"),
+];
+
+/// Verbs AWS operation names start with (read and write alike, so a write call is caught too).
+const VERBS: &[&str] = &[
+    "assume",
+    "attach",
+    "batch",
+    "create",
+    "delete",
+    "describe",
+    "detach",
+    "disable",
+    "enable",
+    "get",
+    "list",
+    "modify",
+    "put",
+    "run",
+    "select",
+    "start",
+    "stop",
+    "tag",
+    "terminate",
+    "untag",
+    "update",
+];
+
+/// Method calls in the code that look like SDK operations but are not.
+const NOT_SDK: &[&str] = &["enable_all", "tag_key"];
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every `.verb_words()` in the code (no arguments, possibly across a line break).
+fn operation_calls() -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(&repo().join("src"), &mut files);
+    let mut calls = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        let bytes = text.as_bytes();
+        for (i, _) in text.match_indices('.') {
+            let name: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            let after = i + 1 + name.len();
+            if name.contains('_')
+                && bytes.get(after) == Some(&b'(')
+                && bytes.get(after + 1) == Some(&b')')
+                && VERBS.iter().any(|v| name.starts_with(&format!("{v}_")))
+                && !NOT_SDK.contains(&name.as_str())
+            {
+                calls.insert(name);
+            }
+        }
+    }
+    calls
+}
+
+fn policy_actions() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(repo().join("docs/iam-policy.json")).expect("docs/iam-policy.json");
+    let policy: serde_json::Value = serde_json::from_str(&text).expect("the policy is JSON");
+    let mut actions = BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("statements") {
+        assert_eq!(statement["Effect"], "Allow", "tally's policy only allows");
+        match &statement["Action"] {
+            serde_json::Value::String(a) => {
+                actions.insert(a.clone());
+            }
+            serde_json::Value::Array(list) => {
+                actions.extend(list.iter().map(|a| a.as_str().expect("action string").to_string()));
+            }
+            other => panic!("unexpected Action {other}"),
+        }
+    }
+    actions
+}
+
+#[test]
+fn iam_policy_grants_exactly_the_actions_the_code_calls() {
+    let calls = operation_calls();
+    assert!(calls.contains("get_resources"), "the scan finds SDK calls: {calls:?}");
+    let action =
+        |call: &String| ACTIONS.iter().find(|(method, _)| method == call).map(|(_, a)| a.to_string());
+    let unknown: Vec<_> = calls.iter().filter(|c| action(c).is_none()).collect();
+    assert!(
+        unknown.is_empty(),
+        "called in src/ but not in this test's table of SDK operations (add them to ACTIONS, or to \
+         NOT_SDK if they are not AWS calls): {unknown:?}"
+    );
+    let needed: BTreeSet<String> = calls.iter().filter_map(action).collect();
+    let granted = policy_actions();
+    let missing: Vec<_> = needed.difference(&granted).collect();
+    let extra: Vec<_> = granted.difference(&needed).collect();
+    assert!(missing.is_empty(), "docs/iam-policy.json lacks actions the code calls: {missing:?}");
+    assert!(extra.is_empty(), "docs/iam-policy.json grants actions the code never calls: {extra:?}");
+    assert!(
+        granted.iter().all(|a| ["Get", "List", "Describe", "View", "BatchGet", "AssumeRole"]
+            .iter()
+            .any(|p| a.split(':').nth(1).is_some_and(|name| name.starts_with(p)))),
+        "only read actions: {granted:?}"
+    );
+}

@@ -1,0 +1,105 @@
+"""Seed one moto account for an integration test. Reads a JSON spec on stdin, prints JSON.
+
+Every test uses its own account id: AssumeRole into arn:aws:iam::ACCOUNT:role/seed gives
+credentials that moto maps to that account, whose state is separate from every other account's.
+
+Spec keys (all optional besides endpoint and account):
+  sqs, sns:          [{"region", "name", "tags": {k: v}}]
+  volumes:           [{"region", "tags": {k: v}}]              (EBS volumes)
+  buckets:           [{"name", "region", "tags": {k: v} | null}] (null: never tagged)
+  iam_roles:         [{"name", "tags": {k: v}}]
+  config_recorders:  ["us-east-1", ...]                        (AWS Config recorder per region)
+  ce_results:        [<GetCostAndUsage response>, ...]         (queued, popped per distinct request)
+  budgets:           [<CreateBudget Budget>, ...]
+  objects:           [{"bucket", "key", "body"}]
+  organization:      {"accounts": [{"name", "email"}]}         (created by this account)
+Output: {"arns": [...every ARN created...], "org_accounts": [...ids...]}
+"""
+
+import json
+import sys
+import urllib.request
+
+import boto3
+
+spec = json.load(sys.stdin)
+endpoint = spec["endpoint"]
+account = spec["account"]
+
+base = dict(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
+creds = boto3.client("sts", region_name="us-east-1", **base).assume_role(
+    RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed"
+)["Credentials"]
+kw = dict(
+    endpoint_url=endpoint,
+    aws_access_key_id=creds["AccessKeyId"],
+    aws_secret_access_key=creds["SecretAccessKey"],
+    aws_session_token=creds["SessionToken"],
+)
+
+
+def client(service, region="us-east-1"):
+    return boto3.client(service, region_name=region, **kw)
+
+
+def tag_list(tags, k="Key", v="Value"):
+    return [{k: key, v: value} for key, value in (tags or {}).items()]
+
+
+arns = []
+for q in spec.get("sqs", []):
+    url = client("sqs", q["region"]).create_queue(QueueName=q["name"], tags=q.get("tags", {}))["QueueUrl"]
+    arns.append(f"arn:aws:sqs:{q['region']}:{account}:{q['name']}")
+for t in spec.get("sns", []):
+    arns.append(client("sns", t["region"]).create_topic(Name=t["name"], Tags=tag_list(t.get("tags")))["TopicArn"])
+for v in spec.get("volumes", []):
+    vol = client("ec2", v["region"]).create_volume(
+        Size=1,
+        AvailabilityZone=v["region"] + "a",
+        TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list(v.get("tags"))}],
+    )
+    arns.append(f"arn:aws:ec2:{v['region']}:{account}:volume/{vol['VolumeId']}")
+for b in spec.get("buckets", []):
+    s3 = client("s3", b["region"])
+    if b["region"] == "us-east-1":
+        s3.create_bucket(Bucket=b["name"])
+    else:
+        s3.create_bucket(Bucket=b["name"], CreateBucketConfiguration={"LocationConstraint": b["region"]})
+    if b.get("tags"):
+        s3.put_bucket_tagging(Bucket=b["name"], Tagging={"TagSet": tag_list(b["tags"])})
+    arns.append(f"arn:aws:s3:::{b['name']}")
+for r in spec.get("iam_roles", []):
+    role = client("iam").create_role(
+        RoleName=r["name"], AssumeRolePolicyDocument="{}", Tags=tag_list(r.get("tags"))
+    )
+    arns.append(role["Role"]["Arn"])
+for region in spec.get("config_recorders", []):
+    client("config", region).put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{account}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+if spec.get("ce_results"):
+    body = json.dumps({"account_id": account, "results": spec["ce_results"]}).encode()
+    req = urllib.request.Request(
+        endpoint + "/moto-api/static/ce/cost-and-usage-results",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(req).read()
+for budget in spec.get("budgets", []):
+    client("budgets").create_budget(AccountId=account, Budget=budget)
+for o in spec.get("objects", []):
+    client("s3").put_object(Bucket=o["bucket"], Key=o["key"], Body=o["body"].encode())
+org_accounts = []
+if "organization" in spec:
+    orgs = client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    for a in spec["organization"].get("accounts", []):
+        status = orgs.create_account(AccountName=a["name"], Email=a["email"])["CreateAccountStatus"]
+        org_accounts.append(status["AccountId"])
+
+json.dump({"arns": arns, "org_accounts": org_accounts}, sys.stdout)
