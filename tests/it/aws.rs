@@ -415,3 +415,43 @@ fn org_collects_every_active_account_through_the_role() {
         assert_eq!(r.tags, tags(&[("team", member)]));
     }
 }
+
+#[test]
+fn audit_reads_terraform_state_from_s3() {
+    let state =
+        std::fs::read_to_string(crate::support::repo().join("terraform-examples/acme/terraform.tfstate"))
+            .expect("example state");
+    moto().seed(
+        "123456789012",
+        json!({
+            "buckets": [{"name": "tally-it-audit-states", "region": "us-east-1", "tags": null}],
+            "objects": [{"bucket": "tally-it-audit-states", "key": "acme/terraform.tfstate", "body": state}]
+        }),
+    );
+    let cache = TempDir::new("s3-state");
+    let url = "s3://tally-it-audit-states/acme/terraform.tfstate";
+    let run = moto().tally(
+        &["audit", "--state", url, "--snapshot", "terraform-examples/acme/snapshot.json", "--format", "json"],
+        &cache,
+    );
+    assert_eq!(run.code, 0, "no tag policy here, so warnings only: {}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["inputs"]["states"], json!([url]));
+    let missing: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "IAC002")
+        .map(|f| f["resource"]["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["aws_sqs_queue.jobs[1]"], "the state read from S3 is correlated like a local one");
+
+    let run =
+        moto().tally(&["audit", "--state", "s3://tally-it-audit-states/nope.tfstate", "--offline"], &cache);
+    assert_eq!(run.code, 2, "a missing state object is an input error: {}", run.stderr);
+    assert!(
+        run.stderr.contains("s3://tally-it-audit-states/nope.tfstate: GetObject: NoSuchKey"),
+        "{}",
+        run.stderr
+    );
+}
