@@ -44,6 +44,7 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
     header(report, &st, out)?;
     summary(report, &st, out)?;
     findings(report, &st, out)?;
+    exempted(report, &st, out)?;
     spend(report, &st, out)?;
     budgets(report, &st, out)?;
     diagnostics(report, &st, out)
@@ -216,6 +217,24 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
             opt(&b.actual),
             opt(&b.forecast),
             state
+        )?;
+    }
+    writeln!(out)
+}
+
+/// Findings covered by written exemptions: one line each, with who approved it and until when.
+fn exempted(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if report.exempted.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", st.bold(&format!("Exempted ({})", report.exempted.len())))?;
+    for x in &report.exempted {
+        let e = &x.exemption;
+        writeln!(out, "  {} {}", st.dim(&x.finding.rule_id), x.finding.resource.label())?;
+        writeln!(
+            out,
+            "         {}",
+            st.dim(&format!("{}:{} · approved by {} · until {} · {}", e.file, e.line, e.approved_by, e.expires, e.reason))
         )?;
     }
     writeln!(out)
