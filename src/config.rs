@@ -546,6 +546,40 @@ budget "x" {
     }
 
     #[test]
+    fn reads_policy_exemptions_and_budget_alerts() {
+        let config = parse(
+            r#"
+policy          = ["org.json", "tags.hcl"]
+exemptions      = "exemptions.hcl"
+prohibited_tags = ["temp*"]
+severity        = { TAG003 = "error" }
+
+tag "team" {
+  allowed = ["web"]
+}
+
+budget "total" {
+  aws_budget        = "acme-total"
+  alert_at_actual   = 80
+  alert_at_forecast = 95.5
+}
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.policy, vec![PathBuf::from("proj/org.json"), PathBuf::from("proj/tags.hcl")]);
+        assert_eq!(config.exemptions, Some(PathBuf::from("proj/exemptions.hcl")));
+        assert_eq!(config.rules.prohibited_tags, vec!["temp*"]);
+        assert_eq!(config.rules.severity["TAG003"], Severity::Error);
+        assert_eq!(config.rules.tags[0].key, "team");
+        let settings = &config.budget_settings["total"];
+        assert_eq!(settings.aws_budget.as_deref(), Some("acme-total"));
+        assert!(settings.limit_from_aws, "no limit: the AWS Budget's");
+        assert_eq!(settings.alert_at_forecast, Some(Decimal::from_str("95.5").unwrap()));
+        let err = parse("budget \"x\" {\n  limit = 1\n  alert_at_actual = -5\n}\n").unwrap_err();
+        assert_eq!(err.errors[0].line, 3);
+    }
+
+    #[test]
     fn syntax_error_has_line_and_column() {
         let err = parse("owner_tag = \"team\"\nrequired_tags = [\n").unwrap_err();
         assert_eq!(err.errors.len(), 1);

@@ -240,8 +240,8 @@ impl Spellings {
     /// once per key when spelled more than one way.
     fn report(self, tag_policies: &[TagPolicy], policy: &Policy, out: &mut Findings) {
         let pinned: BTreeSet<String> = tag_policies.iter().map(|t| t.key.to_lowercase()).collect();
-        if matches!(policy.rule_scope("TAG003"), Scope::Types(_)) {
-            // Scoped to some types: estate-wide counting would ignore that scope.
+        if policy.rules.rule_scopes.contains_key("TAG003") {
+            // Narrowed by the user to some types: estate-wide counting would ignore that.
             return;
         }
         for (lower, variants) in self.0 {

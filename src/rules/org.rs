@@ -33,7 +33,7 @@ pub fn parse(path: &Path, text: &str) -> Result<PolicySet, ConfigErrors> {
     let Some(obj) = root.as_object() else {
         return Err(fail(vec![cx.at(0, "an Organizations tag policy is a JSON object with a \"tags\" member")]));
     };
-    for key in obj.keys().filter(|k| k.as_str() != "tags") {
+    for key in obj.keys().filter(|k| !matches!(k.as_str(), "tags" | "@@operators_allowed_for_child_policies")) {
         let e = cx.find(&[key], format!("unknown member \"{key}\" (an Organizations tag policy has \"tags\")"));
         cx.errors.push(e);
     }
@@ -123,6 +123,8 @@ impl Cx<'_> {
                 "tag_value" => policy.allowed = self.values(&where_, value),
                 "enforced_for" => policy.enforced = Some(Scope::types(self.values(&where_, value))),
                 "report_required_tag_for" => policy.required = Some(Scope::types(self.values(&where_, value))),
+                // Governs child policies only.
+                "@@operators_allowed_for_child_policies" => {}
                 other => {
                     let e = self.find(
                         &where_,

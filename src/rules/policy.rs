@@ -28,13 +28,14 @@ pub enum KeyCase {
     Insensitive,
 }
 
-/// A compiled regular expression that compares by its source text.
+/// A compiled regular expression (anchored: it must match the whole value) and the text the
+/// user wrote; compares by that text.
 #[derive(Debug, Clone)]
-pub struct Pattern(pub regex::Regex);
+pub struct Pattern(pub regex::Regex, pub String);
 
 impl PartialEq for Pattern {
     fn eq(&self, other: &Self) -> bool {
-        self.0.as_str() == other.0.as_str()
+        self.1 == other.1
     }
 }
 
@@ -160,7 +161,7 @@ impl TagPolicy {
             parts.push(format!("one of {}", list.join(", ")));
         }
         if let Some(p) = &self.pattern {
-            parts.push(format!("matching /{}/", p.0.as_str()));
+            parts.push(format!("matching /{}/", p.1));
         }
         parts.join(" and ")
     }
@@ -283,7 +284,7 @@ pub(crate) fn read_block(reader: &mut Reader<'_>, block: &Block, file: &str, set
                 if let Some(src) = reader.string(value, key) {
                     // Anchored: a value must match as a whole, as people read `^...$` anyway.
                     match regex::Regex::new(&format!("^(?:{src})$")) {
-                        Ok(re) => policy.pattern = Some(Pattern(re)),
+                        Ok(re) => policy.pattern = Some(Pattern(re, src)),
                         Err(e) => {
                             let msg = e.to_string();
                             let last = msg.lines().last().unwrap_or("invalid").trim().to_string();

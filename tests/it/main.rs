@@ -4,4 +4,5 @@ mod cli;
 mod corpus;
 mod example;
 mod formats;
+mod rules;
 mod support;
