@@ -54,7 +54,8 @@ pub struct PolicyArgs {
 }
 
 fn parse_severity_override(s: &str) -> Result<(String, Severity), String> {
-    let (id, level) = s.split_once('=').ok_or_else(|| format!("\"{s}\" is not RULE=SEVERITY, like TAG003=error"))?;
+    let (id, level) =
+        s.split_once('=').ok_or_else(|| format!("\"{s}\" is not RULE=SEVERITY, like TAG003=error"))?;
     if !crate::rules::catalog().contains_key(id) {
         return Err(format!("unknown rule \"{id}\" (see `tally rules list`)"));
     }
@@ -150,7 +151,11 @@ fn check_dir(dir: &Path) -> Result<(), AppError> {
 
 /// Merge config and flags. `default_unknown` is the command's default for unknown tags.
 /// Policy files and the exemptions file are read here: a mistake in them is an input error.
-fn resolve(config: Config, args: &SourceArgs, default_unknown: Option<Severity>) -> Result<Resolved, AppError> {
+fn resolve(
+    config: Config,
+    args: &SourceArgs,
+    default_unknown: Option<Severity>,
+) -> Result<Resolved, AppError> {
     // Policy files first, then tally.hcl's own settings, then flags: the nearer, the stronger.
     let mut rules = crate::rules::policy::PolicySet::default();
     for path in config.policy.iter().chain(&args.policy.policy) {

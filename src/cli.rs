@@ -226,7 +226,9 @@ fn rules(command: &RulesCommand) -> u8 {
     };
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => report_error(&AppError::Output(format!("stdout: {e}"))),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            report_error(&AppError::Output(format!("stdout: {e}")))
+        }
         _ => exit::OK,
     }
 }

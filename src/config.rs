@@ -153,7 +153,10 @@ impl<'a> Reader<'a> {
             [label] => Some(label.as_str().to_string()),
             _ => {
                 let kind = block.ident.as_str();
-                self.error(block.span(), format!("a {kind} block takes exactly one label: {kind} \"name\" {{ ... }}"));
+                self.error(
+                    block.span(),
+                    format!("a {kind} block takes exactly one label: {kind} \"name\" {{ ... }}"),
+                );
                 None
             }
         }
@@ -170,7 +173,10 @@ impl<'a> Reader<'a> {
                     match element {
                         Element::Literal(lit) => out.push_str(lit.value()),
                         _ => {
-                            self.error(value.span(), format!("`{key}` must be literal text, without ${{...}} or %{{...}}"));
+                            self.error(
+                                value.span(),
+                                format!("`{key}` must be literal text, without ${{...}} or %{{...}}"),
+                            );
                             return None;
                         }
                     }

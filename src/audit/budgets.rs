@@ -74,7 +74,12 @@ fn thresholds(input: &AuditInput<'_>, name: &str) -> (Decimal, Decimal) {
     (pct(settings.and_then(|s| s.alert_at_actual)), pct(settings.and_then(|s| s.alert_at_forecast)))
 }
 
-fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate, alert_at: (Decimal, Decimal)) -> BudgetStatus {
+fn status(
+    budget: &Budget,
+    snapshot: &Snapshot,
+    as_of: NaiveDate,
+    alert_at: (Decimal, Decimal),
+) -> BudgetStatus {
     let (start, end) = period_bounds(budget.period, as_of);
     let currency = &budget.limit.currency;
     let (actual, forecast, method) = match budget.source {
@@ -103,7 +108,9 @@ fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate, alert_at: (Dec
     };
     let limit = budget.limit.amount;
     // At or above the threshold; with the default 100% a budget spent to the cent is over.
-    let (actual_at, forecast_at) = (limit * alert_at.0, limit * alert_at.1);
+    // Checked: amounts and percentages come from files; an absurd one must not panic.
+    let at = |fraction: Decimal| limit.checked_mul(fraction).unwrap_or(Decimal::MAX);
+    let (actual_at, forecast_at) = (at(alert_at.0), at(alert_at.1));
     let state = match (actual, forecast) {
         (Some(a), _) if a >= actual_at && !(a.is_zero() && limit.is_zero()) => BudgetState::Over,
         (_, Some(f)) if f >= forecast_at && !(f.is_zero() && limit.is_zero()) => BudgetState::ForecastOver,
@@ -167,7 +174,7 @@ fn report(
                 let message = format!(
                     "budget \"{}\" reached its alert threshold of {}%: {} spent of {} ({}%)",
                     budget.name,
-                    (alert_at * Decimal::ONE_HUNDRED).normalize(),
+                    alert_at.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(alert_at).normalize(),
                     actual,
                     limit,
                     status.actual_pct.unwrap_or_default()
@@ -199,7 +206,7 @@ fn report(
                     forecast,
                     limit,
                     status.period_end.pred_opt().unwrap_or(status.period_end),
-                    (alert_at * Decimal::ONE_HUNDRED).normalize()
+                    alert_at.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(alert_at).normalize()
                 );
                 out.push("BUD002", resource, message)
             };

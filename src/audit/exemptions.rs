@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{AuditInput, Findings};
 use crate::model::Tags;
-use crate::report::{ExemptionRef, Exempted, Finding, ResourceRef, Severity};
+use crate::report::{Exempted, ExemptionRef, Finding, ResourceRef, Severity};
 use crate::rules::exemptions::Exemption;
 use crate::rules::glob;
 
@@ -34,7 +34,9 @@ pub(crate) fn apply(input: &AuditInput<'_>, out: &mut Findings) -> Vec<Exempted>
         match (e.expires, today) {
             (None, _) => problems.push("it has no expires date".to_string()),
             (Some(day), Some(today)) if day < today => problems.push(format!("it expired on {day}")),
-            (Some(_), None) => problems.push("its expiry cannot be checked without a date (--today)".to_string()),
+            (Some(_), None) => {
+                problems.push("its expiry cannot be checked without a date (--today)".to_string())
+            }
             _ => {}
         }
         match (problems.is_empty(), &e.approved_by, &e.reason, e.expires) {
@@ -57,11 +59,8 @@ pub(crate) fn apply(input: &AuditInput<'_>, out: &mut Findings) -> Vec<Exempted>
     let mut matched = vec![0usize; valid.len()];
     for f in std::mem::take(&mut out.0) {
         // An exemption cannot hide the report about exemptions.
-        let hit = if f.rule_id == "EXM001" {
-            None
-        } else {
-            valid.iter().position(|(e, _)| covers(e, &f, &tags))
-        };
+        let hit =
+            if f.rule_id == "EXM001" { None } else { valid.iter().position(|(e, _)| covers(e, &f, &tags)) };
         match hit {
             Some(i) => {
                 matched[i] += 1;
@@ -119,7 +118,9 @@ fn covers(e: &Exemption, f: &Finding, tags: &TagLookup<'_>) -> bool {
         return true;
     }
     let tags = tags.of(f);
-    e.tags.iter().all(|(k, values)| tags.get(k).is_some_and(|v| values.iter().any(|want| glob::matches(want, v))))
+    e.tags
+        .iter()
+        .all(|(k, values)| tags.get(k).is_some_and(|v| values.iter().any(|want| glob::matches(want, v))))
 }
 
 /// Tags of the resource a finding is about, for tag-scoped exemptions: the Terraform

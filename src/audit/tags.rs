@@ -185,11 +185,10 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut
         }
     }
     if !bad_values.is_empty() && in_scope("TAG002") {
-        let parts: Vec<String> = bad_values
-            .iter()
-            .map(|((k, v), want)| format!("\"{k}\" = \"{v}\" (expected {want})"))
-            .collect();
-        let message = format!("{}: tag value{} not allowed: {}", s.label, plural(parts.len()), parts.join("; "));
+        let parts: Vec<String> =
+            bad_values.iter().map(|((k, v), want)| format!("\"{k}\" = \"{v}\" (expected {want})")).collect();
+        let message =
+            format!("{}: tag value{} not allowed: {}", s.label, plural(parts.len()), parts.join("; "));
         let values: Vec<serde_json::Value> =
             bad_values.keys().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect();
         let f = out.push("TAG002", s.resource.clone(), message);
@@ -200,8 +199,10 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut
         place(f, s);
     }
     if !wrong_case.is_empty() && in_scope("TAG003") {
-        let parts: Vec<String> = wrong_case.iter().map(|(found, want)| format!("\"{found}\" should be \"{want}\"")).collect();
-        let message = format!("{}: tag key{} with the wrong case: {}", s.label, plural(parts.len()), parts.join(", "));
+        let parts: Vec<String> =
+            wrong_case.iter().map(|(found, want)| format!("\"{found}\" should be \"{want}\"")).collect();
+        let message =
+            format!("{}: tag key{} with the wrong case: {}", s.label, plural(parts.len()), parts.join(", "));
         let f = out.push("TAG003", s.resource.clone(), message);
         f.detail("keys", &wrong_case);
         if enforced_case {

@@ -400,7 +400,9 @@ fn exempted(report: &Report, md: &mut String) {
         "<details><summary>{} covered by written exemptions</summary>\n\n",
         n_of(report.exempted.len(), "finding")
     ));
-    md.push_str("| rule | resource | exemption | approved by | expires | reason |\n|---|---|---|---|---|---|\n");
+    md.push_str(
+        "| rule | resource | exemption | approved by | expires | reason |\n|---|---|---|---|---|---|\n",
+    );
     for x in report.exempted.iter().take(EXEMPTED_MAX_ROWS) {
         let e = &x.exemption;
         md.push_str(&format!(
@@ -414,7 +416,10 @@ fn exempted(report: &Report, md: &mut String) {
         ));
     }
     if report.exempted.len() > EXEMPTED_MAX_ROWS {
-        md.push_str(&format!("\n*{} more not shown.*\n", thousands(report.exempted.len() - EXEMPTED_MAX_ROWS)));
+        md.push_str(&format!(
+            "\n*{} more not shown.*\n",
+            thousands(report.exempted.len() - EXEMPTED_MAX_ROWS)
+        ));
     }
     md.push_str("\n</details>\n\n");
 }

@@ -234,7 +234,10 @@ fn exempted(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> 
         writeln!(
             out,
             "         {}",
-            st.dim(&format!("{}:{} · approved by {} · until {} · {}", e.file, e.line, e.approved_by, e.expires, e.reason))
+            st.dim(&format!(
+                "{}:{} · approved by {} · until {} · {}",
+                e.file, e.line, e.approved_by, e.expires, e.reason
+            ))
         )?;
     }
     writeln!(out)

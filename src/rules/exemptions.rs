@@ -63,7 +63,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Exemption>, ConfigErrors> {
         let block = match structure {
             Structure::Block(b) if b.ident.as_str() == "exemption" => b,
             other => {
-                reader.error(other.span(), "an exemptions file holds only `exemption \"name\" { ... }` blocks");
+                reader
+                    .error(other.span(), "an exemptions file holds only `exemption \"name\" { ... }` blocks");
                 continue;
             }
         };
@@ -126,12 +127,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Exemption>, ConfigErrors> {
         if block.body.get_attribute("rules").is_none() {
             reader.error(block.span(), format!("exemption \"{name}\" names no `rules`"));
         }
-        if e.resources.is_empty() && e.tags.is_empty() && block.body.get_attribute("resources").is_none()
+        if e.resources.is_empty()
+            && e.tags.is_empty()
+            && block.body.get_attribute("resources").is_none()
             && block.body.get_attribute("tags").is_none()
         {
             // An exemption must say what it covers; "all findings of a rule" is a severity
             // override, not an exception.
-            reader.error(block.span(), format!("exemption \"{name}\" covers nothing: give `resources` or `tags`"));
+            reader.error(
+                block.span(),
+                format!("exemption \"{name}\" covers nothing: give `resources` or `tags`"),
+            );
         }
         out.push(e);
     }

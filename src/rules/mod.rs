@@ -135,7 +135,10 @@ fn read_rule(reader: &mut Reader<'_>, block: &Block, path: &Path) -> Option<Rule
         && id[..3].chars().all(|c| c.is_ascii_uppercase())
         && id[3..].chars().all(|c| c.is_ascii_digit());
     if !valid_id {
-        reader.error(block.span(), format!("rule id \"{id}\" is not three capitals and three digits, like TAG001"));
+        reader.error(
+            block.span(),
+            format!("rule id \"{id}\" is not three capitals and three digits, like TAG001"),
+        );
     }
     let mut fields: BTreeMap<&str, String> = BTreeMap::new();
     let mut severity = None;
@@ -181,7 +184,9 @@ fn read_rule(reader: &mut Reader<'_>, block: &Block, path: &Path) -> Option<Rule
                                 sections.insert(key, text);
                             }
                         }
-                        Structure::Block(b) => reader.error(b.span(), format!("rule {id}: docs holds only text sections")),
+                        Structure::Block(b) => {
+                            reader.error(b.span(), format!("rule {id}: docs holds only text sections"))
+                        }
                     }
                 }
                 for section in ["what", "why", "example", "fix"] {

@@ -31,10 +31,14 @@ pub fn parse(path: &Path, text: &str) -> Result<PolicySet, ConfigErrors> {
     let mut cx = Cx { text, index: &index, errors: Vec::new() };
     let mut set = PolicySet::default();
     let Some(obj) = root.as_object() else {
-        return Err(fail(vec![cx.at(0, "an Organizations tag policy is a JSON object with a \"tags\" member")]));
+        return Err(fail(vec![
+            cx.at(0, "an Organizations tag policy is a JSON object with a \"tags\" member")
+        ]));
     };
-    for key in obj.keys().filter(|k| !matches!(k.as_str(), "tags" | "@@operators_allowed_for_child_policies")) {
-        let e = cx.find(&[key], format!("unknown member \"{key}\" (an Organizations tag policy has \"tags\")"));
+    for key in obj.keys().filter(|k| !matches!(k.as_str(), "tags" | "@@operators_allowed_for_child_policies"))
+    {
+        let e =
+            cx.find(&[key], format!("unknown member \"{key}\" (an Organizations tag policy has \"tags\")"));
         cx.errors.push(e);
     }
     match obj.get("tags").and_then(Value::as_object) {
@@ -101,7 +105,11 @@ impl Cx<'_> {
             case: KeyCase::Exact,
             scope: Scope::All,
             enforced: None,
-            origin: SourceLocation { file: path.to_string_lossy().into_owned(), line: Some(line), column: None },
+            origin: SourceLocation {
+                file: path.to_string_lossy().into_owned(),
+                line: Some(line),
+                column: None,
+            },
         };
         for (field, value) in fields {
             let where_ = ["tags", name, field.as_str()];
@@ -111,7 +119,9 @@ impl Cx<'_> {
                     [key] => {
                         let e = self.find(
                             &where_,
-                            format!("tags.{name}.tag_key \"{key}\" must be \"{name}\" in some capitalisation"),
+                            format!(
+                                "tags.{name}.tag_key \"{key}\" must be \"{name}\" in some capitalisation"
+                            ),
                         );
                         self.errors.push(e);
                     }
@@ -122,7 +132,9 @@ impl Cx<'_> {
                 },
                 "tag_value" => policy.allowed = self.values(&where_, value),
                 "enforced_for" => policy.enforced = Some(Scope::types(self.values(&where_, value))),
-                "report_required_tag_for" => policy.required = Some(Scope::types(self.values(&where_, value))),
+                "report_required_tag_for" => {
+                    policy.required = Some(Scope::types(self.values(&where_, value)))
+                }
                 // Governs child policies only.
                 "@@operators_allowed_for_child_policies" => {}
                 other => {

@@ -347,7 +347,9 @@ fn read_rule_override(reader: &mut Reader<'_>, block: &Block, id: String, set: &
             }
             other => reader.error(
                 attr.key.span(),
-                format!("rule \"{id}\": unknown setting `{other}` (a policy file can set severity and scope)"),
+                format!(
+                    "rule \"{id}\": unknown setting `{other}` (a policy file can set severity and scope)"
+                ),
             ),
         }
     }

@@ -29,9 +29,7 @@ pub fn list_markdown() -> String {
 
 /// A rule's docs, by id (any case) or name; `None` when there is no such rule.
 pub fn explain(id_or_name: &str) -> Option<String> {
-    let rule = catalog()
-        .values()
-        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)?;
+    let rule = catalog().values().find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)?;
     let mut out = String::new();
     let _ = writeln!(out, "{} {} ({})", rule.id, rule.name, rule.severity);
     let _ = writeln!(out, "{}", rule.summary);

@@ -88,16 +88,11 @@ impl TypeNames {
 /// Resource types a rule or tag policy applies to. A pattern with a `:` is a tagging-API type
 /// (`ec2:instance`, `ec2:*`; Organizations' `ec2:ALL_SUPPORTED` is read as `ec2:*`), any other
 /// is a Terraform type (`aws_instance`, `aws_*`); `*` alone is everything.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Scope {
+    #[default]
     All,
     Types(Vec<String>),
-}
-
-impl Default for Scope {
-    fn default() -> Self {
-        Scope::All
-    }
 }
 
 impl Scope {

@@ -127,7 +127,9 @@ fn exemptions_move_findings_to_exempted_and_stale_ones_are_reported() {
     assert_eq!(report["summary"]["findings"]["exempted"], 2);
     // The expired exemption does not hide the bucket's TAG001.
     let findings = report["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["rule_id"] == "TAG001" && label(&f["resource"]) == "aws_s3_bucket.artifacts"));
+    assert!(findings
+        .iter()
+        .any(|f| f["rule_id"] == "TAG001" && label(&f["resource"]) == "aws_s3_bucket.artifacts"));
 }
 
 #[test]
@@ -194,7 +196,8 @@ fn lint_gives_exact_file_and_line() {
 
 #[test]
 fn plan_gate_flags_the_two_new_resources_without_team_at_their_code() {
-    let run = tally(&["plan", "terraform-examples/acme/plan.json", "--code", EXAMPLE, "--today", "2026-11-18"]);
+    let run =
+        tally(&["plan", "terraform-examples/acme/plan.json", "--code", EXAMPLE, "--today", "2026-11-18"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
 }

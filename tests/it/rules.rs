@@ -133,7 +133,8 @@ fn org_tag_policy_gives_the_same_findings_as_the_equivalent_hcl() {
 
 #[test]
 fn a_malformed_policy_file_reports_three_mistakes_with_their_lines() {
-    let run = tally(&["lint", "tests/fixtures/rules/TAG001", "--policy", "tests/fixtures/policy/bad/policy.hcl"]);
+    let run =
+        tally(&["lint", "tests/fixtures/rules/TAG001", "--policy", "tests/fixtures/policy/bad/policy.hcl"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines[0], "error: 3 problems in tests/fixtures/policy/bad/policy.hcl");
@@ -180,12 +181,8 @@ fn expired_and_unapproved_exemptions_are_reported_and_hide_nothing() {
 fn without_a_snapshot_exemptions_expire_against_today() {
     let run = tally(&["lint", "tests/fixtures/rules/EXM001", "--today", "2026-11-10", "--format", "json"]);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let exempted: BTreeSet<String> = report["exempted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| label(&x["finding"]["resource"]))
-        .collect();
+    let exempted: BTreeSet<String> =
+        report["exempted"].as_array().unwrap().iter().map(|x| label(&x["finding"]["resource"])).collect();
     // On the 10th the "expired" entry (until the 17th) still holds; lint does not report
     // unmatched entries (it cannot see live findings).
     assert_eq!(exempted, BTreeSet::from(["aws_sqs_queue.a".to_string(), "aws_sqs_queue.b".to_string()]));
