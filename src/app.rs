@@ -36,6 +36,34 @@ pub struct PolicyArgs {
     /// Extra variable files for the root module, after terraform.tfvars and *.auto.tfvars.
     #[arg(long, value_name = "FILE")]
     pub var_file: Vec<PathBuf>,
+
+    /// A policy file: HCL tag policies, or an AWS Organizations tag policy (JSON) (repeatable;
+    /// adds to tally.hcl's `policy`).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+
+    /// Override a rule's severity, e.g. TAG003=error (repeatable; wins over tally.hcl).
+    #[arg(long, value_name = "RULE=SEVERITY", value_parser = parse_severity_override)]
+    pub severity: Vec<(String, Severity)>,
+
+    /// Written exemptions file [default: tally.hcl's `exemptions`].
+    #[arg(long, value_name = "FILE")]
+    pub exemptions: Option<PathBuf>,
+
+    /// The date exemptions expire against when there is no snapshot [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<chrono::NaiveDate>,
+}
+
+fn parse_severity_override(s: &str) -> Result<(String, Severity), String> {
+    let (id, level) =
+        s.split_once('=').ok_or_else(|| format!("\"{s}\" is not RULE=SEVERITY, like TAG003=error"))?;
+    if !crate::rules::catalog().contains_key(id) {
+        return Err(format!("unknown rule \"{id}\" (see `tally rules list`)"));
+    }
+    let severity =
+        Severity::parse(level).ok_or_else(|| format!("\"{level}\" is not one of error, warning, info"))?;
+    Ok((id.to_string(), severity))
 }
 
 /// `--unknown-tags`: a severity, or `ignore` (`None`).
@@ -189,27 +217,52 @@ fn check_dir(dir: &Path) -> Result<(), AppError> {
 }
 
 /// Merge config and flags. `default_unknown` is the command's default for unknown tags.
-fn resolve(config: Config, args: &SourceArgs, default_unknown: Option<Severity>) -> Resolved {
+/// Policy files and the exemptions file are read here: a mistake in them is an input error.
+fn resolve(
+    config: Config,
+    args: &SourceArgs,
+    default_unknown: Option<Severity>,
+) -> Result<Resolved, AppError> {
+    // Policy files first, then tally.hcl's own settings, then flags: the nearer, the stronger.
+    let mut rules = crate::rules::policy::PolicySet::default();
+    for path in config.policy.iter().chain(&args.policy.policy) {
+        rules.merge(crate::rules::policy::load(path)?);
+    }
+    rules.merge(config.rules);
+    rules.severity.extend(args.policy.severity.iter().cloned());
+    let exemptions = match args.policy.exemptions.as_ref().or(config.exemptions.as_ref()) {
+        Some(path) => crate::rules::exemptions::load(path)?,
+        None => Vec::new(),
+    };
     let mut state = config.state;
     state.extend(args.state.iter().cloned());
     let mut required = config.required_tags;
-    for key in &args.policy.required_tag {
-        if !required.contains(key) {
-            required.push(key.clone());
+    for key in rules.required_tags.drain(..).chain(args.policy.required_tag.iter().cloned()) {
+        if !required.contains(&key) {
+            required.push(key);
         }
     }
     let owner_tag = args.policy.owner_tag.clone().or(config.owner_tag).unwrap_or_else(|| "owner".to_string());
     let unknown = args.policy.unknown_tags.map(|u| u.0).unwrap_or(default_unknown);
-    Resolved {
+    Ok(Resolved {
         code: args.code.clone().or(config.code),
         state,
         plan: args.plan.clone().or(config.plan),
         snapshot: args.snapshot.clone().or(config.snapshot),
         var_files: args.policy.var_file.clone(),
-        policy: Policy { required_tags: required, owner_tag, unknown_tags: unknown },
+        policy: Policy {
+            required_tags: required,
+            owner_tag,
+            unknown_tags: unknown,
+            rules,
+            budgets: config.budget_settings,
+            exemptions,
+            today: args.policy.today,
+            report_unmatched_exemptions: false,
+        },
         budgets: config.budgets,
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
-    }
+    })
 }
 
 /// Everything loaded for one run.
@@ -326,8 +379,9 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
     let config = load_config(dir)?;
     // Without a tally.hcl, a directory given on the command line is the Terraform code.
     let default_code = (dir_given && !dir.join(CONFIG_FILE).is_file()).then(|| dir.to_path_buf());
-    let mut resolved = resolve(config, args, None);
+    let mut resolved = resolve(config, args, None)?;
     resolved.code = resolved.code.or(default_code);
+    resolved.policy.report_unmatched_exemptions = true;
 
     let mut loaded = Loaded::default();
     let mut backends = Vec::new();
@@ -361,7 +415,7 @@ pub fn collect(dir: Option<&Path>, args: &CollectArgs) -> Result<Snapshot, AppEr
         ..PolicyArgs::default()
     };
     let sources = SourceArgs { policy, ..SourceArgs::default() };
-    let resolved = resolve(config, &sources, None);
+    let resolved = resolve(config, &sources, None)?;
     collect_live(&collect_options(&args.aws, args.as_of, &resolved.policy))
 }
 
@@ -417,7 +471,7 @@ pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, A
     check_dir(dir)?;
     let config = load_config(dir)?;
     let args = SourceArgs { snapshot: snapshot.map(Path::to_path_buf), ..SourceArgs::default() };
-    let resolved = resolve(config, &args, None);
+    let resolved = resolve(config, &args, None)?;
     let mut loaded = Loaded::default();
     match &resolved.snapshot {
         Some(path) => loaded.snapshot(path)?,
@@ -441,7 +495,7 @@ pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
     check_dir(dir)?;
     let config = load_config(dir)?;
     let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
-    let mut resolved = resolve(config, &args, Some(Severity::Warning));
+    let mut resolved = resolve(config, &args, Some(Severity::Warning))?;
     let code = resolved.code.take().unwrap_or_else(|| dir.to_path_buf());
     let mut loaded = Loaded::default();
     loaded.code(&code, &resolved.var_files)?;
@@ -469,7 +523,7 @@ pub fn plan(
     // The plan gate reads the snapshot only when asked on the command line: a tally.hcl written
     // for audits must not slow down or change every pull request.
     let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
-    let mut resolved = resolve(config, &args, Some(Severity::Warning));
+    let mut resolved = resolve(config, &args, Some(Severity::Warning))?;
     resolved.snapshot = snapshot.map(Path::to_path_buf);
 
     let mut loaded = Loaded::default();
@@ -539,6 +593,7 @@ fn build_report(
         findings: output.findings,
         budgets: output.budgets,
         diagnostics,
+        exempted: output.exempted,
     };
     report.finish();
     report

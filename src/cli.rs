@@ -74,6 +74,9 @@ pub enum Command {
     /// Record live inventory, costs, budgets and tag activation into one snapshot file for
     /// offline runs (`--snapshot FILE`).
     Collect(CollectCmd),
+    /// The rule catalog: `rules list`, `rules explain ID`.
+    #[command(subcommand)]
+    Rules(RulesCommand),
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +103,27 @@ pub struct BudgetsArgs {
 
     #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule: id, name, default severity, summary.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// A rule's documentation: what it checks, why it matters, an example, how to fix.
+    Explain {
+        /// Rule id, like TAG001 (or its name, like missing-required-tag).
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -176,7 +200,7 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
 
 /// Parse arguments, run, print, and return the documented exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { exit::INPUT_ERROR } else { exit::OK };
@@ -185,7 +209,19 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cli);
+    // The one place the clock is read: exemptions expire against the snapshot's date, else
+    // `--today`, else this.
+    let policy = match &mut cli.command {
+        Command::Audit(args) => Some(&mut args.sources.policy),
+        Command::Plan(args) => Some(&mut args.policy),
+        Command::Lint(args) => Some(&mut args.policy),
+        Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) => None,
+    };
+    if let Some(policy) = policy {
+        policy.today = policy.today.or_else(system_date);
+    }
     let code = match &cli.command {
+        Command::Rules(command) => rules(command),
         Command::Audit(args) => reported(&cli, app::audit(args.dir.as_deref(), &args.sources), &args.output),
         Command::Plan(args) => {
             let result = app::plan(
@@ -246,6 +282,36 @@ fn run_collect(args: &CollectCmd) -> u8 {
         return exit::PARTIAL;
     }
     exit::OK
+}
+
+/// Today's date (UTC) from the system clock.
+fn system_date() -> Option<chrono::NaiveDate> {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let days = i64::try_from(secs / 86_400).ok()?;
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(days)?)
+}
+
+/// `tally rules list | explain ID`.
+#[allow(clippy::print_stderr)]
+fn rules(command: &RulesCommand) -> u8 {
+    let text = match command {
+        RulesCommand::List { format: RulesFormat::Table } => crate::rules::render::list_table(),
+        RulesCommand::List { format: RulesFormat::Markdown } => crate::rules::render::list_markdown(),
+        RulesCommand::Explain { id } => match crate::rules::render::explain(id) {
+            Some(text) => text,
+            None => {
+                eprintln!("error: unknown rule \"{id}\" (see `tally rules list`)");
+                return exit::INPUT_ERROR;
+            }
+        },
+    };
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            report_error(&AppError::Output(format!("stdout: {e}")))
+        }
+        _ => exit::OK,
+    }
 }
 
 /// Render the report where asked, then decide the exit code: partial data wins over findings

@@ -14,8 +14,10 @@ use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span;
 use rust_decimal::Decimal;
 
+use crate::audit::BudgetSettings;
 use crate::model::{Budget, BudgetPeriod, BudgetScope, BudgetSource, Money};
 use crate::report::Severity;
+use crate::rules::policy::PolicySet;
 use crate::source::{strip_bom, LineIndex};
 
 pub const CONFIG_FILE: &str = "tally.hcl";
@@ -32,6 +34,14 @@ pub struct Config {
     /// `Some(None)` is `fail_on = "never"`.
     pub fail_on: Option<Option<Severity>>,
     pub budgets: Vec<Budget>,
+    /// Alert thresholds and AWS Budget links of `budgets`, by budget name.
+    pub budget_settings: BTreeMap<String, BudgetSettings>,
+    /// Policy files named by `policy = [...]` (HCL or Organizations tag-policy JSON).
+    pub policy: Vec<PathBuf>,
+    /// The exemptions file named by `exemptions = "..."`.
+    pub exemptions: Option<PathBuf>,
+    /// Tag policies, prohibited keys, severity and rule overrides written in tally.hcl itself.
+    pub rules: PolicySet,
 }
 
 /// One problem in the config file.
@@ -76,38 +86,146 @@ impl Config {
     pub fn parse(path: &Path, base: &Path, text: &str) -> Result<Config, ConfigErrors> {
         let text = strip_bom(text);
         let index = LineIndex::new(text);
-        let body = hcl_edit::parser::parse_body(text).map_err(|e| ConfigErrors {
-            path: path.to_path_buf(),
-            errors: vec![ConfigError {
-                line: u32::try_from(e.location().line()).unwrap_or(0),
-                column: u32::try_from(e.location().column()).unwrap_or(0),
-                message: e.message().to_string(),
-            }],
-        })?;
-        let mut reader = Reader { text, index: &index, errors: Vec::new() };
-        let config = reader.config(&body, base);
-        if reader.errors.is_empty() {
-            Ok(config)
-        } else {
-            reader.errors.sort_by_key(|e| (e.line, e.column));
-            Err(ConfigErrors { path: path.to_path_buf(), errors: reader.errors })
-        }
+        let body = parse_body(path, text)?;
+        let mut reader = Reader::new(text, &index);
+        let config = reader.config(&body, base, &path.to_string_lossy());
+        reader.finish(path).map(|()| config)
     }
 }
 
-struct Reader<'a> {
-    text: &'a str,
-    index: &'a LineIndex,
-    errors: Vec<ConfigError>,
+/// Stage one of every HCL file tally reads for itself (tally.hcl, policy and rule files,
+/// exemptions): syntax only, with the error's line and column.
+pub(crate) fn parse_body(path: &Path, text: &str) -> Result<Body, ConfigErrors> {
+    hcl_edit::parser::parse_body(text).map_err(|e| ConfigErrors {
+        path: path.to_path_buf(),
+        errors: vec![ConfigError {
+            line: u32::try_from(e.location().line()).unwrap_or(0),
+            column: u32::try_from(e.location().column()).unwrap_or(0),
+            message: e.message().to_string(),
+        }],
+    })
 }
 
-impl Reader<'_> {
-    fn error(&mut self, span: Option<std::ops::Range<usize>>, message: impl Into<String>) {
+/// Read a file for [`parse_body`], naming it in the error.
+pub(crate) fn read_text(path: &Path) -> Result<String, ConfigErrors> {
+    std::fs::read_to_string(path).map_err(|e| ConfigErrors {
+        path: path.to_path_buf(),
+        errors: vec![ConfigError { line: 1, column: 1, message: format!("cannot read: {e}") }],
+    })
+}
+
+/// Stage two: typed reading of a parsed body. Every helper records a problem at its span and
+/// carries on, so one pass reports all of them.
+pub(crate) struct Reader<'a> {
+    text: &'a str,
+    index: &'a LineIndex,
+    pub(crate) errors: Vec<ConfigError>,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(text: &'a str, index: &'a LineIndex) -> Self {
+        Reader { text, index, errors: Vec::new() }
+    }
+
+    /// All problems sorted by place, or `Ok`.
+    pub(crate) fn finish(mut self, path: &Path) -> Result<(), ConfigErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            self.errors.sort_by_key(|e| (e.line, e.column));
+            Err(ConfigErrors { path: path.to_path_buf(), errors: self.errors })
+        }
+    }
+
+    /// 1-based line of a span's start (0 when the span is unknown).
+    pub(crate) fn line(&self, span: Option<std::ops::Range<usize>>) -> u32 {
+        span.map(|s| self.index.line_col(s.start).0).unwrap_or(0)
+    }
+
+    pub(crate) fn error(&mut self, span: Option<std::ops::Range<usize>>, message: impl Into<String>) {
         let (line, column) = span.map(|s| self.index.line_col(s.start)).unwrap_or((0, 0));
         self.errors.push(ConfigError { line, column, message: message.into() });
     }
 
-    fn config(&mut self, body: &Body, base: &Path) -> Config {
+    /// The one label of a block: `budget "name"`, `tag "team"`, `rule "TAG001"`.
+    pub(crate) fn label(&mut self, block: &Block) -> Option<String> {
+        match block.labels.as_slice() {
+            [label] => Some(label.as_str().to_string()),
+            _ => {
+                let kind = block.ident.as_str();
+                self.error(
+                    block.span(),
+                    format!("a {kind} block takes exactly one label: {kind} \"name\" {{ ... }}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string written plainly or as a heredoc (`<<-EOT`), without interpolation.
+    pub(crate) fn text(&mut self, value: &Expression, key: &str) -> Option<String> {
+        use hcl_edit::template::Element;
+        match value {
+            Expression::String(s) => Some(s.value().to_string()),
+            Expression::HeredocTemplate(h) => {
+                let mut out = String::new();
+                for element in h.template.iter() {
+                    match element {
+                        Element::Literal(lit) => out.push_str(lit.value()),
+                        _ => {
+                            self.error(
+                                value.span(),
+                                format!("`{key}` must be literal text, without ${{...}} or %{{...}}"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(out.trim_end().to_string())
+            }
+            _ => {
+                self.error(value.span(), format!("`{key}` must be a string"));
+                None
+            }
+        }
+    }
+
+    /// A severity: error, warning or info.
+    pub(crate) fn severity(&mut self, value: &Expression, key: &str) -> Option<Severity> {
+        let s = self.string(value, key)?;
+        let sev = Severity::parse(&s);
+        if sev.is_none() {
+            self.error(value.span(), format!("`{key}`: \"{s}\" is not one of error, warning, info"));
+        }
+        sev
+    }
+
+    /// `{ key = value, "key-2" = value }` as (key, key span, value) triples.
+    pub(crate) fn object<'e>(
+        &mut self,
+        value: &'e Expression,
+        what: &str,
+    ) -> Vec<(String, Option<std::ops::Range<usize>>, &'e Expression)> {
+        let Expression::Object(obj) = value else {
+            self.error(value.span(), format!("`{what}` must be a map: {{ key = value }}"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in obj.iter() {
+            let key = match k {
+                ObjectKey::Ident(id) => id.as_str().to_string(),
+                ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                other => {
+                    self.error(other.span(), format!("`{what}`: keys must be identifiers or plain strings"));
+                    continue;
+                }
+            };
+            out.push((key, k.span(), v.expr()));
+        }
+        out
+    }
+
+    fn config(&mut self, body: &Body, base: &Path, file: &str) -> Config {
         let mut config = Config::default();
         let mut seen: BTreeMap<String, ()> = BTreeMap::new();
         for structure in body.iter() {
@@ -131,6 +249,16 @@ impl Reader<'_> {
                         "plan" => config.plan = self.string(value, key).map(|s| join_path(base, &s)),
                         "snapshot" => config.snapshot = self.string(value, key).map(|s| join_path(base, &s)),
                         "owner_tag" => config.owner_tag = self.string(value, key),
+                        "policy" => {
+                            config.policy =
+                                self.string_or_list(value, key).iter().map(|s| join_path(base, s)).collect()
+                        }
+                        "exemptions" => {
+                            config.exemptions = self.string(value, key).map(|s| join_path(base, &s))
+                        }
+                        "prohibited_tags" | "severity" => {
+                            crate::rules::policy::read_attribute(self, attr, &mut config.rules);
+                        }
                         "required_tags" => config.required_tags = self.string_list(value, key),
                         "fail_on" => {
                             if let Some(s) = self.string(value, key) {
@@ -144,38 +272,37 @@ impl Reader<'_> {
                             attr.key.span(),
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
-                                 owner_tag, required_tags, fail_on, budget blocks)"
+                                 owner_tag, required_tags, fail_on, policy, exemptions, prohibited_tags, \
+                                 severity, or budget, tag and rule blocks)"
                             ),
                         ),
                     }
                 }
                 Structure::Block(block) => match block.ident.as_str() {
                     "budget" => {
-                        if let Some(b) = self.budget(block) {
+                        if let Some((b, settings)) = self.budget(block) {
                             if config.budgets.iter().any(|x| x.name == b.name) {
                                 self.error(block.span(), format!("budget \"{}\" is declared twice", b.name));
                             } else {
+                                config.budget_settings.insert(b.name.clone(), settings);
                                 config.budgets.push(b);
                             }
                         }
                     }
-                    other => {
-                        self.error(block.ident.span(), format!("unknown block `{other}` (expected `budget`)"))
-                    }
+                    "tag" | "rule" => crate::rules::policy::read_block(self, block, file, &mut config.rules),
+                    other => self.error(
+                        block.ident.span(),
+                        format!("unknown block `{other}` (expected `budget`, `tag` or `rule`)"),
+                    ),
                 },
             }
         }
         config
     }
 
-    fn budget(&mut self, block: &Block) -> Option<Budget> {
-        let name = match block.labels.as_slice() {
-            [label] => label.as_str().to_string(),
-            _ => {
-                self.error(block.span(), "a budget block takes exactly one label: budget \"name\" { ... }");
-                return None;
-            }
-        };
+    fn budget(&mut self, block: &Block) -> Option<(Budget, BudgetSettings)> {
+        let name = self.label(block)?;
+        let mut settings = BudgetSettings::default();
         let mut scope = BudgetScope::default();
         let mut limit = None;
         let mut currency = None;
@@ -193,6 +320,18 @@ impl Reader<'_> {
                 "accounts" => scope.accounts = self.string_list(value, key),
                 "services" => scope.services = self.string_list(value, key),
                 "limit" => limit = self.decimal(value, key),
+                "alert_at_actual" | "alert_at_forecast" => {
+                    let pct = self.decimal(value, key);
+                    if pct.is_some_and(|p| p <= Decimal::ZERO) {
+                        self.error(value.span(), format!("`{key}` is a percentage of the limit and must be above 0"));
+                    }
+                    if key == "alert_at_actual" {
+                        settings.alert_at_actual = pct;
+                    } else {
+                        settings.alert_at_forecast = pct;
+                    }
+                }
+                "aws_budget" => settings.aws_budget = self.string(value, key),
                 "currency" => {
                     currency = self.string(value, key);
                     if let Some(c) = &currency {
@@ -220,10 +359,15 @@ impl Reader<'_> {
                     attr.key.span(),
                     format!(
                         "budget \"{name}\": unknown setting `{other}` (expected tags, accounts, services, limit, \
-                         currency, period)"
+                         currency, period, alert_at_actual, alert_at_forecast, aws_budget)"
                     ),
                 ),
             }
+        }
+        if limit.is_none() && settings.aws_budget.is_some() {
+            // The AWS Budget's own limit is used; see `BudgetSettings::limit_from_aws`.
+            settings.limit_from_aws = true;
+            limit = Some(Decimal::ZERO);
         }
         if limit.is_none() && self.errors.len() == errors_before {
             self.error(block.span(), format!("budget \"{name}\" has no `limit`"));
@@ -232,7 +376,7 @@ impl Reader<'_> {
         if limit.is_sign_negative() {
             self.error(block.span(), format!("budget \"{name}\": limit must not be negative"));
         }
-        Some(Budget {
+        let budget = Budget {
             name,
             scope,
             period: period.unwrap_or(BudgetPeriod::Monthly),
@@ -240,10 +384,11 @@ impl Reader<'_> {
             actual: None,
             forecast: None,
             source: BudgetSource::Config,
-        })
+        };
+        Some((budget, settings))
     }
 
-    fn string(&mut self, value: &Expression, key: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, value: &Expression, key: &str) -> Option<String> {
         match value {
             Expression::String(s) => Some(s.value().to_string()),
             _ => {
@@ -253,7 +398,7 @@ impl Reader<'_> {
         }
     }
 
-    fn string_list(&mut self, value: &Expression, key: &str) -> Vec<String> {
+    pub(crate) fn string_list(&mut self, value: &Expression, key: &str) -> Vec<String> {
         match value {
             Expression::Array(items) => items
                 .iter()
@@ -272,14 +417,14 @@ impl Reader<'_> {
         }
     }
 
-    fn string_or_list(&mut self, value: &Expression, key: &str) -> Vec<String> {
+    pub(crate) fn string_or_list(&mut self, value: &Expression, key: &str) -> Vec<String> {
         match value {
             Expression::String(s) => vec![s.value().to_string()],
             _ => self.string_list(value, key),
         }
     }
 
-    fn decimal(&mut self, value: &Expression, key: &str) -> Option<Decimal> {
+    pub(crate) fn decimal(&mut self, value: &Expression, key: &str) -> Option<Decimal> {
         let text = match value {
             Expression::String(s) => s.value().to_string(),
             // The number's source text, so "1234.56" is read exactly, never through f64.
@@ -304,7 +449,7 @@ impl Reader<'_> {
         }
     }
 
-    fn tag_scope(&mut self, value: &Expression) -> BTreeMap<String, Vec<String>> {
+    pub(crate) fn tag_scope(&mut self, value: &Expression) -> BTreeMap<String, Vec<String>> {
         let Expression::Object(obj) = value else {
             self.error(
                 value.span(),
@@ -404,6 +549,40 @@ budget "x" {
         let lines: Vec<u32> = err.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 4, 5], "{err}");
         assert!(err.to_string().starts_with("4 problems in proj/tally.hcl"), "{err}");
+    }
+
+    #[test]
+    fn reads_policy_exemptions_and_budget_alerts() {
+        let config = parse(
+            r#"
+policy          = ["org.json", "tags.hcl"]
+exemptions      = "exemptions.hcl"
+prohibited_tags = ["temp*"]
+severity        = { TAG003 = "error" }
+
+tag "team" {
+  allowed = ["web"]
+}
+
+budget "total" {
+  aws_budget        = "acme-total"
+  alert_at_actual   = 80
+  alert_at_forecast = 95.5
+}
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.policy, vec![PathBuf::from("proj/org.json"), PathBuf::from("proj/tags.hcl")]);
+        assert_eq!(config.exemptions, Some(PathBuf::from("proj/exemptions.hcl")));
+        assert_eq!(config.rules.prohibited_tags, vec!["temp*"]);
+        assert_eq!(config.rules.severity["TAG003"], Severity::Error);
+        assert_eq!(config.rules.tags[0].key, "team");
+        let settings = &config.budget_settings["total"];
+        assert_eq!(settings.aws_budget.as_deref(), Some("acme-total"));
+        assert!(settings.limit_from_aws, "no limit: the AWS Budget's");
+        assert_eq!(settings.alert_at_forecast, Some(Decimal::from_str("95.5").unwrap()));
+        let err = parse("budget \"x\" {\n  limit = 1\n  alert_at_actual = -5\n}\n").unwrap_err();
+        assert_eq!(err.errors[0].line, 3);
     }
 
     #[test]

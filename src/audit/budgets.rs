@@ -26,19 +26,60 @@ pub fn period_bounds(period: BudgetPeriod, day: NaiveDate) -> (NaiveDate, NaiveD
 
 pub(crate) fn budgets(input: &AuditInput<'_>, snapshot: &Snapshot, out: &mut Findings) -> Vec<BudgetStatus> {
     let as_of = snapshot.as_of;
-    input
-        .budgets
+    let (linked, declared) = link_aws_budgets(input, snapshot);
+    declared
         .iter()
-        .chain(snapshot.budgets.iter())
+        .chain(snapshot.budgets.iter().filter(|b| !linked.contains(&b.name)))
         .map(|budget| {
-            let status = status(budget, snapshot, as_of);
+            let status = status(budget, snapshot, as_of, thresholds(input, &budget.name));
             report(input, budget, &status, as_of, out);
             status
         })
         .collect()
 }
 
-fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate) -> BudgetStatus {
+/// Budgets of tally.hcl with `aws_budget = "name"` take that AWS Budget's actual, forecast
+/// (and limit, when tally.hcl gives none) from the snapshot; the AWS Budget is then not listed
+/// a second time. Returns the linked AWS names and the declared budgets.
+fn link_aws_budgets(input: &AuditInput<'_>, snapshot: &Snapshot) -> (Vec<String>, Vec<Budget>) {
+    let mut linked = Vec::new();
+    let declared = input
+        .budgets
+        .iter()
+        .map(|b| {
+            let settings = input.policy.budgets.get(&b.name);
+            let aws = settings
+                .and_then(|s| s.aws_budget.as_ref())
+                .and_then(|name| snapshot.budgets.iter().find(|a| &a.name == name));
+            let mut b = b.clone();
+            if let (Some(aws), Some(settings)) = (aws, settings) {
+                linked.push(aws.name.clone());
+                b.actual = aws.actual;
+                b.forecast = aws.forecast;
+                b.source = BudgetSource::AwsBudgets;
+                if settings.limit_from_aws {
+                    b.limit = aws.limit.clone();
+                }
+            }
+            b
+        })
+        .collect();
+    (linked, declared)
+}
+
+/// (actual, forecast) alert thresholds of a budget as fractions of its limit (default 1).
+fn thresholds(input: &AuditInput<'_>, name: &str) -> (Decimal, Decimal) {
+    let settings = input.policy.budgets.get(name);
+    let pct = |p: Option<Decimal>| p.unwrap_or(Decimal::ONE_HUNDRED) / Decimal::ONE_HUNDRED;
+    (pct(settings.and_then(|s| s.alert_at_actual)), pct(settings.and_then(|s| s.alert_at_forecast)))
+}
+
+fn status(
+    budget: &Budget,
+    snapshot: &Snapshot,
+    as_of: NaiveDate,
+    alert_at: (Decimal, Decimal),
+) -> BudgetStatus {
     let (start, end) = period_bounds(budget.period, as_of);
     let currency = &budget.limit.currency;
     let (actual, forecast, method) = match budget.source {
@@ -66,9 +107,13 @@ fn status(budget: &Budget, snapshot: &Snapshot, as_of: NaiveDate) -> BudgetStatu
         }
     };
     let limit = budget.limit.amount;
+    // At or above the threshold; with the default 100% a budget spent to the cent is over.
+    // Checked: amounts and percentages come from files; an absurd one must not panic.
+    let at = |fraction: Decimal| limit.checked_mul(fraction).unwrap_or(Decimal::MAX);
+    let (actual_at, forecast_at) = (at(alert_at.0), at(alert_at.1));
     let state = match (actual, forecast) {
-        (Some(a), _) if a > limit => BudgetState::Over,
-        (_, Some(f)) if f > limit => BudgetState::ForecastOver,
+        (Some(a), _) if a >= actual_at && !(a.is_zero() && limit.is_zero()) => BudgetState::Over,
+        (_, Some(f)) if f >= forecast_at && !(f.is_zero() && limit.is_zero()) => BudgetState::ForecastOver,
         (Some(_), _) | (_, Some(_)) => BudgetState::Ok,
         (None, None) => BudgetState::Unknown,
     };
@@ -169,8 +214,22 @@ fn report(
                 over,
                 (status.period_end - as_of).num_days()
             );
-            let f = out.push("BUD001", resource, message);
-            f.cost = Some(over);
+            let alert_at = thresholds(input, &budget.name).0;
+            let f = if over.amount.is_sign_positive() || alert_at >= Decimal::ONE {
+                let f = out.push("BUD001", resource, message);
+                f.cost = Some(over);
+                f
+            } else {
+                let message = format!(
+                    "budget \"{}\" reached its alert threshold of {}%: {} spent of {} ({}%)",
+                    budget.name,
+                    alert_at.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(alert_at).normalize(),
+                    actual,
+                    limit,
+                    status.actual_pct.unwrap_or_default()
+                );
+                out.push("BUD001", resource, message)
+            };
             f.owner = owner;
         }
         BudgetState::ForecastOver => {
@@ -184,8 +243,22 @@ fn report(
                 over,
                 status.period_end.pred_opt().unwrap_or(status.period_end)
             );
-            let f = out.push("BUD002", resource, message);
-            f.cost = Some(over);
+            let alert_at = thresholds(input, &budget.name).1;
+            let f = if over.amount.is_sign_positive() || alert_at >= Decimal::ONE {
+                let f = out.push("BUD002", resource, message);
+                f.cost = Some(over);
+                f
+            } else {
+                let message = format!(
+                    "budget \"{}\" is forecast to reach {} of {} by {}, above its alert threshold of {}%",
+                    budget.name,
+                    forecast,
+                    limit,
+                    status.period_end.pred_opt().unwrap_or(status.period_end),
+                    alert_at.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(alert_at).normalize()
+                );
+                out.push("BUD002", resource, message)
+            };
             f.owner = owner;
             f.detail("forecast_method", &status.forecast_method);
         }
@@ -265,8 +338,7 @@ mod tests {
     fn run(limit: &str, lines: Vec<crate::model::CostLine>) -> (BudgetStatus, Vec<crate::report::Finding>) {
         let snap = snapshot(lines);
         let b = budget(limit);
-        let policy =
-            crate::audit::Policy { required_tags: vec![], owner_tag: "team".into(), unknown_tags: None };
+        let policy = crate::audit::Policy { owner_tag: "team".into(), ..Default::default() };
         let input = AuditInput {
             code: None,
             plan: None,
@@ -275,7 +347,7 @@ mod tests {
             policy: &policy,
             budgets: std::slice::from_ref(&b),
         };
-        let mut out = Findings::default();
+        let mut out = Findings::new(&policy);
         let statuses = budgets(&input, &snap, &mut out);
         (statuses.into_iter().next().unwrap(), out.0)
     }

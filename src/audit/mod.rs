@@ -9,26 +9,68 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use rust_decimal::Decimal;
+
 use crate::model::{Budget, Diagnostic, TfResource};
-use crate::report::{Coverage, Finding, ResourceRef, Severity, Spend};
+use crate::report::{Coverage, Exempted, Finding, ResourceRef, Severity, Spend};
 use crate::rules;
+use crate::rules::exemptions::Exemption;
+use crate::rules::policy::PolicySet;
 use crate::snapshot::Snapshot;
 
 mod budgets;
 mod correlate;
+mod exemptions;
 mod spend;
 mod tags;
 
 pub use budgets::period_bounds;
 
-/// The tag policy of the foundation: required keys and the key that names an owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The policy a run applies: required keys, the owner key, tag policies, severity and scope
+/// overrides, budget alert settings and written exemptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     pub required_tags: Vec<String>,
     pub owner_tag: String,
     /// Severity for required keys whose presence cannot be known before apply; `None` keeps
     /// them silent (they are never reported as missing).
     pub unknown_tags: Option<Severity>,
+    /// Tag policies, prohibited keys, severity and rule-scope overrides (policy files,
+    /// Organizations tag policies, tally.hcl, `--severity`).
+    pub rules: PolicySet,
+    /// Alert thresholds and AWS Budget links by budget name.
+    pub budgets: BTreeMap<String, BudgetSettings>,
+    pub exemptions: Vec<Exemption>,
+    /// The date exemptions expire against when there is no snapshot (`--today`).
+    pub today: Option<NaiveDate>,
+    /// Report exemptions that matched nothing (only where the run saw every kind of input
+    /// their rules need: `audit`).
+    pub report_unmatched_exemptions: bool,
+}
+
+impl Policy {
+    /// Severity of a rule after overrides.
+    pub fn severity_of(&self, rule_id: &str) -> Severity {
+        self.rules.severity.get(rule_id).copied().unwrap_or_else(|| rules::rule(rule_id).severity)
+    }
+
+    /// The resource types a rule looks at, after overrides.
+    pub(crate) fn rule_scope(&self, rule_id: &str) -> &rules::Scope {
+        self.rules.rule_scopes.get(rule_id).unwrap_or_else(|| &rules::rule(rule_id).scope)
+    }
+}
+
+/// Budget settings beyond the model's `Budget`: when to alert, and where the numbers come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BudgetSettings {
+    /// BUD001 fires when actual reaches this percentage of the limit (default 100).
+    pub alert_at_actual: Option<Decimal>,
+    /// BUD002 fires when the forecast reaches this percentage of the limit (default 100).
+    pub alert_at_forecast: Option<Decimal>,
+    /// Read actual and forecast from this AWS Budget in the snapshot instead of computing them.
+    pub aws_budget: Option<String>,
+    /// No `limit` in tally.hcl: the AWS Budget's limit is used.
+    pub limit_from_aws: bool,
 }
 
 /// Everything one audit looks at, already loaded.
@@ -50,14 +92,16 @@ pub struct AuditOutput {
     pub spend: Option<Spend>,
     pub budgets: Vec<crate::report::BudgetStatus>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings an approved, unexpired exemption covers, with the exemption.
+    pub exempted: Vec<Exempted>,
 }
 
 pub fn run(input: &AuditInput<'_>) -> AuditOutput {
-    let mut out = Findings::default();
+    let mut out = Findings::new(input.policy);
     let mut diagnostics = Vec::new();
 
     let correlation = correlate::correlate(input, &mut out);
-    tags::required_tags(input, &correlation, &mut out);
+    tags::policies(input, &correlation, &mut out);
     tags::drift(input, &correlation, &mut out);
     tags::cost_allocation(input, &mut out);
 
@@ -74,20 +118,25 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     if let Some(spend) = &spend {
         coverage.by_cost_pct = spend::coverage_by_cost(spend);
     }
-    AuditOutput { findings: out.0, coverage, spend, budgets, diagnostics }
+    let exempted = exemptions::apply(input, &mut out);
+    AuditOutput { findings: out.0, coverage, spend, budgets, diagnostics, exempted }
 }
 
-/// Collects findings, filling rule name, default severity and fix hint from the catalog.
-#[derive(Default)]
-pub(crate) struct Findings(Vec<Finding>);
+/// Collects findings, filling rule name, severity (default or overridden) and fix hint from
+/// the catalog.
+pub(crate) struct Findings(Vec<Finding>, BTreeMap<String, Severity>);
 
 impl Findings {
+    pub(crate) fn new(policy: &Policy) -> Self {
+        Findings(Vec::new(), policy.rules.severity.clone())
+    }
+
     pub(crate) fn push(&mut self, rule_id: &str, resource: ResourceRef, message: String) -> &mut Finding {
         let rule = rules::rule(rule_id);
         self.0.push(Finding {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
-            severity: rule.severity,
+            severity: self.1.get(rule_id).copied().unwrap_or(rule.severity),
             message,
             layer: None,
             resource,

@@ -1,20 +1,29 @@
-//! Tag checks: required keys on every layer (TAG001), drift between state and live (TAG004),
-//! and required keys not activated for cost allocation (TAG005).
+//! Tag checks: tag policies on every layer (TAG001 required keys, TAG002 values, TAG003 key
+//! case, TAG006 prohibited keys), drift between state and live (TAG004), and required keys
+//! not activated for cost allocation (TAG005).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::correlate::{is_audited, live_ref, normalize_arn, owner_of, short_name, tf_ref, Correlation};
-use super::{AuditInput, Findings};
-use crate::model::{Layer, TagPresence, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use super::{AuditInput, Findings, Policy};
+use crate::model::{EffectiveTags, Layer, SourceLocation, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::report::{ResourceRef, Severity};
+use crate::rules::policy::{prohibited, KeyCase, TagPolicy};
+use crate::rules::types::TypeNames;
+use crate::rules::Scope;
 use crate::snapshot::CostAllocationTagStatus;
 use crate::terraform::declaration;
 use crate::terraform::taggable::is_taggable;
 
-/// TAG001 on every layer, reported once per resource at the layer closest to the fix:
-/// code, else plan, else state, else live.
-pub(crate) fn required_tags(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: &mut Findings) {
+/// Tag policies on every layer: TAG001 (required key missing), TAG002 (value not allowed),
+/// TAG003 (key spelled differently from the policy), TAG006 (prohibited key). Each resource is
+/// judged once, at the layer closest to the fix: code, else plan, else state, else live (live
+/// only for resources in no state). Then TAG003 across the estate: one key used with several
+/// capitalisations that no policy pins.
+pub(crate) fn policies(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: &mut Findings) {
     let policy = input.policy;
-    if policy.required_tags.is_empty() {
+    let tag_policies = effective_tag_policies(policy);
+    if tag_policies.is_empty() && policy.rules.prohibited_tags.is_empty() {
         return;
     }
     let code = input.code.unwrap_or(&[]);
@@ -27,90 +36,231 @@ pub(crate) fn required_tags(input: &AuditInput<'_>, correlation: &Correlation<'_
         matches!(r.action, Some(Create | Update | Replace))
     };
     let in_plan: BTreeSet<String> = plan.iter().filter(changes).map(|r| declaration(&r.address)).collect();
+    let mut spellings = Spellings::default();
 
-    let check = |r: &TfResource, out: &mut Findings| {
+    let mut check_tf = |r: &TfResource, out: &mut Findings| {
         if !is_audited(r) || !is_taggable(&r.resource_type) {
             return;
         }
-        let keys_where = |want: TagPresence<'static>| -> Vec<&str> {
-            policy.required_tags.iter().filter(|k| r.tags.presence(k) == want).map(String::as_str).collect()
+        let subject = Subject {
+            label: format!("{} ({})", r.address, r.layer),
+            names: TypeNames::terraform(&r.resource_type, r.arn.as_deref()),
+            tags: &r.tags,
+            resource: tf_ref(r),
+            layer: r.layer,
+            location: r.tags_location.clone().or_else(|| r.location.clone()),
+            owner: owner_of(&r.tags.known_values(), &policy.owner_tag),
         };
-        let missing = keys_where(TagPresence::Missing);
-        let unknown = keys_where(TagPresence::Unknown);
-        let plural = |keys: &[&str]| if keys.len() == 1 { "" } else { "s" };
-        let f = if !missing.is_empty() {
-            let message = format!(
-                "{} ({}) is missing required tag{} {}",
-                r.address,
-                r.layer,
-                plural(&missing),
-                quote_list(&missing)
-            );
-            let f = out.push("TAG001", tf_ref(r), message);
-            f.detail("missing_keys", &missing);
-            f
-        } else if let (false, Some(severity)) = (unknown.is_empty(), policy.unknown_tags) {
-            // Part of the tag map is only known after apply: we cannot say the key is missing,
-            // and we will not say it is there. Its own outcome, at the configured severity.
-            let message = format!(
-                "{} ({}): required tag{} {} cannot be verified before apply (part of its tags is unknown)",
-                r.address,
-                r.layer,
-                plural(&unknown),
-                quote_list(&unknown)
-            );
-            let f = out.push("TAG001", tf_ref(r), message);
-            f.severity(severity).detail("outcome", "unknown");
-            f
-        } else {
-            return;
-        };
-        if !unknown.is_empty() {
-            f.detail("unknown_keys", &unknown);
-        }
-        f.layer = Some(r.layer);
-        f.location = r.tags_location.clone().or_else(|| r.location.clone());
-        f.owner = owner_of(&r.tags.known_values(), &policy.owner_tag);
+        spellings.add(&r.tags);
+        judge(policy, &tag_policies, &subject, out);
     };
-
     for r in code {
-        check(r, out);
+        check_tf(r, out);
     }
     for r in plan.iter().filter(changes).filter(|r| !in_code.contains(&declaration(&r.address))) {
-        check(r, out);
+        check_tf(r, out);
     }
     for r in input.state {
         let decl = declaration(&r.address);
         if !in_code.contains(&decl) && !in_plan.contains(&decl) {
-            check(r, out);
+            check_tf(r, out);
         }
     }
 
-    let Some(snapshot) = input.snapshot else { return };
-    for live in &snapshot.resources {
-        if correlation.managed.contains_key(live.arn.as_str()) {
-            continue;
+    if let Some(snapshot) = input.snapshot {
+        for live in &snapshot.resources {
+            if correlation.managed.contains_key(live.arn.as_str()) {
+                continue;
+            }
+            let tags = EffectiveTags::known(live.tags.clone());
+            spellings.add(&tags);
+            let subject = Subject {
+                label: format!("{} {} (live)", live.resource_type, short_name(&live.arn)),
+                names: TypeNames::live(&live.resource_type),
+                tags: &tags,
+                resource: live_ref(live),
+                layer: Layer::Live,
+                location: None,
+                owner: owner_of(&live.tags, &policy.owner_tag),
+            };
+            judge(policy, &tag_policies, &subject, out);
         }
-        let missing: Vec<&str> = policy
-            .required_tags
-            .iter()
-            .filter(|k| live.tags.get(k.as_str()).is_none_or(|v| v.is_empty()))
-            .map(String::as_str)
-            .collect();
-        if missing.is_empty() {
-            continue;
+    }
+    spellings.report(&tag_policies, policy, out);
+}
+
+/// One policy for each plain `required_tags` key (required everywhere, spelled exactly), then
+/// the explicit tag policies.
+fn effective_tag_policies(policy: &Policy) -> Vec<TagPolicy> {
+    let mut all = Vec::new();
+    for key in &policy.required_tags {
+        all.push(TagPolicy {
+            key: key.clone(),
+            required: Some(Scope::All),
+            allowed: Vec::new(),
+            pattern: None,
+            case: KeyCase::Exact,
+            scope: Scope::All,
+            enforced: None,
+            origin: crate::model::SourceLocation::file("required_tags"),
+        });
+    }
+    all.extend(policy.rules.tags.iter().cloned());
+    all
+}
+
+/// One resource being judged, at one layer.
+struct Subject<'a> {
+    label: String,
+    names: TypeNames,
+    tags: &'a EffectiveTags,
+    resource: ResourceRef,
+    layer: Layer,
+    location: Option<SourceLocation>,
+    owner: Tags,
+}
+
+fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut Findings) {
+    // In policy order, as people wrote them.
+    let mut missing: Vec<&str> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut wrong_case: BTreeMap<String, String> = BTreeMap::new();
+    let mut enforced_case = false;
+    let mut bad_values: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut enforced_value = false;
+    for tp in tag_policies {
+        let v = tp.check(&s.names, s.tags);
+        if v.missing && !missing.contains(&tp.key.as_str()) {
+            missing.push(tp.key.as_str());
         }
-        let message = format!(
-            "{} {} (live) is missing required tag{} {}",
-            live.resource_type,
-            short_name(&live.arn),
-            if missing.len() == 1 { "" } else { "s" },
-            quote_list(&missing)
-        );
-        let f = out.push("TAG001", live_ref(live), message);
-        f.detail("missing_keys", &missing);
-        f.layer = Some(Layer::Live);
-        f.owner = owner_of(&live.tags, &policy.owner_tag);
+        if v.unknown && !unknown.contains(&tp.key.as_str()) {
+            unknown.push(tp.key.as_str());
+        }
+        let enforced = tp.enforced_on(&s.names);
+        for key in v.wrong_case {
+            enforced_case |= enforced;
+            wrong_case.entry(key).or_insert_with(|| tp.key.clone());
+        }
+        for (key, value) in v.bad_values {
+            enforced_value |= enforced;
+            bad_values.entry((key, value)).or_insert_with(|| tp.describe_values());
+        }
+    }
+    // A key missing under one policy but present in another spelling is TAG003, never TAG001.
+    let in_scope = |id: &str| policy.rule_scope(id).matches(&s.names);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+
+    unknown.retain(|k| !missing.contains(k));
+    if in_scope("TAG001") {
+        let f = if !missing.is_empty() {
+            let message = format!(
+                "{} is missing required tag{} {}",
+                s.label,
+                plural(missing.len()),
+                quote_list(&missing)
+            );
+            let f = out.push("TAG001", s.resource.clone(), message);
+            f.detail("missing_keys", &missing);
+            Some(f)
+        } else if let (false, Some(severity)) = (unknown.is_empty(), policy.unknown_tags) {
+            // Part of the tag map is only known after apply: we cannot say the key is missing,
+            // and we will not say it is there. Its own outcome, at the configured severity.
+            let message = format!(
+                "{}: required tag{} {} cannot be verified before apply (part of its tags is unknown)",
+                s.label,
+                plural(unknown.len()),
+                quote_list(&unknown)
+            );
+            let f = out.push("TAG001", s.resource.clone(), message);
+            f.severity(severity).detail("outcome", "unknown");
+            Some(f)
+        } else {
+            None
+        };
+        if let Some(f) = f {
+            if !unknown.is_empty() {
+                f.detail("unknown_keys", &unknown);
+            }
+            place(f, s);
+        }
+    }
+    if !bad_values.is_empty() && in_scope("TAG002") {
+        let parts: Vec<String> =
+            bad_values.iter().map(|((k, v), want)| format!("\"{k}\" = \"{v}\" (expected {want})")).collect();
+        let message =
+            format!("{}: tag value{} not allowed: {}", s.label, plural(parts.len()), parts.join("; "));
+        let values: Vec<serde_json::Value> =
+            bad_values.keys().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect();
+        let f = out.push("TAG002", s.resource.clone(), message);
+        f.detail("values", values);
+        if enforced_value {
+            f.severity(Severity::Error).detail("enforced", true);
+        }
+        place(f, s);
+    }
+    if !wrong_case.is_empty() && in_scope("TAG003") {
+        let parts: Vec<String> =
+            wrong_case.iter().map(|(found, want)| format!("\"{found}\" should be \"{want}\"")).collect();
+        let message =
+            format!("{}: tag key{} with the wrong case: {}", s.label, plural(parts.len()), parts.join(", "));
+        let f = out.push("TAG003", s.resource.clone(), message);
+        f.detail("keys", &wrong_case);
+        if enforced_case {
+            f.severity(Severity::Error).detail("enforced", true);
+        }
+        place(f, s);
+    }
+    let banned = prohibited(&policy.rules.prohibited_tags, s.tags);
+    if !banned.is_empty() && in_scope("TAG006") {
+        let message =
+            format!("{} carries prohibited tag{} {}", s.label, plural(banned.len()), quote_list(&banned));
+        let f = out.push("TAG006", s.resource.clone(), message);
+        f.detail("keys", &banned);
+        place(f, s);
+    }
+}
+
+fn place(f: &mut crate::report::Finding, s: &Subject<'_>) {
+    f.layer = Some(s.layer);
+    f.location = s.location.clone();
+    f.owner = s.owner.clone();
+}
+
+/// Spellings of every user tag key across the judged resources, for estate-wide TAG003.
+#[derive(Default)]
+struct Spellings(BTreeMap<String, BTreeMap<String, usize>>);
+
+impl Spellings {
+    fn add(&mut self, tags: &EffectiveTags) {
+        for key in tags.tags.keys().filter(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX)) {
+            *self.0.entry(key.to_lowercase()).or_default().entry(key.clone()).or_default() += 1;
+        }
+    }
+
+    /// Keys a policy pins (exact case) are judged per resource already; the rest are reported
+    /// once per key when spelled more than one way.
+    fn report(self, tag_policies: &[TagPolicy], policy: &Policy, out: &mut Findings) {
+        let pinned: BTreeSet<String> = tag_policies.iter().map(|t| t.key.to_lowercase()).collect();
+        if policy.rules.rule_scopes.contains_key("TAG003") {
+            // Narrowed by the user to some types: estate-wide counting would ignore that.
+            return;
+        }
+        for (lower, variants) in self.0 {
+            if variants.len() < 2 || pinned.contains(&lower) {
+                continue;
+            }
+            let parts: Vec<String> = variants
+                .iter()
+                .map(|(k, n)| format!("\"{k}\" on {n} resource{}", if *n == 1 { "" } else { "s" }))
+                .collect();
+            let message = format!(
+                "tag key \"{lower}\" is spelled {} ways across the estate: {}",
+                variants.len(),
+                parts.join(", ")
+            );
+            let resource = ResourceRef { name: Some(format!("tag:{lower}")), ..Default::default() };
+            out.push("TAG003", resource, message).detail("variants", &variants);
+        }
     }
 }
 
@@ -168,7 +318,13 @@ pub(crate) fn cost_allocation(input: &AuditInput<'_>, out: &mut Findings) {
     if snapshot.cost_allocation_tags.is_empty() {
         return;
     }
-    for key in &input.policy.required_tags {
+    let mut required: Vec<&String> = input.policy.required_tags.iter().collect();
+    for tp in input.policy.rules.tags.iter().filter(|t| t.required.is_some()) {
+        if !required.contains(&&tp.key) {
+            required.push(&tp.key);
+        }
+    }
+    for key in required {
         let status = snapshot.cost_allocation_tags.iter().find(|t| &t.key == key).map(|t| t.status);
         if status == Some(CostAllocationTagStatus::Active) {
             continue;

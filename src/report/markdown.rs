@@ -111,6 +111,7 @@ fn compose(report: &Report, rows: &Rows<'_>, keep: usize) -> String {
     summary(report, &mut md);
     findings(report, rows, &finding_kept, &mut md);
     budgets(report, rows, budget_kept, &mut md);
+    exempted(report, &mut md);
     diagnostics(rows, diag_kept, &mut md);
     md.push_str(&format!(
         "<sub>{} {} · `--format json` has the complete, machine-readable report.</sub>\n",
@@ -387,6 +388,42 @@ fn budget_row(b: &BudgetStatus) -> String {
         opt(&b.forecast),
         pct_text(b.actual_pct),
     )
+}
+
+/// At most this many exempted findings are listed; the JSON report has them all.
+const EXEMPTED_MAX_ROWS: usize = 20;
+
+/// Exempted findings, folded away: they are not problems, but reviewers should see them.
+fn exempted(report: &Report, md: &mut String) {
+    if report.exempted.is_empty() {
+        return;
+    }
+    md.push_str(&format!(
+        "<details><summary>{} covered by written exemptions</summary>\n\n",
+        n_of(report.exempted.len(), "finding")
+    ));
+    md.push_str(
+        "| rule | resource | exemption | approved by | expires | reason |\n|---|---|---|---|---|---|\n",
+    );
+    for x in report.exempted.iter().take(EXEMPTED_MAX_ROWS) {
+        let e = &x.exemption;
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            cell(&x.finding.rule_id),
+            cell(x.finding.resource.label()),
+            cell(&format!("{}:{}", e.file, e.line)),
+            cell(&e.approved_by),
+            e.expires,
+            cell(&e.reason)
+        ));
+    }
+    if report.exempted.len() > EXEMPTED_MAX_ROWS {
+        md.push_str(&format!(
+            "\n*{} more not shown.*\n",
+            thousands(report.exempted.len() - EXEMPTED_MAX_ROWS)
+        ));
+    }
+    md.push_str("\n</details>\n\n");
 }
 
 fn diagnostics(rows: &Rows<'_>, kept: usize, md: &mut String) {

@@ -136,6 +136,31 @@ pub struct FindingCounts {
     pub info: usize,
     pub total: usize,
     pub by_rule: BTreeMap<String, usize>,
+    /// Findings an exemption covers (listed under `exempted`, not in `findings`).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub exempted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A finding an approved, unexpired exemption covers, and the exemption that covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exempted {
+    pub finding: Finding,
+    pub exemption: ExemptionRef,
+}
+
+/// Where an exemption is written and who granted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExemptionRef {
+    pub name: String,
+    pub file: String,
+    pub line: u32,
+    pub approved_by: String,
+    pub reason: String,
+    pub expires: NaiveDate,
 }
 
 /// How much of the live estate Terraform accounts for.
@@ -283,6 +308,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub budgets: Vec<BudgetStatus>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings covered by written exemptions: not in `findings`, never failing a run.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub exempted: Vec<Exempted>,
 }
 
 impl Report {
@@ -304,6 +332,8 @@ impl Report {
             *counts.by_rule.entry(f.rule_id.clone()).or_default() += 1;
         }
         counts.total = self.findings.len();
+        self.exempted.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        counts.exempted = self.exempted.len();
         self.summary.findings = counts;
     }
 

@@ -44,6 +44,7 @@ pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::
     header(report, &st, out)?;
     summary(report, &st, out)?;
     findings(report, &st, out)?;
+    exempted(report, &st, out)?;
     spend(report, &st, out)?;
     budgets(report, &st, out)?;
     diagnostics(report, &st, out)
@@ -224,6 +225,27 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
             opt(&b.forecast),
             b.runs_out_on.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string()),
             state
+        )?;
+    }
+    writeln!(out)
+}
+
+/// Findings covered by written exemptions: one line each, with who approved it and until when.
+fn exempted(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if report.exempted.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", st.bold(&format!("Exempted ({})", report.exempted.len())))?;
+    for x in &report.exempted {
+        let e = &x.exemption;
+        writeln!(out, "  {} {}", st.dim(&x.finding.rule_id), x.finding.resource.label())?;
+        writeln!(
+            out,
+            "         {}",
+            st.dim(&format!(
+                "{}:{} · approved by {} · until {} · {}",
+                e.file, e.line, e.approved_by, e.expires, e.reason
+            ))
         )?;
     }
     writeln!(out)

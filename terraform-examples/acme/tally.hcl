@@ -7,6 +7,9 @@ snapshot = "snapshot.json"
 owner_tag     = "team"
 required_tags = ["team", "env", "cost-center"]
 
+# Exceptions granted in writing (approver, reason, expiry): see exemptions.hcl.
+exemptions = "exemptions.hcl"
+
 # Team budgets. tally computes actual (month-to-date usage carrying the team tag) and a
 # linear forecast from the snapshot's cost lines.
 budget "payments" {

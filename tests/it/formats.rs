@@ -110,6 +110,7 @@ fn empty_report() -> Report {
         findings: vec![],
         budgets: vec![],
         diagnostics: vec![],
+        exempted: vec![],
     };
     report.finish();
     report

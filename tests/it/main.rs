@@ -8,4 +8,5 @@ mod example;
 mod formats;
 mod iam_policy;
 mod moto;
+mod rules;
 mod support;
