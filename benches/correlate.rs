@@ -149,7 +149,7 @@ fn main() {
     let policy = Policy {
         required_tags: vec!["team".into(), "env".into(), "cost-center".into()],
         owner_tag: "team".into(),
-        unknown_tags: None,
+        ..Policy::default()
     };
     let input = AuditInput {
         code: None,
