@@ -7,6 +7,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod costs;
 pub mod error;
 pub mod model;
 pub mod report;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod corpus;
+mod costs;
 mod example;
 mod formats;
 mod support;
