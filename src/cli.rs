@@ -68,6 +68,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check tag policies on Terraform code alone: no state, plan or AWS needed.
     Lint(LintArgs),
+    /// Finance export of one billing month from CUR/FOCUS files: CSV or Parquet, FOCUS
+    /// column names, allocation of untagged and shared cost, totals that reconcile.
+    Export(app::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +152,9 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cli);
+    if let Command::Export(args) = &cli.command {
+        return ExitCode::from(export(args));
+    }
     let (result, output) = match &cli.command {
         Command::Audit(args) => (app::audit(args.dir.as_deref(), &args.sources), &args.output),
         Command::Plan(args) => (
@@ -156,6 +162,7 @@ pub fn main() -> ExitCode {
             &args.output,
         ),
         Command::Lint(args) => (app::lint(&args.dir, &args.policy), &args.output),
+        Command::Export(_) => unreachable!("handled above"),
     };
     let code = match result {
         Ok(outcome) => {
@@ -209,6 +216,45 @@ fn finish(cli: &Cli, output: &OutputArgs, report: &Report, fail_on: Option<Sever
     match (fail_on, report.max_severity()) {
         (Some(threshold), Some(max)) if max >= threshold => exit::FINDINGS,
         _ => exit::OK,
+    }
+}
+
+/// `tally export`: build the rows, write them where asked. Exit 0, or 2 on bad input.
+fn export(args: &app::ExportArgs) -> u8 {
+    use crate::export::write::{write_csv, write_parquet, ExportFormat};
+    let export = match app::export(args) {
+        Ok(e) => e,
+        Err(e) => return report_error(&e),
+    };
+    let result = match (&args.output, args.format) {
+        (Some(path), format) => {
+            let mut buf = Vec::new();
+            let rendered = match format {
+                ExportFormat::Csv => write_csv(&export, &mut buf).map_err(|e| e.to_string()),
+                ExportFormat::Parquet => write_parquet(&export, &mut buf),
+            };
+            rendered
+                .and_then(|()| std::fs::write(path, &buf).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+        (None, ExportFormat::Csv) => {
+            let stdout = io::stdout();
+            let mut lock = stdout.lock();
+            match write_csv(&export, &mut lock).and_then(|()| lock.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("stdout: {e}")),
+            }
+        }
+        (None, ExportFormat::Parquet) => {
+            return report_error(&AppError::Input(crate::error::InputError::Usage(
+                "--format parquet needs --output FILE".to_string(),
+            )))
+        }
+    };
+    match result {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&AppError::Output(message)),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod costs;
 pub mod error;
+pub mod export;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -4,7 +4,13 @@ use crate::support::tally;
 
 #[test]
 fn help_of_every_command() {
-    for args in [&["--help"][..], &["audit", "--help"], &["plan", "--help"], &["lint", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["audit", "--help"],
+        &["plan", "--help"],
+        &["lint", "--help"],
+        &["export", "--help"],
+    ] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         insta::assert_snapshot!(format!("help {}", args.join(" ")), run.stdout);

@@ -4,5 +4,6 @@ mod cli;
 mod corpus;
 mod costs;
 mod example;
+mod export;
 mod formats;
 mod support;
