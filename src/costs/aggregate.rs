@@ -119,6 +119,8 @@ pub(crate) struct Sums {
 
 pub(crate) const NO_DATE: i32 = i32::MIN;
 
+pub(crate) const OVERFLOW: &str = "amounts add up beyond the range of a decimal (about 7.9e28)";
+
 #[cfg(test)]
 pub(crate) fn day_number(d: NaiveDate) -> i32 {
     chrono::Datelike::num_days_from_ce(&d)
@@ -162,13 +164,16 @@ impl Aggregator {
         id
     }
 
+    /// Add one line. Fails only when a sum leaves Decimal's range (about 7.9e28), which no
+    /// real bill reaches: garbage input gets an error, not a panic.
     #[inline]
-    pub(crate) fn add(&mut self, key: Key, billed: Decimal, effective: Decimal) {
+    pub(crate) fn add(&mut self, key: Key, billed: Decimal, effective: Decimal) -> Result<(), String> {
         let sums = self.map.entry(key).or_default();
-        sums.billed += billed;
-        sums.effective += effective;
+        sums.billed = sums.billed.checked_add(billed).ok_or(OVERFLOW)?;
+        sums.effective = sums.effective.checked_add(effective).ok_or(OVERFLOW)?;
         sums.rows += 1;
         self.rows += 1;
+        Ok(())
     }
 
     pub(crate) fn see_end(&mut self, end_epoch_secs: i64) {
@@ -176,7 +181,7 @@ impl Aggregator {
     }
 
     /// Fold another aggregator (a worker's) into this one, re-interning its ids.
-    pub(crate) fn merge(&mut self, other: Aggregator) {
+    pub(crate) fn merge(&mut self, other: Aggregator) -> Result<(), String> {
         let mut str_map: FastMap<Sym, Sym> = FastMap::default();
         let mut remap = |this: &mut Self, id: Sym| -> Sym {
             if id == NONE {
@@ -210,8 +215,8 @@ impl Aggregator {
                 ..key
             };
             let s = self.map.entry(key).or_default();
-            s.billed += sums.billed;
-            s.effective += sums.effective;
+            s.billed = s.billed.checked_add(sums.billed).ok_or(OVERFLOW)?;
+            s.effective = s.effective.checked_add(sums.effective).ok_or(OVERFLOW)?;
             s.rows += sums.rows;
         }
         self.rows += other.rows;
@@ -221,6 +226,7 @@ impl Aggregator {
         for (t, n) in other.unknown_types {
             *self.unknown_types.entry(t).or_default() += n;
         }
+        Ok(())
     }
 
     /// Resolve ids and return the records sorted by key, for deterministic output.
@@ -293,14 +299,14 @@ mod tests {
     fn merge_re_interns_and_sums_exactly() {
         let mut a = Aggregator::default();
         let ka = key(&mut a, "1", &[("team", "x")]);
-        a.add(ka, Decimal::new(1, 2), Decimal::new(2, 2));
+        a.add(ka, Decimal::new(1, 2), Decimal::new(2, 2)).unwrap();
         let mut b = Aggregator::default();
         let _ = b.strings.intern("padding so ids differ");
         let kb = key(&mut b, "1", &[("team", "x")]);
-        b.add(kb, Decimal::new(3, 2), Decimal::new(4, 2));
+        b.add(kb, Decimal::new(3, 2), Decimal::new(4, 2)).unwrap();
         let kc = key(&mut b, "2", &[]);
-        b.add(kc, Decimal::ONE, Decimal::ONE);
-        a.merge(b);
+        b.add(kc, Decimal::ONE, Decimal::ONE).unwrap();
+        a.merge(b).unwrap();
         let recs = a.into_records();
         assert_eq!(recs.len(), 2);
         assert_eq!(
@@ -309,5 +315,13 @@ mod tests {
         );
         assert_eq!(recs[0].tags.get("team").map(String::as_str), Some("x"));
         assert_eq!(recs[0].rows, 2);
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_panic() {
+        let mut a = Aggregator::default();
+        let k = key(&mut a, "1", &[]);
+        a.add(k, Decimal::MAX, Decimal::ZERO).unwrap();
+        assert!(a.add(k, Decimal::MAX, Decimal::ZERO).is_err());
     }
 }

@@ -117,10 +117,12 @@ pub(crate) struct Amortization {
 pub(crate) fn cur_effective(t: CurType, unblended: Decimal, a: &Amortization) -> Decimal {
     match t {
         CurType::SavingsPlanCoveredUsage => a.sp_effective_cost,
-        CurType::SavingsPlanRecurringFee => a.sp_total_commitment_to_date - a.sp_used_commitment,
+        CurType::SavingsPlanRecurringFee => {
+            a.sp_total_commitment_to_date.saturating_sub(a.sp_used_commitment)
+        }
         CurType::SavingsPlanNegation | CurType::SavingsPlanUpfrontFee => Decimal::ZERO,
         CurType::DiscountedUsage => a.ri_effective_cost,
-        CurType::RiFee => a.ri_unused_amortized_upfront + a.ri_unused_recurring_fee,
+        CurType::RiFee => a.ri_unused_amortized_upfront.saturating_add(a.ri_unused_recurring_fee),
         CurType::Fee if a.reservation => Decimal::ZERO,
         _ => unblended,
     }

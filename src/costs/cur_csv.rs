@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::aggregate::{Aggregator, Key, Sym, NONE};
 use super::charge::{cur_category, cur_effective, is_support, Amortization, CurType};
-use super::values::{cur_csv_tag_key, day_span, parse_decimal, parse_timestamp};
+use super::values::{checked_day_span, cur_csv_tag_key, parse_decimal, parse_timestamp};
 use super::{csv_error, Ctx};
 use crate::error::InputError;
 
@@ -116,7 +116,8 @@ pub(crate) fn read(
 
         let start = parse_timestamp(get(cols.start)).map_err(|m| bad("lineItem/UsageStartDate", m))?;
         let end = parse_timestamp(get(cols.end)).map_err(|m| bad("lineItem/UsageEndDate", m))?;
-        let (start_day, end_day) = day_span(start, end);
+        let (start_day, end_day) =
+            checked_day_span(start, end).map_err(|m| bad("lineItem/UsageStartDate", m))?;
         agg.see_end(end.max(start));
         let billing = match cols.billing_start.map(get).filter(|s| !s.trim().is_empty()) {
             Some(s) => super::values::day_floor(
@@ -155,7 +156,7 @@ pub(crate) fn read(
             category,
             currency: agg.strings.intern(if currency.is_empty() { "USD" } else { currency }),
         };
-        agg.add(key, unblended, effective);
+        agg.add(key, unblended, effective).map_err(|m| bad("lineItem/UnblendedCost", m.to_string()))?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE};
 use super::charge::focus_category;
-use super::values::{day_floor, day_span, parse_decimal, parse_timestamp};
+use super::values::{checked_day_span, day_floor, parse_decimal, parse_timestamp};
 use super::{csv_error, Ctx};
 use crate::error::InputError;
 
@@ -69,7 +69,7 @@ pub(crate) fn read(
             })?;
         let start = parse_timestamp(get(start_col)).map_err(|m| bad("ChargePeriodStart", m))?;
         let end = parse_timestamp(get(end_col)).map_err(|m| bad("ChargePeriodEnd", m))?;
-        let (start_day, end_day) = day_span(start, end);
+        let (start_day, end_day) = checked_day_span(start, end).map_err(|m| bad("ChargePeriodStart", m))?;
         agg.see_end(end.max(start));
         let billing = match opt(billing_col) {
             "" => super::aggregate::NO_DATE,
@@ -103,7 +103,7 @@ pub(crate) fn read(
             category,
             currency: agg.strings.intern(if currency.is_empty() { "USD" } else { currency }),
         };
-        agg.add(key, billed, effective);
+        agg.add(key, billed, effective).map_err(|m| bad("BilledCost", m.to_string()))?;
     }
     Ok(())
 }

@@ -286,7 +286,7 @@ fn run_units(units: &[Unit], opts: &ReadOptions) -> Result<aggregate::Aggregator
     let mut parts = parts.into_iter();
     let mut agg = parts.next().unwrap_or_default();
     for p in parts {
-        agg.merge(p);
+        agg.merge(p).map_err(|m| InputError::Usage(format!("cost files: {m}")))?;
     }
     Ok(agg)
 }

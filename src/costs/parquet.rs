@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 
 use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE, NO_DATE};
 use super::charge::{cur_category, cur_effective, focus_category, is_support, Amortization, CurType};
-use super::values::{day_floor, day_span, decimal_from_f64, parse_decimal, parse_timestamp};
+use super::values::{checked_day_span, day_floor, decimal_from_f64, parse_decimal, parse_timestamp};
 use super::{CostFormat, Ctx};
 use crate::error::InputError;
 
@@ -472,7 +472,7 @@ fn cur_batch(
         };
         let effective = cur_effective(ty, unblended[r], &amort);
         let category = cur_category(ty, is_support(agg.strings.get(code[r]), agg.strings.get(name[r])));
-        let (sd, ed) = day_span(start[r], end_r);
+        let (sd, ed) = checked_day_span(start[r], end_r).map_err(|m| (r, m))?;
         agg.see_end(end_r.max(start[r]));
         st.pairs.clear();
         for (key, values) in &tag_cols {
@@ -497,7 +497,7 @@ fn cur_batch(
             category,
             currency: if currency[r] == NONE { usd } else { currency[r] },
         };
-        agg.add(key, unblended[r], effective);
+        agg.add(key, unblended[r], effective).map_err(|m| (r, m))?;
     }
     st.decimals.extend(d);
     st.syms.extend(s);
@@ -570,7 +570,7 @@ fn focus_batch(
             return Err((r, "ChargePeriodStart is empty".into()));
         }
         let end_r = if end[r] == i64::MIN { start[r] } else { end[r] };
-        let (sd, ed) = day_span(start[r], end_r);
+        let (sd, ed) = checked_day_span(start[r], end_r).map_err(|m| (r, m))?;
         agg.see_end(end_r.max(start[r]));
         let tags = if let Some(m) = &map_tags {
             st.pairs.clear();
@@ -603,7 +603,7 @@ fn focus_batch(
             category: cat,
             currency: if currency[r] == NONE { usd } else { currency[r] },
         };
-        agg.add(key, billed[r], effective[r]);
+        agg.add(key, billed[r], effective[r]).map_err(|m| (r, m))?;
     }
     st.decimals.extend(d);
     st.syms.extend(s);

@@ -107,8 +107,20 @@ pub(crate) fn day_floor(secs: i64) -> i32 {
 /// monthly tax line keeps its month.
 pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
     let first = day_floor(start);
-    let last = day_floor(end) + i32::from(end.rem_euclid(SECS_PER_DAY) != 0);
-    (first, last.max(first + 1))
+    let last = day_floor(end).saturating_add(i32::from(end.rem_euclid(SECS_PER_DAY) != 0));
+    (first, last.max(first.saturating_add(1)))
+}
+
+/// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
+/// timestamp must not silently drop its money).
+pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
+    let (a, b) = day_span(start, end);
+    let ok = |d: i32| d != super::aggregate::NO_DATE && NaiveDate::from_num_days_from_ce_opt(d).is_some();
+    if ok(a) && ok(b) {
+        Ok((a, b))
+    } else {
+        Err("charge period outside the years 1..262142".to_string())
+    }
 }
 
 /// `resourceTags/user:team` -> `team`; `resourceTags/aws:createdBy` -> `aws:createdBy`.
@@ -188,6 +200,8 @@ mod tests {
         let (m0, m1) = day_span(t, parse_timestamp("2023-12-01T00:00:00Z").unwrap());
         assert_eq!(m1 - m0, 30);
         assert_eq!(day_span(t, t), (a, a + 1), "an empty charge period is one day");
+        assert!(checked_day_span(i64::MAX / 2, i64::MAX / 2).is_err());
+        assert!(checked_day_span(t, t).is_ok());
     }
 
     #[test]

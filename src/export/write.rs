@@ -1,7 +1,7 @@
 //! Render an [`Export`] as CSV or Parquet. Same columns, same order, same rows in both; bytes
 //! depend only on the rows (no clock, no paths), so the same input gives the same file.
 //!
-//! Columns: FOCUS names where the column means what FOCUS says (`BillingPeriodStart`,
+//! Columns: FOCUS names where the column means what FOCUS says (`BillingPeriodStart`/`End`,
 //! `ChargePeriodStart`, `ChargePeriodEnd`, `SubAccountId`, `ServiceName`, `ResourceId` with
 //! `by_resource`, `ChargeCategory`, `BillingCurrency`, `BilledCost`, `EffectiveCost`, `Tags`),
 //! then tally's `x_` columns (`x_ChargeKind`, `x_Owner`, `x_AllocationStatus`,
@@ -55,6 +55,10 @@ fn kind_name(c: ChargeCategory) -> &'static str {
     }
 }
 
+fn next_month(d: NaiveDate) -> NaiveDate {
+    d.checked_add_months(chrono::Months::new(1)).unwrap_or(d)
+}
+
 fn timestamp(d: NaiveDate) -> String {
     format!("{d}T00:00:00Z")
 }
@@ -64,8 +68,14 @@ struct Columns {
 }
 
 fn columns(export: &Export) -> Columns {
-    let mut names =
-        vec!["BillingPeriodStart", "ChargePeriodStart", "ChargePeriodEnd", "SubAccountId", "ServiceName"];
+    let mut names = vec![
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "SubAccountId",
+        "ServiceName",
+    ];
     if export.by_resource {
         names.push("ResourceId");
     }
@@ -91,6 +101,7 @@ fn cell(export: &Export, row: &Row, column: &str) -> Option<String> {
     let k = &row.key;
     Some(match column {
         "BillingPeriodStart" => timestamp(export.month),
+        "BillingPeriodEnd" => timestamp(next_month(export.month)),
         "ChargePeriodStart" => timestamp(k.charge_start),
         "ChargePeriodEnd" => timestamp(k.charge_end),
         "SubAccountId" => k.account.clone(),
@@ -136,9 +147,10 @@ pub fn write_parquet<W: Write + Send>(export: &Export, out: W) -> Result<(), Str
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for &name in &cols.names {
         let (field, array): (Field, ArrayRef) = match name {
-            "BillingPeriodStart" | "ChargePeriodStart" | "ChargePeriodEnd" => {
+            "BillingPeriodStart" | "BillingPeriodEnd" | "ChargePeriodStart" | "ChargePeriodEnd" => {
                 let day = |r: &Row| match name {
                     "BillingPeriodStart" => export.month,
+                    "BillingPeriodEnd" => next_month(export.month),
                     "ChargePeriodStart" => r.key.charge_start,
                     _ => r.key.charge_end,
                 };

@@ -5,5 +5,6 @@ mod corpus;
 mod costs;
 mod example;
 mod export;
+mod focus_validator;
 mod formats;
 mod support;
