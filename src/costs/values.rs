@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 /// A money cell as text. Empty and `NULL` cells are zero (CUR leaves amortization columns
@@ -115,7 +115,8 @@ pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
 /// timestamp must not silently drop its money).
 pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
     let (a, b) = day_span(start, end);
-    let ok = |d: i32| d != super::aggregate::NO_DATE && NaiveDate::from_num_days_from_ce_opt(d).is_some();
+    let (min, max) = (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce());
+    let ok = |d: i32| (min..=max).contains(&d);
     if ok(a) && ok(b) {
         Ok((a, b))
     } else {
