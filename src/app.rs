@@ -10,7 +10,10 @@ use thiserror::Error;
 use crate::audit::{self, AuditInput, AuditOutput, Policy};
 use crate::aws::{self, AwsError, CollectOptions};
 use crate::config::{Config, ConfigErrors, CONFIG_FILE};
+use crate::costs::{self, CostBasis};
 use crate::error::InputError;
+use crate::export::write::ExportFormat;
+use crate::export::{Allocation, Export, ExportOptions};
 use crate::model::{Diagnostic, TfResource};
 use crate::report::{self, Report, Severity, Summary, Tool, REPORT_VERSION};
 use crate::snapshot::Snapshot;
@@ -102,6 +105,15 @@ pub struct SourceArgs {
     #[arg(long, conflicts_with = "snapshot")]
     pub offline: bool,
 
+    /// CUR or FOCUS cost files (CSV, gzip CSV, Parquet): a file or a directory. Their lines
+    /// replace the snapshot's; without a snapshot, "today" is the last charge period end.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub costs: Option<PathBuf>,
+
+    /// Amount of cost files to use: effective (amortized, for showback) or billed (invoice).
+    #[arg(long, value_enum, value_name = "BASIS", default_value_t = CostBasis::Effective, hide_possible_values = true)]
+    pub cost_basis: CostBasis,
+
     #[command(flatten)]
     pub policy: PolicyArgs,
 
@@ -191,6 +203,8 @@ struct Resolved {
     state: Vec<String>,
     plan: Option<PathBuf>,
     snapshot: Option<PathBuf>,
+    costs: Option<PathBuf>,
+    cost_basis: CostBasis,
     var_files: Vec<PathBuf>,
     policy: Policy,
     budgets: Vec<crate::model::Budget>,
@@ -249,6 +263,8 @@ fn resolve(
         state,
         plan: args.plan.clone().or(config.plan),
         snapshot: args.snapshot.clone().or(config.snapshot),
+        costs: args.costs.clone(),
+        cost_basis: args.cost_basis,
         var_files: args.policy.var_file.clone(),
         policy: Policy {
             required_tags: required,
@@ -347,6 +363,49 @@ impl Loaded {
         Ok(())
     }
 
+    /// Cost lines from CUR/FOCUS files replace the snapshot's. Without a snapshot, one is made
+    /// for them with `as_of` = the day of the last charge period end in the data.
+    fn costs(&mut self, path: &Path, basis: CostBasis, policy: &Policy) -> Result<(), AppError> {
+        let mut tag_keys = policy.required_tags.clone();
+        tag_keys.push(policy.owner_tag.clone());
+        let opts = costs::ReadOptions { tag_keys, ..costs::ReadOptions::default() };
+        let data = costs::read_costs(path, &opts)?;
+        tracing::info!(
+            files = data.files.len(),
+            rows = data.rows,
+            records = data.records.len(),
+            "loaded costs"
+        );
+        for (kind, n) in &data.unknown_line_item_types {
+            tracing::warn!(line_item_type = %kind, lines = n, "unknown line item type, counted as a fee");
+        }
+        let lines = data.lines(basis);
+        let snapshot = match self.snapshot.take() {
+            Some(s) => s,
+            None => {
+                let as_of = data.as_of().ok_or_else(|| {
+                    InputError::Usage(format!("{}: no cost lines, so no date to audit as of", path.display()))
+                })?;
+                Snapshot::empty(as_of)
+            }
+        };
+        self.snapshot = Some(crate::snapshot::Snapshot {
+            costs: crate::snapshot::Costs { metric: basis.metric().to_string(), lines },
+            ..snapshot
+        });
+        self.inputs.costs = Some(report::CostsInput {
+            path: display(path),
+            files: data.files.len(),
+            rows: data.rows,
+            basis: match basis {
+                CostBasis::Billed => "billed",
+                CostBasis::Effective => "effective",
+            }
+            .to_string(),
+        });
+        Ok(())
+    }
+
     /// Run the audit over what was loaded and wrap it into the canonical report.
     fn finish(mut self, command: &str, resolved: &Resolved) -> Outcome {
         self.inputs.terraform_resources = self.code.as_ref().map_or(0, Vec::len)
@@ -400,6 +459,9 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
         Some(snapshot) => loaded.snapshot(snapshot)?,
         None if !args.offline => loaded.live(&collect_options(&args.aws, None, &resolved.policy))?,
         None => {}
+    }
+    if let Some(costs) = &resolved.costs {
+        loaded.costs(costs, resolved.cost_basis, &resolved.policy)?;
     }
     Ok(loaded.finish("audit", &resolved))
 }
@@ -603,4 +665,110 @@ fn build_report(
 fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// `tally export`: flags.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Project directory; its tally.hcl (owner_tag, state) is read when present.
+    pub dir: Option<PathBuf>,
+
+    /// CUR or FOCUS cost files (CSV, gzip CSV, Parquet): a file or a directory.
+    #[arg(long, value_name = "FILE|DIR", help_heading = "Inputs")]
+    pub costs: PathBuf,
+
+    /// Terraform state, for x_TerraformManaged and x_TerraformAddress (repeatable).
+    #[arg(long, value_name = "FILE|GLOB", help_heading = "Inputs")]
+    pub state: Vec<String>,
+
+    /// Billing month to export [default: the latest in the data].
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub month: Option<chrono::NaiveDate>,
+
+    /// The tag key that names an owner [default: tally.hcl's owner_tag, else "owner"].
+    #[arg(long, value_name = "KEY")]
+    pub owner_tag: Option<String>,
+
+    /// One row per resource as well (ResourceId column; x_TerraformAddress with --state).
+    #[arg(long)]
+    pub by_resource: bool,
+
+    /// Allocate untagged and untaggable cost to owners: none (own rows), proportional (to
+    /// owners' tagged effective cost), or even.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = Allocation::None, hide_possible_values = true)]
+    pub allocate: Allocation,
+
+    /// Replace the local part of e-mail addresses in owner and tag values by a stable hash.
+    #[arg(long)]
+    pub redact: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv, help_heading = "Output")]
+    pub format: ExportFormat,
+
+    /// Write to FILE instead of stdout (required for parquet).
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_month(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .map_err(|_| format!("\"{s}\" is not a month like 2026-10"))
+}
+
+/// `tally export`: the rows of one billing month, allocated as asked. Rendering is
+/// [`crate::export::write`]'s.
+pub fn export(args: &ExportArgs) -> Result<Export, AppError> {
+    let dir = args.dir.as_deref().unwrap_or(Path::new("."));
+    if args.dir.is_some() {
+        check_dir(dir)?;
+    }
+    let config = load_config(dir)?;
+    let owner_tag =
+        args.owner_tag.clone().or(config.owner_tag.clone()).unwrap_or_else(|| "owner".to_string());
+    let mut states = config.state.clone();
+    states.extend(args.state.iter().cloned());
+    let terraform = if states.is_empty() {
+        None
+    } else {
+        let mut loaded = Loaded::default();
+        loaded.states(&states, &AwsArgs::default())?;
+        Some(loaded.states)
+    };
+    let mut tag_keys = config.required_tags.clone();
+    tag_keys.push(owner_tag.clone());
+    let opts = costs::ReadOptions {
+        tag_keys,
+        keep_resource_ids: args.by_resource || terraform.is_some(),
+        threads: None,
+    };
+    let data = costs::read_costs(&args.costs, &opts)?;
+    tracing::info!(files = data.files.len(), rows = data.rows, records = data.records.len(), "loaded costs");
+    let month =
+        match args.month {
+            Some(m) => m,
+            None => data.records.iter().map(|r| r.billing_month()).max().ok_or_else(|| {
+                InputError::Usage(format!("{}: no cost lines to export", args.costs.display()))
+            })?,
+        };
+    let opts = ExportOptions {
+        month,
+        owner_tag,
+        by_resource: args.by_resource,
+        allocation: args.allocate,
+        redact: args.redact,
+        terraform,
+    };
+    let export = crate::export::build(&data.records, &opts);
+    let input_billed: rust_decimal::Decimal =
+        data.records.iter().filter(|r| r.billing_month() == month).map(|r| r.billed).sum();
+    if export.total_billed() != input_billed {
+        // Cannot happen: every record lands in rows and splits are exact. Said loudly if it does.
+        return Err(AppError::Output(format!(
+            "internal error: export total {} does not reconcile with input {input_billed}",
+            export.total_billed()
+        )));
+    }
+    tracing::info!(rows = export.rows.len(), billed = %export.total_billed(), effective = %export.total_effective(), "export");
+    Ok(export)
 }

@@ -63,7 +63,7 @@ pub enum Color {
 pub enum Command {
     /// Cross-reference Terraform, live resources and spend: untagged, unmanaged, missing,
     /// drift, spend by owner, budgets.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Check tag policies on what a Terraform plan creates or updates (CI gate).
     Plan(PlanArgs),
     /// Check tag policies on Terraform code alone: no state, plan or AWS needed.
@@ -77,6 +77,9 @@ pub enum Command {
     /// The rule catalog: `rules list`, `rules explain ID`.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Finance export of one billing month from CUR/FOCUS files: CSV or Parquet, FOCUS
+    /// column names, allocation of untagged and shared cost, totals that reconcile.
+    Export(app::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -215,7 +218,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => Some(&mut args.sources.policy),
         Command::Plan(args) => Some(&mut args.policy),
         Command::Lint(args) => Some(&mut args.policy),
-        Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) => None,
+        Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) | Command::Export(_) => None,
     };
     if let Some(policy) = policy {
         policy.today = policy.today.or_else(system_date);
@@ -238,6 +241,7 @@ pub fn main() -> ExitCode {
             reported(&cli, app::budgets(args.dir.as_deref(), args.snapshot.as_deref()), &args.output)
         }
         Command::Collect(args) => run_collect(args),
+        Command::Export(args) => export(args),
     };
     ExitCode::from(code)
 }
@@ -356,6 +360,45 @@ fn finish(cli: &Cli, output: &OutputArgs, report: &Report, fail_on: Option<Sever
     match (fail_on, report.max_severity()) {
         (Some(threshold), Some(max)) if max >= threshold => exit::FINDINGS,
         _ => exit::OK,
+    }
+}
+
+/// `tally export`: build the rows, write them where asked. Exit 0, or 2 on bad input.
+fn export(args: &app::ExportArgs) -> u8 {
+    use crate::export::write::{write_csv, write_parquet, ExportFormat};
+    let export = match app::export(args) {
+        Ok(e) => e,
+        Err(e) => return report_error(&e),
+    };
+    let result = match (&args.output, args.format) {
+        (Some(path), format) => {
+            let mut buf = Vec::new();
+            let rendered = match format {
+                ExportFormat::Csv => write_csv(&export, &mut buf).map_err(|e| e.to_string()),
+                ExportFormat::Parquet => write_parquet(&export, &mut buf),
+            };
+            rendered
+                .and_then(|()| std::fs::write(path, &buf).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+        (None, ExportFormat::Csv) => {
+            let stdout = io::stdout();
+            let mut lock = stdout.lock();
+            match write_csv(&export, &mut lock).and_then(|()| lock.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("stdout: {e}")),
+            }
+        }
+        (None, ExportFormat::Parquet) => {
+            return report_error(&AppError::Input(crate::error::InputError::Usage(
+                "--format parquet needs --output FILE".to_string(),
+            )))
+        }
+    };
+    match result {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&AppError::Output(message)),
     }
 }
 

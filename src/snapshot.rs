@@ -101,6 +101,22 @@ pub enum CostAllocationTagStatus {
 }
 
 impl Snapshot {
+    /// A snapshot with nothing collected, describing `as_of`: the container for data read from
+    /// elsewhere (cost files).
+    pub fn empty(as_of: NaiveDate) -> Self {
+        Snapshot {
+            format: SNAPSHOT_FORMAT.to_string(),
+            version: SNAPSHOT_VERSION,
+            collected_at: as_of.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+            as_of,
+            collection: Collection::default(),
+            resources: Vec::new(),
+            costs: Costs::default(),
+            budgets: Vec::new(),
+            cost_allocation_tags: Vec::new(),
+        }
+    }
+
     /// Read and validate a snapshot file. Every error names the file, and the line where
     /// serde_json knows it.
     pub fn load(path: &Path) -> Result<Self, InputError> {

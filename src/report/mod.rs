@@ -288,9 +288,23 @@ pub struct Inputs {
     pub plan: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub snapshot: Option<String>,
+    /// `--costs`: CUR/FOCUS files whose lines replaced the snapshot's, with the basis used.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub costs: Option<CostsInput>,
     pub terraform_resources: usize,
     pub live_resources: usize,
     pub cost_lines: usize,
+}
+
+/// Cost files read for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostsInput {
+    pub path: String,
+    pub files: usize,
+    /// Input line items read (before aggregation).
+    pub rows: u64,
+    /// `billed` or `effective`.
+    pub basis: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ fn help_of_every_command() {
         &["lint", "--help"],
         &["budgets", "--help"],
         &["collect", "--help"],
+        &["export", "--help"],
     ] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

@@ -224,6 +224,7 @@ pub fn sample_report() -> Report {
         terraform_resources: 42,
         live_resources: 130,
         cost_lines: 900,
+        ..Default::default()
     };
     report.summary.coverage = Coverage {
         live_resources: 130,

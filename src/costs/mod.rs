@@ -1,0 +1,426 @@
+//! Cost and usage files: legacy CUR (CSV, gzip CSV, Parquet), CUR 2.0 (Parquet) and FOCUS 1.x
+//! (CSV, Parquet), from a file or every matching file below a directory.
+//!
+//! Readers detect the format from the file's header or schema, map line-item types to
+//! [`ChargeCategory`], compute both the billed and the effective amount of every line, and
+//! aggregate at read time by (day, account, service, resource, tag set, category, currency)
+//! so memory follows the number of distinct keys, not rows. [`CostData::lines`] turns the
+//! result into the model's [`CostLine`]s on the [`CostBasis`] a command asks for.
+//!
+//! Not here: S3 manifests and Athena (later, via `src/aws`), allocation and export
+//! (`src/export`), and deciding what any of it means (`src/audit`).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+use crate::model::{ChargeCategory, CostLine, Period, Tags};
+
+mod aggregate;
+mod charge;
+mod cur_csv;
+mod focus_csv;
+mod parquet;
+mod values;
+
+/// Which amount fills [`CostLine::amount`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum CostBasis {
+    /// What the invoice says: CUR `lineItem/UnblendedCost`, FOCUS `BilledCost`. Reservation
+    /// and Savings Plan fees land on the day they are billed; discounts on their own lines.
+    Billed,
+    /// Amortized: upfront and recurring commitment fees spread over the usage they cover
+    /// (CUR amortization columns, FOCUS `EffectiveCost`). The usual basis for showback.
+    #[default]
+    Effective,
+}
+
+impl CostBasis {
+    /// The Cost Explorer metric closest to this basis, recorded with the cost lines.
+    pub fn metric(self) -> &'static str {
+        match self {
+            CostBasis::Billed => "UnblendedCost",
+            CostBasis::Effective => "AmortizedCost",
+        }
+    }
+}
+
+/// One aggregated cost record with both amounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostRecord {
+    /// Day granularity: `[day, day + 1)` for hourly and daily lines; lines spanning longer
+    /// (monthly tax, fees) keep their whole span.
+    pub period: Period,
+    /// `BillingPeriodStart` / `bill/BillingPeriodStartDate`, when the file has it.
+    pub billing_period_start: Option<NaiveDate>,
+    pub account: String,
+    pub service: String,
+    pub resource_id: Option<String>,
+    pub tags: Tags,
+    pub category: ChargeCategory,
+    pub currency: String,
+    pub billed: Decimal,
+    pub effective: Decimal,
+    /// Input line items folded into this record.
+    pub rows: u64,
+}
+
+impl CostRecord {
+    pub fn amount(&self, basis: CostBasis) -> Decimal {
+        match basis {
+            CostBasis::Billed => self.billed,
+            CostBasis::Effective => self.effective,
+        }
+    }
+
+    /// The billing month this record belongs to: its billing period when known, else the
+    /// month its charge period starts in.
+    pub fn billing_month(&self) -> NaiveDate {
+        let d = self.billing_period_start.unwrap_or(self.period.start);
+        d.with_day0(0).unwrap_or(d)
+    }
+
+    fn cmp_key(a: &CostRecord, b: &CostRecord) -> std::cmp::Ordering {
+        (
+            a.period,
+            a.billing_period_start,
+            &a.account,
+            &a.service,
+            &a.resource_id,
+            &a.tags,
+            a.category,
+            &a.currency,
+        )
+            .cmp(&(
+                b.period,
+                b.billing_period_start,
+                &b.account,
+                &b.service,
+                &b.resource_id,
+                &b.tags,
+                b.category,
+                &b.currency,
+            ))
+    }
+}
+
+use chrono::Datelike as _;
+
+/// The formats tally reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CostFormat {
+    /// Legacy CUR CSV (`lineItem/UnblendedCost`, `resourceTags/user:team`), plain or gzip.
+    CurCsv,
+    /// Legacy CUR Parquet (`line_item_unblended_cost`, `resource_tags_user_team`) or CUR 2.0
+    /// Parquet (`resource_tags` map column).
+    CurParquet,
+    /// FOCUS 1.x CSV (`BilledCost`, `EffectiveCost`, `Tags` as JSON), plain or gzip.
+    FocusCsv,
+    /// FOCUS 1.x Parquet.
+    FocusParquet,
+}
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Tag keys as the user spells them (owner tag, required tags): CUR Parquet and CUR 2.0
+    /// lower-case and underscore tag keys, and these restore the spelling so they match.
+    pub tag_keys: Vec<String>,
+    /// Keep resource ids in the aggregation key. Off when nothing downstream needs them: far
+    /// fewer records.
+    pub keep_resource_ids: bool,
+    /// Worker threads; `None` = available parallelism.
+    pub threads: Option<usize>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self { tag_keys: Vec::new(), keep_resource_ids: true, threads: None }
+    }
+}
+
+/// Everything read from one `--costs` input.
+#[derive(Debug, Clone)]
+pub struct CostData {
+    pub records: Vec<CostRecord>,
+    /// Files read, sorted, with their detected format.
+    pub files: Vec<(PathBuf, CostFormat)>,
+    /// Input line items read.
+    pub rows: u64,
+    /// Latest `ChargePeriodEnd` / `lineItem/UsageEndDate` in the data (UTC seconds).
+    pub last_charge_end: Option<i64>,
+    /// Line-item types this version does not know (treated as fees), with their counts.
+    pub unknown_line_item_types: Vec<(String, u64)>,
+}
+
+impl CostData {
+    /// The model's cost lines with `amount` on `basis`.
+    pub fn lines(&self, basis: CostBasis) -> Vec<CostLine> {
+        self.records
+            .iter()
+            .map(|r| CostLine {
+                period: r.period,
+                account: r.account.clone(),
+                service: r.service.clone(),
+                resource_id: r.resource_id.clone(),
+                tags: r.tags.clone(),
+                amount: r.amount(basis),
+                currency: r.currency.clone(),
+                charge_category: r.category,
+            })
+            .collect()
+    }
+
+    /// "Today" for data read without a snapshot: the day of the last charge period end, i.e.
+    /// the first day whose costs are not complete (a month that ends at midnight gives the 1st
+    /// of the next month, so the audit window is that whole month).
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        let secs = self.last_charge_end?;
+        DateTime::from_timestamp(secs, 0).map(|dt| dt.date_naive())
+    }
+
+    pub fn total(&self, basis: CostBasis) -> Decimal {
+        self.records.iter().map(|r| r.amount(basis)).sum()
+    }
+}
+
+/// Read every cost file at `path`: a file, or all CSV (`.csv`, `.csv.gz`) and Parquet
+/// (`.parquet`) files below a directory, in sorted path order.
+pub fn read_costs(path: &Path, opts: &ReadOptions) -> Result<CostData, InputError> {
+    let files = discover(path)?;
+    let mut units = Vec::new();
+    let mut formats = Vec::new();
+    for file in &files {
+        let kind = sniff(file)?;
+        match kind {
+            Kind::Parquet => {
+                let (format, groups) = parquet::plan(file)?;
+                formats.push((file.clone(), format));
+                // Row groups in chunks so two threads can share one big file.
+                for g in 0..groups {
+                    units.push(Unit::Parquet { file: file.clone(), format, row_group: g });
+                }
+            }
+            Kind::Csv { gzip } => {
+                let format = csv_format(file, gzip)?;
+                formats.push((file.clone(), format));
+                units.push(Unit::Csv { file: file.clone(), format, gzip });
+            }
+        }
+    }
+    let agg = run_units(&units, opts)?;
+    let unknown_line_item_types = agg.unknown_types.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let rows = agg.rows;
+    let last_charge_end = agg.last_end;
+    Ok(CostData {
+        records: agg.into_records(),
+        files: formats,
+        rows,
+        last_charge_end,
+        unknown_line_item_types,
+    })
+}
+
+enum Unit {
+    Csv { file: PathBuf, format: CostFormat, gzip: bool },
+    Parquet { file: PathBuf, format: CostFormat, row_group: usize },
+}
+
+/// Run units on worker threads, each with its own aggregator, merged once at the end. The
+/// error reported is the one of the first failing unit in input order, so it is the same on
+/// every run.
+fn run_units(units: &[Unit], opts: &ReadOptions) -> Result<aggregate::Aggregator, InputError> {
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 64);
+    let threads = threads.min(units.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let errors: Mutex<Vec<(usize, InputError)>> = Mutex::new(Vec::new());
+    let tag_keys = values::TagKeys::new(&opts.tag_keys);
+    let ctx = Ctx { tag_keys: &tag_keys, keep_resource_ids: opts.keep_resource_ids };
+    let parts: Vec<aggregate::Aggregator> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut agg = aggregate::Aggregator::default();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(unit) = units.get(i) else { break };
+                        let result = match unit {
+                            Unit::Csv { file, format, gzip } => {
+                                read_csv_file(file, *format, *gzip, &ctx, &mut agg)
+                            }
+                            Unit::Parquet { file, format, row_group } => {
+                                parquet::read_row_group(file, *format, *row_group, &ctx, &mut agg)
+                            }
+                        };
+                        if let Err(e) = result {
+                            if let Ok(mut errs) = errors.lock() {
+                                errs.push((i, e));
+                            }
+                            // Later units cannot change the outcome; stop taking them.
+                            next.store(units.len(), Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                    agg
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    let mut errs = errors.into_inner().unwrap_or_default();
+    errs.sort_by_key(|(i, _)| *i);
+    if let Some((_, e)) = errs.into_iter().next() {
+        return Err(e);
+    }
+    let mut parts = parts.into_iter();
+    let mut agg = parts.next().unwrap_or_default();
+    for p in parts {
+        agg.merge(p).map_err(|m| InputError::Usage(format!("cost files: {m}")))?;
+    }
+    Ok(agg)
+}
+
+/// What every reader needs besides its file.
+pub(crate) struct Ctx<'a> {
+    pub tag_keys: &'a values::TagKeys,
+    pub keep_resource_ids: bool,
+}
+
+enum Kind {
+    Csv { gzip: bool },
+    Parquet,
+}
+
+fn sniff(path: &Path) -> Result<Kind, InputError> {
+    let mut f = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut f, &mut magic).map_err(|e| InputError::io(path, e))?;
+    Ok(match &magic[..n] {
+        b"PAR1" => Kind::Parquet,
+        [0x1f, 0x8b, ..] => Kind::Csv { gzip: true },
+        _ => Kind::Csv { gzip: false },
+    })
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A CSV reader over a plain or gzip file. Multi-member gzip (concatenated chunks) is read
+/// whole.
+fn open_csv(path: &Path, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, InputError> {
+    let f = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+    let f = std::io::BufReader::with_capacity(1 << 16, f);
+    let inner: Box<dyn Read> =
+        if gzip { Box::new(flate2::read::MultiGzDecoder::new(f)) } else { Box::new(f) };
+    Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(inner))
+}
+
+fn csv_headers(path: &Path, reader: &mut csv::Reader<Box<dyn Read>>) -> Result<Vec<String>, InputError> {
+    let headers = reader.headers().map_err(|e| csv_error(path, &e))?;
+    // A UTF-8 byte-order mark before the first column name (Excel-saved files).
+    Ok(headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.to_string())
+        .collect())
+}
+
+fn csv_format(path: &Path, gzip: bool) -> Result<CostFormat, InputError> {
+    let mut reader = open_csv(path, gzip)?;
+    let headers = csv_headers(path, &mut reader)?;
+    let has = |name: &str| headers.iter().any(|h| h == name);
+    if has("lineItem/UnblendedCost") {
+        Ok(CostFormat::CurCsv)
+    } else if has("BilledCost") && has("ChargePeriodStart") {
+        Ok(CostFormat::FocusCsv)
+    } else {
+        Err(InputError::invalid(
+            path,
+            Some(1),
+            "not a cost file: no lineItem/UnblendedCost (CUR) or BilledCost and ChargePeriodStart (FOCUS) column",
+        ))
+    }
+}
+
+fn read_csv_file(
+    path: &Path,
+    format: CostFormat,
+    gzip: bool,
+    ctx: &Ctx<'_>,
+    agg: &mut aggregate::Aggregator,
+) -> Result<(), InputError> {
+    let mut reader = open_csv(path, gzip)?;
+    let headers = csv_headers(path, &mut reader)?;
+    match format {
+        CostFormat::FocusCsv => focus_csv::read(path, &headers, reader, ctx, agg),
+        _ => cur_csv::read(path, &headers, reader, ctx, agg),
+    }
+}
+
+pub(crate) fn csv_error(path: &Path, e: &csv::Error) -> InputError {
+    let line = e.position().and_then(|p| u32::try_from(p.line()).ok());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("row has {len} fields, the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        _ => e.to_string(),
+    };
+    InputError::invalid(path, line, message)
+}
+
+/// Files to read at `path`, sorted. Hidden files and anything not CSV or Parquet (manifests,
+/// checksums) are skipped.
+fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| InputError::io(&dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| InputError::io(&dir, e))?;
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            let ft = entry.file_type().map_err(|e| InputError::io(&p, e))?;
+            if ft.is_dir() {
+                stack.push(p);
+            } else if [".csv", ".csv.gz", ".parquet"].iter().any(|ext| name.ends_with(ext)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(InputError::Usage(format!(
+            "{}: no .csv, .csv.gz or .parquet cost files below it",
+            path.display()
+        )));
+    }
+    Ok(out)
+}

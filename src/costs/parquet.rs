@@ -1,0 +1,673 @@
+//! Parquet cost files: legacy CUR (snake_case columns, one `resource_tags_user_*` column per
+//! tag), CUR 2.0 (`resource_tags` map column with `user_*` keys) and FOCUS 1.x.
+//!
+//! Columnar: only the columns tally needs are decoded (projection), string columns are asked
+//! for as dictionaries so each distinct value is interned once per batch, and each row group
+//! is a unit of work for [`super::run_units`]'s threads.
+//!
+//! Amounts: `decimal(p, s)` columns are exact; `double` columns (what CUR writes) become the
+//! shortest decimal that reads back as the same double (see
+//! [`super::values::decimal_from_f64`]); string columns are parsed as decimals.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal128Type, Float32Type, Float64Type, Int32Type, Int64Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
+use rust_decimal::Decimal;
+
+use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE, NO_DATE};
+use super::charge::{cur_category, cur_effective, focus_category, is_support, Amortization, CurType};
+use super::values::{checked_day_span, day_floor, decimal_from_f64, parse_decimal, parse_timestamp};
+use super::{CostFormat, Ctx};
+use crate::error::InputError;
+
+const BATCH_ROWS: usize = 64 * 1024;
+const CUR_TAG_COLUMN_PREFIX: &str = "resource_tags_user_";
+
+fn parquet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
+    InputError::invalid(path, None, format!("not a readable Parquet file: {e}"))
+}
+
+/// Detect the format from the schema; return it with the number of row groups.
+pub(crate) fn plan(path: &Path) -> Result<(CostFormat, usize), InputError> {
+    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(path, e))?;
+    let format = detect(path, builder.schema())?;
+    Ok((format, builder.metadata().num_row_groups()))
+}
+
+fn detect(path: &Path, schema: &Schema) -> Result<CostFormat, InputError> {
+    let has = |n: &str| schema.fields().iter().any(|f| f.name() == n);
+    if has("line_item_unblended_cost") {
+        Ok(CostFormat::CurParquet)
+    } else if has("BilledCost") && has("ChargePeriodStart") {
+        Ok(CostFormat::FocusParquet)
+    } else {
+        Err(InputError::invalid(
+            path,
+            None,
+            "not a cost file: no line_item_unblended_cost (CUR) or BilledCost and ChargePeriodStart (FOCUS) column",
+        ))
+    }
+}
+
+/// Names of the columns one format reads, in a fixed order; `None` where the file lacks an
+/// optional one.
+struct Wanted {
+    names: Vec<&'static str>,
+    required: usize,
+}
+
+fn cur_columns() -> Wanted {
+    Wanted {
+        names: vec![
+            "line_item_unblended_cost",
+            "line_item_line_item_type",
+            "line_item_usage_start_date",
+            "line_item_usage_end_date",
+            "line_item_usage_account_id",
+            "bill_billing_period_start_date",
+            "line_item_product_code",
+            "product_product_name",
+            "line_item_resource_id",
+            "line_item_currency_code",
+            "savings_plan_savings_plan_effective_cost",
+            "savings_plan_total_commitment_to_date",
+            "savings_plan_used_commitment",
+            "reservation_effective_cost",
+            "reservation_unused_amortized_upfront_fee_for_billing_period",
+            "reservation_unused_recurring_fee",
+            "reservation_reservation_a_r_n",
+            "resource_tags",
+        ],
+        required: 5,
+    }
+}
+
+fn focus_columns() -> Wanted {
+    Wanted {
+        names: vec![
+            "BilledCost",
+            "EffectiveCost",
+            "ChargeCategory",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+            "SubAccountId",
+            "ServiceName",
+            "x_ServiceCode",
+            "ResourceId",
+            "BillingCurrency",
+            "BillingPeriodStart",
+            "Tags",
+            "BillingAccountId",
+        ],
+        required: 5,
+    }
+}
+
+/// Read one row group into `agg`.
+pub(crate) fn read_row_group(
+    path: &Path,
+    format: CostFormat,
+    row_group: usize,
+    ctx: &Ctx<'_>,
+    agg: &mut Aggregator,
+) -> Result<(), InputError> {
+    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|e| InputError::io(path, e))?)
+            .map_err(|e| parquet_error(path, e))?;
+    let schema = builder.schema().clone();
+    let first_row: usize = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .take(row_group)
+        .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
+        .sum();
+    let wanted = match format {
+        CostFormat::FocusParquet => focus_columns(),
+        _ => cur_columns(),
+    };
+    // Positions (in the file's schema) of the wanted columns, then of tag columns.
+    let mut positions: Vec<Option<usize>> = wanted.names.iter().map(|n| schema.index_of(n).ok()).collect();
+    for (i, name) in wanted.names.iter().enumerate().take(wanted.required) {
+        if positions[i].is_none() {
+            return Err(InputError::invalid(path, None, format!("cost file without a {name} column")));
+        }
+    }
+    let tag_columns: Vec<(usize, String)> = if format == CostFormat::CurParquet {
+        schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                f.name().strip_prefix(CUR_TAG_COLUMN_PREFIX).map(|k| (i, ctx.tag_keys.resolve(k)))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // FOCUS names the account SubAccountId; fall back to the billing account.
+    if format == CostFormat::FocusParquet && positions[5].is_none() {
+        positions[5] = positions[12];
+    }
+
+    // Ask for strings as dictionaries: decoded straight from dictionary pages, interned once.
+    let dict_schema = Arc::new(Schema::new_with_metadata(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Arc::new(Field::new(
+                    f.name(),
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                    f.is_nullable(),
+                )),
+                _ => f.clone(),
+            })
+            .collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    ));
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        file,
+        ArrowReaderOptions::new().with_schema(dict_schema),
+    )
+    .map_err(|e| parquet_error(path, e))?;
+    let mut roots: Vec<usize> = positions.iter().flatten().copied().collect();
+    roots.extend(tag_columns.iter().map(|(i, _)| *i));
+    roots.sort_unstable();
+    roots.dedup();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .with_row_groups(vec![row_group])
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| parquet_error(path, e))?;
+
+    let mut state = BatchState::default();
+    let mut row = first_row;
+    for batch in reader {
+        let batch = batch.map_err(|e| parquet_error(path, e))?;
+        let col = |i: usize| -> Option<ArrayRef> {
+            let name = schema.field(positions[i]?).name();
+            batch.column_by_name(name).cloned()
+        };
+        let n = batch.num_rows();
+        let result = match format {
+            CostFormat::FocusParquet => focus_batch(&batch, &col, &mut state, ctx, agg),
+            _ => cur_batch(&batch, &col, &tag_columns, &schema, &mut state, ctx, agg),
+        };
+        result.map_err(|(offset, msg)| {
+            InputError::invalid(path, None, format!("row {}: {msg}", row + offset + 1))
+        })?;
+        row += n;
+    }
+    Ok(())
+}
+
+/// Scratch buffers and caches reused across batches.
+#[derive(Default)]
+struct BatchState {
+    syms: Vec<Vec<Sym>>,
+    decimals: Vec<Vec<Decimal>>,
+    times: Vec<Vec<i64>>,
+    pairs: Vec<(Sym, Sym)>,
+    /// Raw tag key (as the file spells it) -> key as reported.
+    tag_key: FastMap<Sym, Sym>,
+    /// Tags JSON text -> tag set.
+    tag_json: FastMap<Sym, Sym>,
+}
+
+type RowError = (usize, String);
+
+fn take<T: Default>(pool: &mut Vec<Vec<T>>) -> Vec<T> {
+    let mut v = pool.pop().unwrap_or_default();
+    v.clear();
+    v
+}
+
+/// One interned id per row; null and empty cells are [`NONE`].
+fn syms(
+    array: Option<&ArrayRef>,
+    n: usize,
+    agg: &mut Aggregator,
+    out: &mut Vec<Sym>,
+) -> Result<(), RowError> {
+    out.clear();
+    let Some(array) = array else {
+        out.resize(n, NONE);
+        return Ok(());
+    };
+    let intern = |agg: &mut Aggregator, s: &str| if s.is_empty() { NONE } else { agg.strings.intern(s) };
+    if let Some(dict) = array.as_any_dictionary_opt() {
+        let mut values = Vec::new();
+        syms(Some(dict.values()), dict.values().len(), agg, &mut values)?;
+        let keys = dict.normalized_keys();
+        for (i, k) in keys.into_iter().enumerate() {
+            out.push(if array.is_null(i) { NONE } else { values.get(k).copied().unwrap_or(NONE) });
+        }
+        return Ok(());
+    }
+    match array.data_type() {
+        DataType::Utf8 => {
+            for v in array.as_string::<i32>() {
+                out.push(v.map_or(NONE, |s| intern(agg, s)));
+            }
+        }
+        DataType::LargeUtf8 => {
+            for v in array.as_string::<i64>() {
+                out.push(v.map_or(NONE, |s| intern(agg, s)));
+            }
+        }
+        DataType::Utf8View => {
+            for v in array.as_string_view() {
+                out.push(v.map_or(NONE, |s| intern(agg, s)));
+            }
+        }
+        DataType::Null => out.resize(n, NONE),
+        DataType::Int64 | DataType::Int32 | DataType::Decimal128(_, 0) => {
+            // Account ids written as numbers.
+            for i in 0..n {
+                if array.is_null(i) {
+                    out.push(NONE);
+                    continue;
+                }
+                let text = match array.data_type() {
+                    DataType::Int64 => array.as_primitive::<Int64Type>().value(i).to_string(),
+                    DataType::Int32 => array.as_primitive::<Int32Type>().value(i).to_string(),
+                    _ => array.as_primitive::<Decimal128Type>().value(i).to_string(),
+                };
+                out.push(intern(agg, &text));
+            }
+        }
+        other => return Err((0, format!("column of type {other} where text was expected"))),
+    }
+    Ok(())
+}
+
+/// One amount per row; null cells are zero.
+fn decimals(array: Option<&ArrayRef>, n: usize, out: &mut Vec<Decimal>) -> Result<(), RowError> {
+    out.clear();
+    let Some(array) = array else {
+        out.resize(n, Decimal::ZERO);
+        return Ok(());
+    };
+    match array.data_type() {
+        DataType::Float64 => {
+            for (i, v) in array.as_primitive::<Float64Type>().iter().enumerate() {
+                out.push(v.map_or(Ok(Decimal::ZERO), decimal_from_f64).map_err(|m| (i, m))?);
+            }
+        }
+        DataType::Float32 => {
+            for (i, v) in array.as_primitive::<Float32Type>().iter().enumerate() {
+                // Via its own shortest decimal, not the f64 widening (0.1f32 is 0.1).
+                let d = v.map_or(Ok(Decimal::ZERO), |f| parse_decimal(&f.to_string())).map_err(|m| (i, m))?;
+                out.push(d);
+            }
+        }
+        DataType::Decimal128(_, scale) => {
+            let scale = u32::try_from(*scale).ok().filter(|s| *s <= 28);
+            for (i, v) in array.as_primitive::<Decimal128Type>().iter().enumerate() {
+                let d = match (v, scale) {
+                    (None, _) => Decimal::ZERO,
+                    (Some(v), Some(scale)) => Decimal::try_from_i128_with_scale(v, scale)
+                        .map_err(|_| (i, format!("decimal {v}e-{scale} is out of range")))?,
+                    (Some(_), None) => return Err((i, "decimal scale outside 0..=28".to_string())),
+                };
+                out.push(d);
+            }
+        }
+        DataType::Int64 => out
+            .extend(array.as_primitive::<Int64Type>().iter().map(|v| v.map_or(Decimal::ZERO, Decimal::from))),
+        DataType::Int32 => out
+            .extend(array.as_primitive::<Int32Type>().iter().map(|v| v.map_or(Decimal::ZERO, Decimal::from))),
+        DataType::Null => out.resize(n, Decimal::ZERO),
+        _ => {
+            if let Some(dict) = array.as_any_dictionary_opt() {
+                let mut values = Vec::new();
+                decimals(Some(dict.values()), dict.values().len(), &mut values)?;
+                for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+                    out.push(if array.is_null(i) {
+                        Decimal::ZERO
+                    } else {
+                        values.get(k).copied().unwrap_or_default()
+                    });
+                }
+            } else if matches!(array.data_type(), DataType::Utf8) {
+                for (i, v) in array.as_string::<i32>().iter().enumerate() {
+                    out.push(v.map_or(Ok(Decimal::ZERO), parse_decimal).map_err(|m| (i, m))?);
+                }
+            } else {
+                return Err((0, format!("amount column of type {}", array.data_type())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One timestamp (UTC seconds) per row; `i64::MIN` for nulls.
+fn timestamps(array: Option<&ArrayRef>, n: usize, out: &mut Vec<i64>) -> Result<(), RowError> {
+    out.clear();
+    let Some(array) = array else {
+        out.resize(n, i64::MIN);
+        return Ok(());
+    };
+    macro_rules! prim {
+        ($t:ty, $f:expr) => {
+            out.extend(array.as_primitive::<$t>().iter().map(|v| v.map_or(i64::MIN, $f)))
+        };
+    }
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => prim!(TimestampSecondType, |v| v),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            prim!(TimestampMillisecondType, |v| v.div_euclid(1_000))
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            prim!(TimestampMicrosecondType, |v| v.div_euclid(1_000_000))
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            prim!(TimestampNanosecondType, |v| v.div_euclid(1_000_000_000))
+        }
+        DataType::Date32 => prim!(Date32Type, |d| i64::from(d) * 86_400),
+        DataType::Date64 => prim!(Date64Type, |v| v.div_euclid(1_000)),
+        DataType::Null => out.resize(n, i64::MIN),
+        _ => {
+            let mut texts = Vec::new();
+            let mut scratch = Aggregator::default();
+            syms(Some(array), n, &mut scratch, &mut texts)?;
+            for (i, s) in texts.into_iter().enumerate() {
+                out.push(if s == NONE {
+                    i64::MIN
+                } else {
+                    parse_timestamp(scratch.strings.get(s)).map_err(|m| (i, m))?
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+type Col<'a> = dyn Fn(usize) -> Option<ArrayRef> + 'a;
+
+fn cur_batch(
+    batch: &RecordBatch,
+    col: &Col<'_>,
+    tag_columns: &[(usize, String)],
+    schema: &Schema,
+    st: &mut BatchState,
+    ctx: &Ctx<'_>,
+    agg: &mut Aggregator,
+) -> Result<(), RowError> {
+    let n = batch.num_rows();
+    let mut d = Vec::with_capacity(7);
+    for i in [0usize, 10, 11, 12, 13, 14, 15] {
+        let mut v = take(&mut st.decimals);
+        decimals(col(i).as_ref(), n, &mut v)
+            .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        d.push(v);
+    }
+    let mut s = Vec::with_capacity(8);
+    for i in [1usize, 4, 6, 7, 8, 9, 16] {
+        let mut v = take(&mut st.syms);
+        syms(col(i).as_ref(), n, agg, &mut v)
+            .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        s.push(v);
+    }
+    let mut t = Vec::with_capacity(3);
+    for i in [2usize, 3, 5] {
+        let mut v = take(&mut st.times);
+        timestamps(col(i).as_ref(), n, &mut v)
+            .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        t.push(v);
+    }
+    // Tags: one column per key (legacy), or the CUR 2.0 map.
+    let mut tag_cols = Vec::with_capacity(tag_columns.len());
+    for (i, key) in tag_columns {
+        let mut v = take(&mut st.syms);
+        syms(batch.column_by_name(schema.field(*i).name()), n, agg, &mut v)
+            .map_err(|(r, m)| (r, format!("{key}: {m}")))?;
+        tag_cols.push((agg.strings.intern(key), v));
+    }
+    let map_tags = match col(17) {
+        Some(a) => Some(MapTags::new(&a, n, agg, st, ctx, "user_")?),
+        None => None,
+    };
+
+    // Line item types differ per row but are few: classify each distinct id once.
+    let mut types: FastMap<Sym, CurType> = FastMap::default();
+    let (unblended, sp_eff, sp_commit, sp_used, ri_eff, ri_upfront, ri_recurring) =
+        (&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6]);
+    let (line_type, account, code, name, resource, currency, ri_arn) =
+        (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6]);
+    let (start, end, billing) = (&t[0], &t[1], &t[2]);
+    let usd = agg.strings.intern("USD");
+    for r in 0..n {
+        let ty = *types.entry(line_type[r]).or_insert_with(|| CurType::parse(agg.strings.get(line_type[r])));
+        if ty == CurType::Unknown {
+            *agg.unknown_types.entry(agg.strings.get(line_type[r]).to_string()).or_default() += 1;
+        }
+        if start[r] == i64::MIN {
+            return Err((r, "line_item_usage_start_date is empty".into()));
+        }
+        let end_r = if end[r] == i64::MIN { start[r] } else { end[r] };
+        let amort = Amortization {
+            sp_effective_cost: sp_eff[r],
+            sp_total_commitment_to_date: sp_commit[r],
+            sp_used_commitment: sp_used[r],
+            ri_effective_cost: ri_eff[r],
+            ri_unused_amortized_upfront: ri_upfront[r],
+            ri_unused_recurring_fee: ri_recurring[r],
+            reservation: ri_arn[r] != NONE,
+        };
+        let effective = cur_effective(ty, unblended[r], &amort);
+        let category = cur_category(ty, is_support(agg.strings.get(code[r]), agg.strings.get(name[r])));
+        let (sd, ed) = checked_day_span(start[r], end_r).map_err(|m| (r, m))?;
+        agg.see_end(end_r.max(start[r]));
+        st.pairs.clear();
+        for (key, values) in &tag_cols {
+            if values[r] != NONE {
+                st.pairs.push((*key, values[r]));
+            }
+        }
+        if let Some(m) = &map_tags {
+            m.row(r, &mut st.pairs);
+        }
+        let mut pairs = std::mem::take(&mut st.pairs);
+        let tags = agg.tag_set(&mut pairs);
+        st.pairs = pairs;
+        let key = Key {
+            start: sd,
+            end: ed,
+            billing: if billing[r] == i64::MIN { NO_DATE } else { day_floor(billing[r]) },
+            account: account[r],
+            service: if name[r] == NONE { code[r] } else { name[r] },
+            resource: if ctx.keep_resource_ids { resource[r] } else { NONE },
+            tags,
+            category,
+            currency: if currency[r] == NONE { usd } else { currency[r] },
+        };
+        agg.add(key, unblended[r], effective).map_err(|m| (r, m))?;
+    }
+    st.decimals.extend(d);
+    st.syms.extend(s);
+    st.times.extend(t);
+    st.syms.extend(tag_cols.into_iter().map(|(_, v)| v));
+    Ok(())
+}
+
+fn focus_batch(
+    batch: &RecordBatch,
+    col: &Col<'_>,
+    st: &mut BatchState,
+    ctx: &Ctx<'_>,
+    agg: &mut Aggregator,
+) -> Result<(), RowError> {
+    let n = batch.num_rows();
+    let names = focus_columns().names;
+    let mut d = Vec::with_capacity(2);
+    for i in [0usize, 1] {
+        let mut v = take(&mut st.decimals);
+        decimals(col(i).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", names[i])))?;
+        d.push(v);
+    }
+    let mut s = Vec::with_capacity(6);
+    for i in [2usize, 5, 6, 7, 8, 9] {
+        let mut v = take(&mut st.syms);
+        syms(col(i).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", names[i])))?;
+        s.push(v);
+    }
+    let mut t = Vec::with_capacity(3);
+    for i in [3usize, 4, 10] {
+        let mut v = take(&mut st.times);
+        timestamps(col(i).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", names[i])))?;
+        t.push(v);
+    }
+    // Tags: a map column, or JSON text.
+    let tags_array = col(11);
+    let map_tags = match &tags_array {
+        Some(a) if matches!(a.data_type(), DataType::Map(..)) => Some(MapTags::new(a, n, agg, st, ctx, "")?),
+        _ => None,
+    };
+    let mut json = take(&mut st.syms);
+    if map_tags.is_none() {
+        syms(tags_array.as_ref(), n, agg, &mut json).map_err(|(r, m)| (r, format!("Tags: {m}")))?;
+    }
+    let mut categories: FastMap<(Sym, Sym, Sym), Option<crate::model::ChargeCategory>> = FastMap::default();
+    let (billed, effective) = (&d[0], &d[1]);
+    let (category, account, service, service_code, resource, currency) =
+        (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5]);
+    let (start, end, billing) = (&t[0], &t[1], &t[2]);
+    let usd = agg.strings.intern("USD");
+    for r in 0..n {
+        let cat = *categories.entry((category[r], service[r], service_code[r])).or_insert_with(|| {
+            focus_category(
+                agg.strings.get(category[r]),
+                agg.strings.get(service[r]),
+                agg.strings.get(service_code[r]),
+            )
+        });
+        let Some(cat) = cat else {
+            return Err((
+                r,
+                format!(
+                    "ChargeCategory: \"{}\" is not one of Usage, Purchase, Tax, Credit, Adjustment",
+                    agg.strings.get(category[r])
+                ),
+            ));
+        };
+        if start[r] == i64::MIN {
+            return Err((r, "ChargePeriodStart is empty".into()));
+        }
+        let end_r = if end[r] == i64::MIN { start[r] } else { end[r] };
+        let (sd, ed) = checked_day_span(start[r], end_r).map_err(|m| (r, m))?;
+        agg.see_end(end_r.max(start[r]));
+        let tags = if let Some(m) = &map_tags {
+            st.pairs.clear();
+            m.row(r, &mut st.pairs);
+            let mut pairs = std::mem::take(&mut st.pairs);
+            let id = agg.tag_set(&mut pairs);
+            st.pairs = pairs;
+            id
+        } else if json[r] == NONE {
+            NONE
+        } else if let Some(&id) = st.tag_json.get(&json[r]) {
+            id
+        } else {
+            let text = agg.strings.get(json[r]).to_string();
+            let mut pairs = Vec::new();
+            super::focus_csv::parse_tags_json(&text, agg, &mut pairs)
+                .map_err(|m| (r, format!("Tags: {m}")))?;
+            let id = agg.tag_set(&mut pairs);
+            st.tag_json.insert(json[r], id);
+            id
+        };
+        let key = Key {
+            start: sd,
+            end: ed,
+            billing: if billing[r] == i64::MIN { NO_DATE } else { day_floor(billing[r]) },
+            account: account[r],
+            service: service[r],
+            resource: if ctx.keep_resource_ids { resource[r] } else { NONE },
+            tags,
+            category: cat,
+            currency: if currency[r] == NONE { usd } else { currency[r] },
+        };
+        agg.add(key, billed[r], effective[r]).map_err(|m| (r, m))?;
+    }
+    st.decimals.extend(d);
+    st.syms.extend(s);
+    st.times.extend(t);
+    st.syms.push(json);
+    Ok(())
+}
+
+/// A `map<string, string>` tag column, keys already mapped to the keys tally reports.
+struct MapTags {
+    offsets: Vec<usize>,
+    keys: Vec<Sym>,
+    values: Vec<Sym>,
+    null_rows: Vec<bool>,
+}
+
+impl MapTags {
+    /// `prefix`: only keys with it are user tags (CUR 2.0's `user_`); it is removed.
+    fn new(
+        array: &ArrayRef,
+        n: usize,
+        agg: &mut Aggregator,
+        st: &mut BatchState,
+        ctx: &Ctx<'_>,
+        prefix: &str,
+    ) -> Result<Self, RowError> {
+        let Some(map) = array.as_map_opt() else {
+            return Err((0, format!("tags column of type {}, expected a map", array.data_type())));
+        };
+        let mut raw_keys = Vec::new();
+        syms(Some(map.keys()), map.keys().len(), agg, &mut raw_keys)?;
+        let mut values = Vec::new();
+        syms(Some(map.values()), map.values().len(), agg, &mut values)?;
+        let keys = raw_keys
+            .into_iter()
+            .map(|k| {
+                if k == NONE {
+                    return NONE;
+                }
+                *st.tag_key.entry(k).or_insert_with(|| {
+                    let raw = agg.strings.get(k).to_string();
+                    match raw.strip_prefix(prefix) {
+                        Some(rest) if !prefix.is_empty() => agg.strings.intern(&ctx.tag_keys.resolve(rest)),
+                        Some(_) => k,
+                        None => NONE,
+                    }
+                })
+            })
+            .collect();
+        let offsets = map.value_offsets().iter().map(|o| usize::try_from(*o).unwrap_or(0)).collect();
+        // A null map row may still point at entries: it has no tags.
+        let null_rows = (0..n).map(|r| map.is_null(r)).collect();
+        Ok(MapTags { offsets, keys, values, null_rows })
+    }
+
+    fn row(&self, r: usize, out: &mut Vec<(Sym, Sym)>) {
+        if self.null_rows.get(r).copied().unwrap_or(true) {
+            return;
+        }
+        let (a, b) = (self.offsets[r], self.offsets[r + 1]);
+        for i in a..b.min(self.keys.len()) {
+            if self.keys[i] != NONE && self.values.get(i).is_some_and(|v| *v != NONE) {
+                out.push((self.keys[i], self.values[i]));
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Cell values of cost files: money as exact decimals, timestamps as UTC, and the tag-key
+//! spellings of the different formats. No I/O; errors are messages the reader places at a
+//! file and line.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+
+/// A money cell as text. Empty and `NULL` cells are zero (CUR leaves amortization columns
+/// empty on lines they do not apply to); `1.5E-7` notation, which legacy CUR CSVs use for tiny
+/// amounts, is read exactly.
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() || t == "NULL" {
+        return Ok(Decimal::ZERO);
+    }
+    let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(t) } else { Decimal::from_str(t) };
+    parsed.map_err(|_| format!("\"{t}\" is not a decimal amount"))
+}
+
+/// A Parquet `double` amount. Doubles cannot hold most decimal fractions exactly, so we take
+/// the shortest decimal that reads back as the same double (what the writer most plausibly
+/// meant, and what a CSV of the same export shows), not its exact binary expansion.
+pub(crate) fn decimal_from_f64(v: f64) -> Result<Decimal, String> {
+    if !v.is_finite() {
+        return Err(format!("{v} is not an amount"));
+    }
+    if v == 0.0 {
+        return Ok(Decimal::ZERO);
+    }
+    let mut buf = StackStr::default();
+    if write!(buf, "{v}").is_ok() {
+        if let Ok(d) = Decimal::from_str(buf.as_str()) {
+            return Ok(d);
+        }
+    }
+    // Shortest form too long for the stack buffer or Decimal's 28 digits (1e-30, 1e40):
+    // scientific notation keeps the significant digits.
+    let sci = format!("{v:e}");
+    Decimal::from_scientific(&sci).map_err(|_| format!("{v} is out of the range of a decimal amount"))
+}
+
+/// A small fixed buffer so formatting a double allocates nothing.
+struct StackStr {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Default for StackStr {
+    fn default() -> Self {
+        Self { buf: [0; 40], len: 0 }
+    }
+}
+
+impl StackStr {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for StackStr {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A timestamp cell: `2023-11-01T00:00:00.000Z`, `2024-09-18 23:00:00`, RFC 3339 with an
+/// offset (converted to UTC), or a bare date. Returns seconds since the Unix epoch.
+pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let bad = || format!("\"{t}\" is not a timestamp");
+    if t.len() == 10 {
+        return NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(|d| d.and_hms_opt(0, 0, 0).map_or(0, |dt| dt.and_utc().timestamp()))
+            .map_err(|_| bad());
+    }
+    let naive = t.strip_suffix('Z').unwrap_or(t);
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(naive, fmt) {
+            return Ok(dt.and_utc().timestamp());
+        }
+    }
+    DateTime::parse_from_rfc3339(t)
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%:z"))
+        .map(|dt| dt.timestamp())
+        .map_err(|_| bad())
+}
+
+const SECS_PER_DAY: i64 = 86_400;
+
+/// Day number (as [`super::aggregate::day_number`]) of the day containing `secs`.
+pub(crate) fn day_floor(secs: i64) -> i32 {
+    // 719_163 = days from 0001-01-01 (CE day 1) to 1970-01-01.
+    i32::try_from(secs.div_euclid(SECS_PER_DAY) + 719_163).unwrap_or(super::aggregate::NO_DATE)
+}
+
+/// The record period of a charge `[start, end)` at day granularity: from the day of its start
+/// to the day boundary at or after its end, at least one day. An hourly line is one day; a
+/// monthly tax line keeps its month.
+pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
+    let first = day_floor(start);
+    let last = day_floor(end).saturating_add(i32::from(end.rem_euclid(SECS_PER_DAY) != 0));
+    (first, last.max(first.saturating_add(1)))
+}
+
+/// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
+/// timestamp must not silently drop its money).
+pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
+    let (a, b) = day_span(start, end);
+    let (min, max) = (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce());
+    let ok = |d: i32| (min..=max).contains(&d);
+    if ok(a) && ok(b) {
+        Ok((a, b))
+    } else {
+        Err("charge period outside the years 1..262142".to_string())
+    }
+}
+
+/// `resourceTags/user:team` -> `team`; `resourceTags/aws:createdBy` -> `aws:createdBy`.
+pub(crate) fn cur_csv_tag_key(column: &str) -> Option<&str> {
+    let rest = column.strip_prefix("resourceTags/")?;
+    Some(rest.strip_prefix("user:").unwrap_or(rest))
+}
+
+/// How CUR's Parquet and CUR 2.0 spell a tag key: lower-cased, anything not alphanumeric as
+/// `_`. `cost-center` and `Cost Center` both become `cost_center`.
+pub(crate) fn normalize_tag_key(key: &str) -> String {
+    key.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
+}
+
+/// Maps normalized tag keys back to the spelling the user configured (owner and required
+/// tags), so `team` in `tally.hcl` matches `resource_tags_user_team`. Unknown keys stay as
+/// the file spells them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TagKeys {
+    known: Vec<(String, String)>,
+}
+
+impl TagKeys {
+    pub(crate) fn new(keys: &[String]) -> Self {
+        let mut known: Vec<(String, String)> =
+            keys.iter().map(|k| (normalize_tag_key(k), k.clone())).collect();
+        // First configured spelling wins when two normalize alike.
+        known.sort_by(|a, b| a.0.cmp(&b.0));
+        known.dedup_by(|a, b| a.0 == b.0);
+        Self { known }
+    }
+
+    pub(crate) fn resolve(&self, normalized: &str) -> String {
+        match self.known.binary_search_by(|(n, _)| n.as_str().cmp(normalized)) {
+            Ok(i) => self.known[i].1.clone(),
+            Err(_) => normalized.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        assert_eq!(parse_decimal("0.0000008000").unwrap().to_string(), "0.0000008000");
+        assert_eq!(parse_decimal("1.5E-7").unwrap().to_string(), "0.00000015");
+        assert_eq!(parse_decimal("").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_decimal("NULL").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_decimal("-2.6137").unwrap().to_string(), "-2.6137");
+        assert!(parse_decimal("12,5").is_err());
+    }
+
+    #[test]
+    fn doubles_take_their_shortest_decimal() {
+        assert_eq!(decimal_from_f64(0.1).unwrap().to_string(), "0.1");
+        assert_eq!(decimal_from_f64(0.1 + 0.2).unwrap().to_string(), "0.30000000000000004");
+        assert_eq!(decimal_from_f64(-1234.5678).unwrap().to_string(), "-1234.5678");
+        assert_eq!(decimal_from_f64(1e-30).unwrap(), Decimal::ZERO, "below 28 decimals rounds to zero");
+        assert!(decimal_from_f64(f64::NAN).is_err());
+        assert!(decimal_from_f64(1e40).is_err());
+    }
+
+    #[test]
+    fn timestamps_and_days() {
+        let t = parse_timestamp("2023-11-01T00:00:00.000Z").unwrap();
+        assert_eq!(t, parse_timestamp("2023-11-01 00:00:00").unwrap());
+        assert_eq!(t, parse_timestamp("2023-11-01").unwrap());
+        assert_eq!(t, parse_timestamp("2023-11-01T01:00:00+01:00").unwrap());
+        assert!(parse_timestamp("yesterday").is_err());
+        let h = 3600;
+        let (a, b) = day_span(t + 22 * h, t + 23 * h);
+        assert_eq!(b - a, 1);
+        let (c, d) = day_span(t + 23 * h, t + 24 * h);
+        assert_eq!((c, d), (a, b), "an hour ending at midnight stays in its day");
+        let (m0, m1) = day_span(t, parse_timestamp("2023-12-01T00:00:00Z").unwrap());
+        assert_eq!(m1 - m0, 30);
+        assert_eq!(day_span(t, t), (a, a + 1), "an empty charge period is one day");
+        assert!(checked_day_span(i64::MAX / 2, i64::MAX / 2).is_err());
+        assert!(checked_day_span(t, t).is_ok());
+    }
+
+    #[test]
+    fn tag_keys() {
+        assert_eq!(cur_csv_tag_key("resourceTags/user:team"), Some("team"));
+        assert_eq!(cur_csv_tag_key("resourceTags/aws:createdBy"), Some("aws:createdBy"));
+        assert_eq!(cur_csv_tag_key("lineItem/UnblendedCost"), None);
+        let keys = TagKeys::new(&["CostCenter".into(), "team".into()]);
+        assert_eq!(keys.resolve("costcenter"), "CostCenter");
+        assert_eq!(keys.resolve("cost_center"), "cost_center");
+        assert_eq!(keys.resolve("team"), "team");
+    }
+}

@@ -1,0 +1,204 @@
+//! Render an [`Export`] as CSV or Parquet. Same columns, same order, same rows in both; bytes
+//! depend only on the rows (no clock, no paths), so the same input gives the same file.
+//!
+//! Columns: FOCUS names where the column means what FOCUS says (`BillingPeriodStart`/`End`,
+//! `ChargePeriodStart`, `ChargePeriodEnd`, `SubAccountId`, `ServiceName`, `ResourceId` with
+//! `by_resource`, `ChargeCategory`, `BillingCurrency`, `BilledCost`, `EffectiveCost`, `Tags`),
+//! then tally's `x_` columns (`x_ChargeKind`, `x_Owner`, `x_AllocationStatus`,
+//! `x_AllocationMethod`, and with Terraform state `x_TerraformManaged`, `x_TerraformAddress`).
+//! Timestamps are UTC; amounts are exact decimals (Parquet `decimal(38, s)`, `s` the largest
+//! scale in the column).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray, TimestampSecondArray,
+};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{Export, Row};
+use crate::model::ChargeCategory;
+
+/// Output formats of `tally export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExportFormat {
+    #[default]
+    Csv,
+    Parquet,
+}
+
+/// FOCUS `ChargeCategory` of a tally category. Support and fees are purchases; refunds are
+/// adjustments. `x_ChargeKind` keeps tally's finer category.
+pub(crate) fn focus_category(c: ChargeCategory) -> &'static str {
+    match c {
+        ChargeCategory::Usage => "Usage",
+        ChargeCategory::Purchase | ChargeCategory::Support | ChargeCategory::Fee => "Purchase",
+        ChargeCategory::Tax => "Tax",
+        ChargeCategory::Credit => "Credit",
+        ChargeCategory::Refund => "Adjustment",
+    }
+}
+
+/// tally's own category name, as in the audit's spend split.
+fn kind_name(c: ChargeCategory) -> &'static str {
+    match c {
+        ChargeCategory::Usage => "usage",
+        ChargeCategory::Purchase => "purchase",
+        ChargeCategory::Tax => "tax",
+        ChargeCategory::Support => "support",
+        ChargeCategory::Fee => "fee",
+        ChargeCategory::Credit => "credit",
+        ChargeCategory::Refund => "refund",
+    }
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    d.checked_add_months(chrono::Months::new(1)).unwrap_or(d)
+}
+
+fn timestamp(d: NaiveDate) -> String {
+    format!("{d}T00:00:00Z")
+}
+
+struct Columns {
+    names: Vec<&'static str>,
+}
+
+fn columns(export: &Export) -> Columns {
+    let mut names = vec![
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "SubAccountId",
+        "ServiceName",
+    ];
+    if export.by_resource {
+        names.push("ResourceId");
+    }
+    names.extend([
+        "ChargeCategory",
+        "BillingCurrency",
+        "BilledCost",
+        "EffectiveCost",
+        "Tags",
+        "x_ChargeKind",
+        "x_Owner",
+        "x_AllocationStatus",
+        "x_AllocationMethod",
+    ]);
+    if export.with_terraform {
+        names.extend(["x_TerraformManaged", "x_TerraformAddress"]);
+    }
+    Columns { names }
+}
+
+/// Text of one cell; `None` is an empty CSV cell / a Parquet null.
+fn cell(export: &Export, row: &Row, column: &str) -> Option<String> {
+    let k = &row.key;
+    Some(match column {
+        "BillingPeriodStart" => timestamp(export.month),
+        "BillingPeriodEnd" => timestamp(next_month(export.month)),
+        "ChargePeriodStart" => timestamp(k.charge_start),
+        "ChargePeriodEnd" => timestamp(k.charge_end),
+        "SubAccountId" => k.account.clone(),
+        "ServiceName" => k.service.clone(),
+        "ResourceId" => return k.resource_id.clone(),
+        "ChargeCategory" => focus_category(k.category).to_string(),
+        "BillingCurrency" => k.currency.clone(),
+        "BilledCost" => row.billed.to_string(),
+        "EffectiveCost" => row.effective.to_string(),
+        "Tags" => serde_json::to_string(&k.tags).unwrap_or_else(|_| "{}".to_string()),
+        "x_ChargeKind" => kind_name(k.category).to_string(),
+        "x_Owner" => return k.owner.clone(),
+        "x_AllocationStatus" => k.status.as_str().to_string(),
+        "x_AllocationMethod" => return Some(k.method.as_str()).filter(|m| !m.is_empty()).map(str::to_string),
+        "x_TerraformManaged" => return k.terraform_managed.map(|b| b.to_string()),
+        "x_TerraformAddress" => return k.terraform_address.clone(),
+        _ => return None,
+    })
+}
+
+pub fn write_csv(export: &Export, out: &mut dyn Write) -> std::io::Result<()> {
+    let cols = columns(export);
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+    w.write_record(&cols.names).map_err(io_error)?;
+    for row in &export.rows {
+        w.write_record(cols.names.iter().map(|c| cell(export, row, c).unwrap_or_default()))
+            .map_err(io_error)?;
+    }
+    w.flush()
+}
+
+/// Keep the I/O error's kind (a closed pipe is not a failure for the caller).
+fn io_error(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+pub fn write_parquet<W: Write + Send>(export: &Export, out: W) -> Result<(), String> {
+    let cols = columns(export);
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for &name in &cols.names {
+        let (field, array): (Field, ArrayRef) = match name {
+            "BillingPeriodStart" | "BillingPeriodEnd" | "ChargePeriodStart" | "ChargePeriodEnd" => {
+                let day = |r: &Row| match name {
+                    "BillingPeriodStart" => export.month,
+                    "BillingPeriodEnd" => next_month(export.month),
+                    "ChargePeriodStart" => r.key.charge_start,
+                    _ => r.key.charge_end,
+                };
+                let values =
+                    export.rows.iter().map(|r| day(r).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()));
+                let array = TimestampSecondArray::from_iter(values).with_timezone("UTC");
+                (
+                    Field::new(name, DataType::Timestamp(TimeUnit::Second, Some("UTC".into())), false),
+                    Arc::new(array),
+                )
+            }
+            "BilledCost" | "EffectiveCost" => {
+                let amount = |r: &Row| if name == "BilledCost" { r.billed } else { r.effective };
+                let scale = export.rows.iter().map(|r| amount(r).scale()).max().unwrap_or(2).max(2);
+                let values = export.rows.iter().map(|r| {
+                    let mut d: Decimal = amount(r);
+                    d.rescale(scale);
+                    Some(d.mantissa())
+                });
+                let scale_i8 = i8::try_from(scale).map_err(|_| format!("{name}: scale {scale} too large"))?;
+                let array = Decimal128Array::from_iter(values)
+                    .with_precision_and_scale(38, scale_i8)
+                    .map_err(|e| format!("{name}: {e}"))?;
+                (Field::new(name, DataType::Decimal128(38, scale_i8), false), Arc::new(array))
+            }
+            "x_TerraformManaged" => {
+                let array = BooleanArray::from_iter(export.rows.iter().map(|r| r.key.terraform_managed));
+                (Field::new(name, DataType::Boolean, true), Arc::new(array))
+            }
+            _ => {
+                let array = StringArray::from_iter(export.rows.iter().map(|r| cell(export, r, name)));
+                let nullable = array.null_count() > 0
+                    || matches!(name, "ResourceId" | "x_Owner" | "x_AllocationMethod" | "x_TerraformAddress");
+                (Field::new(name, DataType::Utf8, nullable), Arc::new(array))
+            }
+        };
+        fields.push(field);
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        // No "created by" version string: the bytes depend on the rows only.
+        .set_created_by("tally".to_string())
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| e.to_string())?;
+    w.write(&batch).map_err(|e| e.to_string())?;
+    w.close().map_err(|e| e.to_string())?;
+    Ok(())
+}
