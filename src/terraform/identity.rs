@@ -367,6 +367,25 @@ mod tests {
         }
     }
 
+    /// Provider v5 changed `aws_db_instance.id` from the identifier to the resource id
+    /// (`db-...`) and `aws_cloudtrail.id` from the name to the ARN: the patterns read the
+    /// attributes that kept their meaning, so both versions give the same ARN.
+    #[test]
+    fn provider_v5_id_changes_do_not_change_the_arn() {
+        let v4 = attrs(json!({"id": "payments", "identifier": "payments"}));
+        let v5 = attrs(
+            json!({"id": "db-ABCDEFGHIJKL", "identifier": "payments", "resource_id": "db-ABCDEFGHIJKL"}),
+        );
+        let want = Some("arn:aws:rds:eu-west-1:123456789012:db:payments".to_string());
+        assert_eq!(resolve_arn("aws_db_instance", &v4, &ctx()), want);
+        assert_eq!(resolve_arn("aws_db_instance", &v5, &ctx()), want);
+        let trail = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/main";
+        let v4 = attrs(json!({"id": "main", "name": "main"}));
+        let v5 = attrs(json!({"id": trail, "name": "main"}));
+        assert_eq!(resolve_arn("aws_cloudtrail", &v4, &ctx()).as_deref(), Some(trail));
+        assert_eq!(resolve_arn("aws_cloudtrail", &v5, &ctx()).as_deref(), Some(trail));
+    }
+
     #[test]
     fn arn_attribute_wins() {
         let a = attrs(json!({"id": "i-1", "arn": "arn:aws:ec2:us-east-1:111111111111:instance/i-1"}));
