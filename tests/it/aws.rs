@@ -455,3 +455,44 @@ fn audit_reads_terraform_state_from_s3() {
         run.stderr
     );
 }
+
+#[test]
+fn audit_finds_the_state_through_the_codes_s3_backend() {
+    let state =
+        std::fs::read_to_string(crate::support::repo().join("terraform-examples/acme/terraform.tfstate"))
+            .expect("example state");
+    moto().seed(
+        "123456789012",
+        json!({
+            "buckets": [{"name": "tally-it-backend", "region": "us-east-1", "tags": null}],
+            "objects": [{"bucket": "tally-it-backend", "key": "prod/terraform.tfstate", "body": state}]
+        }),
+    );
+    let code = TempDir::new("backend-code");
+    std::fs::write(
+        code.path.join("main.tf"),
+        r#"terraform {
+  backend "s3" {
+    bucket = "tally-it-backend"
+    key    = "prod/terraform.tfstate"
+    region = "us-east-1"
+  }
+}
+
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+"#,
+    )
+    .unwrap();
+    let cache = TempDir::new("backend-cache");
+    let dir = code.path.to_string_lossy().to_string();
+    let run = moto().tally(&["audit", &dir, "--format", "json"], &cache);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["inputs"]["states"], json!(["s3://tally-it-backend/prod/terraform.tfstate"]));
+    assert!(
+        report["inputs"]["terraform_resources"].as_u64().unwrap() > 40,
+        "the state's resources were read"
+    );
+}
