@@ -313,6 +313,19 @@ pub enum ChargeCategory {
 }
 
 impl ChargeCategory {
+    /// The name used in reports and exports (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeCategory::Usage => "usage",
+            ChargeCategory::Purchase => "purchase",
+            ChargeCategory::Tax => "tax",
+            ChargeCategory::Support => "support",
+            ChargeCategory::Fee => "fee",
+            ChargeCategory::Credit => "credit",
+            ChargeCategory::Refund => "refund",
+        }
+    }
+
     pub fn can_carry_tags(self) -> bool {
         matches!(self, ChargeCategory::Usage)
     }

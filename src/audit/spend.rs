@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::correlate::{short_name, Correlation};
 use super::{AuditInput, Findings, Window};
-use crate::model::{ChargeCategory, CostLine, Diagnostic, Money};
+use crate::model::{CostLine, Diagnostic, Money};
 use crate::report::{ResourceRef, Spend};
 use crate::snapshot::Snapshot;
 
@@ -56,7 +56,7 @@ pub(crate) fn spend(
     for line in &lines {
         total += line.amount;
         if !line.charge_category.can_carry_tags() {
-            *untaggable.entry(category_name(line.charge_category).to_string()).or_default() += line.amount;
+            *untaggable.entry(line.charge_category.as_str().to_string()).or_default() += line.amount;
             continue;
         }
         match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
@@ -168,16 +168,4 @@ fn main_currency(lines: &[&CostLine]) -> String {
     }
     let best = counts.values().copied().max().unwrap_or(0);
     counts.into_iter().find(|(_, n)| *n == best).map(|(c, _)| c.to_string()).unwrap_or_else(|| "USD".into())
-}
-
-pub(crate) fn category_name(c: ChargeCategory) -> &'static str {
-    match c {
-        ChargeCategory::Usage => "usage",
-        ChargeCategory::Purchase => "purchase",
-        ChargeCategory::Tax => "tax",
-        ChargeCategory::Support => "support",
-        ChargeCategory::Fee => "fee",
-        ChargeCategory::Credit => "credit",
-        ChargeCategory::Refund => "refund",
-    }
 }

@@ -42,19 +42,6 @@ pub(crate) fn focus_category(c: ChargeCategory) -> &'static str {
     }
 }
 
-/// tally's own category name, as in the audit's spend split.
-fn kind_name(c: ChargeCategory) -> &'static str {
-    match c {
-        ChargeCategory::Usage => "usage",
-        ChargeCategory::Purchase => "purchase",
-        ChargeCategory::Tax => "tax",
-        ChargeCategory::Support => "support",
-        ChargeCategory::Fee => "fee",
-        ChargeCategory::Credit => "credit",
-        ChargeCategory::Refund => "refund",
-    }
-}
-
 fn next_month(d: NaiveDate) -> NaiveDate {
     d.checked_add_months(chrono::Months::new(1)).unwrap_or(d)
 }
@@ -112,7 +99,7 @@ fn cell(export: &Export, row: &Row, column: &str) -> Option<String> {
         "BilledCost" => row.billed.to_string(),
         "EffectiveCost" => row.effective.to_string(),
         "Tags" => serde_json::to_string(&k.tags).unwrap_or_else(|_| "{}".to_string()),
-        "x_ChargeKind" => kind_name(k.category).to_string(),
+        "x_ChargeKind" => ChargeCategory::as_str(k.category).to_string(),
         "x_Owner" => return k.owner.clone(),
         "x_AllocationStatus" => k.status.as_str().to_string(),
         "x_AllocationMethod" => return Some(k.method.as_str()).filter(|m| !m.is_empty()).map(str::to_string),
