@@ -42,7 +42,7 @@ pub struct Config {
     pub exemptions: Option<PathBuf>,
     /// Tag policies, prohibited keys, severity and rule overrides written in tally.hcl itself.
     pub rules: PolicySet,
-    /// `movers { min_change_pct = 30, min_change = 50 }`: when CST003 reports a change.
+    /// The `movers` block (`min_change_pct`, `min_change`): when CST003 reports a change.
     pub movers: Option<crate::audit::MoverThresholds>,
 }
 
@@ -308,7 +308,7 @@ impl<'a> Reader<'a> {
         config
     }
 
-    /// `movers { min_change_pct = 30, min_change = 50 }`; an absent setting keeps its default.
+    /// The `movers` block: `min_change_pct` and `min_change`; an absent setting keeps its default.
     fn movers(&mut self, block: &Block) -> crate::audit::MoverThresholds {
         let mut thresholds = crate::audit::MoverThresholds::default();
         for structure in block.body.iter() {

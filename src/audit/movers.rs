@@ -19,7 +19,7 @@ use crate::model::{CostLine, Money};
 use crate::report::review::{Mover, Movers};
 use crate::report::ResourceRef;
 
-/// When a change is a mover (tally.hcl `movers { min_change_pct = 30, min_change = 50 }`).
+/// When a change is a mover (tally.hcl's `movers` block: `min_change_pct`, `min_change`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MoverThresholds {
     /// Percent of the week before.

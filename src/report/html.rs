@@ -844,3 +844,52 @@ footer{color:var(--muted);font-size:12px;text-align:center;margin-top:8px}
 @media (max-width:900px){.tiles{grid-template-columns:repeat(2,1fr)}.cols,.burns{grid-template-columns:1fr}}
 @media print{body{background:#fff}section,header,.tile{break-inside:avoid}}
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::review::DailySpend;
+
+    fn review(owners: usize) -> Review {
+        let date: NaiveDate = "2026-11-11".parse().unwrap();
+        let by_owner = (0..owners).map(|i| (format!("team-{i:02}"), Decimal::from(100 + i))).collect();
+        let zero = Decimal::ZERO;
+        Review {
+            label: "last-week".into(),
+            period_start: date,
+            period_end: date + Duration::days(1),
+            currency: "USD".into(),
+            owner_tag: "team".into(),
+            daily: vec![DailySpend { date, by_owner, untagged: Decimal::ONE, untaggable: zero, total: zero }],
+            not_daily: zero,
+            movers: None,
+            burn: vec![],
+        }
+    }
+
+    #[test]
+    fn many_owners_share_one_other_series_and_zero_series_are_left_out() {
+        let s = series(&review(12));
+        let keys: Vec<&str> = s.iter().map(|s| s.key.as_str()).collect();
+        // The 8 largest owners, the other 4 together, untagged; no untaggable (all zero).
+        assert_eq!(keys.len(), 10, "{keys:?}");
+        assert_eq!(keys[0], "owner:team-11");
+        assert_eq!(s[8].label, "4 other owners");
+        assert_eq!(s[8].values[0], Decimal::from(100 + 101 + 102 + 103));
+        assert_eq!(keys[9], "untagged");
+        assert_eq!(series(&review(3)).len(), 4);
+    }
+
+    #[test]
+    fn ticks_are_round_and_labels_are_money() {
+        assert_eq!(ticks(0.0, 840.0), (0.0, 1000.0, 200.0));
+        assert_eq!(ticks(0.0, 10_500.0), (0.0, 12_500.0, 2500.0));
+        assert_eq!(axis_money(12_500.0, 2500.0, "USD"), "12,500 USD");
+        assert_eq!(axis_money(0.5, 0.25, "EUR"), "0.50 EUR");
+    }
+
+    #[test]
+    fn text_is_escaped_for_content_and_attributes() {
+        assert_eq!(esc(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+}

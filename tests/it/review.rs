@@ -91,6 +91,7 @@ fn month_to_date_aggregates_leave_the_charts_empty_and_say_why() {
     let r = json(&["terraform-examples/acme", "--period", "2026-11"]);
     assert_eq!(r["review"]["daily"].as_array().unwrap().len(), 0);
     assert!(r["review"].get("movers").is_none());
+    assert!(r["review"].get("burn").is_none(), "no burn line the budget table could contradict");
     assert!(r["findings"].as_array().unwrap().iter().all(|f| f["rule_id"] != "CST003"));
     let html = tally(&["report", "terraform-examples/acme", "--period", "2026-11"]);
     assert_eq!(html.code, 0, "{}", html.stderr);
