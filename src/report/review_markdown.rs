@@ -160,20 +160,21 @@ pub(crate) fn verdict(report: &Report, review: &Review, escape: &dyn Fn(&str) ->
         return "No spend data in this period.".to_string();
     };
     let mut first = format!("{} spent from {}", spend.total, period_text(review));
-    if let Some(m) = &review.movers {
+    let trend = review.movers.as_ref().filter(|m| !m.previous_total.is_zero()).map(|m| {
         let before = m.previous_total;
-        if !before.is_zero() {
-            let change = (m.last_total - before) * Decimal::ONE_HUNDRED / before.abs();
-            let dir = if change.is_sign_negative() { "down" } else { "up" };
-            let scope = if review.label == "last-week" { "" } else { " in its last 7 days" };
-            first.push_str(&format!(
-                "{scope}, {dir} {:.1}% on the 7 days before ({})",
-                change.abs().round_dp(1),
-                money(before)
-            ));
+        let change = (m.last_total - before) * Decimal::ONE_HUNDRED / before.abs();
+        let dir = if change.is_sign_negative() { "down" } else { "up" };
+        (format!("{dir} {:.1}% on the 7 days before ({})", change.abs().round_dp(1), money(before)), m)
+    });
+    match trend {
+        Some((text, _)) if review.label == "last-week" => parts.push(format!("{first}, {text}.")),
+        Some((text, m)) => {
+            first.push('.');
+            parts.push(first);
+            parts.push(format!("The last 7 days ({}) were {text}.", money(m.last_total)));
         }
+        None => parts.push(format!("{first}.")),
     }
-    parts.push(format!("{first}."));
     match review.movers.as_ref().and_then(|m| m.rows.first()) {
         Some(top) => parts.push(format!(
             "Biggest mover: {}, {}, {}.",
