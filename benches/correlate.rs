@@ -158,6 +158,7 @@ fn main() {
         snapshot: Some(&snapshot),
         policy: &policy,
         budgets: &[],
+        window: None,
     };
     let started = Instant::now();
     let output = audit::run(&input);

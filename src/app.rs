@@ -19,6 +19,9 @@ use crate::report::{self, Report, Severity, Summary, Tool, REPORT_VERSION};
 use crate::snapshot::Snapshot;
 use crate::terraform::{self, hcl, plan, state};
 
+mod review;
+pub use review::{report, ReviewArgs, ReviewFormat};
+
 /// Tag policy flags, shared by every command that checks tags. They add to `tally.hcl`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PolicyArgs {
@@ -275,6 +278,7 @@ fn resolve(
             exemptions,
             today: args.policy.today,
             report_unmatched_exemptions: false,
+            movers: config.movers.unwrap_or_default(),
         },
         budgets: config.budgets,
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
@@ -290,6 +294,8 @@ struct Loaded {
     snapshot: Option<Snapshot>,
     diagnostics: Vec<Diagnostic>,
     inputs: report::Inputs,
+    /// The audit window `[start, end)`; `None` is the month to date (see `AuditInput::window`).
+    window: Option<crate::model::Period>,
 }
 
 impl Loaded {
@@ -420,6 +426,7 @@ impl Loaded {
             snapshot: self.snapshot.as_ref(),
             policy: &resolved.policy,
             budgets: &resolved.budgets,
+            window: self.window,
         };
         let output = audit::run(&input);
         let as_of = self.snapshot.as_ref().map(|s| s.as_of);
@@ -430,6 +437,12 @@ impl Loaded {
 
 /// `tally audit`: everything cross-referenced.
 pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError> {
+    let (loaded, resolved) = load_audit(dir, args)?;
+    Ok(loaded.finish("audit", &resolved))
+}
+
+/// Everything `audit` reads (and `report` too), loaded and resolved but not yet audited.
+fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved), AppError> {
     if let Some(dir) = dir {
         check_dir(dir)?;
     }
@@ -463,7 +476,7 @@ pub fn audit(dir: Option<&Path>, args: &SourceArgs) -> Result<Outcome, AppError>
     if let Some(costs) = &resolved.costs {
         loaded.costs(costs, resolved.cost_basis, &resolved.policy)?;
     }
-    Ok(loaded.finish("audit", &resolved))
+    Ok((loaded, resolved))
 }
 
 /// `tally collect`: live inventory, costs, budgets and tag activation, as a snapshot.

@@ -80,6 +80,9 @@ pub enum Command {
     /// Finance export of one billing month from CUR/FOCUS files: CSV or Parquet, FOCUS
     /// column names, allocation of untagged and shared cost, totals that reconcile.
     Export(app::ExportArgs),
+    /// Weekly cost review: a self-contained HTML page with charts (daily spend by owner,
+    /// week-over-week movers, budget burn), or a short Markdown summary for chat.
+    Report(Box<app::ReviewArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +221,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => Some(&mut args.sources.policy),
         Command::Plan(args) => Some(&mut args.policy),
         Command::Lint(args) => Some(&mut args.policy),
+        Command::Report(args) => Some(&mut args.sources.policy),
         Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) | Command::Export(_) => None,
     };
     if let Some(policy) = policy {
@@ -242,6 +246,7 @@ pub fn main() -> ExitCode {
         }
         Command::Collect(args) => run_collect(args),
         Command::Export(args) => export(args),
+        Command::Report(args) => review(args),
     };
     ExitCode::from(code)
 }
@@ -400,6 +405,45 @@ fn export(args: &app::ExportArgs) -> u8 {
         Ok(()) => exit::OK,
         Err(message) => report_error(&AppError::Output(message)),
     }
+}
+
+/// `tally report`: render the review where asked. Not a gate: exit 0, or 3 when the data is
+/// partial, or 2 on bad input.
+fn review(args: &app::ReviewArgs) -> u8 {
+    let review = match app::report(args) {
+        Ok(r) => r,
+        Err(e) => return report_error(&e),
+    };
+    let mut buf = Vec::new();
+    let rendered = match args.format {
+        app::ReviewFormat::Html => report::html::render(&review, &mut buf),
+        app::ReviewFormat::Markdown => report::review_markdown::render(&review, &mut buf),
+        app::ReviewFormat::Json => serde_json::to_writer_pretty(&mut buf, &review)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(buf)),
+    };
+    let written = match (rendered, &args.output) {
+        (Err(e), _) => Err(format!("rendering: {e}")),
+        (Ok(()), Some(path)) => std::fs::write(path, &buf).map_err(|e| format!("{}: {e}", path.display())),
+        (Ok(()), None) => {
+            let mut lock = io::stdout().lock();
+            match lock.write_all(&buf).and_then(|()| lock.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+                _ => Ok(()),
+            }
+        }
+    };
+    if let Err(message) = written {
+        return report_error(&AppError::Output(message));
+    }
+    if review.report.partial {
+        tracing::warn!(
+            problems = review.report.diagnostics.len(),
+            "result is partial: some inputs could not be read"
+        );
+        return exit::PARTIAL;
+    }
+    exit::OK
 }
 
 #[allow(clippy::print_stderr)]

@@ -42,6 +42,8 @@ pub struct Config {
     pub exemptions: Option<PathBuf>,
     /// Tag policies, prohibited keys, severity and rule overrides written in tally.hcl itself.
     pub rules: PolicySet,
+    /// The `movers` block (`min_change_pct`, `min_change`): when CST003 reports a change.
+    pub movers: Option<crate::audit::MoverThresholds>,
 }
 
 /// One problem in the config file.
@@ -290,14 +292,51 @@ impl<'a> Reader<'a> {
                         }
                     }
                     "tag" | "rule" => crate::rules::policy::read_block(self, block, file, &mut config.rules),
+                    "movers" => {
+                        if config.movers.is_some() {
+                            self.error(block.span(), "`movers` is declared twice");
+                        }
+                        config.movers = Some(self.movers(block));
+                    }
                     other => self.error(
                         block.ident.span(),
-                        format!("unknown block `{other}` (expected `budget`, `tag` or `rule`)"),
+                        format!("unknown block `{other}` (expected `budget`, `tag`, `rule` or `movers`)"),
                     ),
                 },
             }
         }
         config
+    }
+
+    /// The `movers` block: `min_change_pct` and `min_change`; an absent setting keeps its default.
+    fn movers(&mut self, block: &Block) -> crate::audit::MoverThresholds {
+        let mut thresholds = crate::audit::MoverThresholds::default();
+        for structure in block.body.iter() {
+            let Structure::Attribute(attr) = structure else {
+                self.error(structure.span(), "movers: nested blocks are not allowed");
+                continue;
+            };
+            let key = attr.key.as_str();
+            let slot = match key {
+                "min_change_pct" => &mut thresholds.min_change_pct,
+                "min_change" => &mut thresholds.min_change,
+                other => {
+                    self.error(
+                        attr.key.span(),
+                        format!("movers: unknown setting `{other}` (expected min_change_pct, min_change)"),
+                    );
+                    continue;
+                }
+            };
+            match self.decimal(&attr.value, key) {
+                Some(d) if d.is_sign_negative() => {
+                    self.error(attr.value.span(), format!("`{key}` must not be negative"));
+                }
+                Some(d) => *slot = d,
+                None => {}
+            }
+        }
+        thresholds
     }
 
     fn budget(&mut self, block: &Block) -> Option<(Budget, BudgetSettings)> {
@@ -583,6 +622,16 @@ budget "total" {
         assert_eq!(settings.alert_at_forecast, Some(Decimal::from_str("95.5").unwrap()));
         let err = parse("budget \"x\" {\n  limit = 1\n  alert_at_actual = -5\n}\n").unwrap_err();
         assert_eq!(err.errors[0].line, 3);
+    }
+
+    #[test]
+    fn movers_thresholds() {
+        let config = parse("movers {\n  min_change_pct = 50\n  min_change = \"120.50\"\n}\n").unwrap();
+        let m = config.movers.unwrap();
+        assert_eq!((m.min_change_pct, m.min_change), (Decimal::from(50), Decimal::new(12050, 2)));
+        let err = parse("movers {\n  min_change = -1\n  typo = 3\n}\n").unwrap_err();
+        let lines: Vec<u32> = err.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3], "{err}");
     }
 
     #[test]

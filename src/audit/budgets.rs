@@ -346,6 +346,7 @@ mod tests {
             snapshot: Some(&snap),
             policy: &policy,
             budgets: std::slice::from_ref(&b),
+            window: None,
         };
         let mut out = Findings::new(&policy);
         let statuses = budgets(&input, &snap, &mut out);

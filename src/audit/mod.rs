@@ -21,10 +21,14 @@ use crate::snapshot::Snapshot;
 mod budgets;
 mod correlate;
 mod exemptions;
+pub(crate) mod movers;
+pub(crate) mod review;
 mod spend;
 mod tags;
 
 pub use budgets::period_bounds;
+pub use movers::MoverThresholds;
+pub use review::review;
 
 /// The policy a run applies: required keys, the owner key, tag policies, severity and scope
 /// overrides, budget alert settings and written exemptions.
@@ -46,6 +50,8 @@ pub struct Policy {
     /// Report exemptions that matched nothing (only where the run saw every kind of input
     /// their rules need: `audit`).
     pub report_unmatched_exemptions: bool,
+    /// When week-over-week spend changes are reported (CST003).
+    pub movers: MoverThresholds,
 }
 
 impl Policy {
@@ -83,6 +89,9 @@ pub struct AuditInput<'a> {
     pub policy: &'a Policy,
     /// Budgets declared in config; AWS Budgets come from the snapshot.
     pub budgets: &'a [Budget],
+    /// The days spend, CST001/CST002 and CST003 look at, `[start, end)`; `None` is the month to
+    /// date of the snapshot's `as_of` (the review uses its own period).
+    pub window: Option<crate::model::Period>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +103,8 @@ pub struct AuditOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Findings an approved, unexpired exemption covers, with the exemption.
     pub exempted: Vec<Exempted>,
+    /// Week-over-week movers (CST003's data), when daily lines cover both weeks.
+    pub movers: Option<crate::report::review::Movers>,
 }
 
 pub fn run(input: &AuditInput<'_>) -> AuditOutput {
@@ -105,13 +116,19 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     tags::drift(input, &correlation, &mut out);
     tags::cost_allocation(input, &mut out);
 
-    let (spend, budgets) = match input.snapshot {
+    let (spend, budgets, movers) = match input.snapshot {
         Some(snapshot) => {
             let spend = spend::spend(input, snapshot, &correlation, &mut out, &mut diagnostics);
             let budgets = budgets::budgets(input, snapshot, &mut out);
-            (spend, budgets)
+            let end = Window::of(input, snapshot).end;
+            let owner_tag = &input.policy.owner_tag;
+            let movers = movers::movers(&snapshot.costs.lines, end, owner_tag, &input.policy.movers);
+            if let Some(m) = &movers {
+                movers::report(m, owner_tag, &mut out);
+            }
+            (spend, budgets, movers)
         }
-        None => (None, Vec::new()),
+        None => (None, Vec::new(), None),
     };
 
     let mut coverage = correlation.coverage();
@@ -119,7 +136,7 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
         coverage.by_cost_pct = spend::coverage_by_cost(spend);
     }
     let exempted = exemptions::apply(input, &mut out);
-    AuditOutput { findings: out.0, coverage, spend, budgets, diagnostics, exempted }
+    AuditOutput { findings: out.0, coverage, spend, budgets, diagnostics, exempted, movers }
 }
 
 /// Collects findings, filling rule name, severity (default or overridden) and fix hint from
@@ -183,6 +200,14 @@ impl Window {
             Window { start, end: as_of }
         } else {
             Window { start, end: as_of }
+        }
+    }
+
+    /// The window a run asked for, else the month to date of the snapshot's `as_of`.
+    pub fn of(input: &AuditInput<'_>, snapshot: &Snapshot) -> Window {
+        match input.window {
+            Some(p) => Window { start: p.start, end: p.end },
+            None => Window::month_to_date(snapshot.as_of),
         }
     }
 

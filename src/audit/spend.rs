@@ -19,7 +19,7 @@ pub(crate) fn spend(
     out: &mut Findings,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Spend> {
-    let window = Window::month_to_date(snapshot.as_of);
+    let window = Window::of(input, snapshot);
     let in_window: Vec<&CostLine> =
         snapshot.costs.lines.iter().filter(|l| window.includes(&l.period)).collect();
     if in_window.is_empty() {
@@ -161,7 +161,7 @@ pub(crate) fn coverage_by_cost(spend: &Spend) -> Option<Decimal> {
 }
 
 /// The currency most lines are in (ties: alphabetical), so one stray line cannot flip it.
-fn main_currency(lines: &[&CostLine]) -> String {
+pub(crate) fn main_currency(lines: &[&CostLine]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for l in lines {
         *counts.entry(l.currency.as_str()).or_default() += 1;

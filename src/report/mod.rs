@@ -15,8 +15,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Diagnostic, Layer, Money, SourceLocation, Tags};
 
 pub mod github;
+pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod review;
+pub mod review_markdown;
 pub mod sarif;
 pub mod table;
 

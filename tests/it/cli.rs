@@ -12,6 +12,7 @@ fn help_of_every_command() {
         &["budgets", "--help"],
         &["collect", "--help"],
         &["export", "--help"],
+        &["report", "--help"],
     ] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

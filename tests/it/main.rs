@@ -2,6 +2,7 @@
 
 mod aws;
 mod bad_inputs;
+mod chromium;
 mod cli;
 mod corpus;
 mod costs;
@@ -11,5 +12,6 @@ mod focus_validator;
 mod formats;
 mod iam_policy;
 mod moto;
+mod review;
 mod rules;
 mod support;
