@@ -8,7 +8,8 @@
 //!
 //! Rooms: `clients` (the one SDK client builder and retry policy), `accounts` (STS,
 //! Organizations), `inventory` (tagging API + AWS Config), `costs` (Cost Explorer), `budgets`
-//! (AWS Budgets), `cache` (paid-request cache and counter), `regions` (`--regions all`), `s3`
+//! (AWS Budgets), `forecast` (Cost Explorer forecasts of tally.hcl budgets), `cache`
+//! (paid-request cache and counter), `regions` (`--regions all`), `s3`
 //! (state objects), `error` (messages).
 
 mod accounts;
@@ -19,10 +20,13 @@ mod costs;
 mod error;
 #[cfg(test)]
 mod fake;
+mod forecast;
 mod inventory;
+mod progress;
 mod regions;
 pub mod s3;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +43,8 @@ pub use self::error::AwsError;
 use self::inventory::Seen;
 use crate::model::{Budget, CostLine, LiveSource};
 use crate::snapshot::{
-    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
+    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Forecast, Snapshot, SNAPSHOT_FORMAT,
+    SNAPSHOT_VERSION,
 };
 
 /// Default number of account/region tasks in flight.
@@ -73,6 +78,11 @@ pub struct CollectOptions {
     pub cache_dir: Option<PathBuf>,
     pub cache_ttl: Duration,
     pub concurrency: usize,
+    /// Budgets declared in `tally.hcl` (not linked to an AWS Budget): one `GetCostForecast`
+    /// each, in the caller's account.
+    pub budgets: Vec<Budget>,
+    /// Progress bars on stderr (the caller decides: a TTY and not `--quiet`).
+    pub progress: bool,
 }
 
 impl CollectOptions {
@@ -122,6 +132,10 @@ enum Output {
     AllocationTags {
         account: String,
         result: Result<Vec<CostAllocationTag>, String>,
+    },
+    Forecasts {
+        account: String,
+        result: Result<Vec<Forecast>, String>,
     },
 }
 
@@ -187,6 +201,8 @@ pub(crate) async fn collect_with_clock(
     targets.sort_by(|a, b| a.account.cmp(&b.account));
 
     let mut set: JoinSet<Output> = JoinSet::new();
+    // Tasks per account, for the progress bars.
+    let mut tasks: BTreeMap<String, u64> = BTreeMap::new();
     for target in targets {
         let clients = match target.clients {
             Ok(c) => c,
@@ -195,6 +211,7 @@ pub(crate) async fn collect_with_clock(
                 continue;
             }
         };
+        *tasks.entry(target.account.clone()).or_default() += regions.len() as u64 * 2 + 2;
         for region in &regions {
             for source in [LiveSource::TaggingApi, LiveSource::Config] {
                 let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
@@ -235,6 +252,7 @@ pub(crate) async fn collect_with_clock(
     // Cost allocation tags are activated in the payer (management) account: ask once, with the
     // caller's own credentials, whichever accounts are collected.
     if !options.required_tags.is_empty() {
+        *tasks.entry(caller.clone()).or_default() += 1;
         let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
         let mut keys = options.required_tags.clone();
         keys.push(options.owner_tag.clone());
@@ -248,18 +266,49 @@ pub(crate) async fn collect_with_clock(
         });
     }
 
+    // Forecasts of tally.hcl budgets: one paid request per budget, with the caller's (payer)
+    // credentials, over the accounts collected.
+    let forecast_budgets: Vec<(Budget, crate::model::Period)> = options
+        .budgets
+        .iter()
+        .filter_map(|b| {
+            let (_, end) = crate::audit::period_bounds(b.period, as_of);
+            forecast::remaining(end, as_of).map(|p| (b.clone(), p))
+        })
+        .collect();
+    if !forecast_budgets.is_empty() {
+        *tasks.entry(caller.clone()).or_default() += 1;
+        let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
+        let (metric, accounts) = (options.metric.clone(), account_ids.clone());
+        let semaphore = semaphore.clone();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let result =
+                forecast::forecasts(&clients, &cache, &account, &forecast_budgets, &metric, &accounts).await;
+            Output::Forecasts { account, result }
+        });
+    }
+
     let mut seen: Vec<(String, String, LiveSource, Vec<Seen>)> = Vec::new();
     let mut lines = Vec::new();
     let mut budgets = Vec::new();
     let mut allocation_tags = Vec::new();
+    let mut forecasts = Vec::new();
+    let progress = progress::Progress::new(options.progress, &tasks);
     while let Some(joined) = set.join_next().await {
         let output = joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?;
+        match &output {
+            Output::Inventory { account, region, source, .. } => {
+                progress.done(account, &format!("{region} {}", source_name(*source)))
+            }
+            Output::Costs { account, .. } => progress.done(account, "cost-explorer"),
+            Output::Budgets { account, .. } => progress.done(account, "budgets"),
+            Output::AllocationTags { account, .. } => progress.done(account, "cost-allocation-tags"),
+            Output::Forecasts { account, .. } => progress.done(account, "cost-forecast"),
+        }
         match output {
             Output::Inventory { account, region, source, result } => {
-                let name = match source {
-                    LiveSource::TaggingApi => "tagging-api",
-                    LiveSource::Config => "config",
-                };
+                let name = source_name(source);
                 match result {
                     Ok(found) => {
                         attempts.push(ok(&account, &region, name));
@@ -289,8 +338,17 @@ pub(crate) async fn collect_with_clock(
                 }
                 Err(e) => attempts.push(failed(&account, GLOBAL, "cost-allocation-tags", e)),
             },
+            Output::Forecasts { account, result } => match result {
+                Ok(f) => {
+                    attempts.push(ok(&account, GLOBAL, "cost-forecast"));
+                    forecasts = f;
+                }
+                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-forecast", e)),
+            },
         }
     }
+
+    progress.finish();
 
     // Tasks finish in any order; everything below is sorted so the same data gives the same
     // bytes.
@@ -334,7 +392,15 @@ pub(crate) async fn collect_with_clock(
         costs: Costs { metric: options.metric.clone(), lines },
         budgets,
         cost_allocation_tags: allocation_tags,
+        forecasts,
     })
+}
+
+fn source_name(source: LiveSource) -> &'static str {
+    match source {
+        LiveSource::TaggingApi => "tagging-api",
+        LiveSource::Config => "config",
+    }
 }
 
 fn ok(account: &str, region: &str, source: &str) -> Attempt {

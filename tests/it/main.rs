@@ -5,6 +5,7 @@ mod bad_inputs;
 mod cli;
 mod corpus;
 mod costs;
+mod engine_moto;
 mod example;
 mod export;
 mod focus_validator;
