@@ -488,7 +488,9 @@ mod tests {
                 "ListDiscoveredResources" => match body["resourceType"].as_str().unwrap_or_default() {
                     "AWS::EC2::VPC" => fixture("config-list-discovered-resources.vpc.json"),
                     "AWS::EC2::Subnet" => fixture("config-list-discovered-resources.subnet.json"),
-                    "AWS::EC2::SecurityGroup" => fixture("config-list-discovered-resources.security-group.json"),
+                    "AWS::EC2::SecurityGroup" => {
+                        fixture("config-list-discovered-resources.security-group.json")
+                    }
                     "AWS::KMS::Key" => fixture("config-list-discovered-resources.kms-key.json"),
                     _ => r#"{"resourceIdentifiers": []}"#.to_string(),
                 },

@@ -145,6 +145,15 @@ pub(crate) async fn collect_with_clock(
 ) -> Result<Snapshot, AwsError> {
     options.validate()?;
     let base = Clients::load(options.profile.as_deref(), options.region.as_deref()).await;
+    collect_from(base, options, clock).await
+}
+
+/// Collect with the base credentials given (the caller's).
+async fn collect_from(
+    base: Clients,
+    options: &CollectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Snapshot, AwsError> {
     let regions = regions::resolve(&options.regions, base.region()).map_err(AwsError::Usage)?;
     let caller = accounts::caller_account(&base).await?;
     let as_of = options.as_of.unwrap_or_else(|| DateTime::<Utc>::from(clock.now()).date_naive());
@@ -420,5 +429,102 @@ fn failed(account: &str, region: &str, source: &str, error: String) -> Attempt {
         source: source.to_string(),
         status: AttemptStatus::Error,
         error: Some(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::fake::{fixture, FakeAws};
+    use super::*;
+    use crate::model::{BudgetPeriod, BudgetScope, BudgetSource, Money};
+
+    const STS_IDENTITY: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>arn:aws:iam::111111111111:user/ci</Arn><UserId>AIDAEXAMPLE</UserId>
+  <Account>111111111111</Account></GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"#;
+
+    /// A whole collection with a tally.hcl budget, against recorded answers: the forecast is
+    /// asked once, counted, recorded in the snapshot, and the audit uses it.
+    #[test]
+    fn a_config_budget_gets_the_cost_explorer_forecast_end_to_end() {
+        let fake = FakeAws::start(|req| match req.target.rsplit('.').next().unwrap_or_default() {
+            "" if req.body.contains("Action=GetCallerIdentity") => STS_IDENTITY.to_string(),
+            "GetResources" => r#"{"ResourceTagMappingList": [], "PaginationToken": ""}"#.to_string(),
+            "DescribeConfigurationRecorders" => r#"{"ConfigurationRecorders": []}"#.to_string(),
+            "GetCostAndUsage" => fixture("get-cost-and-usage.json"),
+            "DescribeBudgets" => r#"{"Budgets": []}"#.to_string(),
+            "GetCostForecast" => fixture("get-cost-forecast.json"),
+            other => panic!("unexpected request {other}: {}", req.body),
+        });
+        let budget = Budget {
+            name: "payments".into(),
+            scope: BudgetScope {
+                tags: [("team".to_string(), vec!["payments".to_string()])].into_iter().collect(),
+                ..BudgetScope::default()
+            },
+            period: BudgetPeriod::Monthly,
+            limit: Money::new(Decimal::from(3000), "USD"),
+            actual: None,
+            forecast: None,
+            source: BudgetSource::Config,
+        };
+        let options = CollectOptions {
+            regions: vec!["us-east-1".into()],
+            accounts: vec![],
+            role: None,
+            org: false,
+            profile: None,
+            region: None,
+            metric: "UnblendedCost".into(),
+            owner_tag: "team".into(),
+            required_tags: vec![],
+            as_of: Some("2026-11-18".parse().unwrap()),
+            cache_dir: None,
+            cache_ttl: DEFAULT_TTL,
+            concurrency: 2,
+            budgets: vec![budget.clone()],
+            progress: false,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let snapshot = runtime
+            .block_on(async { collect_from(fake.clients().await, &options, Arc::new(SystemClock)).await })
+            .expect("collected");
+        assert_eq!(snapshot.forecasts.len(), 1);
+        let forecast = &snapshot.forecasts[0];
+        assert_eq!(forecast.budget, "payments");
+        assert_eq!(forecast.period.start.to_string(), "2026-11-18");
+        assert_eq!(forecast.period.end.to_string(), "2026-12-01");
+        assert_eq!(forecast.amount, "1873.4205518763".parse::<Decimal>().unwrap());
+        assert!(snapshot
+            .collection
+            .attempts
+            .iter()
+            .any(|a| a.source == "cost-forecast" && a.status == AttemptStatus::Ok && a.region == GLOBAL));
+        assert_eq!(snapshot.collection.paid_requests, 3, "2 GetCostAndUsage + 1 GetCostForecast");
+        let forecast_requests =
+            fake.requests.lock().unwrap().iter().filter(|r| r.target.ends_with(".GetCostForecast")).count();
+        assert_eq!(forecast_requests, 1);
+
+        // The snapshot round-trips, and the audit's forecast for the budget is AWS's.
+        let text = serde_json::to_string(&snapshot).unwrap();
+        let snapshot = Snapshot::parse(std::path::Path::new("s.json"), &text).expect("valid snapshot");
+        let policy = crate::audit::Policy { owner_tag: "team".into(), ..Default::default() };
+        let input = crate::audit::AuditInput {
+            code: None,
+            plan: None,
+            state: &[],
+            snapshot: Some(&snapshot),
+            policy: &policy,
+            budgets: std::slice::from_ref(&budget),
+        };
+        let output = crate::audit::run(&input);
+        let status = output.budgets.iter().find(|b| b.name == "payments").expect("budget status");
+        assert_eq!(status.forecast_method.as_deref(), Some("aws"));
+        let actual = status.actual.as_ref().map_or(Decimal::ZERO, |a| a.amount);
+        let want = (actual + forecast.amount)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(status.forecast.as_ref().unwrap().amount, want);
     }
 }

@@ -37,7 +37,8 @@ impl Progress {
             tasks
                 .iter()
                 .map(|(account, n)| {
-                    let bar = multi.add(ProgressBar::new(*n).with_style(style.clone()).with_prefix(account.clone()));
+                    let bar = multi
+                        .add(ProgressBar::new(*n).with_style(style.clone()).with_prefix(account.clone()));
                     (account.clone(), bar)
                 })
                 .collect()

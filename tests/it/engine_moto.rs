@@ -166,8 +166,19 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     let (state_s, snapshot_s) =
         (state_path.to_string_lossy().to_string(), snapshot_path.to_string_lossy().to_string());
     let collect = [
-        "collect", "--as-of", "2026-11-18", "-o", &snapshot_s, "--accounts", ACCOUNT, "--role", "tally",
-        "--regions", REGION, "--owner-tag", "team",
+        "collect",
+        "--as-of",
+        "2026-11-18",
+        "-o",
+        &snapshot_s,
+        "--accounts",
+        ACCOUNT,
+        "--role",
+        "tally",
+        "--regions",
+        REGION,
+        "--owner-tag",
+        "team",
     ];
     let run = moto().tally(&collect, &dir);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -206,7 +217,8 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     let owned: BTreeMap<String, BTreeSet<String>> = of("IAC001", "info")
         .iter()
         .map(|f| {
-            let arns = f["details"]["arns"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string());
+            let arns =
+                f["details"]["arns"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string());
             (f["resource"]["name"].as_str().unwrap().to_string(), arns.collect())
         })
         .collect();
@@ -227,8 +239,11 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     assert_eq!(stack_resources.len(), 2);
 
     // The deleted queue is missing; nothing else is.
-    let missing: Vec<&str> =
-        findings.iter().filter(|f| f["rule_id"] == "IAC002").map(|f| f["resource"]["address"].as_str().unwrap()).collect();
+    let missing: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "IAC002")
+        .map(|f| f["resource"]["address"].as_str().unwrap())
+        .collect();
     assert_eq!(missing, ["aws_sqs_queue.orders_dlq"]);
 
     // Drift is found exactly: one key of one resource.
@@ -256,7 +271,9 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     let total = money(&spend["total"]);
     assert_eq!(total, d("21.10"));
     assert_eq!(
-        by_owner.values().copied().sum::<Decimal>() + money(&spend["untagged"]) + untaggable.values().copied().sum::<Decimal>(),
+        by_owner.values().copied().sum::<Decimal>()
+            + money(&spend["untagged"])
+            + untaggable.values().copied().sum::<Decimal>(),
         total
     );
 }
