@@ -122,6 +122,7 @@ fn estate(live: usize, state: usize) -> (Vec<TfResource>, Snapshot) {
         costs: Costs { metric: "UnblendedCost".into(), lines },
         budgets: vec![],
         cost_allocation_tags: vec![],
+        forecasts: vec![],
     };
     (state_resources, snapshot)
 }

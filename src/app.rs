@@ -159,6 +159,10 @@ pub struct AwsArgs {
     /// Cost Explorer metric the amounts are in [default: UnblendedCost].
     #[arg(long, value_name = "METRIC", value_parser = clap::builder::PossibleValuesParser::new(aws::METRICS))]
     pub metric: Option<String>,
+
+    /// Progress bars on stderr while collecting; the binary sets it (a TTY, not `--quiet`).
+    #[arg(skip)]
+    pub progress: bool,
 }
 
 /// `tally collect` settings besides the AWS ones.
@@ -470,7 +474,9 @@ fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved
     }
     match &resolved.snapshot {
         Some(snapshot) => loaded.snapshot(snapshot)?,
-        None if !args.offline => loaded.live(&collect_options(&args.aws, None, &resolved.policy))?,
+        None if !args.offline => {
+            loaded.live(&collect_options(&args.aws, None, &resolved.policy, &resolved.budgets))?
+        }
         None => {}
     }
     if let Some(costs) = &resolved.costs {
@@ -491,10 +497,21 @@ pub fn collect(dir: Option<&Path>, args: &CollectArgs) -> Result<Snapshot, AppEr
     };
     let sources = SourceArgs { policy, ..SourceArgs::default() };
     let resolved = resolve(config, &sources, None)?;
-    collect_live(&collect_options(&args.aws, args.as_of, &resolved.policy))
+    collect_live(&collect_options(&args.aws, args.as_of, &resolved.policy, &resolved.budgets))
 }
 
-fn collect_options(args: &AwsArgs, as_of: Option<NaiveDate>, policy: &Policy) -> CollectOptions {
+fn collect_options(
+    args: &AwsArgs,
+    as_of: Option<NaiveDate>,
+    policy: &Policy,
+    budgets: &[crate::model::Budget],
+) -> CollectOptions {
+    // Budgets linked to an AWS Budget (`aws_budget = "name"`) take AWS Budgets' own forecast.
+    let budgets = budgets
+        .iter()
+        .filter(|b| policy.budgets.get(&b.name).and_then(|s| s.aws_budget.as_ref()).is_none())
+        .cloned()
+        .collect();
     CollectOptions {
         regions: args.regions.clone(),
         accounts: args.accounts.clone(),
@@ -509,6 +526,8 @@ fn collect_options(args: &AwsArgs, as_of: Option<NaiveDate>, policy: &Policy) ->
         cache_dir: if args.no_cache { None } else { aws::default_cache_dir() },
         cache_ttl: aws::DEFAULT_TTL,
         concurrency: aws::DEFAULT_CONCURRENCY,
+        budgets,
+        progress: args.progress,
     }
 }
 

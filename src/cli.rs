@@ -227,6 +227,13 @@ pub fn main() -> ExitCode {
     if let Some(policy) = policy {
         policy.today = policy.today.or_else(system_date);
     }
+    // Progress bars are for a person watching: stderr is a terminal, not --quiet, text logs.
+    let progress = !cli.quiet && cli.log_format == LogFormat::Text && io::stderr().is_terminal();
+    match &mut cli.command {
+        Command::Audit(args) => args.sources.aws.progress = progress,
+        Command::Collect(args) => args.collect.aws.progress = progress,
+        _ => {}
+    }
     let code = match &cli.command {
         Command::Rules(command) => rules(command),
         Command::Audit(args) => reported(&cli, app::audit(args.dir.as_deref(), &args.sources), &args.output),

@@ -37,6 +37,23 @@ pub struct Snapshot {
     /// Cost allocation tag keys and their activation status (`ListCostAllocationTags`).
     #[serde(default)]
     pub cost_allocation_tags: Vec<CostAllocationTag>,
+    /// Cost Explorer forecasts (`GetCostForecast`) of the budgets declared in `tally.hcl`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forecasts: Vec<Forecast>,
+}
+
+/// AWS's forecast of the spend still to come in a `tally.hcl` budget's period: `amount` is
+/// for `period` = `[as_of, end of the budget's period)`, in the budget's scope. The audit adds
+/// the actual spend before `as_of` to make the period's forecast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forecast {
+    /// The name of the budget in `tally.hcl`.
+    pub budget: String,
+    pub period: crate::model::Period,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: rust_decimal::Decimal,
+    pub currency: String,
 }
 
 /// What was asked of AWS, and what failed. Any `error` attempt makes a run using this snapshot
@@ -114,6 +131,7 @@ impl Snapshot {
             costs: Costs::default(),
             budgets: Vec::new(),
             cost_allocation_tags: Vec::new(),
+            forecasts: Vec::new(),
         }
     }
 

@@ -2,7 +2,9 @@
 //!
 //! AWS Budgets bring their own actual and forecast. Budgets declared in `tally.hcl` are computed
 //! from the snapshot's cost lines: actual is the period-to-date sum of lines in scope; the
-//! forecast is linear (actual per elapsed day times days in the period), rounded to the cent.
+//! forecast is actual plus Cost Explorer's forecast of the rest of the period when the snapshot
+//! recorded one (`forecasts`, method `aws`), else linear (actual per elapsed day times days in
+//! the period), rounded to the cent.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -92,17 +94,30 @@ fn status(
                 .filter(|l| start <= l.period.start && l.period.start < as_of && l.currency == *currency)
                 .filter(|l| budget.scope.matches(l))
                 .collect();
-            if lines.is_empty() {
-                (None, None, None)
-            } else {
-                let actual: Decimal = lines.iter().map(|l| l.amount).sum();
-                let elapsed = (as_of - start).num_days();
-                let days = (end - start).num_days();
-                let forecast = (elapsed > 0).then(|| {
-                    (actual * Decimal::from(days) / Decimal::from(elapsed))
-                        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-                });
-                (Some(actual), forecast, forecast.map(|_| "linear"))
+            let actual = (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount).sum::<Decimal>());
+            // Cost Explorer's forecast of the rest of this period, recorded at collection:
+            // actual so far + AWS's remainder replaces the linear projection.
+            let aws = snapshot.forecasts.iter().find(|f| {
+                f.budget == budget.name
+                    && f.period == crate::model::Period { start: as_of, end }
+                    && f.currency == *currency
+            });
+            match (actual, aws) {
+                (_, Some(f)) => {
+                    let total = (actual.unwrap_or_default() + f.amount)
+                        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+                    (actual, Some(total), Some("aws"))
+                }
+                (None, None) => (None, None, None),
+                (Some(actual), None) => {
+                    let elapsed = (as_of - start).num_days();
+                    let days = (end - start).num_days();
+                    let forecast = (elapsed > 0).then(|| {
+                        (actual * Decimal::from(days) / Decimal::from(elapsed))
+                            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+                    });
+                    (Some(actual), forecast, forecast.map(|_| "linear"))
+                }
             }
         }
     };
@@ -317,6 +332,7 @@ mod tests {
             costs: crate::snapshot::Costs { metric: "UnblendedCost".into(), lines },
             budgets: vec![],
             cost_allocation_tags: vec![],
+            forecasts: vec![],
         }
     }
 
@@ -336,7 +352,10 @@ mod tests {
     }
 
     fn run(limit: &str, lines: Vec<crate::model::CostLine>) -> (BudgetStatus, Vec<crate::report::Finding>) {
-        let snap = snapshot(lines);
+        run_on(limit, snapshot(lines))
+    }
+
+    fn run_on(limit: &str, snap: Snapshot) -> (BudgetStatus, Vec<crate::report::Finding>) {
         let b = budget(limit);
         let policy = crate::audit::Policy { owner_tag: "team".into(), ..Default::default() };
         let input = AuditInput {
@@ -398,6 +417,35 @@ mod tests {
         assert_eq!(status.runs_out_on, None);
         let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
         assert_eq!(ids, ["BUD001"]);
+    }
+
+    fn aws_forecast(start: &str, amount: &str) -> crate::snapshot::Forecast {
+        crate::snapshot::Forecast {
+            budget: "web".into(),
+            period: crate::model::Period { start: d(start), end: d("2026-12-01") },
+            amount: amount.parse().unwrap(),
+            currency: "USD".into(),
+        }
+    }
+
+    #[test]
+    fn cost_explorer_forecast_replaces_the_linear_projection() {
+        // actual 450 (linear 794.12 < 900); AWS expects 500.004 more by Dec 1: 950.00 >= 900.
+        let mut snap = snapshot(accelerating());
+        snap.forecasts = vec![aws_forecast("2026-11-18", "500.004")];
+        let (status, findings) = run_on("900", snap);
+        assert_eq!(status.forecast_method.as_deref(), Some("aws"));
+        assert_eq!(status.forecast.as_ref().unwrap().amount, "950.00".parse::<Decimal>().unwrap());
+        assert_eq!(status.state, BudgetState::ForecastOver);
+        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        assert!(ids.contains(&"BUD002"), "{ids:?}");
+
+        // A forecast made on another day is not this period's remainder: linear again.
+        let mut snap = snapshot(accelerating());
+        snap.forecasts = vec![aws_forecast("2026-11-17", "500")];
+        let (status, _) = run_on("900", snap);
+        assert_eq!(status.forecast_method.as_deref(), Some("linear"));
+        assert_eq!(status.forecast.as_ref().unwrap().amount, "794.12".parse::<Decimal>().unwrap());
     }
 
     #[test]

@@ -143,14 +143,10 @@ pub(crate) async fn config(
         for item in items.into_iter().filter(|i| !i.arn.is_empty()) {
             let tags = config_item_tags(item.configuration.as_deref(), item.supplementary.as_ref());
             let item_account = item.account_id.as_deref().unwrap_or(account);
-            out.push(seen(
-                &item.arn,
-                item_account,
-                region,
-                item.aws_region.as_deref(),
-                tags,
-                LiveSource::Config,
-            ));
+            let mut s =
+                seen(&item.arn, item_account, region, item.aws_region.as_deref(), tags, LiveSource::Config);
+            s.resource.attributes = item.attributes();
+            out.push(s);
         }
     }
     Ok(Some(out))
@@ -160,6 +156,9 @@ pub(crate) async fn config(
 #[derive(Debug, Default)]
 struct ConfigItem {
     arn: String,
+    /// `AWS::EC2::VPC`, ...
+    resource_type: Option<String>,
+    resource_name: Option<String>,
     account_id: Option<String>,
     aws_region: Option<String>,
     configuration: Option<String>,
@@ -170,6 +169,8 @@ impl ConfigItem {
     fn from_sdk(item: &aws_sdk_config::types::BaseConfigurationItem) -> Self {
         Self {
             arn: item.arn().unwrap_or_default().to_string(),
+            resource_type: item.resource_type().map(|t| t.as_str().to_string()),
+            resource_name: item.resource_name().map(str::to_string),
             account_id: item.account_id().map(str::to_string),
             aws_region: item.aws_region().map(str::to_string),
             configuration: item.configuration().map(str::to_string),
@@ -188,6 +189,8 @@ impl ConfigItem {
                 .iter()
                 .map(|item| Self {
                     arn: text(item, "arn").unwrap_or_default(),
+                    resource_type: text(item, "resourceType"),
+                    resource_name: text(item, "resourceName"),
                     account_id: text(item, "accountId"),
                     aws_region: text(item, "awsRegion"),
                     configuration: text(item, "configuration"),
@@ -201,6 +204,46 @@ impl ConfigItem {
                 })
                 .collect(),
         )
+    }
+
+    /// Facts that tell who owns the resource (`LiveResource::attributes`): `is_default` for a
+    /// default VPC (`isDefault`), a default subnet (`defaultForAz`) and a default security
+    /// group (`groupName` `default`, which every VPC has and nobody can delete); `managed_by =
+    /// aws` for an AWS-managed KMS key (`keyManager` `AWS`); `name` from `resourceName`.
+    fn attributes(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if let Some(name) = self.resource_name.as_deref().filter(|n| !n.is_empty()) {
+            out.insert("name".to_string(), name.to_string());
+        }
+        let conf = self
+            .configuration
+            .as_deref()
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+            .unwrap_or_default();
+        // Config writes booleans as JSON booleans; some recorded items carry them as strings.
+        let flag = |key: &str| match conf.get(key) {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        };
+        let text = |key: &str| conf.get(key).and_then(|v| v.as_str());
+        let is_default = match self.resource_type.as_deref().unwrap_or_default() {
+            "AWS::EC2::VPC" => flag("isDefault"),
+            "AWS::EC2::Subnet" => flag("defaultForAz"),
+            "AWS::EC2::SecurityGroup" => text("groupName") == Some("default"),
+            _ => false,
+        };
+        if is_default {
+            out.insert("is_default".to_string(), "true".to_string());
+        }
+        if self.resource_type.as_deref() == Some("AWS::KMS::Key") {
+            if let Some(manager) = text("keyManager") {
+                if manager.eq_ignore_ascii_case("aws") {
+                    out.insert("managed_by".to_string(), "aws".to_string());
+                }
+            }
+        }
+        out
     }
 }
 
@@ -341,6 +384,11 @@ pub(crate) fn merge(seen: impl IntoIterator<Item = Seen>) -> Vec<LiveResource> {
                 if !had_tagging && (from_tagging || existing.resource.tags.is_empty()) {
                     existing.resource.tags = s.resource.tags.clone();
                 }
+                // Only Config knows attributes; a second Config sighting (S3 from another
+                // region) says the same.
+                for (k, v) in &s.resource.attributes {
+                    existing.resource.attributes.entry(k.clone()).or_insert_with(|| v.clone());
+                }
                 if s.region_known && !existing.region_known {
                     existing.resource.region = s.resource.region.clone();
                     existing.region_known = true;
@@ -424,6 +472,74 @@ mod tests {
         let tags = config_item_tags(items[0].configuration.as_deref(), items[0].supplementary.as_ref());
         assert_eq!(tags.get("team").map(String::as_str), Some("web"));
         assert!(ConfigItem::from_raw(b"<html>").is_none());
+    }
+
+    /// Config answers in AWS's shape (`tests/fixtures/aws/config-*.json`: epoch-second capture
+    /// times, configuration as a JSON string), served over HTTP to the real SDK: moto's Config
+    /// knows only S3, IAM and SNS.
+    #[test]
+    fn config_items_carry_default_and_aws_managed_attributes() {
+        use super::super::fake::{fixture, FakeAws};
+        let fake = FakeAws::start(|req| {
+            let op = req.target.rsplit('.').next().unwrap_or_default();
+            let body: serde_json::Value = serde_json::from_str(&req.body).unwrap_or_default();
+            match op {
+                "DescribeConfigurationRecorders" => fixture("config-describe-configuration-recorders.json"),
+                "ListDiscoveredResources" => match body["resourceType"].as_str().unwrap_or_default() {
+                    "AWS::EC2::VPC" => fixture("config-list-discovered-resources.vpc.json"),
+                    "AWS::EC2::Subnet" => fixture("config-list-discovered-resources.subnet.json"),
+                    "AWS::EC2::SecurityGroup" => {
+                        fixture("config-list-discovered-resources.security-group.json")
+                    }
+                    "AWS::KMS::Key" => fixture("config-list-discovered-resources.kms-key.json"),
+                    _ => r#"{"resourceIdentifiers": []}"#.to_string(),
+                },
+                "BatchGetResourceConfig" => {
+                    assert_eq!(body["resourceKeys"].as_array().map(Vec::len), Some(8), "{body}");
+                    fixture("config-batch-get-resource-config.json")
+                }
+                other => panic!("unexpected operation {other}"),
+            }
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let seen_all = runtime.block_on(async {
+            let clients = fake.clients().await;
+            config(&clients, "111111111111", "eu-west-1").await
+        });
+        let resources = merge(seen_all.expect("Config answered").expect("a recorder exists"));
+        let attributes: BTreeMap<&str, Vec<(&str, &str)>> = resources
+            .iter()
+            .map(|r| {
+                let short = r.arn.rsplit('/').next().unwrap_or_default();
+                (short, r.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+            })
+            .collect();
+        let want: BTreeMap<&str, Vec<(&str, &str)>> = [
+            ("vpc-0d1e2f3a4b5c6d7e8", vec![("is_default", "true")]),
+            ("vpc-07f8e9d0c1b2a3948", vec![("name", "main")]),
+            ("subnet-0a11b22c33d44e55f", vec![("is_default", "true")]),
+            ("subnet-0f66e77d88c99b00a", vec![("name", "private-b")]),
+            ("sg-0123abcd4567ef890", vec![("is_default", "true"), ("name", "default")]),
+            ("sg-0fedcba987654321f", vec![("name", "web")]),
+            ("0b6f1f8e-2c1d-4a3b-9e8f-7d6c5b4a3921", vec![("managed_by", "aws")]),
+            ("5e2d7c8b-9a01-4f3e-8d2c-1b0a9f8e7d6c", vec![]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(attributes, want);
+        let main = resources.iter().find(|r| r.arn.ends_with("vpc-07f8e9d0c1b2a3948")).unwrap();
+        assert_eq!(main.resource_type, "ec2:vpc");
+        assert_eq!(main.tags.get("team").map(String::as_str), Some("platform"));
+        assert!(resources.iter().all(|r| r.region == "eu-west-1" && r.sources.contains(&LiveSource::Config)));
+    }
+
+    #[test]
+    fn attributes_of_items_the_sdk_rejects_are_read_too() {
+        let body = br#"{"baseConfigurationItems": [{"configurationItemCaptureTime": "2026-11-21 07:16:40.7",
+            "arn": "arn:aws:ec2:us-east-1:111111111111:vpc/vpc-1", "resourceType": "AWS::EC2::VPC",
+            "resourceName": "", "configuration": "{\"isDefault\": \"true\"}"}]}"#;
+        let items = ConfigItem::from_raw(body).expect("parsed");
+        assert_eq!(items[0].attributes(), [("is_default".to_string(), "true".to_string())].into());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!
 //! Rooms: `clients` (the one SDK client builder and retry policy), `accounts` (STS,
 //! Organizations), `inventory` (tagging API + AWS Config), `costs` (Cost Explorer), `budgets`
-//! (AWS Budgets), `cache` (paid-request cache and counter), `regions` (`--regions all`), `s3`
+//! (AWS Budgets), `forecast` (Cost Explorer forecasts of tally.hcl budgets), `cache`
+//! (paid-request cache and counter), `regions` (`--regions all`), `s3`
 //! (state objects), `error` (messages).
 
 mod accounts;
@@ -19,10 +20,13 @@ mod costs;
 mod error;
 #[cfg(test)]
 mod fake;
+mod forecast;
 mod inventory;
+mod progress;
 mod regions;
 pub mod s3;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +43,8 @@ pub use self::error::AwsError;
 use self::inventory::Seen;
 use crate::model::{Budget, CostLine, LiveSource};
 use crate::snapshot::{
-    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
+    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Forecast, Snapshot, SNAPSHOT_FORMAT,
+    SNAPSHOT_VERSION,
 };
 
 /// Default number of account/region tasks in flight.
@@ -73,6 +78,11 @@ pub struct CollectOptions {
     pub cache_dir: Option<PathBuf>,
     pub cache_ttl: Duration,
     pub concurrency: usize,
+    /// Budgets declared in `tally.hcl` (not linked to an AWS Budget): one `GetCostForecast`
+    /// each, in the caller's account.
+    pub budgets: Vec<Budget>,
+    /// Progress bars on stderr (the caller decides: a TTY and not `--quiet`).
+    pub progress: bool,
 }
 
 impl CollectOptions {
@@ -123,6 +133,10 @@ enum Output {
         account: String,
         result: Result<Vec<CostAllocationTag>, String>,
     },
+    Forecasts {
+        account: String,
+        result: Result<Vec<Forecast>, String>,
+    },
 }
 
 pub(crate) async fn collect_with_clock(
@@ -131,6 +145,15 @@ pub(crate) async fn collect_with_clock(
 ) -> Result<Snapshot, AwsError> {
     options.validate()?;
     let base = Clients::load(options.profile.as_deref(), options.region.as_deref()).await;
+    collect_from(base, options, clock).await
+}
+
+/// Collect with the base credentials given (the caller's).
+async fn collect_from(
+    base: Clients,
+    options: &CollectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Snapshot, AwsError> {
     let regions = regions::resolve(&options.regions, base.region()).map_err(AwsError::Usage)?;
     let caller = accounts::caller_account(&base).await?;
     let as_of = options.as_of.unwrap_or_else(|| DateTime::<Utc>::from(clock.now()).date_naive());
@@ -187,6 +210,8 @@ pub(crate) async fn collect_with_clock(
     targets.sort_by(|a, b| a.account.cmp(&b.account));
 
     let mut set: JoinSet<Output> = JoinSet::new();
+    // Tasks per account, for the progress bars.
+    let mut tasks: BTreeMap<String, u64> = BTreeMap::new();
     for target in targets {
         let clients = match target.clients {
             Ok(c) => c,
@@ -195,6 +220,7 @@ pub(crate) async fn collect_with_clock(
                 continue;
             }
         };
+        *tasks.entry(target.account.clone()).or_default() += regions.len() as u64 * 2 + 2;
         for region in &regions {
             for source in [LiveSource::TaggingApi, LiveSource::Config] {
                 let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
@@ -235,6 +261,7 @@ pub(crate) async fn collect_with_clock(
     // Cost allocation tags are activated in the payer (management) account: ask once, with the
     // caller's own credentials, whichever accounts are collected.
     if !options.required_tags.is_empty() {
+        *tasks.entry(caller.clone()).or_default() += 1;
         let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
         let mut keys = options.required_tags.clone();
         keys.push(options.owner_tag.clone());
@@ -248,18 +275,49 @@ pub(crate) async fn collect_with_clock(
         });
     }
 
+    // Forecasts of tally.hcl budgets: one paid request per budget, with the caller's (payer)
+    // credentials, over the accounts collected.
+    let forecast_budgets: Vec<(Budget, crate::model::Period)> = options
+        .budgets
+        .iter()
+        .filter_map(|b| {
+            let (_, end) = crate::audit::period_bounds(b.period, as_of);
+            forecast::remaining(end, as_of).map(|p| (b.clone(), p))
+        })
+        .collect();
+    if !forecast_budgets.is_empty() {
+        *tasks.entry(caller.clone()).or_default() += 1;
+        let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
+        let (metric, accounts) = (options.metric.clone(), account_ids.clone());
+        let semaphore = semaphore.clone();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let result =
+                forecast::forecasts(&clients, &cache, &account, &forecast_budgets, &metric, &accounts).await;
+            Output::Forecasts { account, result }
+        });
+    }
+
     let mut seen: Vec<(String, String, LiveSource, Vec<Seen>)> = Vec::new();
     let mut lines = Vec::new();
     let mut budgets = Vec::new();
     let mut allocation_tags = Vec::new();
+    let mut forecasts = Vec::new();
+    let progress = progress::Progress::new(options.progress, &tasks);
     while let Some(joined) = set.join_next().await {
         let output = joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?;
+        match &output {
+            Output::Inventory { account, region, source, .. } => {
+                progress.done(account, &format!("{region} {}", source_name(*source)))
+            }
+            Output::Costs { account, .. } => progress.done(account, "cost-explorer"),
+            Output::Budgets { account, .. } => progress.done(account, "budgets"),
+            Output::AllocationTags { account, .. } => progress.done(account, "cost-allocation-tags"),
+            Output::Forecasts { account, .. } => progress.done(account, "cost-forecast"),
+        }
         match output {
             Output::Inventory { account, region, source, result } => {
-                let name = match source {
-                    LiveSource::TaggingApi => "tagging-api",
-                    LiveSource::Config => "config",
-                };
+                let name = source_name(source);
                 match result {
                     Ok(found) => {
                         attempts.push(ok(&account, &region, name));
@@ -289,8 +347,17 @@ pub(crate) async fn collect_with_clock(
                 }
                 Err(e) => attempts.push(failed(&account, GLOBAL, "cost-allocation-tags", e)),
             },
+            Output::Forecasts { account, result } => match result {
+                Ok(f) => {
+                    attempts.push(ok(&account, GLOBAL, "cost-forecast"));
+                    forecasts = f;
+                }
+                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-forecast", e)),
+            },
         }
     }
+
+    progress.finish();
 
     // Tasks finish in any order; everything below is sorted so the same data gives the same
     // bytes.
@@ -334,7 +401,15 @@ pub(crate) async fn collect_with_clock(
         costs: Costs { metric: options.metric.clone(), lines },
         budgets,
         cost_allocation_tags: allocation_tags,
+        forecasts,
     })
+}
+
+fn source_name(source: LiveSource) -> &'static str {
+    match source {
+        LiveSource::TaggingApi => "tagging-api",
+        LiveSource::Config => "config",
+    }
 }
 
 fn ok(account: &str, region: &str, source: &str) -> Attempt {
@@ -354,5 +429,102 @@ fn failed(account: &str, region: &str, source: &str, error: String) -> Attempt {
         source: source.to_string(),
         status: AttemptStatus::Error,
         error: Some(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::fake::{fixture, FakeAws};
+    use super::*;
+    use crate::model::{BudgetPeriod, BudgetScope, BudgetSource, Money};
+
+    const STS_IDENTITY: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>arn:aws:iam::111111111111:user/ci</Arn><UserId>AIDAEXAMPLE</UserId>
+  <Account>111111111111</Account></GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"#;
+
+    /// A whole collection with a tally.hcl budget, against recorded answers: the forecast is
+    /// asked once, counted, recorded in the snapshot, and the audit uses it.
+    #[test]
+    fn a_config_budget_gets_the_cost_explorer_forecast_end_to_end() {
+        let fake = FakeAws::start(|req| match req.target.rsplit('.').next().unwrap_or_default() {
+            "" if req.body.contains("Action=GetCallerIdentity") => STS_IDENTITY.to_string(),
+            "GetResources" => r#"{"ResourceTagMappingList": [], "PaginationToken": ""}"#.to_string(),
+            "DescribeConfigurationRecorders" => r#"{"ConfigurationRecorders": []}"#.to_string(),
+            "GetCostAndUsage" => fixture("get-cost-and-usage.json"),
+            "DescribeBudgets" => r#"{"Budgets": []}"#.to_string(),
+            "GetCostForecast" => fixture("get-cost-forecast.json"),
+            other => panic!("unexpected request {other}: {}", req.body),
+        });
+        let budget = Budget {
+            name: "payments".into(),
+            scope: BudgetScope {
+                tags: [("team".to_string(), vec!["payments".to_string()])].into_iter().collect(),
+                ..BudgetScope::default()
+            },
+            period: BudgetPeriod::Monthly,
+            limit: Money::new(Decimal::from(3000), "USD"),
+            actual: None,
+            forecast: None,
+            source: BudgetSource::Config,
+        };
+        let options = CollectOptions {
+            regions: vec!["us-east-1".into()],
+            accounts: vec![],
+            role: None,
+            org: false,
+            profile: None,
+            region: None,
+            metric: "UnblendedCost".into(),
+            owner_tag: "team".into(),
+            required_tags: vec![],
+            as_of: Some("2026-11-18".parse().unwrap()),
+            cache_dir: None,
+            cache_ttl: DEFAULT_TTL,
+            concurrency: 2,
+            budgets: vec![budget.clone()],
+            progress: false,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let snapshot = runtime
+            .block_on(async { collect_from(fake.clients().await, &options, Arc::new(SystemClock)).await })
+            .expect("collected");
+        assert_eq!(snapshot.forecasts.len(), 1);
+        let forecast = &snapshot.forecasts[0];
+        assert_eq!(forecast.budget, "payments");
+        assert_eq!(forecast.period.start.to_string(), "2026-11-18");
+        assert_eq!(forecast.period.end.to_string(), "2026-12-01");
+        assert_eq!(forecast.amount, "1873.4205518763".parse::<Decimal>().unwrap());
+        assert!(snapshot
+            .collection
+            .attempts
+            .iter()
+            .any(|a| a.source == "cost-forecast" && a.status == AttemptStatus::Ok && a.region == GLOBAL));
+        assert_eq!(snapshot.collection.paid_requests, 3, "2 GetCostAndUsage + 1 GetCostForecast");
+        let forecast_requests =
+            fake.requests.lock().unwrap().iter().filter(|r| r.target.ends_with(".GetCostForecast")).count();
+        assert_eq!(forecast_requests, 1);
+
+        // The snapshot round-trips, and the audit's forecast for the budget is AWS's.
+        let text = serde_json::to_string(&snapshot).unwrap();
+        let snapshot = Snapshot::parse(std::path::Path::new("s.json"), &text).expect("valid snapshot");
+        let policy = crate::audit::Policy { owner_tag: "team".into(), ..Default::default() };
+        let input = crate::audit::AuditInput {
+            code: None,
+            plan: None,
+            state: &[],
+            snapshot: Some(&snapshot),
+            policy: &policy,
+            budgets: std::slice::from_ref(&budget),
+        };
+        let output = crate::audit::run(&input);
+        let status = output.budgets.iter().find(|b| b.name == "payments").expect("budget status");
+        assert_eq!(status.forecast_method.as_deref(), Some("aws"));
+        let actual = status.actual.as_ref().map_or(Decimal::ZERO, |a| a.amount);
+        let want = (actual + forecast.amount)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(status.forecast.as_ref().unwrap().amount, want);
     }
 }

@@ -6,6 +6,7 @@ mod chromium;
 mod cli;
 mod corpus;
 mod costs;
+mod engine_moto;
 mod example;
 mod export;
 mod focus_validator;

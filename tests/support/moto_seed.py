@@ -13,7 +13,19 @@ Spec keys (all optional besides endpoint and account):
   budgets:           [<CreateBudget Budget>, ...]
   objects:           [{"bucket", "key", "body"}]
   organization:      {"accounts": [{"name", "email"}]}         (created by this account)
-Output: {"arns": [...every ARN created...], "org_accounts": [...ids...]}
+  instances:         [{"region", "count", "tags": {k: v}}]     (EC2 instances, any moto AMI)
+  asgs:              [{"region", "name", "size", "tags": {k: v}}]
+                     (a launch template named after the group, then the group with its tags
+                     propagated at launch; moto tags the instances aws:autoscaling:groupName)
+  stacks:            [{"region", "name", "queues": [name], "topics": [name]}]
+                     (a CloudFormation stack creating them; moto does not tag stack resources
+                     with aws:cloudformation:*, as AWS does, so this script adds those tags)
+  load_balancers:    [{"region", "name", "tags": {k: v}}]      (ELBv2, default VPC subnets)
+  delete_sqs:        [{"region", "name"}]                      (after everything above)
+  sqs_tags:          [{"region", "name", "tags": {k: v}}]      (TagQueue: add or change tags)
+Output: {"arns": [...every ARN created...], "org_accounts": [...ids...],
+         "asgs": {name: {"arn", "launch_template_id", "launch_template_arn", "instances": [arn]}},
+         "stacks": {name: {"id", "resources": [arn]}}}
 """
 
 import json
@@ -102,4 +114,93 @@ if "organization" in spec:
         status = orgs.create_account(AccountName=a["name"], Email=a["email"])["CreateAccountStatus"]
         org_accounts.append(status["AccountId"])
 
-json.dump({"arns": arns, "org_accounts": org_accounts}, sys.stdout)
+
+
+def any_image(ec2):
+    return ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+
+for i in spec.get("instances", []):
+    ec2 = client("ec2", i["region"])
+    out = ec2.run_instances(
+        ImageId=any_image(ec2),
+        MinCount=i.get("count", 1),
+        MaxCount=i.get("count", 1),
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tag_list(i.get("tags"))}],
+    )
+    for inst in out["Instances"]:
+        arns.append(f"arn:aws:ec2:{i['region']}:{account}:instance/{inst['InstanceId']}")
+
+asgs = {}
+for g in spec.get("asgs", []):
+    region = g["region"]
+    ec2 = client("ec2", region)
+    lt = ec2.create_launch_template(
+        LaunchTemplateName=g["name"],
+        LaunchTemplateData={"ImageId": any_image(ec2), "InstanceType": "t3.micro"},
+    )["LaunchTemplate"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
+    autoscaling = client("autoscaling", region)
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=g["name"],
+        LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"], "Version": "$Latest"},
+        MinSize=g["size"],
+        MaxSize=g["size"],
+        DesiredCapacity=g["size"],
+        VPCZoneIdentifier=subnet["SubnetId"],
+        Tags=[
+            {"Key": k, "Value": v, "PropagateAtLaunch": True, "ResourceId": g["name"],
+             "ResourceType": "auto-scaling-group"}
+            for k, v in (g.get("tags") or {}).items()
+        ],
+    )
+    group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[g["name"]])["AutoScalingGroups"][0]
+    asgs[g["name"]] = {
+        "arn": group["AutoScalingGroupARN"],
+        "launch_template_id": lt["LaunchTemplateId"],
+        "launch_template_arn": f"arn:aws:ec2:{region}:{account}:launch-template/{lt['LaunchTemplateId']}",
+        "instances": [f"arn:aws:ec2:{region}:{account}:instance/{i['InstanceId']}" for i in group["Instances"]],
+    }
+
+stacks = {}
+for st in spec.get("stacks", []):
+    region = st["region"]
+    resources = {}
+    for n, q in enumerate(st.get("queues", [])):
+        resources[f"Queue{n}"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": q}}
+    for n, t in enumerate(st.get("topics", [])):
+        resources[f"Topic{n}"] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": t}}
+    cfn = client("cloudformation", region)
+    stack_id = cfn.create_stack(StackName=st["name"], TemplateBody=json.dumps({"Resources": resources}))["StackId"]
+    created = []
+    for r in cfn.describe_stack_resources(StackName=st["name"])["StackResources"]:
+        cfn_tags = {
+            "aws:cloudformation:stack-name": st["name"],
+            "aws:cloudformation:stack-id": stack_id,
+            "aws:cloudformation:logical-id": r["LogicalResourceId"],
+        }
+        if r["ResourceType"] == "AWS::SQS::Queue":
+            client("sqs", region).tag_queue(QueueUrl=r["PhysicalResourceId"], Tags=cfn_tags)
+            name = r["PhysicalResourceId"].rsplit("/", 1)[-1]
+            created.append(f"arn:aws:sqs:{region}:{account}:{name}")
+        elif r["ResourceType"] == "AWS::SNS::Topic":
+            client("sns", region).tag_resource(ResourceArn=r["PhysicalResourceId"], Tags=tag_list(cfn_tags))
+            created.append(r["PhysicalResourceId"])
+    stacks[st["name"]] = {"id": stack_id, "resources": sorted(created)}
+
+for lb in spec.get("load_balancers", []):
+    ec2 = client("ec2", lb["region"])
+    subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    out = client("elbv2", lb["region"]).create_load_balancer(
+        Name=lb["name"], Subnets=[s["SubnetId"] for s in subnets[:2]], Tags=tag_list(lb.get("tags"))
+    )
+    arns.append(out["LoadBalancers"][0]["LoadBalancerArn"])
+
+for q in spec.get("delete_sqs", []):
+    sqs = client("sqs", q["region"])
+    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=q["name"])["QueueUrl"])
+for q in spec.get("sqs_tags", []):
+    sqs = client("sqs", q["region"])
+    sqs.tag_queue(QueueUrl=sqs.get_queue_url(QueueName=q["name"])["QueueUrl"], Tags=q["tags"])
+
+json.dump({"arns": arns, "org_accounts": org_accounts, "asgs": asgs, "stacks": stacks}, sys.stdout)

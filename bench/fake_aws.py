@@ -1,0 +1,79 @@
+"""A fast fake AWS endpoint for bench/regions.sh: answers the calls `tally collect` makes with
+synthetic data, so the collector's own scaling over regions can be measured without moto's
+per-request cost. Loopback only. Usage: fake_aws.py PORT RESOURCES_PER_REGION LATENCY_MS
+
+Each region holds RESOURCES_PER_REGION tagged EC2 instances (GetResources, 100 per page); no
+Config recorder; Cost Explorer and Budgets answer empty. LATENCY_MS is slept per request
+(the round trip a real AWS endpoint adds), in a thread per connection.
+"""
+
+import json
+import re
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, per_region, latency = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000
+ACCOUNT = "123456789012"
+PAGE = 100
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, body, content_type="application/x-amz-json-1.1"):
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length).decode()
+        time.sleep(latency)
+        target = self.headers.get("X-Amz-Target", "")
+        scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("Authorization", ""))
+        region = scope.group(1) if scope else "us-east-1"
+        if "Action=GetCallerIdentity" in body:
+            return self.reply(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                f"<GetCallerIdentityResult><Arn>arn:aws:iam::{ACCOUNT}:user/bench</Arn>"
+                f"<UserId>AIDABENCH</UserId><Account>{ACCOUNT}</Account></GetCallerIdentityResult>"
+                "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+                "text/xml",
+            )
+        op = target.rsplit(".", 1)[-1]
+        if op == "GetResources":
+            token = json.loads(body or "{}").get("PaginationToken") or "0"
+            start = int(token)
+            end = min(start + PAGE, per_region)
+            items = [
+                {
+                    "ResourceARN": f"arn:aws:ec2:{region}:{ACCOUNT}:instance/i-{region.replace('-', '')}{n:08x}",
+                    "Tags": [{"Key": "team", "Value": f"team-{n % 7}"}, {"Key": "env", "Value": "prod"}],
+                }
+                for n in range(start, end)
+            ]
+            out = {"ResourceTagMappingList": items}
+            out["PaginationToken"] = str(end) if end < per_region else ""
+            return self.reply(json.dumps(out))
+        if op == "DescribeConfigurationRecorders":
+            return self.reply(json.dumps({"ConfigurationRecorders": []}))
+        if op == "GetCostAndUsage":
+            return self.reply(json.dumps({"ResultsByTime": [], "DimensionValueAttributes": []}))
+        if op == "DescribeBudgets":
+            return self.reply(json.dumps({"Budgets": []}))
+        self.send_response(400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+ThreadingHTTPServer.daemon_threads = True
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+print("ready", flush=True)
+server.serve_forever()
