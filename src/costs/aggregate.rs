@@ -178,6 +178,22 @@ impl Aggregator {
         Ok(())
     }
 
+    /// Add `rows` lines already summed elsewhere (an Athena result row).
+    pub(crate) fn add_many(
+        &mut self,
+        key: Key,
+        billed: Decimal,
+        effective: Decimal,
+        rows: u64,
+    ) -> Result<(), String> {
+        let sums = self.map.entry(key).or_default();
+        sums.billed = sums.billed.checked_add(billed).ok_or(OVERFLOW)?;
+        sums.effective = sums.effective.checked_add(effective).ok_or(OVERFLOW)?;
+        sums.rows += rows;
+        self.rows += rows;
+        Ok(())
+    }
+
     pub(crate) fn see_end(&mut self, end_epoch_secs: i64) {
         self.last_end = Some(self.last_end.map_or(end_epoch_secs, |e| e.max(end_epoch_secs)));
     }

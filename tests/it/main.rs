@@ -4,6 +4,7 @@ mod aws;
 mod bad_inputs;
 mod cli;
 mod corpus;
+mod cost_sources;
 mod costs;
 mod example;
 mod export;
