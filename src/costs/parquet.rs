@@ -161,6 +161,10 @@ pub(crate) fn read_row_group(
     if format == CostFormat::FocusParquet && positions[5].is_none() {
         positions[5] = positions[12];
     }
+    // Resource ids are the widest column: not decoded at all when nothing needs them.
+    if !ctx.keep_resource_ids {
+        positions[8] = None; // line_item_resource_id, ResourceId
+    }
 
     // Ask for strings as dictionaries: decoded straight from dictionary pages, interned once.
     let dict_schema = Arc::new(Schema::new_with_metadata(

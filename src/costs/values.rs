@@ -144,8 +144,10 @@ pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
 /// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
 /// timestamp must not silently drop its money).
 pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
+    static RANGE: std::sync::LazyLock<(i32, i32)> =
+        std::sync::LazyLock::new(|| (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce()));
     let (a, b) = day_span(start, end);
-    let (min, max) = (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce());
+    let (min, max) = *RANGE;
     let ok = |d: i32| (min..=max).contains(&d);
     if ok(a) && ok(b) {
         Ok((a, b))
