@@ -108,10 +108,12 @@ pub struct SourceArgs {
     #[arg(long, conflicts_with = "snapshot")]
     pub offline: bool,
 
-    /// CUR or FOCUS cost files (CSV, gzip CSV, Parquet): a file or a directory. Their lines
-    /// replace the snapshot's; without a snapshot, "today" is the last charge period end.
-    #[arg(long, value_name = "FILE|DIR")]
-    pub costs: Option<PathBuf>,
+    /// CUR or FOCUS cost data: a file or directory (CSV, gzip CSV, Parquet), an S3 export
+    /// (s3://bucket/prefix, read through its manifests) or an Athena table
+    /// (athena://WORKGROUP/DATABASE.TABLE?format=cur2|cur|focus). Its lines replace the
+    /// snapshot's; without a snapshot, "today" is the last charge period end.
+    #[arg(long, value_name = "FILE|DIR|s3://..|athena://..")]
+    pub costs: Option<String>,
 
     /// Amount of cost files to use: effective (amortized, for showback) or billed (invoice).
     #[arg(long, value_enum, value_name = "BASIS", default_value_t = CostBasis::Effective, hide_possible_values = true)]
@@ -210,7 +212,7 @@ struct Resolved {
     state: Vec<String>,
     plan: Option<PathBuf>,
     snapshot: Option<PathBuf>,
-    costs: Option<PathBuf>,
+    costs: Option<String>,
     cost_basis: CostBasis,
     var_files: Vec<PathBuf>,
     policy: Policy,
@@ -375,26 +377,23 @@ impl Loaded {
 
     /// Cost lines from CUR/FOCUS files replace the snapshot's. Without a snapshot, one is made
     /// for them with `as_of` = the day of the last charge period end in the data.
-    fn costs(&mut self, path: &Path, basis: CostBasis, policy: &Policy) -> Result<(), AppError> {
+    fn costs(
+        &mut self,
+        source: &str,
+        basis: CostBasis,
+        policy: &Policy,
+        aws_args: &AwsArgs,
+    ) -> Result<(), AppError> {
         let mut tag_keys = policy.required_tags.clone();
         tag_keys.push(policy.owner_tag.clone());
         let opts = costs::ReadOptions { tag_keys, ..costs::ReadOptions::default() };
-        let data = costs::read_costs(path, &opts)?;
-        tracing::info!(
-            files = data.files.len(),
-            rows = data.rows,
-            records = data.records.len(),
-            "loaded costs"
-        );
-        for (kind, n) in &data.unknown_line_item_types {
-            tracing::warn!(line_item_type = %kind, lines = n, "unknown line item type, counted as a fee");
-        }
+        let data = load_costs(source, &opts, aws_args)?;
         let lines = data.lines(basis);
         let snapshot = match self.snapshot.take() {
             Some(s) => s,
             None => {
                 let as_of = data.as_of().ok_or_else(|| {
-                    InputError::Usage(format!("{}: no cost lines, so no date to audit as of", path.display()))
+                    InputError::Usage(format!("{source}: no cost lines, so no date to audit as of"))
                 })?;
                 Snapshot::empty(as_of)
             }
@@ -404,7 +403,7 @@ impl Loaded {
             ..snapshot
         });
         self.inputs.costs = Some(report::CostsInput {
-            path: display(path),
+            path: display(Path::new(source)),
             files: data.files.len(),
             rows: data.rows,
             basis: match basis {
@@ -480,7 +479,7 @@ fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved
         None => {}
     }
     if let Some(costs) = &resolved.costs {
-        loaded.costs(costs, resolved.cost_basis, &resolved.policy)?;
+        loaded.costs(costs, resolved.cost_basis, &resolved.policy, &args.aws)?;
     }
     Ok((loaded, resolved))
 }
@@ -556,6 +555,57 @@ fn fetch_s3_states(urls: &[String], args: &AwsArgs) -> Result<Vec<(String, Vec<u
         }
         Ok(out)
     })
+}
+
+/// Cost data from any `--costs` source: local files, an S3 export through its manifests
+/// (fetched to a temporary directory, removed after reading), or an Athena query.
+fn load_costs(source: &str, opts: &costs::ReadOptions, args: &AwsArgs) -> Result<costs::CostData, AppError> {
+    let data = match costs::CostSource::parse(source)? {
+        costs::CostSource::Local(path) => costs::read_costs(&path, opts)?,
+        costs::CostSource::S3 { bucket, prefix } => {
+            let dir = TempDir::new()?;
+            let files = runtime()?.block_on(async {
+                let clients = aws::Clients::load(args.profile.as_deref(), args.region.as_deref()).await;
+                aws::s3::fetch_cost_export(&clients, &bucket, &prefix, &dir.0).await
+            })?;
+            costs::read_named(&files, opts)?
+        }
+        costs::CostSource::Athena(table) => {
+            let query = costs::athena::query(&table, opts);
+            tracing::debug!(sql = %query.sql, "athena query");
+            let result = runtime()?.block_on(async {
+                let clients = aws::Clients::load(args.profile.as_deref(), args.region.as_deref()).await;
+                aws::athena::run_query(&clients, &table, &query.sql).await
+            })?;
+            costs::athena::records(&query, &result.columns, &result.rows)
+                .map_err(|m| InputError::invalid(Path::new(source), None, m))?
+        }
+    };
+    tracing::info!(files = data.files.len(), rows = data.rows, records = data.records.len(), "loaded costs");
+    for (kind, n) in &data.unknown_line_item_types {
+        tracing::warn!(line_item_type = %kind, lines = n, "unknown line item type, counted as a fee");
+    }
+    Ok(data)
+}
+
+/// A private scratch directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self, AppError> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tally-costs-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| InputError::io(&dir, e))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// `tally budgets [DIR]`: budget status alone (limit, actual, forecast, pace, run-out day),
@@ -705,9 +755,19 @@ pub struct ExportArgs {
     /// Project directory; its tally.hcl (owner_tag, state) is read when present.
     pub dir: Option<PathBuf>,
 
-    /// CUR or FOCUS cost files (CSV, gzip CSV, Parquet): a file or a directory.
-    #[arg(long, value_name = "FILE|DIR", help_heading = "Inputs")]
-    pub costs: PathBuf,
+    /// CUR or FOCUS cost data: a file or directory (CSV, gzip CSV, Parquet), an S3 export
+    /// (s3://bucket/prefix, read through its manifests) or an Athena table
+    /// (athena://WORKGROUP/DATABASE.TABLE?format=cur2|cur|focus).
+    #[arg(long, value_name = "FILE|DIR|s3://..|athena://..", help_heading = "Inputs")]
+    pub costs: String,
+
+    /// AWS profile for s3:// and athena:// costs [default: AWS_PROFILE, else the default chain].
+    #[arg(long, value_name = "NAME", help_heading = "Inputs")]
+    pub profile: Option<String>,
+
+    /// AWS region for s3:// and athena:// costs [default: AWS_REGION, else the profile's].
+    #[arg(long, value_name = "REGION", help_heading = "Inputs")]
+    pub region: Option<String>,
 
     /// Terraform state, for x_TerraformManaged and x_TerraformAddress (repeatable).
     #[arg(long, value_name = "FILE|GLOB", help_heading = "Inputs")]
@@ -774,15 +834,18 @@ pub fn export(args: &ExportArgs) -> Result<Export, AppError> {
         keep_resource_ids: args.by_resource || terraform.is_some(),
         threads: None,
     };
-    let data = costs::read_costs(&args.costs, &opts)?;
-    tracing::info!(files = data.files.len(), rows = data.rows, records = data.records.len(), "loaded costs");
-    let month =
-        match args.month {
-            Some(m) => m,
-            None => data.records.iter().map(|r| r.billing_month()).max().ok_or_else(|| {
-                InputError::Usage(format!("{}: no cost lines to export", args.costs.display()))
-            })?,
-        };
+    let aws_args =
+        AwsArgs { profile: args.profile.clone(), region: args.region.clone(), ..AwsArgs::default() };
+    let data = load_costs(&args.costs, &opts, &aws_args)?;
+    let month = match args.month {
+        Some(m) => m,
+        None => data
+            .records
+            .iter()
+            .map(|r| r.billing_month())
+            .max()
+            .ok_or_else(|| InputError::Usage(format!("{}: no cost lines to export", args.costs)))?,
+    };
     let opts = ExportOptions {
         month,
         owner_tag,

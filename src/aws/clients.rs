@@ -119,4 +119,11 @@ impl Clients {
             .build();
         aws_sdk_s3::Client::from_conf(conf)
     }
+
+    /// Athena in `region` (the table's), else the configured one.
+    pub(crate) fn athena(&self, region: Option<&str>) -> aws_sdk_athena::Client {
+        let region = region.map_or_else(|| self.home_region(), |r| Region::new(r.to_string()));
+        let conf = aws_sdk_athena::config::Builder::from(&self.config).region(region).build();
+        aws_sdk_athena::Client::from_conf(conf)
+    }
 }

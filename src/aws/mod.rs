@@ -9,10 +9,11 @@
 //! Rooms: `clients` (the one SDK client builder and retry policy), `accounts` (STS,
 //! Organizations), `inventory` (tagging API + AWS Config), `costs` (Cost Explorer), `budgets`
 //! (AWS Budgets), `forecast` (Cost Explorer forecasts of tally.hcl budgets), `cache`
-//! (paid-request cache and counter), `regions` (`--regions all`), `s3`
-//! (state objects), `error` (messages).
+//! (paid-request cache and counter), `regions` (`--regions all`), `s3` (state objects, cost
+//! exports through their manifests), `athena` (cost queries pushed down), `error` (messages).
 
 mod accounts;
+pub mod athena;
 mod budgets;
 mod cache;
 mod clients;

@@ -132,6 +132,124 @@ fn from_day_number(n: i32) -> Option<NaiveDate> {
     (n != NO_DATE).then(|| NaiveDate::from_num_days_from_ce_opt(n)).flatten()
 }
 
+impl Sums {
+    #[inline]
+    fn absorb(&mut self, other: Sums) -> Result<(), &'static str> {
+        self.billed = self.billed.checked_add(other.billed).ok_or(OVERFLOW)?;
+        self.effective = self.effective.checked_add(other.effective).ok_or(OVERFLOW)?;
+        self.rows += other.rows;
+        Ok(())
+    }
+}
+
+/// Everything of a key but its charge period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Group {
+    billing: i32,
+    account: Sym,
+    service: Sym,
+    resource: Sym,
+    tags: Sym,
+    category: ChargeCategory,
+    currency: Sym,
+}
+
+/// One group's single-day records, by day: `cells[d - base]`; `rows == 0` is empty.
+struct Days {
+    group: Group,
+    base: i32,
+    cells: Vec<Sums>,
+}
+
+/// Widest run of days kept densely per group; lines outside it use the general map.
+const MAX_DAYS: i32 = 64;
+
+/// The aggregation map, in two levels: most lines are one day long and a bill has far fewer
+/// (account, service, tags, ...) groups than group-days, so a small group map (cache-resident)
+/// plus a dense array of days per group replaces one large hash map whose every probe missed
+/// the cache. Multi-day lines (monthly fees, tax) and days far from a group's others go to
+/// `spans`.
+#[derive(Default)]
+struct Store {
+    groups: FastMap<Group, u32>,
+    days: Vec<Days>,
+    spans: FastMap<Key, Sums>,
+}
+
+impl Store {
+    #[inline]
+    fn add(&mut self, key: Key, sums: Sums) -> Result<(), &'static str> {
+        if key.end.wrapping_sub(key.start) == 1 {
+            let group = Group {
+                billing: key.billing,
+                account: key.account,
+                service: key.service,
+                resource: key.resource,
+                tags: key.tags,
+                category: key.category,
+                currency: key.currency,
+            };
+            let next = u32::try_from(self.days.len()).unwrap_or(u32::MAX);
+            let id = *self.groups.entry(group).or_insert(next);
+            if id == next {
+                self.days.push(Days { group, base: key.start, cells: Vec::new() });
+            }
+            if let Some(days) = self.days.get_mut(id as usize) {
+                if let Some(cell) = days.cell(key.start) {
+                    return cell.absorb(sums);
+                }
+            }
+        }
+        self.spans.entry(key).or_default().absorb(sums)
+    }
+
+    fn entries(self) -> impl Iterator<Item = (Key, Sums)> {
+        let dense = self.days.into_iter().flat_map(|d| {
+            let (g, base) = (d.group, d.base);
+            d.cells.into_iter().enumerate().filter(|(_, s)| s.rows > 0).map(move |(i, s)| {
+                let start = base + i32::try_from(i).unwrap_or(0);
+                let key = Key {
+                    start,
+                    end: start + 1,
+                    billing: g.billing,
+                    account: g.account,
+                    service: g.service,
+                    resource: g.resource,
+                    tags: g.tags,
+                    category: g.category,
+                    currency: g.currency,
+                };
+                (key, s)
+            })
+        });
+        dense.chain(self.spans)
+    }
+}
+
+impl Days {
+    /// The cell of `day`, growing the run (at either end) up to [`MAX_DAYS`].
+    #[inline]
+    fn cell(&mut self, day: i32) -> Option<&mut Sums> {
+        let len = i32::try_from(self.cells.len()).ok()?;
+        if day < self.base {
+            let grow = self.base.checked_sub(day)?;
+            if grow.checked_add(len)? > MAX_DAYS {
+                return None;
+            }
+            let grow = usize::try_from(grow).ok()?;
+            self.cells.splice(0..0, std::iter::repeat_n(Sums::default(), grow));
+            self.base = day;
+        } else if day - self.base >= len {
+            let want = day.checked_sub(self.base)?.checked_add(1)?;
+            if want > MAX_DAYS {
+                return None;
+            }
+            self.cells.resize(usize::try_from(want).ok()?, Sums::default());
+        }
+        self.cells.get_mut(usize::try_from(day - self.base).ok()?)
+    }
+}
+
 /// Accumulates rows of any format.
 #[derive(Default)]
 pub(crate) struct Aggregator {
@@ -139,7 +257,7 @@ pub(crate) struct Aggregator {
     /// Tag sets as sorted (key, value) id pairs; id 0 is the empty set.
     tag_ids: FastMap<Box<[(Sym, Sym)]>, Sym>,
     tag_sets: Vec<Box<[(Sym, Sym)]>>,
-    map: FastMap<Key, Sums>,
+    map: Store,
     /// Latest charge period end seen (seconds since the epoch), for `as_of`.
     pub last_end: Option<i64>,
     pub rows: u64,
@@ -170,11 +288,21 @@ impl Aggregator {
     /// real bill reaches: garbage input gets an error, not a panic.
     #[inline]
     pub(crate) fn add(&mut self, key: Key, billed: Decimal, effective: Decimal) -> Result<(), String> {
-        let sums = self.map.entry(key).or_default();
-        sums.billed = sums.billed.checked_add(billed).ok_or(OVERFLOW)?;
-        sums.effective = sums.effective.checked_add(effective).ok_or(OVERFLOW)?;
-        sums.rows += 1;
+        self.map.add(key, Sums { billed, effective, rows: 1 })?;
         self.rows += 1;
+        Ok(())
+    }
+
+    /// Add `rows` lines already summed elsewhere (an Athena result row).
+    pub(crate) fn add_many(
+        &mut self,
+        key: Key,
+        billed: Decimal,
+        effective: Decimal,
+        rows: u64,
+    ) -> Result<(), String> {
+        self.map.add(key, Sums { billed, effective, rows })?;
+        self.rows += rows;
         Ok(())
     }
 
@@ -192,7 +320,7 @@ impl Aggregator {
             *str_map.entry(id).or_insert_with(|| this.strings.intern(other.strings.get(id)))
         };
         let mut tag_map: FastMap<Sym, Sym> = FastMap::default();
-        for (key, sums) in other.map {
+        for (key, sums) in other.map.entries() {
             let tags = match tag_map.get(&key.tags) {
                 Some(&t) => t,
                 None => {
@@ -216,10 +344,7 @@ impl Aggregator {
                 tags,
                 ..key
             };
-            let s = self.map.entry(key).or_default();
-            s.billed = s.billed.checked_add(sums.billed).ok_or(OVERFLOW)?;
-            s.effective = s.effective.checked_add(sums.effective).ok_or(OVERFLOW)?;
-            s.rows += sums.rows;
+            self.map.add(key, sums)?;
         }
         self.rows += other.rows;
         if let Some(e) = other.last_end {
@@ -235,7 +360,7 @@ impl Aggregator {
     pub(crate) fn into_records(self) -> Vec<CostRecord> {
         let mut out: Vec<CostRecord> = self
             .map
-            .into_iter()
+            .entries()
             .filter_map(|(k, s)| {
                 let start = from_day_number(k.start)?;
                 let end = from_day_number(k.end)?;
@@ -317,6 +442,35 @@ mod tests {
         );
         assert_eq!(recs[0].tags.get("team").map(String::as_str), Some("x"));
         assert_eq!(recs[0].rows, 2);
+    }
+
+    #[test]
+    fn two_level_store_equals_a_plain_map() {
+        // Days in random order, far apart, multi-day spans and several groups: the store must
+        // give exactly what one hash map gives.
+        let mut agg = Aggregator::default();
+        let mut plain: std::collections::BTreeMap<(i32, i32, Sym, Sym), (Decimal, u64)> = Default::default();
+        let mut x: u64 = 7;
+        for i in 0..20_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let mut k =
+                key(&mut agg, &format!("{}", x >> 60), &[("team", if i % 3 == 0 { "a" } else { "b" })]);
+            let day = k.start + i32::try_from((x >> 33) % 400).unwrap() - 200;
+            let span = if x % 17 == 0 { 30 } else { 1 };
+            k.start = day;
+            k.end = day + span;
+            let amount = Decimal::new(i64::try_from(x % 10_000).unwrap(), 2);
+            agg.add(k, amount, amount).unwrap();
+            let e = plain.entry((k.start, k.end, k.account, k.tags)).or_default();
+            e.0 += amount;
+            e.1 += 1;
+        }
+        let got: std::collections::BTreeMap<(i32, i32, Sym, Sym), (Decimal, u64)> = agg
+            .map
+            .entries()
+            .map(|(k, s)| ((k.start, k.end, k.account, k.tags), (s.billed, s.rows)))
+            .collect();
+        assert_eq!(got, plain);
     }
 
     #[test]

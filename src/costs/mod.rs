@@ -7,8 +7,12 @@
 //! so memory follows the number of distinct keys, not rows. [`CostData::lines`] turns the
 //! result into the model's [`CostLine`]s on the [`CostBasis`] a command asks for.
 //!
-//! Not here: S3 manifests and Athena (later, via `src/aws`), allocation and export
-//! (`src/export`), and deciding what any of it means (`src/audit`).
+//! The same aggregation runs over files fetched from S3 through the export's manifests
+//! ([`read_named`], [`manifest`]) and, pushed down to Athena, over a table ([`athena`] writes
+//! the SQL and maps its rows); the S3 and Athena calls themselves live in `src/aws`.
+//!
+//! Not here: allocation and export (`src/export`), and deciding what any of it means
+//! (`src/audit`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,11 +27,16 @@ use crate::error::InputError;
 use crate::model::{ChargeCategory, CostLine, Period, Tags};
 
 mod aggregate;
+pub mod athena;
 mod charge;
 mod cur_csv;
 mod focus_csv;
+pub mod manifest;
 mod parquet;
+pub mod source;
 mod values;
+
+pub use self::source::{AthenaTable, CostSource, TableFormat};
 
 /// Which amount fills [`CostLine::amount`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -195,10 +204,44 @@ impl CostData {
 /// Read every cost file at `path`: a file, or all CSV (`.csv`, `.csv.gz`) and Parquet
 /// (`.parquet`) files below a directory, in sorted path order.
 pub fn read_costs(path: &Path, opts: &ReadOptions) -> Result<CostData, InputError> {
-    let files = discover(path)?;
+    read_files(&discover(path)?, opts)
+}
+
+/// A local copy of a remote file, and the name messages and reports use for it.
+#[derive(Debug, Clone)]
+pub struct NamedFile {
+    pub path: PathBuf,
+    pub shown: PathBuf,
+}
+
+/// Read local copies of remote files (S3 objects fetched to a temporary directory) as
+/// [`read_costs`] reads files, naming each by `shown` in errors and in [`CostData::files`].
+pub fn read_named(files: &[NamedFile], opts: &ReadOptions) -> Result<CostData, InputError> {
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let shown = |p: &Path| files.iter().find(|f| f.path == p).map(|f| f.shown.clone());
+    match read_files(&paths, opts) {
+        Ok(mut data) => {
+            for (p, _) in &mut data.files {
+                if let Some(s) = shown(p) {
+                    *p = s;
+                }
+            }
+            Ok(data)
+        }
+        Err(InputError::Io { path, source }) => {
+            Err(InputError::Io { path: shown(&path).unwrap_or(path), source })
+        }
+        Err(InputError::Invalid { path, line, message }) => {
+            Err(InputError::Invalid { path: shown(&path).unwrap_or(path), line, message })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputError> {
     let mut units = Vec::new();
     let mut formats = Vec::new();
-    for file in &files {
+    for file in files {
         let kind = sniff(file)?;
         match kind {
             Kind::Parquet => {
@@ -309,6 +352,13 @@ fn sniff(path: &Path) -> Result<Kind, InputError> {
     Ok(match &magic[..n] {
         b"PAR1" => Kind::Parquet,
         [0x1f, 0x8b, ..] => Kind::Csv { gzip: true },
+        [b'P', b'K', 3, 4] => {
+            return Err(InputError::invalid(
+                path,
+                None,
+                "a ZIP archive: unzip it, or deliver the report as GZIP CSV or Parquet",
+            ))
+        }
         _ => Kind::Csv { gzip: false },
     })
 }

@@ -30,6 +30,9 @@ pub(crate) fn decimal_from_f64(v: f64) -> Result<Decimal, String> {
     if v == 0.0 {
         return Ok(Decimal::ZERO);
     }
+    if let Some((m, scale)) = shortest_fixed(v) {
+        return Ok(Decimal::new(m, scale));
+    }
     let mut buf = StackStr::default();
     if write!(buf, "{v}").is_ok() {
         if let Ok(d) = Decimal::from_str(buf.as_str()) {
@@ -40,6 +43,33 @@ pub(crate) fn decimal_from_f64(v: f64) -> Result<Decimal, String> {
     // scientific notation keeps the significant digits.
     let sci = format!("{v:e}");
     Decimal::from_scientific(&sci).map_err(|_| format!("{v} is out of the range of a decimal amount"))
+}
+
+const POW10: [f64; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+/// The shortest decimal of `v` as (mantissa, scale) without formatting, when it has at most
+/// 10 decimals and a mantissa below 2^49; `None` sends the caller to the general path.
+///
+/// Why this equals the shortest round-trip form: for scales 0, 1, 2... take the integer `m`
+/// nearest `v * 10^s` and keep it if `m / 10^s` (a correctly rounded IEEE division of exact
+/// operands) is `v` again. Below 2^49 a double's rounding interval is under a quarter of a
+/// unit of `m`, so at most one `m` per scale round-trips and the rounded product finds it;
+/// the first scale that round-trips has the fewest digits, which is what `{}` prints.
+fn shortest_fixed(v: f64) -> Option<(i64, u32)> {
+    const LIMIT: f64 = (1u64 << 49) as f64;
+    for (scale, p) in POW10.iter().enumerate() {
+        let x = v * p;
+        if x.abs() >= LIMIT {
+            return None;
+        }
+        let m = x.round();
+        if m / p == v {
+            // Exact: |m| < 2^49.
+            #[allow(clippy::cast_possible_truncation)]
+            return Some((m as i64, scale as u32));
+        }
+    }
+    None
 }
 
 /// A small fixed buffer so formatting a double allocates nothing.
@@ -114,8 +144,10 @@ pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
 /// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
 /// timestamp must not silently drop its money).
 pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
+    static RANGE: std::sync::LazyLock<(i32, i32)> =
+        std::sync::LazyLock::new(|| (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce()));
     let (a, b) = day_span(start, end);
-    let (min, max) = (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce());
+    let (min, max) = *RANGE;
     let ok = |d: i32| (min..=max).contains(&d);
     if ok(a) && ok(b) {
         Ok((a, b))
@@ -184,6 +216,40 @@ mod tests {
         assert_eq!(decimal_from_f64(1e-30).unwrap(), Decimal::ZERO, "below 28 decimals rounds to zero");
         assert!(decimal_from_f64(f64::NAN).is_err());
         assert!(decimal_from_f64(1e40).is_err());
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_formatting() {
+        let slow = |v: f64| Decimal::from_str(&format!("{v}")).unwrap();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..200_000u64 {
+            let r = next();
+            let v = match i % 4 {
+                // CUR-like: rounded to 2..10 decimals.
+                0 => ((r % 10_000_000_000) as f64 / 1e8 * 1e8).round() / 10f64.powi((r % 9 + 2) as i32),
+                1 => (r % 1_000_000) as f64 / 100.0 - 5000.0,
+                2 => f64::from_bits(r >> 2) % 1e6,
+                _ => (r as f64 / u64::MAX as f64) * 2.0,
+            };
+            if !v.is_finite() || v == 0.0 {
+                continue;
+            }
+            let fast = shortest_fixed(v).map(|(m, s)| Decimal::new(m, s));
+            if let Some(f) = fast {
+                let want = slow(v);
+                assert_eq!((f, f.scale()), (want, want.scale()), "{v:e}");
+            }
+        }
+        assert_eq!(shortest_fixed(0.1), Some((1, 1)));
+        assert_eq!(shortest_fixed(-1234.5678), Some((-12345678, 4)));
+        assert_eq!(shortest_fixed(0.1 + 0.2), None, "17 digits: the general path");
+        assert_eq!(shortest_fixed(1e300), None);
     }
 
     #[test]

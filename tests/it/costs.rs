@@ -42,7 +42,7 @@ fn dec(s: &str) -> Decimal {
 }
 
 /// Rows of a CSV as header-keyed maps, read with the csv crate alone.
-fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+pub fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
     r.records()
@@ -196,7 +196,7 @@ fn snake(col: &str) -> String {
 /// The CUR sample as Parquet: amounts as doubles, timestamps as timestamps. With
 /// `map_tags`, a CUR 2.0-style `resource_tags` map column (`user_team`) instead of
 /// `resource_tags_user_team`.
-fn cur_as_parquet(path: &Path, map_tags: bool) {
+pub fn cur_as_parquet(path: &Path, map_tags: bool) {
     let rows = csv_rows(&sample(CUR_SAMPLE));
     let text =
         |k: &str| -> ArrayRef { Arc::new(StringArray::from_iter(rows.iter().map(|r| Some(r[k].clone())))) };

@@ -17,7 +17,7 @@ fn path_str(p: &Path) -> &str {
 }
 
 /// (billed, effective, rows) of an export CSV, summed with the csv crate.
-fn csv_totals(text: &str) -> (Decimal, Decimal, usize) {
+pub fn csv_totals(text: &str) -> (Decimal, Decimal, usize) {
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let headers = r.headers().unwrap().clone();
     let col = |n: &str| headers.iter().position(|h| h == n).unwrap();

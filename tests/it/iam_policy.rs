@@ -1,7 +1,10 @@
 //! Least privilege: `docs/iam-policy.json` grants exactly the AWS actions tally's code calls.
 //! The code is scanned for SDK operation calls (`.get_resources()`, `.describe_budgets()`, ...:
 //! a verb-led method called with no arguments, as every SDK fluent builder starts); each must
-//! map to an action in the policy, and the policy may hold nothing else.
+//! map to an action in the policy, and the policy may hold nothing else besides what Athena
+//! does with the caller's permissions while running tally's query (`INDIRECT`). Everything is
+//! read-only except starting that query and writing its result file, each in a statement of
+//! its own so an administrator can scope them to a workgroup and a results bucket.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,6 +15,9 @@ use crate::support::repo;
 /// add it here and to the policy (or drop the call).
 const ACTIONS: &[(&str, &str)] = &[
     ("assume_role", "sts:AssumeRole"),
+    ("get_query_execution", "athena:GetQueryExecution"),
+    ("get_query_results", "athena:GetQueryResults"),
+    ("start_query_execution", "athena:StartQueryExecution"),
     ("batch_get_resource_config", "config:BatchGetResourceConfig"),
     ("describe_budgets", "budgets:ViewBudget"),
     ("describe_configuration_recorders", "config:DescribeConfigurationRecorders"),
@@ -25,6 +31,26 @@ const ACTIONS: &[(&str, &str)] = &[
     ("list_discovered_resources", "config:ListDiscoveredResources"),
     ("list_objects_v2", "s3:ListBucket"),
     ("select_resource_config", "config:SelectResourceConfig"),
+];
+
+/// What Athena itself does as the caller when tally starts a query: read the table's Glue
+/// metadata and the data in S3, write the result to the output location.
+const INDIRECT: &[&str] = &[
+    "glue:GetDatabase",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "s3:AbortMultipartUpload",
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:PutObject",
+];
+
+/// The only actions that are not reads, and the statements they must sit in.
+const NOT_READ: &[(&str, &str)] = &[
+    ("athena:StartQueryExecution", "TallyAthenaQueries"),
+    ("s3:AbortMultipartUpload", "TallyAthenaQueryResults"),
+    ("s3:PutObject", "TallyAthenaQueryResults"),
 ];
 
 /// Verbs AWS operation names start with (read and write alike, so a write call is caught too).
@@ -93,23 +119,29 @@ fn operation_calls() -> BTreeSet<String> {
     calls
 }
 
-fn policy_actions() -> BTreeSet<String> {
+/// (statement Sid, resource, action) of every grant.
+fn policy_grants() -> Vec<(String, serde_json::Value, String)> {
     let text = std::fs::read_to_string(repo().join("docs/iam-policy.json")).expect("docs/iam-policy.json");
     let policy: serde_json::Value = serde_json::from_str(&text).expect("the policy is JSON");
-    let mut actions = BTreeSet::new();
+    let mut grants = Vec::new();
     for statement in policy["Statement"].as_array().expect("statements") {
         assert_eq!(statement["Effect"], "Allow", "tally's policy only allows");
+        let sid = statement["Sid"].as_str().unwrap_or("").to_string();
+        let resource = statement["Resource"].clone();
         match &statement["Action"] {
-            serde_json::Value::String(a) => {
-                actions.insert(a.clone());
-            }
-            serde_json::Value::Array(list) => {
-                actions.extend(list.iter().map(|a| a.as_str().expect("action string").to_string()));
-            }
+            serde_json::Value::String(a) => grants.push((sid.clone(), resource.clone(), a.clone())),
+            serde_json::Value::Array(list) => grants
+                .extend(list.iter().map(|a| {
+                    (sid.clone(), resource.clone(), a.as_str().expect("action string").to_string())
+                })),
             other => panic!("unexpected Action {other}"),
         }
     }
-    actions
+    grants
+}
+
+fn policy_actions() -> BTreeSet<String> {
+    policy_grants().into_iter().map(|(_, _, a)| a).collect()
 }
 
 #[test]
@@ -124,16 +156,25 @@ fn iam_policy_grants_exactly_the_actions_the_code_calls() {
         "called in src/ but not in this test's table of SDK operations (add them to ACTIONS, or to \
          NOT_SDK if they are not AWS calls): {unknown:?}"
     );
-    let needed: BTreeSet<String> = calls.iter().filter_map(action).collect();
+    let mut needed: BTreeSet<String> = calls.iter().filter_map(action).collect();
+    if needed.contains("athena:StartQueryExecution") {
+        needed.extend(INDIRECT.iter().map(|a| a.to_string()));
+    }
     let granted = policy_actions();
     let missing: Vec<_> = needed.difference(&granted).collect();
     let extra: Vec<_> = granted.difference(&needed).collect();
     assert!(missing.is_empty(), "docs/iam-policy.json lacks actions the code calls: {missing:?}");
     assert!(extra.is_empty(), "docs/iam-policy.json grants actions the code never calls: {extra:?}");
-    assert!(
-        granted.iter().all(|a| ["Get", "List", "Describe", "View", "BatchGet", "AssumeRole"]
+    for (sid, resource, a) in policy_grants() {
+        let read = ["Get", "List", "Describe", "View", "BatchGet", "AssumeRole"]
             .iter()
-            .any(|p| a.split(':').nth(1).is_some_and(|name| name.starts_with(p)))),
-        "only read actions: {granted:?}"
-    );
+            .any(|p| a.split(':').nth(1).is_some_and(|name| name.starts_with(p)));
+        match NOT_READ.iter().find(|(action, _)| *action == a) {
+            None => assert!(read, "only read actions besides {NOT_READ:?}: {a}"),
+            Some((_, want)) => {
+                assert_eq!(&sid, want, "{a} belongs in its own statement");
+                assert_ne!(resource, "*", "{a} is scoped to a resource");
+            }
+        }
+    }
 }

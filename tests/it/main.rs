@@ -5,6 +5,7 @@ mod bad_inputs;
 mod chromium;
 mod cli;
 mod corpus;
+mod cost_sources;
 mod costs;
 mod engine_moto;
 mod example;

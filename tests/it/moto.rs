@@ -107,6 +107,28 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// Run tally as `account` (credentials from [`Moto::seed`]'s output): its S3 objects and
+    /// Athena results are the ones seeded there, invisible to every other test.
+    pub fn tally_as(&self, seeded: &serde_json::Value, args: &[&str], cache: &TempDir) -> Run {
+        let creds = &seeded["credentials"];
+        let field = |k: &str| creds[k].as_str().expect("seed output has credentials").to_string();
+        let (key, secret, token) = (field("AccessKeyId"), field("SecretAccessKey"), field("SessionToken"));
+        let cache_dir = cache.path.to_string_lossy().to_string();
+        tally_with_env(
+            args,
+            &[
+                ("AWS_ENDPOINT_URL", &self.endpoint),
+                ("AWS_ACCESS_KEY_ID", &key),
+                ("AWS_SECRET_ACCESS_KEY", &secret),
+                ("AWS_SESSION_TOKEN", &token),
+                ("AWS_REGION", "us-east-1"),
+                ("TALLY_CACHE_DIR", &cache_dir),
+            ],
+        )
+    }
+}
+
 /// A directory removed when the test ends.
 pub struct TempDir {
     pub path: PathBuf,

@@ -11,7 +11,8 @@ Spec keys (all optional besides endpoint and account):
   config_recorders:  ["us-east-1", ...]                        (AWS Config recorder per region)
   ce_results:        [<GetCostAndUsage response>, ...]         (queued, popped per distinct request)
   budgets:           [<CreateBudget Budget>, ...]
-  objects:           [{"bucket", "key", "body"}]
+  objects:           [{"bucket", "key", "body" | "file"}]           (file: a local path, bytes as is)
+  athena_results:    {"region", "results": [{"rows", "column_info"}]} (queued, one per query)
   organization:      {"accounts": [{"name", "email"}]}         (created by this account)
   instances:         [{"region", "count", "tags": {k: v}}]     (EC2 instances, any moto AMI)
   asgs:              [{"region", "name", "size", "tags": {k: v}}]
@@ -25,7 +26,8 @@ Spec keys (all optional besides endpoint and account):
   sqs_tags:          [{"region", "name", "tags": {k: v}}]      (TagQueue: add or change tags)
 Output: {"arns": [...every ARN created...], "org_accounts": [...ids...],
          "asgs": {name: {"arn", "launch_template_id", "launch_template_arn", "instances": [arn]}},
-         "stacks": {name: {"id", "resources": [arn]}}}
+         "stacks": {name: {"id", "resources": [arn]}},
+         "credentials": {"AccessKeyId", "SecretAccessKey", "SessionToken"} (this account's)}
 """
 
 import json
@@ -105,7 +107,22 @@ if spec.get("ce_results"):
 for budget in spec.get("budgets", []):
     client("budgets").create_budget(AccountId=account, Budget=budget)
 for o in spec.get("objects", []):
-    client("s3").put_object(Bucket=o["bucket"], Key=o["key"], Body=o["body"].encode())
+    if "file" in o:
+        with open(o["file"], "rb") as f:
+            body = f.read()
+    else:
+        body = o["body"].encode()
+    client("s3").put_object(Bucket=o["bucket"], Key=o["key"], Body=body)
+if spec.get("athena_results"):
+    a = spec["athena_results"]
+    body = json.dumps({"account_id": account, "region": a["region"], "results": a["results"]}).encode()
+    req = urllib.request.Request(
+        endpoint + "/moto-api/static/athena/query-results",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(req).read()
 org_accounts = []
 if "organization" in spec:
     orgs = client("organizations")
@@ -203,4 +220,8 @@ for q in spec.get("sqs_tags", []):
     sqs = client("sqs", q["region"])
     sqs.tag_queue(QueueUrl=sqs.get_queue_url(QueueName=q["name"])["QueueUrl"], Tags=q["tags"])
 
-json.dump({"arns": arns, "org_accounts": org_accounts, "asgs": asgs, "stacks": stacks}, sys.stdout)
+credentials = {k: creds[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
+json.dump(
+    {"arns": arns, "org_accounts": org_accounts, "asgs": asgs, "stacks": stacks, "credentials": credentials},
+    sys.stdout,
+)
