@@ -519,6 +519,7 @@ mod tests {
             snapshot: Some(&snapshot),
             policy: &policy,
             budgets: std::slice::from_ref(&budget),
+            window: None,
         };
         let output = crate::audit::run(&input);
         let status = output.budgets.iter().find(|b| b.name == "payments").expect("budget status");
