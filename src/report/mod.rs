@@ -17,6 +17,7 @@ use crate::model::{Diagnostic, Layer, Money, SourceLocation, Tags};
 pub mod github;
 pub mod junit;
 pub mod markdown;
+mod redact;
 pub mod sarif;
 pub mod table;
 
