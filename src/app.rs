@@ -790,8 +790,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, value_name = "HOW", default_value_t = Allocation::None, hide_possible_values = true)]
     pub allocate: Allocation,
 
-    /// Replace the local part of e-mail addresses in owner and tag values by a stable hash.
-    #[arg(long)]
+    /// The global `--redact`: e-mail addresses and names in owner and tag values hidden.
+    #[arg(skip)]
     pub redact: bool,
 
     /// Output format.

@@ -44,6 +44,11 @@ pub struct Cli {
     /// When to colour terminal output.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true, help_heading = "Global options")]
     pub color: Color,
+
+    /// Hide personal data in every output: e-mail addresses lose their local part (stable
+    /// hash), owner tag values that look like a person's name become a pseudonym.
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub redact: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -252,8 +257,8 @@ pub fn main() -> ExitCode {
             reported(&cli, app::budgets(args.dir.as_deref(), args.snapshot.as_deref()), &args.output)
         }
         Command::Collect(args) => run_collect(args),
-        Command::Export(args) => export(args),
-        Command::Report(args) => review(args),
+        Command::Export(args) => export(&app::ExportArgs { redact: cli.redact, ..args.clone() }),
+        Command::Report(args) => review(&cli, args),
     };
     ExitCode::from(code)
 }
@@ -261,8 +266,11 @@ pub fn main() -> ExitCode {
 /// Render a command's report, or its error, and return the exit code.
 fn reported(cli: &Cli, result: Result<app::Outcome, AppError>, output: &OutputArgs) -> u8 {
     match result {
-        Ok(outcome) => {
+        Ok(mut outcome) => {
             let fail_on = output.fail_on.map(|f| f.0).unwrap_or(outcome.fail_on);
+            if cli.redact {
+                outcome.report.redact();
+            }
             finish(cli, output, &outcome.report, fail_on)
         }
         Err(e) => report_error(&e),
@@ -416,11 +424,14 @@ fn export(args: &app::ExportArgs) -> u8 {
 
 /// `tally report`: render the review where asked. Not a gate: exit 0, or 3 when the data is
 /// partial, or 2 on bad input.
-fn review(args: &app::ReviewArgs) -> u8 {
-    let review = match app::report(args) {
+fn review(cli: &Cli, args: &app::ReviewArgs) -> u8 {
+    let mut review = match app::report(args) {
         Ok(r) => r,
         Err(e) => return report_error(&e),
     };
+    if cli.redact {
+        review.redact();
+    }
     let mut buf = Vec::new();
     let rendered = match args.format {
         app::ReviewFormat::Html => report::html::render(&review, &mut buf),
@@ -459,8 +470,14 @@ fn report_error(e: &AppError) -> u8 {
     exit::INPUT_ERROR
 }
 
+/// Diagnostics on stderr. `-v`/`-vv` raise tally's own level; other crates stay at `info`
+/// (the SDK's retry decisions follow up to `debug`), because the SDK's debug and trace events
+/// print resolved identities and signed requests: the access key id would reach the log.
 fn init_logging(cli: &Cli) {
-    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer as _;
     let level = if cli.quiet {
         LevelFilter::ERROR
     } else {
@@ -470,9 +487,18 @@ fn init_logging(cli: &Cli) {
             _ => LevelFilter::TRACE,
         }
     };
-    let builder = tracing_subscriber::fmt().with_writer(io::stderr).with_max_level(level).with_target(false);
+    let targets = Targets::new()
+        .with_default(level.min(LevelFilter::INFO))
+        .with_target("tally", level)
+        .with_target("aws_smithy_runtime::client::retries", level.min(LevelFilter::DEBUG));
+    let layer = tracing_subscriber::fmt::layer().with_writer(io::stderr).with_target(false);
+    let registry = tracing_subscriber::registry();
     let _ = match cli.log_format {
-        LogFormat::Json => builder.json().with_current_span(false).try_init(),
-        LogFormat::Text => builder.without_time().with_ansi(io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => {
+            registry.with(layer.json().with_current_span(false).with_filter(targets)).try_init()
+        }
+        LogFormat::Text => registry
+            .with(layer.without_time().with_ansi(io::stderr().is_terminal()).with_filter(targets))
+            .try_init(),
     };
 }

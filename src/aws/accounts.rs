@@ -76,13 +76,16 @@ pub(crate) async fn target(base: &Clients, caller: &str, account: &str, role: Op
     let result = base.sts().assume_role().role_arn(&role_arn).role_session_name("tally").send().await;
     let clients = match result {
         Ok(out) => match out.credentials() {
-            Some(c) => Ok(base.with_credentials(Credentials::new(
-                c.access_key_id(),
-                c.secret_access_key(),
-                Some(c.session_token().to_string()),
-                std::time::SystemTime::try_from(*c.expiration()).ok(),
-                "tally-assume-role",
-            ))),
+            Some(c) => Ok(base.with_credentials(
+                account,
+                Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_string()),
+                    std::time::SystemTime::try_from(*c.expiration()).ok(),
+                    "tally-assume-role",
+                ),
+            )),
             None => Err(format!("AssumeRole {role_arn}: no credentials returned")),
         },
         Err(e) => Err(format!("{} ({role_arn})", describe("AssumeRole", &e))),

@@ -4,12 +4,18 @@
 //! every client: adaptive mode, exponential back-off with jitter, the attempt count of the
 //! environment or profile (`AWS_MAX_ATTEMPTS`, default 3).
 //!
+//! Retry state (adaptive mode's client-side rate limiter and the retry quota) is kept per
+//! service, account and region: the scope AWS throttles in. The SDK's default partition is the
+//! service alone, so one throttled region would slow down, and one stormy account could use up
+//! the retries of, every other account and region of the run.
+//!
 //! Not here: which calls are made (the source modules) and how errors read (`error.rs`).
 
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::retry::RetryPartition;
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 
 /// Region of the global endpoints (Cost Explorer, Budgets, Organizations) in the `aws`
@@ -20,6 +26,8 @@ const GLOBAL_REGION: &str = "us-east-1";
 #[derive(Debug, Clone)]
 pub struct Clients {
     config: SdkConfig,
+    /// Whose credentials these are, for retry partitions: `caller` or an account id.
+    account: String,
 }
 
 impl Clients {
@@ -45,17 +53,22 @@ impl Clients {
             .with_max_attempts(attempts)
             .with_initial_backoff(Duration::from_millis(500))
             .with_max_backoff(Duration::from_secs(20));
-        Self { config: config.to_builder().retry_config(retry).build() }
+        Self { config: config.to_builder().retry_config(retry).build(), account: "caller".to_string() }
     }
 
-    /// The same settings with other credentials (an assumed role).
-    pub(crate) fn with_credentials(&self, credentials: Credentials) -> Self {
+    /// The same settings with other credentials (an assumed role in `account`).
+    pub(crate) fn with_credentials(&self, account: &str, credentials: Credentials) -> Self {
         let config = self
             .config
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build();
-        Self { config }
+        Self { config, account: account.to_string() }
+    }
+
+    /// Retry state shared by this account's clients of one service in one region only.
+    fn partition(&self, service: &str, region: &str) -> RetryPartition {
+        RetryPartition::new(format!("tally/{service}/{}/{region}", self.account))
     }
 
     /// The region of the configuration (`--region`, `AWS_REGION`, profile), if any.
@@ -74,6 +87,7 @@ impl Clients {
     pub(crate) fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
         let conf = aws_sdk_resourcegroupstagging::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
+            .retry_partition(self.partition("tagging", region))
             .build();
         aws_sdk_resourcegroupstagging::Client::from_conf(conf)
     }
@@ -81,6 +95,7 @@ impl Clients {
     pub(crate) fn config_service(&self, region: &str) -> aws_sdk_config::Client {
         let conf = aws_sdk_config::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
+            .retry_partition(self.partition("config", region))
             .build();
         aws_sdk_config::Client::from_conf(conf)
     }
@@ -88,33 +103,43 @@ impl Clients {
     pub(crate) fn cost_explorer(&self) -> aws_sdk_costexplorer::Client {
         let conf = aws_sdk_costexplorer::config::Builder::from(&self.config)
             .region(Region::new(GLOBAL_REGION))
+            .retry_partition(self.partition("ce", GLOBAL_REGION))
             .build();
         aws_sdk_costexplorer::Client::from_conf(conf)
     }
 
     pub(crate) fn budgets(&self) -> aws_sdk_budgets::Client {
-        let conf =
-            aws_sdk_budgets::config::Builder::from(&self.config).region(Region::new(GLOBAL_REGION)).build();
+        let conf = aws_sdk_budgets::config::Builder::from(&self.config)
+            .region(Region::new(GLOBAL_REGION))
+            .retry_partition(self.partition("budgets", GLOBAL_REGION))
+            .build();
         aws_sdk_budgets::Client::from_conf(conf)
     }
 
     pub(crate) fn organizations(&self) -> aws_sdk_organizations::Client {
         let conf = aws_sdk_organizations::config::Builder::from(&self.config)
             .region(Region::new(GLOBAL_REGION))
+            .retry_partition(self.partition("organizations", GLOBAL_REGION))
             .build();
         aws_sdk_organizations::Client::from_conf(conf)
     }
 
     pub(crate) fn sts(&self) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::config::Builder::from(&self.config).region(self.home_region()).build();
+        let region = self.home_region();
+        let conf = aws_sdk_sts::config::Builder::from(&self.config)
+            .retry_partition(self.partition("sts", region.as_ref()))
+            .region(region)
+            .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
 
     /// S3 in the configured region. With an endpoint override (a test server, a VPC endpoint
     /// by URL) bucket names cannot be DNS prefixes of the host: path-style addressing.
     pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
+        let region = self.home_region();
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
-            .region(self.home_region())
+            .retry_partition(self.partition("s3", region.as_ref()))
+            .region(region)
             .force_path_style(self.has_endpoint_override())
             .build();
         aws_sdk_s3::Client::from_conf(conf)

@@ -16,10 +16,10 @@ use serde::Serialize;
 use crate::costs::CostRecord;
 use crate::model::{ChargeCategory, Tags, TfResource};
 
-mod redact;
+pub(crate) mod redact;
 pub mod write;
 
-pub(crate) use redact::redact_emails;
+pub(crate) use redact::{redact_emails, redact_owner};
 
 /// How cost without an owner is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
@@ -151,24 +151,27 @@ pub fn build(records: &[CostRecord], opts: &ExportOptions) -> Export {
             .then(|| r.tags.get(&opts.owner_tag))
             .flatten()
             .filter(|v| !v.is_empty());
-        let owner = owner.map(|o| if opts.redact { redact_emails(o).into_owned() } else { o.clone() });
+        let owner = owner.map(|o| if opts.redact { redact_owner(o).into_owned() } else { o.clone() });
         let status = match (&owner, r.category.can_carry_tags()) {
             (Some(_), _) => AllocationStatus::Allocated,
             (None, true) => AllocationStatus::Untagged,
             (None, false) => AllocationStatus::Untaggable,
         };
-        let mut tags: Tags = if opts.by_resource {
-            r.tags.clone()
+        // `owner` is already redacted: redacting it again would hash the hash.
+        let tags: Tags = if opts.by_resource {
+            let mut tags = r.tags.clone();
+            if opts.redact {
+                for (k, v) in tags.iter_mut() {
+                    let red = if *k == opts.owner_tag { redact_owner(v) } else { redact_emails(v) };
+                    if let std::borrow::Cow::Owned(red) = red {
+                        *v = red;
+                    }
+                }
+            }
+            tags
         } else {
             owner.iter().map(|o| (opts.owner_tag.clone(), o.clone())).collect()
         };
-        if opts.redact {
-            for v in tags.values_mut() {
-                if let std::borrow::Cow::Owned(red) = redact_emails(v) {
-                    *v = red;
-                }
-            }
-        }
         let (managed, address) = match (&terraform, &r.resource_id) {
             (Some(tf), Some(id)) => {
                 let address = tf.address(id);

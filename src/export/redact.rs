@@ -2,6 +2,10 @@
 //! stable hash (`jane.doe@example.com` -> `u3f1c0a9b2d@example.com`), so rows still group and
 //! join by person without naming them. The hash is unsalted SHA-256: it hides addresses from
 //! casual readers of a spreadsheet, not from someone who can guess and hash candidates.
+//!
+//! Owner tag values that look like a person's name (`Jane Doe`) are replaced whole by a stable
+//! pseudonym (`person-3f1c0a9b2d`); the same functions serve `--redact` on reports
+//! (`report::redact`), so every output hides the same things the same way.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -58,6 +62,39 @@ pub(crate) fn redact_emails(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Two to four capitalised words of letters (`Jane Doe`, `Mary-Ann O'Neil`): how a person's
+/// name is written in an owner tag. Team names are usually lower-case (`payments`); a
+/// capitalised team name (`Data Platform`) is hidden too, which is the safe mistake.
+pub(crate) fn looks_like_name(value: &str) -> bool {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || "-'.".contains(c))
+                && w.chars().any(char::is_lowercase)
+        })
+}
+
+/// The pseudonym of a name: stable, case-insensitive, not reversible by a casual reader.
+pub(crate) fn name_pseudonym(name: &str) -> String {
+    let normalised = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let digest = Sha256::digest(normalised.as_bytes());
+    let mut out = String::from("person-");
+    for b in &digest[..5] {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// An owner tag value with personal data hidden: a name becomes its pseudonym, e-mail
+/// addresses lose their local part, anything else is kept.
+pub(crate) fn redact_owner(value: &str) -> Cow<'_, str> {
+    if looks_like_name(value) {
+        return Cow::Owned(name_pseudonym(value));
+    }
+    redact_emails(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +115,18 @@ mod tests {
         for s in ["payments", "@scope", "a@b", "x@.com", "team@", "100@ 5"] {
             assert_eq!(redact_emails(s), s);
         }
+    }
+
+    #[test]
+    fn owner_names_become_pseudonyms() {
+        assert!(looks_like_name("Jane Doe") && looks_like_name("Mary-Ann O'Neil"));
+        for s in ["payments", "team-web", "JANE DOE", "Jane", "Jane Doe 2", "A B C D E"] {
+            assert!(!looks_like_name(s), "{s}");
+        }
+        let p = redact_owner("Jane Doe");
+        assert!(p.starts_with("person-") && !p.contains("Jane"), "{p}");
+        assert_eq!(p, redact_owner("Jane  Doe"), "spacing does not change the pseudonym");
+        assert_eq!(redact_owner("payments"), "payments");
+        assert!(redact_owner("jane.doe@acme.example").ends_with("@acme.example"));
     }
 }

@@ -18,6 +18,7 @@ pub mod github;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+mod redact;
 pub mod review;
 pub mod review_markdown;
 pub mod sarif;

@@ -128,3 +128,26 @@ fn html_is_deterministic_self_contained_and_escaped() {
     assert!(!md.contains("<script"), "{md}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--redact` covers the weekly review too: the acme example's RDS instance names a person
+/// (`owner = jane.doe@acme.example`, live), which the review's findings carry.
+#[test]
+fn redact_hides_people_in_the_review() {
+    for format in ["json", "markdown", "html"] {
+        let plain = tally(&["report", "terraform-examples/acme", "--period", "2026-11", "--format", format]);
+        let redacted = tally(&[
+            "--redact",
+            "report",
+            "terraform-examples/acme",
+            "--period",
+            "2026-11",
+            "--format",
+            format,
+        ]);
+        assert!(redacted.code == 0 || redacted.code == 3, "{format}: {}", redacted.stderr);
+        if format == "json" {
+            assert!(plain.stdout.contains("jane.doe@acme.example"), "the example names a person");
+        }
+        assert!(!redacted.stdout.contains("jane.doe"), "{format}: {}", redacted.stdout);
+    }
+}

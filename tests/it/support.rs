@@ -22,7 +22,19 @@ pub fn tally(args: &[&str]) -> Run {
 /// reach loopback: the default endpoint is a closed local port (tests against moto override
 /// it), and neither the instance metadata service nor the user's AWS files are consulted.
 pub fn tally_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
+    tally_under(&[], args, env)
+}
+
+/// Run `tally ARGS` under a wrapper command (`taskset -c 0`), otherwise as [`tally_with_env`].
+pub fn tally_under(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = match wrapper.split_first() {
+        Some((program, rest)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(rest).arg(env!("CARGO_BIN_EXE_tally"));
+            cmd
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_tally")),
+    };
     cmd.args(args).current_dir(repo()).env_remove("RUST_LOG").env("NO_COLOR", "1");
     for name in [
         "AWS_PROFILE",
