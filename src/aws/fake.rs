@@ -32,6 +32,12 @@ pub(crate) fn fixture(name: &str) -> String {
 impl FakeAws {
     /// Serve until the test process ends; `answer` maps a request to a JSON body (HTTP 200).
     pub(crate) fn start(answer: impl Fn(&Request) -> String + Send + 'static) -> Self {
+        Self::start_with_status(move |req| (200, answer(req)))
+    }
+
+    /// Serve until the test process ends; `answer` maps a request to an HTTP status and a JSON
+    /// body (AWS's JSON protocols carry errors as a 4xx status with `__type` in the body).
+    pub(crate) fn start_with_status(answer: impl Fn(&Request) -> (u16, String) + Send + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -57,11 +63,12 @@ impl FakeAws {
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
                 let request = Request { target, body: String::from_utf8_lossy(&body).to_string() };
-                let response = answer(&request);
+                let (status, response) = answer(&request);
                 log.lock().expect("log").push(request);
+                let reason = if status == 200 { "OK" } else { "Error" };
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                    "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
                     response.len(),
                     response
                 );

@@ -253,6 +253,37 @@ mod tests {
     }
 
     #[test]
+    fn too_little_history_leaves_the_budget_to_the_linear_projection() {
+        let fake = FakeAws::start_with_status(|req| {
+            if req.body.contains("\"young\"") {
+                (400, fixture("get-cost-forecast.data-unavailable.json"))
+            } else if req.body.contains("\"broken\"") {
+                (400, r#"{"__type": "AccessDeniedException", "Message": "not allowed"}"#.to_string())
+            } else {
+                (200, fixture("get-cost-forecast.json"))
+            }
+        });
+        let cache = Cache::new(None, DEFAULT_TTL, Arc::new(SystemClock));
+        let period = remaining(d("2026-12-01"), d("2026-11-18")).unwrap();
+        let ask = |budgets: Vec<(Budget, Period)>| {
+            runtime().block_on(async {
+                let clients = fake.clients().await;
+                forecasts(&clients, &cache, "111111111111", &budgets, "AmortizedCost", &[]).await
+            })
+        };
+        let got = ask(vec![(budget("new-team", "young"), period), (budget("web", "web"), period)]);
+        let names: Vec<String> = got.expect("no error").into_iter().map(|f| f.budget).collect();
+        assert_eq!(names, ["web"], "the young budget has no forecast, and that is not an error");
+
+        let err = ask(vec![(budget("ops", "broken"), period), (budget("web", "web"), period)]).unwrap_err();
+        assert_eq!(err, "budget ops: GetCostForecast: AccessDeniedException: not allowed");
+        let requests = fake.requests.lock().unwrap();
+        let last: serde_json::Value = serde_json::from_str(&requests.last().unwrap().body).unwrap();
+        assert_eq!(last["Metric"], "AMORTIZED_COST");
+        assert!(last["Filter"]["Tags"].is_object(), "no accounts given: the tag alone");
+    }
+
+    #[test]
     fn a_single_criterion_is_not_wrapped_in_and() {
         let f = filter(&budget("p", "payments").scope, &[]).unwrap();
         assert!(f.and().is_empty());

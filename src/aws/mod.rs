@@ -2,9 +2,11 @@
 //! through the AWS SDK for Rust, into one [`Snapshot`]. Read-only: every call is a
 //! Describe/List/Get (the exact list is `docs/iam-policy.json`, checked by a test).
 //!
-//! Accounts and regions are independent units of work, run concurrently under one semaphore
-//! (default 8 at a time): one that fails becomes an `Attempt { status: error }` and the others
-//! still arrive. Only a run that cannot start (bad flags, no identity at all) is an error.
+//! Accounts and regions are independent units of work, run concurrently: regions (both
+//! inventory sources side by side) under one semaphore, account-wide sources (Cost Explorer,
+//! Budgets) under another (default 8 at a time each). One that fails becomes an
+//! `Attempt { status: error }` and the others still arrive. Only a run that cannot start (bad
+//! flags, no identity at all) is an error.
 //!
 //! Rooms: `clients` (the one SDK client builder and retry policy), `accounts` (STS,
 //! Organizations), `inventory` (tagging API + AWS Config), `costs` (Cost Explorer), `budgets`
@@ -210,8 +212,13 @@ async fn collect_from(
     }
     targets.sort_by(|a, b| a.account.cmp(&b.account));
 
-    let mut set: JoinSet<Output> = JoinSet::new();
-    // Tasks per account, for the progress bars.
+    // Regional work (inventory) and account-wide work (Cost Explorer, Budgets) are bounded
+    // separately: throttling limits are per region and API, and a slow region must not hold
+    // up the account's spend.
+    let regional = semaphore.clone();
+    let account_wide = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut set: JoinSet<Vec<Output>> = JoinSet::new();
+    // Results per account, for the progress bars.
     let mut tasks: BTreeMap<String, u64> = BTreeMap::new();
     for target in targets {
         let clients = match target.clients {
@@ -222,39 +229,45 @@ async fn collect_from(
             }
         };
         *tasks.entry(target.account.clone()).or_default() += regions.len() as u64 * 2 + 2;
+        // A region is one unit of work (one permit): its two sources run side by side, so N
+        // regions take N permits, not 2N, and 8 regions cost about what 1 does.
         for region in &regions {
-            for source in [LiveSource::TaggingApi, LiveSource::Config] {
-                let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
-                let semaphore = semaphore.clone();
-                set.spawn(async move {
-                    let _permit = semaphore.acquire_owned().await;
-                    let result = match source {
-                        LiveSource::TaggingApi => {
-                            inventory::tagging_api(&clients, &account, &region).await.map(Some)
-                        }
-                        LiveSource::Config => inventory::config(&clients, &account, &region).await,
-                    };
-                    Output::Inventory { account, region, source, result }
-                });
-            }
+            let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
+            let semaphore = regional.clone();
+            set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let (tagged, config) = tokio::join!(
+                    inventory::tagging_api(&clients, &account, &region),
+                    inventory::config(&clients, &account, &region)
+                );
+                vec![
+                    Output::Inventory {
+                        account: account.clone(),
+                        region: region.clone(),
+                        source: LiveSource::TaggingApi,
+                        result: tagged.map(Some),
+                    },
+                    Output::Inventory { account, region, source: LiveSource::Config, result: config },
+                ]
+            });
         }
         {
             let (clients, account, cache) = (clients.clone(), target.account.clone(), cache.clone());
             let (metric, owner_tag) = (options.metric.clone(), options.owner_tag.clone());
-            let semaphore = semaphore.clone();
+            let semaphore = account_wide.clone();
             set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let result = costs::cost_lines(&clients, &cache, &account, as_of, &metric, &owner_tag).await;
-                Output::Costs { account, result }
+                vec![Output::Costs { account, result }]
             });
         }
         {
             let (clients, account) = (clients.clone(), target.account.clone());
-            let semaphore = semaphore.clone();
+            let semaphore = account_wide.clone();
             set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let result = budgets::budgets(&clients, &account).await;
-                Output::Budgets { account, result }
+                vec![Output::Budgets { account, result }]
             });
         }
     }
@@ -268,11 +281,11 @@ async fn collect_from(
         keys.push(options.owner_tag.clone());
         keys.sort();
         keys.dedup();
-        let semaphore = semaphore.clone();
+        let semaphore = account_wide.clone();
         set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let result = costs::cost_allocation_tags(&clients, &cache, &account, &keys).await;
-            Output::AllocationTags { account, result }
+            vec![Output::AllocationTags { account, result }]
         });
     }
 
@@ -290,12 +303,12 @@ async fn collect_from(
         *tasks.entry(caller.clone()).or_default() += 1;
         let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
         let (metric, accounts) = (options.metric.clone(), account_ids.clone());
-        let semaphore = semaphore.clone();
+        let semaphore = account_wide.clone();
         set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let result =
                 forecast::forecasts(&clients, &cache, &account, &forecast_budgets, &metric, &accounts).await;
-            Output::Forecasts { account, result }
+            vec![Output::Forecasts { account, result }]
         });
     }
 
@@ -306,55 +319,57 @@ async fn collect_from(
     let mut forecasts = Vec::new();
     let progress = progress::Progress::new(options.progress, &tasks);
     while let Some(joined) = set.join_next().await {
-        let output = joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?;
-        match &output {
-            Output::Inventory { account, region, source, .. } => {
-                progress.done(account, &format!("{region} {}", source_name(*source)))
+        let outputs = joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?;
+        for output in outputs {
+            match &output {
+                Output::Inventory { account, region, source, .. } => {
+                    progress.done(account, &format!("{region} {}", source_name(*source)))
+                }
+                Output::Costs { account, .. } => progress.done(account, "cost-explorer"),
+                Output::Budgets { account, .. } => progress.done(account, "budgets"),
+                Output::AllocationTags { account, .. } => progress.done(account, "cost-allocation-tags"),
+                Output::Forecasts { account, .. } => progress.done(account, "cost-forecast"),
             }
-            Output::Costs { account, .. } => progress.done(account, "cost-explorer"),
-            Output::Budgets { account, .. } => progress.done(account, "budgets"),
-            Output::AllocationTags { account, .. } => progress.done(account, "cost-allocation-tags"),
-            Output::Forecasts { account, .. } => progress.done(account, "cost-forecast"),
-        }
-        match output {
-            Output::Inventory { account, region, source, result } => {
-                let name = source_name(source);
-                match result {
-                    Ok(found) => {
-                        attempts.push(ok(&account, &region, name));
-                        seen.push((account, region, source, found.unwrap_or_default()));
+            match output {
+                Output::Inventory { account, region, source, result } => {
+                    let name = source_name(source);
+                    match result {
+                        Ok(found) => {
+                            attempts.push(ok(&account, &region, name));
+                            seen.push((account, region, source, found.unwrap_or_default()));
+                        }
+                        Err(e) => attempts.push(failed(&account, &region, name, e)),
                     }
-                    Err(e) => attempts.push(failed(&account, &region, name, e)),
                 }
+                Output::Costs { account, result } => match result {
+                    Ok(l) => {
+                        attempts.push(ok(&account, GLOBAL, "cost-explorer"));
+                        lines.extend(l);
+                    }
+                    Err(e) => attempts.push(failed(&account, GLOBAL, "cost-explorer", e)),
+                },
+                Output::Budgets { account, result } => match result {
+                    Ok(b) => {
+                        attempts.push(ok(&account, GLOBAL, "budgets"));
+                        budgets.extend(b);
+                    }
+                    Err(e) => attempts.push(failed(&account, GLOBAL, "budgets", e)),
+                },
+                Output::AllocationTags { account, result } => match result {
+                    Ok(t) => {
+                        attempts.push(ok(&account, GLOBAL, "cost-allocation-tags"));
+                        allocation_tags = t;
+                    }
+                    Err(e) => attempts.push(failed(&account, GLOBAL, "cost-allocation-tags", e)),
+                },
+                Output::Forecasts { account, result } => match result {
+                    Ok(f) => {
+                        attempts.push(ok(&account, GLOBAL, "cost-forecast"));
+                        forecasts = f;
+                    }
+                    Err(e) => attempts.push(failed(&account, GLOBAL, "cost-forecast", e)),
+                },
             }
-            Output::Costs { account, result } => match result {
-                Ok(l) => {
-                    attempts.push(ok(&account, GLOBAL, "cost-explorer"));
-                    lines.extend(l);
-                }
-                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-explorer", e)),
-            },
-            Output::Budgets { account, result } => match result {
-                Ok(b) => {
-                    attempts.push(ok(&account, GLOBAL, "budgets"));
-                    budgets.extend(b);
-                }
-                Err(e) => attempts.push(failed(&account, GLOBAL, "budgets", e)),
-            },
-            Output::AllocationTags { account, result } => match result {
-                Ok(t) => {
-                    attempts.push(ok(&account, GLOBAL, "cost-allocation-tags"));
-                    allocation_tags = t;
-                }
-                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-allocation-tags", e)),
-            },
-            Output::Forecasts { account, result } => match result {
-                Ok(f) => {
-                    attempts.push(ok(&account, GLOBAL, "cost-forecast"));
-                    forecasts = f;
-                }
-                Err(e) => attempts.push(failed(&account, GLOBAL, "cost-forecast", e)),
-            },
         }
     }
 
