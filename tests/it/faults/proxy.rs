@@ -224,6 +224,8 @@ fn serve(state: &State, conn: TcpStream) -> std::io::Result<()> {
     state.requests.fetch_add(1, Ordering::SeqCst);
     let fault = choose(state, &request);
     state.log.lock().expect("log").push((request.operation(), fault));
+    // `FAULT_TRACE=1`: when each request arrived and what it got, to see back-off at work.
+    #[allow(clippy::print_stderr)]
     if std::env::var_os("FAULT_TRACE").is_some() {
         eprintln!("{:>8.3}s {} {:?}", state.started.elapsed().as_secs_f64(), request.operation(), fault);
     }
