@@ -224,9 +224,10 @@ fn serve(state: &State, conn: TcpStream) -> std::io::Result<()> {
     state.requests.fetch_add(1, Ordering::SeqCst);
     let fault = choose(state, &request);
     state.log.lock().expect("log").push((request.operation(), fault));
-    // `FAULT_TRACE=1` prints every decision, for debugging a failing fault test by hand.
+    // `FAULT_TRACE=1`: when each request arrived and what it got, to see back-off at work.
+    #[allow(clippy::print_stderr)]
     if std::env::var_os("FAULT_TRACE").is_some() {
-        trace(state.started.elapsed().as_secs_f64(), request.operation(), fault);
+        eprintln!("{:>8.3}s {} {:?}", state.started.elapsed().as_secs_f64(), request.operation(), fault);
     }
     match fault {
         None => {
@@ -443,9 +444,4 @@ fn error_response(fault: Fault, protocol: Protocol) -> Vec<u8> {
         body.len()
     )
     .into_bytes()
-}
-
-#[allow(clippy::print_stderr)]
-fn trace(seconds: f64, operation: impl std::fmt::Display, fault: impl std::fmt::Debug) {
-    eprintln!("{seconds:>8.3}s {operation} {fault:?}");
 }
