@@ -100,10 +100,16 @@ pub(crate) fn spend(
     }
 
     let unmanaged = unmanaged_spend(&lines, correlation);
+    // One index, not a scan per unmanaged resource: estates have a million live resources.
+    let live_by_arn: BTreeMap<&str, &crate::model::LiveResource> =
+        match (unmanaged.is_empty(), input.snapshot) {
+            (false, Some(s)) => s.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
+            _ => BTreeMap::new(),
+        };
     let mut unmanaged_total = Decimal::ZERO;
     for (arn, amount) in &unmanaged {
         unmanaged_total += *amount;
-        let live = input.snapshot.and_then(|s| s.resources.iter().find(|r| r.arn == *arn));
+        let live = live_by_arn.get(arn).copied();
         let resource = live
             .map(super::correlate::live_ref)
             .unwrap_or_else(|| ResourceRef { arn: Some(arn.to_string()), ..Default::default() });
