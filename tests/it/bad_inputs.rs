@@ -56,3 +56,16 @@ fn every_bad_input_is_a_clear_exit_2() {
     }
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+/// Found by the `config` fuzz target (`fuzz/`): hcl-edit's parser spends about 50 s (debug
+/// build; 12 s in the fuzz build) on this 1.1 KB `tally.hcl` before it reports the syntax
+/// error. The time goes inside the dependency's parser, which every HCL reader shares (code,
+/// policies, exemptions); not fixed yet, so the test is ignored until it is.
+#[test]
+#[ignore = "hcl-edit parser hang found by fuzzing: not fixed yet"]
+fn fuzz_config_parser_hang_fails_fast() {
+    let started = std::time::Instant::now();
+    let run = tally(&["audit", "tests/fixtures/fuzz/config-parser-hang", "--offline"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+}
