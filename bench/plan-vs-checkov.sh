@@ -55,7 +55,9 @@ for _ in 1 2 3 4 5; do
   if [ -z "$best_tally" ] || [ "$(echo "$t < $best_tally" | bc -l)" = 1 ]; then best_tally=$t; fi
 done
 tally_failed=$(python3 -c "import json;print(json.load(open('$dir/tally.json'))['summary']['findings']['total'])")
-checkov_t=$(time_of .bench-venv/bin/checkov -f "$dir/plan.json" --framework terraform_plan \
+# Offline: no policy download or version check (they hang where the network is closed).
+checkov_t=$(time_of env CHECKOV_SKIP_VERSION_CHECK=true BC_SKIP_MAPPING=TRUE \
+  .bench-venv/bin/checkov -f "$dir/plan.json" --framework terraform_plan --skip-download \
   --external-checks-dir "$dir/checks" -c CKV_TALLY_1 -o json --output-file-path "$dir/ck")
 checkov_failed=$(python3 - "$dir/ck" <<'PY'
 import json, os, sys
