@@ -163,7 +163,8 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         .collect();
 
     let owner_tag = input.policy.owner_tag.as_str();
-    let mut owned_groups: BTreeMap<(&'static str, &str, &str), OwnedGroup<'_>> = BTreeMap::new();
+    let mut owned_groups: foldhash::HashMap<(&'static str, &str, &str), OwnedGroup<'_>> =
+        foldhash::HashMap::default();
     c.live.reserve_exact(snapshot.resources.len());
     for live in &snapshot.resources {
         let arn = normalize_arn(&live.arn);
@@ -216,6 +217,8 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // One info finding per owner, not per resource: an estate with thousands of ASG or
     // Kubernetes instances must not bury the ClickOps warnings.
+    let mut owned_groups: Vec<_> = owned_groups.into_iter().collect();
+    owned_groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((_, _, account), mut group) in owned_groups {
         let count = group.arns.len();
         // The first ARNs in sorted order, without sorting the whole group.

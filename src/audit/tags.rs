@@ -2,7 +2,6 @@
 //! case, TAG006 prohibited keys), drift between state and live (TAG004), and required keys
 //! not activated for cost allocation (TAG005).
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::correlate::{is_audited, live_ref, normalize_arn, owner_of, short_name, tf_owner, tf_ref, Correlation};
@@ -282,26 +281,19 @@ fn place(f: &mut crate::report::Finding, s: &Subject<'_>, policy: &Policy) {
     f.owner = s.owner(&policy.owner_tag);
 }
 
-/// Spellings of every user tag key across the judged resources, for estate-wide TAG003.
+/// Spellings of every user tag key across the judged resources, for estate-wide TAG003:
+/// resources per exact key, grouped by lower case only when reported (a million resources
+/// share a few dozen keys, so counting is one hashed lookup per key).
 #[derive(Default)]
-struct Spellings(BTreeMap<String, BTreeMap<String, usize>>);
+struct Spellings(foldhash::HashMap<String, usize>);
 
 impl Spellings {
     fn add(&mut self, tags: &impl TagMap) {
         for (key, _) in tags.entries().filter(|(k, _)| !k.starts_with(AWS_SYSTEM_TAG_PREFIX)) {
-            // Nearly every key is lower-case ASCII and already counted: no allocation then.
-            let lower: Cow<'_, str> = match key.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-                true => Cow::Borrowed(key),
-                false => Cow::Owned(key.to_lowercase()),
-            };
-            if !self.0.contains_key(lower.as_ref()) {
-                self.0.insert(lower.to_string(), BTreeMap::new());
-            }
-            let Some(variants) = self.0.get_mut(lower.as_ref()) else { continue };
-            match variants.get_mut(key) {
+            match self.0.get_mut(key) {
                 Some(n) => *n += 1,
                 None => {
-                    variants.insert(key.to_string(), 1);
+                    self.0.insert(key.to_string(), 1);
                 }
             }
         }
@@ -315,7 +307,11 @@ impl Spellings {
             // Narrowed by the user to some types: estate-wide counting would ignore that.
             return;
         }
-        for (lower, variants) in self.0 {
+        let mut by_lower: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        for (key, n) in self.0 {
+            by_lower.entry(key.to_lowercase()).or_default().insert(key, n);
+        }
+        for (lower, variants) in by_lower {
             if variants.len() < 2 || pinned.contains(&lower) {
                 continue;
             }
