@@ -139,7 +139,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // ARN -> (the state resource, whether a live resource has that ARN). Hashed, not ordered:
     // a million live ARNs with a long common prefix made ordered lookups the audit's hot spot.
-    let mut state_by_arn: foldhash::HashMap<&str, (&TfResource, bool)> = foldhash::HashMap::default();
+    let mut state_by_arn: super::HashMap<&str, (&TfResource, bool)> = super::HashMap::default();
     for r in input.state.iter().filter(|r| is_audited(r)) {
         if let Some(arn) = r.arn.as_deref() {
             state_by_arn.insert(normalize_arn(arn), (r, false));
@@ -155,7 +155,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // Fallback for state entries without an ARN: EC2-style ids (`eipalloc-0abc`, `nat-0abc`)
     // are unique, so the live ARN ending in the same id is the same resource.
-    let state_by_id: foldhash::HashMap<&str, &TfResource> = input
+    let state_by_id: super::HashMap<&str, &TfResource> = input
         .state
         .iter()
         .filter(|r| is_audited(r) && r.arn.is_none())
@@ -163,8 +163,8 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         .collect();
 
     let owner_tag = input.policy.owner_tag.as_str();
-    let mut owned_groups: foldhash::HashMap<(&'static str, &str, &str), OwnedGroup<'_>> =
-        foldhash::HashMap::default();
+    let mut owned_groups: super::HashMap<(&'static str, &str, &str), OwnedGroup<'_>> =
+        super::HashMap::default();
     c.live.reserve_exact(snapshot.resources.len());
     for live in &snapshot.resources {
         let arn = normalize_arn(&live.arn);

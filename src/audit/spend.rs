@@ -139,7 +139,7 @@ fn unmanaged_spend<'a>(
 ) -> Vec<(&'a LiveResource, Decimal)> {
     // Id -> position in the snapshot: one hashed index, not a scan per line.
     let resources = &snapshot.resources;
-    let mut by_id: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    let mut by_id: super::HashMap<&str, usize> = super::HashMap::default();
     for (i, (live, status)) in resources.iter().zip(&correlation.live).enumerate() {
         if *status != LiveStatus::Unmanaged {
             continue;
@@ -154,7 +154,7 @@ fn unmanaged_spend<'a>(
             })
             .or_insert(i);
     }
-    let mut sums: foldhash::HashMap<usize, Decimal> = foldhash::HashMap::default();
+    let mut sums: super::HashMap<usize, Decimal> = super::HashMap::default();
     for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
         let Some(id) = line.resource_id.as_deref() else { continue };
         if let Some(i) = by_id.get(id) {

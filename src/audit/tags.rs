@@ -285,7 +285,7 @@ fn place(f: &mut crate::report::Finding, s: &Subject<'_>, policy: &Policy) {
 /// resources per exact key, grouped by lower case only when reported (a million resources
 /// share a few dozen keys, so counting is one hashed lookup per key).
 #[derive(Default)]
-struct Spellings(foldhash::HashMap<String, usize>);
+struct Spellings(super::HashMap<String, usize>);
 
 impl Spellings {
     fn add(&mut self, tags: &impl TagMap) {
