@@ -265,7 +265,8 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         // The tagging API lists only tagged resources: a state resource with no tags would be
         // absent even when it exists, so it proves nothing.
         let has_user_tags = tf.tags.tags.keys().any(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX));
-        if !has_user_tags || !coverage.get_or_insert_with(|| InventoryCoverage::new(snapshot)).covers(tf, arn) {
+        if !has_user_tags || !coverage.get_or_insert_with(|| InventoryCoverage::new(snapshot)).covers(tf, arn)
+        {
             continue;
         }
         c.missing += 1;

@@ -4,9 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::correlate::{is_audited, live_ref, normalize_arn, owner_of, short_name, tf_owner, tf_ref, Correlation};
+use super::correlate::{
+    is_audited, live_ref, normalize_arn, owner_of, short_name, tf_owner, tf_ref, Correlation,
+};
 use super::{AuditInput, Findings, Policy};
-use crate::model::{EffectiveTags, Layer, LiveResource, SourceLocation, TagMap, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::model::{
+    EffectiveTags, Layer, LiveResource, SourceLocation, TagMap, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX,
+};
 use crate::report::{ResourceRef, Severity};
 use crate::rules::policy::{prohibited, KeyCase, TagPolicy};
 use crate::rules::types::{aws_type_of, TypeNames};
@@ -70,7 +74,8 @@ pub(crate) fn policies(input: &AuditInput<'_>, correlation: &Correlation<'_>, ou
                 continue;
             }
             spellings.add(&live.tags);
-            let subject = Subject { of: Of::Live(live), names: names.live(&live.resource_type), layer: Layer::Live };
+            let subject =
+                Subject { of: Of::Live(live), names: names.live(&live.resource_type), layer: Layer::Live };
             judge(policy, &tag_policies, &subject, &live.tags, out);
         }
     }
@@ -174,7 +179,13 @@ impl Subject<'_> {
     }
 }
 
-fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, tags: &impl TagMap, out: &mut Findings) {
+fn judge(
+    policy: &Policy,
+    tag_policies: &[TagPolicy],
+    s: &Subject<'_>,
+    tags: &impl TagMap,
+    out: &mut Findings,
+) {
     // In policy order, as people wrote them.
     let mut missing: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
@@ -256,8 +267,12 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, tags: &im
     if !wrong_case.is_empty() && in_scope("TAG003") {
         let parts: Vec<String> =
             wrong_case.iter().map(|(found, want)| format!("\"{found}\" should be \"{want}\"")).collect();
-        let message =
-            format!("{}: tag key{} with the wrong case: {}", s.label(), plural(parts.len()), parts.join(", "));
+        let message = format!(
+            "{}: tag key{} with the wrong case: {}",
+            s.label(),
+            plural(parts.len()),
+            parts.join(", ")
+        );
         let f = out.push("TAG003", s.resource(), message);
         f.detail("keys", &wrong_case);
         if enforced_case {
