@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tally::audit::{self, AuditInput, Policy};
 use tally::model::{
-    ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, Period, ResourceMode,
+    ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, Period, ResourceMode, Tags,
     TfResource,
 };
 use tally::snapshot::{Attempt, AttemptStatus, Collection, Costs, Snapshot};
@@ -42,8 +42,8 @@ fn arn(i: usize) -> String {
     format!("arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-{i:017x}")
 }
 
-fn tags(team: usize) -> BTreeMap<String, String> {
-    BTreeMap::from([
+fn tags(team: usize) -> Tags {
+    Tags::from([
         ("team".to_string(), format!("team-{}", team % 40)),
         ("env".to_string(), "prod".to_string()),
         ("cost-center".to_string(), "cc-1042".to_string()),
@@ -107,7 +107,7 @@ fn estate(live: usize, state: usize) -> (Vec<TfResource>, Snapshot) {
             account: ACCOUNT.into(),
             service: "Amazon Elastic Compute Cloud - Compute".into(),
             resource_id: Some(arn(i * 10 + 8)),
-            tags: BTreeMap::new(),
+            tags: Tags::new(),
             amount: Decimal::new(1234 + i as i64 % 1000, 2),
             currency: "USD".into(),
             charge_category: ChargeCategory::Usage,

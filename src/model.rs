@@ -11,8 +11,13 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Plain tag map as AWS returns it: key -> value, sorted for deterministic output.
-pub type Tags = BTreeMap<String, String>;
+mod small_map;
+pub use small_map::SmallMap;
+
+/// Plain tag map as AWS returns it: key -> value, sorted for deterministic output. A
+/// [`SmallMap`], not a `BTreeMap`: there is one per live resource and per cost line, each of a
+/// handful of entries.
+pub type Tags = SmallMap<String>;
 
 /// Prefix of tags AWS sets itself; they are never subject to policy and never count as drift.
 pub const AWS_SYSTEM_TAG_PREFIX: &str = "aws:";

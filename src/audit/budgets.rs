@@ -213,7 +213,7 @@ fn report(
         .tags
         .get(&input.policy.owner_tag)
         .filter(|v| v.len() == 1)
-        .map(|v| std::collections::BTreeMap::from([(input.policy.owner_tag.clone(), v[0].clone())]))
+        .map(|v| crate::model::Tags::from([(input.policy.owner_tag.clone(), v[0].clone())]))
         .unwrap_or_default();
     let limit = &budget.limit;
     match status.state {

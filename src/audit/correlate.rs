@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::{AuditInput, Findings};
-use crate::model::{LiveResource, ResourceMode, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::model::{LiveResource, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
 use crate::report::{Coverage, ResourceRef, Severity};
 use crate::snapshot::{AttemptStatus, Snapshot};
 use crate::terraform::taggable::is_taggable;
@@ -250,7 +250,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         f.layer = Some(crate::model::Layer::Live);
         // The owner tag value only where the whole group agrees on one.
         if let (1, Some(value)) = (group.owner_values.len(), group.owner_values.first()) {
-            f.owner = BTreeMap::from([(owner_tag.to_string(), value.to_string())]);
+            f.owner = Tags::from([(owner_tag.to_string(), value.to_string())]);
         }
     }
 
@@ -455,8 +455,8 @@ pub(crate) fn tf_ref(tf: &TfResource) -> ResourceRef {
 /// `{owner_tag: value}` when the Terraform resource's known tags carry a non-empty owner.
 pub(crate) fn tf_owner(tf: &TfResource, owner_tag: &str) -> crate::model::Tags {
     match tf.tags.tags.get(owner_tag).and_then(|v| v.known()) {
-        Some(v) if !v.is_empty() => BTreeMap::from([(owner_tag.to_string(), v.to_string())]),
-        _ => BTreeMap::new(),
+        Some(v) if !v.is_empty() => Tags::from([(owner_tag.to_string(), v.to_string())]),
+        _ => Tags::new(),
     }
 }
 
@@ -464,7 +464,7 @@ pub(crate) fn tf_owner(tf: &TfResource, owner_tag: &str) -> crate::model::Tags {
 pub(crate) fn owner_of(tags: &crate::model::Tags, owner_tag: &str) -> crate::model::Tags {
     tags.get(owner_tag)
         .filter(|v| !v.is_empty())
-        .map(|v| BTreeMap::from([(owner_tag.to_string(), v.clone())]))
+        .map(|v| Tags::from([(owner_tag.to_string(), v.clone())]))
         .unwrap_or_default()
 }
 

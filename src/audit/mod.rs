@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use rust_decimal::Decimal;
 
-use crate::model::{Budget, Diagnostic, TfResource};
+use crate::model::{Budget, Diagnostic, SmallMap, Tags, TfResource};
 use crate::report::{Coverage, Exempted, Finding, ResourceRef, Severity, Spend};
 use crate::rules;
 use crate::rules::exemptions::Exemption;
@@ -162,10 +162,10 @@ impl Findings {
             layer: None,
             resource,
             location: None,
-            owner: BTreeMap::new(),
+            owner: Tags::new(),
             cost: None,
             fix: rule.fix.clone(),
-            details: BTreeMap::new(),
+            details: SmallMap::new(),
         });
         let last = self.0.len() - 1;
         &mut self.0[last]

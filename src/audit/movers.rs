@@ -15,7 +15,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::Findings;
-use crate::model::{CostLine, Money};
+use crate::model::{CostLine, Money, Tags};
 use crate::report::review::{Mover, Movers};
 use crate::report::ResourceRef;
 
@@ -151,7 +151,7 @@ pub(crate) fn report(movers: &Movers, owner_tag: &str, out: &mut Findings) {
         let f = out.push("CST003", resource, message);
         f.cost = Some(money(m.delta));
         if let Some(owner) = &m.owner {
-            f.owner = BTreeMap::from([(owner_tag.to_string(), owner.clone())]);
+            f.owner = Tags::from([(owner_tag.to_string(), owner.clone())]);
         }
         f.detail("service", &m.service)
             .detail(

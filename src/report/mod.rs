@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Diagnostic, Layer, Money, SourceLocation, Tags};
+use crate::model::{Diagnostic, Layer, Money, SmallMap, SourceLocation, Tags};
 
 pub mod github;
 pub mod html;
@@ -110,14 +110,14 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub location: Option<SourceLocation>,
     /// Owner tag key -> value, where the resource has one.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    #[serde(skip_serializing_if = "Tags::is_empty", default)]
     pub owner: Tags,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cost: Option<Money>,
     pub fix: String,
     /// Rule-specific facts (missing keys, drifted tags, inferred owner...).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub details: BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "SmallMap::is_empty", default)]
+    pub details: SmallMap<serde_json::Value>,
 }
 
 impl Finding {

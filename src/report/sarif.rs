@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Finding, Report, Severity};
-use crate::model::{Diagnostic, SourceLocation, Tags};
+use crate::model::{Diagnostic, SmallMap, SourceLocation, Tags};
 use crate::rules;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -375,7 +375,7 @@ struct LogicalLocation {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultProperties<'a> {
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "Tags::is_empty")]
     owner: &'a Tags,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<Cost<'a>>,
@@ -392,8 +392,8 @@ struct ResultProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<&'a str>,
     fix: &'a str,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    details: &'a BTreeMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "SmallMap::is_empty")]
+    details: &'a SmallMap<serde_json::Value>,
 }
 
 #[derive(Serialize)]

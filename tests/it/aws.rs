@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
-use tally::model::{BudgetPeriod, BudgetSource, ChargeCategory, LiveSource};
+use tally::model::{BudgetPeriod, BudgetSource, ChargeCategory, LiveSource, Tags};
 use tally::snapshot::{AttemptStatus, Snapshot};
 
 use crate::moto::{moto, TempDir};
@@ -18,7 +18,7 @@ fn load(path: &Path) -> Snapshot {
     Snapshot::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+fn tags(pairs: &[(&str, &str)]) -> Tags {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
@@ -36,7 +36,7 @@ fn collect(dir: &TempDir, extra: &[&str]) -> (crate::support::Run, Snapshot) {
 #[test]
 fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
     let accounts = ["111100000001", "111100000002"];
-    let mut expected: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut expected: BTreeMap<String, Tags> = BTreeMap::new();
     for account in accounts {
         let team = format!("team-{account}");
         let mut spec = json!({ "sqs": [], "sns": [], "volumes": [] });
@@ -66,7 +66,7 @@ fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
     let (run, snap) =
         collect(&dir, &["--accounts", "111100000001,111100000002", "--role", "tally", "--regions", REGIONS]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let got: BTreeMap<String, BTreeMap<String, String>> =
+    let got: BTreeMap<String, Tags> =
         snap.resources.iter().map(|r| (r.arn.clone(), r.tags.clone())).collect();
     assert_eq!(got.len(), snap.resources.len(), "an ARN is listed twice");
     assert_eq!(got, expected);
@@ -184,7 +184,7 @@ fn cost_explorer_groups_become_cost_lines_and_a_rerun_is_free() {
     assert!(run.stderr.contains("2 paid Cost Explorer requests (USD 0.02)"), "{}", run.stderr);
     assert_eq!(snap.costs.metric, "UnblendedCost");
 
-    let lines: Vec<(String, BTreeMap<String, String>, String, ChargeCategory)> = snap
+    let lines: Vec<(String, Tags, String, ChargeCategory)> = snap
         .costs
         .lines
         .iter()

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use clap::ValueEnum;
 use rust_decimal::Decimal;
-use tally::model::{BudgetPeriod, BudgetScope, BudgetSource, Diagnostic, Layer, Money, SourceLocation};
+use tally::model::{
+    BudgetPeriod, BudgetScope, BudgetSource, Diagnostic, Layer, Money, SmallMap, SourceLocation, Tags,
+};
 use tally::report::{
     self, BudgetState, BudgetStatus, Coverage, Finding, Format, Inputs, RenderOptions, Report, ResourceRef,
     Severity, Spend, Summary, Tool, REPORT_VERSION,
@@ -31,10 +33,10 @@ fn finding(rule_id: &str, severity: Severity, resource: ResourceRef, message: &s
         layer: None,
         resource,
         location: None,
-        owner: BTreeMap::new(),
+        owner: Tags::new(),
         cost: None,
         fix: rule.fix.clone(),
-        details: BTreeMap::new(),
+        details: SmallMap::new(),
     }
 }
 
@@ -56,8 +58,8 @@ fn named(n: &str) -> ResourceRef {
     ResourceRef { name: Some(n.into()), ..Default::default() }
 }
 
-fn team(t: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("team".to_string(), t.to_string())])
+fn team(t: &str) -> Tags {
+    Tags::from([("team".to_string(), t.to_string())])
 }
 
 fn budget(
