@@ -178,7 +178,7 @@ fn main() {
     let elapsed = started.elapsed();
     let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &output.findings {
-        *by_rule.entry(f.rule_id.as_str()).or_default() += 1;
+        *by_rule.entry(&*f.rule_id).or_default() += 1;
     }
     println!("live {live}, state {state}: inputs generated in {:.2} s", generated.as_secs_f64());
     println!("cross-reference (audit::run): {:.3} s", elapsed.as_secs_f64());

@@ -389,7 +389,7 @@ mod tests {
         assert_eq!(status.pace_method.as_deref(), Some("last-7-days"));
         assert_eq!(status.daily_pace.as_ref().unwrap().amount, Decimal::from(50));
         assert_eq!(status.runs_out_on, Some(d("2026-11-26")));
-        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        let ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
         assert_eq!(ids, ["BUD003"]);
         assert!(findings[0].message.contains("runs out on 2026-11-26"), "{}", findings[0].message);
     }
@@ -415,7 +415,7 @@ mod tests {
         let (status, findings) = run("400", accelerating());
         assert_eq!(status.state, BudgetState::Over);
         assert_eq!(status.runs_out_on, None);
-        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        let ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
         assert_eq!(ids, ["BUD001"]);
     }
 
@@ -437,7 +437,7 @@ mod tests {
         assert_eq!(status.forecast_method.as_deref(), Some("aws"));
         assert_eq!(status.forecast.as_ref().unwrap().amount, "950.00".parse::<Decimal>().unwrap());
         assert_eq!(status.state, BudgetState::ForecastOver);
-        let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        let ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
         assert!(ids.contains(&"BUD002"), "{ids:?}");
 
         // A forecast made on another day is not this period's remainder: linear again.

@@ -5,6 +5,7 @@
 //! wrong finding costs users more than a missing one, so every check errs on the side of
 //! silence where the data cannot prove a problem (see ARCHITECTURE.md, "Trust").
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -155,8 +156,8 @@ impl Findings {
     pub(crate) fn push(&mut self, rule_id: &str, resource: ResourceRef, message: String) -> &mut Finding {
         let rule = rules::rule(rule_id);
         self.0.push(Finding {
-            rule_id: rule.id.clone(),
-            rule_name: rule.name.clone(),
+            rule_id: Cow::Borrowed(&rule.id),
+            rule_name: Cow::Borrowed(&rule.name),
             severity: self.1.get(rule_id).copied().unwrap_or(rule.severity),
             message,
             layer: None,
@@ -164,7 +165,7 @@ impl Findings {
             location: None,
             owner: Tags::new(),
             cost: None,
-            fix: rule.fix.clone(),
+            fix: Cow::Borrowed(&rule.fix),
             details: SmallMap::new(),
         });
         let last = self.0.len() - 1;

@@ -47,6 +47,9 @@ impl<V> SmallMap<V> {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
+                // Exactly one more: these maps are built once and kept, a million at a time, so
+                // doubling's spare capacity would be paid for by every resource.
+                self.0.reserve_exact(1);
                 self.0.insert(i, (key, value));
                 None
             }

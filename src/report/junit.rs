@@ -90,7 +90,7 @@ fn failure_text(f: &Finding) -> String {
                 .then(|| f.owner.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
         ),
         ("cost", f.cost.as_ref().map(money)),
-        ("fix", (!f.fix.is_empty()).then(|| f.fix.clone())),
+        ("fix", (!f.fix.is_empty()).then(|| f.fix.to_string())),
     ];
     for (key, value) in fields {
         if let Some(value) = value {

@@ -4,6 +4,7 @@
 //! `github`, `junit`) reads only this structure, one file each. Nothing here computes findings:
 //! that is `audit`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
@@ -100,8 +101,10 @@ impl ResourceRef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule_id: String,
-    pub rule_name: String,
+    /// `rule_id`, `rule_name` and `fix` are the catalog's text, borrowed: a run can have
+    /// hundreds of thousands of findings, and three copies each added up.
+    pub rule_id: Cow<'static, str>,
+    pub rule_name: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -114,7 +117,7 @@ pub struct Finding {
     pub owner: Tags,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cost: Option<Money>,
-    pub fix: String,
+    pub fix: Cow<'static, str>,
     /// Rule-specific facts (missing keys, drifted tags, inferred owner...).
     #[serde(skip_serializing_if = "SmallMap::is_empty", default)]
     pub details: SmallMap<serde_json::Value>,
@@ -347,7 +350,7 @@ impl Report {
                 Severity::Warning => counts.warning += 1,
                 Severity::Info => counts.info += 1,
             }
-            *counts.by_rule.entry(f.rule_id.clone()).or_default() += 1;
+            *counts.by_rule.entry(f.rule_id.to_string()).or_default() += 1;
         }
         counts.total = self.findings.len();
         self.exempted.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));

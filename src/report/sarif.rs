@@ -39,7 +39,7 @@ fn build(report: &Report) -> Log<'_> {
             let base = fingerprint(f);
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
-            result(f, index.get(f.rule_id.as_str()).copied(), format!("{base}:{n}"))
+            result(f, index.get(&*f.rule_id).copied(), format!("{base}:{n}"))
         })
         .collect();
     let information_uri = Some(env!("CARGO_PKG_REPOSITORY")).filter(|u| !u.is_empty());
@@ -78,7 +78,7 @@ fn rule_list(report: &Report) -> Vec<Rule<'_>> {
         catalog.values().map(|r| rule(&r.id, &r.name, r.severity, Some(&r.summary), &r.fix)).collect();
     let mut extra: BTreeMap<&str, &Finding> = BTreeMap::new();
     for f in &report.findings {
-        if !catalog.contains_key(&f.rule_id) {
+        if !catalog.contains_key(&*f.rule_id) {
             extra.entry(&f.rule_id).or_insert(f);
         }
     }
@@ -207,12 +207,8 @@ fn percent_encode(s: &str, keep_colon: bool) -> String {
 /// that change daily): rule, resource and where the resource lives.
 fn fingerprint(f: &Finding) -> String {
     let r = &f.resource;
-    let parts = [
-        f.rule_id.as_str(),
-        r.label(),
-        r.account.as_deref().unwrap_or(""),
-        r.region.as_deref().unwrap_or(""),
-    ];
+    let parts =
+        [&f.rule_id, r.label(), r.account.as_deref().unwrap_or(""), r.region.as_deref().unwrap_or("")];
     format!("{:016x}", fnv1a64(parts.join("\u{0}").as_bytes()))
 }
 

@@ -26,8 +26,8 @@ fn usd(s: &str) -> Money {
 fn finding(rule_id: &str, severity: Severity, resource: ResourceRef, message: &str) -> Finding {
     let rule = tally::rules::rule(rule_id);
     Finding {
-        rule_id: rule_id.to_string(),
-        rule_name: rule.name.clone(),
+        rule_id: rule_id.to_string().into(),
+        rule_name: rule.name.clone().into(),
         severity,
         message: message.to_string(),
         layer: None,
@@ -35,7 +35,7 @@ fn finding(rule_id: &str, severity: Severity, resource: ResourceRef, message: &s
         location: None,
         owner: Tags::new(),
         cost: None,
-        fix: rule.fix.clone(),
+        fix: rule.fix.clone().into(),
         details: SmallMap::new(),
     }
 }
@@ -563,8 +563,8 @@ fn absurd_content_renders_without_panicking() {
     for f in &mut report.findings {
         f.cost = Some(max.clone());
         f.message = "\u{0}\u{1b}[31m\r\n\u{ffff}%0A::error::".to_string();
-        f.rule_name = String::new();
-        f.fix = String::new();
+        f.rule_name = Default::default();
+        f.fix = Default::default();
         f.location = Some(SourceLocation { file: String::new(), line: Some(0), column: Some(u32::MAX) });
         f.resource = ResourceRef::default();
     }
