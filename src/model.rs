@@ -12,12 +12,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 mod small_map;
+mod tags;
 pub use small_map::SmallMap;
-
-/// Plain tag map as AWS returns it: key -> value, sorted for deterministic output. A
-/// [`SmallMap`], not a `BTreeMap`: there is one per live resource and per cost line, each of a
-/// handful of entries.
-pub type Tags = SmallMap<String>;
+pub use tags::Tags;
 
 /// Prefix of tags AWS sets itself; they are never subject to policy and never count as drift.
 pub const AWS_SYSTEM_TAG_PREFIX: &str = "aws:";
@@ -143,7 +140,7 @@ impl TagMap for EffectiveTags {
 
 impl TagMap for Tags {
     fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
-        self.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())))
+        self.iter().map(|(k, v)| (k, Some(v)))
     }
 
     fn complete(&self) -> bool {

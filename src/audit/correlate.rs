@@ -464,7 +464,7 @@ pub(crate) fn tf_owner(tf: &TfResource, owner_tag: &str) -> crate::model::Tags {
 pub(crate) fn owner_of(tags: &crate::model::Tags, owner_tag: &str) -> crate::model::Tags {
     tags.get(owner_tag)
         .filter(|v| !v.is_empty())
-        .map(|v| Tags::from([(owner_tag.to_string(), v.clone())]))
+        .map(|v| Tags::from([(owner_tag.to_string(), v.to_string())]))
         .unwrap_or_default()
 }
 

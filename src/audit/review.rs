@@ -34,7 +34,7 @@ pub fn review(
     let owners: BTreeSet<&str> = daily_lines
         .iter()
         .filter(|l| l.charge_category.can_carry_tags())
-        .filter_map(|l| l.tags.get(owner_tag).filter(|v| !v.is_empty()).map(String::as_str))
+        .filter_map(|l| l.tags.get(owner_tag).filter(|v| !v.is_empty()))
         .collect();
     let daily = if daily_lines.is_empty() {
         Vec::new()
@@ -54,7 +54,7 @@ pub fn review(
                 continue;
             }
             match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
-                Some(owner) => *day.by_owner.entry(owner.clone()).or_default() += line.amount,
+                Some(owner) => *day.by_owner.entry(owner.to_string()).or_default() += line.amount,
                 None => day.untagged += line.amount,
             }
         }

@@ -60,7 +60,7 @@ pub(crate) fn spend(
             continue;
         }
         match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
-            Some(owner) => *by_owner.entry(owner.clone()).or_default() += line.amount,
+            Some(owner) => *by_owner.entry(owner.to_string()).or_default() += line.amount,
             None => {
                 untagged += line.amount;
                 *untagged_by_service.entry((line.account.as_str(), line.service.as_str())).or_default() +=

@@ -354,8 +354,8 @@ pub(crate) fn drift(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: 
             continue;
         }
         let declared = tf.tags.known_values();
-        let user = |k: &String| !k.starts_with(AWS_SYSTEM_TAG_PREFIX);
-        let keys: BTreeSet<&String> = declared.keys().chain(live.tags.keys()).filter(|k| user(k)).collect();
+        let user = |k: &str| !k.starts_with(AWS_SYSTEM_TAG_PREFIX);
+        let keys: BTreeSet<&str> = declared.keys().chain(live.tags.keys()).filter(|k| user(k)).collect();
         let mut changes = Vec::new();
         for key in keys {
             match (declared.get(key), live.tags.get(key)) {
@@ -403,7 +403,7 @@ fn drifted(state: &EffectiveTags, live: &Tags) -> bool {
         .tags
         .iter()
         .filter(|(k, _)| user(k))
-        .any(|(k, v)| v.known().is_some_and(|v| live.get(k).map(String::as_str) != Some(v)));
+        .any(|(k, v)| v.known().is_some_and(|v| live.get(k) != Some(v)));
     changed_or_removed
         || live.keys().filter(|k| user(k)).any(|k| state.tags.get(k).and_then(|v| v.known()).is_none())
 }

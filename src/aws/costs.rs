@@ -451,7 +451,7 @@ mod tests {
         };
         let lines = lines_of(&result, Query::UsageByTag, "111111111111", "UnblendedCost", "team").unwrap();
         assert_eq!(lines.len(), 2, "zero amounts are dropped");
-        assert_eq!(lines[0].tags.get("team").map(String::as_str), Some("payments"));
+        assert_eq!(lines[0].tags.get("team"), Some("payments"));
         assert_eq!(lines[0].amount, "12.5".parse::<Decimal>().unwrap());
         assert_eq!(lines[0].period, Period { start: d("2026-11-02"), end: d("2026-11-03") });
         assert!(lines[1].tags.is_empty(), "team$ is untagged");

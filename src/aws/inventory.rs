@@ -535,7 +535,7 @@ mod tests {
         assert_eq!(items[0].arn, "arn:aws:s3:::b");
         assert_eq!(items[0].aws_region.as_deref(), Some("eu-west-1"));
         let tags = config_item_tags(items[0].configuration.as_deref(), items[0].supplementary.as_ref());
-        assert_eq!(tags.get("team").map(String::as_str), Some("web"));
+        assert_eq!(tags.get("team"), Some("web"));
         assert!(ConfigItem::from_raw(b"<html>").is_none());
     }
 
@@ -622,7 +622,7 @@ mod tests {
         assert_eq!(attributes, want);
         let main = resources.iter().find(|r| r.arn.ends_with("vpc-07f8e9d0c1b2a3948")).unwrap();
         assert_eq!(main.resource_type, "ec2:vpc");
-        assert_eq!(main.tags.get("team").map(String::as_str), Some("platform"));
+        assert_eq!(main.tags.get("team"), Some("platform"));
         assert!(resources.iter().all(|r| r.region == "eu-west-1" && r.sources.contains(&LiveSource::Config)));
     }
 

@@ -440,7 +440,7 @@ mod tests {
             (recs[0].account.as_str(), recs[0].billed, recs[0].effective),
             ("1", Decimal::new(4, 2), Decimal::new(6, 2))
         );
-        assert_eq!(recs[0].tags.get("team").map(String::as_str), Some("x"));
+        assert_eq!(recs[0].tags.get("team"), Some("x"));
         assert_eq!(recs[0].rows, 2);
     }
 

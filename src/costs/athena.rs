@@ -434,7 +434,7 @@ mod tests {
         assert_eq!(data.as_of(), NaiveDate::from_ymd_opt(2026, 11, 1));
         let r = &data.records[0];
         assert_eq!(
-            (r.service.as_str(), r.tags.get("team").map(String::as_str)),
+            (r.service.as_str(), r.tags.get("team")),
             ("Amazon Elastic Compute Cloud", Some("payments"))
         );
         use crate::model::ChargeCategory;

@@ -151,7 +151,7 @@ pub fn build(records: &[CostRecord], opts: &ExportOptions) -> Export {
             .then(|| r.tags.get(&opts.owner_tag))
             .flatten()
             .filter(|v| !v.is_empty());
-        let owner = owner.map(|o| if opts.redact { redact_owner(o).into_owned() } else { o.clone() });
+        let owner = owner.map(|o| if opts.redact { redact_owner(o).into_owned() } else { o.to_string() });
         let status = match (&owner, r.category.can_carry_tags()) {
             (Some(_), _) => AllocationStatus::Allocated,
             (None, true) => AllocationStatus::Untagged,
@@ -159,16 +159,17 @@ pub fn build(records: &[CostRecord], opts: &ExportOptions) -> Export {
         };
         // `owner` is already redacted: redacting it again would hash the hash.
         let tags: Tags = if opts.by_resource {
-            let mut tags = r.tags.clone();
             if opts.redact {
-                for (k, v) in tags.iter_mut() {
-                    let red = if *k == opts.owner_tag { redact_owner(v) } else { redact_emails(v) };
-                    if let std::borrow::Cow::Owned(red) = red {
-                        *v = red;
-                    }
-                }
+                r.tags
+                    .iter()
+                    .map(|(k, v)| {
+                        let red = if k == opts.owner_tag { redact_owner(v) } else { redact_emails(v) };
+                        (k.to_string(), red.into_owned())
+                    })
+                    .collect()
+            } else {
+                r.tags.clone()
             }
-            tags
         } else {
             owner.iter().map(|o| (opts.owner_tag.clone(), o.clone())).collect()
         };

@@ -526,7 +526,7 @@ fn unmanaged(report: &Report, h: &mut String) {
         amount(b).cmp(&amount(a)).then(a.resource.label().cmp(b.resource.label()))
     });
     for f in rows {
-        let owner = f.owner.values().cloned().collect::<Vec<_>>().join(", ");
+        let owner = f.owner.values().collect::<Vec<_>>().join(", ");
         let _ = write!(
             h,
             "<tr><td class=\"mono\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",

@@ -57,7 +57,7 @@ impl Report {
         let mut names: BTreeSet<&str> = BTreeSet::new();
         let findings = self.findings.iter().chain(self.exempted.iter().map(|e| &e.finding));
         for f in findings {
-            names.extend(f.owner.values().map(String::as_str));
+            names.extend(f.owner.values());
         }
         if let Some(spend) = &self.summary.spend {
             names.extend(spend.by_owner.keys().map(String::as_str));

@@ -353,7 +353,7 @@ fn merge_tags_resource_wins() {
     let over = EffectiveTags::known([("b".to_string(), "3".to_string())].into());
     let merged = merge_tags(&base, &over);
     assert!(merged.complete);
-    assert_eq!(merged.known_values().get("b").map(String::as_str), Some("3"));
+    assert_eq!(merged.known_values().get("b"), Some("3"));
     let unknown = EffectiveTags { tags: BTreeMap::new(), complete: false };
     let merged = merge_tags(&base, &unknown);
     assert!(!merged.complete);

@@ -86,7 +86,7 @@ fn mode_module_and_index() {
 fn tags_all_then_tags_then_empty() {
     let state = parse(V4).expect("parses");
     let known = |i: usize| state.resources[i].tags.known_values();
-    assert_eq!(known(0).get("env").map(String::as_str), Some("prod"));
+    assert_eq!(known(0).get("env"), Some("prod"));
     assert_eq!(known(1).into_iter().collect::<Vec<_>>(), [("Name".to_string(), "w1".to_string())]);
     assert!(known(2).is_empty());
     assert!(state.resources[2].tags.complete);
@@ -277,7 +277,7 @@ fn fixture_with_modules_for_each_and_a_deposed_object() {
         state.resources[1].arn.as_deref(),
         Some("arn:aws:ec2:eu-central-1:210987654321:subnet/subnet-a")
     );
-    assert_eq!(state.resources[1].tags.known_values().get("owner").map(String::as_str), Some("net"));
+    assert_eq!(state.resources[1].tags.known_values().get("owner"), Some("net"));
 }
 
 #[test]
