@@ -95,7 +95,7 @@ pub enum TagPresence<'a> {
 /// that is absent here may still be set: such a key is *unknown*, never *missing*.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EffectiveTags {
-    pub tags: BTreeMap<String, TagValue>,
+    pub tags: SmallMap<TagValue>,
     pub complete: bool,
 }
 

@@ -82,6 +82,10 @@ impl<V> SmallMap<V> {
         self.0.iter_mut().map(|(k, v)| (&*k, v))
     }
 
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
         self.0.iter().map(|(k, _)| k)
     }

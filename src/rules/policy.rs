@@ -428,11 +428,11 @@ rule "TAG001" {
         let v = set.tags[0].check(&names, &tags(&[("costcenter", "1")]));
         assert_eq!(v.wrong_case, vec!["costcenter"]);
         assert!(!v.missing, "a wrong spelling is TAG003, not TAG001");
-        let partial = EffectiveTags { tags: BTreeMap::new(), complete: false };
+        let partial = EffectiveTags { tags: crate::model::SmallMap::new(), complete: false };
         let v = set.tags[0].check(&names, &partial);
         assert!(v.unknown && !v.missing);
         let unknown_value = EffectiveTags {
-            tags: BTreeMap::from([("CostCenter".to_string(), TagValue::Unknown)]),
+            tags: crate::model::SmallMap::from([("CostCenter".to_string(), TagValue::Unknown)]),
             complete: true,
         };
         let strict = parse("tag \"CostCenter\" {\n  allowed = [\"1\"]\n}\n").unwrap();

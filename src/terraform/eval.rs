@@ -36,7 +36,7 @@ use std::fmt;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, Traversal, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
 
-use crate::model::{Diagnostic, EffectiveTags, SourceLocation, TagValue};
+use crate::model::{Diagnostic, EffectiveTags, SmallMap, SourceLocation, TagValue};
 
 /// A Terraform value as far as we can know it statically.
 #[derive(Debug, Clone, PartialEq)]
@@ -602,8 +602,8 @@ fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> EvalResult {
 /// A null tag value means the key is not set (the AWS provider drops null-valued tags).
 pub(crate) fn tags_from_value(value: &Value) -> Result<EffectiveTags, EvalError> {
     match value {
-        Value::Null => Ok(EffectiveTags { tags: BTreeMap::new(), complete: true }),
-        Value::Unknown => Ok(EffectiveTags { tags: BTreeMap::new(), complete: false }),
+        Value::Null => Ok(EffectiveTags { tags: SmallMap::new(), complete: true }),
+        Value::Unknown => Ok(EffectiveTags { tags: SmallMap::new(), complete: false }),
         Value::Map(m) => {
             let mut tags = BTreeMap::new();
             for (k, v) in &m.entries {
@@ -620,7 +620,7 @@ pub(crate) fn tags_from_value(value: &Value) -> Result<EffectiveTags, EvalError>
                 };
                 tags.insert(k.clone(), tag);
             }
-            Ok(EffectiveTags { tags, complete: m.complete })
+            Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: m.complete })
         }
         other => Err(EvalError::new(format!("tags must be a map, got {}", other.type_name()))),
     }

@@ -35,7 +35,7 @@ use hcl_edit::Span;
 use super::eval::{iterate, merge_tags, tags_from_value, Each, Env, EvalError, LocalDef, Map, Scope, Value};
 use crate::error::InputError;
 use crate::model::{
-    Diagnostic, EffectiveTags, IndexKey, Layer, ResourceMode, SourceLocation, TagValue, TfResource,
+    Diagnostic, EffectiveTags, IndexKey, Layer, ResourceMode, SmallMap, SourceLocation, TagValue, TfResource,
 };
 use crate::source::{strip_bom, LineIndex};
 
@@ -565,7 +565,7 @@ struct ProviderInfo {
 
 impl ProviderInfo {
     fn unconfigured() -> Self {
-        Self { default_tags: EffectiveTags { tags: BTreeMap::new(), complete: true }, region: None }
+        Self { default_tags: EffectiveTags { tags: SmallMap::new(), complete: true }, region: None }
     }
 }
 
@@ -640,7 +640,7 @@ impl<'a> Loader<'_, 'a> {
             Err(e) => {
                 self.diagnostics
                     .push(hcl_diagnostic(file.location(span), format!("{what}: {e}; tags unknown")));
-                EffectiveTags { tags: BTreeMap::new(), complete: false }
+                EffectiveTags { tags: SmallMap::new(), complete: false }
             }
         }
     }
@@ -779,7 +779,7 @@ impl<'a> Loader<'_, 'a> {
             let address = format!("{base}{}", instance.suffix);
             let tags = match res.mode {
                 // A data source's `tags` is a filter, not tags it sets.
-                ResourceMode::Data => EffectiveTags { tags: BTreeMap::new(), complete: true },
+                ResourceMode::Data => EffectiveTags { tags: SmallMap::new(), complete: true },
                 ResourceMode::Managed if is_asg => {
                     self.asg_tags(scope, body, &mut instance.env, res.file, &address)
                 }
@@ -793,7 +793,7 @@ impl<'a> Loader<'_, 'a> {
                             attr.span(),
                             &address,
                         ),
-                        None => EffectiveTags { tags: BTreeMap::new(), complete: true },
+                        None => EffectiveTags { tags: SmallMap::new(), complete: true },
                     };
                     merge_tags(&info.default_tags, &own)
                 }
@@ -828,7 +828,7 @@ impl<'a> Loader<'_, 'a> {
         file: &SourceFile,
         address: &str,
     ) -> EffectiveTags {
-        let mut out = EffectiveTags { tags: BTreeMap::new(), complete: true };
+        let mut out = EffectiveTags { tags: SmallMap::new(), complete: true };
         for block in body.blocks() {
             match block.ident.as_str() {
                 "tag" => self.asg_tag(scope, &block.body, env, file, address, &mut out),

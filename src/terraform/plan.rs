@@ -416,7 +416,7 @@ fn plan_tags(
         if let Some(all @ Value::Object(_)) = values.get("tags_all") {
             let mut tags = tag_map(all).map_err(|m| format!("`tags_all` {m}"))?;
             add_unknown_keys(&mut tags, unknown.get("tags_all"));
-            return Ok(EffectiveTags { tags, complete: true });
+            return Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: true });
         }
     }
     let mut complete = true;
@@ -435,7 +435,7 @@ fn plan_tags(
         Some(own) => tags.extend(tag_map(own).map_err(|m| format!("`tags` {m}"))?),
     }
     add_unknown_keys(&mut tags, unknown.get("tags"));
-    Ok(EffectiveTags { tags, complete })
+    Ok(EffectiveTags { tags: tags.into_iter().collect(), complete })
 }
 
 /// `after_unknown.<map>.<key> == true`: the key is set, its value known only after apply.

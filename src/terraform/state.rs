@@ -260,7 +260,7 @@ pub(crate) fn scalar_string(v: Option<&Value>) -> Option<String> {
 /// list of maps); `default_tags` do not apply to it, so those blocks are the whole story.
 pub(crate) fn state_tags(resource_type: &str, attrs: &Map<String, Value>) -> Result<EffectiveTags, String> {
     if resource_type == "aws_autoscaling_group" {
-        return Ok(EffectiveTags { tags: asg_tags(attrs), complete: true });
+        return Ok(EffectiveTags { tags: asg_tags(attrs).into_iter().collect(), complete: true });
     }
     // `tags_all` wins when present; null means "not recorded" (old providers), anything else
     // that is not a map is a broken file, reported rather than read as "no tags".
@@ -273,7 +273,7 @@ pub(crate) fn state_tags(resource_type: &str, attrs: &Map<String, Value>) -> Res
         Some((name, value)) => tag_map(value).map_err(|m| format!("attribute `{name}` {m}"))?,
         None => BTreeMap::new(),
     };
-    Ok(EffectiveTags { tags, complete: true })
+    Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: true })
 }
 
 fn asg_tags(attrs: &Map<String, Value>) -> BTreeMap<String, TagValue> {

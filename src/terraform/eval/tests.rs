@@ -342,7 +342,7 @@ fn tags_conversion() {
     assert!(tags_from_value(&map(&[("a", list(&[]))])).is_err());
     assert_eq!(
         tags_from_value(&Value::Unknown),
-        Ok(EffectiveTags { tags: BTreeMap::new(), complete: false })
+        Ok(EffectiveTags { tags: SmallMap::new(), complete: false })
     );
 }
 
@@ -354,7 +354,7 @@ fn merge_tags_resource_wins() {
     let merged = merge_tags(&base, &over);
     assert!(merged.complete);
     assert_eq!(merged.known_values().get("b"), Some("3"));
-    let unknown = EffectiveTags { tags: BTreeMap::new(), complete: false };
+    let unknown = EffectiveTags { tags: SmallMap::new(), complete: false };
     let merged = merge_tags(&base, &unknown);
     assert!(!merged.complete);
     assert_eq!(merged.tags.get("a"), Some(&TagValue::Unknown));
