@@ -1,8 +1,9 @@
 //! [`SmallMap`]: a string-keyed map stored as one sorted vector, for the many tiny maps of the
-//! model (a resource's tags, a finding's owner and details).
+//! model whose values are not plain strings (a Terraform resource's effective tags, a finding's
+//! details). Plain string maps are [`super::Tags`], packed tighter still.
 //!
-//! A `BTreeMap` allocates a whole tree node (over 500 bytes) even for one entry; with a million
-//! live resources that node is most of the estate's memory. A sorted `Vec` costs the entries
+//! A `BTreeMap` allocates a whole tree node (over 500 bytes) even for one entry, and there is
+//! one such map per resource or finding, hundreds of thousands of them. A sorted `Vec` costs the entries
 //! and nothing more, and behaves like the `BTreeMap` it replaces where it shows: iteration in
 //! key order, last write wins on duplicate keys, the same ordering, and the same JSON (an object
 //! with sorted keys). Lookups are binary searches, which on a handful of keys is as fast as the
