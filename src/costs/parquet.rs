@@ -153,6 +153,8 @@ pub(crate) fn read_row_group(
             .filter_map(|(i, f)| {
                 f.name().strip_prefix(CUR_TAG_COLUMN_PREFIX).map(|k| (i, ctx.tag_keys.resolve(k)))
             })
+            // Tag columns nothing keeps are not decoded.
+            .filter(|(_, k)| ctx.keeps_tag(k))
             .collect()
     } else {
         Vec::new()
@@ -611,6 +613,7 @@ fn focus_batch(
             let mut pairs = Vec::new();
             super::focus_csv::parse_tags_json(&text, agg, &mut pairs)
                 .map_err(|m| (r, format!("Tags: {m}")))?;
+            ctx.retain_tags(agg, &mut pairs);
             let id = agg.tag_set(&mut pairs);
             st.tag_json.insert(json[r], id);
             id
@@ -668,10 +671,15 @@ impl MapTags {
                 }
                 *st.tag_key.entry(k).or_insert_with(|| {
                     let raw = agg.strings.get(k).to_string();
-                    match raw.strip_prefix(prefix) {
+                    let key = match raw.strip_prefix(prefix) {
                         Some(rest) if !prefix.is_empty() => agg.strings.intern(&ctx.tag_keys.resolve(rest)),
                         Some(_) => k,
                         None => NONE,
+                    };
+                    if key != NONE && !ctx.keeps_tag(agg.strings.get(key)) {
+                        NONE
+                    } else {
+                        key
                     }
                 })
             })
