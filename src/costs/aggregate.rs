@@ -551,11 +551,17 @@ impl Aggregator {
         let tag_ranks = self.tag_set_ranks(&ranks);
         let rank = |id: Sym| ranks.get(id as usize).copied().unwrap_or(0);
         let mut entries: Vec<(Key, Sums)> = std::mem::take(&mut self.map).entries().collect();
+        for (k, _) in &mut entries {
+            // A billing day outside the calendar is shown as none: sort it as none.
+            if from_day_number(k.billing).is_none() {
+                k.billing = NO_DATE;
+            }
+        }
         entries.sort_by_key(|(k, _)| {
             (
                 k.start,
                 k.end,
-                from_day_number(k.billing).map_or(NO_DATE, |_| k.billing),
+                k.billing,
                 rank(k.account),
                 rank(k.service),
                 (k.resource != NONE, rank(k.resource)),
@@ -564,33 +570,31 @@ impl Aggregator {
                 rank(k.currency),
             )
         });
-        let out = entries
-            .into_iter()
-            .filter_map(|(k, s)| {
-                let start = from_day_number(k.start)?;
-                let end = from_day_number(k.end)?;
-                let tags: Tags = match k.tags {
-                    NONE => Tags::new(),
-                    t => self.tag_sets[t as usize - 1]
-                        .iter()
-                        .map(|&(key, v)| (self.strings.get(key).to_string(), self.strings.get(v).to_string()))
-                        .collect(),
-                };
-                Some(CostRecord {
-                    period: Period { start, end },
-                    billing_period_start: from_day_number(k.billing),
-                    account: self.strings.get(k.account).to_string(),
-                    service: self.strings.get(k.service).to_string(),
-                    resource_id: (k.resource != NONE).then(|| self.strings.get(k.resource).to_string()),
-                    tags,
-                    category: k.category,
-                    currency: self.strings.get(k.currency).to_string(),
-                    billed: s.billed,
-                    effective: s.effective,
-                    rows: s.rows,
-                })
+        let mut out = Vec::with_capacity(entries.len());
+        out.extend(entries.into_iter().filter_map(|(k, s)| {
+            let start = from_day_number(k.start)?;
+            let end = from_day_number(k.end)?;
+            let tags: Tags = match k.tags {
+                NONE => Tags::new(),
+                t => self.tag_sets[t as usize - 1]
+                    .iter()
+                    .map(|&(key, v)| (self.strings.get(key).to_string(), self.strings.get(v).to_string()))
+                    .collect(),
+            };
+            Some(CostRecord {
+                period: Period { start, end },
+                billing_period_start: from_day_number(k.billing),
+                account: self.strings.get(k.account).to_string(),
+                service: self.strings.get(k.service).to_string(),
+                resource_id: (k.resource != NONE).then(|| self.strings.get(k.resource).to_string()),
+                tags,
+                category: k.category,
+                currency: self.strings.get(k.currency).to_string(),
+                billed: s.billed,
+                effective: s.effective,
+                rows: s.rows,
             })
-            .collect();
+        }));
         Ok(out)
     }
 
