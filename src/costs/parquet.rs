@@ -433,6 +433,12 @@ fn timestamps(array: Option<&ArrayRef>, n: usize, out: &mut Vec<i64>) -> Result<
 
 type Col<'a> = dyn Fn(usize) -> Option<ArrayRef> + 'a;
 
+/// Row `r` of an amount column; an empty column (absent from the file) is zero.
+#[inline]
+fn at(column: &[Decimal], r: usize) -> Decimal {
+    column.get(r).copied().unwrap_or_default()
+}
+
 fn cur_batch(
     batch: &RecordBatch,
     col: &Col<'_>,
@@ -446,8 +452,13 @@ fn cur_batch(
     let mut d = Vec::with_capacity(7);
     for i in [0usize, 10, 11, 12, 13, 14, 15] {
         let mut v = take(&mut st.decimals);
-        decimals(col(i).as_ref(), n, &mut v)
-            .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        let array = col(i);
+        // An amortization column the file lacks stays empty (zero on every row, see `at`)
+        // rather than a batch of zeros written and read again.
+        if array.is_some() || i == 0 {
+            decimals(array.as_ref(), n, &mut v)
+                .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        }
         d.push(v);
     }
     let mut s = Vec::with_capacity(8);
@@ -497,12 +508,12 @@ fn cur_batch(
         }
         let end_r = if end[r] == i64::MIN { start[r] } else { end[r] };
         let amort = Amortization {
-            sp_effective_cost: sp_eff[r],
-            sp_total_commitment_to_date: sp_commit[r],
-            sp_used_commitment: sp_used[r],
-            ri_effective_cost: ri_eff[r],
-            ri_unused_amortized_upfront: ri_upfront[r],
-            ri_unused_recurring_fee: ri_recurring[r],
+            sp_effective_cost: at(sp_eff, r),
+            sp_total_commitment_to_date: at(sp_commit, r),
+            sp_used_commitment: at(sp_used, r),
+            ri_effective_cost: at(ri_eff, r),
+            ri_unused_amortized_upfront: at(ri_upfront, r),
+            ri_unused_recurring_fee: at(ri_recurring, r),
             reservation: ri_arn[r] != NONE,
         };
         let effective = cur_effective(ty, unblended[r], &amort);
