@@ -364,12 +364,12 @@ fn focus_parquet_matches_the_csv() {
     assert_eq!(pq, csv);
 }
 
+/// (period, account, service, category and currency, owner) of a record.
+type OwnerKey = (String, String, String, String, Option<String>);
+
 /// Sums per (period, account, service, category, currency, value of `key`): what an export
 /// without `--by-resource` groups by.
-fn by_owner(
-    data: &CostData,
-    key: &str,
-) -> std::collections::BTreeMap<(String, String, String, String, Option<String>), (Decimal, Decimal, u64)> {
+fn by_owner(data: &CostData, key: &str) -> std::collections::BTreeMap<OwnerKey, (Decimal, Decimal, u64)> {
     let mut out = std::collections::BTreeMap::new();
     for r in &data.records {
         let k = (
