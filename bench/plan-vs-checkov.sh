@@ -18,6 +18,7 @@ fi
 # The same policy for both: every taggable resource must carry `team` (tags merged with
 # default_tags, i.e. tags_all).
 mkdir -p "$dir/checks"
+touch "$dir/checks/__init__.py"  # checkov only loads external checks from a Python package
 cat > "$dir/checks/required_team.py" <<'PY'
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
@@ -68,6 +69,10 @@ data = data if isinstance(data, list) else [data]
 print(sum(r.get("summary", {}).get("failed", 0) for r in data))
 PY
 )
+if [ "$tally_failed" != "$checkov_failed" ]; then
+  echo "the two tools disagree: tally $tally_failed findings, checkov $checkov_failed failed checks" >&2
+  exit 1
+fi
 printf 'plan: %d resources\n' "$n"
 printf 'tally:   %.3f s (best of 5), %s findings\n' "$best_tally" "$tally_failed"
 printf 'checkov: %.1f s, %s failed checks\n' "$checkov_t" "$checkov_failed"

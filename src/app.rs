@@ -111,7 +111,8 @@ pub struct SourceArgs {
     /// CUR or FOCUS cost data: a file or directory (CSV, gzip CSV, Parquet), an S3 export
     /// (s3://bucket/prefix, read through its manifests) or an Athena table
     /// (athena://WORKGROUP/DATABASE.TABLE?format=cur2|cur|focus). Its lines replace the
-    /// snapshot's; without a snapshot, "today" is the last charge period end.
+    /// snapshot's, and a live run does not ask Cost Explorer; with neither a snapshot nor a live
+    /// run, "today" is the last charge period end.
     #[arg(long, value_name = "FILE|DIR|s3://..|athena://..")]
     pub costs: Option<String>,
 
@@ -387,7 +388,7 @@ impl Loaded {
         let mut tag_keys = policy.required_tags.clone();
         tag_keys.push(policy.owner_tag.clone());
         let opts = costs::ReadOptions { tag_keys, ..costs::ReadOptions::default() };
-        let data = load_costs(source, &opts, aws_args)?;
+        let data = load_costs(source, &opts, aws_args, None)?;
         let lines = data.lines(basis);
         let snapshot = match self.snapshot.take() {
             Some(s) => s,
@@ -474,7 +475,10 @@ fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved
     match &resolved.snapshot {
         Some(snapshot) => loaded.snapshot(snapshot)?,
         None if !args.offline => {
-            loaded.live(&collect_options(&args.aws, None, &resolved.policy, &resolved.budgets))?
+            let mut options = collect_options(&args.aws, None, &resolved.policy, &resolved.budgets);
+            // Cost files replace Cost Explorer's lines: do not pay for lines thrown away.
+            options.cost_explorer = resolved.costs.is_none();
+            loaded.live(&options)?
         }
         None => {}
     }
@@ -527,6 +531,7 @@ fn collect_options(
         concurrency: aws::DEFAULT_CONCURRENCY,
         budgets,
         progress: args.progress,
+        cost_explorer: true,
     }
 }
 
@@ -558,8 +563,15 @@ fn fetch_s3_states(urls: &[String], args: &AwsArgs) -> Result<Vec<(String, Vec<u
 }
 
 /// Cost data from any `--costs` source: local files, an S3 export through its manifests
-/// (fetched to a temporary directory, removed after reading), or an Athena query.
-fn load_costs(source: &str, opts: &costs::ReadOptions, args: &AwsArgs) -> Result<costs::CostData, AppError> {
+/// (fetched to a temporary directory, removed after reading), or an Athena query. `month`, when
+/// the command is about one billing month, restricts an Athena query to that period's
+/// partition unless the URL names one (`period=`): Athena bills by the bytes it scans.
+fn load_costs(
+    source: &str,
+    opts: &costs::ReadOptions,
+    args: &AwsArgs,
+    month: Option<chrono::NaiveDate>,
+) -> Result<costs::CostData, AppError> {
     let data = match costs::CostSource::parse(source)? {
         costs::CostSource::Local(path) => costs::read_costs(&path, opts)?,
         costs::CostSource::S3 { bucket, prefix } => {
@@ -570,7 +582,8 @@ fn load_costs(source: &str, opts: &costs::ReadOptions, args: &AwsArgs) -> Result
             })?;
             costs::read_named(&files, opts)?
         }
-        costs::CostSource::Athena(table) => {
+        costs::CostSource::Athena(mut table) => {
+            table.period = table.period.or(month);
             let query = costs::athena::query(&table, opts);
             tracing::debug!(sql = %query.sql, "athena query");
             let result = runtime()?.block_on(async {
@@ -838,7 +851,7 @@ pub fn export(args: &ExportArgs) -> Result<Export, AppError> {
     };
     let aws_args =
         AwsArgs { profile: args.profile.clone(), region: args.region.clone(), ..AwsArgs::default() };
-    let data = load_costs(&args.costs, &opts, &aws_args)?;
+    let data = load_costs(&args.costs, &opts, &aws_args, args.month)?;
     let month = match args.month {
         Some(m) => m,
         None => data

@@ -98,12 +98,12 @@ impl Config {
 /// Stage one of every HCL file tally reads for itself (tally.hcl, policy and rule files,
 /// exemptions): syntax only, with the error's line and column.
 pub(crate) fn parse_body(path: &Path, text: &str) -> Result<Body, ConfigErrors> {
-    hcl_edit::parser::parse_body(text).map_err(|e| ConfigErrors {
+    crate::hcl_syntax::parse_body(text).map_err(|e| ConfigErrors {
         path: path.to_path_buf(),
         errors: vec![ConfigError {
-            line: u32::try_from(e.location().line()).unwrap_or(0),
-            column: u32::try_from(e.location().column()).unwrap_or(0),
-            message: e.message().to_string(),
+            line: u32::try_from(e.line).unwrap_or(0),
+            column: u32::try_from(e.column).unwrap_or(0),
+            message: e.message,
         }],
     })
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod costs;
 pub mod error;
 pub mod export;
+mod hcl_syntax;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -117,6 +117,35 @@ impl EffectiveTags {
     }
 }
 
+/// Read access to a tag map for the policy checks: Terraform's effective tags (values may be
+/// unknown) or a live resource's plain tags (all known), without copying either into the other.
+pub(crate) trait TagMap {
+    /// Keys in order, with the value when it is known.
+    fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)>;
+    /// Whether a key absent here is certainly absent.
+    fn complete(&self) -> bool;
+}
+
+impl TagMap for EffectiveTags {
+    fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.tags.iter().map(|(k, v)| (k.as_str(), v.known()))
+    }
+
+    fn complete(&self) -> bool {
+        self.complete
+    }
+}
+
+impl TagMap for Tags {
+    fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())))
+    }
+
+    fn complete(&self) -> bool {
+        true
+    }
+}
+
 /// `resource` or `data`. Only managed resources are audited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

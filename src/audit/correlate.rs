@@ -31,12 +31,13 @@ const OWNED_ARN_SAMPLE: usize = 50;
 
 /// Live resources in no state that share one inferred owner.
 struct OwnedGroup<'a> {
+    /// The owner as the group's first resource proves it.
     owner: InferredOwner,
     arns: Vec<&'a str>,
     types: BTreeSet<&'a str>,
     regions: BTreeSet<&'a str>,
-    /// Owner tag key -> every value seen in the group.
-    owner_tags: BTreeMap<String, BTreeSet<String>>,
+    /// Every non-empty owner tag value seen in the group.
+    owner_values: BTreeSet<&'a str>,
 }
 
 impl InferredOwner {
@@ -60,29 +61,51 @@ impl InferredOwner {
     }
 }
 
+/// Who accounts for one live resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LiveStatus<'a> {
+    /// In a Terraform state: the state resource managing it.
+    Managed(&'a TfResource),
+    /// Created by something else (an auto scaling group, CloudFormation, Kubernetes, AWS).
+    Owned,
+    /// Nobody: IAC001 at warning.
+    Unmanaged,
+}
+
+/// The correlation's answer per live resource, by position in the snapshot (ARNs are unique
+/// there: the snapshot reader rejects duplicates and collection merges by ARN). Checks that
+/// walk the live resources look their status up by index: no ARN is compared or hashed twice.
 #[derive(Debug, Default)]
 pub(crate) struct Correlation<'a> {
-    /// Live ARN -> the state resource managing it.
-    pub managed: BTreeMap<&'a str, &'a TfResource>,
-    /// Live ARN -> inferred owner.
-    pub owned: BTreeMap<&'a str, InferredOwner>,
-    /// Live ARNs nobody accounts for.
-    pub unmanaged: BTreeSet<&'a str>,
+    /// One status per snapshot resource, in snapshot order; empty when nothing was correlated
+    /// (no snapshot or no state).
+    pub live: Vec<LiveStatus<'a>>,
+    managed: usize,
+    owned: usize,
+    unmanaged: usize,
     pub missing: usize,
     pub live_total: usize,
 }
 
-impl Correlation<'_> {
+impl<'a> Correlation<'a> {
+    /// The state resource managing the snapshot's `index`-th live resource.
+    pub fn managing(&self, index: usize) -> Option<&'a TfResource> {
+        match self.live.get(index) {
+            Some(LiveStatus::Managed(tf)) => Some(tf),
+            _ => None,
+        }
+    }
+
     pub fn coverage(&self) -> Coverage {
-        let accounted = self.managed.len() + self.owned.len();
+        let accounted = self.managed + self.owned;
         let by_count_pct = (self.live_total > 0).then(|| {
             (Decimal::from(accounted) * Decimal::from(100) / Decimal::from(self.live_total)).round_dp(1)
         });
         Coverage {
             live_resources: self.live_total,
-            managed: self.managed.len(),
-            owned_elsewhere: self.owned.len(),
-            unmanaged: self.unmanaged.len(),
+            managed: self.managed,
+            owned_elsewhere: self.owned,
+            unmanaged: self.unmanaged,
             missing: self.missing,
             by_count_pct,
             by_cost_pct: None,
@@ -114,12 +137,14 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
     }
     c.live_total = snapshot.resources.len();
 
-    let state_by_arn: BTreeMap<&str, &TfResource> = input
-        .state
-        .iter()
-        .filter(|r| is_audited(r))
-        .filter_map(|r| r.arn.as_deref().map(|a| (normalize_arn(a), r)))
-        .collect();
+    // ARN -> (the state resource, whether a live resource has that ARN). Hashed, not ordered:
+    // a million live ARNs with a long common prefix made ordered lookups the audit's hot spot.
+    let mut state_by_arn: super::HashMap<&str, (&TfResource, bool)> = super::HashMap::default();
+    for r in input.state.iter().filter(|r| is_audited(r)) {
+        if let Some(arn) = r.arn.as_deref() {
+            state_by_arn.insert(normalize_arn(arn), (r, false));
+        }
+    }
     // Terraform-managed auto scaling groups by name (their state id is the name).
     let managed_asgs: BTreeMap<&str, &TfResource> = input
         .state
@@ -130,43 +155,50 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // Fallback for state entries without an ARN: EC2-style ids (`eipalloc-0abc`, `nat-0abc`)
     // are unique, so the live ARN ending in the same id is the same resource.
-    let state_by_id: BTreeMap<&str, &TfResource> = input
+    let state_by_id: super::HashMap<&str, &TfResource> = input
         .state
         .iter()
         .filter(|r| is_audited(r) && r.arn.is_none())
         .filter_map(|r| r.id.as_deref().filter(|id| is_ec2_style_id(id)).map(|id| (id, r)))
         .collect();
 
-    let mut owned_groups: BTreeMap<(&'static str, String, &str), OwnedGroup<'_>> = BTreeMap::new();
-    let mut live_arns = BTreeSet::new();
+    let owner_tag = input.policy.owner_tag.as_str();
+    let mut owned_groups: super::HashMap<(&'static str, &str, &str), OwnedGroup<'_>> =
+        super::HashMap::default();
+    c.live.reserve_exact(snapshot.resources.len());
     for live in &snapshot.resources {
         let arn = normalize_arn(&live.arn);
-        live_arns.insert(arn);
-        let by_id = || state_by_id.get(short_name(arn)).filter(|_| is_ec2_style_id(short_name(arn)));
-        if let Some(tf) = state_by_arn.get(arn).or_else(by_id) {
-            c.managed.insert(live.arn.as_str(), tf);
+        let by_arn = state_by_arn.get_mut(arn).map(|(tf, seen)| {
+            *seen = true;
+            *tf
+        });
+        let by_id = || {
+            let id = short_name(arn);
+            state_by_id.get(id).filter(|_| is_ec2_style_id(id)).copied()
+        };
+        if let Some(tf) = by_arn.or_else(by_id) {
+            c.live.push(LiveStatus::Managed(tf));
+            c.managed += 1;
             continue;
         }
-        let owner = infer_owner(live, &managed_asgs);
-        let resource = live_ref(live);
-        let owner_tags = owner_of(&live.tags, &input.policy.owner_tag);
-        match owner {
-            Some(owner) => {
-                let key = (owner.kind, owner.name.clone(), live.account.as_str());
+        match claim(live) {
+            Some(claim) => {
+                let key = (claim.kind, claim.name, live.account.as_str());
                 let group = owned_groups.entry(key).or_insert_with(|| OwnedGroup {
-                    owner: owner.clone(),
+                    owner: claim.owner(&managed_asgs),
                     arns: Vec::new(),
                     types: BTreeSet::new(),
                     regions: BTreeSet::new(),
-                    owner_tags: BTreeMap::new(),
+                    owner_values: BTreeSet::new(),
                 });
                 group.arns.push(live.arn.as_str());
                 group.types.insert(live.resource_type.as_str());
                 group.regions.insert(live.region.as_str());
-                for (k, v) in owner_tags {
-                    group.owner_tags.entry(k).or_default().insert(v);
+                if let Some(value) = live.tags.get(owner_tag).filter(|v| !v.is_empty()) {
+                    group.owner_values.insert(value);
                 }
-                c.owned.insert(live.arn.as_str(), owner);
+                c.live.push(LiveStatus::Owned);
+                c.owned += 1;
             }
             None => {
                 let message = format!(
@@ -174,19 +206,27 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
                     live.resource_type,
                     short_name(&live.arn)
                 );
-                let f = out.push("IAC001", resource, message);
+                let f = out.push("IAC001", live_ref(live), message);
                 f.layer = Some(crate::model::Layer::Live);
-                f.owner = owner_tags;
-                c.unmanaged.insert(live.arn.as_str());
+                f.owner = owner_of(&live.tags, owner_tag);
+                c.live.push(LiveStatus::Unmanaged);
+                c.unmanaged += 1;
             }
         }
     }
 
     // One info finding per owner, not per resource: an estate with thousands of ASG or
     // Kubernetes instances must not bury the ClickOps warnings.
+    let mut owned_groups: Vec<_> = owned_groups.into_iter().collect();
+    owned_groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((_, _, account), mut group) in owned_groups {
-        group.arns.sort_unstable();
         let count = group.arns.len();
+        // The first ARNs in sorted order, without sorting the whole group.
+        if count > OWNED_ARN_SAMPLE {
+            group.arns.select_nth_unstable(OWNED_ARN_SAMPLE);
+            group.arns.truncate(OWNED_ARN_SAMPLE);
+        }
+        group.arns.sort_unstable();
         let types: Vec<&str> = group.types.iter().copied().collect();
         let message = format!(
             "{count} live resource{} ({}) in no Terraform state, owned by {}",
@@ -202,33 +242,31 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
             region,
             ..ResourceRef::default()
         };
-        let sample: Vec<&str> = group.arns.iter().take(OWNED_ARN_SAMPLE).copied().collect();
         let f = out.push("IAC001", resource, message);
         f.severity(Severity::Info)
             .detail("inferred_owner", &group.owner)
             .detail("count", count)
-            .detail("arns", &sample);
+            .detail("arns", &group.arns);
         f.layer = Some(crate::model::Layer::Live);
-        // Owner tag values only where the whole group agrees on one.
-        let agreed = |values: &BTreeSet<String>| values.len() == 1;
-        f.owner = group
-            .owner_tags
-            .into_iter()
-            .filter(|(_, values)| agreed(values))
-            .filter_map(|(k, values)| values.into_iter().next().map(|v| (k, v)))
-            .collect();
+        // The owner tag value only where the whole group agrees on one.
+        if let (1, Some(value)) = (group.owner_values.len(), group.owner_values.first()) {
+            f.owner = BTreeMap::from([(owner_tag.to_string(), value.to_string())]);
+        }
     }
 
-    let coverage = InventoryCoverage::new(snapshot);
+    // Built on first need: most state resources are live, and the index walks every one.
+    let mut coverage: Option<InventoryCoverage<'_>> = None;
     for tf in input.state.iter().filter(|r| is_audited(r)) {
         let Some(arn) = tf.arn.as_deref() else { continue };
-        if live_arns.contains(normalize_arn(arn)) || !is_taggable(&tf.resource_type) {
+        let seen_live = state_by_arn.get(normalize_arn(arn)).is_some_and(|(_, seen)| *seen);
+        if seen_live || !is_taggable(&tf.resource_type) {
             continue;
         }
         // The tagging API lists only tagged resources: a state resource with no tags would be
         // absent even when it exists, so it proves nothing.
         let has_user_tags = tf.tags.tags.keys().any(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX));
-        if !has_user_tags || !coverage.covers(tf, arn) {
+        if !has_user_tags || !coverage.get_or_insert_with(|| InventoryCoverage::new(snapshot)).covers(tf, arn)
+        {
             continue;
         }
         c.missing += 1;
@@ -241,7 +279,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         let f = out.push("IAC002", tf_ref(tf), message);
         f.layer = Some(crate::model::Layer::State);
         f.location = tf.location.clone();
-        f.owner = owner_of(&tf.tags.known_values(), &input.policy.owner_tag);
+        f.owner = tf_owner(tf, owner_tag);
     }
     c
 }
@@ -249,113 +287,131 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 /// What the snapshot can vouch for: (account, region) pairs the tagging API answered for, and
 /// the services it returned anything from. A state resource outside that is not called
 /// missing: we did not look where it lives.
-struct InventoryCoverage {
-    scanned: BTreeSet<(String, String)>,
-    services: BTreeSet<(String, String)>,
+struct InventoryCoverage<'a> {
+    scanned: BTreeSet<(&'a str, &'a str)>,
+    services: BTreeSet<(&'a str, &'a str)>,
 }
 
-impl InventoryCoverage {
-    fn new(snapshot: &Snapshot) -> Self {
+impl<'a> InventoryCoverage<'a> {
+    fn new(snapshot: &'a Snapshot) -> Self {
         let scanned = snapshot
             .collection
             .attempts
             .iter()
             .filter(|a| a.source == "tagging-api" && a.status == AttemptStatus::Ok)
-            .map(|a| (a.account.clone(), a.region.clone()))
+            .map(|a| (a.account.as_str(), a.region.as_str()))
             .collect();
-        let services = snapshot
-            .resources
-            .iter()
-            .filter_map(|r| arn_service(&r.arn).map(|s| (r.account.clone(), s.to_string())))
-            .collect();
+        let mut services = BTreeSet::new();
+        let mut last = None;
+        for r in &snapshot.resources {
+            let Some(key) = arn_service(&r.arn).map(|s| (r.account.as_str(), s)) else { continue };
+            // Neighbours mostly share account and service: skip the set for repeats.
+            if last != Some(key) {
+                services.insert(key);
+                last = Some(key);
+            }
+        }
         Self { scanned, services }
     }
 
     fn covers(&self, tf: &TfResource, arn: &str) -> bool {
         let Some(service) = arn_service(arn) else { return false };
         let account_ok = |acct: &str| {
-            self.services.contains(&(acct.to_string(), service.to_string()))
+            self.services.contains(&(acct, service))
                 && match tf.region.as_deref().filter(|r| !r.is_empty()) {
-                    Some(region) => self.scanned.contains(&(acct.to_string(), region.to_string())),
+                    Some(region) => self.scanned.contains(&(acct, region)),
                     // Global (IAM) or region-less ARNs (S3): any scanned region of the account.
-                    None => self.scanned.iter().any(|(a, _)| a == acct),
+                    None => self.scanned.iter().any(|(a, _)| *a == acct),
                 }
         };
         match tf.account.as_deref() {
             Some(account) => account_ok(account),
             None => {
-                let accounts: BTreeSet<&str> = self.scanned.iter().map(|(a, _)| a.as_str()).collect();
+                let accounts: BTreeSet<&str> = self.scanned.iter().map(|(a, _)| *a).collect();
                 accounts.len() == 1 && accounts.iter().all(|a| account_ok(a))
             }
         }
     }
 }
 
+/// An owner as a live resource proves it, borrowed from the resource: enough to group
+/// resources by owner; the owned [`InferredOwner`] is built once per group.
+struct Claim<'a> {
+    kind: &'static str,
+    name: &'a str,
+    evidence: Evidence<'a>,
+}
+
+enum Evidence<'a> {
+    /// `key=value`.
+    Tag(&'static str, &'a str),
+    /// The tag key alone (`kubernetes.io/cluster/prod`).
+    Key(&'a str),
+    Fixed(&'static str),
+    /// `default <resource type>`.
+    DefaultOf(&'a str),
+}
+
+impl Claim<'_> {
+    fn owner(&self, managed_asgs: &BTreeMap<&str, &TfResource>) -> InferredOwner {
+        let evidence = match self.evidence {
+            Evidence::Tag(key, value) => format!("{key}={value}"),
+            Evidence::Key(key) => key.to_string(),
+            Evidence::Fixed(text) => text.to_string(),
+            Evidence::DefaultOf(resource_type) => format!("default {resource_type}"),
+        };
+        let managed_by = match self.kind {
+            "autoscaling-group" => managed_asgs.get(self.name).map(|r| r.address.clone()),
+            _ => None,
+        };
+        InferredOwner { kind: self.kind, name: self.name.to_string(), evidence, managed_by }
+    }
+}
+
+#[cfg(test)]
 fn infer_owner(live: &LiveResource, managed_asgs: &BTreeMap<&str, &TfResource>) -> Option<InferredOwner> {
+    claim(live).map(|c| c.owner(managed_asgs))
+}
+
+/// The owner a live resource's tags, IAM path or attributes name, if any.
+fn claim(live: &LiveResource) -> Option<Claim<'_>> {
     let tags = &live.tags;
-    if let Some(group) = tags.get("aws:autoscaling:groupName") {
-        return Some(InferredOwner {
-            kind: "autoscaling-group",
-            name: group.clone(),
-            evidence: format!("aws:autoscaling:groupName={group}"),
-            managed_by: managed_asgs.get(group.as_str()).map(|r| r.address.clone()),
-        });
-    }
-    if let Some(stack) = tags.get("aws:cloudformation:stack-name") {
-        return Some(InferredOwner {
-            kind: "cloudformation-stack",
-            name: stack.clone(),
-            evidence: format!("aws:cloudformation:stack-name={stack}"),
-            managed_by: None,
-        });
-    }
-    if let Some(key) = tags.keys().find(|k| k.starts_with("kubernetes.io/cluster/")) {
-        return Some(InferredOwner {
-            kind: "kubernetes",
-            name: key.trim_start_matches("kubernetes.io/cluster/").to_string(),
-            evidence: key.clone(),
-            managed_by: None,
-        });
-    }
-    if let Some(cluster) = tags.get("eks:cluster-name") {
-        return Some(InferredOwner {
-            kind: "kubernetes",
-            name: cluster.clone(),
-            evidence: format!("eks:cluster-name={cluster}"),
-            managed_by: None,
-        });
-    }
-    if let Some(env) = tags.get("elasticbeanstalk:environment-name") {
-        return Some(InferredOwner {
-            kind: "elastic-beanstalk",
-            name: env.clone(),
-            evidence: format!("elasticbeanstalk:environment-name={env}"),
-            managed_by: None,
-        });
-    }
-    aws_owned(live)
+    let by_tag = |kind: &'static str, key: &'static str| {
+        tags.get(key).map(|value| Claim { kind, name: value, evidence: Evidence::Tag(key, value) })
+    };
+    by_tag("autoscaling-group", "aws:autoscaling:groupName")
+        .or_else(|| by_tag("cloudformation-stack", "aws:cloudformation:stack-name"))
+        .or_else(|| {
+            tags.keys().find(|k| k.starts_with("kubernetes.io/cluster/")).map(|key| Claim {
+                kind: "kubernetes",
+                name: key.trim_start_matches("kubernetes.io/cluster/"),
+                evidence: Evidence::Key(key),
+            })
+        })
+        .or_else(|| by_tag("kubernetes", "eks:cluster-name"))
+        .or_else(|| by_tag("elastic-beanstalk", "elasticbeanstalk:environment-name"))
+        .or_else(|| aws_owned(live))
 }
 
 /// Resources AWS creates itself: service-linked and reserved IAM roles, AWS-managed KMS keys,
 /// default VPCs with their default subnets and security groups.
-fn aws_owned(live: &LiveResource) -> Option<InferredOwner> {
-    let aws = |kind: &'static str, evidence: String| {
-        Some(InferredOwner { kind, name: "AWS".to_string(), evidence, managed_by: None })
-    };
+fn aws_owned(live: &LiveResource) -> Option<Claim<'_>> {
+    let aws = |kind: &'static str, evidence: Evidence<'static>| Some(Claim { kind, name: "AWS", evidence });
     let resource = live.arn.splitn(6, ':').nth(5).unwrap_or_default();
     if live.resource_type == "iam:role" || resource.starts_with("role/") {
         if resource.starts_with("role/aws-service-role/") {
-            return aws("aws-service-linked-role", "IAM path /aws-service-role/".to_string());
+            return aws("aws-service-linked-role", Evidence::Fixed("IAM path /aws-service-role/"));
         }
         if resource.starts_with("role/aws-reserved/") {
-            return aws("aws-reserved-role", "IAM path /aws-reserved/".to_string());
+            return aws("aws-reserved-role", Evidence::Fixed("IAM path /aws-reserved/"));
         }
     }
     if live.attributes.get("managed_by").is_some_and(|m| m.eq_ignore_ascii_case("aws")) {
-        return aws("aws-managed", "KeyManager=AWS".to_string());
+        return aws("aws-managed", Evidence::Fixed("KeyManager=AWS"));
     }
     if live.attributes.get("is_default").is_some_and(|d| d == "true") {
-        return aws("aws-default", format!("default {}", live.resource_type));
+        let evidence = Evidence::DefaultOf(&live.resource_type);
+        return Some(Claim { kind: "aws-default", name: "AWS", evidence });
     }
     None
 }
@@ -393,6 +449,14 @@ pub(crate) fn tf_ref(tf: &TfResource) -> ResourceRef {
         account: tf.account.clone(),
         region: tf.region.clone(),
         ..ResourceRef::default()
+    }
+}
+
+/// `{owner_tag: value}` when the Terraform resource's known tags carry a non-empty owner.
+pub(crate) fn tf_owner(tf: &TfResource, owner_tag: &str) -> crate::model::Tags {
+    match tf.tags.tags.get(owner_tag).and_then(|v| v.known()) {
+        Some(v) if !v.is_empty() => BTreeMap::from([(owner_tag.to_string(), v.to_string())]),
+        _ => BTreeMap::new(),
     }
 }
 

@@ -27,6 +27,10 @@ mod spend;
 mod tags;
 
 pub use budgets::period_bounds;
+
+/// Hash map for the audit's large indexes (ARNs, ids, owners). Its order never reaches the
+/// output: whatever is reported from one is sorted first.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub use movers::MoverThresholds;
 pub use review::review;
 

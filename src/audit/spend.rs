@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::correlate::{short_name, Correlation};
+use super::correlate::{short_name, Correlation, LiveStatus};
 use super::{AuditInput, Findings, Window};
-use crate::model::{CostLine, Diagnostic, Money};
+use crate::model::{CostLine, Diagnostic, LiveResource, Money};
 use crate::report::{ResourceRef, Spend};
 use crate::snapshot::Snapshot;
 
@@ -99,32 +99,20 @@ pub(crate) fn spend(
         f.cost = Some(Money::new(*amount, &currency));
     }
 
-    let unmanaged = unmanaged_spend(&lines, correlation);
-    // One index, not a scan per unmanaged resource: estates have a million live resources.
-    let live_by_arn: BTreeMap<&str, &crate::model::LiveResource> =
-        match (unmanaged.is_empty(), input.snapshot) {
-            (false, Some(s)) => s.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
-            _ => BTreeMap::new(),
-        };
+    let unmanaged = unmanaged_spend(&lines, snapshot, correlation);
     let mut unmanaged_total = Decimal::ZERO;
-    for (arn, amount) in &unmanaged {
+    for (live, amount) in &unmanaged {
         unmanaged_total += *amount;
-        let live = live_by_arn.get(arn).copied();
-        let resource = live
-            .map(super::correlate::live_ref)
-            .unwrap_or_else(|| ResourceRef { arn: Some(arn.to_string()), ..Default::default() });
         let message = format!(
             "{} spent on {} since {}, a resource in no Terraform state",
             Money::new(*amount, &currency),
-            short_name(arn),
+            short_name(&live.arn),
             window.start
         );
-        let f = out.push("CST002", resource, message);
+        let f = out.push("CST002", super::correlate::live_ref(live), message);
         f.cost = Some(Money::new(*amount, &currency));
         f.layer = Some(crate::model::Layer::Live);
-        if let Some(live) = live {
-            f.owner = super::correlate::owner_of(&live.tags, owner_tag);
-        }
+        f.owner = super::correlate::owner_of(&live.tags, owner_tag);
     }
 
     let money = |d: Decimal| Money::new(d, &currency);
@@ -141,21 +129,40 @@ pub(crate) fn spend(
     })
 }
 
-/// Resource-level usage spend of unmanaged live resources, by ARN. A cost line names its
-/// resource by ARN, or by the bare id some services use (`i-0abc`, a bucket name).
-fn unmanaged_spend<'a>(lines: &[&CostLine], correlation: &Correlation<'a>) -> BTreeMap<&'a str, Decimal> {
-    let mut by_id: BTreeMap<&str, &'a str> = BTreeMap::new();
-    for arn in &correlation.unmanaged {
-        by_id.insert(arn, arn);
-        by_id.insert(short_name(arn), arn);
+/// Resource-level usage spend of unmanaged live resources, sorted by ARN. A cost line names
+/// its resource by ARN, or by the bare id some services use (`i-0abc`, a bucket name); when two
+/// resources share a bare id, the one with the greater ARN takes its lines.
+fn unmanaged_spend<'a>(
+    lines: &[&CostLine],
+    snapshot: &'a Snapshot,
+    correlation: &Correlation<'a>,
+) -> Vec<(&'a LiveResource, Decimal)> {
+    // Id -> position in the snapshot: one hashed index, not a scan per line.
+    let resources = &snapshot.resources;
+    let mut by_id: super::HashMap<&str, usize> = super::HashMap::default();
+    for (i, (live, status)) in resources.iter().zip(&correlation.live).enumerate() {
+        if *status != LiveStatus::Unmanaged {
+            continue;
+        }
+        by_id.insert(&live.arn, i);
+        by_id
+            .entry(short_name(&live.arn))
+            .and_modify(|held| {
+                if live.arn > resources[*held].arn {
+                    *held = i;
+                }
+            })
+            .or_insert(i);
     }
-    let mut out = BTreeMap::new();
+    let mut sums: super::HashMap<usize, Decimal> = super::HashMap::default();
     for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
         let Some(id) = line.resource_id.as_deref() else { continue };
-        if let Some(arn) = by_id.get(id) {
-            *out.entry(*arn).or_default() += line.amount;
+        if let Some(i) = by_id.get(id) {
+            *sums.entry(*i).or_default() += line.amount;
         }
     }
+    let mut out: Vec<(&LiveResource, Decimal)> = sums.into_iter().map(|(i, d)| (&resources[i], d)).collect();
+    out.sort_unstable_by(|a, b| a.0.arn.cmp(&b.0.arn));
     out
 }
 

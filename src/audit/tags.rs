@@ -4,12 +4,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::correlate::{is_audited, live_ref, normalize_arn, owner_of, short_name, tf_ref, Correlation};
+use super::correlate::{
+    is_audited, live_ref, normalize_arn, owner_of, short_name, tf_owner, tf_ref, Correlation,
+};
 use super::{AuditInput, Findings, Policy};
-use crate::model::{EffectiveTags, Layer, SourceLocation, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::model::{
+    EffectiveTags, Layer, LiveResource, SourceLocation, TagMap, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX,
+};
 use crate::report::{ResourceRef, Severity};
 use crate::rules::policy::{prohibited, KeyCase, TagPolicy};
-use crate::rules::types::TypeNames;
+use crate::rules::types::{aws_type_of, TypeNames};
 use crate::rules::Scope;
 use crate::snapshot::CostAllocationTagStatus;
 use crate::terraform::declaration;
@@ -37,22 +41,15 @@ pub(crate) fn policies(input: &AuditInput<'_>, correlation: &Correlation<'_>, ou
     };
     let in_plan: BTreeSet<String> = plan.iter().filter(changes).map(|r| declaration(&r.address)).collect();
     let mut spellings = Spellings::default();
+    let mut names = NamesCache::default();
 
     let mut check_tf = |r: &TfResource, out: &mut Findings| {
         if !is_audited(r) || !is_taggable(&r.resource_type) {
             return;
         }
-        let subject = Subject {
-            label: format!("{} ({})", r.address, r.layer),
-            names: TypeNames::terraform(&r.resource_type, r.arn.as_deref()),
-            tags: &r.tags,
-            resource: tf_ref(r),
-            layer: r.layer,
-            location: r.tags_location.clone().or_else(|| r.location.clone()),
-            owner: owner_of(&r.tags.known_values(), &policy.owner_tag),
-        };
         spellings.add(&r.tags);
-        judge(policy, &tag_policies, &subject, out);
+        let subject = Subject { of: Of::Tf(r), names: names.terraform(r), layer: r.layer };
+        judge(policy, &tag_policies, &subject, &r.tags, out);
     };
     for r in code {
         check_tf(r, out);
@@ -60,33 +57,63 @@ pub(crate) fn policies(input: &AuditInput<'_>, correlation: &Correlation<'_>, ou
     for r in plan.iter().filter(changes).filter(|r| !in_code.contains(&declaration(&r.address))) {
         check_tf(r, out);
     }
+    let layered = !in_code.is_empty() || !in_plan.is_empty();
     for r in input.state {
-        let decl = declaration(&r.address);
-        if !in_code.contains(&decl) && !in_plan.contains(&decl) {
+        let covered = layered && {
+            let decl = declaration(&r.address);
+            in_code.contains(&decl) || in_plan.contains(&decl)
+        };
+        if !covered {
             check_tf(r, out);
         }
     }
 
     if let Some(snapshot) = input.snapshot {
-        for live in &snapshot.resources {
-            if correlation.managed.contains_key(live.arn.as_str()) {
+        for (i, live) in snapshot.resources.iter().enumerate() {
+            if correlation.managing(i).is_some() {
                 continue;
             }
-            let tags = EffectiveTags::known(live.tags.clone());
-            spellings.add(&tags);
-            let subject = Subject {
-                label: format!("{} {} (live)", live.resource_type, short_name(&live.arn)),
-                names: TypeNames::live(&live.resource_type),
-                tags: &tags,
-                resource: live_ref(live),
-                layer: Layer::Live,
-                location: None,
-                owner: owner_of(&live.tags, &policy.owner_tag),
-            };
-            judge(policy, &tag_policies, &subject, out);
+            spellings.add(&live.tags);
+            let subject =
+                Subject { of: Of::Live(live), names: names.live(&live.resource_type), layer: Layer::Live };
+            judge(policy, &tag_policies, &subject, &live.tags, out);
         }
     }
     spellings.report(&tag_policies, policy, out);
+}
+
+/// Type names per resource type, computed once: a million live resources share a few types.
+#[derive(Default)]
+struct NamesCache {
+    terraform: BTreeMap<String, TypeNames>,
+    live: BTreeMap<String, TypeNames>,
+    /// For a Terraform type the table does not know, where the ARN decides.
+    scratch: TypeNames,
+}
+
+impl NamesCache {
+    fn terraform(&mut self, r: &TfResource) -> &TypeNames {
+        if aws_type_of(&r.resource_type).is_none() {
+            self.scratch = TypeNames::terraform(&r.resource_type, r.arn.as_deref());
+            return &self.scratch;
+        }
+        cached(&mut self.terraform, &r.resource_type, |t| TypeNames::terraform(t, None))
+    }
+
+    fn live(&mut self, aws_type: &str) -> &TypeNames {
+        cached(&mut self.live, aws_type, TypeNames::live)
+    }
+}
+
+fn cached<'c>(
+    cache: &'c mut BTreeMap<String, TypeNames>,
+    key: &str,
+    make: impl Fn(&str) -> TypeNames,
+) -> &'c TypeNames {
+    if !cache.contains_key(key) {
+        cache.insert(key.to_string(), make(key));
+    }
+    &cache[key]
 }
 
 /// One policy for each plain `required_tags` key (required everywhere, spelled exactly), then
@@ -109,18 +136,56 @@ fn effective_tag_policies(policy: &Policy) -> Vec<TagPolicy> {
     all
 }
 
-/// One resource being judged, at one layer.
+/// One resource being judged, at one layer. What a finding needs (label, reference, owner)
+/// is made only when there is a finding: most resources pass.
 struct Subject<'a> {
-    label: String,
-    names: TypeNames,
-    tags: &'a EffectiveTags,
-    resource: ResourceRef,
+    of: Of<'a>,
+    names: &'a TypeNames,
     layer: Layer,
-    location: Option<SourceLocation>,
-    owner: Tags,
 }
 
-fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut Findings) {
+enum Of<'a> {
+    Tf(&'a TfResource),
+    Live(&'a LiveResource),
+}
+
+impl Subject<'_> {
+    fn label(&self) -> String {
+        match self.of {
+            Of::Tf(r) => format!("{} ({})", r.address, r.layer),
+            Of::Live(live) => format!("{} {} (live)", live.resource_type, short_name(&live.arn)),
+        }
+    }
+
+    fn resource(&self) -> ResourceRef {
+        match self.of {
+            Of::Tf(r) => tf_ref(r),
+            Of::Live(live) => live_ref(live),
+        }
+    }
+
+    fn location(&self) -> Option<SourceLocation> {
+        match self.of {
+            Of::Tf(r) => r.tags_location.clone().or_else(|| r.location.clone()),
+            Of::Live(_) => None,
+        }
+    }
+
+    fn owner(&self, owner_tag: &str) -> Tags {
+        match self.of {
+            Of::Tf(r) => tf_owner(r, owner_tag),
+            Of::Live(live) => owner_of(&live.tags, owner_tag),
+        }
+    }
+}
+
+fn judge(
+    policy: &Policy,
+    tag_policies: &[TagPolicy],
+    s: &Subject<'_>,
+    tags: &impl TagMap,
+    out: &mut Findings,
+) {
     // In policy order, as people wrote them.
     let mut missing: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
@@ -129,14 +194,14 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut
     let mut bad_values: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut enforced_value = false;
     for tp in tag_policies {
-        let v = tp.check(&s.names, s.tags);
+        let v = tp.check(s.names, tags);
         if v.missing && !missing.contains(&tp.key.as_str()) {
             missing.push(tp.key.as_str());
         }
         if v.unknown && !unknown.contains(&tp.key.as_str()) {
             unknown.push(tp.key.as_str());
         }
-        let enforced = tp.enforced_on(&s.names);
+        let enforced = tp.enforced_on(s.names);
         for key in v.wrong_case {
             enforced_case |= enforced;
             wrong_case.entry(key).or_insert_with(|| tp.key.clone());
@@ -147,19 +212,20 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut
         }
     }
     // A key missing under one policy but present in another spelling is TAG003, never TAG001.
-    let in_scope = |id: &str| policy.rule_scope(id).matches(&s.names);
+    let in_scope = |id: &str| policy.rule_scope(id).matches(s.names);
     let plural = |n: usize| if n == 1 { "" } else { "s" };
 
     unknown.retain(|k| !missing.contains(k));
-    if in_scope("TAG001") {
+    let tag001 = !missing.is_empty() || (!unknown.is_empty() && policy.unknown_tags.is_some());
+    if tag001 && in_scope("TAG001") {
         let f = if !missing.is_empty() {
             let message = format!(
                 "{} is missing required tag{} {}",
-                s.label,
+                s.label(),
                 plural(missing.len()),
                 quote_list(&missing)
             );
-            let f = out.push("TAG001", s.resource.clone(), message);
+            let f = out.push("TAG001", s.resource(), message);
             f.detail("missing_keys", &missing);
             Some(f)
         } else if let (false, Some(severity)) = (unknown.is_empty(), policy.unknown_tags) {
@@ -167,11 +233,11 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut
             // and we will not say it is there. Its own outcome, at the configured severity.
             let message = format!(
                 "{}: required tag{} {} cannot be verified before apply (part of its tags is unknown)",
-                s.label,
+                s.label(),
                 plural(unknown.len()),
                 quote_list(&unknown)
             );
-            let f = out.push("TAG001", s.resource.clone(), message);
+            let f = out.push("TAG001", s.resource(), message);
             f.severity(severity).detail("outcome", "unknown");
             Some(f)
         } else {
@@ -181,59 +247,70 @@ fn judge(policy: &Policy, tag_policies: &[TagPolicy], s: &Subject<'_>, out: &mut
             if !unknown.is_empty() {
                 f.detail("unknown_keys", &unknown);
             }
-            place(f, s);
+            place(f, s, policy);
         }
     }
     if !bad_values.is_empty() && in_scope("TAG002") {
         let parts: Vec<String> =
             bad_values.iter().map(|((k, v), want)| format!("\"{k}\" = \"{v}\" (expected {want})")).collect();
         let message =
-            format!("{}: tag value{} not allowed: {}", s.label, plural(parts.len()), parts.join("; "));
+            format!("{}: tag value{} not allowed: {}", s.label(), plural(parts.len()), parts.join("; "));
         let values: Vec<serde_json::Value> =
             bad_values.keys().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect();
-        let f = out.push("TAG002", s.resource.clone(), message);
+        let f = out.push("TAG002", s.resource(), message);
         f.detail("values", values);
         if enforced_value {
             f.severity(Severity::Error).detail("enforced", true);
         }
-        place(f, s);
+        place(f, s, policy);
     }
     if !wrong_case.is_empty() && in_scope("TAG003") {
         let parts: Vec<String> =
             wrong_case.iter().map(|(found, want)| format!("\"{found}\" should be \"{want}\"")).collect();
-        let message =
-            format!("{}: tag key{} with the wrong case: {}", s.label, plural(parts.len()), parts.join(", "));
-        let f = out.push("TAG003", s.resource.clone(), message);
+        let message = format!(
+            "{}: tag key{} with the wrong case: {}",
+            s.label(),
+            plural(parts.len()),
+            parts.join(", ")
+        );
+        let f = out.push("TAG003", s.resource(), message);
         f.detail("keys", &wrong_case);
         if enforced_case {
             f.severity(Severity::Error).detail("enforced", true);
         }
-        place(f, s);
+        place(f, s, policy);
     }
-    let banned = prohibited(&policy.rules.prohibited_tags, s.tags);
+    let banned = prohibited(&policy.rules.prohibited_tags, tags);
     if !banned.is_empty() && in_scope("TAG006") {
         let message =
-            format!("{} carries prohibited tag{} {}", s.label, plural(banned.len()), quote_list(&banned));
-        let f = out.push("TAG006", s.resource.clone(), message);
+            format!("{} carries prohibited tag{} {}", s.label(), plural(banned.len()), quote_list(&banned));
+        let f = out.push("TAG006", s.resource(), message);
         f.detail("keys", &banned);
-        place(f, s);
+        place(f, s, policy);
     }
 }
 
-fn place(f: &mut crate::report::Finding, s: &Subject<'_>) {
+fn place(f: &mut crate::report::Finding, s: &Subject<'_>, policy: &Policy) {
     f.layer = Some(s.layer);
-    f.location = s.location.clone();
-    f.owner = s.owner.clone();
+    f.location = s.location();
+    f.owner = s.owner(&policy.owner_tag);
 }
 
-/// Spellings of every user tag key across the judged resources, for estate-wide TAG003.
+/// Spellings of every user tag key across the judged resources, for estate-wide TAG003:
+/// resources per exact key, grouped by lower case only when reported (a million resources
+/// share a few dozen keys, so counting is one hashed lookup per key).
 #[derive(Default)]
-struct Spellings(BTreeMap<String, BTreeMap<String, usize>>);
+struct Spellings(super::HashMap<String, usize>);
 
 impl Spellings {
-    fn add(&mut self, tags: &EffectiveTags) {
-        for key in tags.tags.keys().filter(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX)) {
-            *self.0.entry(key.to_lowercase()).or_default().entry(key.clone()).or_default() += 1;
+    fn add(&mut self, tags: &impl TagMap) {
+        for (key, _) in tags.entries().filter(|(k, _)| !k.starts_with(AWS_SYSTEM_TAG_PREFIX)) {
+            match self.0.get_mut(key) {
+                Some(n) => *n += 1,
+                None => {
+                    self.0.insert(key.to_string(), 1);
+                }
+            }
         }
     }
 
@@ -245,7 +322,11 @@ impl Spellings {
             // Narrowed by the user to some types: estate-wide counting would ignore that.
             return;
         }
-        for (lower, variants) in self.0 {
+        let mut by_lower: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        for (key, n) in self.0 {
+            by_lower.entry(key.to_lowercase()).or_default().insert(key, n);
+        }
+        for (lower, variants) in by_lower {
             if variants.len() < 2 || pinned.contains(&lower) {
                 continue;
             }
@@ -267,8 +348,11 @@ impl Spellings {
 /// TAG004: the tags Terraform last applied (`tags_all` in state) against the live tags.
 pub(crate) fn drift(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: &mut Findings) {
     let Some(snapshot) = input.snapshot else { return };
-    for live in &snapshot.resources {
-        let Some(tf) = correlation.managed.get(live.arn.as_str()) else { continue };
+    for (i, live) in snapshot.resources.iter().enumerate() {
+        let Some(tf) = correlation.managing(i) else { continue };
+        if !drifted(&tf.tags, &live.tags) {
+            continue;
+        }
         let declared = tf.tags.known_values();
         let user = |k: &String| !k.starts_with(AWS_SYSTEM_TAG_PREFIX);
         let keys: BTreeSet<&String> = declared.keys().chain(live.tags.keys()).filter(|k| user(k)).collect();
@@ -309,6 +393,19 @@ pub(crate) fn drift(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: 
         f.location = tf.location.clone();
         f.owner = owner_of(&declared, &input.policy.owner_tag);
     }
+}
+
+/// Whether the state's known tags and the live tags differ on a user key: the cheap question
+/// asked of every managed resource before the changes are spelled out for the few that drifted.
+fn drifted(state: &EffectiveTags, live: &Tags) -> bool {
+    let user = |k: &str| !k.starts_with(AWS_SYSTEM_TAG_PREFIX);
+    let changed_or_removed = state
+        .tags
+        .iter()
+        .filter(|(k, _)| user(k))
+        .any(|(k, v)| v.known().is_some_and(|v| live.get(k).map(String::as_str) != Some(v)));
+    changed_or_removed
+        || live.keys().filter(|k| user(k)).any(|k| state.tags.get(k).and_then(|v| v.known()).is_none())
 }
 
 /// TAG005: required keys that Cost Explorer cannot group by because they are not activated.

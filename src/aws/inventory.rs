@@ -116,30 +116,11 @@ pub(crate) async fn config(
     }
     let mut out = Vec::new();
     for chunk in keys.chunks(CONFIG_BATCH) {
-        let items =
-            match client.batch_get_resource_config().set_resource_keys(Some(chunk.to_vec())).send().await {
-                Ok(items) => {
-                    if !items.unprocessed_resource_keys().is_empty() {
-                        tracing::debug!(
-                            account,
-                            region,
-                            count = items.unprocessed_resource_keys().len(),
-                            "Config left keys unprocessed"
-                        );
-                    }
-                    items.base_configuration_items().iter().map(ConfigItem::from_sdk).collect()
-                }
-                Err(e) => {
-                    // A response the SDK cannot parse strictly (moto sends timestamps as
-                    // "2026-11-21 07:16:40.7", AWS sends epoch seconds) is still read for the few
-                    // string fields we need.
-                    let raw = match &e {
-                        SdkError::ResponseError(r) => r.raw().body().bytes().and_then(ConfigItem::from_raw),
-                        _ => None,
-                    };
-                    raw.ok_or_else(|| describe("BatchGetResourceConfig", &e))?
-                }
-            };
+        let items = batch_until_processed(chunk.to_vec(), UNPROCESSED_ROUNDS, |keys| {
+            let client = client.clone();
+            async move { batch_get_resource_config(&client, keys).await }
+        })
+        .await?;
         for item in items.into_iter().filter(|i| !i.arn.is_empty()) {
             let tags = config_item_tags(item.configuration.as_deref(), item.supplementary.as_ref());
             let item_account = item.account_id.as_deref().unwrap_or(account);
@@ -150,6 +131,72 @@ pub(crate) async fn config(
         }
     }
     Ok(Some(out))
+}
+
+/// How many times one batch is sent while Config keeps answering with unprocessed keys (it does
+/// when throttled internally, without an error) before the region counts as failed.
+const UNPROCESSED_ROUNDS: u32 = 5;
+
+/// One `BatchGetResourceConfig` call: the items it returned and the keys it left unprocessed.
+async fn batch_get_resource_config(
+    client: &aws_sdk_config::Client,
+    keys: Vec<ResourceKey>,
+) -> Result<(Vec<ConfigItem>, Vec<ResourceKey>), String> {
+    match client.batch_get_resource_config().set_resource_keys(Some(keys)).send().await {
+        Ok(page) => Ok((
+            page.base_configuration_items().iter().map(ConfigItem::from_sdk).collect(),
+            page.unprocessed_resource_keys().to_vec(),
+        )),
+        Err(e) => {
+            // A response the SDK cannot parse strictly (moto sends timestamps as
+            // "2026-11-21 07:16:40.7", AWS sends epoch seconds) is still read for the few string
+            // fields we need.
+            let raw = match &e {
+                SdkError::ResponseError(r) => r.raw().body().bytes().and_then(ConfigItem::from_raw),
+                _ => None,
+            };
+            raw.ok_or_else(|| describe("BatchGetResourceConfig", &e))
+        }
+    }
+}
+
+/// Sends `keys` through `fetch` until nothing is left unprocessed, re-sending only the
+/// unprocessed keys, with a growing pause between rounds. Keys still unprocessed after
+/// `rounds` calls are an error (the region becomes partial): a resource is never silently lost.
+async fn batch_until_processed<T, F, Fut>(
+    mut keys: Vec<ResourceKey>,
+    rounds: u32,
+    mut fetch: F,
+) -> Result<Vec<T>, String>
+where
+    F: FnMut(Vec<ResourceKey>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Vec<ResourceKey>), String>>,
+{
+    let mut out = Vec::new();
+    for round in 0..rounds {
+        if round > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(50 << round.min(5))).await;
+        }
+        let asked = keys.len();
+        let (items, unprocessed) = fetch(keys).await?;
+        out.extend(items);
+        if unprocessed.is_empty() {
+            return Ok(out);
+        }
+        tracing::debug!(
+            asked,
+            unprocessed = unprocessed.len(),
+            round,
+            "Config left keys unprocessed; asking again"
+        );
+        keys = unprocessed;
+    }
+    Err(format!(
+        "BatchGetResourceConfig: {} resource(s) still unprocessed after {rounds} attempts (first: {} {})",
+        keys.len(),
+        keys.first().map(|k| k.resource_type().as_str()).unwrap_or_default(),
+        keys.first().map(|k| k.resource_id()).unwrap_or_default(),
+    ))
 }
 
 /// The fields of a Config item tally reads.
@@ -178,13 +225,29 @@ impl ConfigItem {
         }
     }
 
-    /// `BatchGetResourceConfig` JSON read without the SDK; `None` if it is not that shape.
-    fn from_raw(body: &[u8]) -> Option<Vec<Self>> {
+    /// `BatchGetResourceConfig` JSON read without the SDK: the items and the unprocessed keys;
+    /// `None` if it is not that shape.
+    fn from_raw(body: &[u8]) -> Option<(Vec<Self>, Vec<ResourceKey>)> {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
         let items = value.get("baseConfigurationItems")?.as_array()?;
+        let unprocessed = match value.get("unprocessedResourceKeys") {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(keys) => keys
+                .as_array()?
+                .iter()
+                .map(|k| {
+                    let field = |name: &str| k.get(name).and_then(|v| v.as_str());
+                    ResourceKey::builder()
+                        .resource_type(ResourceType::from(field("resourceType")?))
+                        .resource_id(field("resourceId")?)
+                        .build()
+                        .ok()
+                })
+                .collect::<Option<Vec<_>>>()?,
+        };
         let text =
             |item: &serde_json::Value, key: &str| item.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        Some(
+        Some((
             items
                 .iter()
                 .map(|item| Self {
@@ -203,7 +266,8 @@ impl ConfigItem {
                     ),
                 })
                 .collect(),
-        )
+            unprocessed,
+        ))
     }
 
     /// Facts that tell who owns the resource (`LiveResource::attributes`): `is_default` for a
@@ -465,7 +529,8 @@ mod tests {
             "arn": "arn:aws:s3:::b", "accountId": "111111111111", "awsRegion": "eu-west-1",
             "configuration": "{}", "supplementaryConfiguration": {"BucketTaggingConfiguration":
             "{\"tagSets\": [{\"tags\": {\"team\": \"web\"}}]}"}}], "unprocessedResourceKeys": []}"#;
-        let items = ConfigItem::from_raw(body).expect("parsed");
+        let (items, unprocessed) = ConfigItem::from_raw(body).expect("parsed");
+        assert!(unprocessed.is_empty());
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].arn, "arn:aws:s3:::b");
         assert_eq!(items[0].aws_region.as_deref(), Some("eu-west-1"));
@@ -477,10 +542,13 @@ mod tests {
     /// Config answers in AWS's shape (`tests/fixtures/aws/config-*.json`: epoch-second capture
     /// times, configuration as a JSON string), served over HTTP to the real SDK: moto's Config
     /// knows only S3, IAM and SNS.
-    #[test]
-    fn config_items_carry_default_and_aws_managed_attributes() {
+    /// Config over HTTP in AWS's shape; `batch` answers `BatchGetResourceConfig` given the keys
+    /// asked for.
+    fn fake_config(
+        batch: impl Fn(&serde_json::Value) -> String + Send + Sync + 'static,
+    ) -> super::super::fake::FakeAws {
         use super::super::fake::{fixture, FakeAws};
-        let fake = FakeAws::start(|req| {
+        FakeAws::start(move |req| {
             let op = req.target.rsplit('.').next().unwrap_or_default();
             let body: serde_json::Value = serde_json::from_str(&req.body).unwrap_or_default();
             match op {
@@ -494,19 +562,44 @@ mod tests {
                     "AWS::KMS::Key" => fixture("config-list-discovered-resources.kms-key.json"),
                     _ => r#"{"resourceIdentifiers": []}"#.to_string(),
                 },
-                "BatchGetResourceConfig" => {
-                    assert_eq!(body["resourceKeys"].as_array().map(Vec::len), Some(8), "{body}");
-                    fixture("config-batch-get-resource-config.json")
-                }
+                "BatchGetResourceConfig" => batch(&body["resourceKeys"]),
                 other => panic!("unexpected operation {other}"),
             }
-        });
+        })
+    }
+
+    /// The fixture's items for the keys asked, leaving `hold_back` of them unprocessed.
+    fn batch_answer(keys: &serde_json::Value, hold_back: usize) -> String {
+        let all: serde_json::Value =
+            serde_json::from_str(&super::super::fake::fixture("config-batch-get-resource-config.json"))
+                .unwrap();
+        let keys = keys.as_array().cloned().unwrap_or_default();
+        let (unprocessed, asked) = keys.split_at(hold_back.min(keys.len()));
+        let items: Vec<&serde_json::Value> = all["baseConfigurationItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|item| asked.iter().any(|k| k["resourceId"] == item["resourceId"]))
+            .collect();
+        serde_json::json!({"baseConfigurationItems": items, "unprocessedResourceKeys": unprocessed})
+            .to_string()
+    }
+
+    fn run_config(fake: &super::super::fake::FakeAws) -> Result<Option<Vec<Seen>>, String> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let seen_all = runtime.block_on(async {
+        runtime.block_on(async {
             let clients = fake.clients().await;
             config(&clients, "111111111111", "eu-west-1").await
+        })
+    }
+
+    #[test]
+    fn config_items_carry_default_and_aws_managed_attributes() {
+        let fake = fake_config(|keys| {
+            assert_eq!(keys.as_array().map(Vec::len), Some(8), "{keys}");
+            super::super::fake::fixture("config-batch-get-resource-config.json")
         });
-        let resources = merge(seen_all.expect("Config answered").expect("a recorder exists"));
+        let resources = merge(run_config(&fake).expect("Config answered").expect("a recorder exists"));
         let attributes: BTreeMap<&str, Vec<(&str, &str)>> = resources
             .iter()
             .map(|r| {
@@ -533,12 +626,37 @@ mod tests {
         assert!(resources.iter().all(|r| r.region == "eu-west-1" && r.sources.contains(&LiveSource::Config)));
     }
 
+    /// Config may answer part of a batch and list the rest as unprocessed, without an error:
+    /// those keys are asked again until answered, and only them.
+    #[test]
+    fn unprocessed_config_keys_are_asked_again() {
+        let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen_calls = calls.clone();
+        let fake = fake_config(move |keys| {
+            let mut calls = seen_calls.lock().unwrap();
+            calls.push(keys.as_array().map(Vec::len).unwrap_or_default());
+            // First call: 3 of 8 unprocessed; second: 1 of those 3; third: all answered.
+            batch_answer(keys, [3, 1, 0].get(calls.len() - 1).copied().unwrap_or(0))
+        });
+        let resources = merge(run_config(&fake).expect("Config answered").expect("a recorder exists"));
+        assert_eq!(resources.len(), 8, "no resource lost");
+        assert_eq!(*calls.lock().unwrap(), [8, 3, 1]);
+    }
+
+    /// Keys Config never processes fail the region (it becomes partial), naming how many.
+    #[test]
+    fn keys_config_never_processes_fail_the_region() {
+        let fake = fake_config(|keys| batch_answer(keys, 1));
+        let err = run_config(&fake).expect_err("must not look complete");
+        assert!(err.contains("1 resource(s) still unprocessed after 5 attempts"), "{err}");
+    }
+
     #[test]
     fn attributes_of_items_the_sdk_rejects_are_read_too() {
         let body = br#"{"baseConfigurationItems": [{"configurationItemCaptureTime": "2026-11-21 07:16:40.7",
             "arn": "arn:aws:ec2:us-east-1:111111111111:vpc/vpc-1", "resourceType": "AWS::EC2::VPC",
             "resourceName": "", "configuration": "{\"isDefault\": \"true\"}"}]}"#;
-        let items = ConfigItem::from_raw(body).expect("parsed");
+        let (items, _) = ConfigItem::from_raw(body).expect("parsed");
         assert_eq!(items[0].attributes(), [("is_default".to_string(), "true".to_string())].into());
     }
 

@@ -86,6 +86,8 @@ pub struct CollectOptions {
     pub budgets: Vec<Budget>,
     /// Progress bars on stderr (the caller decides: a TTY and not `--quiet`).
     pub progress: bool,
+    /// Ask Cost Explorer for spend lines (paid per request). Off when cost files replace them.
+    pub cost_explorer: bool,
 }
 
 impl CollectOptions {
@@ -251,7 +253,7 @@ async fn collect_from(
                 ]
             });
         }
-        {
+        if options.cost_explorer {
             let (clients, account, cache) = (clients.clone(), target.account.clone(), cache.clone());
             let (metric, owner_tag) = (options.metric.clone(), options.owner_tag.clone());
             let semaphore = account_wide.clone();
@@ -502,6 +504,7 @@ mod tests {
             concurrency: 2,
             budgets: vec![budget.clone()],
             progress: false,
+            cost_explorer: true,
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let snapshot = runtime
@@ -543,5 +546,18 @@ mod tests {
         let want = (actual + forecast.amount)
             .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
         assert_eq!(status.forecast.as_ref().unwrap().amount, want);
+
+        // With cost files replacing Cost Explorer's lines (`audit --costs`), none are asked for.
+        let asked =
+            |op: &str| fake.requests.lock().unwrap().iter().filter(|r| r.target.ends_with(op)).count();
+        let before = asked(".GetCostAndUsage");
+        let options = CollectOptions { cost_explorer: false, ..options };
+        let snapshot = runtime
+            .block_on(async { collect_from(fake.clients().await, &options, Arc::new(SystemClock)).await })
+            .expect("collected");
+        assert_eq!(asked(".GetCostAndUsage"), before);
+        assert!(snapshot.costs.lines.is_empty());
+        assert!(!snapshot.collection.attempts.iter().any(|a| a.source == "cost-explorer"));
+        assert_eq!(snapshot.failed_attempts().count(), 0, "nothing skipped counts as failed");
     }
 }

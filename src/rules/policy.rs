@@ -14,7 +14,7 @@ use hcl_edit::Span;
 use super::glob;
 use super::types::{Scope, TypeNames};
 use crate::config::{parse_body, read_text, ConfigErrors, Reader};
-use crate::model::{EffectiveTags, SourceLocation, TagValue, AWS_SYSTEM_TAG_PREFIX};
+use crate::model::{SourceLocation, TagMap, AWS_SYSTEM_TAG_PREFIX};
 use crate::report::Severity;
 use crate::source::{strip_bom, LineIndex};
 
@@ -114,33 +114,34 @@ impl TagPolicy {
         self.enforced.as_ref().is_some_and(|s| s.matches(names))
     }
 
-    /// Judge a resource's effective tags. `aws:` keys are never looked at.
-    pub(crate) fn check(&self, names: &TypeNames, tags: &EffectiveTags) -> Verdict {
+    /// Judge a resource's tags. `aws:` keys are never looked at.
+    pub(crate) fn check(&self, names: &TypeNames, tags: &impl TagMap) -> Verdict {
         let mut verdict = Verdict::default();
         if !self.applies(names) {
             return verdict;
         }
-        let lower = self.key.to_lowercase();
-        let variants: Vec<(&String, &TagValue)> = tags
-            .tags
-            .iter()
-            .filter(|(k, _)| !k.starts_with(AWS_SYSTEM_TAG_PREFIX) && k.to_lowercase() == lower)
-            .collect();
-        if self.required.as_ref().is_some_and(|s| s.matches(names)) && variants.is_empty() {
-            if tags.complete {
-                verdict.missing = true;
-            } else {
-                verdict.unknown = true;
+        let mut variants = tags
+            .entries()
+            .filter(|(k, _)| !k.starts_with(AWS_SYSTEM_TAG_PREFIX) && same_ignoring_case(k, &self.key))
+            .peekable();
+        if variants.peek().is_none() {
+            if self.required.as_ref().is_some_and(|s| s.matches(names)) {
+                if tags.complete() {
+                    verdict.missing = true;
+                } else {
+                    verdict.unknown = true;
+                }
             }
+            return verdict;
         }
         for (key, value) in variants {
-            if self.case == KeyCase::Exact && *key != self.key {
-                verdict.wrong_case.push(key.clone());
+            if self.case == KeyCase::Exact && key != self.key {
+                verdict.wrong_case.push(key.to_string());
             }
             // An unknown value is not a violation: we cannot know it.
-            if let TagValue::Known(v) = value {
+            if let Some(v) = value {
                 if !self.value_allowed(v) {
-                    verdict.bad_values.push((key.clone(), v.clone()));
+                    verdict.bad_values.push((key.to_string(), v.to_string()));
                 }
             }
         }
@@ -168,13 +169,24 @@ impl TagPolicy {
 }
 
 /// Keys of `tags` the policy prohibits.
-pub(crate) fn prohibited<'t>(prohibited: &[String], tags: &'t EffectiveTags) -> Vec<&'t str> {
-    tags.tags
-        .keys()
+pub(crate) fn prohibited<'t>(prohibited: &[String], tags: &'t impl TagMap) -> Vec<&'t str> {
+    if prohibited.is_empty() {
+        return Vec::new();
+    }
+    tags.entries()
+        .map(|(k, _)| k)
         .filter(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX))
         .filter(|k| prohibited.iter().any(|p| glob::matches_ignore_case(p, k)))
-        .map(String::as_str)
         .collect()
+}
+
+/// `a.to_lowercase() == b.to_lowercase()`, without allocating for ASCII keys (nearly all).
+pub(crate) fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
 }
 
 /// Read a policy file: an Organizations tag-policy JSON when its content is JSON, else HCL.
@@ -358,6 +370,7 @@ fn read_rule_override(reader: &mut Reader<'_>, block: &Block, id: String, set: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{EffectiveTags, TagValue};
 
     fn parse(text: &str) -> Result<PolicySet, ConfigErrors> {
         parse_hcl(Path::new("p.hcl"), text)

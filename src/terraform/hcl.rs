@@ -124,15 +124,12 @@ struct SourceFile {
 impl SourceFile {
     /// Parse `text` (BOM already stripped); a parse error becomes a diagnostic at its position.
     fn parse(path: String, text: String) -> Result<Self, Box<Diagnostic>> {
-        match hcl_edit::parser::parse_body(&text) {
+        match crate::hcl_syntax::parse_body(&text) {
             Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body }),
-            Err(err) => {
-                let loc = err.location();
-                Err(Box::new(hcl_diagnostic(
-                    SourceLocation::at(path, to_u32(loc.line()), to_u32(loc.column())),
-                    format!("cannot parse: {}", err.message()),
-                )))
-            }
+            Err(err) => Err(Box::new(hcl_diagnostic(
+                SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
+                format!("cannot parse: {}", err.message),
+            ))),
         }
     }
 

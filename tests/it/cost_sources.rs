@@ -236,7 +236,7 @@ fn athena_rows_become_cost_records_end_to_end() {
         "210000000002",
         json!({
             "buckets": [{"name": "tally-it-athena-results", "region": "us-east-1", "tags": null}],
-            "athena_results": {"region": "eu-west-1", "results": [result.clone(), result]}
+            "athena_results": {"region": "eu-west-1", "results": [result.clone(), result.clone(), result]}
         }),
     );
     let cache = TempDir::new("athena");
@@ -261,4 +261,14 @@ fn athena_rows_become_cost_records_end_to_end() {
     assert_eq!(report["inputs"]["costs"]["rows"], 74, "line items counted through the query");
     assert_eq!(report["inputs"]["costs"]["path"], url);
     assert_eq!(report["as_of"], "2026-11-01");
+
+    // `export --month` prunes the query to that billing period's partition.
+    let run = moto().tally_as(
+        &seeded,
+        &["export", "--costs", url, "--owner-tag", "team", "--month", "2026-10", "-v"],
+        &cache,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("WHERE billing_period = '2026-10' AND"), "{}", run.stderr);
+    assert_eq!(csv_totals(&run.stdout).0.to_string(), "114.0000000000");
 }

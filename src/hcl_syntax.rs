@@ -1,0 +1,243 @@
+//! The one door to hcl-edit's parser for every HCL file tally reads (Terraform code, tally.hcl,
+//! rule, policy and exemption files), with a guard against its one known pathology.
+//!
+//! hcl-edit 0.10 backtracks exponentially on a syntax error deep inside nested expressions: in
+//! `x[2/2+x[2/2+ ... 2 !]]`, when the operand after `+` fails, the binary-operator loop rewinds
+//! and the expression loop parses the same `+ x[...]` again, so every level of nesting doubles
+//! the work. Twenty levels take seconds, thirty take hours (found by `fuzz/` on `tally.hcl`;
+//! reproducer in `tests/fixtures/fuzz/config-parser-hang`). Valid input, however deep, parses in
+//! linear time, and so does invalid input that is shallow.
+//!
+//! The guard: a linear pre-scan measures the bracket nesting depth. Below [`GUARDED_DEPTH`]
+//! (2^12 steps at worst, milliseconds) the parser runs inline. At or above it, which real code
+//! almost never reaches, the parser runs on its own thread with a time budget far above what any
+//! valid file of that size needs; past the budget the file is reported as a syntax error at the
+//! deepest point, and the thread is left to finish or die with the process (it holds only its
+//! own copy of the text).
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use hcl_edit::structure::Body;
+
+/// Nesting depth from which the parser runs under a time budget.
+const GUARDED_DEPTH: usize = 12;
+
+/// A syntax error: 1-based line and column, and hcl-edit's message (or ours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) message: String,
+}
+
+/// Parse an HCL body; see the module documentation for the guard.
+pub(crate) fn parse_body(text: &str) -> Result<Body, SyntaxError> {
+    let nesting = max_nesting(text);
+    if nesting.depth < GUARDED_DEPTH {
+        return parse_inline(text);
+    }
+    let budget = budget_for(text.len());
+    let (tx, rx) = mpsc::channel();
+    let owned = text.to_string();
+    let spawned = std::thread::Builder::new().name("hcl-parse".into()).spawn(move || {
+        // The receiver may be gone (budget exceeded): nothing to tell then.
+        let _ = tx.send(parse_inline(&owned));
+    });
+    if spawned.is_err() {
+        return parse_inline(text);
+    }
+    match rx.recv_timeout(budget) {
+        Ok(result) => result,
+        Err(_) => {
+            let (line, column) = line_col(text, nesting.offset);
+            Err(SyntaxError {
+                line,
+                column,
+                message: format!(
+                    "expressions nest {} levels deep here and the HCL parser gave up after {} s: \
+                     a syntax error inside deep nesting (an unclosed bracket, or a stray `!`, `&` \
+                     or `|`) makes it backtrack exponentially",
+                    nesting.depth,
+                    budget.as_secs()
+                ),
+            })
+        }
+    }
+}
+
+fn parse_inline(text: &str) -> Result<Body, SyntaxError> {
+    hcl_edit::parser::parse_body(text).map_err(|e| SyntaxError {
+        line: e.location().line(),
+        column: e.location().column(),
+        message: e.message().to_string(),
+    })
+}
+
+/// Valid HCL parses at tens of MB/s in a release build and at over 1 MB/s unoptimised; 2 s plus
+/// 1 s per 64 KiB leaves a margin of ten or more for either.
+fn budget_for(len: usize) -> Duration {
+    Duration::from_secs(2 + (len / (64 * 1024)) as u64)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+/// The deepest bracket nesting of a file and the byte offset where it is first reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Nesting {
+    depth: usize,
+    offset: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `(`, `[` or `{` in expression context.
+    Bracket,
+    /// `${` or `%{` inside a string: expression context until its `}`.
+    Template,
+    /// A quoted string.
+    Quote,
+}
+
+/// One linear pass over the text: brackets and template interpolations count, strings, heredocs
+/// and comments are skipped. It only decides whether the guard engages, so it is tolerant: an
+/// unmatched closer is ignored, an unterminated string ends at the line's end.
+fn max_nesting(text: &str) -> Nesting {
+    let b = text.as_bytes();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut depth = 0usize; // brackets + templates on the stack
+    let mut out = Nesting { depth: 0, offset: 0 };
+    let mut i = 0;
+    let mut open = |stack: &mut Vec<Open>, kind: Open, depth: &mut usize, at: usize| {
+        stack.push(kind);
+        if kind != Open::Quote {
+            *depth += 1;
+            if *depth > out.depth {
+                out = Nesting { depth: *depth, offset: at };
+            }
+        }
+    };
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        if stack.last() == Some(&Open::Quote) {
+            match (c, next) {
+                (b'\\', _) => i += 1,
+                (b'$' | b'%', Some(b'{')) if i > 0 && b[i - 1] == c => {} // `$${`: literal
+                (b'$' | b'%', Some(b'{')) => {
+                    open(&mut stack, Open::Template, &mut depth, i);
+                    i += 1;
+                }
+                (b'"' | b'\n', _) => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match (c, next) {
+            (b'"', _) => open(&mut stack, Open::Quote, &mut depth, i),
+            (b'#', _) | (b'/', Some(b'/')) => {
+                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
+                continue;
+            }
+            (b'/', Some(b'*')) => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
+                continue;
+            }
+            (b'<', Some(b'<')) => {
+                if let Some(end) = heredoc_end(text, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            (b'(' | b'[' | b'{', _) => open(&mut stack, Open::Bracket, &mut depth, i),
+            (b')' | b']' | b'}', _) => {
+                if matches!(stack.last(), Some(Open::Bracket | Open::Template)) {
+                    stack.pop();
+                    depth -= 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A heredoc starting at `start` (`<<ID` or `<<-ID`, then a newline): the offset just past its
+/// closing line, or `None` if this is not a heredoc opener.
+fn heredoc_end(text: &str, start: usize) -> Option<usize> {
+    let rest = &text[start + 2..];
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let ident_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).unwrap_or(rest.len());
+    let ident = &rest[..ident_len];
+    let after = rest[ident_len..].strip_prefix('\r').unwrap_or(&rest[ident_len..]);
+    if ident.is_empty() || !after.starts_with('\n') {
+        return None;
+    }
+    let body_start = text.len() - after.len() + 1;
+    let mut offset = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        offset += line.len();
+        if line.trim() == ident {
+            return Some(offset);
+        }
+    }
+    Some(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth(text: &str) -> usize {
+        max_nesting(text).depth
+    }
+
+    #[test]
+    fn nesting_counts_brackets_and_templates_only_in_code() {
+        assert_eq!(depth("a = 1"), 0);
+        assert_eq!(depth("a = [1, [2, {b = (3)}]]"), 4);
+        assert_eq!(depth(r#"a = "[[[[ \" ((((""#), 0);
+        assert_eq!(depth(r#"a = "${x[0]}""#), 2);
+        assert_eq!(depth(r#"a = "$${x[0]}""#), 0);
+        assert_eq!(depth("# [[[[\na = 1 // ((((\n/* {{{{ */"), 0);
+        assert_eq!(depth("a = <<EOT\n[[[[{{{{\nEOT\nb = [1]"), 1);
+        assert_eq!(depth("a = <<-EOT\n  ((((\n  EOT\n"), 0);
+        assert_eq!(depth("r \"t\" \"n\" {\n  tags = { a = \"b\" }\n}"), 2);
+        // Unclosed and stray brackets do not derail it.
+        assert_eq!(depth("a = ]]] [[["), 3);
+        assert_eq!(max_nesting("a = [[x]]").offset, 5);
+    }
+
+    #[test]
+    fn shallow_and_deep_valid_input_parse() {
+        assert!(parse_body("a = [1, {b = 2}]\n").is_ok());
+        let deep = format!("a = {}1{}\n", "[".repeat(30), "]".repeat(30));
+        assert!(parse_body(&deep).is_ok());
+    }
+
+    #[test]
+    fn errors_keep_the_parser_position() {
+        let err = parse_body("a = [1,\nb = ").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(!err.message.is_empty());
+        let deep = format!("a = {}1 !{}\n", "x[2/2+".repeat(12), "]".repeat(12));
+        let err = parse_body(&deep).unwrap_err();
+        assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn positions_count_characters() {
+        assert_eq!(line_col("ab\ncé[", 5), (2, 3));
+        assert_eq!(line_col("x", 0), (1, 1));
+    }
+}
