@@ -718,7 +718,7 @@ mod tests {
             let mut k =
                 key(&mut agg, &format!("{}", x >> 60), &[("team", if i % 3 == 0 { "a" } else { "b" })]);
             let day = k.start + i32::try_from((x >> 33) % 400).unwrap() - 200;
-            let span = if x % 17 == 0 { 30 } else { 1 };
+            let span = if x.is_multiple_of(17) { 30 } else { 1 };
             k.start = day;
             k.end = day + span;
             let amount = Decimal::new(i64::try_from(x % 10_000).unwrap(), 2);

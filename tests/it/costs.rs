@@ -209,7 +209,7 @@ pub fn cur_as_parquet(path: &Path, map_tags: bool) {
         )
     };
     // The sample has no tags: give every third line a team, so tags travel through too.
-    let team = |i: usize| (i % 3 == 0).then(|| format!("team-{}", i % 4));
+    let team = |i: usize| i.is_multiple_of(3).then(|| format!("team-{}", i % 4));
     let mut cols: Vec<(String, ArrayRef)> = vec![
         (snake("lineItem/UnblendedCost"), float("lineItem/UnblendedCost")),
         (snake("lineItem/LineItemType"), text("lineItem/LineItemType")),

@@ -29,7 +29,7 @@ fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, str>, InputError> {
 }
 
 fn utf16<'a>(path: &Path, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<Cow<'a, str>, InputError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(InputError::invalid(path, None, "UTF-16 file has an odd number of bytes"));
     }
     let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
