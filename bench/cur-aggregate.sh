@@ -19,8 +19,9 @@ cd "$(dirname "$0")/.."
 rows=${1:-10000000}
 runs=${2:-3}
 venv=.bench-venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
+# One venv for every bench script (plan-vs-checkov.sh puts checkov there): install what is missing.
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+if ! "$venv/bin/python" -c 'import pyarrow, duckdb, numpy' 2>/dev/null; then
   "$venv/bin/pip" install --quiet 'pyarrow>=15' 'duckdb>=1.1' numpy
 fi
 target=${CARGO_TARGET_DIR:-target}
