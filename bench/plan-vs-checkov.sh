@@ -11,7 +11,7 @@ trap 'rm -rf "$dir"' EXIT
 python3 bench/gen_plan.py "$dir/plan.json" "$n"
 
 if [ ! -x .bench-venv/bin/checkov ]; then
-  python3 -m venv .bench-venv
+  [ -x .bench-venv/bin/python ] || python3 -m venv .bench-venv
   .bench-venv/bin/pip install --quiet 'checkov==3.2.*'
 fi
 

@@ -846,6 +846,8 @@ pub fn export(args: &ExportArgs) -> Result<Export, AppError> {
         tag_keys,
         keep_resource_ids: args.by_resource || terraform.is_some(),
         threads: None,
+        // Rows show the owner tag only, unless they are per resource (then all its tags).
+        only_tags: (!args.by_resource).then(|| vec![owner_tag.clone()]),
     };
     let aws_args =
         AwsArgs { profile: args.profile.clone(), region: args.region.clone(), ..AwsArgs::default() };

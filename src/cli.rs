@@ -392,7 +392,9 @@ fn export(args: &app::ExportArgs) -> u8 {
     };
     let result = match (&args.output, args.format) {
         (Some(path), format) => {
-            let mut buf = Vec::new();
+            // Rendered in memory so a failure leaves no partial file; sized up front (a CSV row
+            // is about 250 bytes) instead of doubling and copying a large buffer.
+            let mut buf = Vec::with_capacity(export.rows.len().saturating_mul(256));
             let rendered = match format {
                 ExportFormat::Csv => write_csv(&export, &mut buf).map_err(|e| e.to_string()),
                 ExportFormat::Parquet => write_parquet(&export, &mut buf),

@@ -142,8 +142,104 @@ impl Sums {
     }
 }
 
+/// Decimals of the fixed-point unit: amounts are summed as `i64` multiples of 1e-10.
+const UNIT_SCALE: u32 = 10;
+const POW10: [i64; 11] =
+    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000];
+
+/// An amount as `i64` units of 1e-10 and its own scale, when it is one exactly: at most 10
+/// decimals and within about ±9.2e8. Anything else (more decimals, larger, a negative zero)
+/// is `None` and takes the `Decimal` path.
+#[inline]
+fn to_fixed(d: Decimal) -> Option<(i64, u8)> {
+    let scale = d.scale();
+    if scale > UNIT_SCALE || (d.is_zero() && d.is_sign_negative()) {
+        return None;
+    }
+    let m = i64::try_from(d.mantissa()).ok()?;
+    let units = m.checked_mul(POW10[(UNIT_SCALE - scale) as usize])?;
+    Some((units, u8::try_from(scale).ok()?))
+}
+
+/// The `Decimal` a fixed-point sum stands for. `units` is a multiple of `10^(10 - scale)`:
+/// every amount added had at most `scale` decimals.
+fn from_fixed(units: i64, scale: u8) -> Decimal {
+    let s = u32::from(scale).min(UNIT_SCALE);
+    Decimal::new(units / POW10[(UNIT_SCALE - s) as usize], s)
+}
+
+/// Add one fixed-point amount to a sum the way `Decimal` addition would, scale included:
+/// adding to a zero sum gives the addend (with its scale), adding a zero changes nothing, any
+/// other sum takes the larger scale. Output shows the scale (`1.50` stays `1.50`), so the
+/// fast path must keep it exactly as the `Decimal` fold did. `None` on `i64` overflow.
+#[inline]
+fn add_fixed(sum: i64, sum_scale: u8, units: i64, scale: u8) -> Option<(i64, u8)> {
+    let total = sum.checked_add(units)?;
+    let scale = if sum == 0 {
+        scale
+    } else if units == 0 {
+        sum_scale
+    } else {
+        sum_scale.max(scale)
+    };
+    Some((total, scale))
+}
+
+/// One day of one group: both sums in fixed point, 24 bytes so three fit in a cache line
+/// (a `Decimal` cell was 40). A cell whose sum leaves `i64` or that receives an amount with
+/// more than 10 decimals is *spilled*: its sums move to [`Store::spans`] as `Decimal`s and
+/// every later line of it goes there too. `rows == 0 && !spilled` is an empty cell.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    billed: i64,
+    effective: i64,
+    rows: u32,
+    billed_scale: u8,
+    effective_scale: u8,
+    spilled: bool,
+}
+
+impl Cell {
+    /// Add in place; `false` (cell untouched) when the fixed-point sums cannot hold it.
+    #[inline]
+    fn add(&mut self, p: &Pending) -> bool {
+        let (Some((b, bs)), Some((e, es)), Some(rows)) = (
+            add_fixed(self.billed, self.billed_scale, p.billed, p.billed_scale),
+            add_fixed(self.effective, self.effective_scale, p.effective, p.effective_scale),
+            self.rows.checked_add(p.rows),
+        ) else {
+            return false;
+        };
+        *self = Cell { billed: b, effective: e, rows, billed_scale: bs, effective_scale: es, spilled: false };
+        true
+    }
+
+    fn sums(&self) -> Sums {
+        Sums {
+            billed: from_fixed(self.billed, self.billed_scale),
+            effective: from_fixed(self.effective, self.effective_scale),
+            rows: u64::from(self.rows),
+        }
+    }
+}
+
+/// A line waiting to be added to its day cell.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    group: u32,
+    day: i32,
+    billed: i64,
+    effective: i64,
+    rows: u32,
+    billed_scale: u8,
+    effective_scale: u8,
+}
+
+/// Lines resolved to their cell before any cell is touched: see [`Store`].
+const PENDING: usize = 512;
+
 /// Everything of a key but its charge period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Group {
     billing: i32,
     account: Sym,
@@ -154,11 +250,23 @@ struct Group {
     currency: Sym,
 }
 
-/// One group's single-day records, by day: `cells[d - base]`; `rows == 0` is empty.
+/// Hashed as four words instead of seven fields: one lookup per input line, where each
+/// word is a dependent multiply.
+impl std::hash::Hash for Group {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let pair = |a: u32, b: u32| u64::from(a) | (u64::from(b) << 32);
+        state.write_u64(pair(self.billing as u32, self.account));
+        state.write_u64(pair(self.service, self.resource));
+        state.write_u64(pair(self.tags, self.currency));
+        state.write_u8(self.category as u8);
+    }
+}
+
+/// One group's single-day records, by day: `cells[d - base]`.
 struct Days {
     group: Group,
     base: i32,
-    cells: Vec<Sums>,
+    cells: Vec<Cell>,
 }
 
 /// Widest run of days kept densely per group; lines outside it use the general map.
@@ -166,70 +274,141 @@ const MAX_DAYS: i32 = 64;
 
 /// The aggregation map, in two levels: most lines are one day long and a bill has far fewer
 /// (account, service, tags, ...) groups than group-days, so a small group map (cache-resident)
-/// plus a dense array of days per group replaces one large hash map whose every probe missed
-/// the cache. Multi-day lines (monthly fees, tax) and days far from a group's others go to
-/// `spans`.
+/// plus a dense array of fixed-point day cells per group replaces one large hash map whose
+/// every probe missed the cache. Multi-day lines (monthly fees, tax), days far from a group's
+/// others and spilled cells go to `spans`, summed as `Decimal`s.
+///
+/// The cells of a month of groups do not fit in a core's cache and input lines come in no
+/// useful order, so each add is a cache miss. Lines are therefore first resolved to their
+/// cell (group map, cache-resident) into `pending`, and the cells are updated in one short
+/// loop per [`PENDING`] lines: its iterations do not depend on each other, so the processor
+/// has many misses in flight instead of one. Order within a cell is kept (the scale of a
+/// `Decimal` sum depends on it when a sum passes through zero).
 #[derive(Default)]
 struct Store {
     groups: FastMap<Group, u32>,
     days: Vec<Days>,
     spans: FastMap<Key, Sums>,
+    pending: Vec<Pending>,
 }
 
 impl Store {
     #[inline]
     fn add(&mut self, key: Key, sums: Sums) -> Result<(), &'static str> {
-        if key.end.wrapping_sub(key.start) == 1 {
-            let group = Group {
-                billing: key.billing,
-                account: key.account,
-                service: key.service,
-                resource: key.resource,
-                tags: key.tags,
-                category: key.category,
-                currency: key.currency,
-            };
-            let next = u32::try_from(self.days.len()).unwrap_or(u32::MAX);
-            let id = *self.groups.entry(group).or_insert(next);
-            if id == next {
-                self.days.push(Days { group, base: key.start, cells: Vec::new() });
+        let Some(group) = self.dense_group(&key) else {
+            return self.spans.entry(key).or_default().absorb(sums);
+        };
+        if let (Some((billed, billed_scale)), Some((effective, effective_scale)), Ok(rows)) =
+            (to_fixed(sums.billed), to_fixed(sums.effective), u32::try_from(sums.rows))
+        {
+            self.pending.push(Pending {
+                group,
+                day: key.start,
+                billed,
+                effective,
+                rows,
+                billed_scale,
+                effective_scale,
+            });
+            if self.pending.len() >= PENDING {
+                self.flush()?;
             }
-            if let Some(days) = self.days.get_mut(id as usize) {
-                if let Some(cell) = days.cell(key.start) {
-                    return cell.absorb(sums);
-                }
-            }
+            return Ok(());
         }
-        self.spans.entry(key).or_default().absorb(sums)
+        // An amount the cells cannot hold: everything before it first, then the cell moves
+        // to `spans` for good.
+        self.flush()?;
+        let Store { days, spans, .. } = self;
+        if let Some(cell) = days.get_mut(group as usize).and_then(|d| d.cell(key.start)) {
+            spill(cell, key, spans)?;
+        }
+        spans.entry(key).or_default().absorb(sums)
     }
 
+    /// The group of a one-day line whose day fits its group's run (the run grown as needed),
+    /// else `None`.
+    #[inline]
+    fn dense_group(&mut self, key: &Key) -> Option<u32> {
+        if key.end.wrapping_sub(key.start) != 1 {
+            return None;
+        }
+        let group = Group {
+            billing: key.billing,
+            account: key.account,
+            service: key.service,
+            resource: key.resource,
+            tags: key.tags,
+            category: key.category,
+            currency: key.currency,
+        };
+        let next = u32::try_from(self.days.len()).ok()?;
+        let id = *self.groups.entry(group).or_insert(next);
+        if id == next {
+            self.days.push(Days { group, base: key.start, cells: Vec::new() });
+        }
+        let days = self.days.get_mut(id as usize)?;
+        days.cell(key.start)?;
+        Some(id)
+    }
+
+    /// Apply the pending lines to their cells, in order.
+    fn flush(&mut self) -> Result<(), &'static str> {
+        let Store { days, spans, pending, .. } = self;
+        let mut result = Ok(());
+        for p in pending.iter() {
+            let Some(d) = days.get_mut(p.group as usize) else { continue };
+            let index = usize::try_from(p.day.wrapping_sub(d.base)).unwrap_or(usize::MAX);
+            let group = d.group;
+            let Some(cell) = d.cells.get_mut(index) else { continue };
+            if !cell.spilled && cell.add(p) {
+                continue;
+            }
+            let key = group.key(p.day);
+            let sums = Sums {
+                billed: from_fixed(p.billed, p.billed_scale),
+                effective: from_fixed(p.effective, p.effective_scale),
+                rows: u64::from(p.rows),
+            };
+            if let Err(e) = spill(cell, key, spans).and_then(|()| spans.entry(key).or_default().absorb(sums))
+            {
+                result = Err(e);
+                break;
+            }
+        }
+        pending.clear();
+        result
+    }
+
+    /// Every record; pending lines must have been flushed.
     fn entries(self) -> impl Iterator<Item = (Key, Sums)> {
-        let dense = self.days.into_iter().flat_map(|d| {
-            let (g, base) = (d.group, d.base);
-            d.cells.into_iter().enumerate().filter(|(_, s)| s.rows > 0).map(move |(i, s)| {
-                let start = base + i32::try_from(i).unwrap_or(0);
-                let key = Key {
-                    start,
-                    end: start + 1,
-                    billing: g.billing,
-                    account: g.account,
-                    service: g.service,
-                    resource: g.resource,
-                    tags: g.tags,
-                    category: g.category,
-                    currency: g.currency,
-                };
-                (key, s)
-            })
+        debug_assert!(self.pending.is_empty(), "entries() before flush()");
+        let dense = self.days.into_iter().flat_map(|Days { group, base, cells }| {
+            cells
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| c.rows > 0)
+                .map(move |(i, c)| (group.key(base + i32::try_from(i).unwrap_or(0)), c.sums()))
         });
         dense.chain(self.spans)
     }
 }
 
+/// Move a cell's sums to `spans` (once) and mark it, so its later lines go there too.
+fn spill(cell: &mut Cell, key: Key, spans: &mut FastMap<Key, Sums>) -> Result<(), &'static str> {
+    if cell.spilled {
+        return Ok(());
+    }
+    if cell.rows > 0 {
+        spans.entry(key).or_default().absorb(cell.sums())?;
+    }
+    *cell = Cell { spilled: true, ..Cell::default() };
+    Ok(())
+}
+
 impl Days {
     /// The cell of `day`, growing the run (at either end) up to [`MAX_DAYS`].
     #[inline]
-    fn cell(&mut self, day: i32) -> Option<&mut Sums> {
+    fn cell(&mut self, day: i32) -> Option<&mut Cell> {
         let len = i32::try_from(self.cells.len()).ok()?;
         if day < self.base {
             let grow = self.base.checked_sub(day)?;
@@ -237,16 +416,33 @@ impl Days {
                 return None;
             }
             let grow = usize::try_from(grow).ok()?;
-            self.cells.splice(0..0, std::iter::repeat_n(Sums::default(), grow));
+            self.cells.splice(0..0, std::iter::repeat_n(Cell::default(), grow));
             self.base = day;
         } else if day - self.base >= len {
             let want = day.checked_sub(self.base)?.checked_add(1)?;
             if want > MAX_DAYS {
                 return None;
             }
-            self.cells.resize(usize::try_from(want).ok()?, Sums::default());
+            self.cells.resize(usize::try_from(want).ok()?, Cell::default());
         }
         self.cells.get_mut(usize::try_from(day - self.base).ok()?)
+    }
+}
+
+impl Group {
+    fn key(&self, day: i32) -> Key {
+        let g = self;
+        Key {
+            start: day,
+            end: day + 1,
+            billing: g.billing,
+            account: g.account,
+            service: g.service,
+            resource: g.resource,
+            tags: g.tags,
+            category: g.category,
+            currency: g.currency,
+        }
     }
 }
 
@@ -311,7 +507,8 @@ impl Aggregator {
     }
 
     /// Fold another aggregator (a worker's) into this one, re-interning its ids.
-    pub(crate) fn merge(&mut self, other: Aggregator) -> Result<(), String> {
+    pub(crate) fn merge(&mut self, mut other: Aggregator) -> Result<(), String> {
+        other.map.flush()?;
         let mut str_map: FastMap<Sym, Sym> = FastMap::default();
         let mut remap = |this: &mut Self, id: Sym| -> Sym {
             if id == NONE {
@@ -320,7 +517,7 @@ impl Aggregator {
             *str_map.entry(id).or_insert_with(|| this.strings.intern(other.strings.get(id)))
         };
         let mut tag_map: FastMap<Sym, Sym> = FastMap::default();
-        for (key, sums) in other.map.entries() {
+        for (key, sums) in std::mem::take(&mut other.map).entries() {
             let tags = match tag_map.get(&key.tags) {
                 Some(&t) => t,
                 None => {
@@ -356,39 +553,104 @@ impl Aggregator {
         Ok(())
     }
 
-    /// Resolve ids and return the records sorted by key, for deterministic output.
-    pub(crate) fn into_records(self) -> Vec<CostRecord> {
-        let mut out: Vec<CostRecord> = self
-            .map
-            .entries()
-            .filter_map(|(k, s)| {
-                let start = from_day_number(k.start)?;
-                let end = from_day_number(k.end)?;
-                let tags: Tags = match k.tags {
-                    NONE => Tags::new(),
-                    t => self.tag_sets[t as usize - 1]
-                        .iter()
-                        .map(|&(key, v)| (self.strings.get(key).to_string(), self.strings.get(v).to_string()))
-                        .collect(),
-                };
-                Some(CostRecord {
-                    period: Period { start, end },
-                    billing_period_start: from_day_number(k.billing),
-                    account: self.strings.get(k.account).to_string(),
-                    service: self.strings.get(k.service).to_string(),
-                    resource_id: (k.resource != NONE).then(|| self.strings.get(k.resource).to_string()),
-                    tags,
-                    category: k.category,
-                    currency: self.strings.get(k.currency).to_string(),
-                    billed: s.billed,
-                    effective: s.effective,
-                    rows: s.rows,
-                })
+    /// Resolve ids and return the records sorted by key, for deterministic output. Fails
+    /// only as [`Aggregator::add`] does, for lines still pending.
+    pub(crate) fn into_records(mut self) -> Result<Vec<CostRecord>, String> {
+        self.map.flush()?;
+        // Sort on ranks of the strings and tag sets (the order of the records' fields, by
+        // value) instead of comparing the records' strings and tag maps.
+        let ranks = self.string_ranks();
+        let tag_ranks = self.tag_set_ranks(&ranks);
+        let rank = |id: Sym| ranks.get(id as usize).copied().unwrap_or(0);
+        let mut entries: Vec<(Key, Sums)> = std::mem::take(&mut self.map).entries().collect();
+        for (k, _) in &mut entries {
+            // A billing day outside the calendar is shown as none: sort it as none.
+            if from_day_number(k.billing).is_none() {
+                k.billing = NO_DATE;
+            }
+        }
+        entries.sort_by_key(|(k, _)| {
+            (
+                k.start,
+                k.end,
+                k.billing,
+                rank(k.account),
+                rank(k.service),
+                (k.resource != NONE, rank(k.resource)),
+                tag_ranks.get(k.tags as usize).copied().unwrap_or(0),
+                k.category,
+                rank(k.currency),
+            )
+        });
+        let mut out = Vec::with_capacity(entries.len());
+        out.extend(entries.into_iter().filter_map(|(k, s)| {
+            let start = from_day_number(k.start)?;
+            let end = from_day_number(k.end)?;
+            let tags: Tags = match k.tags {
+                NONE => Tags::new(),
+                t => self.tag_sets[t as usize - 1]
+                    .iter()
+                    .map(|&(key, v)| (self.strings.get(key).to_string(), self.strings.get(v).to_string()))
+                    .collect(),
+            };
+            Some(CostRecord {
+                period: Period { start, end },
+                billing_period_start: from_day_number(k.billing),
+                account: self.strings.get(k.account).to_string(),
+                service: self.strings.get(k.service).to_string(),
+                resource_id: (k.resource != NONE).then(|| self.strings.get(k.resource).to_string()),
+                tags,
+                category: k.category,
+                currency: self.strings.get(k.currency).to_string(),
+                billed: s.billed,
+                effective: s.effective,
+                rows: s.rows,
             })
-            .collect();
-        out.sort_by(CostRecord::cmp_key);
-        out
+        }));
+        Ok(out)
     }
+
+    /// Rank of every string id (`NONE` as the empty string) in string order; equal strings
+    /// share a rank.
+    fn string_ranks(&self) -> Vec<u32> {
+        let n = Sym::try_from(self.strings.strings.len()).unwrap_or(Sym::MAX).saturating_add(1);
+        let mut ids: Vec<Sym> = (0..n).collect();
+        ids.sort_unstable_by(|&a, &b| self.strings.get(a).cmp(self.strings.get(b)));
+        dense_ranks(&ids, |a, b| self.strings.get(a) == self.strings.get(b))
+    }
+
+    /// Rank of every tag set id (`NONE` as the empty set) in the order of the records' tag
+    /// maps: lexicographic over (key, value) pairs sorted by key.
+    fn tag_set_ranks(&self, ranks: &[u32]) -> Vec<u32> {
+        let set = |id: Sym| -> &[(Sym, Sym)] {
+            if id == NONE {
+                &[]
+            } else {
+                self.tag_sets.get(id as usize - 1).map_or(&[], |s| s)
+            }
+        };
+        let r = |id: Sym| ranks.get(id as usize).copied().unwrap_or(0);
+        let pairs = |id: Sym| set(id).iter().map(move |&(k, v)| (r(k), r(v)));
+        let n = Sym::try_from(self.tag_sets.len()).unwrap_or(Sym::MAX).saturating_add(1);
+        let mut ids: Vec<Sym> = (0..n).collect();
+        ids.sort_unstable_by(|&a, &b| pairs(a).cmp(pairs(b)));
+        dense_ranks(&ids, |a, b| pairs(a).eq(pairs(b)))
+    }
+}
+
+/// `ranks[id]` for ids listed in sorted order, equal neighbours sharing a rank.
+fn dense_ranks(sorted: &[Sym], same: impl Fn(Sym, Sym) -> bool) -> Vec<u32> {
+    let mut ranks = vec![0u32; sorted.len()];
+    let mut rank = 0u32;
+    for (i, &id) in sorted.iter().enumerate() {
+        if i > 0 && !same(sorted[i - 1], id) {
+            rank += 1;
+        }
+        if let Some(slot) = ranks.get_mut(id as usize) {
+            *slot = rank;
+        }
+    }
+    ranks
 }
 
 #[cfg(test)]
@@ -434,7 +696,7 @@ mod tests {
         let kc = key(&mut b, "2", &[]);
         b.add(kc, Decimal::ONE, Decimal::ONE).unwrap();
         a.merge(b).unwrap();
-        let recs = a.into_records();
+        let recs = a.into_records().unwrap();
         assert_eq!(recs.len(), 2);
         assert_eq!(
             (recs[0].account.as_str(), recs[0].billed, recs[0].effective),
@@ -465,12 +727,131 @@ mod tests {
             e.0 += amount;
             e.1 += 1;
         }
-        let got: std::collections::BTreeMap<(i32, i32, Sym, Sym), (Decimal, u64)> = agg
-            .map
-            .entries()
-            .map(|(k, s)| ((k.start, k.end, k.account, k.tags), (s.billed, s.rows)))
-            .collect();
+        agg.map.flush().unwrap();
+        let got: std::collections::BTreeMap<(i32, i32, Sym, Sym), (Decimal, u64)> =
+            std::mem::take(&mut agg.map)
+                .entries()
+                .map(|(k, s)| ((k.start, k.end, k.account, k.tags), (s.billed, s.rows)))
+                .collect();
         assert_eq!(got, plain);
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// Sums of one key through the aggregator, as the records show them.
+    fn sum_through(amounts: &[(Decimal, Decimal)]) -> (String, String, u64) {
+        let mut agg = Aggregator::default();
+        let k = key(&mut agg, "1", &[("team", "a")]);
+        for &(b, e) in amounts {
+            agg.add(k, b, e).unwrap();
+        }
+        let recs = agg.into_records().unwrap();
+        assert_eq!(recs.len(), 1);
+        (recs[0].billed.to_string(), recs[0].effective.to_string(), recs[0].rows)
+    }
+
+    /// What a plain `Decimal` fold gives (the reference the fixed-point cells must equal,
+    /// scale included).
+    fn decimal_fold(amounts: &[(Decimal, Decimal)]) -> (String, String, u64) {
+        let (mut b, mut e) = (Decimal::ZERO, Decimal::ZERO);
+        for &(x, y) in amounts {
+            b += x;
+            e += y;
+        }
+        (b.to_string(), e.to_string(), amounts.len() as u64)
+    }
+
+    #[test]
+    fn fixed_point_cells_equal_decimal_sums_at_the_edges() {
+        let cases: Vec<Vec<(Decimal, Decimal)>> = vec![
+            // Mixed scales: the sum keeps the largest.
+            vec![(d("1.5"), d("1.5")), (d("0.25"), d("2")), (d("3"), d("0.0000000001"))],
+            // Negative values and a sum through zero: Decimal then takes the next addend's
+            // scale, and a zero addend leaves the scale alone.
+            vec![(d("1.50"), d("-2")), (d("-1.50"), d("2")), (d("0.1"), d("0.000")), (d("0.000"), d("7"))],
+            vec![(d("-0.01"), d("0")), (d("0.01"), d("0")), (d("0"), d("0.0"))],
+            vec![(d("0.00"), d("0.00"))],
+            // Many decimals: 11 and 28 take the Decimal path, the cell spills and stays exact.
+            vec![(d("1.25"), d("1")), (d("0.00000000001"), d("1")), (d("2.5"), d("1"))],
+            vec![(d("0.1234567890123456789012345678"), d("0")), (d("1"), d("1"))],
+            // At the edge of i64 units (9.2e8 at 10 decimals), then beyond: overflow spills.
+            vec![(d("900000000.0000000001"), d("1")), (d("900000000"), d("1")), (d("-1800000000"), d("1"))],
+            vec![(d("922337203.6854775807"), d("0")), (d("0.0000000001"), d("0"))],
+            vec![(d("-922337203.6854775808"), d("0")), (d("-0.0000000001"), d("0")), (d("5"), d("5"))],
+            // Large amounts that are not fixed-point at all.
+            vec![(d("12345678901234567890.5"), d("1")), (d("1.25"), d("1"))],
+        ];
+        for amounts in &cases {
+            assert_eq!(sum_through(amounts), decimal_fold(amounts), "{amounts:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_point_cells_equal_decimal_sums_on_random_lines() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..300 {
+            let n = 1 + next() % 40;
+            let amounts: Vec<(Decimal, Decimal)> = (0..n)
+                .map(|_| {
+                    let mut amount = || {
+                        let r = next();
+                        let scale = u32::try_from(r % 14).unwrap();
+                        let m = match r % 5 {
+                            0 => 0,
+                            1 => i64::try_from((r >> 8) % 100).unwrap() - 50,
+                            _ => i64::try_from((r >> 8) % 2_000_000_000_000).unwrap() - 1_000_000_000_000,
+                        };
+                        Decimal::new(m, scale)
+                    };
+                    (amount(), amount())
+                })
+                .collect();
+            assert_eq!(sum_through(&amounts), decimal_fold(&amounts), "{amounts:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_point_conversions() {
+        assert_eq!(to_fixed(d("1.5")), Some((15_000_000_000, 1)));
+        assert_eq!(to_fixed(d("-0.0000000001")), Some((-1, 10)));
+        assert_eq!(to_fixed(d("0.00000000001")), None, "11 decimals");
+        assert_eq!(to_fixed(d("922337203.6854775807")), Some((i64::MAX, 10)));
+        assert_eq!(to_fixed(d("922337203.6854775808")), None, "beyond i64");
+        assert_eq!(to_fixed(Decimal::MAX), None);
+        assert_eq!(from_fixed(15_000_000_000, 2), d("1.50"));
+        assert_eq!(from_fixed(-1, 10).to_string(), "-0.0000000001");
+        assert_eq!(add_fixed(i64::MAX, 0, 1, 0), None);
+        assert_eq!(add_fixed(0, 3, 5, 1), Some((5, 1)), "a zero sum takes the addend's scale");
+        assert_eq!(add_fixed(5, 1, 0, 4), Some((5, 1)), "a zero addend keeps the sum's scale");
+        assert_eq!(std::mem::size_of::<Cell>(), 24);
+    }
+
+    #[test]
+    fn records_are_sorted_by_their_values() {
+        // Interning order differs from string order: the ranks must follow the strings.
+        let mut agg = Aggregator::default();
+        for (account, team) in [("b", "z"), ("a", "y"), ("b", ""), ("a", "x"), ("c", "y")] {
+            let tags: &[(&str, &str)] = if team.is_empty() { &[] } else { &[("team", team)] };
+            let k = key(&mut agg, account, tags);
+            agg.add(k, Decimal::ONE, Decimal::ONE).unwrap();
+        }
+        let k = key(&mut agg, "", &[("env", "b"), ("team", "y")]);
+        agg.add(k, Decimal::ONE, Decimal::ONE).unwrap();
+        let k = key(&mut agg, "", &[("env", "a"), ("team", "z")]);
+        agg.add(k, Decimal::ONE, Decimal::ONE).unwrap();
+        let recs = agg.into_records().unwrap();
+        assert_eq!(recs.len(), 7);
+        let mut want = recs.clone();
+        want.sort_by(CostRecord::cmp_key);
+        assert_eq!(recs, want);
     }
 
     #[test]

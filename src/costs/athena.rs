@@ -289,7 +289,7 @@ pub fn records(query: &Query, columns: &[String], rows: &[Vec<Option<String>>]) 
     let unknown_line_item_types = agg.unknown_types.iter().map(|(k, v)| (k.clone(), *v)).collect();
     let (rows, last_charge_end) = (agg.rows, agg.last_end);
     Ok(CostData {
-        records: agg.into_records(),
+        records: agg.into_records()?,
         files: Vec::new(),
         rows,
         last_charge_end,
@@ -314,6 +314,7 @@ mod tests {
             tag_keys: keys.iter().map(|k| k.to_string()).collect(),
             keep_resource_ids: resources,
             threads: None,
+            only_tags: None,
         }
     }
 

@@ -77,7 +77,12 @@ pub(crate) fn read(
     agg: &mut Aggregator,
 ) -> Result<(), InputError> {
     let cols = Columns::find(path, headers)?;
-    let tag_key_ids: Vec<(usize, Sym)> = cols.tags.iter().map(|(i, k)| (*i, agg.strings.intern(k))).collect();
+    let tag_key_ids: Vec<(usize, Sym)> = cols
+        .tags
+        .iter()
+        .filter(|(_, k)| ctx.keeps_tag(k))
+        .map(|(i, k)| (*i, agg.strings.intern(k)))
+        .collect();
     let mut record = csv::StringRecord::new();
     let mut pairs: Vec<(Sym, Sym)> = Vec::new();
     loop {

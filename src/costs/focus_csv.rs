@@ -81,6 +81,7 @@ pub(crate) fn read(
             None => {
                 pairs.clear();
                 parse_tags_json(tags_text, agg, &mut pairs).map_err(|m| bad("Tags", m))?;
+                ctx.retain_tags(agg, &mut pairs);
                 let id = agg.tag_set(&mut pairs);
                 tag_cache.insert(tags_text.into(), id);
                 id

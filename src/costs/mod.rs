@@ -96,7 +96,9 @@ impl CostRecord {
         d.with_day0(0).unwrap_or(d)
     }
 
-    fn cmp_key(a: &CostRecord, b: &CostRecord) -> std::cmp::Ordering {
+    /// The order of records (by value); the aggregator sorts on ranks that must agree.
+    #[cfg(test)]
+    pub(crate) fn cmp_key(a: &CostRecord, b: &CostRecord) -> std::cmp::Ordering {
         (
             a.period,
             a.billing_period_start,
@@ -148,11 +150,15 @@ pub struct ReadOptions {
     pub keep_resource_ids: bool,
     /// Worker threads; `None` = available parallelism.
     pub threads: Option<usize>,
+    /// Keep only these tag keys (as reported, after the spelling of `tag_keys`); `None` keeps
+    /// every tag. A file's other tag columns are then not decoded at all, and lines that
+    /// differ only in them fold into one record.
+    pub only_tags: Option<Vec<String>>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { tag_keys: Vec::new(), keep_resource_ids: true, threads: None }
+        Self { tag_keys: Vec::new(), keep_resource_ids: true, threads: None, only_tags: None }
     }
 }
 
@@ -264,7 +270,7 @@ fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputEr
     let rows = agg.rows;
     let last_charge_end = agg.last_end;
     Ok(CostData {
-        records: agg.into_records(),
+        records: agg.into_records().map_err(|m| InputError::Usage(format!("cost files: {m}")))?,
         files: formats,
         rows,
         last_charge_end,
@@ -289,7 +295,11 @@ fn run_units(units: &[Unit], opts: &ReadOptions) -> Result<aggregate::Aggregator
     let next = AtomicUsize::new(0);
     let errors: Mutex<Vec<(usize, InputError)>> = Mutex::new(Vec::new());
     let tag_keys = values::TagKeys::new(&opts.tag_keys);
-    let ctx = Ctx { tag_keys: &tag_keys, keep_resource_ids: opts.keep_resource_ids };
+    let ctx = Ctx {
+        tag_keys: &tag_keys,
+        keep_resource_ids: opts.keep_resource_ids,
+        only_tags: opts.only_tags.as_deref(),
+    };
     let parts: Vec<aggregate::Aggregator> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -338,6 +348,25 @@ fn run_units(units: &[Unit], opts: &ReadOptions) -> Result<aggregate::Aggregator
 pub(crate) struct Ctx<'a> {
     pub tag_keys: &'a values::TagKeys,
     pub keep_resource_ids: bool,
+    pub only_tags: Option<&'a [String]>,
+}
+
+impl Ctx<'_> {
+    /// Whether the tag `key` (as reported) is kept.
+    pub(crate) fn keeps_tag(&self, key: &str) -> bool {
+        self.only_tags.is_none_or(|keys| keys.iter().any(|k| k == key))
+    }
+
+    /// Drop the pairs of tags not kept.
+    pub(crate) fn retain_tags(
+        &self,
+        agg: &aggregate::Aggregator,
+        pairs: &mut Vec<(aggregate::Sym, aggregate::Sym)>,
+    ) {
+        if self.only_tags.is_some() {
+            pairs.retain(|&(k, _)| self.keeps_tag(agg.strings.get(k)));
+        }
+    }
 }
 
 enum Kind {

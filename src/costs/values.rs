@@ -55,21 +55,58 @@ const POW10: [f64; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10
 /// operands) is `v` again. Below 2^49 a double's rounding interval is under a quarter of a
 /// unit of `m`, so at most one `m` per scale round-trips and the rounded product finds it;
 /// the first scale that round-trips has the fewest digits, which is what `{}` prints.
+///
+/// When `v * 10^10` is below 2^49 one step does: a decimal of scale `s <= 10` that
+/// round-trips is, times `10^(10 - s)`, the one integer that round-trips at scale 10, so the
+/// scale-10 integer with its trailing zeros removed is the shortest form, and if no integer
+/// round-trips at scale 10 none does at a smaller scale. CUR amounts (8 to 10 decimals) took
+/// nine divisions the other way.
 fn shortest_fixed(v: f64) -> Option<(i64, u32)> {
     const LIMIT: f64 = (1u64 << 49) as f64;
+    let x = v * POW10[10];
+    if x.abs() < LIMIT {
+        let mut m = round_half_away(x);
+        // `m as f64` is exact: |m| < 2^49.
+        if m as f64 / POW10[10] != v {
+            return None;
+        }
+        let mut scale = 10;
+        while scale > 0 && m % 10 == 0 {
+            m /= 10;
+            scale -= 1;
+        }
+        return Some((m, scale));
+    }
     for (scale, p) in POW10.iter().enumerate() {
         let x = v * p;
         if x.abs() >= LIMIT {
             return None;
         }
-        let m = x.round();
-        if m / p == v {
-            // Exact: |m| < 2^49.
+        let m = round_half_away(x);
+        // `m as f64` is exact: |m| < 2^49.
+        if m as f64 / p == v {
             #[allow(clippy::cast_possible_truncation)]
-            return Some((m as i64, scale as u32));
+            return Some((m, scale as u32));
         }
     }
     None
+}
+
+/// `x.round() as i64` for `|x| < 2^49` (half away from zero) without a call to libm's
+/// `round`, which baseline x86-64 has no instruction for.
+#[inline]
+fn round_half_away(x: f64) -> i64 {
+    #[allow(clippy::cast_possible_truncation)]
+    let t = x as i64;
+    // Exact: the fraction of a double below 2^49 is representable.
+    let frac = x - t as f64;
+    if frac >= 0.5 {
+        t + 1
+    } else if frac <= -0.5 {
+        t - 1
+    } else {
+        t
+    }
 }
 
 /// A small fixed buffer so formatting a double allocates nothing.
@@ -250,6 +287,17 @@ mod tests {
         assert_eq!(shortest_fixed(-1234.5678), Some((-12345678, 4)));
         assert_eq!(shortest_fixed(0.1 + 0.2), None, "17 digits: the general path");
         assert_eq!(shortest_fixed(1e300), None);
+        assert_eq!(shortest_fixed(2.0), Some((2, 0)));
+        assert_eq!(shortest_fixed(-0.5), Some((-5, 1)));
+        assert_eq!(shortest_fixed(1e-10), Some((1, 10)));
+        assert_eq!(shortest_fixed(1e-11), None, "11 decimals: the general path");
+        assert_eq!(shortest_fixed(123_456_789.25), Some((12_345_678_925, 2)), "beyond one step");
+        assert_eq!(shortest_fixed(0.499_999_999_999_999_94), None);
+        for x in [0.5f64, 1.5, 2.5, -0.5, -2.5, 0.499_999_999_999_999_94, 1e15 + 0.5, -7.25] {
+            #[allow(clippy::cast_possible_truncation)]
+            let want = x.round() as i64;
+            assert_eq!(round_half_away(x), want, "{x}");
+        }
     }
 
     #[test]

@@ -113,9 +113,25 @@ pub fn write_csv(export: &Export, out: &mut dyn Write) -> std::io::Result<()> {
     let cols = columns(export);
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
     w.write_record(&cols.names).map_err(io_error)?;
+    // Dates repeat on every row (the billing period) or take a month's few values (charge
+    // days): format each once.
+    let mut days: std::collections::BTreeMap<NaiveDate, String> = std::collections::BTreeMap::new();
+    for d in [export.month, next_month(export.month)] {
+        days.insert(d, timestamp(d));
+    }
+    let mut day = |d: NaiveDate| days.entry(d).or_insert_with(|| timestamp(d)).clone();
     for row in &export.rows {
-        w.write_record(cols.names.iter().map(|c| cell(export, row, c).unwrap_or_default()))
-            .map_err(io_error)?;
+        let mut fields: Vec<String> = Vec::with_capacity(cols.names.len());
+        for &c in &cols.names {
+            fields.push(match c {
+                "BillingPeriodStart" => day(export.month),
+                "BillingPeriodEnd" => day(next_month(export.month)),
+                "ChargePeriodStart" => day(row.key.charge_start),
+                "ChargePeriodEnd" => day(row.key.charge_end),
+                _ => cell(export, row, c).unwrap_or_default(),
+            });
+        }
+        w.write_record(&fields).map_err(io_error)?;
     }
     w.flush()
 }

@@ -364,6 +364,63 @@ fn focus_parquet_matches_the_csv() {
     assert_eq!(pq, csv);
 }
 
+/// (period, account, service, category and currency, owner) of a record.
+type OwnerKey = (String, String, String, String, Option<String>);
+
+/// Sums per (period, account, service, category, currency, value of `key`): what an export
+/// without `--by-resource` groups by.
+fn by_owner(data: &CostData, key: &str) -> std::collections::BTreeMap<OwnerKey, (Decimal, Decimal, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in &data.records {
+        let k = (
+            format!("{:?}", r.period),
+            r.account.clone(),
+            r.service.clone(),
+            format!("{:?}/{}", r.category, r.currency),
+            r.tags.get(key).map(str::to_string),
+        );
+        let e: &mut (Decimal, Decimal, u64) = out.entry(k).or_default();
+        e.0 += r.billed;
+        e.1 += r.effective;
+        e.2 += r.rows;
+    }
+    out
+}
+
+#[test]
+fn only_tags_reads_one_tag_and_keeps_every_cent() {
+    let dir = scratch("only-tags");
+    let (legacy, cur2, focus_pq) =
+        (dir.join("legacy.parquet"), dir.join("cur2.parquet"), dir.join("focus.parquet"));
+    cur_as_parquet(&legacy, false);
+    cur_as_parquet(&cur2, true);
+    focus_as_parquet(&focus_pq);
+    let files = [sample(CUR_SAMPLE), legacy, cur2, sample(FOCUS_SAMPLE), focus_pq];
+    for path in &files {
+        let all = ReadOptions { tag_keys: vec!["Team".into()], threads: Some(2), ..ReadOptions::default() };
+        let full = read_costs(path, &all).unwrap_or_else(|e| panic!("{e}"));
+        // The tag on most records: the owner tag of this file.
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for k in full.records.iter().flat_map(|r| r.tags.keys()) {
+            *counts.entry(k.to_string()).or_default() += 1;
+        }
+        let several = counts.len() > 1;
+        let key = counts.into_iter().max_by_key(|(_, n)| *n).map_or_else(|| "Team".to_string(), |(k, _)| k);
+        let one = ReadOptions { only_tags: Some(vec![key.clone()]), ..all.clone() };
+        let narrow = read_costs(path, &one).unwrap_or_else(|e| panic!("{e}"));
+        let name = path.display();
+        assert!(narrow.records.iter().all(|r| r.tags.keys().all(|k| *k == key)), "{name}: only {key}");
+        if several {
+            assert!(narrow.records.len() < full.records.len(), "{name}: lines differing in other tags fold");
+        }
+        assert_eq!(narrow.rows, full.rows, "{name}");
+        for basis in [CostBasis::Billed, CostBasis::Effective] {
+            assert_eq!(narrow.total(basis), full.total(basis), "{name}: {basis:?}");
+        }
+        assert_eq!(by_owner(&narrow, &key), by_owner(&full, &key), "{name}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Amortization, tags, support and bad input on a small hand-written CUR file.
 // ---------------------------------------------------------------------------------------------
