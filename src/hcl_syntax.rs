@@ -4,7 +4,7 @@
 //! hcl-edit 0.10 backtracks exponentially on a syntax error deep inside nested expressions: in
 //! `x[2/2+x[2/2+ ... 2 !]]`, when the operand after `+` fails, the binary-operator loop rewinds
 //! and the expression loop parses the same `+ x[...]` again, so every level of nesting doubles
-//! the work. Twenty levels take seconds, thirty take hours (found by `fuzz/` on `tally.hcl`;
+//! the work. Twenty levels take seconds, thirty over an hour (found by `fuzz/` on `tally.hcl`;
 //! reproducer in `tests/fixtures/fuzz/config-parser-hang`). Valid input, however deep, parses in
 //! linear time, and so does invalid input that is shallow.
 //!

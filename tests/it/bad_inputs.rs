@@ -69,7 +69,7 @@ fn fuzz_config_parser_hang_fails_fast() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 
-/// The same pathology in Terraform code, 30 levels deep (hours unguarded): reported at the
+/// The same pathology in Terraform code, 30 levels deep (over an hour unguarded): reported at the
 /// deepest bracket, fast. A Terraform file that cannot be parsed makes the run partial (exit 3),
 /// like any unreadable input of an audit.
 #[test]
