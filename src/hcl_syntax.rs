@@ -50,10 +50,10 @@ pub(crate) fn parse_body(text: &str) -> Result<Body, SyntaxError> {
     match rx.recv_timeout(budget) {
         Ok(result) => result,
         Err(_) => {
-            let (line, column) = line_col(text, nesting.offset);
+            let (line, column) = crate::source::LineIndex::new(text).line_col_chars(text, nesting.offset);
             Err(SyntaxError {
-                line,
-                column,
+                line: line as usize,
+                column: column as usize,
                 message: format!(
                     "expressions nest {} levels deep here and the HCL parser gave up after {} s: \
                      a syntax error inside deep nesting (an unclosed bracket, or a stray `!`, `&` \
@@ -78,14 +78,6 @@ fn parse_inline(text: &str) -> Result<Body, SyntaxError> {
 /// 1 s per 64 KiB leaves a margin of ten or more for either.
 fn budget_for(len: usize) -> Duration {
     Duration::from_secs(2 + (len / (64 * 1024)) as u64)
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    (line, column)
 }
 
 /// The deepest bracket nesting of a file and the byte offset where it is first reached.
@@ -236,8 +228,10 @@ mod tests {
     }
 
     #[test]
-    fn positions_count_characters() {
-        assert_eq!(line_col("ab\ncé[", 5), (2, 3));
-        assert_eq!(line_col("x", 0), (1, 1));
+    fn a_parse_past_its_budget_is_an_error_at_the_deepest_bracket() {
+        let text = format!("a = 1\nb = {}2 !{}\n", "x[2/2+".repeat(30), "]".repeat(30));
+        let err = parse_body(&text).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 5 + 6 * 29 + 1));
+        assert!(err.message.contains("nest 30 levels deep"), "{}", err.message);
     }
 }

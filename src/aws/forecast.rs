@@ -175,7 +175,7 @@ pub(crate) fn remaining(period_end: NaiveDate, as_of: NaiveDate) -> Option<Perio
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Arc;
 
     use super::super::cache::{SystemClock, DEFAULT_TTL};
@@ -187,7 +187,8 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn budget(name: &str, team: &str) -> Budget {
+    /// A monthly tally.hcl budget of 3,000 USD over one team.
+    pub(in crate::aws) fn budget(name: &str, team: &str) -> Budget {
         Budget {
             name: name.to_string(),
             scope: BudgetScope {

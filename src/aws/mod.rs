@@ -456,7 +456,6 @@ mod tests {
 
     use super::fake::{fixture, FakeAws};
     use super::*;
-    use crate::model::{BudgetPeriod, BudgetScope, BudgetSource, Money};
 
     const STS_IDENTITY: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <GetCallerIdentityResult><Arn>arn:aws:iam::111111111111:user/ci</Arn><UserId>AIDAEXAMPLE</UserId>
@@ -476,18 +475,7 @@ mod tests {
             "GetCostForecast" => fixture("get-cost-forecast.json"),
             other => panic!("unexpected request {other}: {}", req.body),
         });
-        let budget = Budget {
-            name: "payments".into(),
-            scope: BudgetScope {
-                tags: [("team".to_string(), vec!["payments".to_string()])].into_iter().collect(),
-                ..BudgetScope::default()
-            },
-            period: BudgetPeriod::Monthly,
-            limit: Money::new(Decimal::from(3000), "USD"),
-            actual: None,
-            forecast: None,
-            source: BudgetSource::Config,
-        };
+        let budget = super::forecast::tests::budget("payments", "payments");
         let options = CollectOptions {
             regions: vec!["us-east-1".into()],
             accounts: vec![],

@@ -416,18 +416,23 @@ fn org_collects_every_active_account_through_the_role() {
     }
 }
 
-#[test]
-fn audit_reads_terraform_state_from_s3() {
+/// The bundled example's state as an object in moto's S3 (default account).
+fn seed_example_state(bucket: &str, key: &str) {
     let state =
         std::fs::read_to_string(crate::support::repo().join("terraform-examples/acme/terraform.tfstate"))
             .expect("example state");
     moto().seed(
         "123456789012",
         json!({
-            "buckets": [{"name": "tally-it-audit-states", "region": "us-east-1", "tags": null}],
-            "objects": [{"bucket": "tally-it-audit-states", "key": "acme/terraform.tfstate", "body": state}]
+            "buckets": [{"name": bucket, "region": "us-east-1", "tags": null}],
+            "objects": [{"bucket": bucket, "key": key, "body": state}]
         }),
     );
+}
+
+#[test]
+fn audit_reads_terraform_state_from_s3() {
+    seed_example_state("tally-it-audit-states", "acme/terraform.tfstate");
     let cache = TempDir::new("s3-state");
     let url = "s3://tally-it-audit-states/acme/terraform.tfstate";
     let run = moto().tally(
@@ -458,16 +463,7 @@ fn audit_reads_terraform_state_from_s3() {
 
 #[test]
 fn audit_finds_the_state_through_the_codes_s3_backend() {
-    let state =
-        std::fs::read_to_string(crate::support::repo().join("terraform-examples/acme/terraform.tfstate"))
-            .expect("example state");
-    moto().seed(
-        "123456789012",
-        json!({
-            "buckets": [{"name": "tally-it-backend", "region": "us-east-1", "tags": null}],
-            "objects": [{"bucket": "tally-it-backend", "key": "prod/terraform.tfstate", "body": state}]
-        }),
-    );
+    seed_example_state("tally-it-backend", "prod/terraform.tfstate");
     let code = TempDir::new("backend-code");
     std::fs::write(
         code.path.join("main.tf"),
