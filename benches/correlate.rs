@@ -24,11 +24,12 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use tally::audit::{self, AuditInput, Policy};
+use tally::audit::{self, AuditInput};
 use tally::model::{
     ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, Period, ResourceMode, Tags,
     TfResource,
 };
+use tally::policy::Policy;
 use tally::snapshot::{Attempt, AttemptStatus, Collection, Costs, Snapshot};
 
 // The binary's allocator (src/main.rs): time and memory as `tally audit` sees them.
@@ -172,6 +173,7 @@ fn main() {
         policy: &policy,
         budgets: &[],
         window: None,
+        focus: Default::default(),
     };
     let started = Instant::now();
     let output = audit::run(&input);

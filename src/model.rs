@@ -404,6 +404,21 @@ pub enum BudgetPeriod {
     Annually,
 }
 
+impl BudgetPeriod {
+    /// The period `[start, end)` that contains `day`: its calendar month, quarter or year.
+    pub fn bounds(self, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+        use chrono::Datelike;
+        let (months, first_month) = match self {
+            BudgetPeriod::Monthly => (1, day.month()),
+            BudgetPeriod::Quarterly => (3, (day.month() - 1) / 3 * 3 + 1),
+            BudgetPeriod::Annually => (12, 1),
+        };
+        let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+        let end = start.checked_add_months(chrono::Months::new(months)).unwrap_or(start);
+        (start, end)
+    }
+}
+
 /// Which spend a budget covers. Every non-empty criterion must match (AND); values within one
 /// criterion are alternatives (OR), as in AWS Budgets filters.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -7,5 +7,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = tally::rules::org::parse(Path::new("fuzz.org-policy.json"), text);
+    let _ = tally::policy::org::parse(Path::new("fuzz.org-policy.json"), text);
 });

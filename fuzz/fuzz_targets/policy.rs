@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = tally::rules::policy::parse_hcl(Path::new("fuzz.policy.hcl"), text);
-    let _ = tally::rules::parse_rule_file(Path::new("FUZZ001.hcl"), text);
+    let _ = tally::policy::tags::parse_hcl(Path::new("fuzz.policy.hcl"), text);
+    let _ = tally::policy::parse_rule_file(Path::new("FUZZ001.hcl"), text);
 });

@@ -6,87 +6,50 @@
 use std::path::PathBuf;
 
 use chrono::{Duration, Months, NaiveDate};
-use clap::Args;
 
-use super::{load_audit, AppError, SourceArgs};
+use super::{load_audit, AppError, Sources};
+use crate::audit::Focus;
 use crate::error::InputError;
 use crate::model::Period;
 use crate::report::review::ReviewReport;
 
-/// `tally report` flags.
-#[derive(Debug, Clone, Args)]
-pub struct ReviewArgs {
+/// `tally report`.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewRequest {
     /// Project directory; its `tally.hcl` is read when present.
     pub dir: Option<PathBuf>,
-
-    /// The period to review: last-week (the 7 days before the data's date) or a month, YYYY-MM
-    /// [default: last-week].
-    #[arg(long, value_name = "last-week|YYYY-MM", value_parser = parse_period, conflicts_with_all = ["from", "to"], help_heading = "Period")]
-    pub period: Option<PeriodArg>,
-
-    /// First day of a custom period (with --to).
-    #[arg(long, value_name = "YYYY-MM-DD", requires = "to", help_heading = "Period")]
-    pub from: Option<NaiveDate>,
-
-    /// Last day of a custom period, included (with --from).
-    #[arg(long, value_name = "YYYY-MM-DD", requires = "from", help_heading = "Period")]
-    pub to: Option<NaiveDate>,
-
-    #[command(flatten, next_help_heading = "Inputs")]
-    pub sources: SourceArgs,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Html, help_heading = "Output")]
-    pub format: ReviewFormat,
-
-    /// Write the result to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
-    pub output: Option<PathBuf>,
+    pub period: ReviewPeriod,
+    pub sources: Sources,
 }
 
-/// Formats of the review. (Plain comments on the variants, as for `report::Format`.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReviewFormat {
-    // One self-contained page: inline CSS and SVG charts, no scripts, no network.
-    Html,
-    // A short summary for chat or e-mail.
-    Markdown,
-    // The canonical report with its `review` section.
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeriodArg {
+/// The period a review covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReviewPeriod {
+    /// The 7 days before the data's date.
+    #[default]
     LastWeek,
-    /// The first day of the month.
+    /// A calendar month (its first day).
     Month(NaiveDate),
-}
-
-fn parse_period(s: &str) -> Result<PeriodArg, String> {
-    if s == "last-week" {
-        return Ok(PeriodArg::LastWeek);
-    }
-    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
-        .map(PeriodArg::Month)
-        .map_err(|_| format!("\"{s}\" is neither last-week nor a month like 2026-11"))
+    /// From the first day to the last, both included.
+    Days { from: NaiveDate, to: NaiveDate },
 }
 
 /// The review period `[start, end)` and its label, as of the data's date. Days on or after
 /// `as_of` have no complete costs, so a period is cut there.
-pub(crate) fn period(args: &ReviewArgs, as_of: NaiveDate) -> Result<(Period, String), InputError> {
+pub(crate) fn period(asked: ReviewPeriod, as_of: NaiveDate) -> Result<(Period, String), InputError> {
     let usage = |m: String| InputError::Usage(m);
-    let (start, end, label) = match (args.period, args.from, args.to) {
-        (Some(PeriodArg::Month(first)), _, _) => {
+    let (start, end, label) = match asked {
+        ReviewPeriod::Month(first) => {
             let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
             (first, next.min(as_of), first.format("%Y-%m").to_string())
         }
-        (_, Some(from), Some(to)) => {
+        ReviewPeriod::Days { from, to } => {
             if from > to {
                 return Err(usage(format!("--from {from} is after --to {to}")));
             }
             (from, (to + Duration::days(1)).min(as_of), "custom".to_string())
         }
-        _ => (as_of - Duration::days(7), as_of, "last-week".to_string()),
+        ReviewPeriod::LastWeek => (as_of - Duration::days(7), as_of, "last-week".to_string()),
     };
     if start >= end {
         return Err(usage(format!(
@@ -97,8 +60,8 @@ pub(crate) fn period(args: &ReviewArgs, as_of: NaiveDate) -> Result<(Period, Str
 }
 
 /// `tally report`: the audit over the review period, with the review's series.
-pub fn report(args: &ReviewArgs) -> Result<ReviewReport, AppError> {
-    let (mut loaded, mut resolved) = load_audit(args.dir.as_deref(), &args.sources)?;
+pub fn report(request: &ReviewRequest) -> Result<ReviewReport, AppError> {
+    let (mut loaded, mut resolved) = load_audit(request.dir.as_deref(), &request.sources)?;
     // A review is not a gate: unmatched exemptions belong to `audit`.
     resolved.policy.report_unmatched_exemptions = false;
     let Some(snapshot) = loaded.snapshot.clone() else {
@@ -107,12 +70,10 @@ pub fn report(args: &ReviewArgs) -> Result<ReviewReport, AppError> {
         )
         .into());
     };
-    let (window, label) = period(args, snapshot.as_of)?;
+    let (window, label) = period(request.period, snapshot.as_of)?;
     loaded.window = Some(window);
-    let outcome = loaded.finish("report", &resolved);
+    let (report, movers) = loaded.audit_with_movers("report", &resolved, Focus::Everything);
     let owner_tag = &resolved.policy.owner_tag;
-    let movers =
-        crate::audit::movers::movers(&snapshot.costs.lines, window.end, owner_tag, &resolved.policy.movers);
-    let review = crate::audit::review(&snapshot, owner_tag, window, &label, &outcome.report.budgets, movers);
-    Ok(ReviewReport { report: outcome.report, review })
+    let review = crate::audit::review(&snapshot, owner_tag, window, &label, &report.budgets, movers);
+    Ok(ReviewReport { report, review })
 }

@@ -6,25 +6,17 @@
 //! recorded one (`forecasts`, method `aws`), else linear (actual per elapsed day times days in
 //! the period), rounded to the cent.
 
-use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::{AuditInput, Findings};
-use crate::model::{Budget, BudgetPeriod, BudgetSource, Money};
-use crate::report::{BudgetState, BudgetStatus, ResourceRef};
+use super::findings::Findings;
+use super::input::AuditInput;
+use super::output::{BudgetState, BudgetStatus, ResourceRef};
+use crate::model::{Budget, BudgetSource, Money};
+use crate::policy::RuleId;
 use crate::snapshot::Snapshot;
-
-/// `[start, end)` of the budget period containing `day`.
-pub fn period_bounds(period: BudgetPeriod, day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let (months, first_month) = match period {
-        BudgetPeriod::Monthly => (1, day.month()),
-        BudgetPeriod::Quarterly => (3, (day.month() - 1) / 3 * 3 + 1),
-        BudgetPeriod::Annually => (12, 1),
-    };
-    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
-    let end = start.checked_add_months(chrono::Months::new(months)).unwrap_or(start);
-    (start, end)
-}
 
 pub(crate) fn budgets(input: &AuditInput<'_>, snapshot: &Snapshot, out: &mut Findings) -> Vec<BudgetStatus> {
     let as_of = snapshot.as_of;
@@ -38,6 +30,25 @@ pub(crate) fn budgets(input: &AuditInput<'_>, snapshot: &Snapshot, out: &mut Fin
             status
         })
         .collect()
+}
+
+/// The plan gate shows the budgets of the owners a plan creates, updates or replaces resources
+/// for (owner tag values known in the plan), and budgets with no tag scope; others are not
+/// the pull request's business.
+pub(crate) fn retain_touched_by_plan(input: &AuditInput<'_>, budgets: &mut Vec<BudgetStatus>) {
+    use crate::model::PlanAction::{Create, Replace, Update};
+    let owner_tag = &input.policy.owner_tag;
+    let touched: BTreeSet<&str> = input
+        .plan
+        .into_iter()
+        .flatten()
+        .filter(|r| matches!(r.action, Some(Create | Update | Replace)))
+        .filter_map(|r| r.tags.tags.get(owner_tag).and_then(|v| v.known()))
+        .collect();
+    budgets.retain(|b| match b.scope.tags.get(owner_tag) {
+        Some(values) => values.iter().any(|v| touched.contains(v.as_str())),
+        None => b.scope.tags.is_empty(),
+    });
 }
 
 /// Budgets of tally.hcl with `aws_budget = "name"` take that AWS Budget's actual, forecast
@@ -82,7 +93,7 @@ fn status(
     as_of: NaiveDate,
     alert_at: (Decimal, Decimal),
 ) -> BudgetStatus {
-    let (start, end) = period_bounds(budget.period, as_of);
+    let (start, end) = budget.period.bounds(as_of);
     let currency = &budget.limit.currency;
     let (actual, forecast, method) = match budget.source {
         BudgetSource::AwsBudgets => (budget.actual, budget.forecast, budget.forecast.map(|_| "aws")),
@@ -231,7 +242,7 @@ fn report(
             );
             let alert_at = thresholds(input, &budget.name).0;
             let f = if over.amount.is_sign_positive() || alert_at >= Decimal::ONE {
-                let f = out.push("BUD001", resource, message);
+                let f = out.push(RuleId::BUD001, resource, message);
                 f.cost = Some(over);
                 f
             } else {
@@ -243,7 +254,7 @@ fn report(
                     limit,
                     status.actual_pct.unwrap_or_default()
                 );
-                out.push("BUD001", resource, message)
+                out.push(RuleId::BUD001, resource, message)
             };
             f.owner = owner;
         }
@@ -260,7 +271,7 @@ fn report(
             );
             let alert_at = thresholds(input, &budget.name).1;
             let f = if over.amount.is_sign_positive() || alert_at >= Decimal::ONE {
-                let f = out.push("BUD002", resource, message);
+                let f = out.push(RuleId::BUD002, resource, message);
                 f.cost = Some(over);
                 f
             } else {
@@ -272,7 +283,7 @@ fn report(
                     status.period_end.pred_opt().unwrap_or(status.period_end),
                     alert_at.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(alert_at).normalize()
                 );
-                out.push("BUD002", resource, message)
+                out.push(RuleId::BUD002, resource, message)
             };
             f.owner = owner;
             f.detail("forecast_method", &status.forecast_method);
@@ -291,7 +302,7 @@ fn report(
                 budget.name,
                 (status.period_end - day).num_days()
             );
-            let f = out.push("BUD003", resource, message);
+            let f = out.push(RuleId::BUD003, resource, message);
             f.owner = owner;
             f.detail("runs_out_on", day).detail("pace_method", &status.pace_method);
         }
@@ -302,6 +313,7 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::BudgetPeriod;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -351,13 +363,16 @@ mod tests {
         }
     }
 
-    fn run(limit: &str, lines: Vec<crate::model::CostLine>) -> (BudgetStatus, Vec<crate::report::Finding>) {
+    fn run(
+        limit: &str,
+        lines: Vec<crate::model::CostLine>,
+    ) -> (BudgetStatus, Vec<crate::audit::output::Finding>) {
         run_on(limit, snapshot(lines))
     }
 
-    fn run_on(limit: &str, snap: Snapshot) -> (BudgetStatus, Vec<crate::report::Finding>) {
+    fn run_on(limit: &str, snap: Snapshot) -> (BudgetStatus, Vec<crate::audit::output::Finding>) {
         let b = budget(limit);
-        let policy = crate::audit::Policy { owner_tag: "team".into(), ..Default::default() };
+        let policy = crate::policy::Policy { owner_tag: "team".into(), ..Default::default() };
         let input = AuditInput {
             code: None,
             plan: None,
@@ -366,6 +381,7 @@ mod tests {
             policy: &policy,
             budgets: std::slice::from_ref(&b),
             window: None,
+            focus: Default::default(),
         };
         let mut out = Findings::new(&policy);
         let statuses = budgets(&input, &snap, &mut out);
@@ -450,15 +466,9 @@ mod tests {
 
     #[test]
     fn periods() {
-        assert_eq!(period_bounds(BudgetPeriod::Monthly, d("2026-11-18")), (d("2026-11-01"), d("2026-12-01")));
-        assert_eq!(period_bounds(BudgetPeriod::Monthly, d("2026-12-31")), (d("2026-12-01"), d("2027-01-01")));
-        assert_eq!(
-            period_bounds(BudgetPeriod::Quarterly, d("2026-11-18")),
-            (d("2026-10-01"), d("2027-01-01"))
-        );
-        assert_eq!(
-            period_bounds(BudgetPeriod::Annually, d("2026-02-28")),
-            (d("2026-01-01"), d("2027-01-01"))
-        );
+        assert_eq!(BudgetPeriod::Monthly.bounds(d("2026-11-18")), (d("2026-11-01"), d("2026-12-01")));
+        assert_eq!(BudgetPeriod::Monthly.bounds(d("2026-12-31")), (d("2026-12-01"), d("2027-01-01")));
+        assert_eq!(BudgetPeriod::Quarterly.bounds(d("2026-11-18")), (d("2026-10-01"), d("2027-01-01")));
+        assert_eq!(BudgetPeriod::Annually.bounds(d("2026-02-28")), (d("2026-01-01"), d("2027-01-01")));
     }
 }

@@ -6,9 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::{AuditInput, Findings};
+use super::findings::Findings;
+use super::findings::HashMap;
+use super::input::AuditInput;
+use super::output::{Coverage, ResourceRef};
 use crate::model::{LiveResource, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
-use crate::report::{Coverage, ResourceRef, Severity};
+use crate::policy::RuleId;
+use crate::policy::Severity;
 use crate::snapshot::{AttemptStatus, Snapshot};
 use crate::terraform::taggable::is_taggable;
 
@@ -139,7 +143,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // ARN -> (the state resource, whether a live resource has that ARN). Hashed, not ordered:
     // a million live ARNs with a long common prefix made ordered lookups the audit's hot spot.
-    let mut state_by_arn: super::HashMap<&str, (&TfResource, bool)> = super::HashMap::default();
+    let mut state_by_arn: HashMap<&str, (&TfResource, bool)> = HashMap::default();
     for r in input.state.iter().filter(|r| is_audited(r)) {
         if let Some(arn) = r.arn.as_deref() {
             state_by_arn.insert(normalize_arn(arn), (r, false));
@@ -155,7 +159,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // Fallback for state entries without an ARN: EC2-style ids (`eipalloc-0abc`, `nat-0abc`)
     // are unique, so the live ARN ending in the same id is the same resource.
-    let state_by_id: super::HashMap<&str, &TfResource> = input
+    let state_by_id: HashMap<&str, &TfResource> = input
         .state
         .iter()
         .filter(|r| is_audited(r) && r.arn.is_none())
@@ -163,8 +167,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         .collect();
 
     let owner_tag = input.policy.owner_tag.as_str();
-    let mut owned_groups: super::HashMap<(&'static str, &str, &str), OwnedGroup<'_>> =
-        super::HashMap::default();
+    let mut owned_groups: HashMap<(&'static str, &str, &str), OwnedGroup<'_>> = HashMap::default();
     c.live.reserve_exact(snapshot.resources.len());
     for live in &snapshot.resources {
         let arn = normalize_arn(&live.arn);
@@ -206,7 +209,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
                     live.resource_type,
                     short_name(&live.arn)
                 );
-                let f = out.push("IAC001", live_ref(live), message);
+                let f = out.push(RuleId::IAC001, live_ref(live), message);
                 f.layer = Some(crate::model::Layer::Live);
                 f.owner = owner_of(&live.tags, owner_tag);
                 c.live.push(LiveStatus::Unmanaged);
@@ -242,7 +245,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
             region,
             ..ResourceRef::default()
         };
-        let f = out.push("IAC001", resource, message);
+        let f = out.push(RuleId::IAC001, resource, message);
         f.severity(Severity::Info)
             .detail("inferred_owner", &group.owner)
             .detail("count", count)
@@ -276,7 +279,7 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
             tf.location.as_ref().map(|l| l.file.as_str()).unwrap_or("state"),
             arn
         );
-        let f = out.push("IAC002", tf_ref(tf), message);
+        let f = out.push(RuleId::IAC002, tf_ref(tf), message);
         f.layer = Some(crate::model::Layer::State);
         f.location = tf.location.clone();
         f.owner = tf_owner(tf, owner_tag);

@@ -7,11 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use super::{AuditInput, Findings};
+use super::findings::Findings;
+use super::input::AuditInput;
+use super::output::{Exempted, ExemptionRef, Finding, ResourceRef};
 use crate::model::Tags;
-use crate::report::{Exempted, ExemptionRef, Finding, ResourceRef, Severity};
-use crate::rules::exemptions::Exemption;
-use crate::rules::glob;
+use crate::policy::exemptions::Exemption;
+use crate::policy::glob;
+use crate::policy::RuleId;
+use crate::policy::Severity;
 
 pub(crate) fn apply(input: &AuditInput<'_>, out: &mut Findings) -> Vec<Exempted> {
     let policy = input.policy;
@@ -59,8 +62,11 @@ pub(crate) fn apply(input: &AuditInput<'_>, out: &mut Findings) -> Vec<Exempted>
     let mut matched = vec![0usize; valid.len()];
     for f in std::mem::take(&mut out.0) {
         // An exemption cannot hide the report about exemptions.
-        let hit =
-            if f.rule_id == "EXM001" { None } else { valid.iter().position(|(e, _)| covers(e, &f, &tags)) };
+        let hit = if f.rule_id == RuleId::EXM001.as_str() {
+            None
+        } else {
+            valid.iter().position(|(e, _)| covers(e, &f, &tags))
+        };
         match hit {
             Some(i) => {
                 matched[i] += 1;
@@ -78,7 +84,7 @@ pub(crate) fn apply(input: &AuditInput<'_>, out: &mut Findings) -> Vec<Exempted>
             n => format!("; the {n} findings it names stay reported"),
         };
         let message = format!("exemption \"{}\" does not apply: {}{stays}", e.name, problems.join(", "));
-        let f = out.push("EXM001", exemption_ref(e), message);
+        let f = out.push(RuleId::EXM001, exemption_ref(e), message);
         f.location = Some(e.location.clone());
         f.detail("problems", &problems).detail("findings_not_exempted", still);
     }
@@ -91,7 +97,7 @@ pub(crate) fn apply(input: &AuditInput<'_>, out: &mut Findings) -> Vec<Exempted>
                 "exemption \"{}\" matched no finding: remove it, or correct the rules and resources it names",
                 e.name
             );
-            let f = out.push("EXM001", exemption_ref(e), message);
+            let f = out.push(RuleId::EXM001, exemption_ref(e), message);
             f.severity(Severity::Info).detail("problems", ["matched nothing"]);
             f.location = Some(e.location.clone());
         }

@@ -14,25 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::Findings;
+use super::findings::Findings;
+use super::output::ResourceRef;
+use super::output::{Mover, Movers};
 use crate::model::{CostLine, Money, Tags};
-use crate::report::review::{Mover, Movers};
-use crate::report::ResourceRef;
-
-/// When a change is a mover (tally.hcl's `movers` block: `min_change_pct`, `min_change`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MoverThresholds {
-    /// Percent of the week before.
-    pub min_change_pct: Decimal,
-    /// In the spend's currency.
-    pub min_change: Decimal,
-}
-
-impl Default for MoverThresholds {
-    fn default() -> Self {
-        MoverThresholds { min_change_pct: Decimal::from(30), min_change: Decimal::from(50) }
-    }
-}
+use crate::policy::MoverThresholds;
+use crate::policy::RuleId;
 
 const WEEK: i64 = 7;
 
@@ -148,7 +135,7 @@ pub(crate) fn report(movers: &Movers, owner_tag: &str, out: &mut Findings) {
         );
         let resource =
             ResourceRef { name: Some(format!("spend:{}/{}", m.who(), m.service)), ..Default::default() };
-        let f = out.push("CST003", resource, message);
+        let f = out.push(RuleId::CST003, resource, message);
         f.cost = Some(money(m.delta));
         if let Some(owner) = &m.owner {
             f.owner = Tags::from([(owner_tag.to_string(), owner.clone())]);

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
+use super::output::BudgetStatus;
+use super::output::{BudgetBurn, BurnDay, DailySpend, Movers, Review};
 use crate::model::{BudgetSource, CostLine, Period};
-use crate::report::review::{BudgetBurn, BurnDay, DailySpend, Movers, Review};
-use crate::report::BudgetStatus;
 use crate::snapshot::Snapshot;
 
 /// Everything the review needs besides the audit's report.

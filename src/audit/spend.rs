@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::correlate::{short_name, Correlation, LiveStatus};
-use super::{AuditInput, Findings, Window};
+use super::findings::Findings;
+use super::findings::HashMap;
+use super::input::{AuditInput, Window};
+use super::output::{ResourceRef, Spend};
 use crate::model::{CostLine, Diagnostic, LiveResource, Money};
-use crate::report::{ResourceRef, Spend};
+use crate::policy::RuleId;
 use crate::snapshot::Snapshot;
 
 pub(crate) fn spend(
@@ -95,7 +98,7 @@ pub(crate) fn spend(
             window.start,
             window.end.pred_opt().unwrap_or(window.end)
         );
-        let f = out.push("CST001", resource, message);
+        let f = out.push(RuleId::CST001, resource, message);
         f.cost = Some(Money::new(*amount, &currency));
     }
 
@@ -109,7 +112,7 @@ pub(crate) fn spend(
             short_name(&live.arn),
             window.start
         );
-        let f = out.push("CST002", super::correlate::live_ref(live), message);
+        let f = out.push(RuleId::CST002, super::correlate::live_ref(live), message);
         f.cost = Some(Money::new(*amount, &currency));
         f.layer = Some(crate::model::Layer::Live);
         f.owner = super::correlate::owner_of(&live.tags, owner_tag);
@@ -139,7 +142,7 @@ fn unmanaged_spend<'a>(
 ) -> Vec<(&'a LiveResource, Decimal)> {
     // Id -> position in the snapshot: one hashed index, not a scan per line.
     let resources = &snapshot.resources;
-    let mut by_id: super::HashMap<&str, usize> = super::HashMap::default();
+    let mut by_id: HashMap<&str, usize> = HashMap::default();
     for (i, (live, status)) in resources.iter().zip(&correlation.live).enumerate() {
         if *status != LiveStatus::Unmanaged {
             continue;
@@ -154,7 +157,7 @@ fn unmanaged_spend<'a>(
             })
             .or_insert(i);
     }
-    let mut sums: super::HashMap<usize, Decimal> = super::HashMap::default();
+    let mut sums: HashMap<usize, Decimal> = HashMap::default();
     for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
         let Some(id) = line.resource_id.as_deref() else { continue };
         if let Some(i) = by_id.get(id) {

@@ -7,14 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::correlate::{
     is_audited, live_ref, normalize_arn, owner_of, short_name, tf_owner, tf_ref, Correlation,
 };
-use super::{AuditInput, Findings, Policy};
+use super::findings::Findings;
+use super::findings::HashMap;
+use super::input::AuditInput;
+use super::output::ResourceRef;
 use crate::model::{
     EffectiveTags, Layer, LiveResource, SourceLocation, TagMap, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX,
 };
-use crate::report::{ResourceRef, Severity};
-use crate::rules::policy::{prohibited, KeyCase, TagPolicy};
-use crate::rules::types::{aws_type_of, TypeNames};
-use crate::rules::Scope;
+use crate::policy::tags::{prohibited, KeyCase, TagPolicy};
+use crate::policy::types::{aws_type_of, TypeNames};
+use crate::policy::Policy;
+use crate::policy::RuleId;
+use crate::policy::Scope;
+use crate::policy::Severity;
 use crate::snapshot::CostAllocationTagStatus;
 use crate::terraform::declaration;
 use crate::terraform::taggable::is_taggable;
@@ -212,12 +217,12 @@ fn judge(
         }
     }
     // A key missing under one policy but present in another spelling is TAG003, never TAG001.
-    let in_scope = |id: &str| policy.rule_scope(id).matches(s.names);
+    let in_scope = |id: RuleId| policy.rule_scope(id).matches(s.names);
     let plural = |n: usize| if n == 1 { "" } else { "s" };
 
     unknown.retain(|k| !missing.contains(k));
     let tag001 = !missing.is_empty() || (!unknown.is_empty() && policy.unknown_tags.is_some());
-    if tag001 && in_scope("TAG001") {
+    if tag001 && in_scope(RuleId::TAG001) {
         let f = if !missing.is_empty() {
             let message = format!(
                 "{} is missing required tag{} {}",
@@ -225,7 +230,7 @@ fn judge(
                 plural(missing.len()),
                 quote_list(&missing)
             );
-            let f = out.push("TAG001", s.resource(), message);
+            let f = out.push(RuleId::TAG001, s.resource(), message);
             f.detail("missing_keys", &missing);
             Some(f)
         } else if let (false, Some(severity)) = (unknown.is_empty(), policy.unknown_tags) {
@@ -237,7 +242,7 @@ fn judge(
                 plural(unknown.len()),
                 quote_list(&unknown)
             );
-            let f = out.push("TAG001", s.resource(), message);
+            let f = out.push(RuleId::TAG001, s.resource(), message);
             f.severity(severity).detail("outcome", "unknown");
             Some(f)
         } else {
@@ -250,21 +255,21 @@ fn judge(
             place(f, s, policy);
         }
     }
-    if !bad_values.is_empty() && in_scope("TAG002") {
+    if !bad_values.is_empty() && in_scope(RuleId::TAG002) {
         let parts: Vec<String> =
             bad_values.iter().map(|((k, v), want)| format!("\"{k}\" = \"{v}\" (expected {want})")).collect();
         let message =
             format!("{}: tag value{} not allowed: {}", s.label(), plural(parts.len()), parts.join("; "));
         let values: Vec<serde_json::Value> =
             bad_values.keys().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect();
-        let f = out.push("TAG002", s.resource(), message);
+        let f = out.push(RuleId::TAG002, s.resource(), message);
         f.detail("values", values);
         if enforced_value {
             f.severity(Severity::Error).detail("enforced", true);
         }
         place(f, s, policy);
     }
-    if !wrong_case.is_empty() && in_scope("TAG003") {
+    if !wrong_case.is_empty() && in_scope(RuleId::TAG003) {
         let parts: Vec<String> =
             wrong_case.iter().map(|(found, want)| format!("\"{found}\" should be \"{want}\"")).collect();
         let message = format!(
@@ -273,7 +278,7 @@ fn judge(
             plural(parts.len()),
             parts.join(", ")
         );
-        let f = out.push("TAG003", s.resource(), message);
+        let f = out.push(RuleId::TAG003, s.resource(), message);
         f.detail("keys", &wrong_case);
         if enforced_case {
             f.severity(Severity::Error).detail("enforced", true);
@@ -281,16 +286,16 @@ fn judge(
         place(f, s, policy);
     }
     let banned = prohibited(&policy.rules.prohibited_tags, tags);
-    if !banned.is_empty() && in_scope("TAG006") {
+    if !banned.is_empty() && in_scope(RuleId::TAG006) {
         let message =
             format!("{} carries prohibited tag{} {}", s.label(), plural(banned.len()), quote_list(&banned));
-        let f = out.push("TAG006", s.resource(), message);
+        let f = out.push(RuleId::TAG006, s.resource(), message);
         f.detail("keys", &banned);
         place(f, s, policy);
     }
 }
 
-fn place(f: &mut crate::report::Finding, s: &Subject<'_>, policy: &Policy) {
+fn place(f: &mut super::output::Finding, s: &Subject<'_>, policy: &Policy) {
     f.layer = Some(s.layer);
     f.location = s.location();
     f.owner = s.owner(&policy.owner_tag);
@@ -300,7 +305,7 @@ fn place(f: &mut crate::report::Finding, s: &Subject<'_>, policy: &Policy) {
 /// resources per exact key, grouped by lower case only when reported (a million resources
 /// share a few dozen keys, so counting is one hashed lookup per key).
 #[derive(Default)]
-struct Spellings(super::HashMap<String, usize>);
+struct Spellings(HashMap<String, usize>);
 
 impl Spellings {
     fn add(&mut self, tags: &impl TagMap) {
@@ -318,7 +323,7 @@ impl Spellings {
     /// once per key when spelled more than one way.
     fn report(self, tag_policies: &[TagPolicy], policy: &Policy, out: &mut Findings) {
         let pinned: BTreeSet<String> = tag_policies.iter().map(|t| t.key.to_lowercase()).collect();
-        if policy.rules.rule_scopes.contains_key("TAG003") {
+        if policy.rules.rule_scopes.contains_key(RuleId::TAG003.as_str()) {
             // Narrowed by the user to some types: estate-wide counting would ignore that.
             return;
         }
@@ -340,7 +345,7 @@ impl Spellings {
                 parts.join(", ")
             );
             let resource = ResourceRef { name: Some(format!("tag:{lower}")), ..Default::default() };
-            out.push("TAG003", resource, message).detail("variants", &variants);
+            out.push(RuleId::TAG003, resource, message).detail("variants", &variants);
         }
     }
 }
@@ -387,7 +392,7 @@ pub(crate) fn drift(input: &AuditInput<'_>, correlation: &Correlation<'_>, out: 
             summary.join(", "),
             short_name(normalize_arn(&live.arn))
         );
-        let f = out.push("TAG004", tf_ref(tf), message);
+        let f = out.push(RuleId::TAG004, tf_ref(tf), message);
         f.detail("changes", &changes);
         f.layer = Some(Layer::Live);
         f.location = tf.location.clone();
@@ -430,8 +435,8 @@ pub(crate) fn cost_allocation(input: &AuditInput<'_>, out: &mut Findings) {
         let message = format!(
             "required tag key \"{key}\" is {state} as a cost allocation tag: spend cannot be grouped by it"
         );
-        let resource = crate::report::ResourceRef { name: Some(format!("tag:{key}")), ..Default::default() };
-        out.push("TAG005", resource, message).detail("status", state);
+        let resource = super::output::ResourceRef { name: Some(format!("tag:{key}")), ..Default::default() };
+        out.push(RuleId::TAG005, resource, message).detail("status", state);
     }
 }
 

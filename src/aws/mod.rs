@@ -297,7 +297,7 @@ async fn collect_from(
         .budgets
         .iter()
         .filter_map(|b| {
-            let (_, end) = crate::audit::period_bounds(b.period, as_of);
+            let (_, end) = b.period.bounds(as_of);
             forecast::remaining(end, as_of).map(|p| (b.clone(), p))
         })
         .collect();
@@ -517,7 +517,7 @@ mod tests {
         // The snapshot round-trips, and the audit's forecast for the budget is AWS's.
         let text = serde_json::to_string(&snapshot).unwrap();
         let snapshot = Snapshot::parse(std::path::Path::new("s.json"), &text).expect("valid snapshot");
-        let policy = crate::audit::Policy { owner_tag: "team".into(), ..Default::default() };
+        let policy = crate::policy::Policy { owner_tag: "team".into(), ..Default::default() };
         let input = crate::audit::AuditInput {
             code: None,
             plan: None,
@@ -526,6 +526,7 @@ mod tests {
             policy: &policy,
             budgets: std::slice::from_ref(&budget),
             window: None,
+            focus: Default::default(),
         };
         let output = crate::audit::run(&input);
         let status = output.budgets.iter().find(|b| b.name == "payments").expect("budget status");

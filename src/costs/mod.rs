@@ -39,7 +39,7 @@ mod values;
 pub use self::source::{AthenaTable, CostSource, TableFormat};
 
 /// Which amount fills [`CostLine::amount`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostBasis {
     /// What the invoice says: CUR `lineItem/UnblendedCost`, FOCUS `BilledCost`. Reservation

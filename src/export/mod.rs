@@ -22,7 +22,7 @@ pub mod write;
 pub(crate) use redact::{redact_emails, redact_owner};
 
 /// How cost without an owner is allocated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Allocation {
     /// Leave untagged and untaggable cost on rows of their own, without an owner.

@@ -23,7 +23,7 @@ use super::{Export, Row};
 use crate::model::ChargeCategory;
 
 /// Output formats of `tally export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExportFormat {
     #[default]
     Csv,

@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use super::text::plural;
 use super::{Finding, Report, Severity};
 use crate::model::SourceLocation;
 
@@ -71,31 +72,21 @@ fn command(name: &str, props: &[(&str, String)], message: &str, out: &mut dyn Wr
 fn summary(report: &Report) -> String {
     let c = &report.summary.findings;
     let mut parts = vec![format!(
-        "tally {}: {} error{}, {} warning{}, {} info",
+        "tally {}: {}, {}, {} info",
         report.command,
-        c.error,
-        plural(c.error),
-        c.warning,
-        plural(c.warning),
+        plural(c.error, "error", "errors"),
+        plural(c.warning, "warning", "warnings"),
         c.info
     )];
     let trouble = report.summary.budgets_over + report.summary.budgets_forecast_over;
     if trouble > 0 {
-        parts.push(format!("{trouble} budget{} in trouble", plural(trouble)));
+        parts.push(format!("{} in trouble", plural(trouble, "budget", "budgets")));
     }
     if report.partial {
         let n = report.diagnostics.len();
-        parts.push(format!("PARTIAL DATA: {n} input problem{}", plural(n)));
+        parts.push(format!("PARTIAL DATA: {}", plural(n, "input problem", "input problems")));
     }
     parts.join(" · ")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// The message part of a workflow command.

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::table::money;
+use super::text::{self, Markup};
 use super::{Finding, Report};
 use crate::model::Diagnostic;
 
@@ -120,35 +121,14 @@ fn diagnostic(d: &Diagnostic, x: &mut String) {
 /// Escape an XML 1.0 attribute value. Line breaks and tabs become character references, so
 /// attribute-value normalisation cannot turn them into spaces.
 pub(crate) fn escape(s: &str) -> String {
-    escape_xml(s, true)
+    text::escape(s, Markup::XmlAttribute)
 }
 
 /// Escape XML 1.0 character data; quotes, line breaks and tabs stay as they are, except `\r`,
-/// which a parser would otherwise fold into `\n`.
+/// which a parser would otherwise fold into `\n`. Characters XML 1.0 cannot carry at all
+/// become U+FFFD.
 pub(crate) fn escape_text(s: &str) -> String {
-    escape_xml(s, false)
-}
-
-/// Characters XML 1.0 cannot carry at all, even as references (most C0 controls, U+FFFE,
-/// U+FFFF), become U+FFFD.
-fn escape_xml(s: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\'' if attribute => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' | '\t' if !attribute => out.push(ch),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            _ => out.push(ch),
-        }
-    }
-    out
+    text::escape(s, Markup::XmlText)
 }
 
 #[cfg(test)]

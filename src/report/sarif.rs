@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{Finding, Report, Severity};
 use crate::model::{Diagnostic, SmallMap, SourceLocation, Tags};
-use crate::rules;
+use crate::policy;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SARIF_VERSION: &str = "2.1.0";
@@ -73,7 +73,7 @@ fn build(report: &Report) -> Log<'_> {
 /// Every catalog rule (so rule indices do not move between runs), then unknown rules named by
 /// findings, by id.
 fn rule_list(report: &Report) -> Vec<Rule<'_>> {
-    let catalog = rules::catalog();
+    let catalog = policy::catalog();
     let mut list: Vec<Rule<'_>> =
         catalog.values().map(|r| rule(&r.id, &r.name, r.severity, Some(&r.summary), &r.fix)).collect();
     let mut extra: BTreeMap<&str, &Finding> = BTreeMap::new();

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
+use super::text::plural;
 use super::{BudgetState, Finding, RenderOptions, Report, Severity};
 use crate::model::Money;
 
@@ -277,10 +278,6 @@ fn diagnostics(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<(
 
 pub fn money(m: &Money) -> String {
     m.to_string()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn pct(part: Decimal, whole: Decimal) -> String {

@@ -24,7 +24,7 @@ fn usd(s: &str) -> Money {
 }
 
 fn finding(rule_id: &str, severity: Severity, resource: ResourceRef, message: &str) -> Finding {
-    let rule = tally::rules::rule(rule_id);
+    let rule = tally::policy::rule(tally::policy::RuleId::parse(rule_id).expect("a rule id"));
     Finding {
         rule_id: rule_id.to_string().into(),
         rule_name: rule.name.clone().into(),

@@ -1,6 +1,5 @@
-//! Rules and policies: the built-in rule catalog (`rules/<ID>.hcl`, compiled in: id, name,
-//! default severity, scope, one-line fix and docs), user policy files (HCL or AWS
-//! Organizations tag-policy JSON) and exemptions. Loading only: the checks live in `audit`.
+//! The built-in rule catalog: `rules/<ID>.hcl`, compiled in (id, name, default severity, scope,
+//! one-line fix and docs), read once and shared by the checks, `tally rules` and the renderers.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,37 +8,10 @@ use std::sync::OnceLock;
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span;
 
-use crate::config::{parse_body, ConfigErrors, Reader};
-use crate::report::Severity;
+use crate::hcl_syntax::reader::{parse_body, ConfigError, ConfigErrors, Reader};
 use crate::source::LineIndex;
 
-pub mod exemptions;
-pub(crate) mod glob;
-pub mod org;
-pub mod policy;
-pub mod render;
-pub mod types;
-
-pub use types::Scope;
-
-/// The built-in rule files, one rule each, named after the rule.
-static BUILTIN: &[(&str, &str)] = &[
-    ("rules/BUD001.hcl", include_str!("../../rules/BUD001.hcl")),
-    ("rules/BUD002.hcl", include_str!("../../rules/BUD002.hcl")),
-    ("rules/BUD003.hcl", include_str!("../../rules/BUD003.hcl")),
-    ("rules/CST001.hcl", include_str!("../../rules/CST001.hcl")),
-    ("rules/CST002.hcl", include_str!("../../rules/CST002.hcl")),
-    ("rules/CST003.hcl", include_str!("../../rules/CST003.hcl")),
-    ("rules/EXM001.hcl", include_str!("../../rules/EXM001.hcl")),
-    ("rules/IAC001.hcl", include_str!("../../rules/IAC001.hcl")),
-    ("rules/IAC002.hcl", include_str!("../../rules/IAC002.hcl")),
-    ("rules/TAG001.hcl", include_str!("../../rules/TAG001.hcl")),
-    ("rules/TAG002.hcl", include_str!("../../rules/TAG002.hcl")),
-    ("rules/TAG003.hcl", include_str!("../../rules/TAG003.hcl")),
-    ("rules/TAG004.hcl", include_str!("../../rules/TAG004.hcl")),
-    ("rules/TAG005.hcl", include_str!("../../rules/TAG005.hcl")),
-    ("rules/TAG006.hcl", include_str!("../../rules/TAG006.hcl")),
-];
+use super::{RuleId, Scope, Severity};
 
 /// The fixed documentation sections of a rule (ruff style).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,27 +56,32 @@ pub fn catalog() -> &'static BTreeMap<String, Rule> {
     CATALOG.get_or_init(|| load_builtin().unwrap_or_else(|e| panic!("built-in rules: {e}")))
 }
 
-/// Look up a rule that the engine knows exists.
-pub fn rule(id: &str) -> &'static Rule {
-    catalog().get(id).unwrap_or_else(|| panic!("rule {id} is not in rules/"))
+/// The rule an id names. Every `RuleId` has its file (`build.rs` makes one from the other)
+/// and `load_builtin` checks each file defines the rule it is named after, so this cannot fail
+/// on a binary whose tests passed.
+pub fn rule(id: RuleId) -> &'static Rule {
+    catalog().get(id.as_str()).unwrap_or_else(|| panic!("rules/{id}.hcl does not define rule {id}"))
 }
 
 fn load_builtin() -> Result<BTreeMap<String, Rule>, ConfigErrors> {
     let mut rules = BTreeMap::new();
-    for (file, text) in BUILTIN {
-        for rule in parse_rule_file(Path::new(file), text)? {
-            if rules.contains_key(&rule.id) {
-                return Err(ConfigErrors {
-                    path: Path::new(file).to_path_buf(),
-                    errors: vec![crate::config::ConfigError {
-                        line: 1,
-                        column: 1,
-                        message: format!("rule {} is defined twice", rule.id),
-                    }],
-                });
+    for id in RuleId::ALL {
+        let (file, text) = id.file();
+        let parsed = parse_rule_file(Path::new(file), text)?;
+        let problem = match parsed.as_slice() {
+            [rule] if rule.id == id.as_str() => None,
+            [rule] => {
+                Some(format!("rules/{id}.hcl defines rule {}: a rule file is named after its rule", rule.id))
             }
-            rules.insert(rule.id.clone(), rule);
+            _ => Some(format!("rules/{id}.hcl must define exactly one rule, {id}")),
+        };
+        if let Some(message) = problem {
+            return Err(ConfigErrors {
+                path: Path::new(file).to_path_buf(),
+                errors: vec![ConfigError { line: 1, column: 1, message }],
+            });
         }
+        rules.extend(parsed.into_iter().map(|rule| (rule.id.clone(), rule)));
     }
     Ok(rules)
 }
@@ -236,13 +213,8 @@ mod tests {
     fn builtin_rules_load_with_unique_ids_and_names() {
         let rules = load_builtin().unwrap();
         let ids: Vec<&str> = rules.keys().map(String::as_str).collect();
-        assert_eq!(
-            ids,
-            [
-                "BUD001", "BUD002", "BUD003", "CST001", "CST002", "CST003", "EXM001", "IAC001", "IAC002",
-                "TAG001", "TAG002", "TAG003", "TAG004", "TAG005", "TAG006"
-            ]
-        );
+        let typed: Vec<&str> = RuleId::ALL.iter().map(|id| id.as_str()).collect();
+        assert_eq!(ids, typed, "one rule per RuleId");
         let mut names: Vec<&str> = rules.values().map(|r| r.name.as_str()).collect();
         names.sort();
         names.dedup();
@@ -263,8 +235,15 @@ mod tests {
             .map(|e| format!("rules/{}", e.unwrap().file_name().to_string_lossy()))
             .collect();
         on_disk.sort();
-        let compiled: Vec<String> = BUILTIN.iter().map(|(f, _)| f.to_string()).collect();
+        let compiled: Vec<String> = RuleId::ALL.iter().map(|id| id.file().0.to_string()).collect();
         assert_eq!(on_disk, compiled);
+    }
+
+    #[test]
+    fn a_rule_file_must_define_the_rule_it_is_named_after() {
+        assert_eq!(RuleId::parse("TAG001"), Some(RuleId::TAG001));
+        assert_eq!(RuleId::parse("TAG999"), None);
+        assert_eq!(rule(RuleId::TAG002).id, "TAG002");
     }
 
     #[test]

@@ -12,9 +12,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::policy::{KeyCase, PolicySet, TagPolicy};
+use super::tags::{KeyCase, PolicySet, TagPolicy};
 use super::types::Scope;
-use crate::config::{ConfigError, ConfigErrors};
+use crate::hcl_syntax::reader::{ConfigError, ConfigErrors};
 use crate::model::SourceLocation;
 use crate::source::LineIndex;
 

@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use hcl_edit::structure::Structure;
 use hcl_edit::Span;
 
-use crate::config::{parse_body, read_text, ConfigErrors, Reader};
+use crate::hcl_syntax::reader::{parse_body, read_text, ConfigErrors, Reader};
 use crate::model::SourceLocation;
 use crate::source::{strip_bom, LineIndex};
 

@@ -13,9 +13,9 @@ use hcl_edit::Span;
 
 use super::glob;
 use super::types::{Scope, TypeNames};
-use crate::config::{parse_body, read_text, ConfigErrors, Reader};
+use crate::hcl_syntax::reader::{parse_body, read_text, ConfigErrors, Reader};
 use crate::model::{SourceLocation, TagMap, AWS_SYSTEM_TAG_PREFIX};
-use crate::report::Severity;
+use crate::policy::Severity;
 use crate::source::{strip_bom, LineIndex};
 
 /// How the spelling of a policy's key is enforced.

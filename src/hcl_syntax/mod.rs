@@ -15,6 +15,8 @@
 //! deepest point, and the thread is left to finish or die with the process (it holds only its
 //! own copy of the text).
 
+pub(crate) mod reader;
+
 use std::sync::mpsc;
 use std::time::Duration;
 

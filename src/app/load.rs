@@ -1,0 +1,374 @@
+//! Resolving and loading a run's inputs: `tally.hcl` merged with the request (the nearer, the
+//! stronger), then every named input read with its reader. The one place a command's inputs
+//! become the model; what the audit does with them is `audit`'s.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::{AppError, AwsOptions, PolicyOptions, Sources};
+use crate::audit::output::Movers;
+use crate::audit::{self, AuditInput, Focus};
+use crate::aws::{self, CollectOptions};
+use crate::config::{Config, CONFIG_FILE};
+use crate::costs::{self, CostBasis};
+use crate::error::InputError;
+use crate::model::{Budget, Diagnostic, Period, SourceLocation, TfResource};
+use crate::policy::{exemptions, Policy, PolicySet, Severity};
+use crate::report::{self, Report};
+use crate::snapshot::{Costs, Snapshot};
+use crate::terraform::{hcl, plan, state};
+
+/// The inputs of a run after merging `tally.hcl` and the request.
+#[derive(Debug)]
+pub(super) struct Resolved {
+    pub(super) code: Option<PathBuf>,
+    pub(super) state: Vec<String>,
+    pub(super) plan: Option<PathBuf>,
+    pub(super) snapshot: Option<PathBuf>,
+    pub(super) costs: Option<String>,
+    pub(super) cost_basis: CostBasis,
+    pub(super) var_files: Vec<PathBuf>,
+    pub(super) policy: Policy,
+    pub(super) budgets: Vec<Budget>,
+    pub(super) fail_on: Option<Severity>,
+}
+
+/// Read `dir/tally.hcl` when it exists.
+pub(super) fn load_config(dir: &Path) -> Result<Config, AppError> {
+    let path = dir.join(CONFIG_FILE);
+    if path.is_file() {
+        tracing::debug!(path = %path.display(), "reading config");
+        Ok(Config::load(&path)?)
+    } else {
+        Ok(Config::default())
+    }
+}
+
+pub(super) fn check_dir(dir: &Path) -> Result<(), AppError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(InputError::Usage(format!("{}: not a directory", dir.display())).into())
+    }
+}
+
+/// Merge config and request. `default_unknown` is the command's default for unknown tags.
+/// Policy files and the exemptions file are read here: a mistake in them is an input error.
+pub(super) fn resolve(
+    config: Config,
+    sources: &Sources,
+    default_unknown: Option<Severity>,
+) -> Result<Resolved, AppError> {
+    let asked: &PolicyOptions = &sources.policy;
+    // Policy files first, then tally.hcl's own settings, then flags: the nearer, the stronger.
+    let mut rules = PolicySet::default();
+    for path in config.policy.iter().chain(&asked.policy_files) {
+        rules.merge(crate::policy::tags::load(path)?);
+    }
+    rules.merge(config.rules);
+    rules.severity.extend(asked.severity.iter().cloned());
+    let exemptions = match asked.exemptions.as_ref().or(config.exemptions.as_ref()) {
+        Some(path) => exemptions::load(path)?,
+        None => Vec::new(),
+    };
+    let mut state = config.state;
+    state.extend(sources.state.iter().cloned());
+    let mut required = config.required_tags;
+    for key in rules.required_tags.drain(..).chain(asked.required_tags.iter().cloned()) {
+        if !required.contains(&key) {
+            required.push(key);
+        }
+    }
+    let owner_tag = asked.owner_tag.clone().or(config.owner_tag).unwrap_or_else(|| "owner".to_string());
+    let unknown = asked.unknown_tags.unwrap_or(default_unknown);
+    Ok(Resolved {
+        code: sources.code.clone().or(config.code),
+        state,
+        plan: sources.plan.clone().or(config.plan),
+        snapshot: sources.snapshot.clone().or(config.snapshot),
+        costs: sources.costs.clone(),
+        cost_basis: sources.cost_basis,
+        var_files: asked.var_files.clone(),
+        policy: Policy {
+            required_tags: required,
+            owner_tag,
+            unknown_tags: unknown,
+            rules,
+            budgets: config.budget_settings,
+            exemptions,
+            today: asked.today,
+            report_unmatched_exemptions: false,
+            movers: config.movers.unwrap_or_default(),
+        },
+        budgets: config.budgets,
+        fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
+    })
+}
+
+/// Everything loaded for one run.
+#[derive(Default)]
+pub(super) struct Loaded {
+    pub(super) code: Option<Vec<TfResource>>,
+    pub(super) states: Vec<TfResource>,
+    pub(super) plan: Option<Vec<TfResource>>,
+    pub(super) snapshot: Option<Snapshot>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) inputs: report::Inputs,
+    /// The audit window `[start, end)`; `None` is the month to date (see `AuditInput::window`).
+    pub(super) window: Option<Period>,
+}
+
+impl Loaded {
+    /// Load the code; returns its `backend "s3"` blocks.
+    pub(super) fn code(
+        &mut self,
+        dir: &Path,
+        var_files: &[PathBuf],
+    ) -> Result<Vec<hcl::S3Backend>, AppError> {
+        let model = hcl::load_code(dir, &hcl::CodeOptions { var_files: var_files.to_vec() })?;
+        tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
+        self.diagnostics.extend(model.diagnostics);
+        self.inputs.code = Some(display(dir));
+        self.code = Some(model.resources);
+        Ok(model.s3_backends)
+    }
+
+    pub(super) fn states(&mut self, patterns: &[String], aws: &AwsOptions) -> Result<(), AppError> {
+        let (remote, local): (Vec<String>, Vec<String>) =
+            patterns.iter().cloned().partition(|p| p.starts_with("s3://"));
+        for path in state::expand_state_inputs(&local)? {
+            let file = state::load_state(&path)?;
+            tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded state");
+            self.inputs.states.push(display(&path));
+            self.states.extend(file.resources);
+        }
+        if !remote.is_empty() {
+            for (url, bytes) in fetch_s3_states(&remote, aws)? {
+                let file = state::parse_state(Path::new(&url), &bytes)?;
+                tracing::info!(resources = file.resources.len(), url = %url, "loaded state");
+                self.inputs.states.push(url);
+                self.states.extend(file.resources);
+            }
+        }
+        Ok(())
+    }
+
+    /// Live data collected now, in memory, instead of a snapshot file.
+    pub(super) fn live(&mut self, options: &CollectOptions) -> Result<(), AppError> {
+        let snap = collect_live(options)?;
+        self.failed_attempts(&snap, None);
+        self.snapshot = Some(snap);
+        Ok(())
+    }
+
+    pub(super) fn plan(&mut self, path: &Path) -> Result<(), AppError> {
+        let file = plan::load_plan(path)?;
+        tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded plan");
+        self.inputs.plan = Some(display(path));
+        self.plan = Some(file.resources);
+        Ok(())
+    }
+
+    pub(super) fn snapshot(&mut self, path: &Path) -> Result<(), AppError> {
+        let snap = Snapshot::load(path)?;
+        self.failed_attempts(&snap, Some(SourceLocation::file(display(path))));
+        self.inputs.snapshot = Some(display(path));
+        self.snapshot = Some(snap);
+        Ok(())
+    }
+
+    /// Every account, region and source a snapshot could not read becomes a diagnostic.
+    fn failed_attempts(&mut self, snap: &Snapshot, location: Option<SourceLocation>) {
+        for attempt in snap.failed_attempts() {
+            self.diagnostics.push(Diagnostic {
+                source: attempt.source.clone(),
+                location: location.clone(),
+                account: Some(attempt.account.clone()),
+                region: Some(attempt.region.clone()),
+                message: attempt.error.clone().unwrap_or_else(|| "collection failed".to_string()),
+            });
+        }
+    }
+
+    /// Cost lines from CUR/FOCUS files replace the snapshot's. Without a snapshot, one is made
+    /// for them with `as_of` = the day of the last charge period end in the data.
+    pub(super) fn costs(
+        &mut self,
+        source: &str,
+        basis: CostBasis,
+        policy: &Policy,
+        aws: &AwsOptions,
+    ) -> Result<(), AppError> {
+        let mut tag_keys = policy.required_tags.clone();
+        tag_keys.push(policy.owner_tag.clone());
+        let opts = costs::ReadOptions { tag_keys, ..costs::ReadOptions::default() };
+        let data = load_costs(source, &opts, aws, None)?;
+        let lines = data.lines(basis);
+        let snapshot = match self.snapshot.take() {
+            Some(s) => s,
+            None => {
+                let as_of = data.as_of().ok_or_else(|| {
+                    InputError::Usage(format!("{source}: no cost lines, so no date to audit as of"))
+                })?;
+                Snapshot::empty(as_of)
+            }
+        };
+        self.snapshot =
+            Some(Snapshot { costs: Costs { metric: basis.metric().to_string(), lines }, ..snapshot });
+        self.inputs.costs = Some(report::CostsInput {
+            path: display(Path::new(source)),
+            files: data.files.len(),
+            rows: data.rows,
+            basis: match basis {
+                CostBasis::Billed => "billed",
+                CostBasis::Effective => "effective",
+            }
+            .to_string(),
+        });
+        Ok(())
+    }
+
+    /// Run the audit over what was loaded, asking it for what `focus` names, and wrap the
+    /// result into the canonical report.
+    pub(super) fn audit(self, command: &str, resolved: &Resolved, focus: Focus) -> Report {
+        self.audit_with_movers(command, resolved, focus).0
+    }
+
+    /// [`Loaded::audit`], also handing back the week-over-week movers the audit computed (the
+    /// review shows them as a table).
+    pub(super) fn audit_with_movers(
+        mut self,
+        command: &str,
+        resolved: &Resolved,
+        focus: Focus,
+    ) -> (Report, Option<Movers>) {
+        self.inputs.terraform_resources = self.code.as_ref().map_or(0, Vec::len)
+            + self.plan.as_ref().map_or(0, Vec::len)
+            + self.states.len();
+        self.inputs.live_resources = self.snapshot.as_ref().map_or(0, |s| s.resources.len());
+        self.inputs.cost_lines = self.snapshot.as_ref().map_or(0, |s| s.costs.lines.len());
+        let input = AuditInput {
+            code: self.code.as_deref(),
+            plan: self.plan.as_deref(),
+            state: &self.states,
+            snapshot: self.snapshot.as_ref(),
+            policy: &resolved.policy,
+            budgets: &resolved.budgets,
+            window: self.window,
+            focus,
+        };
+        let mut output = audit::run(&input);
+        let movers = output.movers.take();
+        let as_of = self.snapshot.as_ref().map(|s| s.as_of);
+        (Report::new(command, as_of, self.inputs, output, self.diagnostics), movers)
+    }
+}
+
+/// Options for a live collection from the request's AWS settings and the resolved policy.
+pub(super) fn collect_options(
+    aws: &AwsOptions,
+    as_of: Option<NaiveDate>,
+    policy: &Policy,
+    budgets: &[Budget],
+) -> CollectOptions {
+    // Budgets linked to an AWS Budget (`aws_budget = "name"`) take AWS Budgets' own forecast.
+    let budgets = budgets
+        .iter()
+        .filter(|b| policy.budgets.get(&b.name).and_then(|s| s.aws_budget.as_ref()).is_none())
+        .cloned()
+        .collect();
+    CollectOptions {
+        regions: aws.regions.clone(),
+        accounts: aws.accounts.clone(),
+        role: aws.role.clone(),
+        org: aws.org,
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        metric: aws.metric.clone().unwrap_or_else(|| "UnblendedCost".to_string()),
+        owner_tag: policy.owner_tag.clone(),
+        required_tags: policy.required_tags.clone(),
+        as_of,
+        cache_dir: if aws.no_cache { None } else { aws::default_cache_dir() },
+        cache_ttl: aws::DEFAULT_TTL,
+        concurrency: aws::DEFAULT_CONCURRENCY,
+        budgets,
+        progress: aws.progress,
+        cost_explorer: true,
+    }
+}
+
+/// The SDK is async; the rest of tally is not. A runtime lives for one collection.
+fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::Output(format!("cannot start the async runtime: {e}")))
+}
+
+pub(super) fn collect_live(options: &CollectOptions) -> Result<Snapshot, AppError> {
+    Ok(runtime()?.block_on(aws::collect(options))?)
+}
+
+/// Every `s3://bucket/key` state object, in the order given.
+fn fetch_s3_states(urls: &[String], aws: &AwsOptions) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    runtime()?.block_on(async {
+        let clients = aws::Clients::load(aws.profile.as_deref(), aws.region.as_deref()).await;
+        let mut out = Vec::with_capacity(urls.len());
+        for url in urls {
+            let (bucket, key) = aws::s3::parse_url(url)
+                .ok_or_else(|| InputError::Usage(format!("{url}: expected s3://bucket/key")))?;
+            out.push((url.clone(), aws::s3::get_object(&clients, bucket, key).await?));
+        }
+        Ok(out)
+    })
+}
+
+/// Cost data from any `--costs` source: local files, an S3 export through its manifests
+/// (fetched to a private temporary directory, removed after reading), or an Athena query.
+/// `month`, when the command is about one billing month, restricts an Athena query to that
+/// period's partition unless the URL names one (`period=`): Athena bills by the bytes it scans.
+pub(super) fn load_costs(
+    source: &str,
+    opts: &costs::ReadOptions,
+    aws: &AwsOptions,
+    month: Option<NaiveDate>,
+) -> Result<costs::CostData, AppError> {
+    let data = match costs::CostSource::parse(source)? {
+        costs::CostSource::Local(path) => costs::read_costs(&path, opts)?,
+        costs::CostSource::S3 { bucket, prefix } => {
+            let dir = tempfile::Builder::new()
+                .prefix("tally-costs-")
+                .tempdir()
+                .map_err(|e| InputError::io(&std::env::temp_dir(), e))?;
+            let files = runtime()?.block_on(async {
+                let clients = aws::Clients::load(aws.profile.as_deref(), aws.region.as_deref()).await;
+                aws::s3::fetch_cost_export(&clients, &bucket, &prefix, dir.path()).await
+            })?;
+            costs::read_named(&files, opts)?
+        }
+        costs::CostSource::Athena(mut table) => {
+            table.period = table.period.or(month);
+            let query = costs::athena::query(&table, opts);
+            tracing::debug!(sql = %query.sql, "athena query");
+            let result = runtime()?.block_on(async {
+                let clients = aws::Clients::load(aws.profile.as_deref(), aws.region.as_deref()).await;
+                aws::athena::run_query(&clients, &table, &query.sql).await
+            })?;
+            costs::athena::records(&query, &result.columns, &result.rows)
+                .map_err(|m| InputError::invalid(Path::new(source), None, m))?
+        }
+    };
+    tracing::info!(files = data.files.len(), rows = data.rows, records = data.records.len(), "loaded costs");
+    for (kind, n) in &data.unknown_line_item_types {
+        tracing::warn!(line_item_type = %kind, lines = n, "unknown line item type, counted as a fee");
+    }
+    Ok(data)
+}
+
+/// Paths in reports are shown as the user gave them, with `./` dropped for readability.
+pub(super) fn display(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}

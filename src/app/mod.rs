@@ -1,0 +1,258 @@
+//! Commands as library functions: each takes a plain request (what the user asked, already
+//! parsed: `cli` owns the command line), resolves it against `tally.hcl`, loads the inputs
+//! with the readers, asks the audit for what the command needs, and returns the finished
+//! [`Report`]. Nothing here prints.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use thiserror::Error;
+
+use crate::audit::Focus;
+use crate::aws::AwsError;
+use crate::config::{ConfigErrors, CONFIG_FILE};
+use crate::costs::CostBasis;
+use crate::error::InputError;
+use crate::policy::Severity;
+use crate::report::Report;
+use crate::snapshot::Snapshot;
+use crate::terraform;
+
+mod export;
+mod load;
+mod review;
+
+pub use export::{export, ExportRequest};
+pub use review::{report, ReviewPeriod, ReviewRequest};
+
+use load::{check_dir, collect_live, collect_options, load_config, resolve, Loaded};
+
+/// Tag policy settings a command adds to (or overrides in) `tally.hcl`.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    /// Tag keys every taggable resource must carry (added to tally.hcl's).
+    pub required_tags: Vec<String>,
+    /// The tag key that names an owner [default: tally.hcl's owner_tag, else "owner"].
+    pub owner_tag: Option<String>,
+    /// Severity for required tags that cannot be known before apply: `Some(None)` is
+    /// `ignore`; `None` is the command's default.
+    pub unknown_tags: Option<Option<Severity>>,
+    /// Variable files for the root module, after terraform.tfvars and *.auto.tfvars.
+    pub var_files: Vec<PathBuf>,
+    /// Policy files (HCL, or Organizations tag-policy JSON), added to tally.hcl's.
+    pub policy_files: Vec<PathBuf>,
+    /// Rule severity overrides; they win over tally.hcl.
+    pub severity: Vec<(String, Severity)>,
+    /// The exemptions file [default: tally.hcl's].
+    pub exemptions: Option<PathBuf>,
+    /// The date exemptions expire against when there is no snapshot.
+    pub today: Option<NaiveDate>,
+}
+
+/// Where live data comes from: accounts, regions, credentials, Cost Explorer settings.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Regions, or `all`; empty is the configured region.
+    pub regions: Vec<String>,
+    pub accounts: Vec<String>,
+    pub role: Option<String>,
+    pub org: bool,
+    pub no_cache: bool,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub metric: Option<String>,
+    /// Progress bars on stderr while collecting.
+    pub progress: bool,
+}
+
+/// Where a run's data comes from. Set values override `tally.hcl`; `state` adds to it.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub code: Option<PathBuf>,
+    pub state: Vec<String>,
+    pub plan: Option<PathBuf>,
+    pub snapshot: Option<PathBuf>,
+    /// Without a snapshot, read no live AWS data at all.
+    pub offline: bool,
+    pub costs: Option<String>,
+    pub cost_basis: CostBasis,
+    pub policy: PolicyOptions,
+    pub aws: AwsOptions,
+}
+
+/// `tally collect`.
+#[derive(Debug, Clone, Default)]
+pub struct CollectRequest {
+    /// Project directory; its tally.hcl gives owner_tag, required_tags and budgets.
+    pub dir: Option<PathBuf>,
+    pub aws: AwsOptions,
+    /// The day the data describes [default: today, UTC].
+    pub as_of: Option<NaiveDate>,
+    pub owner_tag: Option<String>,
+    pub required_tags: Vec<String>,
+}
+
+/// `tally plan`.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest {
+    pub plan: PathBuf,
+    /// The code the plan was made from: findings point at its file:line.
+    pub code: Option<PathBuf>,
+    /// Directory of the tally.hcl [default: the code directory, else the current one].
+    pub config_dir: Option<PathBuf>,
+    /// Recorded spend and budgets, for budget headroom.
+    pub snapshot: Option<PathBuf>,
+    pub policy: PolicyOptions,
+}
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("{0}")]
+    Output(String),
+}
+
+/// A finished command: its report and the `fail_on` threshold its config asked for.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub fail_on: Option<Severity>,
+}
+
+/// `tally audit`: everything cross-referenced.
+pub fn audit(dir: Option<&Path>, sources: &Sources) -> Result<Outcome, AppError> {
+    let (loaded, resolved) = load_audit(dir, sources)?;
+    let report = loaded.audit("audit", &resolved, Focus::Everything);
+    Ok(Outcome { report, fail_on: resolved.fail_on })
+}
+
+/// Everything `audit` reads (and `report` too), loaded and resolved but not yet audited.
+fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Resolved), AppError> {
+    if let Some(dir) = dir {
+        check_dir(dir)?;
+    }
+    let dir_given = dir.is_some();
+    let dir = dir.unwrap_or(Path::new("."));
+    let config = load_config(dir)?;
+    // Without a tally.hcl, a directory given on the command line is the Terraform code.
+    let default_code = (dir_given && !dir.join(CONFIG_FILE).is_file()).then(|| dir.to_path_buf());
+    let mut resolved = resolve(config, sources, None)?;
+    resolved.code = resolved.code.or(default_code);
+    resolved.policy.report_unmatched_exemptions = true;
+
+    let mut loaded = Loaded::default();
+    let mut backends = Vec::new();
+    if let Some(code) = &resolved.code {
+        backends = loaded.code(code, &resolved.var_files)?;
+    }
+    // No state named anywhere: the code's own `backend "s3"` says where it is (online only).
+    if resolved.state.is_empty() && !sources.offline && resolved.snapshot.is_none() {
+        resolved.state = backends.iter().map(|b| format!("s3://{}/{}", b.bucket, b.key)).collect();
+    }
+    loaded.states(&resolved.state, &sources.aws)?;
+    if let Some(plan) = &resolved.plan {
+        loaded.plan(plan)?;
+    }
+    match &resolved.snapshot {
+        Some(snapshot) => loaded.snapshot(snapshot)?,
+        None if !sources.offline => {
+            let mut options = collect_options(&sources.aws, None, &resolved.policy, &resolved.budgets);
+            // Cost files replace Cost Explorer's lines: do not pay for lines thrown away.
+            options.cost_explorer = resolved.costs.is_none();
+            loaded.live(&options)?
+        }
+        None => {}
+    }
+    if let Some(costs) = &resolved.costs {
+        loaded.costs(costs, resolved.cost_basis, &resolved.policy, &sources.aws)?;
+    }
+    Ok((loaded, resolved))
+}
+
+/// `tally collect`: live inventory, costs, budgets and tag activation, as a snapshot.
+pub fn collect(request: &CollectRequest) -> Result<Snapshot, AppError> {
+    let dir = request.dir.as_deref().unwrap_or(Path::new("."));
+    check_dir(dir)?;
+    let config = load_config(dir)?;
+    let policy = PolicyOptions {
+        required_tags: request.required_tags.clone(),
+        owner_tag: request.owner_tag.clone(),
+        ..PolicyOptions::default()
+    };
+    let resolved = resolve(config, &Sources { policy, ..Sources::default() }, None)?;
+    collect_live(&collect_options(&request.aws, request.as_of, &resolved.policy, &resolved.budgets))
+}
+
+/// `tally budgets [DIR]`: budget status alone (limit, actual, forecast, pace, run-out day),
+/// with only the budget findings (BUD001-BUD003).
+pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, AppError> {
+    let dir = dir.unwrap_or(Path::new("."));
+    check_dir(dir)?;
+    let config = load_config(dir)?;
+    let sources = Sources { snapshot: snapshot.map(Path::to_path_buf), ..Sources::default() };
+    let resolved = resolve(config, &sources, None)?;
+    let mut loaded = Loaded::default();
+    match &resolved.snapshot {
+        Some(path) => loaded.snapshot(path)?,
+        None => {
+            return Err(InputError::Usage(
+                "budgets need spend data: give --snapshot FILE or set snapshot in tally.hcl".into(),
+            )
+            .into())
+        }
+    }
+    let report = loaded.audit("budgets", &resolved, Focus::Budgets);
+    Ok(Outcome { report, fail_on: resolved.fail_on })
+}
+
+/// `tally lint DIR`: tag policies on Terraform code alone. No state, plan or AWS.
+pub fn lint(dir: &Path, policy: &PolicyOptions) -> Result<Outcome, AppError> {
+    check_dir(dir)?;
+    let config = load_config(dir)?;
+    let sources = Sources { policy: policy.clone(), ..Sources::default() };
+    let mut resolved = resolve(config, &sources, Some(Severity::Warning))?;
+    let code = resolved.code.take().unwrap_or_else(|| dir.to_path_buf());
+    let mut loaded = Loaded::default();
+    loaded.code(&code, &resolved.var_files)?;
+    resolved.budgets.clear();
+    let report = loaded.audit("lint", &resolved, Focus::Everything);
+    Ok(Outcome { report, fail_on: resolved.fail_on })
+}
+
+/// `tally plan PLAN.json [--code DIR]`: tag policies on what a plan creates or updates. With
+/// `--code`, findings point at the resource's file:line in the HCL.
+///
+/// With `--snapshot`, the report also carries budget headroom for every owner the plan touches
+/// (budgets scoped to one of their owner tag values, and budgets with no tag scope). Budgets
+/// are information here: the gate fails on the plan's own findings, never on spend.
+pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
+    // tally.hcl from --config-dir, else the code directory, else the current directory.
+    let config_dir = request.config_dir.as_deref().or(request.code.as_deref()).unwrap_or(Path::new("."));
+    check_dir(config_dir)?;
+    let config = load_config(config_dir)?;
+    // The plan gate reads the snapshot only when asked on the command line: a tally.hcl written
+    // for audits must not slow down or change every pull request.
+    let sources = Sources { policy: request.policy.clone(), ..Sources::default() };
+    let mut resolved = resolve(config, &sources, Some(Severity::Warning))?;
+    resolved.snapshot = request.snapshot.clone();
+
+    let mut loaded = Loaded::default();
+    loaded.plan(&request.plan)?;
+    if let Some(code) = &request.code {
+        check_dir(code)?;
+        loaded.code(code, &resolved.var_files)?;
+        if let (Some(plan), Some(code)) = (loaded.plan.as_mut(), loaded.code.take()) {
+            terraform::link_to_code(plan, &code);
+        }
+    }
+    if let Some(path) = &resolved.snapshot {
+        loaded.snapshot(path)?;
+    }
+    let report = loaded.audit("plan", &resolved, Focus::Plan);
+    Ok(Outcome { report, fail_on: resolved.fail_on })
+}
