@@ -64,7 +64,7 @@ pub(super) fn resolve(
     // Policy files first, then tally.hcl's own settings, then flags: the nearer, the stronger.
     let mut rules = PolicySet::default();
     for path in config.policy.iter().chain(&asked.policy_files) {
-        rules.merge(crate::policy::tags::load(path)?);
+        rules.merge(crate::policy::load(path)?);
     }
     rules.merge(config.rules);
     rules.severity.extend(asked.severity.iter().cloned());

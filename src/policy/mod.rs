@@ -4,6 +4,7 @@
 //! one [`Policy`] an audit applies. Reading and merging only: the checks live in `audit`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -24,7 +25,20 @@ pub use severity::Severity;
 pub use tags::PolicySet;
 pub use types::Scope;
 
+use crate::hcl_syntax::reader::{read_text, ConfigErrors};
+use crate::source::strip_bom;
 use exemptions::Exemption;
+
+/// Read a policy file: an Organizations tag-policy JSON when its content is JSON, else HCL.
+pub fn load(path: &Path) -> Result<PolicySet, ConfigErrors> {
+    let text = read_text(path)?;
+    let text = strip_bom(&text);
+    if text.trim_start().starts_with('{') {
+        org::parse(path, text)
+    } else {
+        tags::parse_hcl(path, text)
+    }
+}
 
 /// The policy a run applies: required keys, the owner key, tag policies, severity and scope
 /// overrides, budget alert settings and written exemptions.

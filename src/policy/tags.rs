@@ -13,10 +13,10 @@ use hcl_edit::Span;
 
 use super::glob;
 use super::types::{Scope, TypeNames};
-use crate::hcl_syntax::reader::{parse_body, read_text, ConfigErrors, Reader};
+use crate::hcl_syntax::reader::{parse_body, ConfigErrors, Reader};
 use crate::model::{SourceLocation, TagMap, AWS_SYSTEM_TAG_PREFIX};
 use crate::policy::Severity;
-use crate::source::{strip_bom, LineIndex};
+use crate::source::LineIndex;
 
 /// How the spelling of a policy's key is enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -186,17 +186,6 @@ pub(crate) fn same_ignoring_case(a: &str, b: &str) -> bool {
         a.eq_ignore_ascii_case(b)
     } else {
         a.to_lowercase() == b.to_lowercase()
-    }
-}
-
-/// Read a policy file: an Organizations tag-policy JSON when its content is JSON, else HCL.
-pub fn load(path: &Path) -> Result<PolicySet, ConfigErrors> {
-    let text = read_text(path)?;
-    let text = strip_bom(&text);
-    if text.trim_start().starts_with('{') {
-        super::org::parse(path, text)
-    } else {
-        parse_hcl(path, text)
     }
 }
 
