@@ -1,88 +1,53 @@
-//! Legacy CUR CSV (`category/Name` columns such as `lineItem/UnblendedCost` and
-//! `resourceTags/user:team`), plain or gzip. Billed = `lineItem/UnblendedCost`; effective =
-//! the amortized cost from the `savingsPlan/*` and `reservation/*` columns (see
-//! [`super::charge::cur_effective`]).
+//! CUR as CSV, plain or gzip: legacy CUR (`category/Name` columns such as
+//! `lineItem/UnblendedCost` and `resourceTags/user:team`) and CUR 2.0 (snake_case columns such
+//! as `line_item_unblended_cost`, tags in the `resource_tags` map written as JSON). Billed =
+//! the unblended cost; effective = the amortized cost from the Savings Plan and reservation
+//! columns (see [`super::charge::cur_effective`]). Columns and cells as [`super::row`] says.
 
 use std::io::Read;
 use std::path::Path;
 
 use super::aggregate::{Aggregator, Key, Sym, NONE};
 use super::charge::{cur_category, cur_effective, is_support, Amortization, CurType};
+use super::row::{self, Col, Layout, Naming};
 use super::values::{checked_day_span, cur_csv_tag_key, parse_decimal, parse_timestamp};
 use super::{csv_error, Ctx};
 use crate::error::InputError;
 
-struct Columns {
-    unblended: usize,
-    line_type: usize,
-    start: usize,
-    end: usize,
-    account: usize,
-    billing_start: Option<usize>,
-    product_code: Option<usize>,
-    product_name: Option<usize>,
-    resource: Option<usize>,
-    currency: Option<usize>,
-    sp_effective: Option<usize>,
-    sp_commitment: Option<usize>,
-    sp_used: Option<usize>,
-    ri_effective: Option<usize>,
-    ri_unused_upfront: Option<usize>,
-    ri_unused_recurring: Option<usize>,
-    ri_arn: Option<usize>,
-    /// Column index and tag key (as the user wrote it, `user:` dropped).
-    tags: Vec<(usize, String)>,
-}
+/// CUR 2.0 map keys of user tags start with this; legacy snake_case tag columns with
+/// `resource_tags_` + it.
+const USER_PREFIX: &str = "user_";
 
-impl Columns {
-    fn find(path: &Path, headers: &[String]) -> Result<Self, InputError> {
-        let opt = |name: &str| headers.iter().position(|h| h == name);
-        let req = |name: &str| {
-            opt(name).ok_or_else(|| {
-                InputError::invalid(path, Some(1), format!("CUR file without a {name} column"))
-            })
-        };
-        Ok(Columns {
-            unblended: req("lineItem/UnblendedCost")?,
-            line_type: req("lineItem/LineItemType")?,
-            start: req("lineItem/UsageStartDate")?,
-            end: req("lineItem/UsageEndDate")?,
-            account: req("lineItem/UsageAccountId")?,
-            billing_start: opt("bill/BillingPeriodStartDate"),
-            product_code: opt("lineItem/ProductCode"),
-            product_name: opt("product/ProductName"),
-            resource: opt("lineItem/ResourceId"),
-            currency: opt("lineItem/CurrencyCode"),
-            sp_effective: opt("savingsPlan/SavingsPlanEffectiveCost"),
-            sp_commitment: opt("savingsPlan/TotalCommitmentToDate"),
-            sp_used: opt("savingsPlan/UsedCommitment"),
-            ri_effective: opt("reservation/EffectiveCost"),
-            ri_unused_upfront: opt("reservation/UnusedAmortizedUpfrontFeeForBillingPeriod"),
-            ri_unused_recurring: opt("reservation/UnusedRecurringFee"),
-            ri_arn: opt("reservation/ReservationARN"),
-            tags: headers
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| cur_csv_tag_key(h).map(|k| (i, k.to_string())))
-                .collect(),
+/// Tag columns of one file: column index and tag key as reported.
+fn tag_columns(naming: Naming, headers: &[String], ctx: &Ctx<'_>) -> Vec<(usize, String)> {
+    headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| match naming {
+            Naming::CurSlash => cur_csv_tag_key(h).map(|k| (i, ctx.tag_keys.resolve_spelled(k))),
+            _ => h
+                .strip_prefix("resource_tags_")
+                .and_then(|k| k.strip_prefix(USER_PREFIX))
+                .map(|k| (i, ctx.tag_keys.resolve(k))),
         })
-    }
+        .filter(|(_, k)| ctx.keeps_tag(k))
+        .collect()
 }
 
 pub(crate) fn read(
     path: &Path,
+    naming: Naming,
     headers: &[String],
     mut reader: csv::Reader<Box<dyn Read>>,
     ctx: &Ctx<'_>,
     agg: &mut Aggregator,
 ) -> Result<(), InputError> {
-    let cols = Columns::find(path, headers)?;
-    let tag_key_ids: Vec<(usize, Sym)> = cols
-        .tags
-        .iter()
-        .filter(|(_, k)| ctx.keeps_tag(k))
-        .map(|(i, k)| (*i, agg.strings.intern(k)))
-        .collect();
+    let cols = Layout::find(naming, headers)
+        .map_err(|m| InputError::invalid(path, Some(1), format!("CUR file with {m}")))?;
+    let tag_key_ids: Vec<(usize, Sym)> =
+        tag_columns(naming, headers, ctx).iter().map(|(i, k)| (*i, agg.strings.intern(k))).collect();
+    let map_tags = cols.get(Col::Tags);
+    let product_map = cols.get(Col::ProductMap);
     let mut record = csv::StringRecord::new();
     let mut pairs: Vec<(Sym, Sym)> = Vec::new();
     loop {
@@ -92,51 +57,52 @@ pub(crate) fn read(
             Err(e) => return Err(csv_error(path, &e)),
         }
         let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
-        let bad = |col: &str, msg: String| InputError::invalid(path, line, format!("{col}: {msg}"));
-        let get = |i: usize| record.get(i).unwrap_or("");
-        let opt = |i: Option<usize>| i.map_or("", get);
-        let money = |i: Option<usize>, name: &str| {
-            i.map_or(Ok(Default::default()), |i| parse_decimal(get(i)).map_err(|m| bad(name, m)))
+        let bad =
+            |col: Col, msg: String| InputError::invalid(path, line, format!("{}: {msg}", cols.name(col)));
+        let get = |i: usize| row::text(record.get(i).unwrap_or(""));
+        let opt = |c: Col| cols.get(c).map_or("", get);
+        let money = |c: Col| {
+            cols.get(c).map_or(Ok(Default::default()), |i| parse_decimal(get(i)).map_err(|m| bad(c, m)))
         };
 
-        let unblended = parse_decimal(get(cols.unblended)).map_err(|m| bad("lineItem/UnblendedCost", m))?;
-        let type_text = get(cols.line_type);
+        let unblended = money(Col::Billed)?;
+        let type_text = opt(Col::ChargeType);
         let line_type = CurType::parse(type_text);
         if line_type == CurType::Unknown {
             *agg.unknown_types.entry(type_text.to_string()).or_default() += 1;
         }
         let amort = Amortization {
-            sp_effective_cost: money(cols.sp_effective, "savingsPlan/SavingsPlanEffectiveCost")?,
-            sp_total_commitment_to_date: money(cols.sp_commitment, "savingsPlan/TotalCommitmentToDate")?,
-            sp_used_commitment: money(cols.sp_used, "savingsPlan/UsedCommitment")?,
-            ri_effective_cost: money(cols.ri_effective, "reservation/EffectiveCost")?,
-            ri_unused_amortized_upfront: money(
-                cols.ri_unused_upfront,
-                "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
-            )?,
-            ri_unused_recurring_fee: money(cols.ri_unused_recurring, "reservation/UnusedRecurringFee")?,
-            reservation: !opt(cols.ri_arn).trim().is_empty(),
+            sp_effective_cost: money(Col::SpEffective)?,
+            sp_total_commitment_to_date: money(Col::SpCommitment)?,
+            sp_used_commitment: money(Col::SpUsed)?,
+            ri_effective_cost: money(Col::RiEffective)?,
+            ri_unused_amortized_upfront: money(Col::RiUnusedUpfront)?,
+            ri_unused_recurring_fee: money(Col::RiUnusedRecurring)?,
+            reservation: !opt(Col::RiArn).is_empty(),
         };
         let effective = cur_effective(line_type, unblended, &amort);
 
-        let start = parse_timestamp(get(cols.start)).map_err(|m| bad("lineItem/UsageStartDate", m))?;
-        let end = parse_timestamp(get(cols.end)).map_err(|m| bad("lineItem/UsageEndDate", m))?;
-        let (start_day, end_day) =
-            checked_day_span(start, end).map_err(|m| bad("lineItem/UsageStartDate", m))?;
-        agg.see_end(end.max(start));
-        let billing = match cols.billing_start.map(get).filter(|s| !s.trim().is_empty()) {
-            Some(s) => super::values::day_floor(
-                parse_timestamp(s).map_err(|m| bad("bill/BillingPeriodStartDate", m))?,
-            ),
-            None => super::aggregate::NO_DATE,
+        let start = parse_timestamp(opt(Col::Start)).map_err(|m| bad(Col::Start, m))?;
+        let end = parse_timestamp(opt(Col::End)).map_err(|m| bad(Col::End, m))?;
+        let (start_day, end_day) = checked_day_span(start, end).map_err(|m| bad(Col::Start, m))?;
+        let billing = match opt(Col::BillingStart) {
+            "" => super::aggregate::NO_DATE,
+            s => super::values::day_floor(parse_timestamp(s).map_err(|m| bad(Col::BillingStart, m))?),
         };
 
-        let code = opt(cols.product_code);
-        let name = opt(cols.product_name);
+        let code = opt(Col::ServiceCode);
+        let product_name;
+        let name = match product_map {
+            Some(i) => {
+                product_name = json_map_value(get(i), "product_name").map_err(|m| bad(Col::ProductMap, m))?;
+                product_name.as_deref().map_or("", row::text)
+            }
+            None => opt(Col::ServiceName),
+        };
         let category = cur_category(line_type, is_support(code, name));
-        let service = if name.is_empty() { code } else { name };
-        let resource = opt(cols.resource).trim();
-        let currency = opt(cols.currency).trim();
+        agg.see_end(end.max(start));
+        let service = row::service(code, name);
+        let resource = opt(Col::Resource);
 
         pairs.clear();
         for &(i, key) in &tag_key_ids {
@@ -145,13 +111,16 @@ pub(crate) fn read(
                 pairs.push((key, agg.strings.intern(v)));
             }
         }
+        if let Some(i) = map_tags {
+            map_tag_pairs(get(i), ctx, agg, &mut pairs).map_err(|m| bad(Col::Tags, m))?;
+        }
         let tags = agg.tag_set(&mut pairs);
         let key = Key {
             start: start_day,
             end: end_day,
             billing,
-            account: agg.strings.intern(get(cols.account).trim()),
-            service: agg.strings.intern(service),
+            account: agg.strings.intern(opt(Col::Account)),
+            service: agg.strings.intern(&service),
             resource: if ctx.keep_resource_ids && !resource.is_empty() {
                 agg.strings.intern(resource)
             } else {
@@ -159,9 +128,57 @@ pub(crate) fn read(
             },
             tags,
             category,
-            currency: agg.strings.intern(if currency.is_empty() { "USD" } else { currency }),
+            currency: agg.strings.intern(row::currency(opt(Col::Currency))),
         };
-        agg.add(key, unblended, effective).map_err(|m| bad("lineItem/UnblendedCost", m.to_string()))?;
+        agg.add(key, unblended, effective).map_err(|m| bad(Col::Billed, m.to_string()))?;
+    }
+    Ok(())
+}
+
+/// One value of a CUR 2.0 map column written as JSON text (`{"product_name": "..."}`).
+fn json_map_value(text: &str, key: &str) -> Result<Option<String>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err("not a JSON object".to_string());
+    };
+    Ok(map.get(key).and_then(|v| v.as_str()).map(str::to_string))
+}
+
+/// The user tags of a CUR 2.0 `resource_tags` cell (JSON text): `user_*` keys, restored to the
+/// configured spelling; other keys (`aws_*`) are not user tags.
+fn map_tag_pairs(
+    text: &str,
+    ctx: &Ctx<'_>,
+    agg: &mut Aggregator,
+    pairs: &mut Vec<(Sym, Sym)>,
+) -> Result<(), String> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON object of tags: {e}"))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err("not a JSON object of tags".to_string());
+    };
+    for (k, v) in map {
+        let Some(rest) = k.strip_prefix(USER_PREFIX) else { continue };
+        let key = ctx.tag_keys.resolve(rest);
+        if !ctx.keeps_tag(&key) {
+            continue;
+        }
+        let v = match v {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let v = row::text(&v);
+        if !v.is_empty() {
+            pairs.push((agg.strings.intern(&key), agg.strings.intern(v)));
+        }
     }
     Ok(())
 }

@@ -33,6 +33,7 @@ mod cur_csv;
 mod focus_csv;
 pub mod manifest;
 mod parquet;
+mod row;
 pub mod source;
 mod values;
 
@@ -451,7 +452,7 @@ fn read_csv_file(
     let headers = csv_headers(path, &mut reader)?;
     match format {
         CostFormat::FocusCsv => focus_csv::read(path, &headers, reader, ctx, agg),
-        _ => cur_csv::read(path, &headers, reader, ctx, agg),
+        _ => cur_csv::read(path, row::Naming::CurSlash, &headers, reader, ctx, agg),
     }
 }
 

@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 
 use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE, NO_DATE};
 use super::charge::{cur_category, cur_effective, focus_category, is_support, Amortization, CurType};
+use super::row::{self, Col, Layout, Naming, COLS};
 use super::values::{checked_day_span, day_floor, decimal_from_f64, parse_decimal, parse_timestamp};
 use super::{CostFormat, Ctx};
 use crate::error::InputError;
@@ -63,60 +64,6 @@ fn detect(path: &Path, schema: &Schema) -> Result<CostFormat, InputError> {
     }
 }
 
-/// Names of the columns one format reads, in a fixed order; `None` where the file lacks an
-/// optional one.
-struct Wanted {
-    names: Vec<&'static str>,
-    required: usize,
-}
-
-fn cur_columns() -> Wanted {
-    Wanted {
-        names: vec![
-            "line_item_unblended_cost",
-            "line_item_line_item_type",
-            "line_item_usage_start_date",
-            "line_item_usage_end_date",
-            "line_item_usage_account_id",
-            "bill_billing_period_start_date",
-            "line_item_product_code",
-            "product_product_name",
-            "line_item_resource_id",
-            "line_item_currency_code",
-            "savings_plan_savings_plan_effective_cost",
-            "savings_plan_total_commitment_to_date",
-            "savings_plan_used_commitment",
-            "reservation_effective_cost",
-            "reservation_unused_amortized_upfront_fee_for_billing_period",
-            "reservation_unused_recurring_fee",
-            "reservation_reservation_a_r_n",
-            "resource_tags",
-        ],
-        required: 5,
-    }
-}
-
-fn focus_columns() -> Wanted {
-    Wanted {
-        names: vec![
-            "BilledCost",
-            "EffectiveCost",
-            "ChargeCategory",
-            "ChargePeriodStart",
-            "ChargePeriodEnd",
-            "SubAccountId",
-            "ServiceName",
-            "x_ServiceCode",
-            "ResourceId",
-            "BillingCurrency",
-            "BillingPeriodStart",
-            "Tags",
-            "BillingAccountId",
-        ],
-        required: 5,
-    }
-}
-
 /// Read one row group into `agg`.
 pub(crate) fn read_row_group(
     path: &Path,
@@ -137,17 +84,13 @@ pub(crate) fn read_row_group(
         .take(row_group)
         .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
         .sum();
-    let wanted = match format {
-        CostFormat::FocusParquet => focus_columns(),
-        _ => cur_columns(),
+    let naming = match format {
+        CostFormat::FocusParquet => Naming::Focus,
+        _ => Naming::CurSnake,
     };
-    // Positions (in the file's schema) of the wanted columns, then of tag columns.
-    let mut positions: Vec<Option<usize>> = wanted.names.iter().map(|n| schema.index_of(n).ok()).collect();
-    for (i, name) in wanted.names.iter().enumerate().take(wanted.required) {
-        if positions[i].is_none() {
-            return Err(InputError::invalid(path, None, format!("cost file without a {name} column")));
-        }
-    }
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut layout = Layout::find(naming, &names)
+        .map_err(|m| InputError::invalid(path, None, format!("cost file with {m}")))?;
     let tag_columns: Vec<(usize, String)> = if format == CostFormat::CurParquet {
         schema
             .fields()
@@ -162,13 +105,9 @@ pub(crate) fn read_row_group(
     } else {
         Vec::new()
     };
-    // FOCUS names the account SubAccountId; fall back to the billing account.
-    if format == CostFormat::FocusParquet && positions[5].is_none() {
-        positions[5] = positions[12];
-    }
     // Resource ids are the widest column: not decoded at all when nothing needs them.
     if !ctx.keep_resource_ids {
-        positions[8] = None; // line_item_resource_id, ResourceId
+        layout.drop(Col::Resource);
     }
 
     // Ask for strings as dictionaries: decoded straight from dictionary pages, interned once.
@@ -192,7 +131,7 @@ pub(crate) fn read_row_group(
         ArrowReaderOptions::new().with_schema(dict_schema),
     )
     .map_err(|e| parquet_error(path, e))?;
-    let mut roots: Vec<usize> = positions.iter().flatten().copied().collect();
+    let mut roots: Vec<usize> = COLS.iter().filter_map(|c| layout.get(*c)).collect();
     roots.extend(tag_columns.iter().map(|(i, _)| *i));
     roots.sort_unstable();
     roots.dedup();
@@ -208,14 +147,14 @@ pub(crate) fn read_row_group(
     let mut row = first_row;
     for batch in reader {
         let batch = batch.map_err(|e| parquet_error(path, e))?;
-        let col = |i: usize| -> Option<ArrayRef> {
-            let name = schema.field(positions[i]?).name();
+        let col = |c: Col| -> Option<ArrayRef> {
+            let name = schema.field(layout.get(c)?).name();
             batch.column_by_name(name).cloned()
         };
         let n = batch.num_rows();
         let result = match format {
-            CostFormat::FocusParquet => focus_batch(&batch, &col, &mut state, ctx, agg),
-            _ => cur_batch(&batch, &col, &tag_columns, &schema, &mut state, ctx, agg),
+            CostFormat::FocusParquet => focus_batch(&batch, &col, &layout, &mut state, ctx, agg),
+            _ => cur_batch(&batch, &col, &layout, &tag_columns, &schema, &mut state, ctx, agg),
         };
         result.map_err(|(offset, msg)| {
             InputError::invalid(path, None, format!("row {}: {msg}", row + offset + 1))
@@ -263,7 +202,11 @@ fn syms(
         out.resize(n, NONE);
         return Ok(());
     };
-    let intern = |agg: &mut Aggregator, s: &str| if s.is_empty() { NONE } else { agg.strings.intern(s) };
+    // Every text cell as [`row::text`] has it: trimmed, `NULL` empty.
+    let intern = |agg: &mut Aggregator, s: &str| match row::text(s) {
+        "" => NONE,
+        s => agg.strings.intern(s),
+    };
     if let Some(dict) = array.as_dictionary_opt::<Int32Type>() {
         // What the reader asks for: map each dictionary value once, then copy ids.
         let mut values = Vec::new();
@@ -431,7 +374,7 @@ fn timestamps(array: Option<&ArrayRef>, n: usize, out: &mut Vec<i64>) -> Result<
     Ok(())
 }
 
-type Col<'a> = dyn Fn(usize) -> Option<ArrayRef> + 'a;
+type ColFn<'a> = dyn Fn(Col) -> Option<ArrayRef> + 'a;
 
 /// Row `r` of an amount column; an empty column (absent from the file) is zero.
 #[inline]
@@ -439,9 +382,11 @@ fn at(column: &[Decimal], r: usize) -> Decimal {
     column.get(r).copied().unwrap_or_default()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cur_batch(
     batch: &RecordBatch,
-    col: &Col<'_>,
+    col: &ColFn<'_>,
+    layout: &Layout,
     tag_columns: &[(usize, String)],
     schema: &Schema,
     st: &mut BatchState,
@@ -450,29 +395,42 @@ fn cur_batch(
 ) -> Result<(), RowError> {
     let n = batch.num_rows();
     let mut d = Vec::with_capacity(7);
-    for i in [0usize, 10, 11, 12, 13, 14, 15] {
+    for c in [
+        Col::Billed,
+        Col::SpEffective,
+        Col::SpCommitment,
+        Col::SpUsed,
+        Col::RiEffective,
+        Col::RiUnusedUpfront,
+        Col::RiUnusedRecurring,
+    ] {
         let mut v = take(&mut st.decimals);
-        let array = col(i);
+        let array = col(c);
         // An amortization column the file lacks stays empty (zero on every row, see `at`)
         // rather than a batch of zeros written and read again.
-        if array.is_some() || i == 0 {
-            decimals(array.as_ref(), n, &mut v)
-                .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        if array.is_some() || c == Col::Billed {
+            decimals(array.as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         }
         d.push(v);
     }
     let mut s = Vec::with_capacity(8);
-    for i in [1usize, 4, 6, 7, 8, 9, 16] {
+    for c in [
+        Col::ChargeType,
+        Col::Account,
+        Col::ServiceCode,
+        Col::ServiceName,
+        Col::Resource,
+        Col::Currency,
+        Col::RiArn,
+    ] {
         let mut v = take(&mut st.syms);
-        syms(col(i).as_ref(), n, agg, &mut v)
-            .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        syms(col(c).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         s.push(v);
     }
     let mut t = Vec::with_capacity(3);
-    for i in [2usize, 3, 5] {
+    for c in [Col::Start, Col::End, Col::BillingStart] {
         let mut v = take(&mut st.times);
-        timestamps(col(i).as_ref(), n, &mut v)
-            .map_err(|(r, m)| (r, format!("{}: {m}", cur_columns().names[i])))?;
+        timestamps(col(c).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         t.push(v);
     }
     // Tags: one column per key (legacy), or the CUR 2.0 map.
@@ -483,7 +441,7 @@ fn cur_batch(
             .map_err(|(r, m)| (r, format!("{key}: {m}")))?;
         tag_cols.push((agg.strings.intern(key), v));
     }
-    let map_tags = match col(17) {
+    let map_tags = match col(Col::Tags) {
         Some(a) => Some(MapTags::new(&a, n, agg, st, ctx, "user_")?),
         None => None,
     };
@@ -566,33 +524,34 @@ fn cur_batch(
 
 fn focus_batch(
     batch: &RecordBatch,
-    col: &Col<'_>,
+    col: &ColFn<'_>,
+    layout: &Layout,
     st: &mut BatchState,
     ctx: &Ctx<'_>,
     agg: &mut Aggregator,
 ) -> Result<(), RowError> {
     let n = batch.num_rows();
-    let names = focus_columns().names;
     let mut d = Vec::with_capacity(2);
-    for i in [0usize, 1] {
+    for c in [Col::Billed, Col::Effective] {
         let mut v = take(&mut st.decimals);
-        decimals(col(i).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", names[i])))?;
+        decimals(col(c).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         d.push(v);
     }
     let mut s = Vec::with_capacity(6);
-    for i in [2usize, 5, 6, 7, 8, 9] {
+    for c in [Col::ChargeType, Col::Account, Col::ServiceName, Col::ServiceCode, Col::Resource, Col::Currency]
+    {
         let mut v = take(&mut st.syms);
-        syms(col(i).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", names[i])))?;
+        syms(col(c).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         s.push(v);
     }
     let mut t = Vec::with_capacity(3);
-    for i in [3usize, 4, 10] {
+    for c in [Col::Start, Col::End, Col::BillingStart] {
         let mut v = take(&mut st.times);
-        timestamps(col(i).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", names[i])))?;
+        timestamps(col(c).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         t.push(v);
     }
     // Tags: a map column, or JSON text.
-    let tags_array = col(11);
+    let tags_array = col(Col::Tags);
     let map_tags = match &tags_array {
         Some(a) if matches!(a.data_type(), DataType::Map(..)) => Some(MapTags::new(a, n, agg, st, ctx, "")?),
         _ => None,

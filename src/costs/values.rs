@@ -223,6 +223,11 @@ impl TagKeys {
         Self { known }
     }
 
+    /// A tag key from a format that keeps the spelling (CSV, FOCUS): as written.
+    pub(crate) fn resolve_spelled(&self, key: &str) -> String {
+        key.to_string()
+    }
+
     pub(crate) fn resolve(&self, normalized: &str) -> String {
         match self.known.binary_search_by(|(n, _)| n.as_str().cmp(normalized)) {
             Ok(i) => self.known[i].1.clone(),

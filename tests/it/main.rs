@@ -17,6 +17,7 @@ mod formats;
 mod iam_policy;
 mod layers;
 mod moto;
+mod one_bill;
 mod review;
 mod rules;
 mod secrets;

@@ -1,0 +1,286 @@
+//! One cost row, whatever the file format: the columns every reader looks up **by name**, and
+//! the cell normalisation they all share (trimming, `NULL`, the default currency, the service
+//! name). Legacy CUR CSV, CUR 2.0 CSV, CUR and CUR 2.0 Parquet, FOCUS CSV and FOCUS Parquet
+//! differ only in where a value sits; what a value means is decided here once, so the same
+//! bill gives the same records from every format (tested in `tests` below, once for all).
+
+use std::borrow::Cow;
+
+/// How a file names its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Naming {
+    /// Legacy CUR CSV: `lineItem/UnblendedCost`, `resourceTags/user:team`.
+    CurSlash,
+    /// Legacy CUR Parquet and CUR 2.0 (CSV or Parquet): `line_item_unblended_cost`, tags in
+    /// `resource_tags_user_*` columns (legacy) or the `resource_tags` map (CUR 2.0).
+    CurSnake,
+    /// FOCUS 1.x: `BilledCost`, `ChargePeriodStart`, `Tags`.
+    Focus,
+}
+
+/// The logical columns tally reads. CUR and FOCUS share the ones that mean the same thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Col {
+    /// CUR `UnblendedCost`, FOCUS `BilledCost`.
+    Billed,
+    /// FOCUS `EffectiveCost` (CUR computes it from the amortization columns).
+    Effective,
+    /// CUR line-item type, FOCUS `ChargeCategory`.
+    ChargeType,
+    Start,
+    End,
+    Account,
+    /// FOCUS `BillingAccountId`: the account when a file has no `SubAccountId`.
+    BillingAccount,
+    BillingStart,
+    ServiceCode,
+    ServiceName,
+    Resource,
+    Currency,
+    SpEffective,
+    SpCommitment,
+    SpUsed,
+    RiEffective,
+    RiUnusedUpfront,
+    RiUnusedRecurring,
+    RiArn,
+    /// FOCUS `CommitmentDiscountStatus` (`Used` / `Unused`).
+    CommitmentStatus,
+    /// CUR 2.0 `resource_tags` (a map, JSON text in CSV), FOCUS `Tags`.
+    Tags,
+    /// CUR 2.0 `product` map (JSON text in CSV): holds `product_name`.
+    ProductMap,
+}
+
+/// Every logical column, in a fixed order ([`Layout`] is indexed by it).
+pub(crate) const COLS: [Col; 22] = [
+    Col::Billed,
+    Col::Effective,
+    Col::ChargeType,
+    Col::Start,
+    Col::End,
+    Col::Account,
+    Col::BillingAccount,
+    Col::BillingStart,
+    Col::ServiceCode,
+    Col::ServiceName,
+    Col::Resource,
+    Col::Currency,
+    Col::SpEffective,
+    Col::SpCommitment,
+    Col::SpUsed,
+    Col::RiEffective,
+    Col::RiUnusedUpfront,
+    Col::RiUnusedRecurring,
+    Col::RiArn,
+    Col::CommitmentStatus,
+    Col::Tags,
+    Col::ProductMap,
+];
+
+impl Col {
+    /// The column's name in files of `naming`; `None` where that format has no such column.
+    pub(crate) fn name(self, naming: Naming) -> Option<&'static str> {
+        use Naming::{CurSlash as S, CurSnake as K, Focus as F};
+        Some(match (self, naming) {
+            (Col::Billed, S) => "lineItem/UnblendedCost",
+            (Col::Billed, K) => "line_item_unblended_cost",
+            (Col::Billed, F) => "BilledCost",
+            (Col::Effective, F) => "EffectiveCost",
+            (Col::ChargeType, S) => "lineItem/LineItemType",
+            (Col::ChargeType, K) => "line_item_line_item_type",
+            (Col::ChargeType, F) => "ChargeCategory",
+            (Col::Start, S) => "lineItem/UsageStartDate",
+            (Col::Start, K) => "line_item_usage_start_date",
+            (Col::Start, F) => "ChargePeriodStart",
+            (Col::End, S) => "lineItem/UsageEndDate",
+            (Col::End, K) => "line_item_usage_end_date",
+            (Col::End, F) => "ChargePeriodEnd",
+            (Col::Account, S) => "lineItem/UsageAccountId",
+            (Col::Account, K) => "line_item_usage_account_id",
+            (Col::Account, F) => "SubAccountId",
+            (Col::BillingAccount, F) => "BillingAccountId",
+            (Col::BillingStart, S) => "bill/BillingPeriodStartDate",
+            (Col::BillingStart, K) => "bill_billing_period_start_date",
+            (Col::BillingStart, F) => "BillingPeriodStart",
+            (Col::ServiceCode, S) => "lineItem/ProductCode",
+            (Col::ServiceCode, K) => "line_item_product_code",
+            (Col::ServiceCode, F) => "x_ServiceCode",
+            (Col::ServiceName, S) => "product/ProductName",
+            (Col::ServiceName, K) => "product_product_name",
+            (Col::ServiceName, F) => "ServiceName",
+            (Col::Resource, S) => "lineItem/ResourceId",
+            (Col::Resource, K) => "line_item_resource_id",
+            (Col::Resource, F) => "ResourceId",
+            (Col::Currency, S) => "lineItem/CurrencyCode",
+            (Col::Currency, K) => "line_item_currency_code",
+            (Col::Currency, F) => "BillingCurrency",
+            (Col::SpEffective, S) => "savingsPlan/SavingsPlanEffectiveCost",
+            (Col::SpEffective, K) => "savings_plan_savings_plan_effective_cost",
+            (Col::SpCommitment, S) => "savingsPlan/TotalCommitmentToDate",
+            (Col::SpCommitment, K) => "savings_plan_total_commitment_to_date",
+            (Col::SpUsed, S) => "savingsPlan/UsedCommitment",
+            (Col::SpUsed, K) => "savings_plan_used_commitment",
+            (Col::RiEffective, S) => "reservation/EffectiveCost",
+            (Col::RiEffective, K) => "reservation_effective_cost",
+            (Col::RiUnusedUpfront, S) => "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
+            (Col::RiUnusedUpfront, K) => "reservation_unused_amortized_upfront_fee_for_billing_period",
+            (Col::RiUnusedRecurring, S) => "reservation/UnusedRecurringFee",
+            (Col::RiUnusedRecurring, K) => "reservation_unused_recurring_fee",
+            (Col::RiArn, S) => "reservation/ReservationARN",
+            (Col::RiArn, K) => "reservation_reservation_a_r_n",
+            (Col::CommitmentStatus, F) => "CommitmentDiscountStatus",
+            (Col::Tags, K) => "resource_tags",
+            (Col::Tags, F) => "Tags",
+            (Col::ProductMap, K) => "product",
+            _ => return None,
+        })
+    }
+
+    /// Columns a file of `naming` must have. FOCUS: the columns the specification makes
+    /// mandatory that tally needs (an account is `SubAccountId`, else `BillingAccountId`,
+    /// checked in [`Layout::find`]); a file without them is refused, never read with a silent
+    /// default.
+    fn required(self, naming: Naming) -> bool {
+        match naming {
+            Naming::CurSlash | Naming::CurSnake => {
+                matches!(self, Col::Billed | Col::ChargeType | Col::Start | Col::End | Col::Account)
+            }
+            Naming::Focus => {
+                matches!(self, Col::Billed | Col::Effective | Col::ChargeType | Col::Start | Col::End)
+            }
+        }
+    }
+}
+
+/// Where each logical column sits in one file (by position in its header or schema).
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub naming: Naming,
+    at: [Option<usize>; COLS.len()],
+}
+
+impl Layout {
+    /// Look every column up by name in `headers`. The error names the first missing
+    /// required column.
+    pub(crate) fn find<S: AsRef<str>>(naming: Naming, headers: &[S]) -> Result<Layout, String> {
+        let position = |name: &str| headers.iter().position(|h| h.as_ref() == name);
+        let mut at = [None; COLS.len()];
+        for (i, col) in COLS.iter().enumerate() {
+            at[i] = col.name(naming).and_then(position);
+            if at[i].is_none() && col.required(naming) {
+                return Err(format!("no {} column", col.name(naming).unwrap_or("?")));
+            }
+        }
+        let mut layout = Layout { naming, at };
+        if naming == Naming::Focus && layout.get(Col::Account).is_none() {
+            // FOCUS makes BillingAccountId mandatory and SubAccountId conditional.
+            layout.at[index(Col::Account)] = layout.get(Col::BillingAccount);
+        }
+        Ok(layout)
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, col: Col) -> Option<usize> {
+        self.at[index(col)]
+    }
+
+    /// Forget a column (resource ids when nothing needs them: never decoded).
+    pub(crate) fn drop(&mut self, col: Col) {
+        self.at[index(col)] = None;
+    }
+
+    /// The name of `col` in this file.
+    pub(crate) fn name(&self, col: Col) -> &'static str {
+        col.name(self.naming).unwrap_or("?")
+    }
+}
+
+fn index(col: Col) -> usize {
+    COLS.iter().position(|c| *c == col).unwrap_or(0)
+}
+
+/// A text cell as every reader sees it: surrounding whitespace trimmed, and `NULL` (how the
+/// FOCUS sample data and some exports write a missing value) empty.
+#[inline]
+pub(crate) fn text(cell: &str) -> &str {
+    match cell.trim() {
+        "NULL" => "",
+        t => t,
+    }
+}
+
+/// The currency of a row: ISO code as written, USD when the file has none (legacy CUR files
+/// written before `lineItem/CurrencyCode` existed).
+#[inline]
+pub(crate) fn currency(cell: &str) -> &str {
+    if cell.is_empty() {
+        "USD"
+    } else {
+        cell
+    }
+}
+
+/// The service a row is reported under: the product name when the file has one, else the
+/// product code. FOCUS input keeps its own `ServiceName` (the readers pass it as the name).
+pub(crate) fn service<'a>(code: &'a str, name: &'a str) -> Cow<'a, str> {
+    if !name.is_empty() {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Borrowed(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order() {
+        let headers =
+            ["x", "line_item_usage_end_date", "line_item_unblended_cost", "line_item_line_item_type"];
+        let err = Layout::find(Naming::CurSnake, &headers).unwrap_err();
+        assert_eq!(err, "no line_item_usage_start_date column");
+        let headers = [
+            "line_item_usage_account_id",
+            "line_item_usage_end_date",
+            "line_item_unblended_cost",
+            "line_item_line_item_type",
+            "line_item_usage_start_date",
+            "product",
+        ];
+        let l = Layout::find(Naming::CurSnake, &headers).unwrap();
+        assert_eq!(l.get(Col::Billed), Some(2));
+        assert_eq!(l.get(Col::Account), Some(0));
+        assert_eq!(l.get(Col::ProductMap), Some(5));
+        assert_eq!(l.get(Col::Currency), None);
+        assert_eq!(l.name(Col::Start), "line_item_usage_start_date");
+    }
+
+    #[test]
+    fn focus_names_its_missing_mandatory_column() {
+        let full = [
+            "BilledCost",
+            "EffectiveCost",
+            "ChargeCategory",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+            "ServiceName",
+            "BillingCurrency",
+            "BillingAccountId",
+        ];
+        let l = Layout::find(Naming::Focus, &full).unwrap();
+        assert_eq!(l.get(Col::Account), Some(7), "BillingAccountId stands in for SubAccountId");
+    }
+
+    #[test]
+    fn cells_and_services() {
+        assert_eq!(text("  111122223333 "), "111122223333");
+        assert_eq!(text("NULL"), "");
+        assert_eq!(currency(""), "USD");
+        assert_eq!(currency("EUR"), "EUR");
+        assert_eq!(service("AmazonEC2", "Amazon Elastic Compute Cloud"), "Amazon Elastic Compute Cloud");
+        assert_eq!(service("AmazonEC2", ""), "AmazonEC2");
+        assert_eq!(service("", "Virtual Machines"), "Virtual Machines");
+    }
+}
