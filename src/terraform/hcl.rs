@@ -99,7 +99,7 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
 
     let mut loader = Loader { defs: &defs, unreadable: &tree.unreadable, resources: Vec::new(), diagnostics };
     let mut stack = vec![root_key.clone()];
-    loader.instantiate(root, "", vars, BTreeMap::new(), &mut stack);
+    loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);
 
     let mut resources = loader.resources;
     resources.sort_by(|a, b| a.address.cmp(&b.address));
@@ -575,6 +575,8 @@ struct Instance {
     suffix: String,
     index: Option<IndexKey>,
     env: Env,
+    /// Its `count`/`for_each` is unknown: it may be created zero times.
+    may_not_exist: bool,
 }
 
 struct Loader<'d, 'a> {
@@ -591,6 +593,7 @@ impl<'a> Loader<'_, 'a> {
         module_path: &str,
         vars: BTreeMap<String, Value>,
         inherited: BTreeMap<String, ProviderInfo>,
+        may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
         let scope = Scope::new(vars, def.locals.clone());
@@ -600,10 +603,10 @@ impl<'a> Loader<'_, 'a> {
             providers.insert(p.key.clone(), info);
         }
         for res in &def.resources {
-            self.resource(&scope, res, module_path, &providers);
+            self.resource(&scope, res, module_path, &providers, may_not_exist);
         }
         for call in &def.calls {
-            self.module_call(&scope, def, call, module_path, &providers, stack);
+            self.module_call(&scope, def, call, module_path, &providers, may_not_exist, stack);
         }
         self.diagnostics.extend(scope.take_diagnostics());
     }
@@ -650,18 +653,23 @@ impl<'a> Loader<'_, 'a> {
     }
 
     /// Instances of a block with `count` or `for_each` (evaluated in the module scope).
+    ///
+    /// Three outcomes: known instances (none for `count = 0` or an empty `for_each`), or one
+    /// `[*]` instance standing for all of them, which `may_not_exist` when the count or the
+    /// collection is unknown (a known non-empty collection with unknown elements, or a count
+    /// too large to expand, certainly creates something).
     fn expand(&mut self, scope: &Scope<'_>, body: &Body, file: &SourceFile, what: &str) -> Vec<Instance> {
-        let star = |each: bool| {
+        let star = |each: bool, may_not_exist: bool| {
             let env = if each {
                 Env { each: Some(Each { key: Value::Unknown, value: Value::Unknown }), ..Env::default() }
             } else {
                 Env { count_index: Some(Value::Unknown), ..Env::default() }
             };
-            vec![Instance { suffix: "[*]".into(), index: None, env }]
+            vec![Instance { suffix: "[*]".into(), index: None, env, may_not_exist }]
         };
         if let Some(attr) = body.get_attribute("count") {
             let n = match scope.eval(&attr.value, &mut Env::default()) {
-                Ok(Value::Unknown) => return star(false),
+                Ok(Value::Unknown) => return star(false, true),
                 Ok(v) => v.to_number(),
                 Err(e) => Err(e),
             };
@@ -671,27 +679,33 @@ impl<'a> Loader<'_, 'a> {
                         suffix: format!("[{i}]"),
                         index: Some(IndexKey::Int(i)),
                         env: Env { count_index: Some(Value::Number(i as f64)), ..Env::default() },
+                        may_not_exist: false,
                     })
                     .collect(),
                 Ok(n) => {
                     let err = EvalError::new(format!("count = {n} is not expanded"));
                     self.eval_diag(file, attr.span(), &format!("{what} count"), &err);
-                    star(false)
+                    star(false, false)
                 }
                 Err(e) => {
                     self.eval_diag(file, attr.span(), &format!("{what} count"), &e);
-                    star(false)
+                    star(false, false)
                 }
             };
         }
         let Some(attr) = body.get_attribute("for_each") else {
-            return vec![Instance { suffix: String::new(), index: None, env: Env::default() }];
+            return vec![Instance {
+                suffix: String::new(),
+                index: None,
+                env: Env::default(),
+                may_not_exist: false,
+            }];
         };
         let items = match scope.eval(&attr.value, &mut Env::default()) {
             Ok(Value::List(items)) => {
                 // A set of strings: each.key and each.value are the element.
                 if !items.iter().all(Value::is_wholly_known) {
-                    return star(true);
+                    return star(true, false);
                 }
                 let mut keys = Vec::with_capacity(items.len());
                 for item in items {
@@ -699,7 +713,7 @@ impl<'a> Loader<'_, 'a> {
                         Ok(k) => keys.push((k.clone(), Value::String(k))),
                         Err(e) => {
                             self.eval_diag(file, attr.span(), &format!("{what} for_each"), &e);
-                            return star(true);
+                            return star(true, false);
                         }
                     }
                 }
@@ -707,7 +721,7 @@ impl<'a> Loader<'_, 'a> {
                 keys.dedup_by(|a, b| a.0 == b.0);
                 keys
             }
-            Ok(v @ (Value::Map(_) | Value::Unknown)) => match iterate(v) {
+            Ok(v @ (Value::Map(_) | Value::Unknown)) => match iterate(v.clone()) {
                 Ok(Some(items)) => items
                     .into_iter()
                     .filter_map(|(k, v)| match k {
@@ -715,7 +729,8 @@ impl<'a> Loader<'_, 'a> {
                         _ => None,
                     })
                     .collect(),
-                _ => return star(true),
+                // An incomplete map with known keys certainly has instances.
+                _ => return star(true, !matches!(&v, Value::Map(m) if !m.entries.is_empty())),
             },
             Ok(other) => {
                 let err = EvalError::new(format!(
@@ -723,11 +738,11 @@ impl<'a> Loader<'_, 'a> {
                     other.type_name()
                 ));
                 self.eval_diag(file, attr.span(), &format!("{what} for_each"), &err);
-                return star(true);
+                return star(true, false);
             }
             Err(e) => {
                 self.eval_diag(file, attr.span(), &format!("{what} for_each"), &e);
-                return star(true);
+                return star(true, false);
             }
         };
         items
@@ -738,6 +753,7 @@ impl<'a> Loader<'_, 'a> {
                     suffix: index.to_string(),
                     index: Some(index),
                     env: Env { each: Some(Each { key: Value::String(k), value: v }), ..Env::default() },
+                    may_not_exist: false,
                 }
             })
             .collect()
@@ -749,6 +765,7 @@ impl<'a> Loader<'_, 'a> {
         res: &ResourceDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
+        may_not_exist: bool,
     ) {
         let body = &res.block.body;
         let provider = body
@@ -815,6 +832,7 @@ impl<'a> Loader<'_, 'a> {
                 location: Some(location.clone()),
                 tags_location: Some(tags_location.clone()),
                 action: None,
+                may_not_exist: may_not_exist || instance.may_not_exist,
             });
         }
     }
@@ -921,6 +939,7 @@ impl<'a> Loader<'_, 'a> {
         call: &CallDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
+        may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
         let location = call.file.location(call.block.span());
@@ -986,7 +1005,9 @@ impl<'a> Loader<'_, 'a> {
             }
             let child_providers = child_providers(body, providers);
             stack.push(child_dir.clone());
-            self.instantiate(child, &format!("{base}{}", instance.suffix), vars, child_providers, stack);
+            let path = format!("{base}{}", instance.suffix);
+            let may_not_exist = may_not_exist || instance.may_not_exist;
+            self.instantiate(child, &path, vars, child_providers, may_not_exist, stack);
             stack.pop();
         }
     }
