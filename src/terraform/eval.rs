@@ -31,6 +31,7 @@
 //! mismatch, a null in a template); it is what lets `try` and `can` work.
 
 mod functions;
+pub(crate) mod types;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};

@@ -32,6 +32,7 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 
+use super::eval::types::{convert, Type};
 use super::eval::{iterate, merge_tags, tags_from_value, Each, Env, EvalError, LocalDef, Map, Scope, Value};
 use crate::error::InputError;
 use crate::model::{
@@ -86,14 +87,13 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
     };
 
     let tfvars = load_tfvars(dir, opts, &mut diagnostics)?;
-    let empty = Scope::empty();
     let mut vars = BTreeMap::new();
     for var in &root.variables {
-        let value = match (tfvars.get(var.name), var.default) {
-            (Some(v), _) => v.clone(),
-            (None, Some(default)) => eval_or_unknown(&empty, default, &mut Env::default()),
-            (None, None) => Value::Unknown,
-        };
+        let value = var.value(tfvars.get(var.name).cloned()).unwrap_or_else(|e| {
+            let location = var.location.clone();
+            diagnostics.push(hcl_diagnostic(location, format!("variable {}: {e}", var.name)));
+            Value::Unknown
+        });
         vars.insert(var.name.to_string(), value);
     }
 
@@ -439,6 +439,32 @@ fn eval_or_unknown(scope: &Scope<'_>, expr: &Expression, env: &mut Env) -> Value
 struct VariableDef<'a> {
     name: &'a str,
     default: Option<&'a Expression>,
+    /// `type = ...`; `None` when absent (any) or not a type we can parse.
+    ty: Option<Type>,
+    /// `nullable = false`: a null value means the default.
+    nullable: bool,
+    location: SourceLocation,
+}
+
+impl VariableDef<'_> {
+    /// The variable's value from what the caller gave (`None`: nothing), after `nullable`,
+    /// the default and the type constraint's conversion, as Terraform computes it.
+    fn value(&self, given: Option<Value>) -> Result<Value, EvalError> {
+        let default = || match self.default {
+            Some(expr) => eval_or_unknown(&Scope::empty(), expr, &mut Env::default()),
+            None => Value::Null,
+        };
+        let value = match given {
+            Some(Value::Null) if !self.nullable => default(),
+            Some(v) => v,
+            None if self.default.is_some() => default(),
+            None => Value::Unknown,
+        };
+        match &self.ty {
+            Some(ty) => convert(value, ty),
+            None => Ok(value),
+        }
+    }
 }
 
 struct ProviderDef<'a> {
@@ -501,6 +527,12 @@ impl<'a> ModuleDef<'a> {
                     ("variable", [name]) => def.variables.push(VariableDef {
                         name,
                         default: block.body.get_attribute("default").map(|a| &a.value),
+                        ty: block.body.get_attribute("type").and_then(|a| Type::parse(&a.value)),
+                        nullable: !matches!(
+                            block.body.get_attribute("nullable").map(|a| &a.value),
+                            Some(Expression::Bool(b)) if !*b.value()
+                        ),
+                        location: file.location(block.span()),
                     }),
                     ("locals", []) => {
                         for attr in block.body.attributes() {
@@ -981,13 +1013,12 @@ impl<'a> Loader<'_, 'a> {
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let base = format!("{prefix}module.{}", call.name);
         for mut instance in self.expand(scope, body, call.file, &base) {
-            let empty = Scope::empty();
             let mut vars = BTreeMap::new();
             for var in &child.variables {
                 let arg = body.get_attribute(var.name).filter(|_| !MODULE_META_ARGS.contains(&var.name));
-                let value = match (arg, var.default) {
-                    (Some(attr), _) => match scope.eval(&attr.value, &mut instance.env) {
-                        Ok(v) => v,
+                let given = match arg {
+                    Some(attr) => match scope.eval(&attr.value, &mut instance.env) {
+                        Ok(v) => Some(v),
                         Err(e) => {
                             self.eval_diag(
                                 call.file,
@@ -995,12 +1026,22 @@ impl<'a> Loader<'_, 'a> {
                                 &format!("{base} argument {}", var.name),
                                 &e,
                             );
-                            Value::Unknown
+                            Some(Value::Unknown)
                         }
                     },
-                    (None, Some(default)) => eval_or_unknown(&empty, default, &mut Env::default()),
-                    (None, None) => Value::Unknown,
+                    None => None,
                 };
+                let value = var.value(given).unwrap_or_else(|e| {
+                    let span = arg.and_then(|a| a.span());
+                    let what = format!("{base} argument {}", var.name);
+                    match span {
+                        Some(_) => self.eval_diag(call.file, span, &what, &e),
+                        None => self
+                            .diagnostics
+                            .push(hcl_diagnostic(var.location.clone(), format!("{what}: {e}"))),
+                    }
+                    Value::Unknown
+                });
                 vars.insert(var.name.to_string(), value);
             }
             let child_providers = child_providers(body, providers);
