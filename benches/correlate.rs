@@ -70,6 +70,7 @@ fn estate(live: usize, state: usize) -> (Vec<TfResource>, Snapshot) {
             location: None,
             tags_location: None,
             action: None,
+            may_not_exist: false,
         })
         .collect();
     let resources: Vec<LiveResource> = (0..live)

@@ -241,6 +241,10 @@ pub struct TfResource {
     pub tags_location: Option<SourceLocation>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub action: Option<PlanAction>,
+    /// Code only: the resource exists only if a `count`/`for_each` (its own or a calling
+    /// module's) that is unknown before apply allows it. Its findings say "if created".
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub may_not_exist: bool,
 }
 
 /// A non-fatal problem met while reading inputs. Any diagnostic makes the run *partial*.

@@ -36,6 +36,24 @@ impl Findings {
         &mut self.0[last]
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The findings pushed since `from` are about a resource that may never be created: they
+    /// say so and take `severity` (the `--unknown-tags` one), or are dropped when it is `None`.
+    pub(crate) fn if_created(&mut self, from: usize, severity: Option<Severity>) {
+        let Some(severity) = severity else {
+            self.0.truncate(from);
+            return;
+        };
+        for f in &mut self.0[from..] {
+            f.message.push_str(", if created (its count or for_each is unknown before apply)");
+            f.severity = severity;
+            f.details.insert("exists".to_string(), serde_json::Value::String("unknown".to_string()));
+        }
+    }
+
     /// Keep only the findings `keep` accepts.
     pub(crate) fn retain(&mut self, keep: impl FnMut(&Finding) -> bool) {
         self.0.retain(keep);

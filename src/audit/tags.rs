@@ -191,6 +191,20 @@ fn judge(
     tags: &impl TagMap,
     out: &mut Findings,
 ) {
+    let first = out.len();
+    judge_tags(policy, tag_policies, s, tags, out);
+    if matches!(s.of, Of::Tf(r) if r.may_not_exist) {
+        out.if_created(first, policy.unknown_tags);
+    }
+}
+
+fn judge_tags(
+    policy: &Policy,
+    tag_policies: &[TagPolicy],
+    s: &Subject<'_>,
+    tags: &impl TagMap,
+    out: &mut Findings,
+) {
     // In policy order, as people wrote them.
     let mut missing: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();

@@ -12,8 +12,11 @@
 //! `data.*`, `module.*` outputs, `path.*`, variables without a value, and functions we do not
 //! implement. Unknown is never an error and never a guess: an operation on an unknown operand
 //! is unknown, with these refinements that follow from Terraform's semantics:
-//! - a conditional with an unknown condition is known only if both branches evaluate to the
-//!   same wholly known value;
+//! - a conditional with an unknown condition has what both branches agree on ([`join`]): equal
+//!   values, the keys both maps have (so a tag set in both branches is present), element-wise
+//!   for lists of equal length; `false && x` is false and `true || x` is true whatever `x` is,
+//!   and a value known to exist is `!= null`. Terraform 1.11 itself answers unknown in these
+//!   cases until it knows the condition; the value it will compute is always the one we give;
 //! - `try`/`can` return unknown when the first non-failing argument is not wholly known (this
 //!   is what Terraform does: it cannot tell yet whether the expression will fail);
 //! - maps may be *incomplete* ([`Map::complete`] is false): the known entries are certainly
@@ -28,6 +31,7 @@
 //! mismatch, a null in a template); it is what lets `try` and `can` work.
 
 mod functions;
+pub(crate) mod types;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -127,13 +131,19 @@ impl Value {
     }
 }
 
-/// Numbers print as Terraform prints them: integers without a decimal point.
+/// Numbers print as Terraform prints them: integers without a decimal point or exponent, other
+/// numbers in their shortest form at 15 significant digits. Terraform computes with 512-bit
+/// floats, so `0.1 + 0.2` is `0.3` there; rounding our `f64` to 15 digits gives the same text
+/// for every sum or product of short decimals.
 pub(crate) fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e21 {
-        format!("{n:.0}")
-    } else {
-        format!("{n}")
+    if n == 0.0 {
+        return "0".to_string();
     }
+    if n.fract() == 0.0 && n.abs() < 1e21 {
+        return format!("{n:.0}");
+    }
+    let rounded: f64 = format!("{n:.14e}").parse().unwrap_or(n);
+    format!("{rounded}")
 }
 
 /// An expression Terraform itself would reject.
@@ -285,11 +295,12 @@ impl<'a> Scope<'a> {
             Expression::Conditional(cond) => {
                 match self.eval(&cond.cond_expr, env)? {
                     Value::Unknown => {
-                        // Both branches agree: the condition does not matter.
+                        // Whatever the condition turns out to be, the result has what both
+                        // branches agree on (Terraform itself says unknown until it knows).
                         let t = self.eval(&cond.true_expr, env);
                         let f = self.eval(&cond.false_expr, env);
                         match (t, f) {
-                            (Ok(t), Ok(f)) if t == f && t.is_wholly_known() => Ok(t),
+                            (Ok(t), Ok(f)) => Ok(join(t, f)),
                             _ => Ok(Value::Unknown),
                         }
                     }
@@ -390,14 +401,23 @@ impl<'a> Scope<'a> {
 
     fn eval_traversal(&self, traversal: &Traversal, env: &mut Env) -> EvalResult {
         let ops = &traversal.operators;
-        let (mut value, consumed) = match &traversal.expr {
+        let (value, consumed) = match &traversal.expr {
             Expression::Variable(root) => match self.resolve_root(root.as_str(), ops, env)? {
                 Some(found) => found,
                 None => return Ok(Value::Unknown),
             },
             other => (self.eval(other, env)?, 0),
         };
-        for op in ops.iter().skip(consumed) {
+        self.apply_operators(value, &ops[consumed.min(ops.len())..], env)
+    }
+
+    fn apply_operators(
+        &self,
+        mut value: Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        env: &mut Env,
+    ) -> EvalResult {
+        for (i, op) in ops.iter().enumerate() {
             value = match op.value() {
                 TraversalOperator::GetAttr(name) => index(value, &Value::string(name.as_str()))?,
                 TraversalOperator::Index(key_expr) => {
@@ -405,9 +425,20 @@ impl<'a> Scope<'a> {
                     index(value, &key)?
                 }
                 TraversalOperator::LegacyIndex(i) => index(value, &Value::Number(*i.value() as f64))?,
-                // Splats are rare in tag code; say unknown rather than approximate them.
+                // A splat applies the rest of the traversal to each element; a null is an empty
+                // list and any other single value a list of one.
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                    return Ok(Value::Unknown)
+                    let items = match value {
+                        Value::Unknown => return Ok(Value::Unknown),
+                        Value::Null => Vec::new(),
+                        Value::List(items) => items,
+                        other => vec![other],
+                    };
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.apply_operators(item, &ops[i + 1..], env)?);
+                    }
+                    return Ok(Value::List(out));
                 }
             };
         }
@@ -566,8 +597,65 @@ pub(crate) fn index(collection: Value, key: &Value) -> EvalResult {
     }
 }
 
+/// What two possible values certainly have in common: the value itself if equal, else maps with
+/// the keys both have (incomplete if either has other keys), lists of equal length element by
+/// element, and unknown for the rest.
+pub(crate) fn join(a: Value, b: Value) -> Value {
+    if a == b {
+        return a;
+    }
+    match (a, b) {
+        (Value::Map(a), Value::Map(mut b)) => {
+            let complete = a.complete && b.complete && a.entries.len() == b.entries.len();
+            let mut out = Map { entries: BTreeMap::new(), complete };
+            for (k, va) in a.entries {
+                match b.entries.remove(&k) {
+                    Some(vb) => {
+                        out.entries.insert(k, join(va, vb));
+                    }
+                    None => out.complete = false,
+                }
+            }
+            Value::Map(out)
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            Value::List(a.into_iter().zip(b).map(|(a, b)| join(a, b)).collect())
+        }
+        _ => Value::Unknown,
+    }
+}
+
+/// A boolean operand of `&&`/`||`: `None` while unknown.
+fn logical_operand(v: &Value) -> Result<Option<bool>, EvalError> {
+    match v {
+        Value::Unknown => Ok(None),
+        Value::Null => Err(EvalError::new("a null value cannot be used as a bool")),
+        v => v.to_bool().map(Some),
+    }
+}
+
 fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> EvalResult {
     use BinaryOperator as B;
+    if matches!(op, B::And | B::Or) {
+        // `false && x` and `true || x` are decided whatever x turns out to be.
+        let decisive = op == B::Or;
+        return Ok(match (logical_operand(lhs)?, logical_operand(rhs)?) {
+            (Some(a), Some(b)) => Value::Bool(if decisive { a || b } else { a && b }),
+            (Some(x), None) | (None, Some(x)) if x == decisive => Value::Bool(decisive),
+            _ => Value::Unknown,
+        });
+    }
+    if matches!(op, B::Eq | B::NotEq) {
+        // A value we know exists is not null, even if parts of it are unknown.
+        let null_test = match (lhs, rhs) {
+            (Value::Null, Value::Unknown) | (Value::Unknown, Value::Null) => None,
+            (Value::Null, other) | (other, Value::Null) => Some(*other == Value::Null),
+            _ => None,
+        };
+        if let Some(equal) = null_test {
+            return Ok(Value::Bool(equal == (op == B::Eq)));
+        }
+    }
     if !lhs.is_wholly_known() || !rhs.is_wholly_known() {
         return Ok(Value::Unknown);
     }
@@ -641,5 +729,7 @@ pub(crate) fn merge_tags(base: &EffectiveTags, over: &EffectiveTags) -> Effectiv
     EffectiveTags { tags, complete: base.complete && over.complete }
 }
 
+#[cfg(test)]
+mod goldens;
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,7 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 
+use super::eval::types::{convert, Type};
 use super::eval::{iterate, merge_tags, tags_from_value, Each, Env, EvalError, LocalDef, Map, Scope, Value};
 use crate::error::InputError;
 use crate::model::{
@@ -86,20 +87,19 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
     };
 
     let tfvars = load_tfvars(dir, opts, &mut diagnostics)?;
-    let empty = Scope::empty();
     let mut vars = BTreeMap::new();
     for var in &root.variables {
-        let value = match (tfvars.get(var.name), var.default) {
-            (Some(v), _) => v.clone(),
-            (None, Some(default)) => eval_or_unknown(&empty, default, &mut Env::default()),
-            (None, None) => Value::Unknown,
-        };
+        let value = var.value(tfvars.get(var.name).cloned()).unwrap_or_else(|e| {
+            let location = var.location.clone();
+            diagnostics.push(hcl_diagnostic(location, format!("variable {}: {e}", var.name)));
+            Value::Unknown
+        });
         vars.insert(var.name.to_string(), value);
     }
 
     let mut loader = Loader { defs: &defs, unreadable: &tree.unreadable, resources: Vec::new(), diagnostics };
     let mut stack = vec![root_key.clone()];
-    loader.instantiate(root, "", vars, BTreeMap::new(), &mut stack);
+    loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);
 
     let mut resources = loader.resources;
     resources.sort_by(|a, b| a.address.cmp(&b.address));
@@ -439,6 +439,32 @@ fn eval_or_unknown(scope: &Scope<'_>, expr: &Expression, env: &mut Env) -> Value
 struct VariableDef<'a> {
     name: &'a str,
     default: Option<&'a Expression>,
+    /// `type = ...`; `None` when absent (any) or not a type we can parse.
+    ty: Option<Type>,
+    /// `nullable = false`: a null value means the default.
+    nullable: bool,
+    location: SourceLocation,
+}
+
+impl VariableDef<'_> {
+    /// The variable's value from what the caller gave (`None`: nothing), after `nullable`,
+    /// the default and the type constraint's conversion, as Terraform computes it.
+    fn value(&self, given: Option<Value>) -> Result<Value, EvalError> {
+        let default = || match self.default {
+            Some(expr) => eval_or_unknown(&Scope::empty(), expr, &mut Env::default()),
+            None => Value::Null,
+        };
+        let value = match given {
+            Some(Value::Null) if !self.nullable => default(),
+            Some(v) => v,
+            None if self.default.is_some() => default(),
+            None => Value::Unknown,
+        };
+        match &self.ty {
+            Some(ty) => convert(value, ty),
+            None => Ok(value),
+        }
+    }
 }
 
 struct ProviderDef<'a> {
@@ -501,6 +527,12 @@ impl<'a> ModuleDef<'a> {
                     ("variable", [name]) => def.variables.push(VariableDef {
                         name,
                         default: block.body.get_attribute("default").map(|a| &a.value),
+                        ty: block.body.get_attribute("type").and_then(|a| Type::parse(&a.value)),
+                        nullable: !matches!(
+                            block.body.get_attribute("nullable").map(|a| &a.value),
+                            Some(Expression::Bool(b)) if !*b.value()
+                        ),
+                        location: file.location(block.span()),
                     }),
                     ("locals", []) => {
                         for attr in block.body.attributes() {
@@ -575,6 +607,8 @@ struct Instance {
     suffix: String,
     index: Option<IndexKey>,
     env: Env,
+    /// Its `count`/`for_each` is unknown: it may be created zero times.
+    may_not_exist: bool,
 }
 
 struct Loader<'d, 'a> {
@@ -591,6 +625,7 @@ impl<'a> Loader<'_, 'a> {
         module_path: &str,
         vars: BTreeMap<String, Value>,
         inherited: BTreeMap<String, ProviderInfo>,
+        may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
         let scope = Scope::new(vars, def.locals.clone());
@@ -600,10 +635,10 @@ impl<'a> Loader<'_, 'a> {
             providers.insert(p.key.clone(), info);
         }
         for res in &def.resources {
-            self.resource(&scope, res, module_path, &providers);
+            self.resource(&scope, res, module_path, &providers, may_not_exist);
         }
         for call in &def.calls {
-            self.module_call(&scope, def, call, module_path, &providers, stack);
+            self.module_call(&scope, def, call, module_path, &providers, may_not_exist, stack);
         }
         self.diagnostics.extend(scope.take_diagnostics());
     }
@@ -650,18 +685,23 @@ impl<'a> Loader<'_, 'a> {
     }
 
     /// Instances of a block with `count` or `for_each` (evaluated in the module scope).
+    ///
+    /// Three outcomes: known instances (none for `count = 0` or an empty `for_each`), or one
+    /// `[*]` instance standing for all of them, which `may_not_exist` when the count or the
+    /// collection is unknown (a known non-empty collection with unknown elements, or a count
+    /// too large to expand, certainly creates something).
     fn expand(&mut self, scope: &Scope<'_>, body: &Body, file: &SourceFile, what: &str) -> Vec<Instance> {
-        let star = |each: bool| {
+        let star = |each: bool, may_not_exist: bool| {
             let env = if each {
                 Env { each: Some(Each { key: Value::Unknown, value: Value::Unknown }), ..Env::default() }
             } else {
                 Env { count_index: Some(Value::Unknown), ..Env::default() }
             };
-            vec![Instance { suffix: "[*]".into(), index: None, env }]
+            vec![Instance { suffix: "[*]".into(), index: None, env, may_not_exist }]
         };
         if let Some(attr) = body.get_attribute("count") {
             let n = match scope.eval(&attr.value, &mut Env::default()) {
-                Ok(Value::Unknown) => return star(false),
+                Ok(Value::Unknown) => return star(false, true),
                 Ok(v) => v.to_number(),
                 Err(e) => Err(e),
             };
@@ -671,27 +711,33 @@ impl<'a> Loader<'_, 'a> {
                         suffix: format!("[{i}]"),
                         index: Some(IndexKey::Int(i)),
                         env: Env { count_index: Some(Value::Number(i as f64)), ..Env::default() },
+                        may_not_exist: false,
                     })
                     .collect(),
                 Ok(n) => {
                     let err = EvalError::new(format!("count = {n} is not expanded"));
                     self.eval_diag(file, attr.span(), &format!("{what} count"), &err);
-                    star(false)
+                    star(false, false)
                 }
                 Err(e) => {
                     self.eval_diag(file, attr.span(), &format!("{what} count"), &e);
-                    star(false)
+                    star(false, false)
                 }
             };
         }
         let Some(attr) = body.get_attribute("for_each") else {
-            return vec![Instance { suffix: String::new(), index: None, env: Env::default() }];
+            return vec![Instance {
+                suffix: String::new(),
+                index: None,
+                env: Env::default(),
+                may_not_exist: false,
+            }];
         };
         let items = match scope.eval(&attr.value, &mut Env::default()) {
             Ok(Value::List(items)) => {
                 // A set of strings: each.key and each.value are the element.
                 if !items.iter().all(Value::is_wholly_known) {
-                    return star(true);
+                    return star(true, false);
                 }
                 let mut keys = Vec::with_capacity(items.len());
                 for item in items {
@@ -699,7 +745,7 @@ impl<'a> Loader<'_, 'a> {
                         Ok(k) => keys.push((k.clone(), Value::String(k))),
                         Err(e) => {
                             self.eval_diag(file, attr.span(), &format!("{what} for_each"), &e);
-                            return star(true);
+                            return star(true, false);
                         }
                     }
                 }
@@ -707,7 +753,7 @@ impl<'a> Loader<'_, 'a> {
                 keys.dedup_by(|a, b| a.0 == b.0);
                 keys
             }
-            Ok(v @ (Value::Map(_) | Value::Unknown)) => match iterate(v) {
+            Ok(v @ (Value::Map(_) | Value::Unknown)) => match iterate(v.clone()) {
                 Ok(Some(items)) => items
                     .into_iter()
                     .filter_map(|(k, v)| match k {
@@ -715,7 +761,8 @@ impl<'a> Loader<'_, 'a> {
                         _ => None,
                     })
                     .collect(),
-                _ => return star(true),
+                // An incomplete map with known keys certainly has instances.
+                _ => return star(true, !matches!(&v, Value::Map(m) if !m.entries.is_empty())),
             },
             Ok(other) => {
                 let err = EvalError::new(format!(
@@ -723,11 +770,11 @@ impl<'a> Loader<'_, 'a> {
                     other.type_name()
                 ));
                 self.eval_diag(file, attr.span(), &format!("{what} for_each"), &err);
-                return star(true);
+                return star(true, false);
             }
             Err(e) => {
                 self.eval_diag(file, attr.span(), &format!("{what} for_each"), &e);
-                return star(true);
+                return star(true, false);
             }
         };
         items
@@ -738,6 +785,7 @@ impl<'a> Loader<'_, 'a> {
                     suffix: index.to_string(),
                     index: Some(index),
                     env: Env { each: Some(Each { key: Value::String(k), value: v }), ..Env::default() },
+                    may_not_exist: false,
                 }
             })
             .collect()
@@ -749,6 +797,7 @@ impl<'a> Loader<'_, 'a> {
         res: &ResourceDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
+        may_not_exist: bool,
     ) {
         let body = &res.block.body;
         let provider = body
@@ -815,6 +864,7 @@ impl<'a> Loader<'_, 'a> {
                 location: Some(location.clone()),
                 tags_location: Some(tags_location.clone()),
                 action: None,
+                may_not_exist: may_not_exist || instance.may_not_exist,
             });
         }
     }
@@ -921,6 +971,7 @@ impl<'a> Loader<'_, 'a> {
         call: &CallDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
+        may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
         let location = call.file.location(call.block.span());
@@ -962,13 +1013,12 @@ impl<'a> Loader<'_, 'a> {
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let base = format!("{prefix}module.{}", call.name);
         for mut instance in self.expand(scope, body, call.file, &base) {
-            let empty = Scope::empty();
             let mut vars = BTreeMap::new();
             for var in &child.variables {
                 let arg = body.get_attribute(var.name).filter(|_| !MODULE_META_ARGS.contains(&var.name));
-                let value = match (arg, var.default) {
-                    (Some(attr), _) => match scope.eval(&attr.value, &mut instance.env) {
-                        Ok(v) => v,
+                let given = match arg {
+                    Some(attr) => match scope.eval(&attr.value, &mut instance.env) {
+                        Ok(v) => Some(v),
                         Err(e) => {
                             self.eval_diag(
                                 call.file,
@@ -976,17 +1026,29 @@ impl<'a> Loader<'_, 'a> {
                                 &format!("{base} argument {}", var.name),
                                 &e,
                             );
-                            Value::Unknown
+                            Some(Value::Unknown)
                         }
                     },
-                    (None, Some(default)) => eval_or_unknown(&empty, default, &mut Env::default()),
-                    (None, None) => Value::Unknown,
+                    None => None,
                 };
+                let value = var.value(given).unwrap_or_else(|e| {
+                    let span = arg.and_then(|a| a.span());
+                    let what = format!("{base} argument {}", var.name);
+                    match span {
+                        Some(_) => self.eval_diag(call.file, span, &what, &e),
+                        None => self
+                            .diagnostics
+                            .push(hcl_diagnostic(var.location.clone(), format!("{what}: {e}"))),
+                    }
+                    Value::Unknown
+                });
                 vars.insert(var.name.to_string(), value);
             }
             let child_providers = child_providers(body, providers);
             stack.push(child_dir.clone());
-            self.instantiate(child, &format!("{base}{}", instance.suffix), vars, child_providers, stack);
+            let path = format!("{base}{}", instance.suffix);
+            let may_not_exist = may_not_exist || instance.may_not_exist;
+            self.instantiate(child, &path, vars, child_providers, may_not_exist, stack);
             stack.pop();
         }
     }

@@ -246,6 +246,7 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<Vec<TfResour
             location: Some(SourceLocation::file(file)),
             tags_location: None,
             action: Some(action),
+            may_not_exist: false,
         };
         identity::apply(&mut resource, values, &ctx.with_region(provider.region));
         resources.push(resource);

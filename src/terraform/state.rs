@@ -212,6 +212,7 @@ pub(crate) fn finish(
             location: Some(SourceLocation::file(file)),
             tags_location: None,
             action: None,
+            may_not_exist: false,
         };
         identity::apply(&mut resource, attrs, &ctx);
         resources.push(resource);

@@ -284,3 +284,45 @@ fn relative_input_gives_relative_paths() {
     assert_eq!(normalise(Path::new("../x")), PathBuf::from("../x"));
     assert_eq!(normalise(Path::new("a/..")), PathBuf::from("."));
 }
+
+#[test]
+fn issue_14_resources_that_never_exist_are_not_read() {
+    let m = load("issue14");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let addresses: Vec<&str> = m.resources.iter().map(|r| r.address.as_str()).collect();
+    for never in ["max_zero", "unknown_and_false", "anytrue_empty", "equal_arms", "flattened"] {
+        assert!(
+            !addresses.iter().any(|a| a.starts_with(&format!("aws_s3_bucket.{never}"))),
+            "{never} has count 0 or an empty for_each: {addresses:?}"
+        );
+    }
+    assert!(!addresses.iter().any(|a| a.contains("lifecycle_configuration")), "{addresses:?}");
+}
+
+#[test]
+fn issue_14_unknown_count_may_not_exist() {
+    let m = load("issue14");
+    let maybe = get(&m, "aws_s3_bucket.maybe[*]");
+    assert!(maybe.may_not_exist);
+    assert!(!get(&m, "aws_s3_bucket.both_branches").may_not_exist);
+    assert!(!get(&m, r#"module.buckets.aws_s3_bucket.this["logs"]"#).may_not_exist);
+}
+
+#[test]
+fn issue_14_key_in_both_branches_is_present() {
+    let m = load("issue14");
+    let r = get(&m, "aws_s3_bucket.both_branches");
+    // Owner is set either way (value unknown); Name only in one branch, so the map is incomplete.
+    assert_eq!(tags(r), expect(&[("Owner", "?")]));
+    assert!(!r.tags.complete);
+}
+
+#[test]
+fn issue_14_optional_object_attributes_take_defaults() {
+    let m = load("issue14");
+    let logs = get(&m, r#"module.buckets.aws_s3_bucket.this["logs"]"#);
+    assert_eq!(tags(logs), expect(&[("Environment", "dev"), ("Replicas", "3")]));
+    assert!(logs.tags.complete);
+    let data = get(&m, r#"module.buckets.aws_s3_bucket.this["data"]"#);
+    assert_eq!(tags(data), expect(&[("Environment", "dev"), ("Owner", "data-team"), ("Replicas", "3")]));
+}
