@@ -19,7 +19,9 @@ use crate::report::{self, Report, Severity, Summary, Tool, REPORT_VERSION};
 use crate::snapshot::Snapshot;
 use crate::terraform::{self, hcl, plan, state};
 
+mod lint;
 mod review;
+pub use lint::lint;
 pub use review::{report, ReviewArgs, ReviewFormat};
 
 /// Tag policy flags, shared by every command that checks tags. They add to `tally.hcl`.
@@ -308,9 +310,14 @@ struct Loaded {
 impl Loaded {
     /// Load the code; returns its `backend "s3"` blocks.
     fn code(&mut self, dir: &Path, var_files: &[PathBuf]) -> Result<Vec<hcl::S3Backend>, AppError> {
-        let model = hcl::load_code(dir, &hcl::CodeOptions { var_files: var_files.to_vec() })?;
+        self.code_with(dir, &hcl::CodeOptions { var_files: var_files.to_vec(), serial: false })
+    }
+
+    fn code_with(&mut self, dir: &Path, opts: &hcl::CodeOptions) -> Result<Vec<hcl::S3Backend>, AppError> {
+        let model = hcl::load_code(dir, opts)?;
         tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
         self.diagnostics.extend(model.diagnostics);
+        self.inputs.other_provider_resources += model.other_provider_resources;
         self.inputs.code = Some(display(dir));
         self.code = Some(model.resources);
         Ok(model.s3_backends)
@@ -323,6 +330,7 @@ impl Loaded {
             let file = state::load_state(&path)?;
             tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded state");
             self.inputs.states.push(display(&path));
+            self.inputs.other_provider_resources += file.other_provider_resources;
             self.states.extend(file.resources);
         }
         if !remote.is_empty() {
@@ -330,6 +338,7 @@ impl Loaded {
                 let file = state::parse_state(Path::new(&url), &bytes)?;
                 tracing::info!(resources = file.resources.len(), url = %url, "loaded state");
                 self.inputs.states.push(url);
+                self.inputs.other_provider_resources += file.other_provider_resources;
                 self.states.extend(file.resources);
             }
         }
@@ -356,6 +365,7 @@ impl Loaded {
         let file = plan::load_plan(path)?;
         tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded plan");
         self.inputs.plan = Some(display(path));
+        self.inputs.other_provider_resources += file.other_provider_resources;
         self.plan = Some(file.resources);
         Ok(())
     }
@@ -645,19 +655,6 @@ pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, A
     outcome.report.summary.coverage = Default::default();
     outcome.report.finish();
     Ok(outcome)
-}
-
-/// `tally lint DIR`: tag policies on Terraform code alone. No state, plan or AWS.
-pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
-    check_dir(dir)?;
-    let config = load_config(dir)?;
-    let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
-    let mut resolved = resolve(config, &args, Some(Severity::Warning))?;
-    let code = resolved.code.take().unwrap_or_else(|| dir.to_path_buf());
-    let mut loaded = Loaded::default();
-    loaded.code(&code, &resolved.var_files)?;
-    resolved.budgets.clear();
-    Ok(loaded.finish("lint", &resolved))
 }
 
 /// `tally plan PLAN.json [--code DIR]`: tag policies on what a plan creates or updates. With

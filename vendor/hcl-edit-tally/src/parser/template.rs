@@ -17,10 +17,10 @@ use crate::{SetSpan, Span, Spanned};
 
 use std::borrow::Cow;
 use winnow::ascii::{line_ending, space0};
-use winnow::combinator::{alt, delimited, not, opt, preceded, repeat, separated_pair, terminated};
-use winnow::token::one_of;
+use winnow::combinator::{
+    alt, delimited, eof, opt, peek, preceded, repeat, separated_pair, terminated,
+};
 
-use hcl_primitives::ident::is_id_continue;
 
 pub(super) fn string_template(input: &mut Input) -> ModalResult<StringTemplate> {
     delimited('"', elements(build_string(quoted_string_fragment)), '"')
@@ -48,7 +48,17 @@ pub(super) fn heredoc_template<'a>(
         //
         // Handling this case via parser combinators is quite tricky and thus we'll manually add
         // the line ending to the last template element below.
-        let heredoc_end = (line_ending, space0, delim, not(one_of(is_id_continue))).take();
+        // tally patch: as in HCL's scanner, only a line that is the delimiter alone (leading and
+        // trailing spaces or tabs allowed) ends the heredoc. Without the trailing check a body
+        // line such as `EOF"` or `EOF.` ended it early and the file failed to parse.
+        let heredoc_end = (
+            line_ending,
+            space0,
+            delim,
+            space0,
+            peek(alt((line_ending.void(), eof.void()))),
+        )
+            .take();
         let literal_end = alt(("${", "%{", heredoc_end));
         let literal = template_literal(literal_end);
 
