@@ -126,9 +126,18 @@ impl Loaded {
         dir: &Path,
         var_files: &[PathBuf],
     ) -> Result<Vec<hcl::S3Backend>, AppError> {
-        let model = hcl::load_code(dir, &hcl::CodeOptions { var_files: var_files.to_vec() })?;
+        self.code_with(dir, &hcl::CodeOptions { var_files: var_files.to_vec(), serial: false })
+    }
+
+    pub(super) fn code_with(
+        &mut self,
+        dir: &Path,
+        opts: &hcl::CodeOptions,
+    ) -> Result<Vec<hcl::S3Backend>, AppError> {
+        let model = hcl::load_code(dir, opts)?;
         tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
         self.diagnostics.extend(model.diagnostics);
+        self.inputs.other_provider_resources += model.other_provider_resources;
         self.inputs.code = Some(display(dir));
         self.code = Some(model.resources);
         Ok(model.s3_backends)
@@ -141,6 +150,7 @@ impl Loaded {
             let file = state::load_state(&path)?;
             tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded state");
             self.inputs.states.push(display(&path));
+            self.inputs.other_provider_resources += file.other_provider_resources;
             self.states.extend(file.resources);
         }
         if !remote.is_empty() {
@@ -148,6 +158,7 @@ impl Loaded {
                 let file = state::parse_state(Path::new(&url), &bytes)?;
                 tracing::info!(resources = file.resources.len(), url = %url, "loaded state");
                 self.inputs.states.push(url);
+                self.inputs.other_provider_resources += file.other_provider_resources;
                 self.states.extend(file.resources);
             }
         }
@@ -166,6 +177,7 @@ impl Loaded {
         let file = plan::load_plan(path)?;
         tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded plan");
         self.inputs.plan = Some(display(path));
+        self.inputs.other_provider_resources += file.other_provider_resources;
         self.plan = Some(file.resources);
         Ok(())
     }

@@ -19,10 +19,12 @@ use crate::snapshot::Snapshot;
 use crate::terraform;
 
 mod export;
+mod lint;
 mod load;
 mod review;
 
 pub use export::{export, ExportRequest};
+pub use lint::lint;
 pub use review::{report, ReviewPeriod, ReviewRequest};
 
 use load::{check_dir, collect_live, collect_options, load_config, resolve, Loaded};
@@ -207,20 +209,6 @@ pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, A
         }
     }
     let report = loaded.audit("budgets", &resolved, Focus::Budgets);
-    Ok(Outcome { report, fail_on: resolved.fail_on })
-}
-
-/// `tally lint DIR`: tag policies on Terraform code alone. No state, plan or AWS.
-pub fn lint(dir: &Path, policy: &PolicyOptions) -> Result<Outcome, AppError> {
-    check_dir(dir)?;
-    let config = load_config(dir)?;
-    let sources = Sources { policy: policy.clone(), ..Sources::default() };
-    let mut resolved = resolve(config, &sources, Some(Severity::Warning))?;
-    let code = resolved.code.take().unwrap_or_else(|| dir.to_path_buf());
-    let mut loaded = Loaded::default();
-    loaded.code(&code, &resolved.var_files)?;
-    resolved.budgets.clear();
-    let report = loaded.audit("lint", &resolved, Focus::Everything);
     Ok(Outcome { report, fail_on: resolved.fail_on })
 }
 

@@ -369,9 +369,11 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Terraform root module directory; its `tally.hcl` is read when present.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    /// Terraform files or directories. A directory is searched for every root module under
+    /// it (modules only called by another are linted through their callers); a file stands for
+    /// its directory. The one directory given has its `tally.hcl` read, else the current one's.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
 
     #[command(flatten, next_help_heading = "Policy")]
     pub policy: PolicyArgs,

@@ -131,7 +131,7 @@ pub fn main() -> ExitCode {
             reported(&cli, app::audit(args.dir.as_deref(), &args.sources.request()), &args.output)
         }
         Command::Plan(args) => reported(&cli, app::plan(&args.request()), &args.output),
-        Command::Lint(args) => reported(&cli, app::lint(&args.dir, &args.policy.request()), &args.output),
+        Command::Lint(args) => reported(&cli, app::lint(&args.paths, &args.policy.request()), &args.output),
         Command::Budgets(args) => {
             reported(&cli, app::budgets(args.dir.as_deref(), args.snapshot.as_deref()), &args.output)
         }

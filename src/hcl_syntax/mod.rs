@@ -229,6 +229,36 @@ mod tests {
         assert_eq!(err.line, 1);
     }
 
+    /// Valid HCL that hcl-edit 0.10 rejected (fixed in `vendor/hcl-edit-tally`).
+    #[test]
+    fn terraform_syntax_upstream_rejected() {
+        use hcl_edit::expr::{Expression, ObjectKey};
+        let key_text = |k: &ObjectKey| match k {
+            ObjectKey::Ident(i) => i.as_str().to_string(),
+            ObjectKey::Expression(e) => e.to_string().trim().to_string(),
+        };
+        // A repeated object key: accepted, the last value wins (as `terraform console` shows).
+        let body = parse_body("a = { k = 1, j = 2, k = 3 }\nb = {\n  \"x\" = 1\n  \"x\" = 2\n}\n").unwrap();
+        let Some(Expression::Object(object)) = body.get_attribute("a").map(|a| &a.value) else {
+            panic!("a is an object")
+        };
+        let values: Vec<String> =
+            object.iter().map(|(k, v)| format!("{}={}", key_text(k), v.expr().to_string().trim())).collect();
+        assert_eq!(values, ["j=2", "k=3"]);
+        // Heredoc body lines that start with the delimiter but are not it alone.
+        let text = "a = <<EOF\nline\nEOF\"\n EOF-x\nEOF.y\nEOFX\nEOF  \nb = <<-EOT\n  EOT)\n  EOT\nc = 1\n";
+        let body = parse_body(text).unwrap();
+        let Some(Expression::HeredocTemplate(h)) = body.get_attribute("a").map(|a| &a.value) else {
+            panic!("a is a heredoc")
+        };
+        assert_eq!(h.template.to_string(), "line\nEOF\"\n EOF-x\nEOF.y\nEOFX\n");
+        assert!(body.get_attribute("b").is_some() && body.get_attribute("c").is_some());
+        // At the end of the file without a newline, the delimiter still closes.
+        assert!(parse_body("a = <<EOF\nx\nEOF").is_ok());
+        // An unterminated heredoc is still an error.
+        assert!(parse_body("a = <<EOF\nx\nEOF;\n").is_err());
+    }
+
     #[test]
     fn a_parse_past_its_budget_is_an_error_at_the_deepest_bracket() {
         let text = format!("a = 1\nb = {}2 !{}\n", "x[2/2+".repeat(30), "]".repeat(30));

@@ -89,6 +89,13 @@ pub struct Inputs {
     pub terraform_resources: usize,
     pub live_resources: usize,
     pub cost_lines: usize,
+    /// Terraform resources of other providers than AWS (google, azurerm, datadog...), left out
+    /// of `terraform_resources` and of every AWS rule.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub other_provider_resources: usize,
+    /// `lint` over several root modules: how many (absent for one root).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub roots: usize,
 }
 
 /// Cost files read for a run.

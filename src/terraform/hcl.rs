@@ -52,6 +52,8 @@ const MODULE_META_ARGS: &[&str] = &["source", "version", "count", "for_each", "p
 pub struct CodeOptions {
     /// Extra `--var-file`s, applied after `terraform.tfvars` and `*.auto.tfvars`, in order.
     pub var_files: Vec<PathBuf>,
+    /// Parse files on the calling thread: the caller already runs one module per core.
+    pub serial: bool,
 }
 
 /// Everything read from a Terraform code directory.
@@ -64,6 +66,9 @@ pub struct CodeModel {
     pub diagnostics: Vec<Diagnostic>,
     /// `backend "s3"` blocks of the root module that name a bucket and key literally.
     pub s3_backends: Vec<S3Backend>,
+    /// Resource and data blocks of other providers than AWS, once per module instance: not
+    /// evaluated (see [`super::provider`]).
+    pub other_provider_resources: usize,
 }
 
 /// A `terraform { backend "s3" { ... } }` block.
@@ -78,7 +83,7 @@ pub struct S3Backend {
 /// Load the Terraform module in `dir` (all its `*.tf` files) and the local modules it calls.
 pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError> {
     let mut diagnostics = Vec::new();
-    let tree = ModuleTree::load(dir, &mut diagnostics)?;
+    let tree = ModuleTree::load(dir, opts.serial, &mut diagnostics)?;
     let root_key = normalise(dir);
     let defs: HashMap<&Path, ModuleDef<'_>> =
         tree.modules.iter().map(|(key, files)| (key.as_path(), ModuleDef::new(files, key))).collect();
@@ -97,7 +102,13 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
         vars.insert(var.name.to_string(), value);
     }
 
-    let mut loader = Loader { defs: &defs, unreadable: &tree.unreadable, resources: Vec::new(), diagnostics };
+    let mut loader = Loader {
+        defs: &defs,
+        unreadable: &tree.unreadable,
+        resources: Vec::new(),
+        diagnostics,
+        other_providers: 0,
+    };
     let mut stack = vec![root_key.clone()];
     loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);
 
@@ -106,7 +117,12 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
     let mut diagnostics = loader.diagnostics;
     diagnostics.sort();
     diagnostics.dedup();
-    Ok(CodeModel { resources, diagnostics, s3_backends: root.backends.clone() })
+    Ok(CodeModel {
+        resources,
+        diagnostics,
+        s3_backends: root.backends.clone(),
+        other_provider_resources: loader.other_providers,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +221,7 @@ struct ModuleTree {
 
 impl ModuleTree {
     /// Breadth-first over local module sources; every file of a level is parsed in parallel.
-    fn load(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<Self, InputError> {
+    fn load(root: &Path, serial: bool, diagnostics: &mut Vec<Diagnostic>) -> Result<Self, InputError> {
         let mut tree = ModuleTree { modules: HashMap::new(), unreadable: HashMap::new() };
         let root_names = list_tf_files(root).map_err(|e| InputError::io(root, e))?;
         // The root is read through the path the user gave; children through their normalised key.
@@ -227,7 +243,7 @@ impl ModuleTree {
                 })
                 .collect();
             let mut parsed: Vec<Vec<SourceFile>> = level.iter().map(|_| Vec::new()).collect();
-            for (i, result) in parse_parallel(jobs) {
+            for (i, result) in parse_parallel(jobs, serial) {
                 match result {
                     Ok(file) => parsed[i].push(file),
                     Err(diag) => diagnostics.push(*diag),
@@ -279,7 +295,7 @@ type Parsed = Result<SourceFile, Box<Diagnostic>>;
 
 /// Read and parse files on every core. Results come back in job order, so nothing downstream
 /// depends on scheduling.
-fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>) -> Vec<(usize, Parsed)> {
+fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) -> Vec<(usize, Parsed)> {
     let parse = |(group, path, display): &(usize, PathBuf, String)| -> (usize, Parsed) {
         let result = match read_text(path) {
             Ok(text) => SourceFile::parse(display.clone(), text),
@@ -291,7 +307,7 @@ fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>) -> Vec<(usize, Parsed)> {
         (*group, result)
     };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
-    if workers <= 1 {
+    if workers <= 1 || serial {
         return jobs.iter().map(parse).collect();
     }
     let next = AtomicUsize::new(0);
@@ -616,6 +632,8 @@ struct Loader<'d, 'a> {
     unreadable: &'d HashMap<PathBuf, String>,
     resources: Vec<TfResource>,
     diagnostics: Vec<Diagnostic>,
+    /// Blocks skipped because they belong to another provider.
+    other_providers: usize,
 }
 
 impl<'a> Loader<'_, 'a> {
@@ -804,6 +822,12 @@ impl<'a> Loader<'_, 'a> {
             .get_attribute("provider")
             .and_then(|a| reference_text(&a.value))
             .unwrap_or_else(|| res.resource_type.split('_').next().unwrap_or(res.resource_type).to_string());
+        // Another provider's blocks are not evaluated at all: their `tags`, `count` or `for_each`
+        // follow that provider's schema, and an error there must not make an AWS audit partial.
+        if !super::provider::is_aws_resource(res.resource_type, provider.split('.').next()) {
+            self.other_providers += 1;
+            return;
+        }
         let info = providers.get(&provider).cloned().unwrap_or_else(ProviderInfo::unconfigured);
         let location = res.file.location(res.block.span());
         let is_asg = res.resource_type == "aws_autoscaling_group";

@@ -7,6 +7,8 @@ pub mod eval;
 pub mod hcl;
 pub mod identity;
 pub mod plan;
+pub mod provider;
+pub mod roots;
 pub mod state;
 pub mod taggable;
 

@@ -43,6 +43,8 @@ pub struct PlanFile {
     pub terraform_version: Option<String>,
     /// One entry per resource change, in the plan's order (Terraform sorts them by address).
     pub resources: Vec<TfResource>,
+    /// Changes to resources of other providers than AWS: not read (see [`super::provider`]).
+    pub other_provider_resources: usize,
 }
 
 /// Reads and parses a plan JSON file.
@@ -83,8 +85,14 @@ pub fn parse_plan(path: &Path, bytes: &[u8]) -> Result<PlanFile, InputError> {
     }
     let plan: PlanJson = serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
     let file = path.display().to_string();
-    let resources = read_changes(path, &file, &plan)?;
-    Ok(PlanFile { path: file, format_version, terraform_version: plan.terraform_version, resources })
+    let (resources, other_provider_resources) = read_changes(path, &file, &plan)?;
+    Ok(PlanFile {
+        path: file,
+        format_version,
+        terraform_version: plan.terraform_version,
+        resources,
+        other_provider_resources,
+    })
 }
 
 #[derive(Deserialize)]
@@ -179,7 +187,8 @@ struct ProviderInfo<'a> {
     region: Option<&'a str>,
 }
 
-fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<Vec<TfResource>, InputError> {
+/// The AWS resource changes, and how many changes of other providers were left out.
+fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<(Vec<TfResource>, usize), InputError> {
     let changes = plan.resource_changes.as_deref().unwrap_or_default();
     let default_config = Configuration::default();
     let config = plan.configuration.as_ref().unwrap_or(&default_config);
@@ -195,7 +204,13 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<Vec<TfResour
     }));
     let empty = Map::new();
     let mut resources = Vec::with_capacity(changes.len());
+    let mut others = 0;
     for rc in changes {
+        // Another provider's `tags` may be a list or anything else: not read at all.
+        if !super::provider::is_aws_resource(&rc.resource_type, rc.provider_name.as_deref()) {
+            others += 1;
+            continue;
+        }
         let address = &rc.address;
         let invalid = |m: String| InputError::invalid(path, None, format!("{address}: {m}"));
         let action = plan_action(&rc.change.actions)
@@ -251,7 +266,7 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<Vec<TfResour
         identity::apply(&mut resource, values, &ctx.with_region(provider.region));
         resources.push(resource);
     }
-    Ok(resources)
+    Ok((resources, others))
 }
 
 fn check_object(v: &Value, what: &str) -> Result<(), String> {

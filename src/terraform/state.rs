@@ -35,8 +35,10 @@ pub struct StateFile {
     /// `None` for `terraform show -json` output, which carries no serial.
     pub serial: Option<u64>,
     pub lineage: Option<String>,
-    /// Every resource instance (managed and data), sorted by address.
+    /// Every resource instance (managed and data) of the AWS provider, sorted by address.
     pub resources: Vec<TfResource>,
+    /// Instances of other providers' resources: not read (see [`super::provider`]).
+    pub other_provider_resources: usize,
 }
 
 /// Reads and parses a state file (v4 or `terraform show -json` output).
@@ -125,10 +127,17 @@ fn parse_v4(path: &Path, text: &str) -> Result<StateFile, InputError> {
     let file = path.display().to_string();
     let empty = Map::new();
     let mut pending = Vec::new();
+    let mut others = 0;
     for res in &state.resources {
         let mode = parse_mode(path, res.mode.as_deref())?;
         let module = res.module.clone().unwrap_or_default();
         let provider = res.provider.as_deref().map(provider_config_key).unwrap_or_else(|| "aws".to_string());
+        // `provider_config_key` keeps the source's type (`google`, `aws.west`): its first part.
+        let local = res.provider.as_ref().map(|_| provider.split('.').next().unwrap_or(&provider));
+        if !super::provider::is_aws_resource(&res.resource_type, local) {
+            others += res.instances.len();
+            continue;
+        }
         for inst in &res.instances {
             let attrs = inst.attributes.as_ref().unwrap_or(&empty);
             let base = ResourceBase {
@@ -149,6 +158,7 @@ fn parse_v4(path: &Path, text: &str) -> Result<StateFile, InputError> {
         serial: state.serial,
         lineage: state.lineage,
         resources,
+        other_provider_resources: others,
     })
 }
 

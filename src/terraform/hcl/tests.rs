@@ -10,7 +10,10 @@ fn fixture(case: &str) -> PathBuf {
 }
 
 fn load_with(case: &str, var_files: &[&str]) -> CodeModel {
-    let opts = CodeOptions { var_files: var_files.iter().map(|f| fixture(case).join(f)).collect() };
+    let opts = CodeOptions {
+        var_files: var_files.iter().map(|f| fixture(case).join(f)).collect(),
+        ..CodeOptions::default()
+    };
     match load_code(&fixture(case), &opts) {
         Ok(model) => model,
         Err(e) => panic!("{case}: {e}"),
@@ -82,7 +85,8 @@ fn var_file_is_optional_and_defaults_apply() {
 
 #[test]
 fn missing_var_file_is_an_input_error() {
-    let opts = CodeOptions { var_files: vec![fixture("defaults").join("nope.tfvars")] };
+    let opts =
+        CodeOptions { var_files: vec![fixture("defaults").join("nope.tfvars")], ..CodeOptions::default() };
     assert!(load_code(&fixture("defaults"), &opts).is_err());
 }
 

@@ -56,8 +56,13 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<StateFile, InputError> {
     }
     let empty = Map::new();
     let mut pending = Vec::with_capacity(flat.len());
+    let mut others = 0;
     for res in flat {
         let mode = parse_mode(path, res.mode.as_deref())?;
+        if !crate::terraform::provider::is_aws_resource(&res.resource_type, res.provider_name.as_deref()) {
+            others += 1;
+            continue;
+        }
         let base = ResourceBase {
             module: module_of(&res.address, mode, &res.resource_type, &res.name),
             mode,
@@ -76,6 +81,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<StateFile, InputError> {
         serial: None,
         lineage: None,
         resources,
+        other_provider_resources: others,
     })
 }
 

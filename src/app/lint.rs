@@ -1,0 +1,105 @@
+//! `tally lint [PATH]...`: tag policies on Terraform code alone, over one root module or a whole
+//! repository. No state, plan or AWS.
+//!
+//! Paths are files (their directories are roots, as pre-commit passes them) or directories
+//! (every root module under them; the rule is [`crate::terraform::roots`]'s). Each root is
+//! loaded and audited on its own, roots in parallel over the cores (one root per core, its
+//! files parsed on that core), and the per-root reports are merged in root order, so the
+//! output does not depend on scheduling.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::load::{check_dir, display, load_config, resolve, Loaded, Resolved};
+use super::{AppError, Outcome, PolicyOptions, Sources};
+use crate::audit::Focus;
+use crate::policy::Severity;
+use crate::report::Report;
+use crate::terraform::{hcl, roots};
+
+/// Lint `paths` (the current directory when empty).
+///
+/// `tally.hcl` is read from the one directory given, else from the current directory; its
+/// `code` setting, when the directory is the one given, says where to look instead.
+pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppError> {
+    let paths: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
+    let config_dir = match paths.as_slice() {
+        [one] if one.is_dir() => one.clone(),
+        _ => PathBuf::from("."),
+    };
+    let config = load_config(&config_dir)?;
+    let sources = Sources { policy: policy.clone(), ..Sources::default() };
+    let mut resolved = resolve(config, &sources, Some(Severity::Warning))?;
+    resolved.budgets.clear();
+    let search = match resolved.code.take() {
+        Some(code) if paths.len() == 1 && paths[0].is_dir() => {
+            check_dir(&code)?;
+            vec![code]
+        }
+        _ => paths.clone(),
+    };
+    let roots = roots::find_roots(&search)?;
+    tracing::info!(roots = roots.len(), "linting");
+
+    let mut reports = lint_roots(&roots, &resolved)?.into_iter();
+    let Some(mut report) = reports.next() else {
+        // find_roots never returns nothing without an error; say so rather than pass.
+        let shown: Vec<String> = search.iter().map(|p| p.display().to_string()).collect();
+        return Err(
+            crate::error::InputError::Usage(format!("no Terraform files in {}", shown.join(", "))).into()
+        );
+    };
+    if roots.len() > 1 {
+        for other in reports {
+            report.partial |= other.partial;
+            report.inputs.terraform_resources += other.inputs.terraform_resources;
+            report.inputs.other_provider_resources += other.inputs.other_provider_resources;
+            report.findings.extend(other.findings);
+            report.diagnostics.extend(other.diagnostics);
+            report.exempted.extend(other.exempted);
+        }
+        let shown: Vec<String> = search.iter().map(|p| display(p)).collect();
+        report.inputs.code = Some(shown.join(", "));
+        report.inputs.roots = roots.len();
+        report.finish();
+    }
+    Ok(Outcome { report, fail_on: resolved.fail_on })
+}
+
+/// One report per root, in the order of `roots`; the first error (in that order) wins.
+fn lint_roots(roots: &[PathBuf], resolved: &Resolved) -> Result<Vec<Report>, AppError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(roots.len());
+    if workers <= 1 {
+        return roots.iter().map(|root| lint_root(root, resolved, false)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Report, AppError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(root) = roots.get(i) else { break };
+                        out.push((i, lint_root(root, resolved, true)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(roots.len());
+        for handle in handles {
+            // A worker panics only on a bug: re-raise it rather than lose roots.
+            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        all
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+fn lint_root(root: &Path, resolved: &Resolved, serial: bool) -> Result<Report, AppError> {
+    let mut loaded = Loaded::default();
+    loaded.code_with(root, &hcl::CodeOptions { var_files: resolved.var_files.clone(), serial })?;
+    Ok(loaded.audit("lint", resolved, Focus::Everything))
+}

@@ -1,0 +1,260 @@
+//! Root modules under the paths given to `tally lint`: a whole repository in one run, as
+//! `tflint --recursive` or `checkov -d` scan one, and files the way pre-commit passes them.
+//!
+//! The rule, applied per path given:
+//! - a file (`.tf` or `.tf.json`) stands for its directory, which is linted as a root;
+//! - a directory is walked (sorted, symlinks not followed, hidden directories such as
+//!   `.terraform` and `.git` skipped). Every directory holding `.tf` or `.tf.json` files is a
+//!   module. A module is a root unless another module found in the same walk calls it through a
+//!   local `source = "./.."` or `"../.."`: then it is linted as instantiated by its callers,
+//!   with their arguments, which is what Terraform would create. So `modules/vpc` called from
+//!   `envs/prod` is linted through `envs/prod`, and a module collection whose `examples/*`
+//!   call `../../` is linted through its examples. When every module of a walk is called by
+//!   another (a cycle), every module is a root rather than none.
+//! - a path with no Terraform file at all is an input error ("no Terraform files in X"), so a
+//!   gate pointed at the wrong place fails instead of passing.
+//!
+//! Local calls are found with a textual scan for `source = "./..."` (cheap, and a false match
+//! only turns a root into a called module, which is still linted through its caller).
+//! Roots are returned sorted and deduplicated, relative to the working directory when they are
+//! under it, so report paths read the same however the paths were given.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::error::InputError;
+
+/// Whether a file name is Terraform code (native or JSON syntax).
+pub fn is_terraform_file(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// The root modules to lint for `paths` (see the module documentation for the rule).
+pub fn find_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let cwd = std::env::current_dir().ok();
+    let mut roots = BTreeSet::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
+        if meta.is_file() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if !is_terraform_file(&name) {
+                return Err(InputError::Usage(format!(
+                    "{}: not a Terraform file (expected .tf or .tf.json)",
+                    path.display()
+                )));
+            }
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            roots.insert(relative(&dir, cwd.as_deref()));
+            continue;
+        }
+        let modules = walk(path)?;
+        if modules.is_empty() {
+            return Err(InputError::Usage(format!("no Terraform files in {}", path.display())));
+        }
+        for root in roots_of(&modules) {
+            roots.insert(relative(&root, cwd.as_deref()));
+        }
+    }
+    Ok(roots.into_iter().collect())
+}
+
+/// Module directories under `dir` with the normalised directories each calls locally.
+fn walk(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, InputError> {
+    let mut modules = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let entries = match std::fs::read_dir(&current) {
+            Ok(entries) => entries,
+            // The directory the user named must be readable; below it, an unreadable directory
+            // is skipped like any directory without Terraform files.
+            Err(e) if current == dir => return Err(InputError::io(dir, e)),
+            Err(e) => {
+                tracing::warn!(dir = %current.display(), error = %e, "directory not readable, skipped");
+                continue;
+            }
+        };
+        let mut files = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                if !name.starts_with('.') {
+                    stack.push(entry.path());
+                }
+            } else if is_terraform_file(&name) {
+                files.push(entry.path());
+            }
+        }
+        if files.is_empty() {
+            continue;
+        }
+        files.sort();
+        let key = normalise(&current);
+        let mut calls = Vec::new();
+        for file in &files {
+            // An unreadable file is the loader's to report (with its path); here it calls nothing.
+            if let Ok(text) = std::fs::read_to_string(file) {
+                calls.extend(local_sources(&text).map(|s| normalise(&key.join(s))));
+            }
+        }
+        modules.insert(key, calls);
+    }
+    Ok(modules)
+}
+
+/// The modules no other module of the walk calls; all of them if that leaves none.
+fn roots_of(modules: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Vec<PathBuf> {
+    let called: BTreeSet<&PathBuf> =
+        modules.iter().flat_map(|(caller, calls)| calls.iter().filter(move |c| *c != caller)).collect();
+    let roots: Vec<PathBuf> = modules.keys().filter(|m| !called.contains(m)).cloned().collect();
+    if roots.is_empty() {
+        modules.keys().cloned().collect()
+    } else {
+        roots
+    }
+}
+
+/// `source = "./x"` / `"../x"` values in native or JSON syntax.
+fn local_sources(text: &str) -> impl Iterator<Item = &str> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#"(?:^|[^\w-])"?source"?\s*[=:]\s*"(\.\.?/[^"]*)""#).unwrap_or_else(|e| panic!("{e}"))
+    });
+    re.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.as_str())
+}
+
+/// Lexically normalised: `.` dropped (a lone `.` kept), `a/..` folded.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
+/// `path` relative to `cwd` when it is under it (absolute paths given for the working tree read
+/// like relative ones); otherwise as given, normalised.
+fn relative(path: &Path, cwd: Option<&Path>) -> PathBuf {
+    let path = normalise(path);
+    if let Some(rest) = cwd.and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        return if rest.as_os_str().is_empty() { PathBuf::from(".") } else { rest.to_path_buf() };
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> PathBuf {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tally-roots-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn names(dir: &Path, roots: &[PathBuf]) -> Vec<String> {
+        roots
+            .iter()
+            .map(|r| {
+                r.strip_prefix(dir).map_or_else(|_| r.display().to_string(), |p| p.display().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn called_modules_are_not_roots() {
+        let dir = tree(&[
+            ("envs/prod/main.tf", "module \"vpc\" {\n  source = \"../../modules/vpc\"\n}\n"),
+            ("envs/dev/main.tf.json", r#"{"module": {"vpc": {"source": "../../modules/vpc"}}}"#),
+            ("modules/vpc/main.tf", "resource \"aws_vpc\" \"v\" {}\n"),
+            ("modules/vpc/README.md", "# not code\n"),
+            ("standalone/x.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+            (".terraform/modules/m/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+            ("docs/readme.txt", ""),
+        ]);
+        let roots = find_roots(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(names(&dir, &roots), ["envs/dev", "envs/prod", "standalone"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_module_collection_is_linted_through_its_examples() {
+        let dir = tree(&[
+            ("main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+            ("examples/complete/main.tf", "module \"b\" {\n  source = \"../../\"\n}\n"),
+        ]);
+        let roots = find_roots(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(names(&dir, &roots), ["examples/complete"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_cycle_keeps_every_module() {
+        let dir = tree(&[
+            ("a/main.tf", "module \"b\" {\n  source = \"../b\"\n}\n"),
+            ("b/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n"),
+        ]);
+        let roots = find_roots(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(names(&dir, &roots), ["a", "b"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn files_stand_for_their_directories() {
+        let dir = tree(&[("a/main.tf", ""), ("a/vars.tf", ""), ("b/x.tf.json", "{}"), ("b/notes.md", "")]);
+        let paths = [dir.join("a/main.tf"), dir.join("a/vars.tf"), dir.join("b/x.tf.json")];
+        let roots = find_roots(&paths).unwrap();
+        assert_eq!(names(&dir, &roots), ["a", "b"]);
+        let err = find_roots(&[dir.join("b/notes.md")]).unwrap_err();
+        assert!(err.to_string().contains("not a Terraform file"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn no_terraform_is_an_error_naming_the_path() {
+        let dir = tree(&[("docs/readme.md", ""), (".terraform/x.tf", "")]);
+        let err = find_roots(std::slice::from_ref(&dir)).unwrap_err();
+        assert!(matches!(err, InputError::Usage(_)));
+        assert_eq!(err.to_string(), format!("no Terraform files in {}", dir.display()));
+        assert!(find_roots(&[dir.join("missing")]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn local_sources_in_both_syntaxes() {
+        let text =
+            "module \"a\" {\n  source = \"./a\"\n}\nmodule \"r\" {\n  source = \"hashicorp/x/aws\"\n}\n\
+                    {\"source\": \"../b\"}\n";
+        let found: Vec<&str> = local_sources(text).collect();
+        assert_eq!(found, ["./a", "../b"]);
+        assert_eq!(normalise(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
+        assert_eq!(normalise(Path::new("./")), PathBuf::from("."));
+    }
+}
