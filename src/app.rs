@@ -163,6 +163,16 @@ pub struct AwsArgs {
     #[arg(long, value_name = "METRIC", value_parser = clap::builder::PossibleValuesParser::new(aws::METRICS))]
     pub metric: Option<String>,
 
+    /// Read AWS Config through this aggregator (in --region), once, instead of in every
+    /// account and region [default: tally.hcl's config_aggregator].
+    #[arg(long, value_name = "NAME")]
+    pub config_aggregator: Option<String>,
+
+    /// Make the run partial (exit 3) when never-tagged resources of a covered type could not be
+    /// seen somewhere tally looked [default: tally.hcl's require_visibility].
+    #[arg(long)]
+    pub require_visibility: bool,
+
     /// Progress bars on stderr while collecting; the binary sets it (a TTY, not `--quiet`).
     #[arg(skip)]
     pub progress: bool,
@@ -219,6 +229,8 @@ struct Resolved {
     policy: Policy,
     budgets: Vec<crate::model::Budget>,
     fail_on: Option<Severity>,
+    /// tally.hcl's `config_aggregator` (a flag overrides it where the options are built).
+    config_aggregator: Option<String>,
 }
 
 /// Read `dir/tally.hcl` when it exists.
@@ -286,9 +298,11 @@ fn resolve(
             today: args.policy.today,
             report_unmatched_exemptions: false,
             movers: config.movers.unwrap_or_default(),
+            require_visibility: args.aws.require_visibility || config.require_visibility,
         },
         budgets: config.budgets,
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
+        config_aggregator: config.config_aggregator,
     })
 }
 
@@ -475,7 +489,8 @@ fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved
     match &resolved.snapshot {
         Some(snapshot) => loaded.snapshot(snapshot)?,
         None if !args.offline => {
-            let mut options = collect_options(&args.aws, None, &resolved.policy, &resolved.budgets);
+            let aggregator = resolved.config_aggregator.as_deref();
+            let mut options = collect_options(&args.aws, None, &resolved.policy, &resolved.budgets, aggregator);
             // Cost files replace Cost Explorer's lines: do not pay for lines thrown away.
             options.cost_explorer = resolved.costs.is_none();
             loaded.live(&options)?
@@ -500,7 +515,8 @@ pub fn collect(dir: Option<&Path>, args: &CollectArgs) -> Result<Snapshot, AppEr
     };
     let sources = SourceArgs { policy, ..SourceArgs::default() };
     let resolved = resolve(config, &sources, None)?;
-    collect_live(&collect_options(&args.aws, args.as_of, &resolved.policy, &resolved.budgets))
+    let aggregator = resolved.config_aggregator.as_deref();
+    collect_live(&collect_options(&args.aws, args.as_of, &resolved.policy, &resolved.budgets, aggregator))
 }
 
 fn collect_options(
@@ -508,6 +524,7 @@ fn collect_options(
     as_of: Option<NaiveDate>,
     policy: &Policy,
     budgets: &[crate::model::Budget],
+    config_aggregator: Option<&str>,
 ) -> CollectOptions {
     // Budgets linked to an AWS Budget (`aws_budget = "name"`) take AWS Budgets' own forecast.
     let budgets = budgets
@@ -532,6 +549,7 @@ fn collect_options(
         budgets,
         progress: args.progress,
         cost_explorer: true,
+        config_aggregator: args.config_aggregator.clone().or_else(|| config_aggregator.map(str::to_string)),
     }
 }
 
@@ -751,6 +769,7 @@ fn build_report(
         budgets: output.budgets,
         diagnostics,
         exempted: output.exempted,
+        visibility: output.visibility,
     };
     report.finish();
     report

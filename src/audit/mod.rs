@@ -26,6 +26,7 @@ pub(crate) mod movers;
 pub(crate) mod review;
 mod spend;
 mod tags;
+pub(crate) mod visibility;
 
 pub use budgets::period_bounds;
 
@@ -57,6 +58,9 @@ pub struct Policy {
     pub report_unmatched_exemptions: bool,
     /// When week-over-week spend changes are reported (CST003).
     pub movers: MoverThresholds,
+    /// `--require-visibility`: never-tagged resources of a covered type that could not be seen
+    /// somewhere make the run partial.
+    pub require_visibility: bool,
 }
 
 impl Policy {
@@ -110,6 +114,8 @@ pub struct AuditOutput {
     pub exempted: Vec<Exempted>,
     /// Week-over-week movers (CST003's data), when daily lines cover both weeks.
     pub movers: Option<crate::report::review::Movers>,
+    /// What the live inventory could see.
+    pub visibility: Option<crate::report::visibility::Visibility>,
 }
 
 pub fn run(input: &AuditInput<'_>) -> AuditOutput {
@@ -140,8 +146,25 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     if let Some(spend) = &spend {
         coverage.by_cost_pct = spend::coverage_by_cost(spend);
     }
+    let visibility = input.snapshot.and_then(visibility::visibility);
+    if let (Some(v), Some(snapshot)) = (&visibility, input.snapshot) {
+        if coverage.live_resources > 0 {
+            coverage.computed_over = Some(visibility::computed_over(snapshot, v));
+        }
+        if input.policy.require_visibility {
+            for gap in &v.gaps {
+                diagnostics.push(Diagnostic {
+                    source: "visibility".to_string(),
+                    location: None,
+                    account: Some(gap.account.clone()),
+                    region: Some(gap.region.clone()),
+                    message: gap.message(),
+                });
+            }
+        }
+    }
     let exempted = exemptions::apply(input, &mut out);
-    AuditOutput { findings: out.0, coverage, spend, budgets, diagnostics, exempted, movers }
+    AuditOutput { findings: out.0, coverage, spend, budgets, diagnostics, exempted, movers, visibility }
 }
 
 /// Collects findings, filling rule name, severity (default or overridden) and fix hint from

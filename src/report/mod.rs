@@ -24,6 +24,7 @@ pub mod review;
 pub mod review_markdown;
 pub mod sarif;
 pub mod table;
+pub mod visibility;
 
 /// Bumped on any incompatible change to the JSON shape; additions keep the version.
 pub const REPORT_VERSION: u32 = 1;
@@ -189,6 +190,10 @@ pub struct Coverage {
     /// Share of resource-level spend on managed or owned resources, in percent, 1 decimal.
     #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
     pub by_cost_pct: Option<Decimal>,
+    /// What the live count was computed over: the sources, accounts and regions, and whether
+    /// never-tagged resources could be seen (the report's `visibility` has the detail).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub computed_over: Option<String>,
 }
 
 /// Spend in the report's period, split so that the parts add up to `total` exactly.
@@ -332,6 +337,9 @@ pub struct Report {
     /// Findings covered by written exemptions: not in `findings`, never failing a run.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub exempted: Vec<Exempted>,
+    /// What the live inventory could see (runs with live data only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub visibility: Option<visibility::Visibility>,
 }
 
 impl Report {
