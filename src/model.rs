@@ -288,7 +288,8 @@ pub struct LiveResource {
     /// Facts the inventory learned beyond tags (AWS Config's configuration items), used to
     /// infer owners. Known keys: `is_default` (`"true"` for a default VPC and its default
     /// subnets, a security group named `default`, the `default` event bus), `managed_by`
-    /// (`"aws"` for AWS-managed KMS keys), `name`. From AWS Config and Cloud Control.
+    /// (`"aws"` for AWS-managed KMS keys), `name`, `attached_to` (the instance an EBS volume is
+    /// attached to). From AWS Config and Cloud Control.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
 }

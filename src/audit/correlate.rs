@@ -19,7 +19,8 @@ use crate::terraform::taggable::is_taggable;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct InferredOwner {
     /// `autoscaling-group`, `cloudformation-stack`, `kubernetes`, `elastic-beanstalk`,
-    /// `aws-service-linked-role`, `aws-reserved-role`, `aws-managed`, `aws-default`.
+    /// `aws-service-linked-role`, `aws-reserved-role`, `aws-managed`, `aws-default`,
+    /// `ec2-instance` (an attached EBS volume).
     pub kind: &'static str,
     pub name: String,
     /// The tag that proves it.
@@ -56,6 +57,7 @@ impl InferredOwner {
             "aws-managed" if self.evidence == "AWS managed policy" => "AWS (AWS managed policy)".to_string(),
             "aws-managed" => "AWS (AWS-managed key)".to_string(),
             "aws-default" => "AWS (default resource)".to_string(),
+            "ec2-instance" => format!("EC2 instance {} (attached volume)", self.name),
             other => format!("{other} {}", self.name),
         };
         match &self.managed_by {
@@ -389,6 +391,15 @@ fn claim(live: &LiveResource) -> Option<Claim<'_>> {
         .or_else(|| by_tag("kubernetes", "eks:cluster-name"))
         .or_else(|| by_tag("elastic-beanstalk", "elasticbeanstalk:environment-name"))
         .or_else(|| aws_owned(live))
+        .or_else(|| {
+            // A volume attached to an instance is part of it: Terraform manages root volumes
+            // through `aws_instance`, and the instance is reported (or accounted for) itself.
+            live.attributes.get("attached_to").map(|instance| Claim {
+                kind: "ec2-instance",
+                name: instance,
+                evidence: Evidence::Fixed("attached to the instance"),
+            })
+        })
 }
 
 /// Resources AWS creates itself: service-linked and reserved IAM roles, AWS-managed KMS keys,

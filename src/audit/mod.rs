@@ -30,6 +30,11 @@ pub(crate) mod visibility;
 
 pub use budgets::period_bounds;
 
+/// The visibility section of a snapshot (what its inventory could see), for `tally collect`.
+pub fn visibility_of(snapshot: &Snapshot) -> Option<crate::report::visibility::Visibility> {
+    visibility::visibility(snapshot)
+}
+
 /// Hash map for the audit's large indexes (ARNs, ids, owners). Its order never reaches the
 /// output: whatever is reported from one is sorted first.
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

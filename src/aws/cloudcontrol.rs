@@ -88,7 +88,10 @@ use ArnFrom::{Allocation, Identifier, Pattern, Property, QueueUrl};
 /// them with the types that are not covered and why ([`NOT_COVERED`]).
 pub(crate) const TYPES: &[CcType] = &[
     // Compute.
-    t("AWS::EC2::Instance", "ec2:instance", Pattern("arn:{partition}:ec2:{region}:{account}:instance/{id}"), &["ec2:DescribeInstances"]),
+    CcType {
+        needs: &["Volumes"],
+        ..t("AWS::EC2::Instance", "ec2:instance", Pattern("arn:{partition}:ec2:{region}:{account}:instance/{id}"), &["ec2:DescribeInstances"])
+    },
     t("AWS::EC2::Volume", "ec2:volume", Pattern("arn:{partition}:ec2:{region}:{account}:volume/{id}"), &["ec2:DescribeVolumes"]),
     t("AWS::EC2::EIP", "ec2:elastic-ip", Allocation, &["ec2:DescribeAddresses"]),
     t("AWS::EC2::NatGateway", "ec2:natgateway", Pattern("arn:{partition}:ec2:{region}:{account}:natgateway/{id}"), &["ec2:DescribeNatGateways"]),
@@ -373,6 +376,25 @@ pub(crate) async fn list(clients: &Clients, account: &str, region: &str, types: 
     }
 
     complete.sort_by(|a, b| (a.0.name, &a.1.identifier).cmp(&(b.0.name, &b.1.identifier)));
+    // EBS volumes attached to an instance are part of it (Terraform manages a root volume
+    // through its `aws_instance`); the volume model does not say, the instance's does.
+    let mut attached: BTreeMap<String, String> = BTreeMap::new();
+    for (_, d) in complete.iter().filter(|(t, _)| t.name == "AWS::EC2::Instance") {
+        let instance = first_part(&d.identifier);
+        let volumes = d.properties.get("Volumes").and_then(Value::as_array).into_iter().flatten();
+        let mapped = d
+            .properties
+            .get("BlockDeviceMappings")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("Ebs"));
+        for v in volumes.chain(mapped) {
+            if let Some(id) = v.get("VolumeId").and_then(Value::as_str) {
+                attached.insert(id.to_string(), instance.to_string());
+            }
+        }
+    }
     let default_vpcs: BTreeSet<String> = complete
         .iter()
         .filter(|(t, d)| t.name == "AWS::EC2::VPC" && is_default_vpc(&d.properties))
@@ -386,6 +408,9 @@ pub(crate) async fn list(clients: &Clients, account: &str, region: &str, types: 
         let mut s = seen(&arn, account, region, None, tags_of(&item.properties), LiveSource::CloudControl);
         s.resource.resource_type = t.kind.to_string();
         s.resource.attributes = attributes(t, &item, &default_vpcs, &aws_managed_keys);
+        if let Some(instance) = attached.get(first_part(&item.identifier)).filter(|_| t.name == "AWS::EC2::Volume") {
+            s.resource.attributes.insert("attached_to".to_string(), instance.clone());
+        }
         out.seen.push(s);
     }
     out

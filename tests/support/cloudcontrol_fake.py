@@ -85,8 +85,11 @@ def ec2_instances(c, region, account, model):
         for i in r["Instances"]:
             if i["State"]["Name"] in ("terminated", "shutting-down"):
                 continue
+            volumes = [{"VolumeId": m["Ebs"]["VolumeId"], "Device": m["DeviceName"]}
+                       for m in i.get("BlockDeviceMappings", []) if "Ebs" in m]
             out.append((i["InstanceId"], {"InstanceId": i["InstanceId"], "InstanceType": i.get("InstanceType"),
-                                          "SubnetId": i.get("SubnetId"), **tags_arg(tag_list(i.get("Tags")))}))
+                                          "SubnetId": i.get("SubnetId"), "Volumes": volumes,
+                                          **tags_arg(tag_list(i.get("Tags")))}))
     return out
 
 
