@@ -42,7 +42,7 @@ pub(crate) fn visibility(snapshot: &Snapshot) -> Option<Visibility> {
                 sources.insert(source.to_string(), "not_asked".to_string());
             }
         }
-        let missing: Vec<String> = types
+        let mut missing: Vec<String> = types
             .iter()
             .filter(|t| !index.lists(account, region, t))
             .map(|t| {
@@ -50,6 +50,7 @@ pub(crate) fn visibility(snapshot: &Snapshot) -> Option<Visibility> {
                 t.kind.to_string()
             })
             .collect();
+        missing.sort();
         if !missing.is_empty() {
             let reason = sources
                 .iter()

@@ -20,3 +20,4 @@ mod review;
 mod rules;
 mod secrets;
 mod support;
+mod visibility;
