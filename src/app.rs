@@ -490,7 +490,8 @@ fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved
         Some(snapshot) => loaded.snapshot(snapshot)?,
         None if !args.offline => {
             let aggregator = resolved.config_aggregator.as_deref();
-            let mut options = collect_options(&args.aws, None, &resolved.policy, &resolved.budgets, aggregator);
+            let mut options =
+                collect_options(&args.aws, None, &resolved.policy, &resolved.budgets, aggregator);
             // Cost files replace Cost Explorer's lines: do not pay for lines thrown away.
             options.cost_explorer = resolved.costs.is_none();
             loaded.live(&options)?

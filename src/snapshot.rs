@@ -285,6 +285,9 @@ impl Snapshot {
 
     /// Whether any collection attempt failed or was denied.
     pub fn failed_attempts(&self) -> impl Iterator<Item = &Attempt> {
-        self.collection.attempts.iter().filter(|a| matches!(a.status, AttemptStatus::Error | AttemptStatus::Denied))
+        self.collection
+            .attempts
+            .iter()
+            .filter(|a| matches!(a.status, AttemptStatus::Error | AttemptStatus::Denied))
     }
 }

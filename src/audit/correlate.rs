@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::{AuditInput, Findings};
 use super::visibility::Index;
+use super::{AuditInput, Findings};
 use crate::aws::cloudcontrol;
 use crate::aws::inventory::resource_type_from_arn;
 use crate::model::{LiveResource, LiveSource, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};

@@ -103,14 +103,32 @@ pub(crate) fn computed_over(snapshot: &Snapshot, v: &Visibility) -> String {
     let never_tagged = if invisible == 0 {
         "never-tagged resources of every covered type visible".to_string()
     } else {
-        format!("never-tagged resources of {invisible} of {} covered types not visible somewhere", v.types.len())
+        format!(
+            "never-tagged resources of {invisible} of {} covered types not visible somewhere",
+            v.types.len()
+        )
     };
     format!(
         "live resources seen by {} in {} x {}; {never_tagged}",
-        if sources.is_empty() { "no source".to_string() } else { sources.into_iter().collect::<Vec<_>>().join(", ") },
+        if sources.is_empty() {
+            "no source".to_string()
+        } else {
+            sources.into_iter().collect::<Vec<_>>().join(", ")
+        },
         plural(accounts.len(), "account"),
         plural(regions.len(), "region"),
     )
+}
+
+/// Whether attempt `a` enumerated `t` whole. Snapshots from before per-type outcomes were
+/// recorded have a `config` attempt that is `ok` without `types`: Config answered for the types
+/// tally asked it then (a region without a recorder looked the same; that ambiguity is theirs).
+fn enumerated(a: &Attempt, t: &CoveredType) -> bool {
+    a.listed(t.name)
+        || (a.source == "config"
+            && a.answered()
+            && a.types.is_empty()
+            && crate::aws::inventory::CONFIG_RESOURCE_TYPES.contains(&t.name))
 }
 
 /// Attempts by account, region and source.
@@ -142,17 +160,14 @@ impl<'a> Index<'a> {
     /// Whether a source that enumerates `t` whole answered for it in `account` and `region`
     /// (anywhere in the account for types listed once per account).
     pub(crate) fn lists(&self, account: &str, region: &str, t: &CoveredType) -> bool {
-        let attempts = if t.account_wide {
-            self.by_account.get(account)
-        } else {
-            self.by_unit.get(&(account, region))
-        };
-        attempts.is_some_and(|list| list.iter().any(|a| a.listed(t.name)))
+        let attempts =
+            if t.account_wide { self.by_account.get(account) } else { self.by_unit.get(&(account, region)) };
+        attempts.is_some_and(|list| list.iter().any(|a| enumerated(a, t)))
     }
 
     /// Whether any region of `account` enumerated `t` whole (global and region-less resources).
     pub(crate) fn lists_anywhere(&self, account: &str, t: &CoveredType) -> bool {
-        self.by_account.get(account).is_some_and(|list| list.iter().any(|a| a.listed(t.name)))
+        self.by_account.get(account).is_some_and(|list| list.iter().any(|a| enumerated(a, t)))
     }
 
     /// Whether the tagging API answered in `account` and `region` (any region of the account
@@ -183,7 +198,10 @@ mod tests {
             source: source.into(),
             status,
             error: None,
-            types: types.iter().map(|(t, s)| (t.to_string(), TypeAttempt { status: *s, message: None })).collect(),
+            types: types
+                .iter()
+                .map(|(t, s)| (t.to_string(), TypeAttempt { status: *s, message: None }))
+                .collect(),
         }
     }
 
@@ -209,7 +227,8 @@ mod tests {
 
     #[test]
     fn a_denied_type_is_a_gap_naming_account_region_and_type() {
-        let mut types: Vec<(&str, AttemptStatus)> = TYPES.iter().map(|t| (t.name, AttemptStatus::Ok)).collect();
+        let mut types: Vec<(&str, AttemptStatus)> =
+            TYPES.iter().map(|t| (t.name, AttemptStatus::Ok)).collect();
         types.retain(|(n, _)| *n != "AWS::EC2::Instance");
         types.push(("AWS::EC2::Instance", AttemptStatus::Denied));
         let v = visibility(&snapshot(vec![

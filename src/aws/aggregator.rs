@@ -100,8 +100,14 @@ pub(crate) async fn aggregated(clients: &Clients, name: &str) -> Result<Aggregat
                 let tags = config_item_tags(item.configuration.as_deref(), item.supplementary.as_ref());
                 let account = item.account_id.clone().unwrap_or_default();
                 let looked_in = item.aws_region.clone().unwrap_or_else(|| region.clone());
-                let mut s =
-                    seen(&item.arn, &account, &looked_in, item.aws_region.as_deref(), tags, LiveSource::Config);
+                let mut s = seen(
+                    &item.arn,
+                    &account,
+                    &looked_in,
+                    item.aws_region.as_deref(),
+                    tags,
+                    LiveSource::Config,
+                );
                 s.resource.attributes = item.attributes();
                 out.seen.push(s);
             }
@@ -153,7 +159,8 @@ async fn batch(
 /// `UnprocessedResourceIdentifiers` of a raw `BatchGetAggregateResourceConfig` body.
 fn unprocessed_raw(body: &[u8]) -> Vec<AggregateResourceIdentifier> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return Vec::new() };
-    let list = value.get("UnprocessedResourceIdentifiers").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    let list =
+        value.get("UnprocessedResourceIdentifiers").and_then(|v| v.as_array()).cloned().unwrap_or_default();
     list.iter()
         .filter_map(|k| {
             let field = |name: &str| k.get(name).and_then(|v| v.as_str());

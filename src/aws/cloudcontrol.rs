@@ -32,6 +32,9 @@ use crate::snapshot::{AttemptStatus, TypeAttempt};
 /// Cloud Control requests in flight per account and region.
 pub(crate) const CONCURRENCY: usize = 4;
 
+/// The instance model's attached volumes: read only when an untagged volume needs an owner.
+const VOLUMES: &str = "Volumes";
+
 /// Results per `ListResources` page (the API's maximum is 100).
 const PAGE: i32 = 100;
 
@@ -73,12 +76,7 @@ pub(crate) struct CcType {
     pub actions: &'static [&'static str],
 }
 
-const fn t(
-    name: &'static str,
-    kind: &'static str,
-    arn: ArnFrom,
-    actions: &'static [&'static str],
-) -> CcType {
+const fn t(name: &'static str, kind: &'static str, arn: ArnFrom, actions: &'static [&'static str]) -> CcType {
     CcType { name, kind, arn, account_wide: false, parent: None, needs: &[], actions }
 }
 
@@ -89,86 +87,295 @@ use ArnFrom::{Allocation, Identifier, Pattern, Property, QueueUrl};
 pub(crate) const TYPES: &[CcType] = &[
     // Compute.
     CcType {
-        needs: &["Volumes"],
-        ..t("AWS::EC2::Instance", "ec2:instance", Pattern("arn:{partition}:ec2:{region}:{account}:instance/{id}"), &["ec2:DescribeInstances"])
+        needs: &[VOLUMES],
+        ..t(
+            "AWS::EC2::Instance",
+            "ec2:instance",
+            Pattern("arn:{partition}:ec2:{region}:{account}:instance/{id}"),
+            &["ec2:DescribeInstances"],
+        )
     },
-    t("AWS::EC2::Volume", "ec2:volume", Pattern("arn:{partition}:ec2:{region}:{account}:volume/{id}"), &["ec2:DescribeVolumes"]),
+    t(
+        "AWS::EC2::Volume",
+        "ec2:volume",
+        Pattern("arn:{partition}:ec2:{region}:{account}:volume/{id}"),
+        &["ec2:DescribeVolumes"],
+    ),
     t("AWS::EC2::EIP", "ec2:elastic-ip", Allocation, &["ec2:DescribeAddresses"]),
-    t("AWS::EC2::NatGateway", "ec2:natgateway", Pattern("arn:{partition}:ec2:{region}:{account}:natgateway/{id}"), &["ec2:DescribeNatGateways"]),
-    t("AWS::EC2::LaunchTemplate", "ec2:launch-template", Pattern("arn:{partition}:ec2:{region}:{account}:launch-template/{id}"), &["ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"]),
-    t("AWS::ElasticLoadBalancingV2::LoadBalancer", "elasticloadbalancing:loadbalancer", Identifier, &["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeTags"]),
-    t("AWS::ElasticLoadBalancingV2::TargetGroup", "elasticloadbalancing:targetgroup", Identifier, &["elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTags"]),
+    t(
+        "AWS::EC2::NatGateway",
+        "ec2:natgateway",
+        Pattern("arn:{partition}:ec2:{region}:{account}:natgateway/{id}"),
+        &["ec2:DescribeNatGateways"],
+    ),
+    t(
+        "AWS::EC2::LaunchTemplate",
+        "ec2:launch-template",
+        Pattern("arn:{partition}:ec2:{region}:{account}:launch-template/{id}"),
+        &["ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"],
+    ),
+    t(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "elasticloadbalancing:loadbalancer",
+        Identifier,
+        &[
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    ),
+    t(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "elasticloadbalancing:targetgroup",
+        Identifier,
+        &[
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    ),
     // Data.
-    t("AWS::RDS::DBInstance", "rds:db", Pattern("arn:{partition}:rds:{region}:{account}:db:{id}"), &["rds:DescribeDBInstances"]),
-    t("AWS::RDS::DBCluster", "rds:cluster", Pattern("arn:{partition}:rds:{region}:{account}:cluster:{id}"), &["rds:DescribeDBClusters"]),
-    t("AWS::DynamoDB::Table", "dynamodb:table", Pattern("arn:{partition}:dynamodb:{region}:{account}:table/{id}"), &["dynamodb:DescribeTable", "dynamodb:ListTables", "dynamodb:ListTagsOfResource"]),
+    t(
+        "AWS::RDS::DBInstance",
+        "rds:db",
+        Pattern("arn:{partition}:rds:{region}:{account}:db:{id}"),
+        &["rds:DescribeDBInstances"],
+    ),
+    t(
+        "AWS::RDS::DBCluster",
+        "rds:cluster",
+        Pattern("arn:{partition}:rds:{region}:{account}:cluster:{id}"),
+        &["rds:DescribeDBClusters"],
+    ),
+    t(
+        "AWS::DynamoDB::Table",
+        "dynamodb:table",
+        Pattern("arn:{partition}:dynamodb:{region}:{account}:table/{id}"),
+        &["dynamodb:DescribeTable", "dynamodb:ListTables", "dynamodb:ListTagsOfResource"],
+    ),
     CcType {
         account_wide: true,
-        ..t("AWS::S3::Bucket", "s3", Pattern("arn:{partition}:s3:::{id}"), &["s3:GetBucketTagging", "s3:ListAllMyBuckets"])
+        ..t(
+            "AWS::S3::Bucket",
+            "s3",
+            Pattern("arn:{partition}:s3:::{id}"),
+            &["s3:GetBucketTagging", "s3:ListAllMyBuckets"],
+        )
     },
-    t("AWS::EFS::FileSystem", "elasticfilesystem:file-system", Pattern("arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{id}"), &["elasticfilesystem:DescribeFileSystems"]),
-    t("AWS::ElastiCache::ServerlessCache", "elasticache:serverlesscache", Pattern("arn:{partition}:elasticache:{region}:{account}:serverlesscache:{id}"), &["elasticache:DescribeServerlessCaches", "elasticache:ListTagsForResource"]),
-    t("AWS::OpenSearchService::Domain", "es:domain", Pattern("arn:{partition}:es:{region}:{account}:domain/{id}"), &["es:DescribeDomain", "es:ListDomainNames", "es:ListTags"]),
-    t("AWS::Redshift::Cluster", "redshift:cluster", Pattern("arn:{partition}:redshift:{region}:{account}:cluster:{id}"), &["redshift:DescribeClusters"]),
-    t("AWS::Kinesis::Stream", "kinesis:stream", Pattern("arn:{partition}:kinesis:{region}:{account}:stream/{id}"), &["kinesis:DescribeStreamSummary", "kinesis:ListStreams", "kinesis:ListTagsForStream"]),
+    t(
+        "AWS::EFS::FileSystem",
+        "elasticfilesystem:file-system",
+        Pattern("arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{id}"),
+        &["elasticfilesystem:DescribeFileSystems"],
+    ),
+    t(
+        "AWS::ElastiCache::ServerlessCache",
+        "elasticache:serverlesscache",
+        Pattern("arn:{partition}:elasticache:{region}:{account}:serverlesscache:{id}"),
+        &["elasticache:DescribeServerlessCaches", "elasticache:ListTagsForResource"],
+    ),
+    t(
+        "AWS::OpenSearchService::Domain",
+        "es:domain",
+        Pattern("arn:{partition}:es:{region}:{account}:domain/{id}"),
+        &["es:DescribeDomain", "es:ListDomainNames", "es:ListTags"],
+    ),
+    t(
+        "AWS::Redshift::Cluster",
+        "redshift:cluster",
+        Pattern("arn:{partition}:redshift:{region}:{account}:cluster:{id}"),
+        &["redshift:DescribeClusters"],
+    ),
+    t(
+        "AWS::Kinesis::Stream",
+        "kinesis:stream",
+        Pattern("arn:{partition}:kinesis:{region}:{account}:stream/{id}"),
+        &["kinesis:DescribeStreamSummary", "kinesis:ListStreams", "kinesis:ListTagsForStream"],
+    ),
     t("AWS::MSK::Cluster", "kafka:cluster", Identifier, &["kafka:DescribeCluster", "kafka:ListClusters"]),
     // Serverless and containers.
-    t("AWS::Lambda::Function", "lambda:function", Pattern("arn:{partition}:lambda:{region}:{account}:function:{id}"), &["lambda:GetFunction", "lambda:ListFunctions", "lambda:ListTags"]),
-    t("AWS::ECS::Cluster", "ecs:cluster", Pattern("arn:{partition}:ecs:{region}:{account}:cluster/{id}"), &["ecs:DescribeClusters", "ecs:ListClusters"]),
+    t(
+        "AWS::Lambda::Function",
+        "lambda:function",
+        Pattern("arn:{partition}:lambda:{region}:{account}:function:{id}"),
+        &["lambda:GetFunction", "lambda:ListFunctions", "lambda:ListTags"],
+    ),
+    t(
+        "AWS::ECS::Cluster",
+        "ecs:cluster",
+        Pattern("arn:{partition}:ecs:{region}:{account}:cluster/{id}"),
+        &["ecs:DescribeClusters", "ecs:ListClusters"],
+    ),
     CcType {
         parent: Some(("AWS::ECS::Cluster", "Cluster")),
         ..t("AWS::ECS::Service", "ecs:service", Identifier, &["ecs:DescribeServices", "ecs:ListServices"])
     },
-    t("AWS::EKS::Cluster", "eks:cluster", Pattern("arn:{partition}:eks:{region}:{account}:cluster/{id}"), &["eks:DescribeCluster", "eks:ListClusters"]),
-    t("AWS::ECR::Repository", "ecr:repository", Pattern("arn:{partition}:ecr:{region}:{account}:repository/{id}"), &["ecr:DescribeRepositories", "ecr:ListTagsForResource"]),
-    t("AWS::StepFunctions::StateMachine", "states:stateMachine", Identifier, &["states:DescribeStateMachine", "states:ListStateMachines", "states:ListTagsForResource"]),
+    t(
+        "AWS::EKS::Cluster",
+        "eks:cluster",
+        Pattern("arn:{partition}:eks:{region}:{account}:cluster/{id}"),
+        &["eks:DescribeCluster", "eks:ListClusters"],
+    ),
+    t(
+        "AWS::ECR::Repository",
+        "ecr:repository",
+        Pattern("arn:{partition}:ecr:{region}:{account}:repository/{id}"),
+        &["ecr:DescribeRepositories", "ecr:ListTagsForResource"],
+    ),
+    t(
+        "AWS::StepFunctions::StateMachine",
+        "states:stateMachine",
+        Identifier,
+        &["states:DescribeStateMachine", "states:ListStateMachines", "states:ListTagsForResource"],
+    ),
     // Messaging.
     t("AWS::SQS::Queue", "sqs", QueueUrl, &["sqs:GetQueueAttributes", "sqs:ListQueueTags", "sqs:ListQueues"]),
-    t("AWS::SNS::Topic", "sns", Identifier, &["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListTopics"]),
+    t(
+        "AWS::SNS::Topic",
+        "sns",
+        Identifier,
+        &["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListTopics"],
+    ),
     CcType {
         needs: &["Name"],
-        ..t("AWS::Events::EventBus", "events:event-bus", Pattern("arn:{partition}:events:{region}:{account}:event-bus/{id}"), &["events:DescribeEventBus", "events:ListEventBuses", "events:ListTagsForResource"])
+        ..t(
+            "AWS::Events::EventBus",
+            "events:event-bus",
+            Pattern("arn:{partition}:events:{region}:{account}:event-bus/{id}"),
+            &["events:DescribeEventBus", "events:ListEventBuses", "events:ListTagsForResource"],
+        )
     },
-    t("AWS::Events::Rule", "events:rule", Identifier, &["events:DescribeRule", "events:ListRules", "events:ListTargetsByRule"]),
+    t(
+        "AWS::Events::Rule",
+        "events:rule",
+        Identifier,
+        &["events:DescribeRule", "events:ListRules", "events:ListTargetsByRule"],
+    ),
     // Security and identity.
-    t("AWS::KMS::Key", "kms:key", Pattern("arn:{partition}:kms:{region}:{account}:key/{id}"), &["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListKeys", "kms:ListResourceTags"]),
-    t("AWS::SecretsManager::Secret", "secretsmanager:secret", Identifier, &["secretsmanager:DescribeSecret", "secretsmanager:ListSecrets"]),
+    t(
+        "AWS::KMS::Key",
+        "kms:key",
+        Pattern("arn:{partition}:kms:{region}:{account}:key/{id}"),
+        &[
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus",
+            "kms:ListKeys",
+            "kms:ListResourceTags",
+        ],
+    ),
+    t(
+        "AWS::SecretsManager::Secret",
+        "secretsmanager:secret",
+        Identifier,
+        &["secretsmanager:DescribeSecret", "secretsmanager:ListSecrets"],
+    ),
     CcType {
         account_wide: true,
         needs: &["Arn"],
-        ..t("AWS::IAM::Role", "iam:role", Property("Arn"), &["iam:GetRole", "iam:ListRoles", "iam:ListRoleTags"])
+        ..t(
+            "AWS::IAM::Role",
+            "iam:role",
+            Property("Arn"),
+            &["iam:GetRole", "iam:ListRoles", "iam:ListRoleTags"],
+        )
     },
     CcType {
         account_wide: true,
         needs: &["Arn"],
-        ..t("AWS::IAM::User", "iam:user", Property("Arn"), &["iam:GetUser", "iam:ListUserTags", "iam:ListUsers"])
+        ..t(
+            "AWS::IAM::User",
+            "iam:user",
+            Property("Arn"),
+            &["iam:GetUser", "iam:ListUserTags", "iam:ListUsers"],
+        )
     },
     CcType {
         account_wide: true,
-        ..t("AWS::IAM::ManagedPolicy", "iam:policy", Identifier, &["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicies"])
+        ..t(
+            "AWS::IAM::ManagedPolicy",
+            "iam:policy",
+            Identifier,
+            &["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicies"],
+        )
     },
     // Networking.
     CcType {
         needs: &["CidrBlock"],
-        ..t("AWS::EC2::VPC", "ec2:vpc", Pattern("arn:{partition}:ec2:{region}:{account}:vpc/{id}"), &["ec2:DescribeVpcs"])
+        ..t(
+            "AWS::EC2::VPC",
+            "ec2:vpc",
+            Pattern("arn:{partition}:ec2:{region}:{account}:vpc/{id}"),
+            &["ec2:DescribeVpcs"],
+        )
     },
     CcType {
         needs: &["VpcId", "CidrBlock", "MapPublicIpOnLaunch"],
-        ..t("AWS::EC2::Subnet", "ec2:subnet", Pattern("arn:{partition}:ec2:{region}:{account}:subnet/{id}"), &["ec2:DescribeSubnets"])
+        ..t(
+            "AWS::EC2::Subnet",
+            "ec2:subnet",
+            Pattern("arn:{partition}:ec2:{region}:{account}:subnet/{id}"),
+            &["ec2:DescribeSubnets"],
+        )
     },
     CcType {
         needs: &["GroupName"],
-        ..t("AWS::EC2::SecurityGroup", "ec2:security-group", Pattern("arn:{partition}:ec2:{region}:{account}:security-group/{id}"), &["ec2:DescribeSecurityGroups"])
+        ..t(
+            "AWS::EC2::SecurityGroup",
+            "ec2:security-group",
+            Pattern("arn:{partition}:ec2:{region}:{account}:security-group/{id}"),
+            &["ec2:DescribeSecurityGroups"],
+        )
     },
-    t("AWS::EC2::VPCEndpoint", "ec2:vpc-endpoint", Pattern("arn:{partition}:ec2:{region}:{account}:vpc-endpoint/{id}"), &["ec2:DescribeVpcEndpoints"]),
-    t("AWS::EC2::VPCPeeringConnection", "ec2:vpc-peering-connection", Pattern("arn:{partition}:ec2:{region}:{account}:vpc-peering-connection/{id}"), &["ec2:DescribeVpcPeeringConnections"]),
-    t("AWS::EC2::TransitGateway", "ec2:transit-gateway", Pattern("arn:{partition}:ec2:{region}:{account}:transit-gateway/{id}"), &["ec2:DescribeTransitGateways"]),
-    t("AWS::EC2::FlowLog", "ec2:vpc-flow-log", Pattern("arn:{partition}:ec2:{region}:{account}:vpc-flow-log/{id}"), &["ec2:DescribeFlowLogs"]),
+    t(
+        "AWS::EC2::VPCEndpoint",
+        "ec2:vpc-endpoint",
+        Pattern("arn:{partition}:ec2:{region}:{account}:vpc-endpoint/{id}"),
+        &["ec2:DescribeVpcEndpoints"],
+    ),
+    t(
+        "AWS::EC2::VPCPeeringConnection",
+        "ec2:vpc-peering-connection",
+        Pattern("arn:{partition}:ec2:{region}:{account}:vpc-peering-connection/{id}"),
+        &["ec2:DescribeVpcPeeringConnections"],
+    ),
+    t(
+        "AWS::EC2::TransitGateway",
+        "ec2:transit-gateway",
+        Pattern("arn:{partition}:ec2:{region}:{account}:transit-gateway/{id}"),
+        &["ec2:DescribeTransitGateways"],
+    ),
+    t(
+        "AWS::EC2::FlowLog",
+        "ec2:vpc-flow-log",
+        Pattern("arn:{partition}:ec2:{region}:{account}:vpc-flow-log/{id}"),
+        &["ec2:DescribeFlowLogs"],
+    ),
     // Logs, monitoring, configuration, backup.
-    t("AWS::Logs::LogGroup", "logs:log-group", Pattern("arn:{partition}:logs:{region}:{account}:log-group:{id}"), &["logs:DescribeLogGroups", "logs:ListTagsForResource"]),
-    t("AWS::CloudWatch::Alarm", "cloudwatch:alarm", Pattern("arn:{partition}:cloudwatch:{region}:{account}:alarm:{id}"), &["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]),
-    t("AWS::SSM::Parameter", "ssm:parameter", Pattern("arn:{partition}:ssm:{region}:{account}:parameter/{id}"), &["ssm:DescribeParameters", "ssm:GetParameters", "ssm:ListTagsForResource"]),
-    t("AWS::Backup::BackupVault", "backup:backup-vault", Pattern("arn:{partition}:backup:{region}:{account}:backup-vault:{id}"), &["backup:DescribeBackupVault", "backup:ListBackupVaults", "backup:ListTags"]),
+    t(
+        "AWS::Logs::LogGroup",
+        "logs:log-group",
+        Pattern("arn:{partition}:logs:{region}:{account}:log-group:{id}"),
+        &["logs:DescribeLogGroups", "logs:ListTagsForResource"],
+    ),
+    t(
+        "AWS::CloudWatch::Alarm",
+        "cloudwatch:alarm",
+        Pattern("arn:{partition}:cloudwatch:{region}:{account}:alarm:{id}"),
+        &["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+    ),
+    t(
+        "AWS::SSM::Parameter",
+        "ssm:parameter",
+        Pattern("arn:{partition}:ssm:{region}:{account}:parameter/{id}"),
+        &["ssm:DescribeParameters", "ssm:GetParameters", "ssm:ListTagsForResource"],
+    ),
+    t(
+        "AWS::Backup::BackupVault",
+        "backup:backup-vault",
+        Pattern("arn:{partition}:backup:{region}:{account}:backup-vault:{id}"),
+        &["backup:DescribeBackupVault", "backup:ListBackupVaults", "backup:ListTags"],
+    ),
 ];
 
 /// Types asked for alongside KMS keys, not reported as resources: the targets of the
@@ -181,10 +388,19 @@ const KMS_ALIAS_ACTIONS: &[&str] = &["kms:ListAliases"];
 pub const NOT_COVERED: &[(&str, &str)] = &[
     ("ec2:snapshot", "Cloud Control has no EBS snapshot type"),
     ("ec2:image", "Cloud Control has no AMI type"),
-    ("autoscaling:autoScalingGroup", "Cloud Control's model has no ARN (it carries a generated id), so it cannot be matched with state"),
-    ("elasticache:cluster", "AWS::ElastiCache::CacheCluster is not served by Cloud Control (serverless caches are)"),
+    (
+        "autoscaling:autoScalingGroup",
+        "Cloud Control's model has no ARN (it carries a generated id), so it cannot be matched with state",
+    ),
+    (
+        "elasticache:cluster",
+        "AWS::ElastiCache::CacheCluster is not served by Cloud Control (serverless caches are)",
+    ),
     ("acm:certificate", "AWS::CertificateManager::Certificate is not served by Cloud Control"),
-    ("ec2:route-table, ec2:network-acl, ec2:internet-gateway", "Cloud Control's models do not say which ones AWS created with the default VPC"),
+    (
+        "ec2:route-table, ec2:network-acl, ec2:internet-gateway",
+        "Cloud Control's models do not say which ones AWS created with the default VPC",
+    ),
     ("eks:nodegroup", "its ARN carries a generated id Cloud Control's identifier does not have"),
 ];
 
@@ -250,7 +466,12 @@ struct Described {
 
 /// List `types` in one account and region. A type that fails is recorded in `types` and the
 /// others still arrive.
-pub(crate) async fn list(clients: &Clients, account: &str, region: &str, types: &[&'static CcType]) -> Listed {
+pub(crate) async fn list(
+    clients: &Clients,
+    account: &str,
+    region: &str,
+    types: &[&'static CcType],
+) -> Pending {
     let client = clients.cloud_control(region);
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut out = Listed::default();
@@ -317,103 +538,185 @@ pub(crate) async fn list(clients: &Clients, account: &str, region: &str, types: 
         }
     }
 
-    // Complete what the lists left out, `CONCURRENCY` reads at a time.
+    Pending {
+        client,
+        permits,
+        listed,
+        out,
+        alias_failure,
+        account: account.to_string(),
+        region: region.to_string(),
+    }
+}
+
+/// What the lists returned, before `GetResource` completes what they left out.
+pub(crate) struct Pending {
+    client: aws_sdk_cloudcontrol::Client,
+    permits: Arc<Semaphore>,
+    listed: BTreeMap<&'static str, Vec<Described>>,
+    out: Listed,
+    alias_failure: Option<TypeAttempt>,
+    account: String,
+    region: String,
+}
+
+/// `GetResource` for each item, `CONCURRENCY` at a time.
+async fn read_all(
+    client: &aws_sdk_cloudcontrol::Client,
+    permits: &Arc<Semaphore>,
+    items: Vec<(&'static str, Described)>,
+) -> Vec<(&'static str, Result<Option<Described>, TypeAttempt>)> {
     let mut reads = JoinSet::new();
-    let mut complete: Vec<(&'static CcType, Described)> = Vec::new();
-    for (name, items) in std::mem::take(&mut listed) {
-        if name == KMS_ALIAS {
-            for item in items.into_iter().filter(|i| i.identifier.starts_with("alias/aws/")) {
-                let (client, permits) = (client.clone(), permits.clone());
-                reads.spawn(async move { (KMS_ALIAS, read(&client, &permits, KMS_ALIAS, item).await) });
-            }
-            continue;
-        }
-        let Some(t) = by_name(name) else { continue };
-        for item in items {
-            let lacks_tags = !TAG_KEYS.iter().any(|k| item.properties.contains_key(*k));
-            let lacks_needs = t.needs.iter().any(|k| !item.properties.contains_key(*k));
-            if lacks_tags || lacks_needs {
-                let (client, permits) = (client.clone(), permits.clone());
-                reads.spawn(async move { (t.name, read(&client, &permits, t.name, item).await) });
-            } else {
-                complete.push((t, item));
-            }
+    for (name, item) in items {
+        let (client, permits) = (client.clone(), permits.clone());
+        reads.spawn(async move { (name, read(&client, &permits, name, item).await) });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = reads.join_next().await {
+        if let Ok(r) = joined {
+            out.push(r);
         }
     }
-    let mut aws_managed_keys = BTreeSet::new();
-    while let Some(joined) = reads.join_next().await {
-        let Ok((name, result)) = joined else { continue };
-        match result {
-            Ok(Some(item)) if name == KMS_ALIAS => {
-                if let Some(key) = item.properties.get("TargetKeyId").and_then(Value::as_str) {
-                    aws_managed_keys.insert(key.rsplit('/').next().unwrap_or(key).to_string());
-                }
+    out
+}
+
+impl Pending {
+    /// Types not asked, with why (`recorded by AWS Config`).
+    pub(crate) fn skipped(&mut self, types: BTreeMap<String, TypeAttempt>) {
+        self.out.types.extend(types);
+    }
+
+    /// Complete what the lists left out and build the resources. `tagged`: ARNs the tagging
+    /// API returned in this account and region, whose tags are known without a read.
+    pub(crate) async fn complete(self, tagged: &BTreeSet<String>) -> Listed {
+        let Pending { client, permits, listed, mut out, mut alias_failure, account, region } = self;
+        let (account, region) = (account.as_str(), region.as_str());
+        let mut to_read: Vec<(&'static str, Described)> = Vec::new();
+        let mut complete: Vec<(&'static CcType, Described)> = Vec::new();
+        for (name, items) in listed {
+            if name == KMS_ALIAS {
+                to_read.extend(
+                    items
+                        .into_iter()
+                        .filter(|i| i.identifier.starts_with("alias/aws/"))
+                        .map(|i| (KMS_ALIAS, i)),
+                );
+                continue;
             }
-            Ok(Some(item)) => {
-                if let Some(t) = by_name(name) {
+            let Some(t) = by_name(name) else { continue };
+            for item in items {
+                let known_to_tagging =
+                    arn_of(t, &item, region, account).is_some_and(|arn| tagged.contains(&arn));
+                let lacks_tags =
+                    !known_to_tagging && !TAG_KEYS.iter().any(|k| item.properties.contains_key(*k));
+                let lacks_needs = t.needs.iter().any(|k| *k != VOLUMES && !item.properties.contains_key(*k));
+                if lacks_tags || lacks_needs {
+                    to_read.push((t.name, item));
+                } else {
                     complete.push((t, item));
                 }
             }
-            // Deleted between the list and the read: gone, nothing to report.
-            Ok(None) => {}
-            Err(e) if name == KMS_ALIAS => alias_failure = Some(e),
-            Err(e) => {
-                let entry = out.types.entry(name.to_string()).or_insert_with(TypeAttempt::ok);
-                if entry.status == AttemptStatus::Ok {
-                    *entry = e;
+        }
+        let mut aws_managed_keys = BTreeSet::new();
+        let failed = |out: &mut Listed, name: &str, e: TypeAttempt| {
+            let entry = out.types.entry(name.to_string()).or_insert_with(TypeAttempt::ok);
+            if entry.status == AttemptStatus::Ok {
+                *entry = e;
+            }
+        };
+        for (name, result) in read_all(&client, &permits, to_read).await {
+            match result {
+                Ok(Some(item)) if name == KMS_ALIAS => {
+                    if let Some(key) = item.properties.get("TargetKeyId").and_then(Value::as_str) {
+                        aws_managed_keys.insert(key.rsplit('/').next().unwrap_or(key).to_string());
+                    }
+                }
+                Ok(Some(item)) => {
+                    if let Some(t) = by_name(name) {
+                        complete.push((t, item));
+                    }
+                }
+                // Deleted between the list and the read: gone, nothing to report.
+                Ok(None) => {}
+                Err(e) if name == KMS_ALIAS => alias_failure = Some(e),
+                Err(e) => failed(&mut out, name, e),
+            }
+        }
+        // Untagged volumes may be an instance's own: only then are the instances read for
+        // their attached volumes (a read per instance is what a large estate cannot afford
+        // by default).
+        let untagged_volume = complete.iter().any(|(t, d)| {
+            t.name == "AWS::EC2::Volume"
+                && tags_of(&d.properties).is_empty()
+                && !arn_of(t, d, region, account).is_some_and(|arn| tagged.contains(&arn))
+        });
+        if untagged_volume {
+            let (instances, rest): (Vec<_>, Vec<_>) = complete
+                .into_iter()
+                .partition(|(t, d)| t.name == "AWS::EC2::Instance" && !d.properties.contains_key(VOLUMES));
+            complete = rest;
+            let to_read = instances.into_iter().map(|(t, d)| (t.name, d)).collect();
+            for (name, result) in read_all(&client, &permits, to_read).await {
+                match result {
+                    Ok(Some(item)) => complete.extend(by_name(name).map(|t| (t, item))),
+                    Ok(None) => {}
+                    Err(e) => failed(&mut out, name, e),
                 }
             }
         }
-    }
-    // Without the aliases, AWS's own keys cannot be told from the customer's: the key type
-    // counts as not seen rather than risk calling AWS's keys unmanaged.
-    if let Some(e) = alias_failure {
-        if let Some(entry) = out.types.get_mut("AWS::KMS::Key") {
-            let why = format!("{KMS_ALIAS}: {}", e.message.unwrap_or_default());
-            *entry = TypeAttempt::with(e.status, why);
+        // Without the aliases, AWS's own keys cannot be told from the customer's: the key type
+        // counts as not seen rather than risk calling AWS's keys unmanaged.
+        if let Some(e) = alias_failure {
+            if let Some(entry) = out.types.get_mut("AWS::KMS::Key") {
+                let why = format!("{KMS_ALIAS}: {}", e.message.unwrap_or_default());
+                *entry = TypeAttempt::with(e.status, why);
+            }
+            complete.retain(|(t, _)| t.name != "AWS::KMS::Key");
         }
-        complete.retain(|(t, _)| t.name != "AWS::KMS::Key");
-    }
 
-    complete.sort_by(|a, b| (a.0.name, &a.1.identifier).cmp(&(b.0.name, &b.1.identifier)));
-    // EBS volumes attached to an instance are part of it (Terraform manages a root volume
-    // through its `aws_instance`); the volume model does not say, the instance's does.
-    let mut attached: BTreeMap<String, String> = BTreeMap::new();
-    for (_, d) in complete.iter().filter(|(t, _)| t.name == "AWS::EC2::Instance") {
-        let instance = first_part(&d.identifier);
-        let volumes = d.properties.get("Volumes").and_then(Value::as_array).into_iter().flatten();
-        let mapped = d
-            .properties
-            .get("BlockDeviceMappings")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m.get("Ebs"));
-        for v in volumes.chain(mapped) {
-            if let Some(id) = v.get("VolumeId").and_then(Value::as_str) {
-                attached.insert(id.to_string(), instance.to_string());
+        complete.sort_by(|a, b| (a.0.name, &a.1.identifier).cmp(&(b.0.name, &b.1.identifier)));
+        // EBS volumes attached to an instance are part of it (Terraform manages a root volume
+        // through its `aws_instance`); the volume model does not say, the instance's does.
+        let mut attached: BTreeMap<String, String> = BTreeMap::new();
+        for (_, d) in complete.iter().filter(|(t, _)| t.name == "AWS::EC2::Instance") {
+            let instance = first_part(&d.identifier);
+            let volumes = d.properties.get("Volumes").and_then(Value::as_array).into_iter().flatten();
+            let mapped = d
+                .properties
+                .get("BlockDeviceMappings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.get("Ebs"));
+            for v in volumes.chain(mapped) {
+                if let Some(id) = v.get("VolumeId").and_then(Value::as_str) {
+                    attached.insert(id.to_string(), instance.to_string());
+                }
             }
         }
-    }
-    let default_vpcs: BTreeSet<String> = complete
-        .iter()
-        .filter(|(t, d)| t.name == "AWS::EC2::VPC" && is_default_vpc(&d.properties))
-        .map(|(_, d)| first_part(&d.identifier).to_string())
-        .collect();
-    for (t, item) in complete {
-        let Some(arn) = arn_of(t, &item, region, account) else {
-            tracing::debug!(r#type = t.name, identifier = %item.identifier, "no ARN from Cloud Control's identifier");
-            continue;
-        };
-        let mut s = seen(&arn, account, region, None, tags_of(&item.properties), LiveSource::CloudControl);
-        s.resource.resource_type = t.kind.to_string();
-        s.resource.attributes = attributes(t, &item, &default_vpcs, &aws_managed_keys);
-        if let Some(instance) = attached.get(first_part(&item.identifier)).filter(|_| t.name == "AWS::EC2::Volume") {
-            s.resource.attributes.insert("attached_to".to_string(), instance.clone());
+        let default_vpcs: BTreeSet<String> = complete
+            .iter()
+            .filter(|(t, d)| t.name == "AWS::EC2::VPC" && is_default_vpc(&d.properties))
+            .map(|(_, d)| first_part(&d.identifier).to_string())
+            .collect();
+        for (t, item) in complete {
+            let Some(arn) = arn_of(t, &item, region, account) else {
+                tracing::debug!(r#type = t.name, identifier = %item.identifier, "no ARN from Cloud Control's identifier");
+                continue;
+            };
+            let mut s =
+                seen(&arn, account, region, None, tags_of(&item.properties), LiveSource::CloudControl);
+            s.resource.resource_type = t.kind.to_string();
+            s.resource.attributes = attributes(t, &item, &default_vpcs, &aws_managed_keys);
+            if let Some(instance) =
+                attached.get(first_part(&item.identifier)).filter(|_| t.name == "AWS::EC2::Volume")
+            {
+                s.resource.attributes.insert("attached_to".to_string(), instance.clone());
+            }
+            out.seen.push(s);
         }
-        out.seen.push(s);
+        out
     }
-    out
 }
 
 /// Every page of `ListResources` for one type (under one parent).
@@ -443,7 +746,10 @@ async fn list_all(
         };
         for d in page.resource_descriptions() {
             let Some(identifier) = d.identifier() else { continue };
-            out.push(Described { identifier: identifier.to_string(), properties: properties(d.properties()) });
+            out.push(Described {
+                identifier: identifier.to_string(),
+                properties: properties(d.properties()),
+            });
         }
         match page.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -522,7 +828,10 @@ fn arn_of(t: &CcType, item: &Described, region: &str, account: &str) -> Option<S
                 .replace("{account}", account)
                 // A parameter's ARN has one slash before its name, whether or not the name
                 // starts with one.
-                .replace("{id}", if t.name == "AWS::SSM::Parameter" { id.trim_start_matches('/') } else { id }),
+                .replace(
+                    "{id}",
+                    if t.name == "AWS::SSM::Parameter" { id.trim_start_matches('/') } else { id },
+                ),
         ),
         Property(key) => item.properties.get(key).and_then(Value::as_str).map(str::to_string),
         QueueUrl => {
@@ -608,7 +917,8 @@ fn attributes(
         out.insert("is_default".to_string(), "true".to_string());
     }
     if t.name == "AWS::KMS::Key"
-        && (aws_managed_keys.contains(id) || text("KeyManager").is_some_and(|m| m.eq_ignore_ascii_case("aws")))
+        && (aws_managed_keys.contains(id)
+            || text("KeyManager").is_some_and(|m| m.eq_ignore_ascii_case("aws")))
     {
         out.insert("managed_by".to_string(), "aws".to_string());
     }
@@ -640,21 +950,64 @@ mod tests {
     #[test]
     fn arns_from_identifiers() {
         let cases = [
-            ("AWS::EC2::Instance", "i-0abc", json_none(), "arn:aws:ec2:eu-west-1:111111111111:instance/i-0abc"),
+            (
+                "AWS::EC2::Instance",
+                "i-0abc",
+                json_none(),
+                "arn:aws:ec2:eu-west-1:111111111111:instance/i-0abc",
+            ),
             ("AWS::S3::Bucket", "logs", json_none(), "arn:aws:s3:::logs"),
-            ("AWS::SQS::Queue", "https://sqs.eu-west-1.amazonaws.com/111111111111/jobs", json_none(), "arn:aws:sqs:eu-west-1:111111111111:jobs"),
-            ("AWS::EC2::EIP", "203.0.113.7|eipalloc-0abc", json_none(), "arn:aws:ec2:eu-west-1:111111111111:elastic-ip/eipalloc-0abc"),
-            ("AWS::ECS::Service", "arn:aws:ecs:eu-west-1:111111111111:service/c/s|arn:aws:ecs:eu-west-1:111111111111:cluster/c", json_none(), "arn:aws:ecs:eu-west-1:111111111111:service/c/s"),
-            ("AWS::IAM::Role", "app", serde_json::json!({"Arn": "arn:aws:iam::111111111111:role/team/app"}), "arn:aws:iam::111111111111:role/team/app"),
-            ("AWS::Logs::LogGroup", "/aws/lambda/f", json_none(), "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/f"),
-            ("AWS::SSM::Parameter", "/app/db", json_none(), "arn:aws:ssm:eu-west-1:111111111111:parameter/app/db"),
+            (
+                "AWS::SQS::Queue",
+                "https://sqs.eu-west-1.amazonaws.com/111111111111/jobs",
+                json_none(),
+                "arn:aws:sqs:eu-west-1:111111111111:jobs",
+            ),
+            (
+                "AWS::EC2::EIP",
+                "203.0.113.7|eipalloc-0abc",
+                json_none(),
+                "arn:aws:ec2:eu-west-1:111111111111:elastic-ip/eipalloc-0abc",
+            ),
+            (
+                "AWS::ECS::Service",
+                "arn:aws:ecs:eu-west-1:111111111111:service/c/s|arn:aws:ecs:eu-west-1:111111111111:cluster/c",
+                json_none(),
+                "arn:aws:ecs:eu-west-1:111111111111:service/c/s",
+            ),
+            (
+                "AWS::IAM::Role",
+                "app",
+                serde_json::json!({"Arn": "arn:aws:iam::111111111111:role/team/app"}),
+                "arn:aws:iam::111111111111:role/team/app",
+            ),
+            (
+                "AWS::Logs::LogGroup",
+                "/aws/lambda/f",
+                json_none(),
+                "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/f",
+            ),
+            (
+                "AWS::SSM::Parameter",
+                "/app/db",
+                json_none(),
+                "arn:aws:ssm:eu-west-1:111111111111:parameter/app/db",
+            ),
         ];
         for (name, id, props, want) in cases {
             let t = by_name(name).unwrap();
-            assert_eq!(arn_of(t, &described(id, props), "eu-west-1", "111111111111").as_deref(), Some(want), "{name}");
+            assert_eq!(
+                arn_of(t, &described(id, props), "eu-west-1", "111111111111").as_deref(),
+                Some(want),
+                "{name}"
+            );
         }
         let role = by_name("AWS::IAM::Role").unwrap();
-        assert_eq!(arn_of(role, &described("app", json_none()), "eu-west-1", "1"), None, "no guessing the path");
+        assert_eq!(
+            arn_of(role, &described("app", json_none()), "eu-west-1", "1"),
+            None,
+            "no guessing the path"
+        );
         assert_eq!(partition("cn-north-1"), "aws-cn");
     }
 
@@ -665,15 +1018,23 @@ mod tests {
     #[test]
     fn default_network_resources_and_aws_keys_are_marked() {
         let vpc = described("vpc-1", serde_json::json!({"CidrBlock": "172.31.0.0/16"}));
-        let tagged = described("vpc-2", serde_json::json!({"CidrBlock": "172.31.0.0/16", "Tags": [{"Key": "Name", "Value": "x"}]}));
+        let tagged = described(
+            "vpc-2",
+            serde_json::json!({"CidrBlock": "172.31.0.0/16", "Tags": [{"Key": "Name", "Value": "x"}]}),
+        );
         assert!(is_default_vpc(&vpc.properties));
         assert!(!is_default_vpc(&tagged.properties));
         let defaults: BTreeSet<String> = ["vpc-1".to_string()].into();
         let keys: BTreeSet<String> = ["k-aws".to_string()].into();
         let attrs = |name: &str, d: Described| attributes(by_name(name).unwrap(), &d, &defaults, &keys);
-        let default_subnet = described("subnet-1", serde_json::json!({"VpcId": "vpc-1", "MapPublicIpOnLaunch": true}));
-        assert_eq!(attrs("AWS::EC2::Subnet", default_subnet).get("is_default").map(String::as_str), Some("true"));
-        let private = described("subnet-2", serde_json::json!({"VpcId": "vpc-1", "MapPublicIpOnLaunch": false}));
+        let default_subnet =
+            described("subnet-1", serde_json::json!({"VpcId": "vpc-1", "MapPublicIpOnLaunch": true}));
+        assert_eq!(
+            attrs("AWS::EC2::Subnet", default_subnet).get("is_default").map(String::as_str),
+            Some("true")
+        );
+        let private =
+            described("subnet-2", serde_json::json!({"VpcId": "vpc-1", "MapPublicIpOnLaunch": false}));
         assert!(attrs("AWS::EC2::Subnet", private).is_empty());
         let sg = described("sg-1", serde_json::json!({"GroupName": "default"}));
         assert_eq!(attrs("AWS::EC2::SecurityGroup", sg).len(), 1);
@@ -689,7 +1050,10 @@ mod tests {
         let mut listed = Listed::default();
         listed.types.insert("AWS::EC2::Instance".into(), TypeAttempt::ok());
         assert_eq!(listed.outcome(), (AttemptStatus::Ok, None));
-        listed.types.insert("AWS::S3::Bucket".into(), TypeAttempt::with(AttemptStatus::Denied, "ListResources: AccessDeniedException: no"));
+        listed.types.insert(
+            "AWS::S3::Bucket".into(),
+            TypeAttempt::with(AttemptStatus::Denied, "ListResources: AccessDeniedException: no"),
+        );
         let (status, message) = listed.outcome();
         assert_eq!(status, AttemptStatus::Denied);
         assert!(message.unwrap().contains("1 of 2 resource types not listed, so their never-tagged resources were not seen: AWS::S3::Bucket"));

@@ -117,15 +117,20 @@ pub(crate) async fn config(
     let recording = statuses.configuration_recorders_status().iter().any(|s| s.recording());
     let mut listed = ConfigListed::default();
     for resource_type in CONFIG_RESOURCE_TYPES {
-        let group = recorders.configuration_recorders().iter().filter_map(|r| r.recording_group()).find(|g| {
-            let global = resource_type.starts_with("AWS::IAM::");
-            (g.all_supported() && (!global || g.include_global_resource_types()))
-                || g.resource_types().iter().any(|t| t.as_str() == *resource_type)
-        });
+        let group =
+            recorders.configuration_recorders().iter().filter_map(|r| r.recording_group()).find(|g| {
+                let global = resource_type.starts_with("AWS::IAM::");
+                (g.all_supported() && (!global || g.include_global_resource_types()))
+                    || g.resource_types().iter().any(|t| t.as_str() == *resource_type)
+            });
         let status = match (recording, group) {
             (true, Some(_)) => TypeAttempt::ok(),
-            (false, _) => TypeAttempt::with(AttemptStatus::NotEnabled, "the configuration recorder is stopped"),
-            (true, None) => TypeAttempt::with(AttemptStatus::NotEnabled, "not in the recorder's recording group"),
+            (false, _) => {
+                TypeAttempt::with(AttemptStatus::NotEnabled, "the configuration recorder is stopped")
+            }
+            (true, None) => {
+                TypeAttempt::with(AttemptStatus::NotEnabled, "not in the recorder's recording group")
+            }
         };
         listed.types.insert(resource_type.to_string(), status);
     }
@@ -270,8 +275,10 @@ impl ConfigItem {
     /// `BaseConfigurationItems`) are read too; its unprocessed identifiers are the caller's.
     pub(crate) fn from_raw(body: &[u8]) -> Option<(Vec<Self>, Vec<ResourceKey>)> {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        let items =
-            value.get("baseConfigurationItems").or_else(|| value.get("BaseConfigurationItems"))?.as_array()?;
+        let items = value
+            .get("baseConfigurationItems")
+            .or_else(|| value.get("BaseConfigurationItems"))?
+            .as_array()?;
         let unprocessed = match value.get("unprocessedResourceKeys") {
             None | Some(serde_json::Value::Null) => Vec::new(),
             Some(keys) => keys
@@ -596,7 +603,8 @@ mod tests {
             match op {
                 "DescribeConfigurationRecorders" => fixture("config-describe-configuration-recorders.json"),
                 "DescribeConfigurationRecorderStatus" => {
-                    r#"{"ConfigurationRecordersStatus": [{"name": "default", "recording": true}]}"#.to_string()
+                    r#"{"ConfigurationRecordersStatus": [{"name": "default", "recording": true}]}"#
+                        .to_string()
                 }
                 "ListDiscoveredResources" => match body["resourceType"].as_str().unwrap_or_default() {
                     "AWS::EC2::VPC" => fixture("config-list-discovered-resources.vpc.json"),

@@ -33,7 +33,7 @@ mod progress;
 mod regions;
 pub mod s3;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,14 +45,16 @@ use tokio::task::JoinSet;
 pub use self::cache::{default_dir as default_cache_dir, DEFAULT_TTL};
 use self::cache::{Cache, Clock, SystemClock};
 pub use self::clients::Clients;
-pub use self::cloudcontrol::{read_actions as cloud_control_read_actions, NOT_COVERED as CLOUD_CONTROL_NOT_COVERED};
+pub use self::cloudcontrol::{
+    read_actions as cloud_control_read_actions, NOT_COVERED as CLOUD_CONTROL_NOT_COVERED,
+};
 pub use self::costs::METRICS;
 pub use self::error::AwsError;
 use self::inventory::Seen;
 use crate::model::{Budget, CostLine, LiveSource};
 use crate::snapshot::{
-    Attempt, AttemptStatus, Collection, TypeAttempt, CostAllocationTag, Costs, Forecast, Snapshot, SNAPSHOT_FORMAT,
-    SNAPSHOT_VERSION,
+    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Forecast, Snapshot, TypeAttempt,
+    SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
 };
 
 /// Default number of account/region tasks in flight.
@@ -254,11 +256,22 @@ async fn collect_from(
             let with_config = options.config_aggregator.is_none();
             set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let (tagged, (config, listed)) = tokio::join!(
+                let (tagged, (config, pending)) = tokio::join!(
                     inventory::tagging_api(&clients, &account, &region),
                     config_then_cloud_control(&clients, &account, &region, with_config, i == 0)
                 );
-                let mut out = vec![inventory_output(&account, &region, LiveSource::TaggingApi, tagged.map(|found| (found, BTreeMap::new())))];
+                // Tags the tagging API returned need no Cloud Control read.
+                let known: BTreeSet<String> = match &tagged {
+                    Ok(found) => found.iter().map(|s| s.resource.arn.clone()).collect(),
+                    Err(_) => BTreeSet::new(),
+                };
+                let listed = pending.complete(&known).await;
+                let mut out = vec![inventory_output(
+                    &account,
+                    &region,
+                    LiveSource::TaggingApi,
+                    tagged.map(|found| (found, BTreeMap::new())),
+                )];
                 if let Some(config) = config {
                     let mut output = inventory_output(&account, &region, LiveSource::Config, config);
                     if let Output::Inventory { status, types, .. } = &mut output {
@@ -520,7 +533,10 @@ const NO_RECORDER: &str = "no configuration recorder";
 
 /// `Denied` when an error message says AWS refused the credentials, else `otherwise`.
 fn denied_or(otherwise: AttemptStatus, message: &str) -> AttemptStatus {
-    if message.contains("AccessDenied") || message.contains("not authorized") || message.contains("Unauthorized") {
+    if message.contains("AccessDenied")
+        || message.contains("not authorized")
+        || message.contains("Unauthorized")
+    {
         AttemptStatus::Denied
     } else {
         otherwise
@@ -538,7 +554,15 @@ fn inventory_output(
         Ok((found, types)) => (AttemptStatus::Ok, None, types, found),
         Err(e) => (denied_or(AttemptStatus::Error, &e), Some(e), BTreeMap::new(), Vec::new()),
     };
-    Output::Inventory { account: account.to_string(), region: region.to_string(), source, status, error, types, found }
+    Output::Inventory {
+        account: account.to_string(),
+        region: region.to_string(),
+        source,
+        status,
+        error,
+        types,
+        found,
+    }
 }
 
 /// AWS Config (unless an aggregator replaces it), then Cloud Control for the covered types
@@ -550,11 +574,9 @@ async fn config_then_cloud_control(
     region: &str,
     with_config: bool,
     account_wide: bool,
-) -> (Option<Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>>, cloudcontrol::Listed) {
+) -> (Option<Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>>, cloudcontrol::Pending) {
     let config = if with_config { Some(inventory::config(clients, account, region).await) } else { None };
-    let recorded = |name: &str| {
-        matches!(&config, Some(Ok(Some(listed))) if listed.records(name))
-    };
+    let recorded = |name: &str| matches!(&config, Some(Ok(Some(listed))) if listed.records(name));
     let mut skipped = BTreeMap::new();
     let mut types = Vec::new();
     for t in cloudcontrol::TYPES {
@@ -562,13 +584,16 @@ async fn config_then_cloud_control(
             continue;
         }
         if recorded(t.name) {
-            skipped.insert(t.name.to_string(), TypeAttempt::with(AttemptStatus::NotEnabled, "recorded by AWS Config"));
+            skipped.insert(
+                t.name.to_string(),
+                TypeAttempt::with(AttemptStatus::NotEnabled, "recorded by AWS Config"),
+            );
         } else {
             types.push(t);
         }
     }
-    let mut listed = cloudcontrol::list(clients, account, region, &types).await;
-    listed.types.extend(skipped);
+    let mut pending = cloudcontrol::list(clients, account, region, &types).await;
+    pending.skipped(skipped);
     let config = config.map(|result| {
         result.map(|found| match found {
             Some(l) => (l.seen, l.types),
@@ -576,14 +601,12 @@ async fn config_then_cloud_control(
                 Vec::new(),
                 inventory::CONFIG_RESOURCE_TYPES
                     .iter()
-                    .map(|t| {
-                        (t.to_string(), TypeAttempt::with(AttemptStatus::NotEnabled, NO_RECORDER))
-                    })
+                    .map(|t| (t.to_string(), TypeAttempt::with(AttemptStatus::NotEnabled, NO_RECORDER)))
                     .collect(),
             ),
         })
     });
-    (config, listed)
+    (config, pending)
 }
 
 fn ok(account: &str, region: &str, source: &str) -> Attempt {

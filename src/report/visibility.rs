@@ -81,7 +81,8 @@ impl Visibility {
             );
         }
         let invisible = self.types.iter().filter(|t| !t.never_tagged_visible).count();
-        let mut places: Vec<String> = self.gaps.iter().map(|g| format!("{} {}", g.account, g.region)).collect();
+        let mut places: Vec<String> =
+            self.gaps.iter().map(|g| format!("{} {}", g.account, g.region)).collect();
         if places.len() > 3 {
             let more = places.len() - 3;
             places.truncate(3);

@@ -40,6 +40,7 @@ fn collect(
         &args,
         &[
             ("AWS_ENDPOINT_URL", &proxy.endpoint),
+            ("AWS_ENDPOINT_URL_CLOUDCONTROL", &crate::moto::moto().cloud_control),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("AWS_REGION", "us-east-1"),
@@ -236,6 +237,7 @@ fn a_page_that_keeps_failing_is_never_lost_silently() {
         &["audit", "--format", "json", "--accounts", account, "--role", "tally", "--regions", "us-east-1"],
         &[
             ("AWS_ENDPOINT_URL", &proxy.endpoint),
+            ("AWS_ENDPOINT_URL_CLOUDCONTROL", &crate::moto::moto().cloud_control),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("AWS_REGION", "us-east-1"),

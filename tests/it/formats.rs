@@ -237,9 +237,11 @@ pub fn sample_report() -> Report {
         missing: 3,
         by_count_pct: Some(Decimal::from_str("92.3").unwrap()),
         by_cost_pct: Some(Decimal::from_str("88.1").unwrap()),
-        computed_over: Some("live resources seen by cloud-control, tagging-api in 1 account x 2 regions; \
+        computed_over: Some(
+            "live resources seen by cloud-control, tagging-api in 1 account x 2 regions; \
             never-tagged resources of 1 of 2 covered types not visible somewhere"
-            .into()),
+                .into(),
+        ),
     };
     report.visibility = Some(sample_visibility());
     report.summary.spend = Some(Spend {
@@ -537,7 +539,8 @@ fn github_annotations_are_one_line_each() {
     let report = sample_report();
     let text = render(&report, Format::Github);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), report.findings.len() + report.diagnostics.len() + 1);
+    let visibility = usize::from(report.visibility.is_some());
+    assert_eq!(lines.len(), report.findings.len() + report.diagnostics.len() + visibility + 1);
     assert!(lines
         .iter()
         .all(|l| l.starts_with("::error") || l.starts_with("::warning") || l.starts_with("::notice")));

@@ -59,32 +59,56 @@ fn seed(account: &str) -> Value {
 fn write_state(dir: &TempDir, account: &str, seeded: &Value) -> String {
     let asg = &seeded["asgs"]["web-asg"];
     let state = state(vec![
-        resource("aws_autoscaling_group", "web", json!({"id": "web-asg", "name": "web-asg", "arn": asg["arn"]})),
-        resource("aws_launch_template", "web", json!({
-            "id": asg["launch_template_id"], "name": "web-asg", "arn": asg["launch_template_arn"],
-            "tags": {}, "tags_all": {}
-        })),
-        resource("aws_sqs_queue", "orders", json!({
-            "id": format!("https://sqs.{REGION}.amazonaws.com/{account}/orders"), "name": "orders",
-            "arn": format!("arn:aws:sqs:{REGION}:{account}:orders"),
-            "tags": {"team": "payments"}, "tags_all": {"team": "payments"}
-        })),
-        resource("aws_dynamodb_table", "gone", json!({
-            "id": "gone", "name": "gone", "arn": format!("arn:aws:dynamodb:{REGION}:{account}:table/gone"),
-            "tags": {"team": "payments"}, "tags_all": {"team": "payments"}
-        })),
-        resource("aws_acm_certificate", "cert", json!({
-            "id": format!("arn:aws:acm:{REGION}:{account}:certificate/0f0e0d0c-0000-4000-8000-000000000015"),
-            "arn": format!("arn:aws:acm:{REGION}:{account}:certificate/0f0e0d0c-0000-4000-8000-000000000015"),
-            "tags": {"team": "payments"}, "tags_all": {"team": "payments"}
-        })),
+        resource(
+            "aws_autoscaling_group",
+            "web",
+            json!({"id": "web-asg", "name": "web-asg", "arn": asg["arn"]}),
+        ),
+        resource(
+            "aws_launch_template",
+            "web",
+            json!({
+                "id": asg["launch_template_id"], "name": "web-asg", "arn": asg["launch_template_arn"],
+                "tags": {}, "tags_all": {}
+            }),
+        ),
+        resource(
+            "aws_sqs_queue",
+            "orders",
+            json!({
+                "id": format!("https://sqs.{REGION}.amazonaws.com/{account}/orders"), "name": "orders",
+                "arn": format!("arn:aws:sqs:{REGION}:{account}:orders"),
+                "tags": {"team": "payments"}, "tags_all": {"team": "payments"}
+            }),
+        ),
+        resource(
+            "aws_dynamodb_table",
+            "gone",
+            json!({
+                "id": "gone", "name": "gone", "arn": format!("arn:aws:dynamodb:{REGION}:{account}:table/gone"),
+                "tags": {"team": "payments"}, "tags_all": {"team": "payments"}
+            }),
+        ),
+        resource(
+            "aws_acm_certificate",
+            "cert",
+            json!({
+                "id": format!("arn:aws:acm:{REGION}:{account}:certificate/0f0e0d0c-0000-4000-8000-000000000015"),
+                "arn": format!("arn:aws:acm:{REGION}:{account}:certificate/0f0e0d0c-0000-4000-8000-000000000015"),
+                "tags": {"team": "payments"}, "tags_all": {"team": "payments"}
+            }),
+        ),
     ]);
     let path = dir.path.join("terraform.tfstate");
     std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
     path.to_string_lossy().to_string()
 }
 
-fn collect(seeded: &Value, dir: &TempDir, extra_env: &[(&str, &str)]) -> (crate::support::Run, Snapshot, String) {
+fn collect(
+    seeded: &Value,
+    dir: &TempDir,
+    extra_env: &[(&str, &str)],
+) -> (crate::support::Run, Snapshot, String) {
     let out = dir.path.join("snapshot.json");
     let out_s = out.to_string_lossy().to_string();
     let args = ["collect", "--as-of", "2026-11-18", "--regions", REGION, "-o", &out_s];
@@ -129,8 +153,10 @@ fn without_config_every_never_tagged_resource_is_found_and_nothing_owned_is_call
     let (run, report) = audit(&state, &snapshot_path, &[]);
     assert!(!report["partial"].as_bool().unwrap(), "{}", report["diagnostics"]);
     assert_ne!(run.code, 3);
-    let unmanaged: BTreeSet<&str> =
-        findings(&report, "IAC001", "warning").iter().map(|f| f["resource"]["arn"].as_str().unwrap()).collect();
+    let unmanaged: BTreeSet<&str> = findings(&report, "IAC001", "warning")
+        .iter()
+        .map(|f| f["resource"]["arn"].as_str().unwrap())
+        .collect();
     let bastion = seeded["arns"]
         .as_array()
         .unwrap()
@@ -152,13 +178,24 @@ fn without_config_every_never_tagged_resource_is_found_and_nothing_owned_is_call
             format!("{}:{}", o["kind"].as_str().unwrap(), o["name"].as_str().unwrap())
         })
         .collect();
-    for want in ["autoscaling-group:web-asg", "cloudformation-stack:legacy", "kubernetes:prod", "aws-service-linked-role:AWS", "aws-default:AWS"] {
+    for want in [
+        "autoscaling-group:web-asg",
+        "cloudformation-stack:legacy",
+        "kubernetes:prod",
+        "aws-service-linked-role:AWS",
+        "aws-default:AWS",
+    ] {
         assert!(owners.contains(want), "{want} not in {owners:?}");
     }
 
     // Missing only where the type was enumerable: the table, not the certificate.
-    let missing: Vec<&str> =
-        report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "IAC002").map(|f| f["resource"]["address"].as_str().unwrap()).collect();
+    let missing: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "IAC002")
+        .map(|f| f["resource"]["address"].as_str().unwrap())
+        .collect();
     assert_eq!(missing, ["aws_dynamodb_table.gone"]);
 
     // Visibility: everything looked at was visible, and coverage says what it was computed over.
@@ -229,7 +266,8 @@ fn a_config_aggregator_is_read_once_for_the_accounts_and_regions_it_covers() {
     );
     let out = dir.path.join("snapshot.json");
     let out_s = out.to_string_lossy().to_string();
-    let args = ["collect", "--as-of", "2026-11-18", "--regions", REGION, "--config-aggregator", "org", "-o", &out_s];
+    let args =
+        ["collect", "--as-of", "2026-11-18", "--regions", REGION, "--config-aggregator", "org", "-o", &out_s];
     let run = moto().tally_as(&seeded, &args, &dir);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let snapshot = Snapshot::load(&out).unwrap();
@@ -242,7 +280,17 @@ fn a_config_aggregator_is_read_once_for_the_accounts_and_regions_it_covers() {
     assert!(bucket.sources.contains(&tally::model::LiveSource::CloudControl), "{bucket:?}");
 
     // An aggregator that does not exist is an error of that source, not of the run's start.
-    let args = ["collect", "--as-of", "2026-11-18", "--regions", REGION, "--config-aggregator", "nope", "-o", &out_s];
+    let args = [
+        "collect",
+        "--as-of",
+        "2026-11-18",
+        "--regions",
+        REGION,
+        "--config-aggregator",
+        "nope",
+        "-o",
+        &out_s,
+    ];
     let run = moto().tally_as(&seeded, &args, &dir);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let snapshot = Snapshot::load(&out).unwrap();
@@ -282,7 +330,10 @@ fn require_visibility_makes_invisible_never_tagged_resources_a_partial_run() {
     let diagnostic = &report["diagnostics"][0];
     assert_eq!(diagnostic["source"], "visibility");
     let message = diagnostic["message"].as_str().unwrap();
-    assert!(message.contains("account 111111111111 region eu-west-1") && message.contains("ec2:instance"), "{message}");
+    assert!(
+        message.contains("account 111111111111 region eu-west-1") && message.contains("ec2:instance"),
+        "{message}"
+    );
 
     // The same gate from tally.hcl.
     std::fs::write(dir.path.join("tally.hcl"), "require_visibility = true\n").unwrap();
@@ -292,8 +343,12 @@ fn require_visibility_makes_invisible_never_tagged_resources_a_partial_run() {
 }
 
 fn state_with_queue() -> Value {
-    state(vec![resource("aws_sqs_queue", "jobs", json!({
-        "id": "https://sqs.eu-west-1.amazonaws.com/111111111111/jobs", "name": "jobs",
-        "arn": "arn:aws:sqs:eu-west-1:111111111111:jobs", "tags": {"team": "a"}, "tags_all": {"team": "a"}
-    }))])
+    state(vec![resource(
+        "aws_sqs_queue",
+        "jobs",
+        json!({
+            "id": "https://sqs.eu-west-1.amazonaws.com/111111111111/jobs", "name": "jobs",
+            "arn": "arn:aws:sqs:eu-west-1:111111111111:jobs", "tags": {"team": "a"}, "tags_all": {"team": "a"}
+        }),
+    )])
 }
