@@ -57,7 +57,7 @@ impl InferredOwner {
             "aws-managed" if self.evidence == "AWS managed policy" => "AWS (AWS managed policy)".to_string(),
             "aws-managed" => "AWS (AWS-managed key)".to_string(),
             "aws-default" => "AWS (default resource)".to_string(),
-            "ec2-instance" => format!("EC2 instance {} (attached volume)", self.name),
+            "ec2-instance" => "the EC2 instances they are attached to".to_string(),
             other => format!("{other} {}", self.name),
         };
         match &self.managed_by {
@@ -394,10 +394,11 @@ fn claim(live: &LiveResource) -> Option<Claim<'_>> {
         .or_else(|| {
             // A volume attached to an instance is part of it: Terraform manages root volumes
             // through `aws_instance`, and the instance is reported (or accounted for) itself.
-            live.attributes.get("attached_to").map(|instance| Claim {
+            // One owner for all of them: a finding per instance would bury the ClickOps.
+            live.attributes.get("attached_to").map(|_| Claim {
                 kind: "ec2-instance",
-                name: instance,
-                evidence: Evidence::Fixed("attached to the instance"),
+                name: "instances",
+                evidence: Evidence::Fixed("attached to an EC2 instance"),
             })
         })
 }
