@@ -2,8 +2,9 @@
 synthetic data, so the collector's own scaling over regions can be measured without moto's
 per-request cost. Loopback only. Usage: fake_aws.py PORT RESOURCES_PER_REGION LATENCY_MS
 
-Each region holds RESOURCES_PER_REGION tagged EC2 instances (GetResources, 100 per page); no
-Config recorder; Cost Explorer and Budgets answer empty. LATENCY_MS is slept per request
+Each region holds RESOURCES_PER_REGION tagged EC2 instances (GetResources, 100 per page, and
+Cloud Control ListResources of AWS::EC2::Instance, identifiers only; every other type is
+empty); no Config recorder; Cost Explorer and Budgets answer empty. LATENCY_MS is slept per request
 (the round trip a real AWS endpoint adds), in a thread per connection.
 """
 
@@ -61,6 +62,21 @@ class Handler(BaseHTTPRequestHandler):
             ]
             out = {"ResourceTagMappingList": items}
             out["PaginationToken"] = str(end) if end < per_region else ""
+            return self.reply(json.dumps(out))
+        if op == "ListResources":
+            req = json.loads(body or "{}")
+            if req.get("TypeName") != "AWS::EC2::Instance":
+                return self.reply(json.dumps({"TypeName": req.get("TypeName"), "ResourceDescriptions": []}))
+            start = int(req.get("NextToken") or 0)
+            end = min(start + PAGE, per_region)
+            items = [
+                {"Identifier": f"i-{region.replace('-', '')}{n:08x}",
+                 "Properties": json.dumps({"InstanceId": f"i-{region.replace('-', '')}{n:08x}"})}
+                for n in range(start, end)
+            ]
+            out = {"TypeName": "AWS::EC2::Instance", "ResourceDescriptions": items}
+            if end < per_region:
+                out["NextToken"] = str(end)
             return self.reply(json.dumps(out))
         if op == "DescribeConfigurationRecorders":
             return self.reply(json.dumps({"ConfigurationRecorders": []}))

@@ -3,7 +3,8 @@
 # against 1 region (goal: 8 regions within 1.25x of 1). Not a timed test.
 #   bench/regions.sh [RESOURCES_PER_REGION] [LATENCY_MS]      defaults 500, 50
 # Two endpoints, both on 127.0.0.1:
-#   moto            seeded through its own API (one RunInstances of N tagged instances per region)
+#   moto            seeded through its own API (one RunInstances of N tagged instances per region),
+#                   with tests/support/cloudcontrol_fake.py serving Cloud Control from its state
 #   bench/fake_aws.py  synthetic answers after LATENCY_MS per request (AWS's round trip), so the
 #                   collector's scaling shows without moto's per-request cost
 # Needs .moto-venv (scripts/test creates it). Prints one line per endpoint and region count.
@@ -53,7 +54,7 @@ collect() {  # collect ENDPOINT REGIONS -> "wall_seconds resources" (best of 3)
   for _ in 1 2 3; do
     local t0 t1
     t0=$(date +%s.%N)
-    AWS_ENDPOINT_URL=$1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+    AWS_ENDPOINT_URL=$1 AWS_ENDPOINT_URL_CLOUDCONTROL=${3:-$1} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
       AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
       "$bin" collect --quiet --no-cache --as-of 2026-11-18 --regions "$2" -o "$work/snapshot.json"
     t1=$(date +%s.%N)
@@ -65,12 +66,12 @@ collect() {  # collect ENDPOINT REGIONS -> "wall_seconds resources" (best of 3)
   echo "$best $n"
 }
 
-report() {  # report NAME ENDPOINT
+report() {  # report NAME ENDPOINT [CLOUD_CONTROL_ENDPOINT]
   local base=""
   for c in "${counts[@]}"; do
     local regions
     regions=$(IFS=,; echo "${all_regions[*]:0:$c}")
-    read -r wall n < <(collect "$2" "$regions")
+    read -r wall n < <(collect "$2" "$regions" "${3:-$2}")
     [ -z "$base" ] && base=$wall
     printf '%-22s %d region(s)  %5d resources  %6.2f s  %5.2fx\n' "$1" "$c" "$n" "$wall" "$(echo "$wall / $base" | bc -l)"
   done
@@ -82,7 +83,9 @@ port=$(free_port)
 start "$python" tests/support/moto_run.py "$port"
 echo "seeding moto: $per_region instances in each of ${#all_regions[@]} regions..."
 "$python" bench/seed_regions.py "http://127.0.0.1:$port" "$per_region" "${all_regions[@]}"
-report "moto" "http://127.0.0.1:$port"
+cc_port=$(free_port)
+start "$python" tests/support/cloudcontrol_fake.py "$cc_port" "http://127.0.0.1:$port"
+report "moto" "http://127.0.0.1:$port" "http://127.0.0.1:$cc_port"
 
 port=$(free_port)
 start python3 bench/fake_aws.py "$port" "$per_region" "$latency"

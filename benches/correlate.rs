@@ -129,6 +129,7 @@ fn estate(live: usize, state: usize) -> (Vec<TfResource>, Snapshot) {
                 source: "tagging-api".into(),
                 status: AttemptStatus::Ok,
                 error: None,
+                types: Default::default(),
             }],
             paid_requests: 0,
         },

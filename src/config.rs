@@ -43,6 +43,10 @@ pub struct Config {
     pub rules: PolicySet,
     /// The `movers` block (`min_change_pct`, `min_change`): when CST003 reports a change.
     pub movers: Option<MoverThresholds>,
+    /// `config_aggregator = "NAME"`: read AWS Config through this aggregator.
+    pub config_aggregator: Option<String>,
+    /// `require_visibility = true`: invisible never-tagged resources make the run partial.
+    pub require_visibility: bool,
 }
 
 impl Config {
@@ -91,6 +95,11 @@ impl Reader<'_> {
                         "plan" => config.plan = self.string(value, key).map(|s| join_path(base, &s)),
                         "snapshot" => config.snapshot = self.string(value, key).map(|s| join_path(base, &s)),
                         "owner_tag" => config.owner_tag = self.string(value, key),
+                        "config_aggregator" => config.config_aggregator = self.string(value, key),
+                        "require_visibility" => match value {
+                            hcl_edit::expr::Expression::Bool(b) => config.require_visibility = *b.value(),
+                            _ => self.error(value.span(), "`require_visibility` must be true or false"),
+                        },
                         "policy" => {
                             config.policy =
                                 self.string_or_list(value, key).iter().map(|s| join_path(base, s)).collect()
@@ -115,7 +124,8 @@ impl Reader<'_> {
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
                                  owner_tag, required_tags, fail_on, policy, exemptions, prohibited_tags, \
-                                 severity, or budget, tag and rule blocks)"
+                                 severity, config_aggregator, require_visibility, or budget, tag and rule \
+                                 blocks)"
                             ),
                         ),
                     }

@@ -271,8 +271,11 @@ pub struct Diagnostic {
 pub enum LiveSource {
     /// Resource Groups Tagging API `GetResources`.
     TaggingApi,
-    /// AWS Config `ListDiscoveredResources` / `BatchGetResourceConfig`.
+    /// AWS Config `ListDiscoveredResources` / `BatchGetResourceConfig`, or an aggregator's
+    /// `ListAggregateDiscoveredResources` / `BatchGetAggregateResourceConfig`.
     Config,
+    /// AWS Cloud Control API `ListResources` / `GetResource`.
+    CloudControl,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,7 +291,9 @@ pub struct LiveResource {
     pub sources: BTreeSet<LiveSource>,
     /// Facts the inventory learned beyond tags (AWS Config's configuration items), used to
     /// infer owners. Known keys: `is_default` (`"true"` for a default VPC and its default
-    /// subnets and security group), `managed_by` (`"aws"` for AWS-managed KMS keys), `name`.
+    /// subnets, a security group named `default`, the `default` event bus), `managed_by`
+    /// (`"aws"` for AWS-managed KMS keys), `name`, `attached_to` (the instance an EBS volume is
+    /// attached to). From AWS Config and Cloud Control.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
 }

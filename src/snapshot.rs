@@ -76,18 +76,75 @@ pub struct Attempt {
     pub account: String,
     /// `global` for account-wide APIs (Cost Explorer, Budgets, Organizations).
     pub region: String,
-    /// `tagging-api`, `config`, `cost-explorer`, `budgets`, ...
+    /// `tagging-api`, `config`, `cloud-control`, `config-aggregator`, `cost-explorer`,
+    /// `budgets`, ...
     pub source: String,
     pub status: AttemptStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Sources that enumerate type by type (`config`, `cloud-control`, `config-aggregator`):
+    /// the outcome per resource type asked (CloudFormation names, `AWS::EC2::Instance`). A type
+    /// `ok` here was enumerated whole, never-tagged resources included. Added in 0.x (issue 15);
+    /// absent in older snapshots.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub types: BTreeMap<String, TypeAttempt>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+impl Attempt {
+    /// Whether the source answered (`ok`), as opposed to failing, being denied or not enabled.
+    pub fn answered(&self) -> bool {
+        self.status == AttemptStatus::Ok
+    }
+
+    /// Whether this attempt enumerated `cfn_type` whole (a source that lists type by type
+    /// can be refused one type and answer the others).
+    pub fn listed(&self, cfn_type: &str) -> bool {
+        self.types.get(cfn_type).is_some_and(|t| t.status == AttemptStatus::Ok)
+    }
+}
+
+/// What one source did with one resource type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeAttempt {
+    pub status: AttemptStatus,
+    /// Why it failed, was skipped or is not enabled; or a note (`not available in this region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl TypeAttempt {
+    pub fn ok() -> Self {
+        Self { status: AttemptStatus::Ok, message: None }
+    }
+
+    pub fn with(status: AttemptStatus, message: impl Into<String>) -> Self {
+        Self { status, message: Some(message.into()) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptStatus {
     Ok,
     Error,
+    /// The caller's credentials were refused (`AccessDenied...`): the run is partial, like an
+    /// error, but the fix is a permission, not a retry.
+    Denied,
+    /// Nothing to ask: AWS Config has no recorder (or it is stopped) in the region, or a type
+    /// was left to another source (`message` says which). Not a failure.
+    NotEnabled,
+}
+
+impl AttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptStatus::Ok => "ok",
+            AttemptStatus::Error => "error",
+            AttemptStatus::Denied => "denied",
+            AttemptStatus::NotEnabled => "not_enabled",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -226,8 +283,11 @@ impl Snapshot {
         Ok(())
     }
 
-    /// Whether any collection attempt failed.
+    /// Whether any collection attempt failed or was denied.
     pub fn failed_attempts(&self) -> impl Iterator<Item = &Attempt> {
-        self.collection.attempts.iter().filter(|a| a.status == AttemptStatus::Error)
+        self.collection
+            .attempts
+            .iter()
+            .filter(|a| matches!(a.status, AttemptStatus::Error | AttemptStatus::Denied))
     }
 }

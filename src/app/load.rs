@@ -32,6 +32,8 @@ pub(super) struct Resolved {
     pub(super) policy: Policy,
     pub(super) budgets: Vec<Budget>,
     pub(super) fail_on: Option<Severity>,
+    /// tally.hcl's `config_aggregator` (a flag overrides it where the options are built).
+    pub(super) config_aggregator: Option<String>,
 }
 
 /// Read `dir/tally.hcl` when it exists.
@@ -100,9 +102,11 @@ pub(super) fn resolve(
             today: asked.today,
             report_unmatched_exemptions: false,
             movers: config.movers.unwrap_or_default(),
+            require_visibility: sources.aws.require_visibility || config.require_visibility,
         },
         budgets: config.budgets,
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
+        config_aggregator: config.config_aggregator,
     })
 }
 
@@ -283,6 +287,7 @@ pub(super) fn collect_options(
     as_of: Option<NaiveDate>,
     policy: &Policy,
     budgets: &[Budget],
+    config_aggregator: Option<&str>,
 ) -> CollectOptions {
     // Budgets linked to an AWS Budget (`aws_budget = "name"`) take AWS Budgets' own forecast.
     let budgets = budgets
@@ -307,6 +312,7 @@ pub(super) fn collect_options(
         budgets,
         progress: aws.progress,
         cost_explorer: true,
+        config_aggregator: aws.config_aggregator.clone().or_else(|| config_aggregator.map(str::to_string)),
     }
 }
 

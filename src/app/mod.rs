@@ -63,6 +63,10 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub metric: Option<String>,
+    /// Read AWS Config through this aggregator instead of every account and region.
+    pub config_aggregator: Option<String>,
+    /// Invisible never-tagged resources make the run partial.
+    pub require_visibility: bool,
     /// Progress bars on stderr while collecting.
     pub progress: bool,
 }
@@ -163,7 +167,9 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
     match &resolved.snapshot {
         Some(snapshot) => loaded.snapshot(snapshot)?,
         None if !sources.offline => {
-            let mut options = collect_options(&sources.aws, None, &resolved.policy, &resolved.budgets);
+            let aggregator = resolved.config_aggregator.as_deref();
+            let mut options =
+                collect_options(&sources.aws, None, &resolved.policy, &resolved.budgets, aggregator);
             // Cost files replace Cost Explorer's lines: do not pay for lines thrown away.
             options.cost_explorer = resolved.costs.is_none();
             loaded.live(&options)?
@@ -186,8 +192,16 @@ pub fn collect(request: &CollectRequest) -> Result<Snapshot, AppError> {
         owner_tag: request.owner_tag.clone(),
         ..PolicyOptions::default()
     };
-    let resolved = resolve(config, &Sources { policy, ..Sources::default() }, None)?;
-    collect_live(&collect_options(&request.aws, request.as_of, &resolved.policy, &resolved.budgets))
+    let sources = Sources { policy, aws: request.aws.clone(), ..Sources::default() };
+    let resolved = resolve(config, &sources, None)?;
+    let aggregator = resolved.config_aggregator.as_deref();
+    collect_live(&collect_options(
+        &request.aws,
+        request.as_of,
+        &resolved.policy,
+        &resolved.budgets,
+        aggregator,
+    ))
 }
 
 /// `tally budgets [DIR]`: budget status alone (limit, actual, forecast, pace, run-out day),

@@ -10,17 +10,21 @@ use super::findings::Findings;
 use super::findings::HashMap;
 use super::input::AuditInput;
 use super::output::{Coverage, ResourceRef};
-use crate::model::{LiveResource, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use super::visibility::Index;
+use crate::aws::cloudcontrol;
+use crate::aws::inventory::resource_type_from_arn;
+use crate::model::{LiveResource, LiveSource, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
 use crate::policy::RuleId;
 use crate::policy::Severity;
-use crate::snapshot::{AttemptStatus, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::terraform::taggable::is_taggable;
 
 /// Who owns a live resource that is in no Terraform state.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct InferredOwner {
     /// `autoscaling-group`, `cloudformation-stack`, `kubernetes`, `elastic-beanstalk`,
-    /// `aws-service-linked-role`, `aws-reserved-role`, `aws-managed`, `aws-default`.
+    /// `aws-service-linked-role`, `aws-reserved-role`, `aws-managed`, `aws-default`,
+    /// `ec2-instance` (an attached EBS volume).
     pub kind: &'static str,
     pub name: String,
     /// The tag that proves it.
@@ -54,8 +58,10 @@ impl InferredOwner {
             "elastic-beanstalk" => format!("Elastic Beanstalk environment {}", self.name),
             "aws-service-linked-role" => "AWS (service-linked role)".to_string(),
             "aws-reserved-role" => "AWS (reserved role)".to_string(),
+            "aws-managed" if self.evidence == "AWS managed policy" => "AWS (AWS managed policy)".to_string(),
             "aws-managed" => "AWS (AWS-managed key)".to_string(),
             "aws-default" => "AWS (default resource)".to_string(),
+            "ec2-instance" => "the EC2 instances they are attached to".to_string(),
             other => format!("{other} {}", self.name),
         };
         match &self.managed_by {
@@ -113,6 +119,7 @@ impl<'a> Correlation<'a> {
             missing: self.missing,
             by_count_pct,
             by_cost_pct: None,
+            computed_over: None,
         }
     }
 }
@@ -120,11 +127,6 @@ impl<'a> Correlation<'a> {
 /// ARNs as they are compared: log-group ARNs come with and without a trailing `:*`.
 pub(crate) fn normalize_arn(arn: &str) -> &str {
     arn.strip_suffix(":*").unwrap_or(arn)
-}
-
-/// `arn:partition:service:region:account:resource` -> service.
-fn arn_service(arn: &str) -> Option<&str> {
-    arn.split(':').nth(2)
 }
 
 pub(crate) fn is_audited(r: &TfResource) -> bool {
@@ -265,11 +267,8 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         if seen_live || !is_taggable(&tf.resource_type) {
             continue;
         }
-        // The tagging API lists only tagged resources: a state resource with no tags would be
-        // absent even when it exists, so it proves nothing.
         let has_user_tags = tf.tags.tags.keys().any(|k| !k.starts_with(AWS_SYSTEM_TAG_PREFIX));
-        if !has_user_tags || !coverage.get_or_insert_with(|| InventoryCoverage::new(snapshot)).covers(tf, arn)
-        {
+        if !coverage.get_or_insert_with(|| InventoryCoverage::new(snapshot)).covers(tf, arn, has_user_tags) {
             continue;
         }
         c.missing += 1;
@@ -287,50 +286,51 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
     c
 }
 
-/// What the snapshot can vouch for: (account, region) pairs the tagging API answered for, and
-/// the services it returned anything from. A state resource outside that is not called
-/// missing: we did not look where it lives.
+/// What the snapshot can vouch for. A state resource is called missing only where a source
+/// that lists its type answered for its account and region: Config, an aggregator or Cloud
+/// Control that enumerated the type, or the tagging API (for a tagged resource) where it
+/// returned resources of that very type in the account. Another type of the same service
+/// proves nothing: the tagging API does not list every type.
 struct InventoryCoverage<'a> {
-    scanned: BTreeSet<(&'a str, &'a str)>,
-    services: BTreeSet<(&'a str, &'a str)>,
+    index: Index<'a>,
+    /// (account, type) the tagging API returned resources of.
+    tagged_types: BTreeSet<(&'a str, &'a str)>,
 }
 
 impl<'a> InventoryCoverage<'a> {
     fn new(snapshot: &'a Snapshot) -> Self {
-        let scanned = snapshot
-            .collection
-            .attempts
-            .iter()
-            .filter(|a| a.source == "tagging-api" && a.status == AttemptStatus::Ok)
-            .map(|a| (a.account.as_str(), a.region.as_str()))
-            .collect();
-        let mut services = BTreeSet::new();
+        let mut tagged_types = BTreeSet::new();
         let mut last = None;
-        for r in &snapshot.resources {
-            let Some(key) = arn_service(&r.arn).map(|s| (r.account.as_str(), s)) else { continue };
-            // Neighbours mostly share account and service: skip the set for repeats.
+        for r in snapshot.resources.iter().filter(|r| r.sources.contains(&LiveSource::TaggingApi)) {
+            let key = (r.account.as_str(), r.resource_type.as_str());
+            // Neighbours mostly share account and type: skip the set for repeats.
             if last != Some(key) {
-                services.insert(key);
+                tagged_types.insert(key);
                 last = Some(key);
             }
         }
-        Self { scanned, services }
+        Self { index: Index::of(snapshot), tagged_types }
     }
 
-    fn covers(&self, tf: &TfResource, arn: &str) -> bool {
-        let Some(service) = arn_service(arn) else { return false };
+    fn covers(&self, tf: &TfResource, arn: &str, has_user_tags: bool) -> bool {
+        let kind = resource_type_from_arn(arn);
+        let region = tf.region.as_deref().filter(|r| !r.is_empty());
         let account_ok = |acct: &str| {
-            self.services.contains(&(acct, service))
-                && match tf.region.as_deref().filter(|r| !r.is_empty()) {
-                    Some(region) => self.scanned.contains(&(acct, region)),
-                    // Global (IAM) or region-less ARNs (S3): any scanned region of the account.
-                    None => self.scanned.iter().any(|(a, _)| *a == acct),
-                }
+            let enumerated = cloudcontrol::by_kind(&kind).is_some_and(|t| match region {
+                Some(r) if !t.account_wide => self.index.lists(acct, r, t),
+                _ => self.index.lists_anywhere(acct, t),
+            });
+            // The tagging API lists only tagged resources: a state resource without tags would
+            // be absent even when it exists.
+            enumerated
+                || (has_user_tags
+                    && self.tagged_types.contains(&(acct, kind.as_str()))
+                    && self.index.tagging_answered(acct, region))
         };
         match tf.account.as_deref() {
             Some(account) => account_ok(account),
             None => {
-                let accounts: BTreeSet<&str> = self.scanned.iter().map(|(a, _)| *a).collect();
+                let accounts: Vec<&&str> = self.index.accounts().collect();
                 accounts.len() == 1 && accounts.iter().all(|a| account_ok(a))
             }
         }
@@ -394,6 +394,16 @@ fn claim(live: &LiveResource) -> Option<Claim<'_>> {
         .or_else(|| by_tag("kubernetes", "eks:cluster-name"))
         .or_else(|| by_tag("elastic-beanstalk", "elasticbeanstalk:environment-name"))
         .or_else(|| aws_owned(live))
+        .or_else(|| {
+            // A volume attached to an instance is part of it: Terraform manages root volumes
+            // through `aws_instance`, and the instance is reported (or accounted for) itself.
+            // One owner for all of them: a finding per instance would bury the ClickOps.
+            live.attributes.get("attached_to").map(|_| Claim {
+                kind: "ec2-instance",
+                name: "instances",
+                evidence: Evidence::Fixed("attached to an EC2 instance"),
+            })
+        })
 }
 
 /// Resources AWS creates itself: service-linked and reserved IAM roles, AWS-managed KMS keys,
@@ -402,12 +412,25 @@ fn aws_owned(live: &LiveResource) -> Option<Claim<'_>> {
     let aws = |kind: &'static str, evidence: Evidence<'static>| Some(Claim { kind, name: "AWS", evidence });
     let resource = live.arn.splitn(6, ':').nth(5).unwrap_or_default();
     if live.resource_type == "iam:role" || resource.starts_with("role/") {
+        let name = resource.rsplit('/').next().unwrap_or_default();
         if resource.starts_with("role/aws-service-role/") {
             return aws("aws-service-linked-role", Evidence::Fixed("IAM path /aws-service-role/"));
+        }
+        // However the role is seen: some sources (and test servers) give the ARN without its
+        // path, and the name alone is reserved to AWS.
+        if name.starts_with("AWSServiceRoleFor") {
+            return aws("aws-service-linked-role", Evidence::Fixed("role name AWSServiceRoleFor*"));
         }
         if resource.starts_with("role/aws-reserved/") {
             return aws("aws-reserved-role", Evidence::Fixed("IAM path /aws-reserved/"));
         }
+        if name.starts_with("AWSReservedSSO_") {
+            return aws("aws-reserved-role", Evidence::Fixed("role name AWSReservedSSO_*"));
+        }
+    }
+    // AWS managed policies live in the `aws` account (`arn:aws:iam::aws:policy/...`).
+    if live.resource_type == "iam:policy" && live.arn.split(':').nth(4) == Some("aws") {
+        return aws("aws-managed", Evidence::Fixed("AWS managed policy"));
     }
     if live.attributes.get("managed_by").is_some_and(|m| m.eq_ignore_ascii_case("aws")) {
         return aws("aws-managed", Evidence::Fixed("KeyManager=AWS"));
@@ -520,6 +543,15 @@ mod tests {
         );
         let slr = "arn:aws:iam::111111111111:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS";
         assert_eq!(owner(live(slr, &[], &[])).unwrap(), "AWS (service-linked role)");
+        // Issue 15: seen without its path, the name still says AWS.
+        let pathless = "arn:aws:iam::111111111111:role/AWSServiceRoleForAutoScaling";
+        assert_eq!(owner(live(pathless, &[], &[])).unwrap(), "AWS (service-linked role)");
+        let policy = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+        let mut p = live(policy, &[], &[]);
+        p.resource_type = "iam:policy".into();
+        assert_eq!(owner(p).unwrap(), "AWS (AWS managed policy)");
+        let bus = "arn:aws:events:eu-west-1:111111111111:event-bus/default";
+        assert_eq!(owner(live(bus, &[], &[("is_default", "true")])).unwrap(), "AWS (default resource)");
         let sso = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1";
         assert_eq!(owner(live(sso, &[], &[])).unwrap(), "AWS (reserved role)");
         let key = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";

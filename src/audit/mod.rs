@@ -20,9 +20,15 @@ pub mod output;
 pub(crate) mod review;
 mod spend;
 mod tags;
+pub mod visibility;
 
 pub use input::{AuditInput, Focus};
 pub use review::review;
+
+/// The visibility section of a snapshot (what its inventory could see), for `tally collect`.
+pub fn visibility_of(snapshot: &crate::snapshot::Snapshot) -> Option<visibility::Visibility> {
+    visibility::visibility(snapshot)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditOutput {
@@ -35,6 +41,8 @@ pub struct AuditOutput {
     pub exempted: Vec<Exempted>,
     /// Week-over-week movers (CST003's data), when daily lines cover both weeks.
     pub movers: Option<output::Movers>,
+    /// What the live inventory could see.
+    pub visibility: Option<visibility::Visibility>,
 }
 
 pub fn run(input: &AuditInput<'_>) -> AuditOutput {
@@ -74,7 +82,7 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
         budgets::retain_touched_by_plan(input, &mut budgets);
     }
 
-    let coverage = if focus.coverage() {
+    let mut coverage = if focus.coverage() {
         let mut coverage = correlation.coverage();
         if let Some(spend) = &spend {
             coverage.by_cost_pct = spend::coverage_by_cost(spend);
@@ -83,10 +91,36 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     } else {
         Coverage::default()
     };
+    let visibility = input.snapshot.and_then(visibility::visibility);
+    if let (Some(v), Some(snapshot)) = (&visibility, input.snapshot) {
+        if coverage.live_resources > 0 {
+            coverage.computed_over = Some(visibility::computed_over(snapshot, v));
+        }
+        if input.policy.require_visibility {
+            for gap in &v.gaps {
+                diagnostics.push(Diagnostic {
+                    source: "visibility".to_string(),
+                    location: None,
+                    account: Some(gap.account.clone()),
+                    region: Some(gap.region.clone()),
+                    message: gap.message(),
+                });
+            }
+        }
+    }
     // Exemptions cover what was asked for, and their own problems (EXM001) are reported where
     // the focus has room for them.
     out.retain(|f| focus.wants(f));
     let exempted = exemptions::apply(input, &mut out);
     out.retain(|f| focus.wants(f));
-    AuditOutput { findings: out.into_vec(), coverage, spend, budgets, diagnostics, exempted, movers }
+    AuditOutput {
+        findings: out.into_vec(),
+        coverage,
+        spend,
+        budgets,
+        diagnostics,
+        exempted,
+        movers,
+        visibility,
+    }
 }

@@ -108,6 +108,10 @@ pub struct Coverage {
     /// Share of resource-level spend on managed or owned resources, in percent, 1 decimal.
     #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
     pub by_cost_pct: Option<Decimal>,
+    /// What the live count was computed over: the sources, accounts and regions, and whether
+    /// never-tagged resources could be seen (the report's `visibility` has the detail).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub computed_over: Option<String>,
 }
 
 /// Spend in the report's period, split so that the parts add up to `total` exactly.

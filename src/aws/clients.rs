@@ -100,6 +100,14 @@ impl Clients {
         aws_sdk_config::Client::from_conf(conf)
     }
 
+    pub(crate) fn cloud_control(&self, region: &str) -> aws_sdk_cloudcontrol::Client {
+        let conf = aws_sdk_cloudcontrol::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_partition(self.partition("cloudcontrol", region))
+            .build();
+        aws_sdk_cloudcontrol::Client::from_conf(conf)
+    }
+
     pub(crate) fn cost_explorer(&self) -> aws_sdk_costexplorer::Client {
         let conf = aws_sdk_costexplorer::config::Builder::from(&self.config)
             .region(Region::new(GLOBAL_REGION))

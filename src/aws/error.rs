@@ -53,6 +53,21 @@ where
     }
 }
 
+/// Whether AWS refused the caller's credentials for the call (as opposed to failing it): the
+/// fix is a permission. Cloud Control passes on the downstream service's refusal in the
+/// message of its own error codes, so the message is read too.
+pub(crate) fn is_denied<E>(err: &SdkError<E>) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = err.code().unwrap_or_default();
+    let message = err.message().unwrap_or_default();
+    code.contains("AccessDenied")
+        || code.contains("Unauthorized")
+        || message.contains("not authorized to perform")
+        || message.contains("AccessDenied")
+}
+
 /// The error and its sources, `: `-separated. Not `DisplayErrorContext`: that appends the
 /// `Debug` form, which holds the whole raw response.
 fn chain(err: &dyn std::error::Error) -> String {

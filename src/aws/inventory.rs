@@ -13,6 +13,7 @@ use aws_sdk_config::types::{ResourceKey, ResourceType};
 use super::clients::Clients;
 use super::error::describe;
 use crate::model::{LiveResource, LiveSource, Tags};
+use crate::snapshot::{AttemptStatus, TypeAttempt};
 
 /// Resource types asked of AWS Config: the common taggable types that cost money or that
 /// Terraform typically manages. One `ListDiscoveredResources` call (or more, paged) per type.
@@ -74,13 +75,29 @@ pub(crate) async fn tagging_api(clients: &Clients, account: &str, region: &str) 
     Ok(out)
 }
 
+/// What AWS Config returned in one region: the resources, and per type of
+/// [`CONFIG_RESOURCE_TYPES`] whether Config records it (`ok`: a running recorder whose
+/// recording group includes it) or not (`not_enabled`, with why).
+#[derive(Debug, Default)]
+pub(crate) struct ConfigListed {
+    pub(crate) seen: Vec<Seen>,
+    pub(crate) types: BTreeMap<String, TypeAttempt>,
+}
+
+impl ConfigListed {
+    /// Whether Config records `cfn_type` here (then Cloud Control need not list it).
+    pub(crate) fn records(&self, cfn_type: &str) -> bool {
+        self.types.get(cfn_type).is_some_and(|t| t.status == AttemptStatus::Ok)
+    }
+}
+
 /// AWS Config in one region; `Ok(None)` when the region has no configuration recorder (then
 /// Config knows nothing there, and asking costs calls for nothing).
 pub(crate) async fn config(
     clients: &Clients,
     account: &str,
     region: &str,
-) -> Result<Option<Vec<Seen>>, String> {
+) -> Result<Option<ConfigListed>, String> {
     let client = clients.config_service(region);
     let recorders = client
         .describe_configuration_recorders()
@@ -89,6 +106,33 @@ pub(crate) async fn config(
         .map_err(|e| describe("DescribeConfigurationRecorders", &e))?;
     if recorders.configuration_recorders().is_empty() {
         return Ok(None);
+    }
+    // A recorder that exists but is stopped keeps what it recorded before; whatever was created
+    // since is not in it, so its types do not count as recorded.
+    let statuses = client
+        .describe_configuration_recorder_status()
+        .send()
+        .await
+        .map_err(|e| describe("DescribeConfigurationRecorderStatus", &e))?;
+    let recording = statuses.configuration_recorders_status().iter().any(|s| s.recording());
+    let mut listed = ConfigListed::default();
+    for resource_type in CONFIG_RESOURCE_TYPES {
+        let group =
+            recorders.configuration_recorders().iter().filter_map(|r| r.recording_group()).find(|g| {
+                let global = resource_type.starts_with("AWS::IAM::");
+                (g.all_supported() && (!global || g.include_global_resource_types()))
+                    || g.resource_types().iter().any(|t| t.as_str() == *resource_type)
+            });
+        let status = match (recording, group) {
+            (true, Some(_)) => TypeAttempt::ok(),
+            (false, _) => {
+                TypeAttempt::with(AttemptStatus::NotEnabled, "the configuration recorder is stopped")
+            }
+            (true, None) => {
+                TypeAttempt::with(AttemptStatus::NotEnabled, "not in the recorder's recording group")
+            }
+        };
+        listed.types.insert(resource_type.to_string(), status);
     }
     let mut keys = Vec::new();
     for resource_type in CONFIG_RESOURCE_TYPES {
@@ -130,7 +174,8 @@ pub(crate) async fn config(
             out.push(s);
         }
     }
-    Ok(Some(out))
+    listed.seen = out;
+    Ok(Some(listed))
 }
 
 /// How many times one batch is sent while Config keeps answering with unprocessed keys (it does
@@ -201,19 +246,19 @@ where
 
 /// The fields of a Config item tally reads.
 #[derive(Debug, Default)]
-struct ConfigItem {
-    arn: String,
+pub(crate) struct ConfigItem {
+    pub(crate) arn: String,
     /// `AWS::EC2::VPC`, ...
     resource_type: Option<String>,
     resource_name: Option<String>,
-    account_id: Option<String>,
-    aws_region: Option<String>,
-    configuration: Option<String>,
-    supplementary: Option<HashMap<String, String>>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) aws_region: Option<String>,
+    pub(crate) configuration: Option<String>,
+    pub(crate) supplementary: Option<HashMap<String, String>>,
 }
 
 impl ConfigItem {
-    fn from_sdk(item: &aws_sdk_config::types::BaseConfigurationItem) -> Self {
+    pub(crate) fn from_sdk(item: &aws_sdk_config::types::BaseConfigurationItem) -> Self {
         Self {
             arn: item.arn().unwrap_or_default().to_string(),
             resource_type: item.resource_type().map(|t| t.as_str().to_string()),
@@ -226,10 +271,14 @@ impl ConfigItem {
     }
 
     /// `BatchGetResourceConfig` JSON read without the SDK: the items and the unprocessed keys;
-    /// `None` if it is not that shape.
-    fn from_raw(body: &[u8]) -> Option<(Vec<Self>, Vec<ResourceKey>)> {
+    /// `None` if it is not that shape. `BatchGetAggregateResourceConfig`'s items (under
+    /// `BaseConfigurationItems`) are read too; its unprocessed identifiers are the caller's.
+    pub(crate) fn from_raw(body: &[u8]) -> Option<(Vec<Self>, Vec<ResourceKey>)> {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        let items = value.get("baseConfigurationItems")?.as_array()?;
+        let items = value
+            .get("baseConfigurationItems")
+            .or_else(|| value.get("BaseConfigurationItems"))?
+            .as_array()?;
         let unprocessed = match value.get("unprocessedResourceKeys") {
             None | Some(serde_json::Value::Null) => Vec::new(),
             Some(keys) => keys
@@ -274,7 +323,7 @@ impl ConfigItem {
     /// default VPC (`isDefault`), a default subnet (`defaultForAz`) and a default security
     /// group (`groupName` `default`, which every VPC has and nobody can delete); `managed_by =
     /// aws` for an AWS-managed KMS key (`keyManager` `AWS`); `name` from `resourceName`.
-    fn attributes(&self) -> BTreeMap<String, String> {
+    pub(crate) fn attributes(&self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         if let Some(name) = self.resource_name.as_deref().filter(|n| !n.is_empty()) {
             out.insert("name".to_string(), name.to_string());
@@ -311,7 +360,7 @@ impl ConfigItem {
     }
 }
 
-fn seen(
+pub(crate) fn seen(
     arn: &str,
     account: &str,
     looked_in: &str,
@@ -410,7 +459,7 @@ pub(crate) fn config_item_tags(
     tags
 }
 
-fn collect_tags(value: &serde_json::Value, into: &mut Tags) {
+pub(crate) fn collect_tags(value: &serde_json::Value, into: &mut Tags) {
     match value {
         serde_json::Value::Object(map) => {
             for (k, v) in map {
@@ -553,6 +602,10 @@ mod tests {
             let body: serde_json::Value = serde_json::from_str(&req.body).unwrap_or_default();
             match op {
                 "DescribeConfigurationRecorders" => fixture("config-describe-configuration-recorders.json"),
+                "DescribeConfigurationRecorderStatus" => {
+                    r#"{"ConfigurationRecordersStatus": [{"name": "default", "recording": true}]}"#
+                        .to_string()
+                }
                 "ListDiscoveredResources" => match body["resourceType"].as_str().unwrap_or_default() {
                     "AWS::EC2::VPC" => fixture("config-list-discovered-resources.vpc.json"),
                     "AWS::EC2::Subnet" => fixture("config-list-discovered-resources.subnet.json"),
@@ -589,7 +642,12 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let clients = fake.clients().await;
-            config(&clients, "111111111111", "eu-west-1").await
+            let listed = config(&clients, "111111111111", "eu-west-1").await?;
+            if let Some(l) = &listed {
+                // The fixture's recorder records everything but global types, and runs.
+                assert!(l.records("AWS::EC2::VPC") && !l.records("AWS::IAM::Role"), "{:?}", l.types);
+            }
+            Ok(listed.map(|l| l.seen))
         })
     }
 

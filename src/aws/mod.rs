@@ -2,34 +2,38 @@
 //! through the AWS SDK for Rust, into one [`Snapshot`]. Read-only: every call is a
 //! Describe/List/Get (the exact list is `docs/iam-policy.json`, checked by a test).
 //!
-//! Accounts and regions are independent units of work, run concurrently: regions (both
-//! inventory sources side by side) under one semaphore, account-wide sources (Cost Explorer,
+//! Accounts and regions are independent units of work, run concurrently: regions (the tagging
+//! API beside AWS Config then Cloud Control for the types Config does not record) under one
+//! semaphore, account-wide sources (Cost Explorer,
 //! Budgets) under another (default 8 at a time each). One that fails becomes an
 //! `Attempt { status: error }` and the others still arrive. Only a run that cannot start (bad
 //! flags, no identity at all) is an error.
 //!
 //! Rooms: `clients` (the one SDK client builder and retry policy), `accounts` (STS,
-//! Organizations), `inventory` (tagging API + AWS Config), `costs` (Cost Explorer), `budgets`
+//! Organizations), `inventory` (tagging API + AWS Config), `cloudcontrol` (Cloud Control API),
+//! `aggregator` (AWS Config aggregators), `costs` (Cost Explorer), `budgets`
 //! (AWS Budgets), `forecast` (Cost Explorer forecasts of tally.hcl budgets), `cache`
 //! (paid-request cache and counter), `regions` (`--regions all`), `s3` (state objects, cost
 //! exports through their manifests), `athena` (cost queries pushed down), `error` (messages).
 
 mod accounts;
+mod aggregator;
 pub mod athena;
 mod budgets;
 mod cache;
 mod clients;
+pub(crate) mod cloudcontrol;
 mod costs;
 mod error;
 #[cfg(test)]
 mod fake;
 mod forecast;
-mod inventory;
+pub(crate) mod inventory;
 mod progress;
 mod regions;
 pub mod s3;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,13 +45,16 @@ use tokio::task::JoinSet;
 pub use self::cache::{default_dir as default_cache_dir, DEFAULT_TTL};
 use self::cache::{Cache, Clock, SystemClock};
 pub use self::clients::Clients;
+pub use self::cloudcontrol::{
+    read_actions as cloud_control_read_actions, NOT_COVERED as CLOUD_CONTROL_NOT_COVERED,
+};
 pub use self::costs::METRICS;
 pub use self::error::AwsError;
 use self::inventory::Seen;
 use crate::model::{Budget, CostLine, LiveSource};
 use crate::snapshot::{
-    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Forecast, Snapshot, SNAPSHOT_FORMAT,
-    SNAPSHOT_VERSION,
+    Attempt, AttemptStatus, Collection, CostAllocationTag, Costs, Forecast, Snapshot, TypeAttempt,
+    SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
 };
 
 /// Default number of account/region tasks in flight.
@@ -88,6 +95,9 @@ pub struct CollectOptions {
     pub progress: bool,
     /// Ask Cost Explorer for spend lines (paid per request). Off when cost files replace them.
     pub cost_explorer: bool,
+    /// `--config-aggregator`: read AWS Config through this aggregator (in the configured
+    /// region), once, instead of in every account and region.
+    pub config_aggregator: Option<String>,
 }
 
 impl CollectOptions {
@@ -124,7 +134,13 @@ enum Output {
         account: String,
         region: String,
         source: LiveSource,
-        result: Result<Option<Vec<Seen>>, String>,
+        status: AttemptStatus,
+        error: Option<String>,
+        types: BTreeMap<String, TypeAttempt>,
+        found: Vec<Seen>,
+    },
+    Aggregator {
+        result: Result<aggregator::Aggregated, String>,
     },
     Costs {
         account: String,
@@ -230,27 +246,53 @@ async fn collect_from(
                 continue;
             }
         };
-        *tasks.entry(target.account.clone()).or_default() += regions.len() as u64 * 2 + 2;
-        // A region is one unit of work (one permit): its two sources run side by side, so N
-        // regions take N permits, not 2N, and 8 regions cost about what 1 does.
-        for region in &regions {
+        *tasks.entry(target.account.clone()).or_default() += regions.len() as u64 * 3 + 2;
+        // A region is one unit of work (one permit): its sources run side by side, so N
+        // regions take N permits, not 3N, and 8 regions cost about what 1 does. Types listed
+        // once per account (IAM, S3) go with the first region.
+        for (i, region) in regions.iter().enumerate() {
             let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
             let semaphore = regional.clone();
+            let with_config = options.config_aggregator.is_none();
             set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let (tagged, config) = tokio::join!(
+                let (tagged, (config, pending)) = tokio::join!(
                     inventory::tagging_api(&clients, &account, &region),
-                    inventory::config(&clients, &account, &region)
+                    config_then_cloud_control(&clients, &account, &region, with_config, i == 0)
                 );
-                vec![
-                    Output::Inventory {
-                        account: account.clone(),
-                        region: region.clone(),
-                        source: LiveSource::TaggingApi,
-                        result: tagged.map(Some),
-                    },
-                    Output::Inventory { account, region, source: LiveSource::Config, result: config },
-                ]
+                // Tags the tagging API returned need no Cloud Control read.
+                let known: BTreeSet<String> = match &tagged {
+                    Ok(found) => found.iter().map(|s| s.resource.arn.clone()).collect(),
+                    Err(_) => BTreeSet::new(),
+                };
+                let listed = pending.complete(&known).await;
+                let mut out = vec![inventory_output(
+                    &account,
+                    &region,
+                    LiveSource::TaggingApi,
+                    tagged.map(|found| (found, BTreeMap::new())),
+                )];
+                if let Some(config) = config {
+                    let mut output = inventory_output(&account, &region, LiveSource::Config, config);
+                    if let Output::Inventory { status, types, .. } = &mut output {
+                        let no_recorder = types.values().all(|t| t.message.as_deref() == Some(NO_RECORDER));
+                        if *status == AttemptStatus::Ok && !types.is_empty() && no_recorder {
+                            *status = AttemptStatus::NotEnabled;
+                        }
+                    }
+                    out.push(output);
+                }
+                let (status, error) = listed.outcome();
+                out.push(Output::Inventory {
+                    account,
+                    region,
+                    source: LiveSource::CloudControl,
+                    status,
+                    error,
+                    types: listed.types,
+                    found: listed.seen,
+                });
+                out
             });
         }
         if options.cost_explorer {
@@ -272,6 +314,17 @@ async fn collect_from(
                 vec![Output::Budgets { account, result }]
             });
         }
+    }
+
+    // An aggregator is read once, with the caller's credentials, whatever accounts are collected.
+    if let Some(name) = options.config_aggregator.clone() {
+        *tasks.entry(caller.clone()).or_default() += 1;
+        let clients = base.clone();
+        let semaphore = account_wide.clone();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            vec![Output::Aggregator { result: aggregator::aggregated(&clients, &name).await }]
+        });
     }
 
     // Cost allocation tags are activated in the payer (management) account: ask once, with the
@@ -315,6 +368,7 @@ async fn collect_from(
     }
 
     let mut seen: Vec<(String, String, LiveSource, Vec<Seen>)> = Vec::new();
+    let mut aggregated: Option<Result<aggregator::Aggregated, String>> = None;
     let mut lines = Vec::new();
     let mut budgets = Vec::new();
     let mut allocation_tags = Vec::new();
@@ -327,22 +381,26 @@ async fn collect_from(
                 Output::Inventory { account, region, source, .. } => {
                     progress.done(account, &format!("{region} {}", source_name(*source)))
                 }
+                Output::Aggregator { .. } => progress.done(&caller, "config-aggregator"),
                 Output::Costs { account, .. } => progress.done(account, "cost-explorer"),
                 Output::Budgets { account, .. } => progress.done(account, "budgets"),
                 Output::AllocationTags { account, .. } => progress.done(account, "cost-allocation-tags"),
                 Output::Forecasts { account, .. } => progress.done(account, "cost-forecast"),
             }
             match output {
-                Output::Inventory { account, region, source, result } => {
+                Output::Inventory { account, region, source, status, error, types, found } => {
                     let name = source_name(source);
-                    match result {
-                        Ok(found) => {
-                            attempts.push(ok(&account, &region, name));
-                            seen.push((account, region, source, found.unwrap_or_default()));
-                        }
-                        Err(e) => attempts.push(failed(&account, &region, name, e)),
-                    }
+                    attempts.push(Attempt {
+                        account: account.clone(),
+                        region: region.clone(),
+                        source: name.to_string(),
+                        status,
+                        error,
+                        types,
+                    });
+                    seen.push((account, region, source, found));
                 }
+                Output::Aggregator { result } => aggregated = Some(result),
                 Output::Costs { account, result } => match result {
                     Ok(l) => {
                         attempts.push(ok(&account, GLOBAL, "cost-explorer"));
@@ -376,6 +434,45 @@ async fn collect_from(
     }
 
     progress.finish();
+
+    // The aggregator's answer, recorded per account and region it covers, so visibility and
+    // missing-resource checks read it like Config's own.
+    if let (Some(result), Some(name)) = (aggregated, options.config_aggregator.as_deref()) {
+        let source = "config-aggregator";
+        match result {
+            Ok(found) => {
+                for target in account_ids.iter() {
+                    for region in &regions {
+                        if !found.covers(target, region) {
+                            continue;
+                        }
+                        let mut a = ok(target, region, source);
+                        a.types = inventory::CONFIG_RESOURCE_TYPES
+                            .iter()
+                            .map(|t| (t.to_string(), TypeAttempt::ok()))
+                            .collect();
+                        attempts.push(a);
+                    }
+                }
+                let in_run: Vec<Seen> = found
+                    .seen
+                    .into_iter()
+                    .filter(|s| {
+                        account_ids.contains(&s.resource.account)
+                            && (!s.region_known
+                                || s.resource.region == "global"
+                                || regions.contains(&s.resource.region))
+                    })
+                    .collect();
+                seen.push((caller.clone(), GLOBAL.to_string(), LiveSource::Config, in_run));
+            }
+            Err(e) => {
+                let mut a = failed(&caller, GLOBAL, source, format!("aggregator {name}: {e}"));
+                a.status = denied_or(AttemptStatus::Error, a.error.as_deref().unwrap_or_default());
+                attempts.push(a);
+            }
+        }
+    }
 
     // Tasks finish in any order; everything below is sorted so the same data gives the same
     // bytes.
@@ -427,7 +524,89 @@ fn source_name(source: LiveSource) -> &'static str {
     match source {
         LiveSource::TaggingApi => "tagging-api",
         LiveSource::Config => "config",
+        LiveSource::CloudControl => "cloud-control",
     }
+}
+
+/// Why Config's types are not enabled in a region without a configuration recorder.
+const NO_RECORDER: &str = "no configuration recorder";
+
+/// `Denied` when an error message says AWS refused the credentials, else `otherwise`.
+fn denied_or(otherwise: AttemptStatus, message: &str) -> AttemptStatus {
+    if message.contains("AccessDenied")
+        || message.contains("not authorized")
+        || message.contains("Unauthorized")
+    {
+        AttemptStatus::Denied
+    } else {
+        otherwise
+    }
+}
+
+/// One inventory source's answer as a task output.
+fn inventory_output(
+    account: &str,
+    region: &str,
+    source: LiveSource,
+    result: Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>,
+) -> Output {
+    let (status, error, types, found) = match result {
+        Ok((found, types)) => (AttemptStatus::Ok, None, types, found),
+        Err(e) => (denied_or(AttemptStatus::Error, &e), Some(e), BTreeMap::new(), Vec::new()),
+    };
+    Output::Inventory {
+        account: account.to_string(),
+        region: region.to_string(),
+        source,
+        status,
+        error,
+        types,
+        found,
+    }
+}
+
+/// AWS Config (unless an aggregator replaces it), then Cloud Control for the covered types
+/// Config does not record here. The Config result is `None` when Config was not asked; a
+/// region without a recorder answers `Ok` with its types `not_enabled`.
+async fn config_then_cloud_control(
+    clients: &Clients,
+    account: &str,
+    region: &str,
+    with_config: bool,
+    account_wide: bool,
+) -> (Option<Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>>, cloudcontrol::Pending) {
+    let config = if with_config { Some(inventory::config(clients, account, region).await) } else { None };
+    let recorded = |name: &str| matches!(&config, Some(Ok(Some(listed))) if listed.records(name));
+    let mut skipped = BTreeMap::new();
+    let mut types = Vec::new();
+    for t in cloudcontrol::TYPES {
+        if t.account_wide && !account_wide {
+            continue;
+        }
+        if recorded(t.name) {
+            skipped.insert(
+                t.name.to_string(),
+                TypeAttempt::with(AttemptStatus::NotEnabled, "recorded by AWS Config"),
+            );
+        } else {
+            types.push(t);
+        }
+    }
+    let mut pending = cloudcontrol::list(clients, account, region, &types).await;
+    pending.skipped(skipped);
+    let config = config.map(|result| {
+        result.map(|found| match found {
+            Some(l) => (l.seen, l.types),
+            None => (
+                Vec::new(),
+                inventory::CONFIG_RESOURCE_TYPES
+                    .iter()
+                    .map(|t| (t.to_string(), TypeAttempt::with(AttemptStatus::NotEnabled, NO_RECORDER)))
+                    .collect(),
+            ),
+        })
+    });
+    (config, pending)
 }
 
 fn ok(account: &str, region: &str, source: &str) -> Attempt {
@@ -437,6 +616,7 @@ fn ok(account: &str, region: &str, source: &str) -> Attempt {
         source: source.to_string(),
         status: AttemptStatus::Ok,
         error: None,
+        types: BTreeMap::new(),
     }
 }
 
@@ -447,6 +627,7 @@ fn failed(account: &str, region: &str, source: &str, error: String) -> Attempt {
         source: source.to_string(),
         status: AttemptStatus::Error,
         error: Some(error),
+        types: BTreeMap::new(),
     }
 }
 
@@ -470,6 +651,7 @@ mod tests {
             "" if req.body.contains("Action=GetCallerIdentity") => STS_IDENTITY.to_string(),
             "GetResources" => r#"{"ResourceTagMappingList": [], "PaginationToken": ""}"#.to_string(),
             "DescribeConfigurationRecorders" => r#"{"ConfigurationRecorders": []}"#.to_string(),
+            "ListResources" => r#"{"ResourceDescriptions": []}"#.to_string(),
             "GetCostAndUsage" => fixture("get-cost-and-usage.json"),
             "DescribeBudgets" => r#"{"Budgets": []}"#.to_string(),
             "GetCostForecast" => fixture("get-cost-forecast.json"),
@@ -493,6 +675,7 @@ mod tests {
             budgets: vec![budget.clone()],
             progress: false,
             cost_explorer: true,
+            config_aggregator: None,
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let snapshot = runtime

@@ -159,6 +159,16 @@ pub struct AwsArgs {
     #[arg(long, value_name = "METRIC", value_parser = clap::builder::PossibleValuesParser::new(aws::METRICS))]
     pub metric: Option<String>,
 
+    /// Read AWS Config through this aggregator (in --region), once, instead of in every
+    /// account and region [default: tally.hcl's config_aggregator].
+    #[arg(long, value_name = "NAME")]
+    pub config_aggregator: Option<String>,
+
+    /// Make the run partial (exit 3) when never-tagged resources of a covered type could not be
+    /// seen somewhere tally looked [default: tally.hcl's require_visibility].
+    #[arg(long)]
+    pub require_visibility: bool,
+
     /// Progress bars on stderr while collecting; the binary sets it (a TTY, not `--quiet`).
     #[arg(skip)]
     pub progress: bool,
@@ -486,6 +496,8 @@ impl AwsArgs {
             profile: self.profile.clone(),
             region: self.region.clone(),
             metric: self.metric.clone(),
+            config_aggregator: self.config_aggregator.clone(),
+            require_visibility: self.require_visibility,
             progress: self.progress,
         }
     }

@@ -96,12 +96,25 @@ pub(super) fn run_collect(args: &CollectCmd) -> u8 {
     if let Err(message) = written {
         return report_error(&AppError::Output(message));
     }
+    let gaps = visibility_gaps(&snapshot);
+    if args.collect.aws.require_visibility && gaps > 0 {
+        return exit::PARTIAL;
+    }
     let failed = snapshot.failed_attempts().count();
     if failed > 0 {
         tracing::warn!(failed, "snapshot is partial: some accounts, regions or sources could not be read");
         return exit::PARTIAL;
     }
     exit::OK
+}
+
+/// Warn about each place never-tagged resources could not be seen; returns how many.
+fn visibility_gaps(snapshot: &crate::snapshot::Snapshot) -> usize {
+    let Some(v) = crate::audit::visibility_of(snapshot) else { return 0 };
+    for gap in &v.gaps {
+        tracing::warn!("{}", gap.message());
+    }
+    v.gaps.len()
 }
 
 /// `tally export`: build the rows, write them where asked. Exit 0, or 2 on bad input.

@@ -62,6 +62,9 @@ pub struct Policy {
     pub report_unmatched_exemptions: bool,
     /// When week-over-week spend changes are reported (CST003).
     pub movers: MoverThresholds,
+    /// `--require-visibility`: never-tagged resources of a covered type that could not be seen
+    /// somewhere make the run partial.
+    pub require_visibility: bool,
 }
 
 impl Policy {

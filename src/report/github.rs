@@ -26,6 +26,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         command("warning", &props, &message, out)?;
     }
+    if let Some(v) = &report.visibility {
+        let level = if v.gaps.is_empty() { "notice" } else { "warning" };
+        command(level, &[("title", "tally: visibility".to_string())], &v.summary_line(), out)?;
+    }
     command("notice", &[("title", "tally".to_string())], &summary(report), out)
 }
 

@@ -44,6 +44,9 @@ fn properties(report: &Report, x: &mut String) {
         props.push(("as_of", as_of.to_string()));
     }
     props.push(("partial", report.partial.to_string()));
+    if let Some(v) = &report.visibility {
+        props.push(("visibility", v.summary_line()));
+    }
     x.push_str("    <properties>\n");
     for (name, value) in props {
         let _ = writeln!(x, r#"      <property name="{}" value="{}"/>"#, escape(name), escape(&value));

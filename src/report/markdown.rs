@@ -229,6 +229,9 @@ fn summary(report: &Report, md: &mut String) {
     } else {
         rows.push(("Coverage", "no live inventory in this run".to_string()));
     }
+    if let Some(v) = &report.visibility {
+        rows.push(("Visibility", v.summary_line()));
+    }
     match &s.spend {
         Some(spend) => {
             let usage = spend.usage();

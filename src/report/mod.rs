@@ -28,6 +28,7 @@ pub mod review_markdown;
 pub mod sarif;
 pub mod table;
 mod text;
+pub mod visibility;
 
 /// Bumped on any incompatible change to the JSON shape; additions keep the version.
 pub const REPORT_VERSION: u32 = 1;
@@ -127,6 +128,9 @@ pub struct Report {
     /// Findings covered by written exemptions: not in `findings`, never failing a run.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub exempted: Vec<Exempted>,
+    /// What the live inventory could see (runs with live data only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub visibility: Option<visibility::Visibility>,
 }
 
 impl Report {
@@ -158,6 +162,7 @@ impl Report {
             budgets: output.budgets,
             diagnostics,
             exempted: output.exempted,
+            visibility: output.visibility,
         };
         report.finish();
         report

@@ -88,6 +88,9 @@ fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
             &format!("{} unmanaged live resources, {} in state but missing live", c.unmanaged, c.missing),
         )?;
     }
+    if let Some(v) = &report.visibility {
+        row(out, st, "Visibility", &v.summary_line())?;
+    }
     if let Some(spend) = &s.spend {
         let usage = spend.usage();
         row(

@@ -66,29 +66,43 @@ fn inventory_over_three_regions_and_two_accounts_arrives_once_each() {
     let (run, snap) =
         collect(&dir, &["--accounts", "111100000001,111100000002", "--role", "tally", "--regions", REGIONS]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let got: BTreeMap<String, Tags> =
-        snap.resources.iter().map(|r| (r.arn.clone(), r.tags.clone())).collect();
-    assert_eq!(got.len(), snap.resources.len(), "an ARN is listed twice");
+    // Cloud Control also lists what AWS creates in every region (the default VPC, its subnets
+    // and security group, the default event bus): owned by AWS, never tagged.
+    let (tagged, aws_own): (Vec<_>, Vec<_>) =
+        snap.resources.iter().partition(|r| r.sources.contains(&LiveSource::TaggingApi));
+    assert!(
+        aws_own.iter().all(|r| r.attributes.get("is_default").map(String::as_str) == Some("true")),
+        "{aws_own:?}"
+    );
+    let got: BTreeMap<String, Tags> = tagged.iter().map(|r| (r.arn.clone(), r.tags.clone())).collect();
+    assert_eq!(got.len(), tagged.len(), "an ARN is listed twice");
     assert_eq!(got, expected);
-    for r in &snap.resources {
-        assert_eq!(r.sources.iter().copied().collect::<Vec<_>>(), vec![LiveSource::TaggingApi], "{}", r.arn);
+    for r in tagged {
+        let both = vec![LiveSource::TaggingApi, LiveSource::CloudControl];
+        assert_eq!(r.sources.iter().copied().collect::<Vec<_>>(), both, "{}", r.arn);
         assert!(accounts.contains(&r.account.as_str()), "{}: account {}", r.arn, r.account);
         if !r.arn.starts_with("arn:aws:s3:") {
             assert!(r.arn.contains(&format!(":{}:", r.region)), "{}: region {}", r.arn, r.region);
         }
     }
-    let types: std::collections::BTreeSet<&str> =
-        snap.resources.iter().map(|r| r.resource_type.as_str()).collect();
+    let types: std::collections::BTreeSet<&str> = snap
+        .resources
+        .iter()
+        .filter(|r| r.sources.contains(&LiveSource::TaggingApi))
+        .map(|r| r.resource_type.as_str())
+        .collect();
     assert_eq!(types, ["ec2:volume", "s3", "sns", "sqs"].into_iter().collect());
     assert_eq!(snap.collection.accounts, accounts.to_vec());
     assert_eq!(snap.collection.regions, REGIONS.split(',').collect::<Vec<_>>());
     assert!(
-        snap.collection.attempts.iter().all(|a| a.status == AttemptStatus::Ok),
+        snap.collection.attempts.iter().all(|a| a.status == AttemptStatus::Ok
+            || (a.source == "config" && a.status == AttemptStatus::NotEnabled)),
         "{:?}",
         snap.collection.attempts
     );
-    // 2 accounts x 3 regions x (tagging API + Config) + 2 x (Cost Explorer + Budgets).
-    assert_eq!(snap.collection.attempts.len(), 2 * 3 * 2 + 2 * 2);
+    // 2 accounts x 3 regions x (tagging API + Config + Cloud Control) + 2 x (Cost Explorer +
+    // Budgets); Config without a recorder is `not_enabled`.
+    assert_eq!(snap.collection.attempts.len(), 2 * 3 * 3 + 2 * 2);
 
     // Tasks finish in any order; the snapshot does not show it.
     let (again, second) =
@@ -125,7 +139,12 @@ fn never_tagged_resources_are_found_through_config() {
 
     let never = by_arn.get("arn:aws:s3:::never-tagged-3").expect("the never-tagged bucket is listed");
     assert!(never.tags.is_empty());
-    assert_eq!(never.sources.iter().copied().collect::<Vec<_>>(), vec![LiveSource::Config]);
+    // The recorder exists but was never started: Config still lists what it knows, and Cloud
+    // Control lists the buckets too (Config does not record while stopped).
+    assert_eq!(
+        never.sources.iter().copied().collect::<Vec<_>>(),
+        vec![LiveSource::Config, LiveSource::CloudControl]
+    );
     assert_eq!(never.region, "us-east-1");
     assert_eq!(never.account, account);
 
@@ -282,12 +301,16 @@ fn a_failing_region_makes_the_run_partial_and_is_named() {
     assert!(run.stderr.contains("region=xx-nowhere-9"), "{}", run.stderr);
     assert!(run.stderr.contains("partial"), "{}", run.stderr);
     let failed: Vec<_> = snap.failed_attempts().map(|a| (a.region.as_str(), a.source.as_str())).collect();
-    assert_eq!(failed, vec![("xx-nowhere-9", "config"), ("xx-nowhere-9", "tagging-api")]);
+    assert_eq!(
+        failed,
+        vec![("xx-nowhere-9", "cloud-control"), ("xx-nowhere-9", "config"), ("xx-nowhere-9", "tagging-api")]
+    );
     let error = snap.failed_attempts().find(|a| a.source == "tagging-api").and_then(|a| a.error.clone());
     assert_eq!(error.as_deref(), Some("GetResources: operation not available at this endpoint"));
-    // The healthy region still arrived.
-    assert_eq!(snap.resources.len(), 1);
-    assert_eq!(snap.resources[0].arn, format!("arn:aws:sqs:us-east-1:{account}:jobs"));
+    // The healthy region still arrived (with AWS's own default network, through Cloud Control).
+    let user: Vec<_> = snap.resources.iter().filter(|r| !r.attributes.contains_key("is_default")).collect();
+    assert_eq!(user.len(), 1, "{user:?}");
+    assert_eq!(user[0].arn, format!("arn:aws:sqs:us-east-1:{account}:jobs"));
 
     // `audit` without --snapshot collects the same way, in memory.
     let mut audit = vec!["audit", "--format", "json"];
@@ -296,10 +319,10 @@ fn a_failing_region_makes_the_run_partial_and_is_named() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON report");
     assert_eq!(report["partial"], true);
-    assert_eq!(report["inputs"]["live_resources"], 1);
+    assert_eq!(report["inputs"]["live_resources"], snap.resources.len());
     let regions: Vec<&str> =
         report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["region"].as_str()).collect();
-    assert_eq!(regions, vec!["xx-nowhere-9", "xx-nowhere-9"]);
+    assert_eq!(regions, vec!["xx-nowhere-9", "xx-nowhere-9", "xx-nowhere-9"]);
 }
 
 #[test]

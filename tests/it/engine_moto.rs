@@ -186,8 +186,8 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     let live: BTreeMap<&str, &Value> =
         snapshot["resources"].as_array().unwrap().iter().map(|r| (r["arn"].as_str().unwrap(), r)).collect();
     // The default VPC (with its subnets and security group) is untagged, so the tagging API
-    // does not list it, and moto's Config does not know EC2. If it ever appears, it must say
-    // it is a default.
+    // does not list it, and moto's Config does not know EC2; Cloud Control lists it, and it
+    // must say it is a default.
     for (arn, r) in &live {
         if arn.contains(":vpc/") || arn.contains(":subnet/") || arn.contains(":security-group/") {
             assert_eq!(r["attributes"]["is_default"], "true", "{arn}");
@@ -229,6 +229,18 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     ]
     .into_iter()
     .collect();
+    // AWS's own (the default network and event bus) and the instances' root volumes, seen by
+    // Cloud Control, are owned too, each group in one finding.
+    let mut owned = owned;
+    let aws_own = owned.remove("aws-default:AWS").expect("the default VPC is AWS's");
+    assert!(
+        aws_own.iter().all(|a| [":vpc/", ":subnet/", ":security-group/", ":event-bus/default"]
+            .iter()
+            .any(|k| a.contains(k))),
+        "{aws_own:?}"
+    );
+    let volumes = owned.remove("ec2-instance:instances").expect("root volumes belong to their instances");
+    assert_eq!(volumes.len(), 3, "one root volume per instance: {volumes:?}");
     assert_eq!(owned, want_owned);
     let asg_finding = of("IAC001", "info")
         .into_iter()
@@ -254,7 +266,8 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
 
     let coverage = &report["summary"]["coverage"];
     assert_eq!(coverage["managed"], 2, "the orders queue and the assets bucket: {coverage}");
-    assert_eq!(coverage["owned_elsewhere"], 5);
+    let own_extra = aws_own.len() + volumes.len();
+    assert_eq!(coverage["owned_elsewhere"], 5 + own_extra);
     assert_eq!(coverage["unmanaged"], 3);
     assert_eq!(coverage["missing"], 1);
 

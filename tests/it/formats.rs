@@ -113,6 +113,7 @@ fn empty_report() -> Report {
         budgets: vec![],
         diagnostics: vec![],
         exempted: vec![],
+        visibility: None,
     };
     report.finish();
     report
@@ -236,7 +237,13 @@ pub fn sample_report() -> Report {
         missing: 3,
         by_count_pct: Some(Decimal::from_str("92.3").unwrap()),
         by_cost_pct: Some(Decimal::from_str("88.1").unwrap()),
+        computed_over: Some(
+            "live resources seen by cloud-control, tagging-api in 1 account x 2 regions; \
+            never-tagged resources of 1 of 2 covered types not visible somewhere"
+                .into(),
+        ),
     };
+    report.visibility = Some(sample_visibility());
     report.summary.spend = Some(Spend {
         period_start: day("2026-10-01"),
         period_end: day("2026-10-20"),
@@ -422,6 +429,43 @@ fn sarif_fingerprints_are_unique_and_ignore_lines_and_amounts() {
 }
 
 /// `n` findings across every severity and several rules, with long messages.
+/// Two regions, one where Cloud Control was refused instance reads.
+fn sample_visibility() -> tally::report::visibility::Visibility {
+    use tally::report::visibility::{TypeVisibility, UnitVisibility, Visibility, VisibilityGap};
+    let unit = |region: &str, cc: &str| UnitVisibility {
+        account: "111111111111".into(),
+        region: region.into(),
+        sources: BTreeMap::from([
+            ("cloud-control".into(), cc.into()),
+            ("config".into(), "not_enabled".into()),
+            ("tagging-api".into(), "ok".into()),
+        ]),
+    };
+    Visibility {
+        units: vec![unit("eu-west-1", "ok"), unit("us-east-1", "denied")],
+        types: vec![
+            TypeVisibility {
+                kind: "ec2:instance".into(),
+                cloudformation_type: "AWS::EC2::Instance".into(),
+                never_tagged_visible: false,
+                not_visible_in: vec!["111111111111/us-east-1".into()],
+            },
+            TypeVisibility {
+                kind: "s3".into(),
+                cloudformation_type: "AWS::S3::Bucket".into(),
+                never_tagged_visible: true,
+                not_visible_in: vec![],
+            },
+        ],
+        gaps: vec![VisibilityGap {
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            types: vec!["ec2:instance".into()],
+            reason: "cloud-control denied, config not_enabled".into(),
+        }],
+    }
+}
+
 fn many_findings(n: usize) -> Report {
     let mut report = sample_report();
     let rules = [
@@ -495,7 +539,8 @@ fn github_annotations_are_one_line_each() {
     let report = sample_report();
     let text = render(&report, Format::Github);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), report.findings.len() + report.diagnostics.len() + 1);
+    let visibility = usize::from(report.visibility.is_some());
+    assert_eq!(lines.len(), report.findings.len() + report.diagnostics.len() + visibility + 1);
     assert!(lines
         .iter()
         .all(|l| l.starts_with("::error") || l.starts_with("::warning") || l.starts_with("::notice")));

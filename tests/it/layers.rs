@@ -21,10 +21,10 @@ const FLOORS: &[(&str, u8)] = &[
     ("aws", 3),
     ("export", 3),
     ("config", 3),
-    ("audit", 3),
-    ("report", 4),
-    ("app", 5),
-    ("cli", 6),
+    ("audit", 4),
+    ("report", 5),
+    ("app", 6),
+    ("cli", 7),
 ];
 
 fn room_of(path: &Path, src: &Path) -> String {

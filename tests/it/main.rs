@@ -22,3 +22,4 @@ mod review;
 mod rules;
 mod secrets;
 mod support;
+mod visibility;

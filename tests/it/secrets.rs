@@ -22,6 +22,7 @@ fn with_credentials(args: &[&str], endpoint: &str, cache: &str) -> Run {
         args,
         &[
             ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ENDPOINT_URL_CLOUDCONTROL", &moto().cloud_control),
             ("AWS_ACCESS_KEY_ID", KEY_ID),
             ("AWS_SECRET_ACCESS_KEY", SECRET),
             ("AWS_SESSION_TOKEN", TOKEN),

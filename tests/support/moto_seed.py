@@ -8,6 +8,8 @@ Spec keys (all optional besides endpoint and account):
   volumes:           [{"region", "tags": {k: v}}]              (EBS volumes)
   buckets:           [{"name", "region", "tags": {k: v} | null}] (null: never tagged)
   iam_roles:         [{"name", "tags": {k: v}}]
+  service_linked_roles: ["autoscaling.amazonaws.com", ...]     (IAM CreateServiceLinkedRole)
+  config_aggregator: {"name", "regions": [...]}               (an account aggregator over this account)
   config_recorders:  ["us-east-1", ...]                        (AWS Config recorder per region)
   ce_results:        [<GetCostAndUsage response>, ...]         (queued, popped per distinct request)
   budgets:           [<CreateBudget Budget>, ...]
@@ -87,6 +89,15 @@ for r in spec.get("iam_roles", []):
         RoleName=r["name"], AssumeRolePolicyDocument="{}", Tags=tag_list(r.get("tags"))
     )
     arns.append(role["Role"]["Arn"])
+for service in spec.get("service_linked_roles", []):
+    role = client("iam").create_service_linked_role(AWSServiceName=service)["Role"]
+    arns.append(role["Arn"])
+if spec.get("config_aggregator"):
+    agg = spec["config_aggregator"]
+    client("config").put_configuration_aggregator(
+        ConfigurationAggregatorName=agg["name"],
+        AccountAggregationSources=[{"AccountIds": [account], "AwsRegions": agg["regions"]}],
+    )
 for region in spec.get("config_recorders", []):
     client("config", region).put_configuration_recorder(
         ConfigurationRecorder={
@@ -143,7 +154,7 @@ for i in spec.get("instances", []):
         ImageId=any_image(ec2),
         MinCount=i.get("count", 1),
         MaxCount=i.get("count", 1),
-        TagSpecifications=[{"ResourceType": "instance", "Tags": tag_list(i.get("tags"))}],
+        **({"TagSpecifications": [{"ResourceType": "instance", "Tags": tag_list(i["tags"])}]} if i.get("tags") else {}),
     )
     for inst in out["Instances"]:
         arns.append(f"arn:aws:ec2:{i['region']}:{account}:instance/{inst['InstanceId']}")

@@ -345,6 +345,9 @@ fn budgets(report: &Report, review: &Review, h: &mut String) {
 fn coverage(report: &Report, h: &mut String) {
     let c = &report.summary.coverage;
     h.push_str("<section>\n<h2>Coverage</h2>\n");
+    if let Some(v) = &report.visibility {
+        let _ = writeln!(h, "<p class=\"caption\">Visibility: {}</p>", esc(&v.summary_line()));
+    }
     if c.live_resources == 0 {
         h.push_str("<p class=\"empty\">No live inventory or no Terraform state: coverage not computed.</p>\n</section>\n");
         return;
