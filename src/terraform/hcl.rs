@@ -97,7 +97,13 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
         vars.insert(var.name.to_string(), value);
     }
 
-    let mut loader = Loader { defs: &defs, unreadable: &tree.unreadable, resources: Vec::new(), diagnostics };
+    let mut loader = Loader {
+        defs: &defs,
+        unreadable: &tree.unreadable,
+        resources: Vec::new(),
+        diagnostics,
+        may_not_exist: false,
+    };
     let mut stack = vec![root_key.clone()];
     loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);
 
@@ -616,6 +622,8 @@ struct Loader<'d, 'a> {
     unreadable: &'d HashMap<PathBuf, String>,
     resources: Vec<TfResource>,
     diagnostics: Vec<Diagnostic>,
+    /// The module instance being loaded exists only if an unknown count/for_each allows.
+    may_not_exist: bool,
 }
 
 impl<'a> Loader<'_, 'a> {
@@ -628,6 +636,7 @@ impl<'a> Loader<'_, 'a> {
         may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
+        let outer = std::mem::replace(&mut self.may_not_exist, may_not_exist);
         let scope = Scope::new(vars, def.locals.clone());
         let mut providers = inherited;
         for p in &def.providers {
@@ -635,12 +644,13 @@ impl<'a> Loader<'_, 'a> {
             providers.insert(p.key.clone(), info);
         }
         for res in &def.resources {
-            self.resource(&scope, res, module_path, &providers, may_not_exist);
+            self.resource(&scope, res, module_path, &providers);
         }
         for call in &def.calls {
-            self.module_call(&scope, def, call, module_path, &providers, may_not_exist, stack);
+            self.module_call(&scope, def, call, module_path, &providers, stack);
         }
         self.diagnostics.extend(scope.take_diagnostics());
+        self.may_not_exist = outer;
     }
 
     fn provider_info(&mut self, scope: &Scope<'_>, p: &ProviderDef<'_>) -> ProviderInfo {
@@ -797,7 +807,6 @@ impl<'a> Loader<'_, 'a> {
         res: &ResourceDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
-        may_not_exist: bool,
     ) {
         let body = &res.block.body;
         let provider = body
@@ -864,7 +873,7 @@ impl<'a> Loader<'_, 'a> {
                 location: Some(location.clone()),
                 tags_location: Some(tags_location.clone()),
                 action: None,
-                may_not_exist: may_not_exist || instance.may_not_exist,
+                may_not_exist: self.may_not_exist || instance.may_not_exist,
             });
         }
     }
@@ -971,7 +980,6 @@ impl<'a> Loader<'_, 'a> {
         call: &CallDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
-        may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
         let location = call.file.location(call.block.span());
@@ -1047,7 +1055,7 @@ impl<'a> Loader<'_, 'a> {
             let child_providers = child_providers(body, providers);
             stack.push(child_dir.clone());
             let path = format!("{base}{}", instance.suffix);
-            let may_not_exist = may_not_exist || instance.may_not_exist;
+            let may_not_exist = self.may_not_exist || instance.may_not_exist;
             self.instantiate(child, &path, vars, child_providers, may_not_exist, stack);
             stack.pop();
         }

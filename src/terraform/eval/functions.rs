@@ -29,6 +29,7 @@ mod time;
 
 use hcl_edit::expr::FuncCall;
 
+#[cfg(test)]
 pub(crate) use encoding::from_json;
 
 use super::{Env, EvalError, EvalResult, Scope, Value};

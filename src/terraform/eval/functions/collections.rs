@@ -444,7 +444,7 @@ pub(super) fn element(args: Vec<Value>) -> EvalResult {
 
 pub(super) fn slice(args: Vec<Value>) -> EvalResult {
     arity("slice", &args, 3, 3)?;
-    if args.iter().any(|a| *a == Value::Unknown) {
+    if args.contains(&Value::Unknown) {
         return Ok(Value::Unknown);
     }
     let items = list("slice", &args[0])?;
