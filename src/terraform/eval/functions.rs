@@ -27,7 +27,7 @@ mod numbers;
 mod strings;
 mod time;
 
-use hcl_edit::expr::FuncCall;
+use hcl_edit::expr::{Expression, FuncCall};
 
 #[cfg(test)]
 pub(crate) use encoding::from_json;
@@ -59,6 +59,7 @@ impl Scope<'_> {
                     Err(_) => Ok(Value::Bool(false)),
                 }
             }
+            "templatestring" => self.templatestring(call, env),
             _ => {
                 let mut args = Vec::with_capacity(call.args.len());
                 for arg in call.args.iter() {
@@ -77,6 +78,37 @@ impl Scope<'_> {
                 }
                 apply(name, args)
             }
+        }
+    }
+}
+
+impl Scope<'_> {
+    /// `templatestring(ref, vars)`: the string `ref` names, rendered as a template in which only
+    /// `vars` are visible. Terraform takes the template only from a reference, never a literal.
+    fn templatestring(&self, call: &FuncCall, env: &mut Env) -> EvalResult {
+        let args: Vec<&Expression> = call.args.iter().collect();
+        let [template, vars] = args.as_slice() else {
+            return Err(EvalError::new("templatestring: two arguments required"));
+        };
+        if !matches!(template, Expression::Traversal(_) | Expression::Variable(_)) {
+            return Err(EvalError::new(
+                "templatestring: the template must be given as a direct reference to a named value",
+            ));
+        }
+        let (template, vars) = (self.eval(template, env)?, self.eval(vars, env)?);
+        let (text, vars) = match (template, vars) {
+            (Value::Unknown, _) | (_, Value::Unknown) => return Ok(Value::Unknown),
+            (Value::String(text), Value::Map(vars)) if vars.complete => (text, vars),
+            (Value::String(_), Value::Map(_)) => return Ok(Value::Unknown),
+            _ => return Err(EvalError::new("templatestring: a string and a map of variables are required")),
+        };
+        let template = hcl_edit::parser::parse_template(&text)
+            .map_err(|e| EvalError::new(format!("templatestring: invalid template: {e}")))?;
+        let mut inner =
+            Env { names: vars.entries.into_iter().collect(), strict_names: true, ..Env::default() };
+        match Scope::empty().eval_template(&template, &mut inner)? {
+            v @ (Value::Number(_) | Value::Bool(_)) => Ok(Value::String(v.to_text()?)),
+            v => Ok(v),
         }
     }
 }
