@@ -12,7 +12,10 @@
 //! whole value stay known: `length` of a list with unknown elements, `keys` of a complete map
 //! whose values are unknown, `anytrue` with a known `true` element, `alltrue` with a known
 //! `false`, `coalesce` whose first non-null argument is known, `concat`, `element`, `slice`,
-//! `reverse`, `one`, `zipmap` and the lazy `try`/`can` (see [`Scope::call`]).
+//! `reverse`, `one`, `zipmap` and the lazy `try`/`can` (see [`Scope::call`]). One refinement
+//! goes beyond Terraform 1.11, which answers unknown: `slice(x, 0, 3)` of an unknown `x` is a
+//! list of three unknowns, since any successful result has that length (so `count =
+//! length(local.azs)` over `slice(data....names, 0, 3)` is 3, as it will be at plan time).
 //!
 //! Functions we do not evaluate (file system, impure, provider-defined `provider::...`, and three
 //! whose exact output we cannot reproduce: `base64gzip`, whose deflate bytes depend on the

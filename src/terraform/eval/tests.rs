@@ -443,6 +443,9 @@ fn unknowns_propagate_as_in_terraform() {
     assert_eq!(ok("alltrue([var.nothing, true])"), Value::Unknown);
     assert_eq!(ok("element([var.nothing, \"b\"], 1)"), s("b"));
     assert_eq!(ok("one([var.nothing])"), Value::Unknown);
+    // The length of a slice is known before the list is.
+    assert_eq!(ok("length(slice(var.nothing, 0, 3))"), n(3.0));
+    assert_eq!(ok("slice(var.nothing, 1, 1)"), list(&[]));
     assert_eq!(ok("reverse([var.nothing, 1])"), list(&[n(1.0), Value::Unknown]));
     assert_eq!(ok("lookup({ a = 1 }, var.nothing, 0)"), Value::Unknown);
     assert_eq!(ok("contains([var.nothing, \"a\"], \"a\")"), Value::Bool(true));
