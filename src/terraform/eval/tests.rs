@@ -374,6 +374,19 @@ fn hostile_arguments_do_not_panic() {
     assert!(fails("local.xs[-1]"));
     assert!(fails("local.xs[0.5]"));
     assert!(fails("1 / 0"));
+    // Results too large to be tags are unknown, not allocated.
+    assert_eq!(
+        ok(r#"indent(4096, join("\n", [for i in range(1024) : "x"]))"#),
+        s(&format!("x{}", format!("\n{}x", " ".repeat(4096)).repeat(1023)))
+    );
+    assert_eq!(
+        ok(
+            r#"replace(join("", [for i in range(1000) : "abcdefghij"]), "", join("", [for i in range(1000) : "abcdefghijklmnopqrstu"]))"#
+        ),
+        Value::Unknown
+    );
+    assert!(fails("range(1, 2, 0)"));
+    assert_eq!(ok(r#"format("%4097s", "a")"#), Value::Unknown);
 }
 
 #[test]
