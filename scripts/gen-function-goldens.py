@@ -2,7 +2,8 @@
 """Regenerate tests/fixtures/functions/goldens.json from the real Terraform.
 
 Every expression in tests/fixtures/functions/cases.txt (one per line, `#` comments) is
-evaluated by `terraform console` (no configuration, no providers needed) and its result
+evaluated by `terraform console` in a directory holding only tests/fixtures/functions/locals.tf
+(no providers needed) and its result
 recorded as JSON, or the error Terraform reports. The evaluator's golden test
 (src/terraform/eval/goldens.rs) evaluates the same expressions and compares.
 
@@ -27,6 +28,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = os.path.join(ROOT, "tests", "fixtures", "functions", "cases.txt")
 GOLDENS = os.path.join(ROOT, "tests", "fixtures", "functions", "goldens.json")
+LOCALS = os.path.join(ROOT, "tests", "fixtures", "functions", "locals.tf")
 BATCH = 60
 
 
@@ -136,6 +138,9 @@ def main():
     cases = read_cases()
     records = []
     with tempfile.TemporaryDirectory() as workdir:
+        # Cases may reference these locals (no providers: console needs no `init`).
+        with open(LOCALS, encoding="utf-8") as src, open(os.path.join(workdir, "locals.tf"), "w") as dst:
+            dst.write(src.read())
         for start in range(0, len(cases), BATCH):
             chunk = cases[start : start + BATCH]
             for expr, result in zip(chunk, run_batch(args.terraform, workdir, chunk)):

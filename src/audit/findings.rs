@@ -47,6 +47,8 @@ impl Findings {
             self.0.truncate(from);
             return;
         };
+        // A resource that may never exist is never an error, whatever `--unknown-tags` says.
+        let severity = severity.min(Severity::Warning);
         for f in &mut self.0[from..] {
             f.message.push_str(", if created (its count or for_each is unknown before apply)");
             f.severity = severity;

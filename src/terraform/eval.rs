@@ -184,6 +184,9 @@ pub(crate) struct Env {
     pub(crate) each: Option<Each>,
     pub(crate) count_index: Option<Value>,
     pub(crate) names: Vec<(String, Value)>,
+    /// A name that is not bound is an error (in `templatestring`, only its variables exist)
+    /// rather than unknown.
+    pub(crate) strict_names: bool,
 }
 
 impl Env {
@@ -291,7 +294,13 @@ impl<'a> Scope<'a> {
             Expression::StringTemplate(template) => self.eval_template(template, env),
             Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template, env),
             Expression::Parenthesis(inner) => self.eval(inner.inner(), env),
-            Expression::Variable(name) => Ok(env.lookup(name.as_str()).cloned().unwrap_or(Value::Unknown)),
+            Expression::Variable(name) => match env.lookup(name.as_str()) {
+                Some(v) => Ok(v.clone()),
+                None if env.strict_names => {
+                    Err(EvalError::new(format!("no variable named {:?}", name.as_str())))
+                }
+                None => Ok(Value::Unknown),
+            },
             Expression::Conditional(cond) => {
                 match self.eval(&cond.cond_expr, env)? {
                     Value::Unknown => {
@@ -404,6 +413,9 @@ impl<'a> Scope<'a> {
         let (value, consumed) = match &traversal.expr {
             Expression::Variable(root) => match self.resolve_root(root.as_str(), ops, env)? {
                 Some(found) => found,
+                None if env.strict_names => {
+                    return Err(EvalError::new(format!("no variable named {:?}", root.as_str())))
+                }
                 None => return Ok(Value::Unknown),
             },
             other => (self.eval(other, env)?, 0),

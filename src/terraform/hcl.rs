@@ -108,6 +108,7 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
         resources: Vec::new(),
         diagnostics,
         other_providers: 0,
+        may_not_exist: false,
     };
     let mut stack = vec![root_key.clone()];
     loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);
@@ -634,6 +635,8 @@ struct Loader<'d, 'a> {
     diagnostics: Vec<Diagnostic>,
     /// Blocks skipped because they belong to another provider.
     other_providers: usize,
+    /// The module instance being loaded exists only if an unknown count/for_each allows.
+    may_not_exist: bool,
 }
 
 impl<'a> Loader<'_, 'a> {
@@ -646,6 +649,7 @@ impl<'a> Loader<'_, 'a> {
         may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
+        let outer = std::mem::replace(&mut self.may_not_exist, may_not_exist);
         let scope = Scope::new(vars, def.locals.clone());
         let mut providers = inherited;
         for p in &def.providers {
@@ -653,12 +657,13 @@ impl<'a> Loader<'_, 'a> {
             providers.insert(p.key.clone(), info);
         }
         for res in &def.resources {
-            self.resource(&scope, res, module_path, &providers, may_not_exist);
+            self.resource(&scope, res, module_path, &providers);
         }
         for call in &def.calls {
-            self.module_call(&scope, def, call, module_path, &providers, may_not_exist, stack);
+            self.module_call(&scope, def, call, module_path, &providers, stack);
         }
         self.diagnostics.extend(scope.take_diagnostics());
+        self.may_not_exist = outer;
     }
 
     fn provider_info(&mut self, scope: &Scope<'_>, p: &ProviderDef<'_>) -> ProviderInfo {
@@ -815,7 +820,6 @@ impl<'a> Loader<'_, 'a> {
         res: &ResourceDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
-        may_not_exist: bool,
     ) {
         let body = &res.block.body;
         let provider = body
@@ -888,7 +892,7 @@ impl<'a> Loader<'_, 'a> {
                 location: Some(location.clone()),
                 tags_location: Some(tags_location.clone()),
                 action: None,
-                may_not_exist: may_not_exist || instance.may_not_exist,
+                may_not_exist: self.may_not_exist || instance.may_not_exist,
             });
         }
     }
@@ -995,7 +999,6 @@ impl<'a> Loader<'_, 'a> {
         call: &CallDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
-        may_not_exist: bool,
         stack: &mut Vec<PathBuf>,
     ) {
         let location = call.file.location(call.block.span());
@@ -1071,7 +1074,7 @@ impl<'a> Loader<'_, 'a> {
             let child_providers = child_providers(body, providers);
             stack.push(child_dir.clone());
             let path = format!("{base}{}", instance.suffix);
-            let may_not_exist = may_not_exist || instance.may_not_exist;
+            let may_not_exist = self.may_not_exist || instance.may_not_exist;
             self.instantiate(child, &path, vars, child_providers, may_not_exist, stack);
             stack.pop();
         }

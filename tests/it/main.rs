@@ -16,6 +16,7 @@ mod focus_validator;
 mod formats;
 mod iam_policy;
 mod layers;
+mod issue14;
 mod moto;
 mod one_bill;
 mod review;

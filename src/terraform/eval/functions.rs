@@ -12,7 +12,10 @@
 //! whole value stay known: `length` of a list with unknown elements, `keys` of a complete map
 //! whose values are unknown, `anytrue` with a known `true` element, `alltrue` with a known
 //! `false`, `coalesce` whose first non-null argument is known, `concat`, `element`, `slice`,
-//! `reverse`, `one`, `zipmap` and the lazy `try`/`can` (see [`Scope::call`]).
+//! `reverse`, `one`, `zipmap` and the lazy `try`/`can` (see [`Scope::call`]). One refinement
+//! goes beyond Terraform 1.11, which answers unknown: `slice(x, 0, 3)` of an unknown `x` is a
+//! list of three unknowns, since any successful result has that length (so `count =
+//! length(local.azs)` over `slice(data....names, 0, 3)` is 3, as it will be at plan time).
 //!
 //! Functions we do not evaluate (file system, impure, provider-defined `provider::...`, and three
 //! whose exact output we cannot reproduce: `base64gzip`, whose deflate bytes depend on the
@@ -27,8 +30,9 @@ mod numbers;
 mod strings;
 mod time;
 
-use hcl_edit::expr::FuncCall;
+use hcl_edit::expr::{Expression, FuncCall};
 
+#[cfg(test)]
 pub(crate) use encoding::from_json;
 
 use super::{Env, EvalError, EvalResult, Scope, Value};
@@ -58,6 +62,7 @@ impl Scope<'_> {
                     Err(_) => Ok(Value::Bool(false)),
                 }
             }
+            "templatestring" => self.templatestring(call, env),
             _ => {
                 let mut args = Vec::with_capacity(call.args.len());
                 for arg in call.args.iter() {
@@ -76,6 +81,37 @@ impl Scope<'_> {
                 }
                 apply(name, args)
             }
+        }
+    }
+}
+
+impl Scope<'_> {
+    /// `templatestring(ref, vars)`: the string `ref` names, rendered as a template in which only
+    /// `vars` are visible. Terraform takes the template only from a reference, never a literal.
+    fn templatestring(&self, call: &FuncCall, env: &mut Env) -> EvalResult {
+        let args: Vec<&Expression> = call.args.iter().collect();
+        let [template, vars] = args.as_slice() else {
+            return Err(EvalError::new("templatestring: two arguments required"));
+        };
+        if !matches!(template, Expression::Traversal(_) | Expression::Variable(_)) {
+            return Err(EvalError::new(
+                "templatestring: the template must be given as a direct reference to a named value",
+            ));
+        }
+        let (template, vars) = (self.eval(template, env)?, self.eval(vars, env)?);
+        let (text, vars) = match (template, vars) {
+            (Value::Unknown, _) | (_, Value::Unknown) => return Ok(Value::Unknown),
+            (Value::String(text), Value::Map(vars)) if vars.complete => (text, vars),
+            (Value::String(_), Value::Map(_)) => return Ok(Value::Unknown),
+            _ => return Err(EvalError::new("templatestring: a string and a map of variables are required")),
+        };
+        let template = hcl_edit::parser::parse_template(&text)
+            .map_err(|e| EvalError::new(format!("templatestring: invalid template: {e}")))?;
+        let mut inner =
+            Env { names: vars.entries.into_iter().collect(), strict_names: true, ..Env::default() };
+        match Scope::empty().eval_template(&template, &mut inner)? {
+            v @ (Value::Number(_) | Value::Bool(_)) => Ok(Value::String(v.to_text()?)),
+            v => Ok(v),
         }
     }
 }

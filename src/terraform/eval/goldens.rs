@@ -6,12 +6,14 @@
 //! be an error. The few functions we deliberately do not evaluate ([`NOT_EVALUATED`]) must give
 //! unknown, never a wrong value. Every function we implement must have a case.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use hcl_edit::parser::parse_expr;
+use hcl_edit::parser::{parse_body, parse_expr};
 
 use super::functions::apply;
-use super::{format_number, Env, Scope, Value};
+use super::{format_number, Env, LocalDef, Scope, Value};
+use crate::model::SourceLocation;
 use crate::terraform::eval::functions::from_json;
 
 /// Functions whose exact result we cannot reproduce; they are unknown by design.
@@ -168,7 +170,15 @@ fn load() -> Goldens {
 #[test]
 fn every_function_matches_terraform_console() {
     let goldens = load();
-    let scope = Scope::empty();
+    let locals_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/functions/locals.tf");
+    let locals_text = std::fs::read_to_string(locals_path).expect("locals.tf is checked in");
+    let body = parse_body(&locals_text).expect("locals.tf parses");
+    let mut locals = HashMap::new();
+    for attr in body.blocks().flat_map(|b| b.body.attributes()) {
+        let def = LocalDef { expr: &attr.value, location: SourceLocation::at("locals.tf", 1, 1) };
+        locals.insert(attr.key.as_str().to_string(), def);
+    }
+    let scope = Scope::new(BTreeMap::new(), locals);
     let mut failures = Vec::new();
     for case in &goldens.cases {
         let expr = match parse_expr(&case.expr) {

@@ -374,6 +374,19 @@ fn hostile_arguments_do_not_panic() {
     assert!(fails("local.xs[-1]"));
     assert!(fails("local.xs[0.5]"));
     assert!(fails("1 / 0"));
+    // Results too large to be tags are unknown, not allocated.
+    assert_eq!(
+        ok(r#"indent(4096, join("\n", [for i in range(1024) : "x"]))"#),
+        s(&format!("x{}", format!("\n{}x", " ".repeat(4096)).repeat(1023)))
+    );
+    assert_eq!(
+        ok(
+            r#"replace(join("", [for i in range(1000) : "abcdefghij"]), "", join("", [for i in range(1000) : "abcdefghijklmnopqrstu"]))"#
+        ),
+        Value::Unknown
+    );
+    assert!(fails("range(1, 2, 0)"));
+    assert_eq!(ok(r#"format("%4097s", "a")"#), Value::Unknown);
 }
 
 #[test]
@@ -443,6 +456,9 @@ fn unknowns_propagate_as_in_terraform() {
     assert_eq!(ok("alltrue([var.nothing, true])"), Value::Unknown);
     assert_eq!(ok("element([var.nothing, \"b\"], 1)"), s("b"));
     assert_eq!(ok("one([var.nothing])"), Value::Unknown);
+    // The length of a slice is known before the list is.
+    assert_eq!(ok("length(slice(var.nothing, 0, 3))"), n(3.0));
+    assert_eq!(ok("slice(var.nothing, 1, 1)"), list(&[]));
     assert_eq!(ok("reverse([var.nothing, 1])"), list(&[n(1.0), Value::Unknown]));
     assert_eq!(ok("lookup({ a = 1 }, var.nothing, 0)"), Value::Unknown);
     assert_eq!(ok("contains([var.nothing, \"a\"], \"a\")"), Value::Bool(true));

@@ -444,7 +444,16 @@ pub(super) fn element(args: Vec<Value>) -> EvalResult {
 
 pub(super) fn slice(args: Vec<Value>) -> EvalResult {
     arity("slice", &args, 3, 3)?;
-    if args.iter().any(|a| *a == Value::Unknown) {
+    if args[0] == Value::Unknown && args[1..].iter().all(Value::is_wholly_known) {
+        // Whatever the list is, a successful slice has exactly end - start elements: the
+        // length is known (`slice(data.aws_availability_zones.x.names, 0, 3)` is 3 AZs).
+        let (start, end) = (integer("slice", &args[1])?, integer("slice", &args[2])?);
+        if start < 0 || start > end || end - start > 1024 {
+            return Err(EvalError::new(format!("slice: invalid range {start}..{end}")));
+        }
+        return Ok(Value::List(vec![Value::Unknown; (end - start) as usize]));
+    }
+    if args.contains(&Value::Unknown) {
         return Ok(Value::Unknown);
     }
     let items = list("slice", &args[0])?;

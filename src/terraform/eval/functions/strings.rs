@@ -15,6 +15,10 @@ use super::{arity, integer, list, number, text, EvalError, EvalResult, Value};
 
 /// Widths and precisions beyond this in `format` verbs are refused rather than allocated.
 const MAX_FORMAT_WIDTH: usize = 4096;
+/// Results that would grow beyond this (`indent` of many lines, `replace` of the empty string)
+/// are unknown rather than allocated: no tag is this long and a hostile file must not exhaust
+/// memory.
+const MAX_RESULT_BYTES: usize = 16 << 20;
 
 pub(super) fn apply(name: &str, args: &[Value]) -> Option<EvalResult> {
     let result = match name {
@@ -56,6 +60,10 @@ pub(super) fn apply(name: &str, args: &[Value]) -> Option<EvalResult> {
             let n = integer(name, &args[0])?;
             let s = text(name, &args[1])?;
             let pad = " ".repeat(usize::try_from(n).unwrap_or(0).min(MAX_FORMAT_WIDTH));
+            let lines = s.matches('\n').count();
+            if s.len().saturating_add(lines.saturating_mul(pad.len())) > MAX_RESULT_BYTES {
+                return Ok(Value::Unknown);
+            }
             Ok(Value::String(s.replace('\n', &format!("\n{pad}"))))
         })(),
         "join" => join(args),
@@ -144,6 +152,9 @@ fn replace(args: &[Value]) -> EvalResult {
     }
     if search.is_empty() {
         // Go's strings.Replace with an empty old string inserts between every character.
+        if s.chars().count().saturating_add(1).saturating_mul(with.len()) > MAX_RESULT_BYTES {
+            return Ok(Value::Unknown);
+        }
         let mut out = with.clone();
         for c in s.chars() {
             out.push(c);
