@@ -19,7 +19,9 @@ use crate::report::{self, Report, Severity, Summary, Tool, REPORT_VERSION};
 use crate::snapshot::Snapshot;
 use crate::terraform::{self, hcl, plan, state};
 
+mod fix;
 mod review;
+pub use fix::{fix, import, FixArgs, FixOutcome, ImportArgs};
 pub use review::{report, ReviewArgs, ReviewFormat};
 
 /// Tag policy flags, shared by every command that checks tags. They add to `tally.hcl`.
@@ -649,6 +651,11 @@ pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, A
 
 /// `tally lint DIR`: tag policies on Terraform code alone. No state, plan or AWS.
 pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
+    lint_resolved(dir, policy).map(|(outcome, _)| outcome)
+}
+
+/// `lint`, and the inputs it resolved (the policy `tally fix` needs).
+fn lint_resolved(dir: &Path, policy: &PolicyArgs) -> Result<(Outcome, Resolved), AppError> {
     check_dir(dir)?;
     let config = load_config(dir)?;
     let args = SourceArgs { policy: policy.clone(), ..SourceArgs::default() };
@@ -657,7 +664,10 @@ pub fn lint(dir: &Path, policy: &PolicyArgs) -> Result<Outcome, AppError> {
     let mut loaded = Loaded::default();
     loaded.code(&code, &resolved.var_files)?;
     resolved.budgets.clear();
-    Ok(loaded.finish("lint", &resolved))
+    let mut outcome = loaded.finish("lint", &resolved);
+    crate::fix::annotate(&mut outcome.report, &resolved.policy, &code);
+    resolved.code = Some(code);
+    Ok((outcome, resolved))
 }
 
 /// `tally plan PLAN.json [--code DIR]`: tag policies on what a plan creates or updates. With
@@ -707,6 +717,9 @@ pub fn plan(
         .filter_map(|r| r.tags.tags.get(&owner_tag).and_then(|v| v.known()).map(str::to_string))
         .collect();
     let mut outcome = loaded.finish("plan", &resolved);
+    if let Some(code) = code {
+        crate::fix::annotate(&mut outcome.report, &resolved.policy, code);
+    }
     let report = &mut outcome.report;
     report.findings.retain(|f| f.layer == Some(crate::model::Layer::Plan));
     report.budgets.retain(|b| match b.scope.tags.get(&owner_tag) {

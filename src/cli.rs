@@ -88,6 +88,12 @@ pub enum Command {
     /// Weekly cost review: a self-contained HTML page with charts (daily spend by owner,
     /// week-over-week movers, budget burn), or a short Markdown summary for chat.
     Report(Box<app::ReviewArgs>),
+    /// Fix tag findings in Terraform code (TAG001-TAG003): print a diff, or apply it with
+    /// --write. Exit 1 while anything is left to do.
+    Fix(Box<app::FixArgs>),
+    /// Write Terraform `import {}` blocks for live resources no state manages (IAC001),
+    /// grouped by owner, ready for `terraform plan -generate-config-out`.
+    Import(Box<app::ImportArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +233,8 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => Some(&mut args.policy),
         Command::Lint(args) => Some(&mut args.policy),
         Command::Report(args) => Some(&mut args.sources.policy),
+        Command::Fix(args) => Some(&mut args.policy),
+        Command::Import(args) => Some(&mut args.sources.policy),
         Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) | Command::Export(_) => None,
     };
     if let Some(policy) = policy {
@@ -259,6 +267,8 @@ pub fn main() -> ExitCode {
         Command::Collect(args) => run_collect(args),
         Command::Export(args) => export(&app::ExportArgs { redact: cli.redact, ..args.clone() }),
         Command::Report(args) => review(&cli, args),
+        Command::Fix(args) => fix(args),
+        Command::Import(args) => import(args),
     };
     ExitCode::from(code)
 }
@@ -464,6 +474,54 @@ fn review(cli: &Cli, args: &app::ReviewArgs) -> u8 {
         return exit::PARTIAL;
     }
     exit::OK
+}
+
+/// `tally fix`: the diff (dry run) on stdout, the summary on stderr.
+#[allow(clippy::print_stderr)]
+fn fix(args: &app::FixArgs) -> u8 {
+    let outcome = match app::fix(args) {
+        Ok(o) => o,
+        Err(e) => return report_error(&e),
+    };
+    if !args.write {
+        if let Err(message) = write_stdout(outcome.plan.diff().as_bytes()) {
+            return report_error(&AppError::Output(message));
+        }
+    }
+    eprint!("{}", crate::fix::summary(&outcome.plan, outcome.fixable, args.write, outcome.relint.as_ref()));
+    let relint_clean = outcome.relint.as_ref().is_none_or(|r| r.still_there.is_empty() && r.new.is_empty());
+    let pending = !args.write && !outcome.plan.files.is_empty();
+    if pending || !outcome.plan.needs_human.is_empty() || !relint_clean {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}
+
+/// `tally import`: the import files and the guide, into `--output DIR` or on stdout.
+fn import(args: &app::ImportArgs) -> u8 {
+    let plan = match app::import(args) {
+        Ok(p) => p,
+        Err(e) => return report_error(&e),
+    };
+    let written = match &args.output {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .and_then(|()| plan.files.iter().try_for_each(|f| std::fs::write(dir.join(&f.name), &f.text)))
+            .map_err(|e| format!("{}: {e}", dir.display())),
+        None => write_stdout(plan.to_single_text().as_bytes()),
+    };
+    if let Err(message) = written {
+        return report_error(&AppError::Output(message));
+    }
+    exit::OK
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut lock = io::stdout().lock();
+    match lock.write_all(bytes).and_then(|()| lock.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+        _ => Ok(()),
+    }
 }
 
 #[allow(clippy::print_stderr)]
