@@ -506,7 +506,13 @@ fn import(args: &app::ImportArgs) -> u8 {
     };
     let written = match &args.output {
         Some(dir) => std::fs::create_dir_all(dir)
-            .and_then(|()| plan.files.iter().try_for_each(|f| std::fs::write(dir.join(&f.name), &f.text)))
+            .and_then(|()| {
+                plan.files.iter().try_for_each(|f| {
+                    let path = dir.join(&f.name);
+                    path.parent().map_or(Ok(()), std::fs::create_dir_all)?;
+                    std::fs::write(path, &f.text)
+                })
+            })
             .map_err(|e| format!("{}: {e}", dir.display())),
         None => write_stdout(plan.to_single_text().as_bytes()),
     };

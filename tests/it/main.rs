@@ -12,6 +12,7 @@ mod engine_moto;
 mod example;
 mod export;
 mod faults;
+mod fix;
 mod focus_validator;
 mod formats;
 mod iam_policy;
