@@ -69,7 +69,7 @@ pub(crate) static TYPES: &[ImportType] = &[
     t("backup", "backup-plan:", "aws_backup_plan", AfterType, "backup plan id"),
     t("backup", "backup-vault:", "aws_backup_vault", AfterType, "vault name"),
     t("cloudfront", "distribution/", "aws_cloudfront_distribution", Last, "distribution id"),
-    t("cloudtrail", "trail/", "aws_cloudtrail", Arn, "trail ARN"),
+    t("cloudtrail", "trail/", "aws_cloudtrail", AfterType, "trail name"),
     t("codebuild", "project/", "aws_codebuild_project", AfterType, "project name"),
     t("codepipeline", "", "aws_codepipeline", Resource, "pipeline name"),
     t("cognito-idp", "userpool/", "aws_cognito_user_pool", Last, "user pool id"),
