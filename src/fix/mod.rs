@@ -427,8 +427,14 @@ fn job_changes(
     if resource_type == "aws_autoscaling_group" {
         return Err("auto scaling groups take tags from `tag` blocks: add them by hand".into());
     }
-    if f.details.get("outcome").and_then(|v| v.as_str()) == Some("unknown") {
-        return Err("part of the tags is only known after apply: check where they come from".into());
+    // Part of the tags is only known after apply: only a provider default can make the key
+    // certain (the resource may still override it, which is then its own value).
+    let unknown = f.details.get("outcome").and_then(|v| v.as_str()) == Some("unknown");
+    if unknown && !opts.default_tags {
+        return Err(
+            "part of the tags is only known after apply: check where they come from, or use --default-tags"
+                .into(),
+        );
     }
     let (t, name) = block_labels(&job.address, resource_type)
         .ok_or_else(|| format!("cannot tell the block of {}", job.address))?;
@@ -465,7 +471,8 @@ fn job_changes(
     let mut changes: Vec<(String, Target, TagChange)> = Vec::new();
     match f.rule_id.as_ref() {
         "TAG001" => {
-            let missing: Vec<String> = detail_strings(f, "missing_keys");
+            let missing: Vec<String> =
+                detail_strings(f, if unknown { "unknown_keys" } else { "missing_keys" });
             for key in missing {
                 let value = value_for(&key, &job.address, policy, opts)?;
                 let change = TagChange::Add { key: key.clone(), value };
