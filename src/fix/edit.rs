@@ -475,7 +475,7 @@ pub(crate) fn realign(object: &str, touched: &BTreeSet<String>) -> Result<String
         }
         flush(&mut run, &mut edits);
     }
-    edits.sort_by(|a, b| b.0.start.cmp(&a.0.start));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
     let mut out = source.clone();
     for (range, s) in edits {
         out.replace_range(range, &s);

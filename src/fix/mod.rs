@@ -301,8 +301,7 @@ pub fn plan(findings: &[Finding], policy: &Policy, root: &Path, opts: &FixOption
             SourceLocation::at(file.clone(), line, column)
         };
         if let Some(reason) = conflict(changes) {
-            let offset =
-                edit::find_block(body, target).and_then(|b| hcl_edit::Span::span(b)).map_or(0, |s| s.start);
+            let offset = edit::find_block(body, target).and_then(hcl_edit::Span::span).map_or(0, |s| s.start);
             refused.insert((file.clone(), target.clone()), (at(offset), reason));
             continue;
         }
@@ -615,7 +614,7 @@ mod tests {
     fn conflicting_values_are_detected() {
         let a = TagChange::Add { key: "team".into(), value: "a".into() };
         let b = TagChange::Add { key: "team".into(), value: "b".into() };
-        assert!(conflict(&[a.clone()]).is_none());
+        assert!(conflict(std::slice::from_ref(&a)).is_none());
         assert!(conflict(&[a, b]).is_some());
     }
 }
