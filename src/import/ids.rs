@@ -168,7 +168,6 @@ pub(crate) static TYPES: &[ImportType] = &[
     t("route53", "healthcheck/", "aws_route53_health_check", Last, "health check id"),
     t("route53", "hostedzone/", "aws_route53_zone", Last, "zone id"),
     t("s3", "", "aws_s3_bucket", Resource, "bucket name"),
-    t("scheduler", "schedule/", "aws_scheduler_schedule", AfterType, "group-name/schedule-name"),
     t("secretsmanager", "secret:", "aws_secretsmanager_secret", Arn, "secret ARN"),
     t("sns", "", "aws_sns_topic", Arn, "topic ARN"),
     t("sqs", "", "aws_sqs_queue", SqsUrl, "queue URL"),
