@@ -298,3 +298,46 @@ fn import_on_a_moto_account_names_the_documented_ids() {
     assert!(out.join(account).join("data").join("imports.tf").is_file(), "{listed:?}\n{all}");
     assert!(out.join(account).join("web").join("imports.tf").is_file(), "{listed:?}");
 }
+
+#[test]
+fn fix_takes_the_owner_from_the_live_resource() {
+    let tmp = TempDir::new("fix-owner");
+    let dir = tmp.path.join("code");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tally.hcl"), "owner_tag     = \"team\"\nrequired_tags = [\"team\"]\n").unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n  tags = {\n    Name = \"jobs\"\n  }\n}\n",
+    )
+    .unwrap();
+    let arn = "arn:aws:sqs:eu-west-1:111111111111:jobs";
+    let state = tmp.path.join("terraform.tfstate");
+    let instance =
+        json!({"attributes": {"id": "https://sqs.eu-west-1.amazonaws.com/111111111111/jobs", "arn": arn}});
+    let resource = json!({
+        "mode": "managed", "type": "aws_sqs_queue", "name": "jobs",
+        "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]", "instances": [instance]
+    });
+    let state_json = json!({"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "x", "resources": [resource]});
+    std::fs::write(&state, state_json.to_string()).unwrap();
+    // The example snapshot with one live queue whose owner tag says who it belongs to.
+    let mut snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("terraform-examples/acme/snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    snapshot["resources"] = json!([{
+        "arn": arn, "account": "111111111111", "region": "eu-west-1", "type": "sqs",
+        "tags": {"team": "data"}, "sources": ["tagging-api"]
+    }]);
+    let snap = tmp.path.join("snapshot.json");
+    std::fs::write(&snap, snapshot.to_string()).unwrap();
+    let (d, st, sn) = (dir.to_string_lossy(), state.to_string_lossy(), snap.to_string_lossy());
+    let run = tally(&["fix", &d, "--snapshot", &sn, "--state", &st, "--write"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert!(text.contains("    Name = \"jobs\"\n    team = \"data\"\n"), "{text}");
+    terraform_fmt_check(&dir);
+    // Without state the snapshot cannot be linked to the code: a usage error, not a guess.
+    let run = tally(&["fix", &d, "--snapshot", &sn]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
