@@ -223,6 +223,12 @@ pub(crate) fn plan(
             create_tags(text, block, target, &adds)?
         }
     };
+    // Lines added in a CRLF file end like its other lines.
+    let replacement = if text.contains("\r\n") {
+        Replacement { text: replacement.text.replace("\r\n", "\n").replace('\n', "\r\n"), ..replacement }
+    } else {
+        replacement
+    };
     Ok(minimize(text, replacement))
 }
 
@@ -651,6 +657,13 @@ mod tests {
         assert!(out.contains("      env  = \"prod\"\n      team = \"x\"\n"), "{out}");
         let aliased = Target::Provider { name: "aws".into(), alias: Some("west".into()) };
         assert!(apply(text, &aliased, &[add("team", "x")]).is_err());
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_lines() {
+        let text = "resource \"aws_instance\" \"a\" {\r\n  tags = {\r\n    Name = \"a\"\r\n  }\r\n}\r\n";
+        let out = apply(text, &res("a"), &[add("team", "x")]).unwrap();
+        assert_eq!(out, "resource \"aws_instance\" \"a\" {\r\n  tags = {\r\n    Name = \"a\"\r\n    team = \"x\"\r\n  }\r\n}\r\n");
     }
 
     #[test]
