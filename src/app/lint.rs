@@ -101,5 +101,7 @@ fn lint_roots(roots: &[PathBuf], resolved: &Resolved) -> Result<Vec<Report>, App
 fn lint_root(root: &Path, resolved: &Resolved, serial: bool) -> Result<Report, AppError> {
     let mut loaded = Loaded::default();
     loaded.code_with(root, &hcl::CodeOptions { var_files: resolved.var_files.clone(), serial })?;
-    Ok(loaded.audit("lint", resolved, Focus::Everything))
+    let mut report = loaded.audit("lint", resolved, Focus::Everything);
+    crate::fix::annotate(&mut report, &resolved.policy, root);
+    Ok(report)
 }

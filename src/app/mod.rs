@@ -19,11 +19,13 @@ use crate::snapshot::Snapshot;
 use crate::terraform;
 
 mod export;
+mod fix;
 mod lint;
 mod load;
 mod review;
 
 pub use export::{export, ExportRequest};
+pub use fix::{fix, import, FixOutcome, FixRequest, ImportRequest};
 pub use lint::lint;
 pub use review::{report, ReviewPeriod, ReviewRequest};
 
@@ -255,6 +257,9 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
     }
-    let report = loaded.audit("plan", &resolved, Focus::Plan);
+    let mut report = loaded.audit("plan", &resolved, Focus::Plan);
+    if let Some(code) = &request.code {
+        crate::fix::annotate(&mut report, &resolved.policy, code);
+    }
     Ok(Outcome { report, fail_on: resolved.fail_on })
 }

@@ -134,6 +134,7 @@ fn effective_tag_policies(policy: &Policy) -> Vec<TagPolicy> {
             case: KeyCase::Exact,
             scope: Scope::All,
             enforced: None,
+            default: None,
             origin: crate::model::SourceLocation::file("required_tags"),
         });
     }

@@ -8,8 +8,8 @@ use clap::builder::PossibleValue;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::app::{
-    AwsOptions, CollectRequest, ExportRequest, PlanRequest, PolicyOptions, ReviewPeriod, ReviewRequest,
-    Sources,
+    AwsOptions, CollectRequest, ExportRequest, FixRequest, ImportRequest, PlanRequest, PolicyOptions,
+    ReviewPeriod, ReviewRequest, Sources,
 };
 use crate::aws;
 use crate::costs::CostBasis;
@@ -427,6 +427,59 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     Severity::from_fail_on(s).map(FailOn)
 }
 
+/// `tally fix` flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FixArgs {
+    /// Terraform root module directory; its `tally.hcl` is read when present.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Write the changes [default: print a unified diff and change nothing].
+    #[arg(long)]
+    pub write: bool,
+
+    /// The value to write for KEY where it is missing or not allowed (repeatable; wins over
+    /// the policy's `default` and the live owner).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+
+    /// Add missing keys to the provider's `default_tags` instead of each resource's `tags`.
+    #[arg(long)]
+    pub default_tags: bool,
+
+    /// Recorded live data: a missing owner tag takes the live resource's owner (with --state).
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Terraform state linking code addresses to live resources (repeatable; adds to tally.hcl).
+    #[arg(long, value_name = "FILE|GLOB", help_heading = "Inputs")]
+    pub state: Vec<String>,
+
+    #[command(flatten, next_help_heading = "Policy")]
+    pub policy: PolicyArgs,
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("\"{s}\" is not KEY=VALUE, like team=platform")),
+    }
+}
+
+/// `tally import` flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ImportArgs {
+    /// Project directory; its `tally.hcl` is read when present.
+    pub dir: Option<PathBuf>,
+
+    #[command(flatten, next_help_heading = "Inputs")]
+    pub sources: SourceArgs,
+
+    /// Directory to write the import files and the guide into [default: print them].
+    #[arg(long, short = 'o', value_name = "DIR", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+}
+
 // The library's enums are chosen on the command line; their clap face lives here so that no
 // room below `cli` depends on clap.
 macro_rules! value_enum {
@@ -568,5 +621,25 @@ impl ReviewArgs {
             _ => ReviewPeriod::LastWeek,
         };
         ReviewRequest { dir: self.dir.clone(), period, sources: self.sources.request() }
+    }
+}
+
+impl FixArgs {
+    pub(crate) fn request(&self) -> FixRequest {
+        FixRequest {
+            dir: self.dir.clone(),
+            write: self.write,
+            set: self.set.clone(),
+            default_tags: self.default_tags,
+            snapshot: self.snapshot.clone(),
+            state: self.state.clone(),
+            policy: self.policy.request(),
+        }
+    }
+}
+
+impl ImportArgs {
+    pub(crate) fn request(&self) -> ImportRequest {
+        ImportRequest { dir: self.dir.clone(), sources: self.sources.request() }
     }
 }

@@ -13,7 +13,7 @@ mod args;
 mod output;
 
 pub use args::*;
-use output::{emit, export, init_logging, report_error, reported, review, run_collect};
+use output::{emit, export, fix, import, init_logging, report_error, reported, review, run_collect};
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -93,6 +93,12 @@ pub enum Command {
     /// Weekly cost review: a self-contained HTML page with charts (daily spend by owner,
     /// week-over-week movers, budget burn), or a short Markdown summary for chat.
     Report(Box<ReviewArgs>),
+    /// Fix tag findings in Terraform code (TAG001-TAG003): print a diff, or apply it with
+    /// --write. Exit 1 while anything is left to do.
+    Fix(Box<FixArgs>),
+    /// Write Terraform `import {}` blocks for live resources no state manages (IAC001),
+    /// grouped by owner, ready for `terraform plan -generate-config-out`.
+    Import(Box<ImportArgs>),
 }
 
 /// Parse arguments, run, print, and return the documented exit code.
@@ -113,6 +119,8 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => Some(&mut args.policy),
         Command::Lint(args) => Some(&mut args.policy),
         Command::Report(args) => Some(&mut args.sources.policy),
+        Command::Fix(args) => Some(&mut args.policy),
+        Command::Import(args) => Some(&mut args.sources.policy),
         Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) | Command::Export(_) => None,
     };
     if let Some(policy) = policy {
@@ -138,6 +146,8 @@ pub fn main() -> ExitCode {
         Command::Collect(args) => run_collect(args),
         Command::Export(args) => export(&args.request(cli.redact), args),
         Command::Report(args) => review(&cli, args),
+        Command::Fix(args) => fix(args),
+        Command::Import(args) => import(args),
     };
     ExitCode::from(code)
 }

@@ -4,7 +4,10 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
-use super::{exit, Cli, CollectCmd, Color, ExportArgs, LogFormat, OutputArgs, ReviewArgs, ReviewFormat};
+use super::{
+    exit, Cli, CollectCmd, Color, ExportArgs, FixArgs, ImportArgs, LogFormat, OutputArgs, ReviewArgs,
+    ReviewFormat,
+};
 use crate::app::{self, AppError, ExportRequest};
 use crate::export::write::{write_csv, write_parquet, ExportFormat};
 use crate::policy::Severity;
@@ -167,6 +170,52 @@ pub(super) fn review(cli: &Cli, args: &ReviewArgs) -> u8 {
         return report_error(&AppError::Output(message));
     }
     partial_or(&review.report, || exit::OK)
+}
+
+/// `tally fix`: the diff (dry run) on stdout, the summary on stderr.
+#[allow(clippy::print_stderr)]
+pub(super) fn fix(args: &FixArgs) -> u8 {
+    let outcome = match app::fix(&args.request()) {
+        Ok(o) => o,
+        Err(e) => return report_error(&e),
+    };
+    if !args.write {
+        if let Err(message) = emit(None, 0, |out| out.write_all(outcome.plan.diff().as_bytes())) {
+            return report_error(&AppError::Output(message));
+        }
+    }
+    eprint!("{}", crate::fix::summary(&outcome.plan, outcome.fixable, args.write, outcome.relint.as_ref()));
+    let relint_clean = outcome.relint.as_ref().is_none_or(|r| r.still_there.is_empty() && r.new.is_empty());
+    let pending = !args.write && !outcome.plan.files.is_empty();
+    if pending || !outcome.plan.needs_human.is_empty() || !relint_clean {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}
+
+/// `tally import`: the import files and the guide, into `--output DIR` or on stdout.
+pub(super) fn import(args: &ImportArgs) -> u8 {
+    let plan = match app::import(&args.request()) {
+        Ok(p) => p,
+        Err(e) => return report_error(&e),
+    };
+    let written = match &args.output {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .and_then(|()| {
+                plan.files.iter().try_for_each(|f| {
+                    let path = dir.join(&f.name);
+                    path.parent().map_or(Ok(()), std::fs::create_dir_all)?;
+                    std::fs::write(path, &f.text)
+                })
+            })
+            .map_err(|e| format!("{}: {e}", dir.display())),
+        None => emit(None, 0, |out| out.write_all(plan.to_single_text().as_bytes())),
+    };
+    if let Err(message) = written {
+        return report_error(&AppError::Output(message));
+    }
+    exit::OK
 }
 
 #[allow(clippy::print_stderr)]

@@ -105,6 +105,7 @@ impl Cx<'_> {
             case: KeyCase::Exact,
             scope: Scope::All,
             enforced: None,
+            default: None,
             origin: SourceLocation {
                 file: path.to_string_lossy().into_owned(),
                 line: Some(line),

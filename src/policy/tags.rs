@@ -57,6 +57,9 @@ pub struct TagPolicy {
     /// Types on which AWS enforces the policy (Organizations `enforced_for`): a wrong value or
     /// spelling there makes the API call fail, so it is an error.
     pub enforced: Option<Scope>,
+    /// The value `tally fix` writes when the key is missing or its value is not allowed
+    /// (`default = "platform"`); it must itself be allowed.
+    pub default: Option<String>,
     pub origin: SourceLocation,
 }
 
@@ -258,10 +261,12 @@ pub(crate) fn read_block(reader: &mut Reader<'_>, block: &Block, file: &str, set
         case: KeyCase::Exact,
         scope: Scope::All,
         enforced: None,
+        default: None,
         origin: SourceLocation { file: file.to_string(), line: Some(line), column: None },
     };
     let mut scope_given = false;
     let mut required_types = None;
+    let mut default_span = None;
     for structure in block.body.iter() {
         let Structure::Attribute(attr) = structure else {
             reader.error(structure.span(), format!("tag \"{label}\": nested blocks are not allowed"));
@@ -308,11 +313,17 @@ pub(crate) fn read_block(reader: &mut Reader<'_>, block: &Block, file: &str, set
                 scope_given = true;
             }
             "enforced_for" => policy.enforced = Some(Scope::types(reader.string_or_list(value, key))),
+            "default" => {
+                if let Some(v) = reader.string(value, key) {
+                    policy.default = Some(v);
+                    default_span = value.span();
+                }
+            }
             other => reader.error(
                 attr.key.span(),
                 format!(
                     "tag \"{label}\": unknown setting `{other}` (expected required, allowed, pattern, case, scope, \
-                     enforced_for)"
+                     enforced_for, default)"
                 ),
             ),
         }
@@ -323,6 +334,15 @@ pub(crate) fn read_block(reader: &mut Reader<'_>, block: &Block, file: &str, set
         None if scope_given => policy.scope.clone(),
         None => Scope::All,
     });
+    if let Some(default) = &policy.default {
+        if !policy.value_allowed(default) {
+            let rule = policy.describe_values();
+            reader.error(
+                default_span,
+                format!("tag \"{label}\": default \"{default}\" is not allowed ({rule})"),
+            );
+        }
+    }
     set.tags.push(policy);
 }
 
@@ -367,6 +387,16 @@ mod tests {
 
     fn tags(pairs: &[(&str, &str)]) -> EffectiveTags {
         EffectiveTags::known(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn a_default_value_is_read_and_must_be_allowed() {
+        let set = parse("tag \"team\" {\n  allowed = [\"platform\", \"web\"]\n  default = \"platform\"\n}\n")
+            .unwrap();
+        assert_eq!(set.tags[0].default.as_deref(), Some("platform"));
+        let err = parse("tag \"team\" {\n  allowed = [\"web\"]\n  default = \"platform\"\n}\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("p.hcl:3") && text.contains("default \"platform\" is not allowed"), "{text}");
     }
 
     #[test]

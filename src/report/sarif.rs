@@ -118,6 +118,7 @@ fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> SarifR
             logical_locations: vec![logical],
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+        fixes: fixes(f),
         properties: ResultProperties {
             owner: &f.owner,
             cost: f.cost.as_ref().map(|m| Cost { amount: m.amount.to_string(), currency: &m.currency }),
@@ -131,6 +132,40 @@ fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> SarifR
             details: &f.details,
         },
     }
+}
+
+/// The finding's `details.fix` (set by `tally fix`'s planner on lint and plan findings) as
+/// SARIF fixes: one artifact change per file, one replacement per edited region.
+fn fixes(f: &Finding) -> Vec<Fix> {
+    let Some(fix) = f.details.get("fix") else { return Vec::new() };
+    let description = fix["description"].as_str().unwrap_or("fix").to_string();
+    let mut by_file: BTreeMap<String, Vec<Replacement>> = BTreeMap::new();
+    for change in fix["changes"].as_array().into_iter().flatten() {
+        let num = |k: &str| change[k].as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(1).max(1);
+        let (Some(file), Some(text)) = (change["file"].as_str(), change["inserted"].as_str()) else {
+            continue;
+        };
+        by_file.entry(file.to_string()).or_default().push(Replacement {
+            deleted_region: ChangeRegion {
+                start_line: num("start_line"),
+                start_column: num("start_column"),
+                end_line: num("end_line"),
+                end_column: num("end_column"),
+            },
+            inserted_content: Text { text: text.to_string() },
+        });
+    }
+    if by_file.is_empty() {
+        return Vec::new();
+    }
+    let artifact_changes = by_file
+        .into_iter()
+        .map(|(file, replacements)| {
+            let (uri, uri_base_id) = file_uri(&file);
+            ArtifactChange { artifact_location: ArtifactLocation { uri, uri_base_id }, replacements }
+        })
+        .collect();
+    vec![Fix { description: Text { text: description }, artifact_changes }]
 }
 
 fn notification(d: &Diagnostic) -> Notification<'_> {
@@ -324,7 +359,41 @@ struct SarifResult<'a> {
     message: Text,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Fix>,
     properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: ChangeRegion,
+    inserted_content: Text,
+}
+
+/// A region with its end: SARIF columns are 1-based and the end column is the character after
+/// the region, so an insertion has equal start and end.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeRegion {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
 }
 
 #[derive(Serialize)]

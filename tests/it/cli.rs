@@ -13,6 +13,8 @@ fn help_of_every_command() {
         &["collect", "--help"],
         &["export", "--help"],
         &["report", "--help"],
+        &["fix", "--help"],
+        &["import", "--help"],
     ] {
         let run = tally(args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);

@@ -324,6 +324,14 @@ fn every_format_is_byte_identical_across_renders() {
     }
 }
 
+/// Panics with every schema error of a SARIF log.
+pub(crate) fn assert_valid_sarif(log: &serde_json::Value) {
+    let validator = sarif_validator();
+    let errors: Vec<String> =
+        validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "SARIF does not match the schema:\n{}", errors.join("\n"));
+}
+
 fn sarif_validator() -> jsonschema::Validator {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/sarif-2.1.0.json");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));

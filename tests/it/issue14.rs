@@ -58,7 +58,10 @@ fn if_created_findings_follow_unknown_tags_and_are_never_errors() {
         tally(&["lint", FIXTURE, "--required-tag", "Owner", "--unknown-tags", "error", "--format", "json"]);
     let found = findings(&run);
     let maybe = found.iter().find(|(a, _, _)| a == "aws_s3_bucket.maybe[*]").expect("maybe is reported");
-    assert_eq!(maybe.1, "warning", "a resource that may never exist is never an error, even with --unknown-tags error");
+    assert_eq!(
+        maybe.1, "warning",
+        "a resource that may never exist is never an error, even with --unknown-tags error"
+    );
     let run =
         tally(&["lint", FIXTURE, "--required-tag", "Owner", "--unknown-tags", "ignore", "--format", "json"]);
     let found = findings(&run);

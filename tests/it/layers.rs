@@ -23,8 +23,10 @@ const FLOORS: &[(&str, u8)] = &[
     ("config", 3),
     ("audit", 4),
     ("report", 5),
-    ("app", 6),
-    ("cli", 7),
+    ("fix", 6),
+    ("import", 7),
+    ("app", 8),
+    ("cli", 9),
 ];
 
 fn room_of(path: &Path, src: &Path) -> String {
