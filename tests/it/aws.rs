@@ -301,10 +301,8 @@ fn a_failing_region_makes_the_run_partial_and_is_named() {
     assert!(run.stderr.contains("region=xx-nowhere-9"), "{}", run.stderr);
     assert!(run.stderr.contains("partial"), "{}", run.stderr);
     let failed: Vec<_> = snap.failed_attempts().map(|a| (a.region.as_str(), a.source.as_str())).collect();
-    assert_eq!(
-        failed,
-        vec![("xx-nowhere-9", "cloud-control"), ("xx-nowhere-9", "config"), ("xx-nowhere-9", "tagging-api")]
-    );
+    // (The Cloud Control fake answers for any region name, so only moto's sources fail.)
+    assert_eq!(failed, vec![("xx-nowhere-9", "config"), ("xx-nowhere-9", "tagging-api")]);
     let error = snap.failed_attempts().find(|a| a.source == "tagging-api").and_then(|a| a.error.clone());
     assert_eq!(error.as_deref(), Some("GetResources: operation not available at this endpoint"));
     // The healthy region still arrived (with AWS's own default network, through Cloud Control).
@@ -322,7 +320,7 @@ fn a_failing_region_makes_the_run_partial_and_is_named() {
     assert_eq!(report["inputs"]["live_resources"], snap.resources.len());
     let regions: Vec<&str> =
         report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["region"].as_str()).collect();
-    assert_eq!(regions, vec!["xx-nowhere-9", "xx-nowhere-9", "xx-nowhere-9"]);
+    assert_eq!(regions, vec!["xx-nowhere-9", "xx-nowhere-9"]);
 }
 
 #[test]

@@ -265,7 +265,11 @@ fn engine_on_a_seeded_account_separates_clickops_from_owned_and_reconciles_money
     assert_eq!(drift[0]["details"]["changes"], json!([{"key": "env", "state": "prod", "live": "staging"}]));
 
     let coverage = &report["summary"]["coverage"];
-    assert_eq!(coverage["managed"], 2, "the orders queue and the assets bucket: {coverage}");
+    // Cloud Control lists the launch template (the tagging API does not): managed too.
+    assert_eq!(
+        coverage["managed"], 3,
+        "the orders queue, the assets bucket, the launch template: {coverage}"
+    );
     let own_extra = aws_own.len() + volumes.len();
     assert_eq!(coverage["owned_elsewhere"], 5 + own_extra);
     assert_eq!(coverage["unmanaged"], 3);

@@ -38,12 +38,23 @@ moto = sys.argv[2]
 parent = os.getppid()
 
 lock = threading.Lock()
+local = threading.local()  # local.full: the lister is asked for whole models (GetResource)
+cache = {}  # (creds, region, type, model, full) -> (time, items): reads come in bursts
+CACHE_SECONDS = 1.0
+
+
+def full():
+    """Whether whole models are wanted: a list returns identifiers only, so the per-resource tag
+    calls of the listers are skipped for it."""
+    return getattr(local, "full", False)
 faults = {}  # account -> dict
 counters = {}  # account -> requests so far
 buckets = {}  # (account, region) -> [tokens, last refill]
 stats = {"ListResources": 0, "GetResource": 0, "throttled": 0, "denied": 0}
 clients = {}
 account_of_key = {}
+session = boto3.session.Session()
+session_lock = threading.Lock()
 
 
 def client(creds, service, region):
@@ -52,7 +63,9 @@ def client(creds, service, region):
         c = clients.get(key)
     if c is None:
         akid, token = creds
-        c = boto3.client(
+        # One session: service models are loaded once, not per client (the slow part).
+        with session_lock:
+            c = session.client(
             service,
             region_name=region,
             endpoint_url=moto,
@@ -60,7 +73,7 @@ def client(creds, service, region):
             aws_secret_access_key="fake",
             aws_session_token=token or None,
             config=Config(retries={"max_attempts": 1}),
-        )
+            )
         with lock:
             clients[key] = c
     return c
@@ -165,7 +178,7 @@ def dynamodb_tables(c, region, account, model):
     ddb = c("dynamodb")
     for name in ddb.list_tables()["TableNames"]:
         arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
-        tags = ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", [])
+        tags = ddb.list_tags_of_resource(ResourceArn=arn).get("Tags", []) if full() else []
         out.append((name, {"TableName": name, "Arn": arn, **tags_arg(tag_list(tags))}))
     return out
 
@@ -175,7 +188,7 @@ def s3_buckets(c, region, account, model):
     s3 = c("s3")
     for b in s3.list_buckets()["Buckets"]:
         try:
-            tags = s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"]
+            tags = s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"] if full() else []
         except Exception:
             tags = []
         out.append((b["Name"], {"BucketName": b["Name"], **tags_arg(tag_list(tags))}))
@@ -192,7 +205,7 @@ def opensearch(c, region, account, model):
     o = c("opensearch")
     for d in o.list_domain_names()["DomainNames"]:
         arn = f"arn:aws:es:{region}:{account}:domain/{d['DomainName']}"
-        out.append((d["DomainName"], {"DomainName": d["DomainName"], **tags_arg(o.list_tags(ARN=arn).get("TagList"))}))
+        out.append((d["DomainName"], {"DomainName": d["DomainName"], **(tags_arg(o.list_tags(ARN=arn).get("TagList")) if full() else {})}))
     return out
 
 
@@ -205,7 +218,7 @@ def kinesis(c, region, account, model):
     k = c("kinesis")
     out = []
     for name in k.list_streams()["StreamNames"]:
-        out.append((name, {"Name": name, **tags_arg(tag_list(k.list_tags_for_stream(StreamName=name)["Tags"]))}))
+        out.append((name, {"Name": name, **(tags_arg(tag_list(k.list_tags_for_stream(StreamName=name)["Tags"])) if full() else {})}))
     return out
 
 
@@ -218,7 +231,7 @@ def lambdas(c, region, account, model):
     lam = c("lambda")
     out = []
     for f in lam.list_functions()["Functions"]:
-        tags = lam.list_tags(Resource=f["FunctionArn"]).get("Tags", {})
+        tags = lam.list_tags(Resource=f["FunctionArn"]).get("Tags", {}) if full() else {}
         out.append((f["FunctionName"], {"FunctionName": f["FunctionName"], "Arn": f["FunctionArn"],
                                         **tags_arg(tag_list(tags))}))
     return out
@@ -255,7 +268,7 @@ def eks(c, region, account, model):
     e = c("eks")
     out = []
     for name in e.list_clusters()["clusters"]:
-        tags = e.describe_cluster(name=name)["cluster"].get("tags", {})
+        tags = e.describe_cluster(name=name)["cluster"].get("tags", {}) if full() else {}
         out.append((name, {"Name": name, **tags_arg(tag_list(tags))}))
     return out
 
@@ -264,7 +277,7 @@ def ecr(c, region, account, model):
     r = c("ecr")
     out = []
     for repo in r.describe_repositories()["repositories"]:
-        tags = r.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", [])
+        tags = r.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", []) if full() else []
         out.append((repo["repositoryName"], {"RepositoryName": repo["repositoryName"], **tags_arg(tag_list(tags))}))
     return out
 
@@ -273,7 +286,7 @@ def state_machines(c, region, account, model):
     sf = c("stepfunctions")
     out = []
     for m in sf.list_state_machines()["stateMachines"]:
-        tags = sf.list_tags_for_resource(resourceArn=m["stateMachineArn"]).get("tags", [])
+        tags = sf.list_tags_for_resource(resourceArn=m["stateMachineArn"]).get("tags", []) if full() else []
         out.append((m["stateMachineArn"], {"Arn": m["stateMachineArn"], **tags_arg(tag_list(tags, "key", "value"))}))
     return out
 
@@ -282,7 +295,7 @@ def queues(c, region, account, model):
     sqs = c("sqs")
     out = []
     for url in sqs.list_queues().get("QueueUrls", []):
-        tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+        tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {}) if full() else {}
         out.append((url, {"QueueUrl": url, **tags_arg(tag_list(tags))}))
     return out
 
@@ -291,7 +304,7 @@ def topics(c, region, account, model):
     sns = c("sns")
     out = []
     for t in sns.list_topics()["Topics"]:
-        tags = sns.list_tags_for_resource(ResourceArn=t["TopicArn"]).get("Tags", [])
+        tags = sns.list_tags_for_resource(ResourceArn=t["TopicArn"]).get("Tags", []) if full() else []
         out.append((t["TopicArn"], {"TopicArn": t["TopicArn"], **tags_arg(tag_list(tags))}))
     return out
 
@@ -300,7 +313,7 @@ def event_buses(c, region, account, model):
     ev = c("events")
     out = []
     for b in ev.list_event_buses()["EventBuses"]:
-        tags = ev.list_tags_for_resource(ResourceARN=b["Arn"]).get("Tags", [])
+        tags = ev.list_tags_for_resource(ResourceARN=b["Arn"]).get("Tags", []) if full() else []
         out.append((b["Name"], {"Name": b["Name"], "Arn": b["Arn"], **tags_arg(tag_list(tags))}))
     return out
 
@@ -313,7 +326,7 @@ def kms_keys(c, region, account, model):
     kms = c("kms")
     out = []
     for k in kms.list_keys()["Keys"]:
-        tags = kms.list_resource_tags(KeyId=k["KeyId"]).get("Tags", [])
+        tags = kms.list_resource_tags(KeyId=k["KeyId"]).get("Tags", []) if full() else []
         out.append((k["KeyId"], {"KeyId": k["KeyId"], "Arn": k["KeyArn"], **tags_arg(tag_list(tags, "TagKey", "TagValue"))}))
     return out
 
@@ -332,7 +345,7 @@ def iam_roles(c, region, account, model):
     iam = c("iam")
     out = []
     for r in iam.list_roles()["Roles"]:
-        tags = iam.list_role_tags(RoleName=r["RoleName"]).get("Tags", [])
+        tags = iam.list_role_tags(RoleName=r["RoleName"]).get("Tags", []) if full() else []
         out.append((r["RoleName"], {"RoleName": r["RoleName"], "Arn": r["Arn"], "Path": r["Path"],
                                     **tags_arg(tag_list(tags))}))
     return out
@@ -342,7 +355,7 @@ def iam_users(c, region, account, model):
     iam = c("iam")
     out = []
     for u in iam.list_users()["Users"]:
-        tags = iam.list_user_tags(UserName=u["UserName"]).get("Tags", [])
+        tags = iam.list_user_tags(UserName=u["UserName"]).get("Tags", []) if full() else []
         out.append((u["UserName"], {"UserName": u["UserName"], "Arn": u["Arn"], **tags_arg(tag_list(tags))}))
     return out
 
@@ -356,7 +369,7 @@ def log_groups(c, region, account, model):
     logs = c("logs")
     out = []
     for g in logs.describe_log_groups()["logGroups"]:
-        tags = logs.list_tags_log_group(logGroupName=g["logGroupName"]).get("tags", {})
+        tags = logs.list_tags_log_group(logGroupName=g["logGroupName"]).get("tags", {}) if full() else {}
         out.append((g["logGroupName"], {"LogGroupName": g["logGroupName"], **tags_arg(tag_list(tags))}))
     return out
 
@@ -365,7 +378,7 @@ def alarms(c, region, account, model):
     cw = c("cloudwatch")
     out = []
     for a in cw.describe_alarms()["MetricAlarms"]:
-        tags = cw.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags", [])
+        tags = cw.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags", []) if full() else []
         out.append((a["AlarmName"], {"AlarmName": a["AlarmName"], **tags_arg(tag_list(tags))}))
     return out
 
@@ -374,7 +387,7 @@ def parameters(c, region, account, model):
     ssm = c("ssm")
     out = []
     for p in ssm.describe_parameters()["Parameters"]:
-        tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=p["Name"]).get("TagList", [])
+        tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=p["Name"]).get("TagList", []) if full() else []
         out.append((p["Name"], {"Name": p["Name"], "Tags": {t["Key"]: t["Value"] for t in tags}}))
     return out
 
@@ -383,7 +396,7 @@ def backup_vaults(c, region, account, model):
     b = c("backup")
     out = []
     for v in b.list_backup_vaults()["BackupVaultList"]:
-        tags = b.list_tags(ResourceArn=v["BackupVaultArn"]).get("Tags", {})
+        tags = b.list_tags(ResourceArn=v["BackupVaultArn"]).get("Tags", {}) if full() else {}
         out.append((v["BackupVaultName"], {"BackupVaultName": v["BackupVaultName"], "BackupVaultTags": tags}))
     return out
 
@@ -446,8 +459,15 @@ class Fault(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def resources(creds, region, account, type_name, model):
+def resources(creds, region, account, type_name, model, whole=False):
+    key = (creds, region, type_name, json.dumps(model, sort_keys=True), whole)
+    now = time.monotonic()
+    with lock:
+        hit = cache.get(key)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
     lister, _ = LISTERS[type_name]
+    local.full = whole
     try:
         items = lister(lambda service: client(creds, service, region), region, account, model)
     except Fault:
@@ -456,7 +476,10 @@ def resources(creds, region, account, type_name, model):
         if "NotImplemented" in repr(e) or "500" in repr(e) or "not yet implemented" in repr(e):
             return []
         raise
-    return sorted(items, key=lambda i: i[0])
+    items = sorted(items, key=lambda i: i[0])
+    with lock:
+        cache[key] = (now, items)
+    return items
 
 
 def caller(headers):
@@ -537,7 +560,7 @@ def get_resource(body, headers):
     model = None
     if type_name == "AWS::ECS::Service" and "|" in ident:
         model = {"Cluster": ident.split("|", 1)[1]}
-    for i, props in resources(creds, region, account, type_name, model):
+    for i, props in resources(creds, region, account, type_name, model, whole=True):
         if i == ident:
             return {"TypeName": type_name, "ResourceDescription": {"Identifier": i, "Properties": json.dumps(props)}}
     raise Fault(400, "ResourceNotFoundException", f"{type_name} {ident} not found")
