@@ -15,6 +15,7 @@ mod faults;
 mod focus_validator;
 mod formats;
 mod iam_policy;
+mod lint_repo;
 mod moto;
 mod review;
 mod rules;
