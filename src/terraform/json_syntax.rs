@@ -86,13 +86,13 @@ enum Context<'a> {
 impl Context<'_> {
     /// Whether `name` in a body of this context is a nested block tally reads.
     fn is_block(self, name: &str) -> bool {
-        match (self, name) {
-            (_, "dynamic" | "lifecycle") => true,
-            (Context::Resource("aws_autoscaling_group"), "tag") => true,
-            (Context::Provider, "default_tags") => true,
-            (Context::Terraform, "backend" | "required_providers") => true,
-            _ => false,
-        }
+        matches!(
+            (self, name),
+            (_, "dynamic" | "lifecycle")
+                | (Context::Resource("aws_autoscaling_group"), "tag")
+                | (Context::Provider, "default_tags")
+                | (Context::Terraform, "backend" | "required_providers")
+        )
     }
 }
 
