@@ -41,7 +41,18 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
     let roots = roots::find_roots(&search)?;
     tracing::info!(roots = roots.len(), "linting");
 
-    let mut reports = lint_roots(&roots, &resolved)?.into_iter();
+    let mut reports = lint_roots(&roots, &resolved)?;
+    if roots.len() > 1 {
+        // A module linted through several roots has the same address and file:line in each:
+        // the root says which instantiation a finding is about.
+        for (report, root) in reports.iter_mut().zip(&roots) {
+            let root = serde_json::Value::String(super::display(root));
+            for f in report.findings.iter_mut().chain(report.exempted.iter_mut().map(|e| &mut e.finding)) {
+                f.details.insert("root".to_string(), root.clone());
+            }
+        }
+    }
+    let mut reports = reports.into_iter();
     let Some(mut report) = reports.next() else {
         // find_roots never returns nothing without an error; say so rather than pass.
         let shown: Vec<String> = search.iter().map(|p| p.display().to_string()).collect();

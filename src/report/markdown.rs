@@ -209,6 +209,9 @@ fn summary(report: &Report, md: &mut String) {
         "Findings",
         format!("{} · {} · {} info", n_of(f.error, "error"), n_of(f.warning, "warning"), thousands(f.info)),
     ));
+    if let Some(line) = report.inputs.terraform_line() {
+        rows.push(("Terraform", line));
+    }
     if c.live_resources > 0 {
         let mut text = format!(
             "{} of {} live resources managed by Terraform or a known owner",

@@ -99,6 +99,33 @@ pub struct Inputs {
     pub roots: usize,
 }
 
+impl Inputs {
+    /// What the human formats say about the Terraform read, when there is more to say than
+    /// the findings show: several roots, or resources of other providers left out. `None`
+    /// otherwise, so single-root AWS-only output is unchanged.
+    pub fn terraform_line(&self) -> Option<String> {
+        if self.roots == 0 && self.other_provider_resources == 0 {
+            return None;
+        }
+        let mut line = String::new();
+        if self.roots > 0 {
+            line.push_str(&format!("{} root modules, ", self.roots));
+        }
+        line.push_str(&format!(
+            "{} AWS resource{}",
+            self.terraform_resources,
+            if self.terraform_resources == 1 { "" } else { "s" }
+        ));
+        if self.other_provider_resources > 0 {
+            line.push_str(&format!(
+                "; {} of other providers not checked by AWS rules",
+                self.other_provider_resources
+            ));
+        }
+        Some(line)
+    }
+}
+
 /// Cost files read for a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostsInput {

@@ -69,6 +69,9 @@ fn header(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
 fn summary(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let c = &s.coverage;
+    if let Some(line) = report.inputs.terraform_line() {
+        row(out, st, "Terraform", &line)?;
+    }
     if c.live_resources > 0 {
         let mut line = format!(
             "{}% of {} live resources are managed by Terraform ({}) or by a known owner ({})",

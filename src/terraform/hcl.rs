@@ -9,7 +9,12 @@
 //! `tags` (autoscaling groups use their `tag` blocks and ignore `default_tags`), and `backend
 //! "s3"` blocks. Expression evaluation and the unknown-value rules live in [`super::eval`].
 //!
-//! Not responsible for: `.tf.json` files, `terraform.tfvars.json`, `TF_VAR_*` environment
+//! `*.tf.json` files (Terraform's JSON syntax) are translated to the native syntax first, line
+//! for line ([`super::json_syntax`]), and merge with the `.tf` files of their directory.
+//! Override files (`override.tf`, `*_override.tf(.json)`) are not merged: they are left out
+//! with a diagnostic, as a silently wrong merge would be worse.
+//!
+//! Not responsible for: `terraform.tfvars.json`, `TF_VAR_*` environment
 //! variables (the library does not read the environment), remote module sources (registry, git:
 //! skipped without a diagnostic, as they are normal and not an input problem) and module
 //! outputs (`module.x.y` is unknown).
@@ -141,6 +146,19 @@ struct SourceFile {
 impl SourceFile {
     /// Parse `text` (BOM already stripped); a parse error becomes a diagnostic at its position.
     fn parse(path: String, text: String) -> Result<Self, Box<Diagnostic>> {
+        let text = if path.ends_with(".tf.json") {
+            match super::json_syntax::to_native(&text) {
+                Ok(native) => native,
+                Err(err) => {
+                    return Err(Box::new(hcl_diagnostic(
+                        SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
+                        format!("cannot parse (JSON syntax): {}", err.message),
+                    )))
+                }
+            }
+        } else {
+            text
+        };
         match crate::hcl_syntax::parse_body(&text) {
             Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body }),
             Err(err) => Err(Box::new(hcl_diagnostic(
@@ -278,18 +296,25 @@ impl ModuleTree {
     }
 }
 
-/// Names of the `*.tf` files of `dir`, sorted.
+/// Names of the `*.tf` and `*.tf.json` files of `dir`, sorted, without override files.
 fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".tf") && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+        if super::roots::is_terraform_file(&name) && entry.file_type().is_ok_and(|t| !t.is_dir()) {
             names.push(name);
         }
     }
     names.sort();
     Ok(names)
+}
+
+/// `override.tf`, `x_override.tf` and their `.tf.json` forms: merged over the other files by
+/// Terraform, which tally does not do.
+fn is_override_file(name: &str) -> bool {
+    let stem = name.strip_suffix(".tf.json").or_else(|| name.strip_suffix(".tf")).unwrap_or(name);
+    stem == "override" || stem.ends_with("_override")
 }
 
 type Parsed = Result<SourceFile, Box<Diagnostic>>;
@@ -298,6 +323,11 @@ type Parsed = Result<SourceFile, Box<Diagnostic>>;
 /// depends on scheduling.
 fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) -> Vec<(usize, Parsed)> {
     let parse = |(group, path, display): &(usize, PathBuf, String)| -> (usize, Parsed) {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        if is_override_file(&name) {
+            let message = "override files are not merged by tally: the module is read without this file";
+            return (*group, Err(Box::new(hcl_diagnostic(SourceLocation::file(display.clone()), message))));
+        }
         let result = match read_text(path) {
             Ok(text) => SourceFile::parse(display.clone(), text),
             Err(e) => Err(Box::new(hcl_diagnostic(

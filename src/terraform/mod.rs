@@ -6,6 +6,7 @@
 pub mod eval;
 pub mod hcl;
 pub mod identity;
+mod json_syntax;
 pub mod plan;
 pub mod provider;
 pub mod roots;

@@ -18,6 +18,7 @@ mod formats;
 mod iam_policy;
 mod issue14;
 mod layers;
+mod lint_repo;
 mod moto;
 mod one_bill;
 mod review;

@@ -1,0 +1,193 @@
+//! `tally lint` on whole repositories and on files as pre-commit passes them; other providers'
+//! resources in code, plan and state; valid HCL that used to drop a file.
+
+use serde_json::Value;
+
+use crate::support::{repo, tally, Run};
+
+const REPO: &str = "tests/fixtures/lint/repo";
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr))
+}
+
+/// `(rule, address, file:line)` of every finding.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let loc = &f["location"];
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["resource"]["address"].as_str().unwrap_or_default().to_string(),
+                format!("{}:{}", loc["file"].as_str().unwrap_or("?"), loc["line"]),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn owned(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    items.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+}
+
+#[test]
+fn a_whole_repository_is_linted_root_by_root() {
+    let run = tally(&["lint", REPO, "--required-tag", "env", "--format", "json"]);
+    assert_eq!(run.code, 1, "an error finding, nothing partial: {}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["partial"], false, "{}", report["diagnostics"]);
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+    let inputs = &report["inputs"];
+    assert_eq!(inputs["code"], REPO);
+    // envs/prod and envs/dev; modules/net is only called by envs/prod.
+    assert_eq!(inputs["roots"], 2);
+    // s3 bucket, iam policy and the module's vpc in prod; the queue and the topic (JSON
+    // syntax, same module) in dev.
+    assert_eq!(inputs["terraform_resources"], 5);
+    // google, datadog (prod), azurerm, kubernetes (dev): never evaluated, never a diagnostic.
+    assert_eq!(inputs["other_provider_resources"], 4);
+    // The vpc, linted as envs/prod instantiates it, points at the module's file. The bucket (a
+    // repeated `env` key) and the policy (a heredoc with an `EOF"` line) parse and pass.
+    assert_eq!(
+        findings(&report),
+        owned(&[
+            ("TAG001", "aws_sns_topic.alerts", "tests/fixtures/lint/repo/envs/dev/alerts.tf.json:7"),
+            ("TAG001", "module.net.aws_vpc.this", "tests/fixtures/lint/repo/modules/net/main.tf:7"),
+        ])
+    );
+}
+
+#[test]
+fn the_table_says_how_many_roots_and_other_provider_resources() {
+    let run = tally(&["lint", REPO, "--required-tag", "env"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("2 root modules, 5 AWS resources; 4 of other providers not checked by AWS rules"),
+        "{}",
+        run.stdout
+    );
+    let run = tally(&["lint", REPO, "--required-tag", "env", "--format", "markdown"]);
+    assert!(run.stdout.contains("4 of other providers not checked by AWS rules"), "{}", run.stdout);
+}
+
+#[test]
+fn the_same_repository_gives_the_same_bytes_from_any_spelling_of_its_path() {
+    let a = tally(&["lint", REPO, "--required-tag", "env", "--format", "json"]);
+    let absolute = repo().join(REPO);
+    let b = tally(&["lint", absolute.to_str().unwrap(), "--required-tag", "env", "--format", "json"]);
+    // Paths in the report are relative to the working directory however the root was named.
+    let (mut ra, mut rb) = (json(&a), json(&b));
+    ra["inputs"]["code"] = Value::Null;
+    rb["inputs"]["code"] = Value::Null;
+    assert_eq!(ra, rb);
+    let again = tally(&["lint", REPO, "--required-tag", "env", "--format", "json"]);
+    assert_eq!(a.stdout, again.stdout, "parallel roots, deterministic report");
+}
+
+#[test]
+fn a_directory_whose_terraform_is_in_subfolders_is_linted() {
+    let run =
+        tally(&["lint", "tests/fixtures/lint/nested-only", "--required-tag", "env", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["inputs"]["code"], "tests/fixtures/lint/nested-only/stacks/app");
+    assert_eq!(report["inputs"]["terraform_resources"], 1);
+}
+
+#[test]
+fn no_terraform_under_a_path_is_an_input_error_not_a_pass() {
+    let run = tally(&["lint", "tests/fixtures/lint/empty"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.stderr.trim(), "error: no Terraform files in tests/fixtures/lint/empty");
+    let run = tally(&["lint", "tests/fixtures/lint/does-not-exist"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("tests/fixtures/lint/does-not-exist"), "{}", run.stderr);
+    let run = tally(&["lint", "tests/fixtures/lint/empty/README.md"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a Terraform file"), "{}", run.stderr);
+}
+
+/// The hook file, read the way pre-commit reads it, and run the way pre-commit runs it: the
+/// entry, then every staged file matching `files`, as paths relative to the repository root.
+#[test]
+fn the_pre_commit_hook_lints_the_files_it_is_given() {
+    let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
+    let field = |name: &str| {
+        hooks
+            .lines()
+            .find_map(|l| l.trim_start_matches(['-', ' ']).strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no `{name}` in .pre-commit-hooks.yaml"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(field("id"), "tally-lint");
+    assert_eq!(field("require_serial"), "true", "one run sees every file");
+    let entry = field("entry");
+    let entry: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(entry, ["tally", "lint"]);
+    let files = regex::Regex::new(&field("files")).unwrap();
+
+    let mut staged = Vec::new();
+    let mut stack = vec![repo().join(REPO)];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(repo()).unwrap().to_string_lossy().into_owned();
+                if files.is_match(&rel) {
+                    staged.push(rel);
+                }
+            }
+        }
+    }
+    staged.sort();
+    assert_eq!(staged.len(), 4, "{staged:?}");
+    assert!(!files.is_match("README.md") && files.is_match("a/b.tf.json"));
+
+    let mut args: Vec<&str> = entry[1..].to_vec();
+    args.extend(["--required-tag", "env", "--format", "json"]);
+    args.extend(staged.iter().map(String::as_str));
+    let run = tally(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["partial"], false, "{}", report["diagnostics"]);
+    // Each file's directory is a root, the called module too (pre-commit names it).
+    assert_eq!(report["inputs"]["roots"], 3);
+    assert_eq!(
+        findings(&report),
+        owned(&[
+            ("TAG001", "aws_sns_topic.alerts", "tests/fixtures/lint/repo/envs/dev/alerts.tf.json:7"),
+            ("TAG001", "aws_vpc.this", "tests/fixtures/lint/repo/modules/net/main.tf:7"),
+            ("TAG001", "module.net.aws_vpc.this", "tests/fixtures/lint/repo/modules/net/main.tf:7"),
+        ])
+    );
+}
+
+#[test]
+fn plans_with_other_providers_are_read() {
+    let plan = "tests/fixtures/lint/other-providers/plan.json";
+    let run = tally(&["plan", plan, "--required-tag", "env", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["partial"], false);
+    assert_eq!(report["inputs"]["terraform_resources"], 1);
+    // google (list tags), datadog (list tags), awscc (list of key/value objects).
+    assert_eq!(report["inputs"]["other_provider_resources"], 3);
+}
+
+#[test]
+fn states_with_other_providers_are_read() {
+    let state = "tests/fixtures/lint/other-providers/state.tfstate";
+    let run = tally(&["audit", "--state", state, "--offline", "--required-tag", "env", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["partial"], false);
+    assert_eq!(report["inputs"]["terraform_resources"], 1);
+    assert_eq!(report["inputs"]["other_provider_resources"], 2);
+}
