@@ -19,6 +19,7 @@ use crate::report::{self, Report, Severity, Summary, Tool, REPORT_VERSION};
 use crate::snapshot::Snapshot;
 use crate::terraform::{self, hcl, plan, state};
 
+mod coverage;
 mod review;
 pub use review::{report, ReviewArgs, ReviewFormat};
 
@@ -215,6 +216,8 @@ struct Resolved {
     snapshot: Option<PathBuf>,
     costs: Option<String>,
     cost_basis: CostBasis,
+    /// tally.hcl's `tag_key_match = "exact"`.
+    exact_tag_keys: bool,
     var_files: Vec<PathBuf>,
     policy: Policy,
     budgets: Vec<crate::model::Budget>,
@@ -275,6 +278,7 @@ fn resolve(
         snapshot: args.snapshot.clone().or(config.snapshot),
         costs: args.costs.clone(),
         cost_basis: args.cost_basis,
+        exact_tag_keys: config.exact_tag_keys,
         var_files: args.policy.var_file.clone(),
         policy: Policy {
             required_tags: required,
@@ -303,6 +307,10 @@ struct Loaded {
     inputs: report::Inputs,
     /// The audit window `[start, end)`; `None` is the month to date (see `AuditInput::window`).
     window: Option<crate::model::Period>,
+    /// First and last day of usage in the cost files, when read from files.
+    cost_coverage: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// Charge start, billing month, amount and currency of each cost record read from files.
+    billing_of_lines: Vec<coverage::BillingOfLine>,
 }
 
 impl Loaded {
@@ -362,6 +370,7 @@ impl Loaded {
 
     fn snapshot(&mut self, path: &Path) -> Result<(), AppError> {
         let snap = Snapshot::load(path)?;
+        coverage::check_range(&display(path), &snap.costs.lines)?;
         for attempt in snap.failed_attempts() {
             self.diagnostics.push(Diagnostic {
                 source: attempt.source.clone(),
@@ -382,23 +391,32 @@ impl Loaded {
         &mut self,
         source: &str,
         basis: CostBasis,
+        exact_tag_keys: bool,
         policy: &Policy,
         aws_args: &AwsArgs,
     ) -> Result<(), AppError> {
         let mut tag_keys = policy.required_tags.clone();
         tag_keys.push(policy.owner_tag.clone());
-        let opts = costs::ReadOptions { tag_keys, ..costs::ReadOptions::default() };
+        let opts = costs::ReadOptions { tag_keys, exact_tag_keys, ..costs::ReadOptions::default() };
         let data = load_costs(source, &opts, aws_args, None)?;
         let lines = data.lines(basis);
+        coverage::check_range(source, &lines)?;
         let snapshot = match self.snapshot.take() {
             Some(s) => s,
             None => {
                 let as_of = data.as_of().ok_or_else(|| {
                     InputError::Usage(format!("{source}: no cost lines, so no date to audit as of"))
                 })?;
+                self.diagnostics.extend(crate::app::coverage::as_of_diagnostics(source, &data, as_of));
                 Snapshot::empty(as_of)
             }
         };
+        self.cost_coverage = data.usage_days();
+        self.billing_of_lines = data
+            .records
+            .iter()
+            .map(|r| (r.period.start, r.billing_month(), r.amount(basis), r.currency.clone()))
+            .collect();
         self.snapshot = Some(crate::snapshot::Snapshot {
             costs: crate::snapshot::Costs { metric: basis.metric().to_string(), lines },
             ..snapshot
@@ -412,6 +430,7 @@ impl Loaded {
                 CostBasis::Effective => "effective",
             }
             .to_string(),
+            period_basis: "charge_period".to_string(),
         });
         Ok(())
     }
@@ -432,8 +451,22 @@ impl Loaded {
             budgets: &resolved.budgets,
             window: self.window,
         };
-        let output = audit::run(&input);
+        let mut output = audit::run(&input);
         let as_of = self.snapshot.as_ref().map(|s| s.as_of);
+        if let Some(as_of) = as_of.filter(|_| !self.billing_of_lines.is_empty()) {
+            let window = self.window.unwrap_or_else(|| {
+                let w = crate::audit::Window::month_to_date(as_of);
+                crate::model::Period { start: w.start, end: w.end }
+            });
+            if let Some(asked) = self.window {
+                self.diagnostics.extend(coverage::window_diagnostics(asked, self.cost_coverage));
+            }
+            if let Some(spend) = output.spend.as_mut() {
+                spend.invoiced_in_other_periods =
+                    coverage::invoiced_elsewhere(window, &self.billing_of_lines, &spend.currency)
+                        .map(|d| crate::model::Money::new(d, spend.currency.clone()));
+            }
+        }
         let report = build_report(command, as_of, self.inputs, output, self.diagnostics);
         Outcome { report, fail_on: resolved.fail_on }
     }
@@ -483,7 +516,7 @@ fn load_audit(dir: Option<&Path>, args: &SourceArgs) -> Result<(Loaded, Resolved
         None => {}
     }
     if let Some(costs) = &resolved.costs {
-        loaded.costs(costs, resolved.cost_basis, &resolved.policy, &args.aws)?;
+        loaded.costs(costs, resolved.cost_basis, resolved.exact_tag_keys, &resolved.policy, &args.aws)?;
     }
     Ok((loaded, resolved))
 }
@@ -786,9 +819,15 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE|GLOB", help_heading = "Inputs")]
     pub state: Vec<String>,
 
-    /// Billing month to export [default: the latest in the data].
+    /// Month to export [default: the latest in the data], selected as --month-basis says.
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
     pub month: Option<chrono::NaiveDate>,
+
+    /// What --month selects by: billing (the invoice the charge is on, FOCUS
+    /// BillingPeriodStart: what finance reconciles to the invoice) or charge (the day the
+    /// charge was incurred, ChargePeriodStart: what audit and report use).
+    #[arg(long, value_enum, value_name = "BASIS", default_value_t = crate::export::MonthBasis::Billing)]
+    pub month_basis: crate::export::MonthBasis,
 
     /// The tag key that names an owner [default: tally.hcl's owner_tag, else "owner"].
     #[arg(long, value_name = "KEY")]
@@ -846,39 +885,63 @@ pub fn export(args: &ExportArgs) -> Result<Export, AppError> {
         tag_keys,
         keep_resource_ids: args.by_resource || terraform.is_some(),
         threads: None,
+        exact_tag_keys: config.exact_tag_keys,
         // Rows show the owner tag only, unless they are per resource (then all its tags).
         only_tags: (!args.by_resource).then(|| vec![owner_tag.clone()]),
     };
     let aws_args =
         AwsArgs { profile: args.profile.clone(), region: args.region.clone(), ..AwsArgs::default() };
     let data = load_costs(&args.costs, &opts, &aws_args, args.month)?;
+    let basis = args.month_basis;
     let month = match args.month {
         Some(m) => m,
         None => data
             .records
             .iter()
-            .map(|r| r.billing_month())
+            .map(|r| basis.month_of(r))
             .max()
             .ok_or_else(|| InputError::Usage(format!("{}: no cost lines to export", args.costs)))?,
     };
     let opts = ExportOptions {
         month,
+        month_basis: basis,
         owner_tag,
         by_resource: args.by_resource,
         allocation: args.allocate,
         redact: args.redact,
         terraform,
     };
-    let export = crate::export::build(&data.records, &opts);
-    let input_billed: rust_decimal::Decimal =
-        data.records.iter().filter(|r| r.billing_month() == month).map(|r| r.billed).sum();
-    if export.total_billed() != input_billed {
+    let export = crate::export::build(&data.records, &opts)
+        .map_err(|m| InputError::Usage(format!("{}: {m}", args.costs)))?;
+    // Reconciled by exact integer sums, not by the `Decimal` additions that built the rows: a
+    // rounding anywhere in the summing path shows here.
+    let selected = || data.records.iter().filter(|r| opts.selects(r));
+    let input_billed: crate::costs::exact::ExactSum = selected().map(|r| r.billed).collect();
+    let input_effective: crate::costs::exact::ExactSum = selected().map(|r| r.effective).collect();
+    if !export.total_billed().same_as(&input_billed) || !export.total_effective().same_as(&input_effective) {
         // Cannot happen: every record lands in rows and splits are exact. Said loudly if it does.
         return Err(AppError::Output(format!(
-            "internal error: export total {} does not reconcile with input {input_billed}",
-            export.total_billed()
+            "internal error: export totals {} / {} do not reconcile with input {input_billed} / {input_effective}",
+            export.total_billed(),
+            export.total_effective()
         )));
     }
-    tracing::info!(rows = export.rows.len(), billed = %export.total_billed(), effective = %export.total_effective(), "export");
+    if basis == crate::export::MonthBasis::Charge {
+        let next = month.checked_add_months(chrono::Months::new(1)).unwrap_or(month);
+        let lines: Vec<coverage::BillingOfLine> = selected()
+            .map(|r| (r.period.start, r.billing_month(), r.effective, r.currency.clone()))
+            .collect();
+        let currencies: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.3.as_str()).collect();
+        for currency in currencies {
+            let window = crate::model::Period { start: month, end: next };
+            if let Some(other) = coverage::invoiced_elsewhere(window, &lines, currency) {
+                tracing::warn!(
+                    "of the charges dated in {}, {other} {currency} (effective) was invoiced in other billing periods",
+                    month.format("%Y-%m")
+                );
+            }
+        }
+    }
+    tracing::info!(rows = export.rows.len(), basis = basis.as_str(), billed = %export.total_billed(), effective = %export.total_effective(), "export");
     Ok(export)
 }

@@ -30,6 +30,10 @@ pub struct Config {
     pub plan: Option<PathBuf>,
     pub snapshot: Option<PathBuf>,
     pub owner_tag: Option<String>,
+    /// `tag_key_match = "exact"`: cost files' tag keys match `owner_tag` and `required_tags`
+    /// only as written. Default (`"normalized"`): as CUR 2.0 compares them, case and
+    /// punctuation aside (`Owner` is `owner`), the same in every cost format.
+    pub exact_tag_keys: bool,
     pub required_tags: Vec<String>,
     /// `Some(None)` is `fail_on = "never"`.
     pub fail_on: Option<Option<Severity>>,
@@ -251,6 +255,15 @@ impl<'a> Reader<'a> {
                         "plan" => config.plan = self.string(value, key).map(|s| join_path(base, &s)),
                         "snapshot" => config.snapshot = self.string(value, key).map(|s| join_path(base, &s)),
                         "owner_tag" => config.owner_tag = self.string(value, key),
+                        "tag_key_match" => match self.string(value, key).as_deref() {
+                            Some("exact") => config.exact_tag_keys = true,
+                            Some("normalized") => config.exact_tag_keys = false,
+                            Some(other) => self.error(
+                                value.span(),
+                                format!("tag_key_match is \"exact\" or \"normalized\", not \"{other}\""),
+                            ),
+                            None => {}
+                        },
                         "policy" => {
                             config.policy =
                                 self.string_or_list(value, key).iter().map(|s| join_path(base, s)).collect()
@@ -274,7 +287,7 @@ impl<'a> Reader<'a> {
                             attr.key.span(),
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
-                                 owner_tag, required_tags, fail_on, policy, exemptions, prohibited_tags, \
+                                 owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, prohibited_tags, \
                                  severity, or budget, tag and rule blocks)"
                             ),
                         ),

@@ -19,7 +19,7 @@ pub mod athena;
 mod budgets;
 mod cache;
 mod clients;
-mod costs;
+pub(crate) mod costs;
 mod error;
 #[cfg(test)]
 mod fake;

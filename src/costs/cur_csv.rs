@@ -100,7 +100,7 @@ pub(crate) fn read(
             None => opt(Col::ServiceName),
         };
         let category = cur_category(line_type, is_support(code, name));
-        agg.see_end(end.max(start));
+        agg.see_period(start, end, category);
         let service = row::service(code, name);
         let resource = opt(Col::Resource);
 

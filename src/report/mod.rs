@@ -209,6 +209,10 @@ pub struct Spend {
     /// cost data exists.
     pub unmanaged: Money,
     pub total: Money,
+    /// Spend is selected by charge date; the part of `total` invoiced in billing periods other
+    /// than the months the period spans (late charges, corrections), when there is any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoiced_in_other_periods: Option<Money>,
 }
 
 impl Spend {
@@ -312,6 +316,10 @@ pub struct CostsInput {
     pub rows: u64,
     /// `billed` or `effective`.
     pub basis: String,
+    /// What the audit window selects cost lines by: `charge_period` (the day a charge was
+    /// incurred), not the billing period it was invoiced in (see docs/cost-data.md).
+    #[serde(default)]
+    pub period_basis: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
