@@ -10,13 +10,14 @@ use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE};
 use super::charge::focus_category;
 use super::row::{self, Col, Layout, Naming};
 use super::values::{checked_day_span, day_floor, parse_decimal, parse_timestamp};
-use super::{csv_error, Ctx};
+use super::{csv_error_at, Ctx, Lines};
 use crate::error::InputError;
 
 pub(crate) fn read(
     path: &Path,
     headers: &[String],
     mut reader: csv::Reader<Box<dyn Read>>,
+    lines: Lines,
     ctx: &Ctx<'_>,
     agg: &mut Aggregator,
 ) -> Result<(), InputError> {
@@ -31,9 +32,9 @@ pub(crate) fn read(
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, &e)),
+            Err(e) => return Err(csv_error_at(path, &e, lines)),
         }
-        let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
+        let line = lines.of(record.position());
         let bad =
             |col: Col, msg: String| InputError::invalid(path, line, format!("{}: {msg}", cols.name(col)));
         let get = |i: usize| row::text(record.get(i).unwrap_or(""));

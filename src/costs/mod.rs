@@ -481,8 +481,9 @@ fn read_csv_file(
 ) -> Result<(), InputError> {
     let mut reader = open_csv(path, gzip)?;
     let headers = csv_headers(path, &mut reader)?;
+    let lines = Lines::after_header(&reader);
     match format {
-        CostFormat::FocusCsv => focus_csv::read(path, &headers, reader, ctx, agg),
+        CostFormat::FocusCsv => focus_csv::read(path, &headers, reader, lines, ctx, agg),
         _ => {
             // Legacy CUR names columns `lineItem/UnblendedCost`; CUR 2.0 `line_item_unblended_cost`.
             let naming = if headers.iter().any(|h| h == "lineItem/UnblendedCost") {
@@ -490,13 +491,35 @@ fn read_csv_file(
             } else {
                 row::Naming::CurSnake
             };
-            cur_csv::read(path, naming, &headers, reader, ctx, agg)
+            cur_csv::read(path, naming, &headers, reader, lines, ctx, agg)
         }
     }
 }
 
+/// Line numbers as an editor counts them (the header is line 1). The csv crate counts a
+/// CRLF header as ending on line 0 (its first record then says line 4 for an editor's 5th):
+/// the reader's position after the header must be line 2, and the difference is added back.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Lines {
+    offset: u64,
+}
+
+impl Lines {
+    pub(crate) fn after_header<R: Read>(reader: &csv::Reader<R>) -> Lines {
+        Lines { offset: 2u64.saturating_sub(reader.position().line()) }
+    }
+
+    pub(crate) fn of(&self, p: Option<&csv::Position>) -> Option<u32> {
+        p.and_then(|p| u32::try_from(p.line() + self.offset).ok())
+    }
+}
+
 pub(crate) fn csv_error(path: &Path, e: &csv::Error) -> InputError {
-    let line = e.position().and_then(|p| u32::try_from(p.line()).ok());
+    csv_error_at(path, e, Lines::default())
+}
+
+pub(crate) fn csv_error_at(path: &Path, e: &csv::Error, lines: Lines) -> InputError {
+    let line = lines.of(e.position());
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("row has {len} fields, the header has {expected_len}")

@@ -355,3 +355,27 @@ fn one_bill_reads_to_the_same_records_from_every_format() {
         assert_eq!(read(f), want, "{} differs from {}", f.display(), files[0].display());
     }
 }
+
+/// CSV errors name the line as an editor counts it (the header is line 1), whatever the line
+/// endings and even after a quoted value that spans lines.
+#[test]
+fn csv_errors_name_the_line_an_editor_shows() {
+    let dir = scratch("csv-lines");
+    let head = "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/UnblendedCost,lineItem/LineItemDescription";
+    let good = "2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,111111111111,Usage,AmazonEC2,1.5,plain";
+    let multi = "2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,111111111111,Usage,AmazonEC2,1.5,\"two\nlines\"";
+    let bad = "2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,111111111111,Usage,AmazonEC2,oops,plain";
+    for (name, text, line) in [
+        ("lf.csv", format!("{head}\n{good}\n{good}\n{good}\n{bad}\n"), 5),
+        ("crlf.csv", format!("{head}\r\n{good}\r\n{good}\r\n{good}\r\n{bad}\r\n"), 5),
+        ("crlf3.csv", format!("{head}\r\n{good}\r\n{bad}\r\n"), 3),
+        ("crlf2.csv", format!("{head}\r\n{bad}\r\n"), 2),
+        ("multi.csv", format!("{head}\n{good}\n{multi}\n{bad}\n"), 5),
+        ("bom.csv", format!("\u{feff}{head}\n{good}\n{bad}\n"), 3),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = read_costs(&path, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains(&format!("{name}:{line}: lineItem/UnblendedCost")), "{name}: {err}");
+    }
+}
