@@ -56,16 +56,10 @@ pub fn sub(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
 /// Sum of any number of amounts, exact whatever their count and scales: per scale, the sum of
 /// the mantissas (each below 2^96, so 2^31 amounts of one scale before an `i128` could fill;
 /// past that the sum says so rather than wrap).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExactSum {
     by_scale: [i128; 29],
     overflowed: bool,
-}
-
-impl Default for ExactSum {
-    fn default() -> Self {
-        ExactSum { by_scale: [0; 29], overflowed: false }
-    }
 }
 
 impl ExactSum {

@@ -467,7 +467,7 @@ mod tests {
             assert_eq!(shares.len(), owners);
             let total: Decimal = shares.iter().copied().sum();
             assert_eq!(total, amount, "case {case}: scale {scale}, {owners} owners");
-            let unit = Decimal::new(1, scale.max(2).min(28));
+            let unit = Decimal::new(1, scale.clamp(2, 28));
             let wsum: Decimal = weights.iter().copied().sum();
             for (s, w) in shares.iter().zip(&weights) {
                 assert!(s.scale() <= scale.max(2), "{s} finer than the input");
