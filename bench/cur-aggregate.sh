@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# CUR aggregation: `tally export` (release build) vs DuckDB on the same generated CUR-like
+# CUR aggregation: `tally export` (release build) vs DuckDB on the same generated CUR
 # Parquet file, run interleaved (tally, DuckDB, tally, ...) because the machine is shared.
 # Not a timed test.
 #   bench/cur-aggregate.sh [ROWS] [RUNS]        default 10,000,000 rows, 3 runs each
+#   SHAPE=legacy bench/cur-aggregate.sh ...      the older flat shape (one column per tag)
+# SHAPE=cur2 (the default) is the shape AWS Data Exports writes: tags in the `resource_tags`
+# map, the product name in the `product` map, 60 accounts, 300 services, 8,000 resources
+# (bench/gen_cur2_parquet.py). SHAPE=legacy is a legacy CUR Parquet with one column per tag,
+# 10 accounts and 35 services (bench/gen_cur_parquet.py).
 # Needs python3 and PyPI (pyarrow, duckdb go into .bench-venv). Prints each run's wall time and
 # peak RSS, the ranges, the ratios, the load average, and both totals.
 #
@@ -27,13 +32,29 @@ fi
 target=${CARGO_TARGET_DIR:-target}
 data=${BENCH_DIR:-$target/bench}
 mkdir -p "$data"
-file="$data/cur-$rows.parquet"
+shape=${SHAPE:-cur2}
+case "$shape" in
+  cur2) file="$data/cur2-$rows.parquet" gen=bench/gen_cur2_parquet.py
+        service="coalesce(product['product_name'], line_item_product_code)"
+        owner="resource_tags['user_team']"
+        effective="CASE line_item_line_item_type WHEN 'SavingsPlanCoveredUsage' THEN savings_plan_savings_plan_effective_cost ELSE line_item_unblended_cost END" ;;
+  legacy) file="$data/cur-$rows.parquet" gen=bench/gen_cur_parquet.py
+        service="coalesce(product_product_name, line_item_product_code)"
+        owner="resource_tags_user_team"
+        effective="line_item_unblended_cost" ;;
+  *) echo "SHAPE is cur2 or legacy" >&2; exit 2 ;;
+esac
 if [ ! -f "$file" ]; then
-  echo "generating $rows rows..."
-  "$venv/bin/python" bench/gen_cur_parquet.py "$file" "$rows"
+  echo "generating $rows rows ($shape)..."
+  "$venv/bin/python" "$gen" "$file" "$rows"
 fi
-cargo build --release --quiet
-bin=$target/release/tally
+# TALLY_BIN: a tally binary built elsewhere (to compare two builds on the same file).
+if [ -n "${TALLY_BIN:-}" ]; then
+  bin=$TALLY_BIN
+else
+  cargo build --release --quiet
+  bin=$target/release/tally
+fi
 
 measure() {  # prints "wall_s peak_rss_kb" of "$@"
   /usr/bin/time -f '%e %M' -o "$data/time.txt" "$@" >/dev/null
@@ -55,10 +76,10 @@ con.execute("""
                (epoch_ms(line_item_usage_end_date) + 86399999) // 86400000 AS end_day,
                epoch_ms(bill_billing_period_start_date) // 86400000 AS billing_period,
                line_item_usage_account_id AS account,
-               coalesce(product_product_name, line_item_product_code) AS service,
-               resource_tags_user_team AS owner, line_item_line_item_type AS type,
+               $service AS service,
+               $owner AS owner, line_item_line_item_type AS type,
                coalesce(line_item_currency_code, 'USD') AS currency,
-               sum(line_item_unblended_cost) AS billed, sum(line_item_unblended_cost) AS effective,
+               sum(line_item_unblended_cost) AS billed, sum($effective) AS effective,
                count(*) AS lines
         FROM read_parquet('$file') GROUP BY ALL ORDER BY ALL) TO '$data/duck.csv' (HEADER)""")
 print(f"{time.time() - t:.3f}", file=sys.stderr)
@@ -89,8 +110,8 @@ groups_t=$(($(wc -l < "$data/tally.csv") - 1))
 groups_d=$(($(wc -l < "$data/duck.csv") - 1))
 size=$(du -m "$file" | cut -f1)
 tm=$(median "${t_walls[@]}") dm=$(median "${d_walls[@]}") qm=$(median "${d_queries[@]}")
-printf '\ninput: %s rows, %s MB Parquet, %s cores, load average %s before, %s after\n' \
-  "$rows" "$size" "$(nproc)" "$load_before" "$load_after"
+printf '\ninput: %s rows (%s shape), %s MB Parquet, %s cores, load average %s before, %s after\n' \
+  "$rows" "$shape" "$size" "$(nproc)" "$load_before" "$load_after"
 printf 'tally:  wall %s s (median %s)  peak RSS %s MB  %d rows  total %s (exact)\n' \
   "$(range "${t_walls[@]}")" "$tm" "$(range $(mb "${t_rsss[@]}"))" "$groups_t" "$(total "$data/tally.csv" BilledCost)"
 printf 'duckdb: wall %s s (median %s), query only %s s (median %s)  peak RSS %s MB  %d rows  total %s (doubles)\n' \

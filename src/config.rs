@@ -29,6 +29,10 @@ pub struct Config {
     pub plan: Option<PathBuf>,
     pub snapshot: Option<PathBuf>,
     pub owner_tag: Option<String>,
+    /// `tag_key_match = "exact"`: cost files' tag keys match `owner_tag` and `required_tags`
+    /// only as written. Default (`"normalized"`): as CUR 2.0 compares them, case and
+    /// punctuation aside (`Owner` is `owner`), the same in every cost format.
+    pub exact_tag_keys: bool,
     pub required_tags: Vec<String>,
     /// `Some(None)` is `fail_on = "never"`.
     pub fail_on: Option<Option<Severity>>,
@@ -100,6 +104,15 @@ impl Reader<'_> {
                             hcl_edit::expr::Expression::Bool(b) => config.require_visibility = *b.value(),
                             _ => self.error(value.span(), "`require_visibility` must be true or false"),
                         },
+                        "tag_key_match" => match self.string(value, key).as_deref() {
+                            Some("exact") => config.exact_tag_keys = true,
+                            Some("normalized") => config.exact_tag_keys = false,
+                            Some(other) => self.error(
+                                value.span(),
+                                format!("tag_key_match is \"exact\" or \"normalized\", not \"{other}\""),
+                            ),
+                            None => {}
+                        },
                         "policy" => {
                             config.policy =
                                 self.string_or_list(value, key).iter().map(|s| join_path(base, s)).collect()
@@ -123,9 +136,9 @@ impl Reader<'_> {
                             attr.key.span(),
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
-                                 owner_tag, required_tags, fail_on, policy, exemptions, prohibited_tags, \
-                                 severity, config_aggregator, require_visibility, or budget, tag and rule \
-                                 blocks)"
+                                 owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, \
+                                 prohibited_tags, severity, config_aggregator, require_visibility, or budget, \
+                                 tag and rule blocks)"
                             ),
                         ),
                     }

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::load::{check_dir, load_config, load_costs, Loaded};
-use super::{AppError, AwsOptions};
+use super::{coverage, AppError, AwsOptions};
 use crate::costs;
 use crate::error::InputError;
-use crate::export::{Allocation, Export, ExportOptions};
+use crate::export::{Allocation, Export, ExportOptions, MonthBasis};
 
 /// `tally export`.
 #[derive(Debug, Clone, Default)]
@@ -24,8 +24,10 @@ pub struct ExportRequest {
     pub region: Option<String>,
     /// Terraform state, for x_TerraformManaged and x_TerraformAddress.
     pub state: Vec<String>,
-    /// Billing month (its first day) [default: the latest in the data].
+    /// Month (its first day) [default: the latest in the data], on `month_basis`.
     pub month: Option<NaiveDate>,
+    /// What `month` selects by: the billing period or the charge period.
+    pub month_basis: MonthBasis,
     pub owner_tag: Option<String>,
     /// One row per resource as well.
     pub by_resource: bool,
@@ -58,6 +60,7 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
         tag_keys,
         keep_resource_ids: request.by_resource || terraform.is_some(),
         threads: None,
+        exact_tag_keys: config.exact_tag_keys,
         // Rows show the owner tag only, unless they are per resource (then all its tags).
         only_tags: (!request.by_resource).then(|| vec![owner_tag.clone()]),
     };
@@ -67,33 +70,56 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
         ..AwsOptions::default()
     };
     let data = load_costs(&request.costs, &opts, &aws, request.month)?;
+    let basis = request.month_basis;
     let month = match request.month {
         Some(m) => m,
         None => data
             .records
             .iter()
-            .map(|r| r.billing_month())
+            .map(|r| basis.month_of(r))
             .max()
             .ok_or_else(|| InputError::Usage(format!("{}: no cost lines to export", request.costs)))?,
     };
     let opts = ExportOptions {
         month,
+        month_basis: basis,
         owner_tag,
         by_resource: request.by_resource,
         allocation: request.allocate,
         redact: request.redact,
         terraform,
     };
-    let export = crate::export::build(&data.records, &opts);
-    let input_billed: rust_decimal::Decimal =
-        data.records.iter().filter(|r| r.billing_month() == month).map(|r| r.billed).sum();
-    if export.total_billed() != input_billed {
+    let export = crate::export::build(&data.records, &opts)
+        .map_err(|m| InputError::Usage(format!("{}: {m}", request.costs)))?;
+    // Reconciled by exact integer sums, not by the `Decimal` additions that built the rows: a
+    // rounding anywhere in the summing path shows here.
+    let selected = || data.records.iter().filter(|r| opts.selects(r));
+    let input_billed: crate::costs::exact::ExactSum = selected().map(|r| r.billed).collect();
+    let input_effective: crate::costs::exact::ExactSum = selected().map(|r| r.effective).collect();
+    if !export.total_billed().same_as(&input_billed) || !export.total_effective().same_as(&input_effective) {
         // Cannot happen: every record lands in rows and splits are exact. Said loudly if it does.
         return Err(AppError::Output(format!(
-            "internal error: export total {} does not reconcile with input {input_billed}",
-            export.total_billed()
+            "internal error: export totals {} / {} do not reconcile with input {input_billed} / {input_effective}",
+            export.total_billed(),
+            export.total_effective()
         )));
     }
-    tracing::info!(rows = export.rows.len(), billed = %export.total_billed(), effective = %export.total_effective(), "export");
+    if basis == MonthBasis::Charge {
+        let next = month.checked_add_months(chrono::Months::new(1)).unwrap_or(month);
+        let lines: Vec<coverage::BillingOfLine> = selected()
+            .map(|r| (r.period.start, r.billing_month(), r.effective, r.currency.clone()))
+            .collect();
+        let currencies: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.3.as_str()).collect();
+        for currency in currencies {
+            let window = crate::model::Period { start: month, end: next };
+            if let Some(other) = coverage::invoiced_elsewhere(window, &lines, currency) {
+                tracing::warn!(
+                    "of the charges dated in {}, {other} {currency} (effective) was invoiced in other billing periods",
+                    month.format("%Y-%m")
+                );
+            }
+        }
+    }
+    tracing::info!(rows = export.rows.len(), basis = basis.as_str(), billed = %export.total_billed(), effective = %export.total_effective(), "export");
     Ok(export)
 }

@@ -46,7 +46,7 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
         // A module linted through several roots has the same address and file:line in each:
         // the root says which instantiation a finding is about.
         for (report, root) in reports.iter_mut().zip(&roots) {
-            let root = serde_json::Value::String(super::display(root));
+            let root = serde_json::Value::String(display(root));
             for f in report.findings.iter_mut().chain(report.exempted.iter_mut().map(|e| &mut e.finding)) {
                 f.details.insert("root".to_string(), root.clone());
             }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{AppError, AwsOptions, PolicyOptions, Sources};
+use super::{coverage, AppError, AwsOptions, PolicyOptions, Sources};
 use crate::audit::output::Movers;
 use crate::audit::{self, AuditInput, Focus};
 use crate::aws::{self, CollectOptions};
@@ -28,6 +28,8 @@ pub(super) struct Resolved {
     pub(super) snapshot: Option<PathBuf>,
     pub(super) costs: Option<String>,
     pub(super) cost_basis: CostBasis,
+    /// tally.hcl's `tag_key_match = "exact"`.
+    pub(super) exact_tag_keys: bool,
     pub(super) var_files: Vec<PathBuf>,
     pub(super) policy: Policy,
     pub(super) budgets: Vec<Budget>,
@@ -91,6 +93,7 @@ pub(super) fn resolve(
         snapshot: sources.snapshot.clone().or(config.snapshot),
         costs: sources.costs.clone(),
         cost_basis: sources.cost_basis,
+        exact_tag_keys: config.exact_tag_keys,
         var_files: asked.var_files.clone(),
         policy: Policy {
             required_tags: required,
@@ -121,6 +124,10 @@ pub(super) struct Loaded {
     pub(super) inputs: report::Inputs,
     /// The audit window `[start, end)`; `None` is the month to date (see `AuditInput::window`).
     pub(super) window: Option<Period>,
+    /// First and last day of usage in the cost files, when read from files.
+    pub(super) cost_coverage: Option<(NaiveDate, NaiveDate)>,
+    /// Charge start, billing month, amount and currency of each cost record read from files.
+    pub(super) billing_of_lines: Vec<coverage::BillingOfLine>,
 }
 
 impl Loaded {
@@ -188,6 +195,7 @@ impl Loaded {
 
     pub(super) fn snapshot(&mut self, path: &Path) -> Result<(), AppError> {
         let snap = Snapshot::load(path)?;
+        coverage::check_range(&display(path), &snap.costs.lines)?;
         self.failed_attempts(&snap, Some(SourceLocation::file(display(path))));
         self.inputs.snapshot = Some(display(path));
         self.snapshot = Some(snap);
@@ -213,23 +221,32 @@ impl Loaded {
         &mut self,
         source: &str,
         basis: CostBasis,
+        exact_tag_keys: bool,
         policy: &Policy,
         aws: &AwsOptions,
     ) -> Result<(), AppError> {
         let mut tag_keys = policy.required_tags.clone();
         tag_keys.push(policy.owner_tag.clone());
-        let opts = costs::ReadOptions { tag_keys, ..costs::ReadOptions::default() };
+        let opts = costs::ReadOptions { tag_keys, exact_tag_keys, ..costs::ReadOptions::default() };
         let data = load_costs(source, &opts, aws, None)?;
         let lines = data.lines(basis);
+        coverage::check_range(source, &lines)?;
         let snapshot = match self.snapshot.take() {
             Some(s) => s,
             None => {
                 let as_of = data.as_of().ok_or_else(|| {
                     InputError::Usage(format!("{source}: no cost lines, so no date to audit as of"))
                 })?;
+                self.diagnostics.extend(coverage::as_of_diagnostics(source, &data, as_of));
                 Snapshot::empty(as_of)
             }
         };
+        self.cost_coverage = data.usage_days();
+        self.billing_of_lines = data
+            .records
+            .iter()
+            .map(|r| (r.period.start, r.billing_month(), r.amount(basis), r.currency.clone()))
+            .collect();
         self.snapshot =
             Some(Snapshot { costs: Costs { metric: basis.metric().to_string(), lines }, ..snapshot });
         self.inputs.costs = Some(report::CostsInput {
@@ -241,6 +258,7 @@ impl Loaded {
                 CostBasis::Effective => "effective",
             }
             .to_string(),
+            period_basis: "charge_period".to_string(),
         });
         Ok(())
     }
@@ -277,6 +295,20 @@ impl Loaded {
         let mut output = audit::run(&input);
         let movers = output.movers.take();
         let as_of = self.snapshot.as_ref().map(|s| s.as_of);
+        if let Some(as_of) = as_of.filter(|_| !self.billing_of_lines.is_empty()) {
+            let window = self.window.unwrap_or_else(|| {
+                let w = crate::audit::Window::month_to_date(as_of);
+                Period { start: w.start, end: w.end }
+            });
+            if let Some(asked) = self.window {
+                self.diagnostics.extend(coverage::window_diagnostics(asked, self.cost_coverage));
+            }
+            if let Some(spend) = output.spend.as_mut() {
+                spend.invoiced_in_other_periods =
+                    coverage::invoiced_elsewhere(window, &self.billing_of_lines, &spend.currency)
+                        .map(|d| crate::model::Money::new(d, spend.currency.clone()));
+            }
+        }
         (Report::new(command, as_of, self.inputs, output, self.diagnostics), movers)
     }
 }

@@ -18,6 +18,7 @@ use crate::report::Report;
 use crate::snapshot::Snapshot;
 use crate::terraform;
 
+mod coverage;
 mod export;
 mod fix;
 mod lint;
@@ -179,7 +180,7 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
         None => {}
     }
     if let Some(costs) = &resolved.costs {
-        loaded.costs(costs, resolved.cost_basis, &resolved.policy, &sources.aws)?;
+        loaded.costs(costs, resolved.cost_basis, resolved.exact_tag_keys, &resolved.policy, &sources.aws)?;
     }
     Ok((loaded, resolved))
 }

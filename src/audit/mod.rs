@@ -7,7 +7,7 @@
 
 use crate::model::Diagnostic;
 use findings::Findings;
-use input::Window;
+pub(crate) use input::Window;
 use output::{Coverage, Exempted, Finding, Spend};
 
 mod budgets;

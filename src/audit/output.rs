@@ -132,6 +132,10 @@ pub struct Spend {
     /// cost data exists.
     pub unmanaged: Money,
     pub total: Money,
+    /// Spend is selected by charge date; the part of `total` invoiced in billing periods other
+    /// than the months the period spans (late charges, corrections), when there is any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoiced_in_other_periods: Option<Money>,
 }
 
 impl Spend {

@@ -56,30 +56,52 @@ pub(crate) fn spend(
     let mut untagged_by_service: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
     let mut untaggable: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut total = Decimal::ZERO;
+    // Sums are exact or the spend section is left out with a diagnostic: never a panic (sums
+    // past 7.9e28) and never a silent rounding (past 28 significant digits).
+    let mut failed: Option<crate::costs::exact::MoneyError> = None;
+    let mut add = |sum: &mut Decimal, amount: Decimal| match crate::costs::exact::add(*sum, amount) {
+        Ok(v) => *sum = v,
+        Err(e) => failed = Some(e),
+    };
     for line in &lines {
-        total += line.amount;
+        add(&mut total, line.amount);
         if !line.charge_category.can_carry_tags() {
-            *untaggable.entry(line.charge_category.as_str().to_string()).or_default() += line.amount;
+            add(untaggable.entry(line.charge_category.as_str().to_string()).or_default(), line.amount);
             continue;
         }
         match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
-            Some(owner) => *by_owner.entry(owner.to_string()).or_default() += line.amount,
+            Some(owner) => add(by_owner.entry(owner.to_string()).or_default(), line.amount),
             None => {
-                untagged += line.amount;
-                *untagged_by_service.entry((line.account.as_str(), line.service.as_str())).or_default() +=
-                    line.amount;
+                add(&mut untagged, line.amount);
+                add(
+                    untagged_by_service.entry((line.account.as_str(), line.service.as_str())).or_default(),
+                    line.amount,
+                );
             }
         }
     }
-    let parts: Decimal = by_owner.values().sum::<Decimal>() + untagged + untaggable.values().sum::<Decimal>();
-    if parts != total {
+    if let Some(e) = failed {
+        diagnostics.push(Diagnostic {
+            source: "costs".into(),
+            location: None,
+            account: None,
+            region: None,
+            message: format!("spend left out: {e}"),
+        });
+        return None;
+    }
+    // Reconciled by exact integer sums, independent of the `Decimal` additions above.
+    let parts: crate::costs::exact::ExactSum =
+        by_owner.values().chain(std::iter::once(&untagged)).chain(untaggable.values()).copied().collect();
+    let inputs: crate::costs::exact::ExactSum = lines.iter().map(|l| l.amount).collect();
+    if !parts.same_as(&inputs) || !inputs.equals(total) {
         // Cannot happen: every line lands in exactly one bucket. Said loudly if it ever does.
         diagnostics.push(Diagnostic {
             source: "costs".into(),
             location: None,
             account: None,
             region: None,
-            message: format!("internal error: spend split {parts} does not reconcile with total {total}"),
+            message: format!("internal error: spend split {parts} does not reconcile with total {inputs}"),
         });
     }
 
@@ -105,7 +127,8 @@ pub(crate) fn spend(
     let unmanaged = unmanaged_spend(&lines, snapshot, correlation);
     let mut unmanaged_total = Decimal::ZERO;
     for (live, amount) in &unmanaged {
-        unmanaged_total += *amount;
+        // Part of `total`, which was summed exactly: cannot leave the range.
+        unmanaged_total = unmanaged_total.saturating_add(*amount);
         let message = format!(
             "{} spent on {} since {}, a resource in no Terraform state",
             Money::new(*amount, &currency),
@@ -129,6 +152,8 @@ pub(crate) fn spend(
         untaggable: untaggable.into_iter().map(|(k, v)| (k, money(v))).collect(),
         unmanaged: money(unmanaged_total),
         total: money(total),
+        // Set by the app, which knows each line's billing period.
+        invoiced_in_other_periods: None,
     })
 }
 
@@ -161,7 +186,8 @@ fn unmanaged_spend<'a>(
     for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
         let Some(id) = line.resource_id.as_deref() else { continue };
         if let Some(i) = by_id.get(id) {
-            *sums.entry(*i).or_default() += line.amount;
+            let sum = sums.entry(*i).or_default();
+            *sum = sum.saturating_add(line.amount);
         }
     }
     let mut out: Vec<(&LiveResource, Decimal)> = sums.into_iter().map(|(i, d)| (&resources[i], d)).collect();
@@ -171,9 +197,12 @@ fn unmanaged_spend<'a>(
 
 /// Share of usage spend not known to belong to unmanaged resources, in percent.
 pub(crate) fn coverage_by_cost(spend: &Spend) -> Option<Decimal> {
-    let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
-    (usage > Decimal::ZERO)
-        .then(|| ((usage - spend.unmanaged.amount) * Decimal::from(100) / usage).round_dp(1))
+    let untaggable = spend.untaggable.values().fold(Decimal::ZERO, |a, m| a.saturating_add(m.amount));
+    let usage = spend.total.amount.saturating_sub(untaggable);
+    (usage > Decimal::ZERO).then(|| {
+        let managed = usage.saturating_sub(spend.unmanaged.amount);
+        (managed.checked_mul(Decimal::from(100)).unwrap_or(managed) / usage).round_dp(1)
+    })
 }
 
 /// The currency most lines are in (ties: alphabetical), so one stray line cannot flip it.

@@ -23,7 +23,7 @@ mod budgets;
 mod cache;
 mod clients;
 pub(crate) mod cloudcontrol;
-mod costs;
+pub(crate) mod costs;
 mod error;
 #[cfg(test)]
 mod fake;

@@ -14,7 +14,7 @@ use crate::app::{
 use crate::aws;
 use crate::costs::CostBasis;
 use crate::export::write::ExportFormat;
-use crate::export::Allocation;
+use crate::export::{Allocation, MonthBasis};
 use crate::policy::Severity;
 use crate::report::Format;
 
@@ -217,9 +217,15 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE|GLOB", help_heading = "Inputs")]
     pub state: Vec<String>,
 
-    /// Billing month to export [default: the latest in the data].
+    /// Month to export [default: the latest in the data], selected as --month-basis says.
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
     pub month: Option<NaiveDate>,
+
+    /// What --month selects by: billing (the invoice the charge is on, FOCUS
+    /// BillingPeriodStart: what finance reconciles to the invoice) or charge (the day the
+    /// charge was incurred, ChargePeriodStart: what audit and report use).
+    #[arg(long, value_enum, value_name = "BASIS", default_value_t = MonthBasis::Billing)]
+    pub month_basis: MonthBasis,
 
     /// The tag key that names an owner [default: tally.hcl's owner_tag, else "owner"].
     #[arg(long, value_name = "KEY")]
@@ -518,6 +524,11 @@ value_enum!(Allocation {
     Allocation::Even => "even": "Split each unowned row evenly across the owners with tagged cost in the month",
 });
 
+value_enum!(MonthBasis {
+    MonthBasis::Billing => "billing": "The billing period (invoice month) a charge is on: FOCUS `BillingPeriodStart`, CUR `bill/BillingPeriodStartDate`. Late charges and corrections of a month land on a later invoice; this is what reconciles with invoices",
+    MonthBasis::Charge => "charge": "The month the charge period starts in: FOCUS `ChargePeriodStart`, CUR `lineItem/UsageStartDate`. What the audit's spend and the review use",
+});
+
 value_enum!(ExportFormat {
     ExportFormat::Csv => "csv",
     ExportFormat::Parquet => "parquet",
@@ -605,6 +616,7 @@ impl ExportArgs {
             region: self.region.clone(),
             state: self.state.clone(),
             month: self.month,
+            month_basis: self.month_basis,
             owner_tag: self.owner_tag.clone(),
             by_resource: self.by_resource,
             allocate: self.allocate,

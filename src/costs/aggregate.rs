@@ -122,6 +122,8 @@ pub(crate) struct Sums {
 pub(crate) const NO_DATE: i32 = i32::MIN;
 
 pub(crate) const OVERFLOW: &str = "amounts add up beyond the range of a decimal (about 7.9e28)";
+pub(crate) const PRECISION: &str =
+    "amounts add up to more than 28 significant digits: tally cannot keep the sum exact";
 
 #[cfg(test)]
 pub(crate) fn day_number(d: NaiveDate) -> i32 {
@@ -135,8 +137,15 @@ fn from_day_number(n: i32) -> Option<NaiveDate> {
 impl Sums {
     #[inline]
     fn absorb(&mut self, other: Sums) -> Result<(), &'static str> {
-        self.billed = self.billed.checked_add(other.billed).ok_or(OVERFLOW)?;
-        self.effective = self.effective.checked_add(other.effective).ok_or(OVERFLOW)?;
+        // Exact or an error: a rounded sum would pass a reconciliation on the same arithmetic.
+        let exact = |a, b| {
+            super::exact::add(a, b).map_err(|e| match e {
+                super::exact::MoneyError::Overflow => OVERFLOW,
+                super::exact::MoneyError::Precision => PRECISION,
+            })
+        };
+        self.billed = exact(self.billed, other.billed)?;
+        self.effective = exact(self.effective, other.effective)?;
         self.rows += other.rows;
         Ok(())
     }
@@ -454,8 +463,12 @@ pub(crate) struct Aggregator {
     tag_ids: FastMap<Box<[(Sym, Sym)]>, Sym>,
     tag_sets: Vec<Box<[(Sym, Sym)]>>,
     map: Store,
-    /// Latest charge period end seen (seconds since the epoch), for `as_of`.
+    /// Latest charge period end seen (seconds since the epoch).
     pub last_end: Option<i64>,
+    /// First start and latest end of usage lines at most a day long (seconds since the
+    /// epoch): what the data covers, for `as_of`. Tax, fees, credits and monthly charges
+    /// are dated to the whole billing period by construction and say nothing about it.
+    pub usage_span: Option<(i64, i64)>,
     pub rows: u64,
     /// Line item types no mapping knows, with their counts: reported once, not per row.
     pub unknown_types: std::collections::BTreeMap<String, u64>,
@@ -506,6 +519,21 @@ impl Aggregator {
         self.last_end = Some(self.last_end.map_or(end_epoch_secs, |e| e.max(end_epoch_secs)));
     }
 
+    /// Record a line's charge period `[start, end)` (seconds) for `as_of`: every line for the
+    /// last end, usage lines of at most a day for the usage span.
+    #[inline]
+    pub(crate) fn see_period(&mut self, start: i64, end: i64, category: ChargeCategory) {
+        let end = end.max(start);
+        self.see_end(end);
+        if category == ChargeCategory::Usage && end - start <= 86_400 {
+            self.see_usage(start, end);
+        }
+    }
+
+    pub(crate) fn see_usage(&mut self, start: i64, end: i64) {
+        self.usage_span = Some(self.usage_span.map_or((start, end), |(a, b)| (a.min(start), b.max(end))));
+    }
+
     /// Fold another aggregator (a worker's) into this one, re-interning its ids.
     pub(crate) fn merge(&mut self, mut other: Aggregator) -> Result<(), String> {
         other.map.flush()?;
@@ -546,6 +574,9 @@ impl Aggregator {
         self.rows += other.rows;
         if let Some(e) = other.last_end {
             self.see_end(e);
+        }
+        if let Some((a, b)) = other.usage_span {
+            self.see_usage(a, b);
         }
         for (t, n) in other.unknown_types {
             *self.unknown_types.entry(t).or_default() += n;
@@ -860,5 +891,17 @@ mod tests {
         let k = key(&mut a, "1", &[]);
         a.add(k, Decimal::MAX, Decimal::ZERO).unwrap();
         assert!(a.add(k, Decimal::MAX, Decimal::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_sum_past_28_digits_is_an_error_not_a_rounding() {
+        let mut a = Aggregator::default();
+        let k = key(&mut a, "1", &[]);
+        a.add(k, d("1000000000000000000000000000"), Decimal::ZERO).unwrap();
+        let err = a
+            .add(k, d("0.00000000001"), Decimal::ZERO)
+            .and_then(|()| a.into_records().map(|_| ()))
+            .unwrap_err();
+        assert!(err.contains("28 significant digits"), "{err}");
     }
 }

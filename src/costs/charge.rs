@@ -3,6 +3,20 @@
 //!
 //! The rules follow AWS's documentation of the CUR columns (see `shared/reference`); they are
 //! shared by the CSV and Parquet readers so both formats give the same answer.
+//!
+//! ## Commitments
+//!
+//! Reservation and Savings Plan charges are classed the same from every format; the table is
+//! what the readers implement, and `commitments_are_classed_alike_in_every_format` holds
+//! them to it.
+//!
+//! | charge | CUR line-item type | FOCUS ChargeCategory / ChargeClass / CommitmentDiscountStatus | Cost Explorer RECORD_TYPE | tally |
+//! |---|---|---|---|---|
+//! | usage a commitment covers | `DiscountedUsage`, `SavingsPlanCoveredUsage` | Usage / (none) / Used | `DiscountedUsage`, `SavingsPlanCoveredUsage` | usage (taggable) |
+//! | on-demand cost a Savings Plan covered | `SavingsPlanNegation` | (folded into EffectiveCost) | `SavingsPlanNegation` | usage |
+//! | unused commitment | `RIFee`, `SavingsPlanRecurringFee` (effective = unused part) | Usage / (none) / Unused | `RIFee`, `SavingsPlanRecurringFee` | purchase (untaggable) |
+//! | commitment purchase, upfront or recurring fee | `Fee` with a reservation ARN, `SavingsPlanUpfrontFee`, `RIFee`, `SavingsPlanRecurringFee` | Purchase / (none) | `Recurring reservation fee`, `SavingsPlanUpfrontFee`, ... | purchase (untaggable) |
+//! | correction of an earlier period | (a line of the new period) | any / Correction | | as its ChargeCategory |
 
 use rust_decimal::Decimal;
 
@@ -82,12 +96,19 @@ pub(crate) fn cur_category(t: CurType, support: bool) -> ChargeCategory {
 
 /// Category of a FOCUS row: `ChargeCategory` (Usage | Purchase | Tax | Credit | Adjustment),
 /// with support recognised by service. `Adjustment` (refunds, corrections) becomes `Refund`.
+///
+/// Commitments are classed the same from every format (see the module documentation): a FOCUS `Usage`
+/// row with `CommitmentDiscountStatus` = `Unused` is the unused part of a reservation or
+/// Savings Plan, which CUR writes on the `RIFee` / `SavingsPlanRecurringFee` line and Cost
+/// Explorer as a fee record: a purchase, untaggable, never "untagged usage".
 pub(crate) fn focus_category(
     category: &str,
     service_name: &str,
     service_code: &str,
+    commitment_status: &str,
 ) -> Option<ChargeCategory> {
     let base = match category {
+        "Usage" if commitment_status.eq_ignore_ascii_case("Unused") => ChargeCategory::Purchase,
         "Usage" => ChargeCategory::Usage,
         "Purchase" => ChargeCategory::Purchase,
         "Tax" => return Some(ChargeCategory::Tax),
@@ -146,9 +167,36 @@ mod tests {
         assert_eq!(cur_category(CurType::parse("Refund"), false), ChargeCategory::Refund);
         assert_eq!(cur_category(CurType::parse("EdpDiscount"), false), ChargeCategory::Usage);
         assert_eq!(cur_category(CurType::parse("Something new"), false), ChargeCategory::Fee);
-        assert_eq!(focus_category("Usage", "AWS Support (Business)", ""), Some(ChargeCategory::Support));
-        assert_eq!(focus_category("Adjustment", "COMPUTE", ""), Some(ChargeCategory::Refund));
-        assert_eq!(focus_category("usage", "", ""), None);
+        assert_eq!(focus_category("Usage", "AWS Support (Business)", "", ""), Some(ChargeCategory::Support));
+        assert_eq!(focus_category("Adjustment", "COMPUTE", "", ""), Some(ChargeCategory::Refund));
+        assert_eq!(focus_category("usage", "", "", ""), None);
+    }
+
+    /// The rows of [`COMMITMENTS`]: one commitment, three formats, one class.
+    #[test]
+    fn commitments_are_classed_alike_in_every_format() {
+        use crate::aws::costs::charge_category as ce;
+        let purchase = ChargeCategory::Purchase;
+        // Unused commitment.
+        assert_eq!(cur_category(CurType::parse("RIFee"), false), purchase);
+        assert_eq!(cur_category(CurType::parse("SavingsPlanRecurringFee"), false), purchase);
+        assert_eq!(
+            focus_category("Usage", "Amazon Elastic Compute Cloud", "AmazonEC2", "Unused"),
+            Some(purchase)
+        );
+        assert_eq!(ce("RIFee"), purchase);
+        assert_eq!(ce("SavingsPlanRecurringFee"), purchase);
+        // Covered usage.
+        let usage = ChargeCategory::Usage;
+        assert_eq!(cur_category(CurType::parse("SavingsPlanCoveredUsage"), false), usage);
+        assert_eq!(cur_category(CurType::parse("DiscountedUsage"), false), usage);
+        assert_eq!(focus_category("Usage", "Amazon Elastic Compute Cloud", "AmazonEC2", "Used"), Some(usage));
+        assert_eq!(ce("SavingsPlanCoveredUsage"), usage);
+        assert_eq!(ce("DiscountedUsage"), usage);
+        // Purchases.
+        assert_eq!(cur_category(CurType::parse("SavingsPlanUpfrontFee"), false), purchase);
+        assert_eq!(focus_category("Purchase", "Savings Plans for AWS Compute usage", "", ""), Some(purchase));
+        assert_eq!(ce("SavingsPlanUpfrontFee"), purchase);
     }
 
     #[test]

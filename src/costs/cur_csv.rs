@@ -11,7 +11,7 @@ use super::aggregate::{Aggregator, Key, Sym, NONE};
 use super::charge::{cur_category, cur_effective, is_support, Amortization, CurType};
 use super::row::{self, Col, Layout, Naming};
 use super::values::{checked_day_span, cur_csv_tag_key, parse_decimal, parse_timestamp};
-use super::{csv_error, Ctx};
+use super::{csv_error_at, Ctx, Lines};
 use crate::error::InputError;
 
 /// CUR 2.0 map keys of user tags start with this; legacy snake_case tag columns with
@@ -39,6 +39,7 @@ pub(crate) fn read(
     naming: Naming,
     headers: &[String],
     mut reader: csv::Reader<Box<dyn Read>>,
+    lines: Lines,
     ctx: &Ctx<'_>,
     agg: &mut Aggregator,
 ) -> Result<(), InputError> {
@@ -54,9 +55,9 @@ pub(crate) fn read(
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, &e)),
+            Err(e) => return Err(csv_error_at(path, &e, lines)),
         }
-        let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
+        let line = lines.of(record.position());
         let bad =
             |col: Col, msg: String| InputError::invalid(path, line, format!("{}: {msg}", cols.name(col)));
         let get = |i: usize| row::text(record.get(i).unwrap_or(""));
@@ -100,7 +101,7 @@ pub(crate) fn read(
             None => opt(Col::ServiceName),
         };
         let category = cur_category(line_type, is_support(code, name));
-        agg.see_end(end.max(start));
+        agg.see_period(start, end, category);
         let service = row::service(code, name);
         let resource = opt(Col::Resource);
 

@@ -10,13 +10,14 @@ use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE};
 use super::charge::focus_category;
 use super::row::{self, Col, Layout, Naming};
 use super::values::{checked_day_span, day_floor, parse_decimal, parse_timestamp};
-use super::{csv_error, Ctx};
+use super::{csv_error_at, Ctx, Lines};
 use crate::error::InputError;
 
 pub(crate) fn read(
     path: &Path,
     headers: &[String],
     mut reader: csv::Reader<Box<dyn Read>>,
+    lines: Lines,
     ctx: &Ctx<'_>,
     agg: &mut Aggregator,
 ) -> Result<(), InputError> {
@@ -31,9 +32,9 @@ pub(crate) fn read(
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, &e)),
+            Err(e) => return Err(csv_error_at(path, &e, lines)),
         }
-        let line = record.position().and_then(|p| u32::try_from(p.line()).ok());
+        let line = lines.of(record.position());
         let bad =
             |col: Col, msg: String| InputError::invalid(path, line, format!("{}: {msg}", cols.name(col)));
         let get = |i: usize| row::text(record.get(i).unwrap_or(""));
@@ -43,16 +44,17 @@ pub(crate) fn read(
         let effective = parse_decimal(opt(Col::Effective)).map_err(|m| bad(Col::Effective, m))?;
         let service = opt(Col::ServiceName);
         let charge = opt(Col::ChargeType);
-        let category = focus_category(charge, service, opt(Col::ServiceCode)).ok_or_else(|| {
-            bad(
-                Col::ChargeType,
-                format!("\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
-            )
-        })?;
+        let category = focus_category(charge, service, opt(Col::ServiceCode), opt(Col::CommitmentStatus))
+            .ok_or_else(|| {
+                bad(
+                    Col::ChargeType,
+                    format!("\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
+                )
+            })?;
         let start = parse_timestamp(opt(Col::Start)).map_err(|m| bad(Col::Start, m))?;
         let end = parse_timestamp(opt(Col::End)).map_err(|m| bad(Col::End, m))?;
         let (start_day, end_day) = checked_day_span(start, end).map_err(|m| bad(Col::Start, m))?;
-        agg.see_end(end.max(start));
+        agg.see_period(start, end, category);
         let billing = match opt(Col::BillingStart) {
             "" => super::aggregate::NO_DATE,
             s => day_floor(parse_timestamp(s).map_err(|m| bad(Col::BillingStart, m))?),
@@ -62,7 +64,7 @@ pub(crate) fn read(
             Some(&id) => id,
             None => {
                 pairs.clear();
-                parse_tags_json(tags_text, agg, &mut pairs).map_err(|m| bad(Col::Tags, m))?;
+                parse_tags_json(tags_text, ctx, agg, &mut pairs).map_err(|m| bad(Col::Tags, m))?;
                 ctx.retain_tags(agg, &mut pairs);
                 let id = agg.tag_set(&mut pairs);
                 tag_cache.insert(tags_text.into(), id);
@@ -90,10 +92,12 @@ pub(crate) fn read(
     Ok(())
 }
 
-/// FOCUS `Tags` as JSON: an object of key -> value. Non-string values (which the spec does not
+/// FOCUS `Tags` as JSON: an object of key -> value, keys compared with the configured ones as
+/// [`super::values::TagKeys::resolve_spelled`] says. Non-string values (which the spec does not
 /// allow but exports contain) keep their JSON text; `null` values are dropped.
 pub(crate) fn parse_tags_json(
     text: &str,
+    ctx: &Ctx<'_>,
     agg: &mut Aggregator,
     pairs: &mut Vec<(Sym, Sym)>,
 ) -> Result<(), String> {
@@ -112,7 +116,8 @@ pub(crate) fn parse_tags_json(
             other => other.to_string(),
         };
         // Keys trimmed as values are (and as the Parquet readers' map keys are).
-        pairs.push((agg.strings.intern(row::text(&k)), agg.strings.intern(row::text(&v))));
+        let k = ctx.tag_keys.resolve_spelled(row::text(&k));
+        pairs.push((agg.strings.intern(&k), agg.strings.intern(row::text(&v))));
     }
     Ok(())
 }

@@ -30,6 +30,7 @@ mod aggregate;
 pub mod athena;
 mod charge;
 mod cur_csv;
+pub mod exact;
 mod focus_csv;
 pub mod manifest;
 mod parquet;
@@ -129,7 +130,8 @@ use chrono::Datelike as _;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CostFormat {
-    /// Legacy CUR CSV (`lineItem/UnblendedCost`, `resourceTags/user:team`), plain or gzip.
+    /// CUR CSV, plain or gzip: legacy (`lineItem/UnblendedCost`, `resourceTags/user:team`) or
+    /// CUR 2.0 (`line_item_unblended_cost`, `resource_tags` as JSON).
     CurCsv,
     /// Legacy CUR Parquet (`line_item_unblended_cost`, `resource_tags_user_team`) or CUR 2.0
     /// Parquet (`resource_tags` map column).
@@ -151,6 +153,11 @@ pub struct ReadOptions {
     pub keep_resource_ids: bool,
     /// Worker threads; `None` = available parallelism.
     pub threads: Option<usize>,
+    /// Match tag keys of formats that keep their spelling (CUR CSV, FOCUS) to `tag_keys`
+    /// only as written (`tag_key_match = "exact"`). By default they are compared as CUR
+    /// Parquet and CUR 2.0 compare them (case and punctuation aside), the same in every
+    /// format.
+    pub exact_tag_keys: bool,
     /// Keep only these tag keys (as reported, after the spelling of `tag_keys`); `None` keeps
     /// every tag. A file's other tag columns are then not decoded at all, and lines that
     /// differ only in them fold into one record.
@@ -159,7 +166,13 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { tag_keys: Vec::new(), keep_resource_ids: true, threads: None, only_tags: None }
+        Self {
+            tag_keys: Vec::new(),
+            keep_resource_ids: true,
+            threads: None,
+            only_tags: None,
+            exact_tag_keys: false,
+        }
     }
 }
 
@@ -173,6 +186,10 @@ pub struct CostData {
     pub rows: u64,
     /// Latest `ChargePeriodEnd` / `lineItem/UsageEndDate` in the data (UTC seconds).
     pub last_charge_end: Option<i64>,
+    /// First start and latest end of the usage lines at most a day long (UTC seconds): the
+    /// time the data covers. Tax, fees, credits and monthly charges are dated to their whole
+    /// billing period by construction, so they are left out.
+    pub usage_span: Option<(i64, i64)>,
     /// Line-item types this version does not know (treated as fees), with their counts.
     pub unknown_line_item_types: Vec<(String, u64)>,
 }
@@ -195,16 +212,28 @@ impl CostData {
             .collect()
     }
 
-    /// "Today" for data read without a snapshot: the day of the last charge period end, i.e.
-    /// the first day whose costs are not complete (a month that ends at midnight gives the 1st
-    /// of the next month, so the audit window is that whole month).
+    /// "Today" for data read without a snapshot: the day of the last *usage* line's end, i.e.
+    /// the first day whose costs are not complete (usage through the last hour of a month
+    /// gives the 1st of the next month, so the audit window is that whole month). AWS writes a
+    /// month-to-date bill's tax, fees and credits for the whole month (the 1st to the 1st of
+    /// the next): they would put "today" at the month's end, past the data. Without usage
+    /// lines, the last charge period end of any line.
     pub fn as_of(&self) -> Option<NaiveDate> {
-        let secs = self.last_charge_end?;
+        let secs = self.usage_span.map(|(_, end)| end).or(self.last_charge_end)?;
         DateTime::from_timestamp(secs, 0).map(|dt| dt.date_naive())
     }
 
-    pub fn total(&self, basis: CostBasis) -> Decimal {
-        self.records.iter().map(|r| r.amount(basis)).sum()
+    /// The first and the last day holding usage (the last possibly incomplete).
+    pub fn usage_days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let (a, b) = self.usage_span?;
+        let day = |s: i64| DateTime::from_timestamp(s, 0).map(|dt| dt.date_naive());
+        // An end at midnight closes the day before it.
+        Some((day(a)?, day(b.saturating_sub(1).max(a))?))
+    }
+
+    /// The exact total on `basis`; `Err` past what a `Decimal` holds exactly.
+    pub fn total(&self, basis: CostBasis) -> Result<Decimal, exact::MoneyError> {
+        exact::sum(self.records.iter().map(|r| r.amount(basis)))
     }
 }
 
@@ -270,11 +299,13 @@ fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputEr
     let unknown_line_item_types = agg.unknown_types.iter().map(|(k, v)| (k.clone(), *v)).collect();
     let rows = agg.rows;
     let last_charge_end = agg.last_end;
+    let usage_span = agg.usage_span;
     Ok(CostData {
         records: agg.into_records().map_err(|m| InputError::Usage(format!("cost files: {m}")))?,
         files: formats,
         rows,
         last_charge_end,
+        usage_span,
         unknown_line_item_types,
     })
 }
@@ -295,7 +326,7 @@ fn run_units(units: &[Unit], opts: &ReadOptions) -> Result<aggregate::Aggregator
     let threads = threads.min(units.len()).max(1);
     let next = AtomicUsize::new(0);
     let errors: Mutex<Vec<(usize, InputError)>> = Mutex::new(Vec::new());
-    let tag_keys = values::TagKeys::new(&opts.tag_keys);
+    let tag_keys = values::TagKeys::with_match(&opts.tag_keys, opts.exact_tag_keys);
     let ctx = Ctx {
         tag_keys: &tag_keys,
         keep_resource_ids: opts.keep_resource_ids,
@@ -428,7 +459,7 @@ fn csv_format(path: &Path, gzip: bool) -> Result<CostFormat, InputError> {
     let mut reader = open_csv(path, gzip)?;
     let headers = csv_headers(path, &mut reader)?;
     let has = |name: &str| headers.iter().any(|h| h == name);
-    if has("lineItem/UnblendedCost") {
+    if has("lineItem/UnblendedCost") || has("line_item_unblended_cost") {
         Ok(CostFormat::CurCsv)
     } else if has("BilledCost") && has("ChargePeriodStart") {
         Ok(CostFormat::FocusCsv)
@@ -436,7 +467,7 @@ fn csv_format(path: &Path, gzip: bool) -> Result<CostFormat, InputError> {
         Err(InputError::invalid(
             path,
             Some(1),
-            "not a cost file: no lineItem/UnblendedCost (CUR) or BilledCost and ChargePeriodStart (FOCUS) column",
+            "not a cost file: no lineItem/UnblendedCost (CUR), line_item_unblended_cost (CUR 2.0) or BilledCost and ChargePeriodStart (FOCUS) column",
         ))
     }
 }
@@ -450,14 +481,45 @@ fn read_csv_file(
 ) -> Result<(), InputError> {
     let mut reader = open_csv(path, gzip)?;
     let headers = csv_headers(path, &mut reader)?;
+    let lines = Lines::after_header(&reader);
     match format {
-        CostFormat::FocusCsv => focus_csv::read(path, &headers, reader, ctx, agg),
-        _ => cur_csv::read(path, row::Naming::CurSlash, &headers, reader, ctx, agg),
+        CostFormat::FocusCsv => focus_csv::read(path, &headers, reader, lines, ctx, agg),
+        _ => {
+            // Legacy CUR names columns `lineItem/UnblendedCost`; CUR 2.0 `line_item_unblended_cost`.
+            let naming = if headers.iter().any(|h| h == "lineItem/UnblendedCost") {
+                row::Naming::CurSlash
+            } else {
+                row::Naming::CurSnake
+            };
+            cur_csv::read(path, naming, &headers, reader, lines, ctx, agg)
+        }
+    }
+}
+
+/// Line numbers as an editor counts them (the header is line 1). The csv crate counts a
+/// CRLF header as ending on line 0 (its first record then says line 4 for an editor's 5th):
+/// the reader's position after the header must be line 2, and the difference is added back.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Lines {
+    offset: u64,
+}
+
+impl Lines {
+    pub(crate) fn after_header<R: Read>(reader: &csv::Reader<R>) -> Lines {
+        Lines { offset: 2u64.saturating_sub(reader.position().line()) }
+    }
+
+    pub(crate) fn of(&self, p: Option<&csv::Position>) -> Option<u32> {
+        p.and_then(|p| u32::try_from(p.line() + self.offset).ok())
     }
 }
 
 pub(crate) fn csv_error(path: &Path, e: &csv::Error) -> InputError {
-    let line = e.position().and_then(|p| u32::try_from(p.line()).ok());
+    csv_error_at(path, e, Lines::default())
+}
+
+pub(crate) fn csv_error_at(path: &Path, e: &csv::Error, lines: Lines) -> InputError {
+    let line = lines.of(e.position());
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("row has {len} fields, the header has {expected_len}")

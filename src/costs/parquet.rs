@@ -180,6 +180,8 @@ struct BatchState {
     tag_rows: FastMap<u128, Sym>,
     /// (line item type, product code, product name) -> what the line is.
     kinds: FastMap<(Sym, Sym, Sym), (CurType, crate::model::ChargeCategory)>,
+    /// (product code, product name) -> the service reported ([`row::service`]).
+    services: FastMap<(Sym, Sym), Sym>,
 }
 
 type RowError = (usize, String);
@@ -449,6 +451,13 @@ fn cur_batch(
     let packable = map_tags.is_none() && tag_cols.len() <= 4;
     let (unblended, sp_eff, sp_commit, sp_used, ri_eff, ri_upfront, ri_recurring) =
         (&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6]);
+    // CUR 2.0 keeps the product name in the `product` map, not a column of its own.
+    if layout.get(Col::ServiceName).is_none() {
+        if let Some(a) = col(Col::ProductMap) {
+            map_values(&a, n, "product_name", agg, &mut s[3])
+                .map_err(|(r, m)| (r, format!("product: {m}")))?;
+        }
+    }
     let (line_type, account, code, name, resource, currency, ri_arn) =
         (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6]);
     let (start, end, billing) = (&t[0], &t[1], &t[2]);
@@ -476,7 +485,7 @@ fn cur_batch(
         };
         let effective = cur_effective(ty, unblended[r], &amort);
         let (sd, ed) = checked_day_span(start[r], end_r).map_err(|m| (r, m))?;
-        agg.see_end(end_r.max(start[r]));
+        agg.see_period(start[r], end_r, category);
         let packed = packable.then(|| {
             tag_cols.iter().enumerate().fold(0u128, |acc, (i, (_, v))| acc | (u128::from(v[r]) << (32 * i)))
         });
@@ -507,7 +516,14 @@ fn cur_batch(
             end: ed,
             billing: if billing[r] == i64::MIN { NO_DATE } else { day_floor(billing[r]) },
             account: account[r],
-            service: if name[r] == NONE { code[r] } else { name[r] },
+            service: *st.services.entry((code[r], name[r])).or_insert_with(|| {
+                let service = row::service(agg.strings.get(code[r]), agg.strings.get(name[r])).into_owned();
+                if service.is_empty() {
+                    NONE
+                } else {
+                    agg.strings.intern(&service)
+                }
+            }),
             resource: if ctx.keep_resource_ids { resource[r] } else { NONE },
             tags,
             category,
@@ -538,8 +554,15 @@ fn focus_batch(
         d.push(v);
     }
     let mut s = Vec::with_capacity(6);
-    for c in [Col::ChargeType, Col::Account, Col::ServiceName, Col::ServiceCode, Col::Resource, Col::Currency]
-    {
+    for c in [
+        Col::ChargeType,
+        Col::Account,
+        Col::ServiceName,
+        Col::ServiceCode,
+        Col::Resource,
+        Col::Currency,
+        Col::CommitmentStatus,
+    ] {
         let mut v = take(&mut st.syms);
         syms(col(c).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         s.push(v);
@@ -560,20 +583,24 @@ fn focus_batch(
     if map_tags.is_none() {
         syms(tags_array.as_ref(), n, agg, &mut json).map_err(|(r, m)| (r, format!("Tags: {m}")))?;
     }
-    let mut categories: FastMap<(Sym, Sym, Sym), Option<crate::model::ChargeCategory>> = FastMap::default();
+    let mut categories: FastMap<(Sym, Sym, Sym, Sym), Option<crate::model::ChargeCategory>> =
+        FastMap::default();
     let (billed, effective) = (&d[0], &d[1]);
-    let (category, account, service, service_code, resource, currency) =
-        (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5]);
+    let (category, account, service, service_code, resource, currency, commitment) =
+        (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6]);
     let (start, end, billing) = (&t[0], &t[1], &t[2]);
     let usd = agg.strings.intern("USD");
     for r in 0..n {
-        let cat = *categories.entry((category[r], service[r], service_code[r])).or_insert_with(|| {
-            focus_category(
-                agg.strings.get(category[r]),
-                agg.strings.get(service[r]),
-                agg.strings.get(service_code[r]),
-            )
-        });
+        let cat = *categories
+            .entry((category[r], service[r], service_code[r], commitment[r]))
+            .or_insert_with(|| {
+                focus_category(
+                    agg.strings.get(category[r]),
+                    agg.strings.get(service[r]),
+                    agg.strings.get(service_code[r]),
+                    agg.strings.get(commitment[r]),
+                )
+            });
         let Some(cat) = cat else {
             return Err((
                 r,
@@ -588,7 +615,7 @@ fn focus_batch(
         }
         let end_r = if end[r] == i64::MIN { start[r] } else { end[r] };
         let (sd, ed) = checked_day_span(start[r], end_r).map_err(|m| (r, m))?;
-        agg.see_end(end_r.max(start[r]));
+        agg.see_period(start[r], end_r, cat);
         let tags = if let Some(m) = &map_tags {
             st.pairs.clear();
             m.row(r, &mut st.pairs);
@@ -603,7 +630,7 @@ fn focus_batch(
         } else {
             let text = agg.strings.get(json[r]).to_string();
             let mut pairs = Vec::new();
-            super::focus_csv::parse_tags_json(&text, agg, &mut pairs)
+            super::focus_csv::parse_tags_json(&text, ctx, agg, &mut pairs)
                 .map_err(|m| (r, format!("Tags: {m}")))?;
             ctx.retain_tags(agg, &mut pairs);
             let id = agg.tag_set(&mut pairs);
@@ -627,6 +654,39 @@ fn focus_batch(
     st.syms.extend(s);
     st.times.extend(t);
     st.syms.push(json);
+    Ok(())
+}
+
+/// The value under `key` of each row of a `map<string, string>` column (CUR 2.0's `product`),
+/// [`NONE`] where the row has none.
+fn map_values(
+    array: &ArrayRef,
+    n: usize,
+    key: &str,
+    agg: &mut Aggregator,
+    out: &mut Vec<Sym>,
+) -> Result<(), RowError> {
+    let Some(map) = array.as_map_opt() else {
+        return Err((0, format!("column of type {}, expected a map", array.data_type())));
+    };
+    let mut keys = Vec::new();
+    syms(Some(map.keys()), map.keys().len(), agg, &mut keys)?;
+    let mut values = Vec::new();
+    syms(Some(map.values()), map.values().len(), agg, &mut values)?;
+    let wanted = agg.strings.intern(key);
+    let offsets = map.value_offsets();
+    out.clear();
+    for r in 0..n {
+        let mut v = NONE;
+        if !map.is_null(r) {
+            let a = usize::try_from(offsets[r]).unwrap_or(0);
+            let b = usize::try_from(offsets[r + 1]).unwrap_or(0);
+            if let Some(i) = (a..b.min(keys.len())).find(|&i| keys[i] == wanted) {
+                v = values.get(i).copied().unwrap_or(NONE);
+            }
+        }
+        out.push(v);
+    }
     Ok(())
 }
 
@@ -665,7 +725,8 @@ impl MapTags {
                     let raw = agg.strings.get(k).to_string();
                     let key = match raw.strip_prefix(prefix) {
                         Some(rest) if !prefix.is_empty() => agg.strings.intern(&ctx.tag_keys.resolve(rest)),
-                        Some(_) => k,
+                        // FOCUS keeps the spelling: compared as the CSV readers compare.
+                        Some(_) => agg.strings.intern(&ctx.tag_keys.resolve_spelled(&raw)),
                         None => NONE,
                     };
                     if key != NONE && !ctx.keeps_tag(agg.strings.get(key)) {

@@ -146,9 +146,16 @@ impl Col {
             Naming::CurSlash | Naming::CurSnake => {
                 matches!(self, Col::Billed | Col::ChargeType | Col::Start | Col::End | Col::Account)
             }
-            Naming::Focus => {
-                matches!(self, Col::Billed | Col::Effective | Col::ChargeType | Col::Start | Col::End)
-            }
+            Naming::Focus => matches!(
+                self,
+                Col::Billed
+                    | Col::Effective
+                    | Col::ChargeType
+                    | Col::Start
+                    | Col::End
+                    | Col::ServiceName
+                    | Col::Currency
+            ),
         }
     }
 }
@@ -175,7 +182,11 @@ impl Layout {
         let mut layout = Layout { naming, at };
         if naming == Naming::Focus && layout.get(Col::Account).is_none() {
             // FOCUS makes BillingAccountId mandatory and SubAccountId conditional.
-            layout.at[index(Col::Account)] = layout.get(Col::BillingAccount);
+            layout.at[index(Col::Account)] = Some(
+                layout
+                    .get(Col::BillingAccount)
+                    .ok_or_else(|| "no SubAccountId or BillingAccountId column".to_string())?,
+            );
         }
         Ok(layout)
     }
@@ -221,14 +232,91 @@ pub(crate) fn currency(cell: &str) -> &str {
     }
 }
 
-/// The service a row is reported under: the product name when the file has one, else the
-/// product code. FOCUS input keeps its own `ServiceName` (the readers pass it as the name).
+/// The service a row is reported under, in the vocabulary Cost Explorer shows (its
+/// `SERVICE` dimension): the product name when the file has one, else the name of the
+/// product code from [`service_for_code`], else the code itself. Legacy CUR, CUR 2.0
+/// (`product['product_name']`) and CUR without product columns so agree. FOCUS input keeps
+/// its own `ServiceName` (the readers pass it as the name). One exception Cost Explorer makes
+/// and files cannot: it splits EC2 into "Amazon Elastic Compute Cloud - Compute" and "EC2 -
+/// Other" by usage type; files report "Amazon Elastic Compute Cloud" for both.
 pub(crate) fn service<'a>(code: &'a str, name: &'a str) -> Cow<'a, str> {
     if !name.is_empty() {
         Cow::Borrowed(name)
     } else {
-        Cow::Borrowed(code)
+        service_for_code(code).map_or(Cow::Borrowed(code), Cow::Borrowed)
     }
+}
+
+/// Cost Explorer's service name for a CUR product code (`line_item_product_code`), for the
+/// services a bill commonly holds. Codes not listed keep the code.
+pub(crate) fn service_for_code(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AmazonEC2" => "Amazon Elastic Compute Cloud",
+        "AmazonS3" => "Amazon Simple Storage Service",
+        "AmazonRDS" => "Amazon Relational Database Service",
+        "AmazonDynamoDB" => "Amazon DynamoDB",
+        "AWSLambda" => "AWS Lambda",
+        "AmazonCloudFront" => "Amazon CloudFront",
+        "AmazonCloudWatch" => "AmazonCloudWatch",
+        "AmazonVPC" => "Amazon Virtual Private Cloud",
+        "AmazonEKS" => "Amazon Elastic Container Service for Kubernetes",
+        "AmazonECS" => "Amazon Elastic Container Service",
+        "AmazonECR" => "Amazon EC2 Container Registry (ECR)",
+        "AmazonEFS" => "Amazon Elastic File System",
+        "AmazonElastiCache" => "Amazon ElastiCache",
+        "AmazonES" => "Amazon OpenSearch Service",
+        "AmazonRedshift" => "Amazon Redshift",
+        "AmazonRoute53" => "Amazon Route 53",
+        "AmazonSNS" => "Amazon Simple Notification Service",
+        "AWSQueueService" => "Amazon Simple Queue Service",
+        "AmazonSQS" => "Amazon Simple Queue Service",
+        "AmazonKinesis" => "Amazon Kinesis",
+        "AmazonKinesisFirehose" => "Amazon Kinesis Firehose",
+        "AmazonApiGateway" => "Amazon API Gateway",
+        "AmazonSageMaker" => "Amazon SageMaker",
+        "AmazonAthena" => "Amazon Athena",
+        "AmazonGuardDuty" => "Amazon GuardDuty",
+        "AmazonInspectorV2" => "Amazon Inspector",
+        "AmazonMSK" => "Amazon Managed Streaming for Apache Kafka",
+        "AmazonMQ" => "Amazon MQ",
+        "AmazonLightsail" => "Amazon Lightsail",
+        "AmazonWorkSpaces" => "Amazon WorkSpaces",
+        "AmazonGlacier" => "Amazon Glacier",
+        "AmazonDocDB" => "Amazon DocumentDB (with MongoDB compatibility)",
+        "AmazonNeptune" => "Amazon Neptune",
+        "AmazonQuickSight" => "Amazon QuickSight",
+        "AmazonStates" => "AWS Step Functions",
+        "AWSGlue" => "AWS Glue",
+        "AWSCloudTrail" => "AWS CloudTrail",
+        "AWSConfig" => "AWS Config",
+        "AWSCodeBuild" => "CodeBuild",
+        "AWSCodePipeline" => "AWS CodePipeline",
+        "AWSBackup" => "AWS Backup",
+        "AWSELB" => "Elastic Load Balancing",
+        "AWSEvents" => "CloudWatch Events",
+        "AWSKMS" | "awskms" => "AWS Key Management Service",
+        "AWSSecretsManager" => "AWS Secrets Manager",
+        "AWSSystemsManager" => "AWS Systems Manager",
+        "AWSXRay" => "AWS X-Ray",
+        "AWSDataTransfer" => "AWS Data Transfer",
+        "AWSCostExplorer" => "AWS Cost Explorer",
+        "AWSShield" => "AWS Shield",
+        "awswaf" => "AWS WAF",
+        "AWSDirectConnect" => "AWS Direct Connect",
+        "AWSTransfer" => "AWS Transfer Family",
+        "AWSAmplify" => "AWS Amplify",
+        "AWSSupportBusiness" => "AWS Support (Business)",
+        "AWSSupportEnterprise" => "AWS Support (Enterprise)",
+        "AWSDeveloperSupport" => "AWS Support (Developer)",
+        "AmazonCognito" => "Amazon Cognito",
+        "AmazonSES" => "Amazon Simple Email Service",
+        "AmazonTimestream" => "Amazon Timestream",
+        "AmazonMWAA" => "Amazon Managed Workflows for Apache Airflow",
+        "ElasticMapReduce" => "Amazon Elastic MapReduce",
+        "AmazonBedrock" => "Amazon Bedrock",
+        "ComputeSavingsPlans" => "Savings Plans for AWS Compute usage",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -271,6 +359,11 @@ mod tests {
         ];
         let l = Layout::find(Naming::Focus, &full).unwrap();
         assert_eq!(l.get(Col::Account), Some(7), "BillingAccountId stands in for SubAccountId");
+        for missing in ["ServiceName", "BillingCurrency", "BillingAccountId"] {
+            let headers: Vec<&str> = full.iter().copied().filter(|h| *h != missing).collect();
+            let err = Layout::find(Naming::Focus, &headers).unwrap_err();
+            assert!(err.contains(missing), "{err}");
+        }
     }
 
     #[test]
@@ -280,7 +373,8 @@ mod tests {
         assert_eq!(currency(""), "USD");
         assert_eq!(currency("EUR"), "EUR");
         assert_eq!(service("AmazonEC2", "Amazon Elastic Compute Cloud"), "Amazon Elastic Compute Cloud");
-        assert_eq!(service("AmazonEC2", ""), "AmazonEC2");
+        assert_eq!(service("AmazonEC2", ""), "Amazon Elastic Compute Cloud");
+        assert_eq!(service("AmazonNewThing", ""), "AmazonNewThing");
         assert_eq!(service("", "Virtual Machines"), "Virtual Machines");
     }
 }

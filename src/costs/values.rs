@@ -8,16 +8,36 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
-/// A money cell as text. Empty and `NULL` cells are zero (CUR leaves amortization columns
-/// empty on lines they do not apply to); `1.5E-7` notation, which legacy CUR CSVs use for tiny
-/// amounts, is read exactly.
+/// A money cell as text. Empty cells are zero (CUR leaves amortization columns empty on lines
+/// they do not apply to), and so are the words tools write for a missing value: `NULL` (the
+/// FOCUS sample data, SQL exports), `None` (Python CUR generators), `null`. `1.5E-7`
+/// notation, which legacy CUR CSVs use for tiny amounts, is read exactly. More significant
+/// digits than a `Decimal` holds (about 28) is an error, never a silent rounding.
 pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
-    if t.is_empty() || t == "NULL" {
+    if t.is_empty() || t == "NULL" || t == "None" || t == "null" {
         return Ok(Decimal::ZERO);
     }
     let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(t) } else { Decimal::from_str(t) };
-    parsed.map_err(|_| format!("\"{t}\" is not a decimal amount"))
+    let d = parsed.map_err(|_| format!("\"{t}\" is not a decimal amount"))?;
+    // Short cells cannot lose digits; only long ones are checked.
+    if t.len() > 28 && significant_digits(t) > significant_digits(&d.normalize().to_string()) {
+        return Err(format!(
+            "\"{t}\" has more significant digits than tally keeps exactly (28): it would be rounded"
+        ));
+    }
+    Ok(d)
+}
+
+/// Significant digits of a plain or scientific decimal text: leading zeros and trailing
+/// zeros of the fraction do not count.
+fn significant_digits(t: &str) -> usize {
+    let mantissa = t.split(['e', 'E']).next().unwrap_or(t);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let has_point = mantissa.contains('.');
+    let trimmed = digits.trim_start_matches('0');
+    let trimmed = if has_point { trimmed.trim_end_matches('0') } else { trimmed };
+    trimmed.len()
 }
 
 /// A Parquet `double` amount. Doubles cannot hold most decimal fractions exactly, so we take
@@ -157,16 +177,21 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
     }
     DateTime::parse_from_rfc3339(t)
         .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%:z"))
+        // `2026-11-02 00:00:00+00`: SQL engines' text for a timestamp with time zone.
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z"))
         .map(|dt| dt.timestamp())
         .map_err(|_| bad())
 }
 
 const SECS_PER_DAY: i64 = 86_400;
 
+/// Day number (days from the common era, as [`super::aggregate::day_number`]) of 1970-01-01.
+pub(crate) const CE_DAY_OF_EPOCH: i32 = 719_163;
+
 /// Day number (as [`super::aggregate::day_number`]) of the day containing `secs`.
 pub(crate) fn day_floor(secs: i64) -> i32 {
-    // 719_163 = days from 0001-01-01 (CE day 1) to 1970-01-01.
-    i32::try_from(secs.div_euclid(SECS_PER_DAY) + 719_163).unwrap_or(super::aggregate::NO_DATE)
+    i32::try_from(secs.div_euclid(SECS_PER_DAY) + i64::from(CE_DAY_OF_EPOCH))
+        .unwrap_or(super::aggregate::NO_DATE)
 }
 
 /// The record period of a charge `[start, end)` at day granularity: from the day of its start
@@ -211,21 +236,39 @@ pub(crate) fn normalize_tag_key(key: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TagKeys {
     known: Vec<(String, String)>,
+    /// Keys of formats that keep the spelling match only as written (`tag_key_match =
+    /// "exact"` in tally.hcl). CUR Parquet and CUR 2.0 lost the spelling: normalized there.
+    exact: bool,
 }
 
 impl TagKeys {
+    pub(crate) fn with_match(keys: &[String], exact: bool) -> Self {
+        Self { exact, ..Self::new(keys) }
+    }
+
     pub(crate) fn new(keys: &[String]) -> Self {
         let mut known: Vec<(String, String)> =
             keys.iter().map(|k| (normalize_tag_key(k), k.clone())).collect();
         // First configured spelling wins when two normalize alike.
         known.sort_by(|a, b| a.0.cmp(&b.0));
         known.dedup_by(|a, b| a.0 == b.0);
-        Self { known }
+        Self { known, exact: false }
     }
 
-    /// A tag key from a format that keeps the spelling (CSV, FOCUS): as written.
+    /// A tag key from a format that keeps the spelling (CUR CSV, FOCUS): compared with the
+    /// configured keys the way CUR Parquet and CUR 2.0 compare them (see [`normalize_tag_key`]:
+    /// `Owner`, `owner` and `OWNER` are one key), so one bill gives the same owners whatever
+    /// its format; with `exact`, only as written. A match is reported under the configured
+    /// spelling; any other key as written.
     pub(crate) fn resolve_spelled(&self, key: &str) -> String {
-        key.to_string()
+        if self.exact {
+            return key.to_string();
+        }
+        let normalized = normalize_tag_key(key);
+        match self.known.binary_search_by(|(n, _)| n.as_str().cmp(&normalized)) {
+            Ok(i) => self.known[i].1.clone(),
+            Err(_) => key.to_string(),
+        }
     }
 
     pub(crate) fn resolve(&self, normalized: &str) -> String {
@@ -248,6 +291,16 @@ mod tests {
         assert_eq!(parse_decimal("NULL").unwrap(), Decimal::ZERO);
         assert_eq!(parse_decimal("-2.6137").unwrap().to_string(), "-2.6137");
         assert!(parse_decimal("12,5").is_err());
+        assert_eq!(parse_decimal("None").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_decimal(" null ").unwrap(), Decimal::ZERO);
+        // 28 significant digits are kept; 30 would be rounded: refused.
+        assert_eq!(
+            parse_decimal("0.1234567890123456789012345678").unwrap().to_string(),
+            "0.1234567890123456789012345678"
+        );
+        assert_eq!(parse_decimal("1.50000000000000000000000000000000").unwrap(), Decimal::new(15, 1));
+        let err = parse_decimal("1.23456789012345678901234567891").unwrap_err();
+        assert!(err.contains("significant digits"), "{err}");
     }
 
     #[test]
@@ -312,6 +365,7 @@ mod tests {
         assert_eq!(t, parse_timestamp("2023-11-01").unwrap());
         assert_eq!(t, parse_timestamp("2023-11-01T01:00:00+01:00").unwrap());
         assert!(parse_timestamp("yesterday").is_err());
+        assert_eq!(t, parse_timestamp("2023-11-01 00:00:00+00").unwrap());
         let h = 3600;
         let (a, b) = day_span(t + 22 * h, t + 23 * h);
         assert_eq!(b - a, 1);
@@ -333,5 +387,12 @@ mod tests {
         assert_eq!(keys.resolve("costcenter"), "CostCenter");
         assert_eq!(keys.resolve("cost_center"), "cost_center");
         assert_eq!(keys.resolve("team"), "team");
+        // Formats that keep the spelling compare as CUR 2.0 does, unless told to be exact.
+        assert_eq!(keys.resolve_spelled("Team"), "team");
+        assert_eq!(keys.resolve_spelled("costcenter"), "CostCenter");
+        assert_eq!(keys.resolve_spelled("env"), "env");
+        let exact = TagKeys::with_match(&["team".into()], true);
+        assert_eq!(exact.resolve_spelled("Team"), "Team");
+        assert_eq!(exact.resolve_spelled("team"), "team");
     }
 }

@@ -84,11 +84,11 @@ fn columns(export: &Export) -> Columns {
 }
 
 /// Text of one cell; `None` is an empty CSV cell / a Parquet null.
-fn cell(export: &Export, row: &Row, column: &str) -> Option<String> {
+fn cell(row: &Row, column: &str) -> Option<String> {
     let k = &row.key;
     Some(match column {
-        "BillingPeriodStart" => timestamp(export.month),
-        "BillingPeriodEnd" => timestamp(next_month(export.month)),
+        "BillingPeriodStart" => timestamp(k.billing_period),
+        "BillingPeriodEnd" => timestamp(next_month(k.billing_period)),
         "ChargePeriodStart" => timestamp(k.charge_start),
         "ChargePeriodEnd" => timestamp(k.charge_end),
         "SubAccountId" => k.account.clone(),
@@ -124,11 +124,11 @@ pub fn write_csv(export: &Export, out: &mut dyn Write) -> std::io::Result<()> {
         let mut fields: Vec<String> = Vec::with_capacity(cols.names.len());
         for &c in &cols.names {
             fields.push(match c {
-                "BillingPeriodStart" => day(export.month),
-                "BillingPeriodEnd" => day(next_month(export.month)),
+                "BillingPeriodStart" => day(row.key.billing_period),
+                "BillingPeriodEnd" => day(next_month(row.key.billing_period)),
                 "ChargePeriodStart" => day(row.key.charge_start),
                 "ChargePeriodEnd" => day(row.key.charge_end),
-                _ => cell(export, row, c).unwrap_or_default(),
+                _ => cell(row, c).unwrap_or_default(),
             });
         }
         w.write_record(&fields).map_err(io_error)?;
@@ -152,8 +152,8 @@ pub fn write_parquet<W: Write + Send>(export: &Export, out: W) -> Result<(), Str
         let (field, array): (Field, ArrayRef) = match name {
             "BillingPeriodStart" | "BillingPeriodEnd" | "ChargePeriodStart" | "ChargePeriodEnd" => {
                 let day = |r: &Row| match name {
-                    "BillingPeriodStart" => export.month,
-                    "BillingPeriodEnd" => next_month(export.month),
+                    "BillingPeriodStart" => r.key.billing_period,
+                    "BillingPeriodEnd" => next_month(r.key.billing_period),
                     "ChargePeriodStart" => r.key.charge_start,
                     _ => r.key.charge_end,
                 };
@@ -184,7 +184,7 @@ pub fn write_parquet<W: Write + Send>(export: &Export, out: W) -> Result<(), Str
                 (Field::new(name, DataType::Boolean, true), Arc::new(array))
             }
             _ => {
-                let array = StringArray::from_iter(export.rows.iter().map(|r| cell(export, r, name)));
+                let array = StringArray::from_iter(export.rows.iter().map(|r| cell(r, name)));
                 let nullable = array.null_count() > 0
                     || matches!(name, "ResourceId" | "x_Owner" | "x_AllocationMethod" | "x_TerraformAddress");
                 (Field::new(name, DataType::Utf8, nullable), Arc::new(array))

@@ -135,6 +135,10 @@ pub struct CostsInput {
     pub rows: u64,
     /// `billed` or `effective`.
     pub basis: String,
+    /// What the audit window selects cost lines by: `charge_period` (the day a charge was
+    /// incurred), not the billing period it was invoiced in (see docs/cost-data.md).
+    #[serde(default)]
+    pub period_basis: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -254,6 +254,7 @@ pub fn sample_report() -> Report {
         untaggable: BTreeMap::from([("tax".into(), usd("315.5"))]),
         unmanaged: usd("87.1"),
         total: usd("11000"),
+        invoiced_in_other_periods: None,
     });
     report.summary.budgets_over = 1;
     report.summary.budgets_forecast_over = 1;

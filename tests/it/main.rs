@@ -1,5 +1,6 @@
 //! One integration-test binary (fast linking): end-to-end CLI runs and real-world corpora.
 
+mod athena_sql;
 mod aws;
 mod bad_inputs;
 mod chromium;

@@ -146,6 +146,50 @@ fn legacy_cur_csv(dir: &Path) -> PathBuf {
     p
 }
 
+/// CUR 2.0 as gzip CSV: snake_case names, maps as JSON, `None` where a generator leaves an
+/// amount out.
+fn cur2_csv_gz(dir: &Path) -> PathBuf {
+    let head = [
+        "line_item_usage_start_date",
+        "line_item_usage_end_date",
+        "line_item_usage_account_id",
+        "line_item_product_code",
+        "product",
+        "line_item_line_item_type",
+        "line_item_unblended_cost",
+        "savings_plan_savings_plan_effective_cost",
+        "line_item_currency_code",
+        "resource_tags",
+        "line_item_resource_id",
+        "bill_billing_period_start_date",
+    ];
+    let mut text = csv_line(&head.map(String::from));
+    for l in BILL {
+        let tags = if l.9.is_empty() { "{}".to_string() } else { format!("{{\"user_team\":\"{}\"}}", l.9) };
+        let cells = [
+            l.0.to_string(),
+            l.1.to_string(),
+            l.2.to_string(),
+            l.3.to_string(),
+            format!("{{\"product_name\":\"{}\",\"servicecode\":\"{}\"}}", l.4, l.3),
+            l.5.to_string(),
+            l.7.to_string(),
+            "None".to_string(),
+            l.8.to_string(),
+            tags,
+            l.10.to_string(),
+            "2026-11-01T00:00:00Z".to_string(),
+        ];
+        text += &csv_line(&cells);
+    }
+    let p = dir.join("cur2.csv.gz");
+    let mut enc =
+        flate2::write::GzEncoder::new(std::fs::File::create(&p).unwrap(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    p
+}
+
 fn focus_csv(dir: &Path) -> PathBuf {
     let head = [
         "ChargePeriodStart",
@@ -271,7 +315,14 @@ fn focus_parquet(dir: &Path) -> PathBuf {
 }
 
 pub(crate) fn every_format(dir: &Path) -> Vec<PathBuf> {
-    vec![legacy_cur_csv(dir), cur_parquet(dir, false), focus_csv(dir), focus_parquet(dir)]
+    vec![
+        legacy_cur_csv(dir),
+        cur2_csv_gz(dir),
+        cur_parquet(dir, false),
+        cur_parquet(dir, true),
+        focus_csv(dir),
+        focus_parquet(dir),
+    ]
 }
 
 fn read(path: &Path) -> Vec<CostRecord> {
@@ -302,5 +353,29 @@ fn one_bill_reads_to_the_same_records_from_every_format() {
     );
     for f in &files[1..] {
         assert_eq!(read(f), want, "{} differs from {}", f.display(), files[0].display());
+    }
+}
+
+/// CSV errors name the line as an editor counts it (the header is line 1), whatever the line
+/// endings and even after a quoted value that spans lines.
+#[test]
+fn csv_errors_name_the_line_an_editor_shows() {
+    let dir = scratch("csv-lines");
+    let head = "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/ProductCode,lineItem/UnblendedCost,lineItem/LineItemDescription";
+    let good = "2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,111111111111,Usage,AmazonEC2,1.5,plain";
+    let multi = "2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,111111111111,Usage,AmazonEC2,1.5,\"two\nlines\"";
+    let bad = "2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,111111111111,Usage,AmazonEC2,oops,plain";
+    for (name, text, line) in [
+        ("lf.csv", format!("{head}\n{good}\n{good}\n{good}\n{bad}\n"), 5),
+        ("crlf.csv", format!("{head}\r\n{good}\r\n{good}\r\n{good}\r\n{bad}\r\n"), 5),
+        ("crlf3.csv", format!("{head}\r\n{good}\r\n{bad}\r\n"), 3),
+        ("crlf2.csv", format!("{head}\r\n{bad}\r\n"), 2),
+        ("multi.csv", format!("{head}\n{good}\n{multi}\n{bad}\n"), 5),
+        ("bom.csv", format!("\u{feff}{head}\n{good}\n{bad}\n"), 3),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = read_costs(&path, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains(&format!("{name}:{line}: lineItem/UnblendedCost")), "{name}: {err}");
     }
 }

@@ -89,7 +89,10 @@ fn rule_ids_are_unique_and_listed() {
             .collect()
     };
     insta::assert_snapshot!("rules list", pinned(tally(&["rules", "list"]).stdout));
-    insta::assert_snapshot!("rules list markdown", pinned(tally(&["rules", "list", "--format", "markdown"]).stdout));
+    insta::assert_snapshot!(
+        "rules list markdown",
+        pinned(tally(&["rules", "list", "--format", "markdown"]).stdout)
+    );
 }
 
 #[test]
