@@ -43,6 +43,8 @@ pub struct Config {
     pub rules: PolicySet,
     /// The `movers` block (`min_change_pct`, `min_change`): when CST003 reports a change.
     pub movers: Option<MoverThresholds>,
+    /// `history = "DIR"`: where `tally report` keeps its weekly reports for trends.
+    pub history: Option<String>,
 }
 
 impl Config {
@@ -102,6 +104,7 @@ impl Reader<'_> {
                             crate::policy::tags::read_attribute(self, attr, &mut config.rules);
                         }
                         "required_tags" => config.required_tags = self.string_list(value, key),
+                        "history" => config.history = self.string(value, key).map(|s| join_pattern(base, &s)),
                         "fail_on" => {
                             if let Some(s) = self.string(value, key) {
                                 match Severity::from_fail_on(&s) {
@@ -115,7 +118,7 @@ impl Reader<'_> {
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
                                  owner_tag, required_tags, fail_on, policy, exemptions, prohibited_tags, \
-                                 severity, or budget, tag and rule blocks)"
+                                 severity, history, or budget, tag and rule blocks)"
                             ),
                         ),
                     }

@@ -19,10 +19,12 @@ use crate::snapshot::Snapshot;
 use crate::terraform;
 
 mod export;
+mod history;
 mod load;
 mod review;
 
 pub use export::{export, ExportRequest};
+pub use history::{week_of, DEFAULT_WEEKS};
 pub use review::{report, ReviewPeriod, ReviewRequest};
 
 use load::{check_dir, collect_live, collect_options, load_config, resolve, Loaded};
