@@ -71,25 +71,29 @@ fn the_report_renders_its_charts_in_headless_chromium() {
     let out = browser(&dir.join("profile")).arg("--dump-dom").arg(&url).output().expect("chromium runs");
     assert!(out.status.success(), "chromium --dump-dom failed: {}", String::from_utf8_lossy(&out.stderr));
     let dom = String::from_utf8(out.stdout).expect("UTF-8 DOM");
-    // The daily chart and one burn chart per budget.
-    assert_eq!(count(&dom, "<svg class=\"chart daily\""), 1, "daily chart");
-    assert_eq!(count(&dom, "<svg class=\"chart burn\""), 3, "one burn chart per budget");
-    // 7 days x 4 series present (web, payments, data, untagged; no untaggable charge that week).
-    assert_eq!(count(&dom, "<rect class=\"bar\""), 7 * 4);
+    // The daily chart and one burn chart per budget, each drawn for a wide and a narrow page.
+    for layout in ["wide", "narrow"] {
+        assert_eq!(count(&dom, &format!("<svg class=\"chart daily {layout}\"")), 1, "daily chart");
+        assert_eq!(count(&dom, &format!("<svg class=\"chart burn {layout}\"")), 3, "one burn chart per budget");
+    }
+    // Both weeks the mover compares (14 days) x 4 series present (web, payments, data,
+    // untagged; no untaggable charge those weeks), twice.
+    assert_eq!(count(&dom, "<rect class=\"bar\""), 2 * 14 * 4);
     for series in ["owner:web", "owner:payments", "owner:data", "untagged"] {
         assert_eq!(
             count(&dom, &format!("data-series=\"{series}\"")),
-            7 + 1,
-            "{series}: 7 bars and a legend entry"
+            2 * 14 + 1,
+            "{series}: 14 bars in each chart and a legend entry"
         );
     }
+    assert_eq!(count(&dom, "data-date=\"2026-11-04\""), 2, "the week before starts on the 4th");
     assert_eq!(count(&dom, "class=\"legend-item\""), 4);
     for class in ["burn-actual", "burn-limit", "burn-projection"] {
-        assert_eq!(count(&dom, &format!("<path class=\"{class}\"")), 3, "{class}");
+        assert_eq!(count(&dom, &format!("<path class=\"{class}")), 6, "{class}");
     }
     assert_eq!(
         count(&dom, "<g class=\"burn-runout\" data-date=\"2026-11-27\""),
-        1,
+        2,
         "web runs out on the 27th"
     );
     assert!(dom.contains("Week-over-week movers") && dom.contains("+1,643.03 USD (+138.7%)"));

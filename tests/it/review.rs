@@ -242,7 +242,8 @@ fn every_figure_on_the_example_page_is_the_json_reports() {
     assert!(checked.iter().any(|c| c.starts_with("/exempted/")), "the exempted CST002 row");
     assert!(html.contains("i-03c5e7a9b1d2f4680 <span class=\"tag\">exempted</span>"), "marked exempted");
     // IAC001 is one warning and two info, not three warnings.
-    let iac = &html[html.find("<td class=\"mono\">IAC001</td>").unwrap()..];
+    let table = &html[html.find("<table class=\"findings\">").unwrap()..];
+    let iac = &table[table.find("<td class=\"mono\">IAC001</td>").unwrap()..];
     let iac = &iac[..iac.find("</tr>").unwrap()];
     assert!(iac.contains("warning</span> 1") && iac.contains("info</span> 2"), "{iac}");
     // A full review: nothing the data has is called missing.
@@ -281,4 +282,101 @@ fn the_example_is_a_full_review_with_a_mover_on_both_weeks_and_budget_burn() {
     let md = tally(&["report", "terraform-examples/acme", "--format", "markdown"]).stdout;
     assert!(md.contains("| payments | 3,080.82 USD | 3,000.00 USD | 5,436.74 USD | already over | 🔴 over |"), "{md}");
     assert!(md.contains("not before period end"), "{md}");
+}
+
+/// `--history DIR`: six weekly reviews (five made from held-out snapshots of the fixture, cut at
+/// each week's date, and one written by an older tally) give six points per trend; a corrupt
+/// report is named in a diagnostic and left out; the same week stored twice is one file with
+/// the same bytes.
+#[test]
+fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
+    let dir = std::env::temp_dir().join(format!("tally-review-history-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let history = dir.join("history");
+    std::fs::create_dir_all(&history).unwrap();
+    let hist = history.to_str().unwrap();
+    let full: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join(FIXTURE).join("snapshot.json")).unwrap()).unwrap();
+    for as_of in ["2026-10-21", "2026-10-28", "2026-11-04", "2026-11-11"] {
+        let mut snapshot = full.clone();
+        snapshot["as_of"] = Value::String(as_of.into());
+        let lines: Vec<Value> = full["costs"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["period"]["end"].as_str().unwrap() <= as_of)
+            .cloned()
+            .collect();
+        snapshot["costs"]["lines"] = Value::Array(lines);
+        let path = dir.join(format!("snapshot-{as_of}.json"));
+        std::fs::write(&path, snapshot.to_string()).unwrap();
+        let run = tally(&["report", FIXTURE, "--snapshot", path.to_str().unwrap(), "--history", hist, "--format", "json"]);
+        assert_eq!(run.code, 0, "{as_of}: {}", run.stderr);
+    }
+    // A report of an older tally: version 0, figures as JSON numbers, no review, no budgets.
+    std::fs::write(
+        history.join("tally-review-2026-W42.json"),
+        r#"{"version": 0, "as_of": "2026-10-14", "summary": {"findings": {"by_rule": {"TAG001": 2}},
+            "spend": {"total": {"amount": 2100.5, "currency": "USD"},
+                      "by_owner": {"web": {"amount": "900", "currency": "USD"}},
+                      "untagged": {"amount": "100", "currency": "USD"}}}}"#,
+    )
+    .unwrap();
+    std::fs::write(history.join("tally-review-2026-W41.json"), "{\"as_of\": \"2026-10-07\", \"summ").unwrap();
+
+    let run = tally(&["report", FIXTURE, "--history", hist, "--format", "json"]);
+    assert_eq!(run.code, 3, "partial: one report in the history could not be read: {}", run.stderr);
+    let r: Value = serde_json::from_str(&run.stdout).unwrap();
+    let diagnostics = r["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(diagnostics[0]["message"].as_str().unwrap().contains("tally-review-2026-W41.json: not a JSON report"));
+    let points = r["review"]["history"]["points"].as_array().unwrap();
+    let weeks: Vec<&str> = points.iter().map(|p| p["week"].as_str().unwrap()).collect();
+    assert_eq!(weeks, ["2026-W42", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"]);
+    assert_eq!(points[0]["total"], "2100.5", "the older report's figure");
+    // This week's point is this report's figures.
+    assert_eq!(points[5]["total"], r["summary"]["spend"]["total"]["amount"]);
+    assert_eq!(points[5]["untagged"], r["summary"]["spend"]["untagged"]["amount"]);
+    assert_eq!(points[5]["by_owner"]["web"], r["summary"]["spend"]["by_owner"]["web"]["amount"]);
+    // Every series has a value for each of the weeks a review stored.
+    for p in &points[1..] {
+        for key in ["total", "untagged_pct", "unmanaged"] {
+            assert!(p.get(key).is_some(), "{key} of {}", p["week"]);
+        }
+        assert!(p["by_owner"]["web"].is_string() && p["budgets"]["web"].is_string(), "{p}");
+    }
+    // Web's EC2 jump of 2026-11-11 is in the trend: web spent more in W47 than in W46.
+    let web = |i: usize| points[i]["by_owner"]["web"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
+    assert!(web(5) > web(4), "{} then {}", web(4), web(5));
+
+    // The page and the summary show the six weeks.
+    let html = tally(&["report", FIXTURE, "--history", hist]).stdout;
+    let trends = &html[html.find("<h2>Trends</h2>").expect("a trends section")..];
+    let trends = &trends[..trends.find("</section>").unwrap()];
+    assert_eq!(trends.matches("<th class=\"num\">2026-W").count(), 6, "{trends}");
+    for row in ["spend", "untagged share", "unmanaged spend", "coverage by count", "coverage by money", "findings by rule", "budgets"] {
+        assert!(trends.contains(&format!("<td>{row}</td>")) || trends.contains(&format!(">{row}</td>")), "{row}");
+    }
+    let md = tally(&["report", FIXTURE, "--history", hist, "--format", "markdown"]).stdout;
+    assert!(md.contains("**Trends** (last 6 weeks)"), "{md}");
+    assert_eq!(md.matches("| 2026-W4").count(), 6, "{md}");
+
+    // Idempotent: this week is one file, rewritten with the same bytes.
+    let stored = history.join("tally-review-2026-W47.json");
+    let before = std::fs::read(&stored).unwrap();
+    let files = std::fs::read_dir(&history).unwrap().count();
+    let _ = tally(&["report", FIXTURE, "--history", hist, "--format", "json"]);
+    assert_eq!(std::fs::read(&stored).unwrap(), before);
+    assert_eq!(std::fs::read_dir(&history).unwrap().count(), files);
+    // --history-weeks keeps the last N.
+    let three = tally(&["report", FIXTURE, "--history", hist, "--history-weeks", "3", "--format", "json"]);
+    let r: Value = serde_json::from_str(&three.stdout).unwrap();
+    assert_eq!(r["review"]["history"]["points"].as_array().unwrap().len(), 3);
+    // A month is not a week's point: read, not stored.
+    let _ = tally(&["report", FIXTURE, "--history", hist, "--period", "2026-10", "--format", "json"]);
+    assert_eq!(std::fs::read_dir(&history).unwrap().count(), files);
+    let s3 = tally(&["report", FIXTURE, "--history", "s3://bucket/reviews"]);
+    assert_eq!(s3.code, 2);
+    assert!(s3.stderr.contains("only a directory is supported"), "{}", s3.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
 }
