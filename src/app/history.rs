@@ -54,9 +54,8 @@ pub(super) fn apply(dir: &Path, weeks: usize, store: bool, r: &mut ReviewReport)
     let this_week = week_of(as_of);
     if store {
         let path = dir.join(format!("{PREFIX}{this_week}.json"));
-        let mut text = serde_json::to_string_pretty(r).map_err(|e| {
-            InputError::Usage(format!("cannot serialize the report for the history: {e}"))
-        })?;
+        let mut text = serde_json::to_string_pretty(r)
+            .map_err(|e| InputError::Usage(format!("cannot serialize the report for the history: {e}")))?;
         text.push('\n');
         // Write beside and rename: a reader never sees half a report.
         let tmp = dir.join(format!(".{PREFIX}{this_week}.json.tmp{}", std::process::id()));
@@ -146,10 +145,8 @@ fn point(report: &Value, as_of: NaiveDate) -> TrendPoint {
     }
     let untagged = amount(&spend["untagged"]);
     // Usage is owners plus untagged (the report's `usage()`): untaggable charges cannot be tagged.
-    let usage = by_owner
-        .values()
-        .chain(untagged.iter())
-        .try_fold(Decimal::ZERO, |sum, a| sum.checked_add(*a));
+    let usage =
+        by_owner.values().chain(untagged.iter()).try_fold(Decimal::ZERO, |sum, a| sum.checked_add(*a));
     let untagged_pct = match (untagged, usage) {
         (Some(u), Some(total)) if !total.is_zero() => u
             .checked_mul(Decimal::ONE_HUNDRED)
@@ -220,13 +217,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tally-history-unit-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("tally-review-2026-W45.json"), "{\"as_of\": \"2026-11-04\", \"summary\": {}}").unwrap();
+        std::fs::write(
+            dir.join("tally-review-2026-W45.json"),
+            "{\"as_of\": \"2026-11-04\", \"summary\": {}}",
+        )
+        .unwrap();
         std::fs::write(dir.join("tally-review-2026-W46.json"), "{\"as_of\": \"2026-11-1").unwrap();
         std::fs::write(dir.join("notes.txt"), "not json, not read").unwrap();
         let (points, diagnostics) = read(&dir).unwrap();
         assert_eq!(points.keys().collect::<Vec<_>>(), ["2026-W45"]);
         assert_eq!(diagnostics.len(), 1);
-        assert!(diagnostics[0].message.contains("tally-review-2026-W46.json: not a JSON report"), "{:?}", diagnostics);
+        assert!(
+            diagnostics[0].message.contains("tally-review-2026-W46.json: not a JSON report"),
+            "{:?}",
+            diagnostics
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -74,7 +74,11 @@ fn the_report_renders_its_charts_in_headless_chromium() {
     // The daily chart and one burn chart per budget, each drawn for a wide and a narrow page.
     for layout in ["wide", "narrow"] {
         assert_eq!(count(&dom, &format!("<svg class=\"chart daily {layout}\"")), 1, "daily chart");
-        assert_eq!(count(&dom, &format!("<svg class=\"chart burn {layout}\"")), 3, "one burn chart per budget");
+        assert_eq!(
+            count(&dom, &format!("<svg class=\"chart burn {layout}\"")),
+            3,
+            "one burn chart per budget"
+        );
     }
     // Both weeks the mover compares (14 days) x 4 series present (web, payments, data,
     // untagged; no untaggable charge those weeks), twice.
@@ -198,7 +202,8 @@ fn the_example_review_reads_at_1400_and_400_px() {
             m["scroll_width"].as_u64().unwrap() <= u64::from(width),
             "{width} px: the page overflows horizontally: {m}"
         );
-        let sections: Vec<&str> = m["sections"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+        let sections: Vec<&str> =
+            m["sections"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
         for wanted in [
             "Daily spend by team",
             "Week-over-week movers",

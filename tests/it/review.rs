@@ -256,7 +256,10 @@ fn every_figure_on_the_example_page_is_the_json_reports() {
 fn the_example_is_a_full_review_with_a_mover_on_both_weeks_and_budget_burn() {
     let r = json(&["terraform-examples/acme"]);
     let review = &r["review"];
-    assert_eq!((review["period_start"].as_str(), review["period_end"].as_str()), (Some("2026-11-11"), Some("2026-11-18")));
+    assert_eq!(
+        (review["period_start"].as_str(), review["period_end"].as_str()),
+        (Some("2026-11-11"), Some("2026-11-18"))
+    );
     assert_eq!(review["daily"].as_array().unwrap().len(), 7);
     // The chart's earlier week is the movers' week before.
     let before = review["daily_before"].as_array().unwrap();
@@ -264,7 +267,10 @@ fn the_example_is_a_full_review_with_a_mover_on_both_weeks_and_budget_burn() {
     assert_eq!(before[0]["date"], review["movers"]["previous_start"]);
     let rows = review["movers"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!((rows[0]["owner"].as_str(), rows[0]["service"].as_str()), (Some("payments"), Some("Amazon Relational Database Service")));
+    assert_eq!(
+        (rows[0]["owner"].as_str(), rows[0]["service"].as_str()),
+        (Some("payments"), Some("Amazon Relational Database Service"))
+    );
     // Burn series for the three budgets of tally.hcl, each ending at the budget's actual.
     let burn = review["burn"].as_array().unwrap();
     assert_eq!(burn.len(), 3);
@@ -280,7 +286,10 @@ fn the_example_is_a_full_review_with_a_mover_on_both_weeks_and_budget_burn() {
         }
     }
     let md = tally(&["report", "terraform-examples/acme", "--format", "markdown"]).stdout;
-    assert!(md.contains("| payments | 3,080.82 USD | 3,000.00 USD | 5,436.74 USD | already over | 🔴 over |"), "{md}");
+    assert!(
+        md.contains("| payments | 3,080.82 USD | 3,000.00 USD | 5,436.74 USD | already over | 🔴 over |"),
+        "{md}"
+    );
     assert!(md.contains("not before period end"), "{md}");
 }
 
@@ -296,7 +305,8 @@ fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
     std::fs::create_dir_all(&history).unwrap();
     let hist = history.to_str().unwrap();
     let full: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join(FIXTURE).join("snapshot.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(repo().join(FIXTURE).join("snapshot.json")).unwrap())
+            .unwrap();
     for as_of in ["2026-10-21", "2026-10-28", "2026-11-04", "2026-11-11"] {
         let mut snapshot = full.clone();
         snapshot["as_of"] = Value::String(as_of.into());
@@ -310,7 +320,16 @@ fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
         snapshot["costs"]["lines"] = Value::Array(lines);
         let path = dir.join(format!("snapshot-{as_of}.json"));
         std::fs::write(&path, snapshot.to_string()).unwrap();
-        let run = tally(&["report", FIXTURE, "--snapshot", path.to_str().unwrap(), "--history", hist, "--format", "json"]);
+        let run = tally(&[
+            "report",
+            FIXTURE,
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--history",
+            hist,
+            "--format",
+            "json",
+        ]);
         assert_eq!(run.code, 0, "{as_of}: {}", run.stderr);
     }
     // A report of an older tally: version 0, figures as JSON numbers, no review, no budgets.
@@ -329,7 +348,10 @@ fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
     let r: Value = serde_json::from_str(&run.stdout).unwrap();
     let diagnostics = r["diagnostics"].as_array().unwrap();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-    assert!(diagnostics[0]["message"].as_str().unwrap().contains("tally-review-2026-W41.json: not a JSON report"));
+    assert!(diagnostics[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("tally-review-2026-W41.json: not a JSON report"));
     let points = r["review"]["history"]["points"].as_array().unwrap();
     let weeks: Vec<&str> = points.iter().map(|p| p["week"].as_str().unwrap()).collect();
     assert_eq!(weeks, ["2026-W42", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"]);
@@ -346,7 +368,8 @@ fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
         assert!(p["by_owner"]["web"].is_string() && p["budgets"]["web"].is_string(), "{p}");
     }
     // Web's EC2 jump of 2026-11-11 is in the trend: web spent more in W47 than in W46.
-    let web = |i: usize| points[i]["by_owner"]["web"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
+    let web =
+        |i: usize| points[i]["by_owner"]["web"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
     assert!(web(5) > web(4), "{} then {}", web(4), web(5));
 
     // The page and the summary show the six weeks.
@@ -354,8 +377,19 @@ fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
     let trends = &html[html.find("<h2>Trends</h2>").expect("a trends section")..];
     let trends = &trends[..trends.find("</section>").unwrap()];
     assert_eq!(trends.matches("<th class=\"num\">2026-W").count(), 6, "{trends}");
-    for row in ["spend", "untagged share", "unmanaged spend", "coverage by count", "coverage by money", "findings by rule", "budgets"] {
-        assert!(trends.contains(&format!("<td>{row}</td>")) || trends.contains(&format!(">{row}</td>")), "{row}");
+    for row in [
+        "spend",
+        "untagged share",
+        "unmanaged spend",
+        "coverage by count",
+        "coverage by money",
+        "findings by rule",
+        "budgets",
+    ] {
+        assert!(
+            trends.contains(&format!("<td>{row}</td>")) || trends.contains(&format!(">{row}</td>")),
+            "{row}"
+        );
     }
     let md = tally(&["report", FIXTURE, "--history", hist, "--format", "markdown"]).stdout;
     assert!(md.contains("**Trends** (last 6 weeks)"), "{md}");

@@ -68,12 +68,7 @@ pub(super) fn series(review: &Review) -> Vec<Series> {
         });
     }
     for (key, label, color, pick) in [
-        (
-            "untagged",
-            "untagged",
-            UNTAGGED_COLOR,
-            (|d: &DailySpend| d.untagged) as fn(&_) -> _,
-        ),
+        ("untagged", "untagged", UNTAGGED_COLOR, (|d: &DailySpend| d.untagged) as fn(&_) -> _),
         ("untaggable", "tax, support, fees", UNTAGGABLE_COLOR, |d| d.untaggable),
     ] {
         let values: Vec<Decimal> = days.iter().map(|d| pick(d)).collect();
@@ -143,8 +138,10 @@ pub(super) struct Layout {
     pub(super) left: f64,
 }
 
-const DAILY_LAYOUTS: [Layout; 2] =
-    [Layout { class: "wide", w: 1040.0, h: 340.0, left: 92.0 }, Layout { class: "narrow", w: 360.0, h: 300.0, left: 70.0 }];
+const DAILY_LAYOUTS: [Layout; 2] = [
+    Layout { class: "wide", w: 1040.0, h: 340.0, left: 92.0 },
+    Layout { class: "narrow", w: 360.0, h: 300.0, left: 70.0 },
+];
 
 pub(super) fn daily_chart(review: &Review, h: &mut String) {
     let _ = write!(h, "<section>\n<h2>Daily spend by {}</h2>\n", esc(&review.owner_tag));
@@ -172,7 +169,8 @@ pub(super) fn daily_chart(review: &Review, h: &mut String) {
     }
     h.push_str("<ul class=\"legend\">\n");
     for s in &series {
-        let total = s.values.iter().try_fold(Decimal::ZERO, |sum, v| sum.checked_add(*v)).unwrap_or(Decimal::MAX);
+        let total =
+            s.values.iter().try_fold(Decimal::ZERO, |sum, v| sum.checked_add(*v)).unwrap_or(Decimal::MAX);
         let _ = write!(
             h,
             "<li class=\"legend-item\" data-series=\"{}\"><span class=\"swatch\" style=\"background:{}\"></span>\

@@ -177,7 +177,10 @@ fn kpis(report: &Report, review: &Review, h: &mut String) {
                 untagged_class,
             );
             let (open, exempted) = unmanaged_rows(report);
-            let mut note = format!("{} in no Terraform state", plural(open.len() + exempted.len(), "resource", "resources"));
+            let mut note = format!(
+                "{} in no Terraform state",
+                plural(open.len() + exempted.len(), "resource", "resources")
+            );
             if !exempted.is_empty() {
                 let _ = write!(note, ", {} exempted in writing", exempted.len());
             }
@@ -301,8 +304,11 @@ fn owners_table(report: &Report, h: &mut String) {
         return;
     };
     let _ = write!(h, "<h2>Spend by {}</h2>\n<table class=\"owners\">\n<tbody>\n", esc(&s.owner_tag));
-    let mut rows: Vec<(String, &Money, &str, String)> =
-        s.by_owner.iter().map(|(o, m)| (esc(o), m, "", format!("/summary/spend/by_owner/{}", seg(o)))).collect();
+    let mut rows: Vec<(String, &Money, &str, String)> = s
+        .by_owner
+        .iter()
+        .map(|(o, m)| (esc(o), m, "", format!("/summary/spend/by_owner/{}", seg(o))))
+        .collect();
     rows.sort_by(|a, b| b.1.amount.cmp(&a.1.amount).then(a.0.cmp(&b.0)));
     if !s.untagged.amount.is_zero() {
         rows.push(("<em>untagged</em>".into(), &s.untagged, "untagged", "/summary/spend/untagged".into()));
@@ -405,7 +411,8 @@ fn budgets(report: &Report, review: &Review, h: &mut String) {
             None if b.state == BudgetState::CurrencyMismatch => "no spend in its currency".into(),
             None => "no spend in its scope".into(),
         };
-        let pct = b.actual_pct.map(|p| format!(" ({}%)", fig(&format!("/budgets/{i}/actual_pct"), &p.to_string())));
+        let pct =
+            b.actual_pct.map(|p| format!(" ({}%)", fig(&format!("/budgets/{i}/actual_pct"), &p.to_string())));
         let runs_out = match (b.state, b.runs_out_on) {
             (BudgetState::Over, _) => String::new(),
             (_, Some(day)) => format!(" · runs out {day}"),
@@ -535,7 +542,11 @@ fn findings(report: &Report, h: &mut String) {
             esc(id),
             esc(row.name),
             severities.join(" "),
-            if count > 0 { fig(&format!("/summary/findings/by_rule/{}", seg(id)), &count.to_string()) } else { "0".into() },
+            if count > 0 {
+                fig(&format!("/summary/findings/by_rule/{}", seg(id)), &count.to_string())
+            } else {
+                "0".into()
+            },
             row.exempted,
             esc(&money.join(", "))
         );

@@ -44,7 +44,8 @@ pub(super) fn trends(review: &Review, h: &mut String) {
     let pointer = |i: usize, path: &str| format!("/review/history/points/{i}/{path}");
     h.push_str("<div class=\"scroll\"><table class=\"trend\">\n<thead><tr><th></th>");
     for p in points {
-        let _ = write!(h, "<th class=\"num\">{}<br><span class=\"muted\">{}</span></th>", esc(&p.week), p.as_of);
+        let _ =
+            write!(h, "<th class=\"num\">{}<br><span class=\"muted\">{}</span></th>", esc(&p.week), p.as_of);
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     type Cell<'a> = Box<dyn Fn(usize, &crate::report::review::TrendPoint) -> Option<String> + 'a>;
@@ -54,7 +55,10 @@ pub(super) fn trends(review: &Review, h: &mut String) {
             "untagged share",
             Box::new(|i, p| p.untagged_pct.map(|d| fig(&pointer(i, "untagged_pct"), &format!("{d}%")))),
         ),
-        ("unmanaged spend", Box::new(|i, p| p.unmanaged.map(|d| fig(&pointer(i, "unmanaged"), &money(p, d))))),
+        (
+            "unmanaged spend",
+            Box::new(|i, p| p.unmanaged.map(|d| fig(&pointer(i, "unmanaged"), &money(p, d)))),
+        ),
         (
             "coverage by count",
             Box::new(|i, p| {
@@ -80,7 +84,12 @@ pub(super) fn trends(review: &Review, h: &mut String) {
     owners.sort_by(|a, b| points[last].by_owner[*b].cmp(&points[last].by_owner[*a]).then(a.cmp(b)));
     let seen: BTreeSet<&str> = points.iter().flat_map(|p| p.by_owner.keys().map(String::as_str)).collect();
     owners.extend(seen.into_iter().filter(|o| !points[last].by_owner.contains_key(*o)));
-    let _ = write!(h, "<tr class=\"group\"><td colspan=\"{}\">spend by {}</td></tr>\n", points.len() + 1, esc(&review.owner_tag));
+    let _ = write!(
+        h,
+        "<tr class=\"group\"><td colspan=\"{}\">spend by {}</td></tr>\n",
+        points.len() + 1,
+        esc(&review.owner_tag)
+    );
     for owner in owners {
         let _ = write!(h, "<tr><td>{}</td>", esc(owner));
         for (i, p) in points.iter().enumerate() {
@@ -92,12 +101,15 @@ pub(super) fn trends(review: &Review, h: &mut String) {
         h.push_str("</tr>\n");
     }
     // Findings by rule, every rule any week had.
-    let rules: BTreeSet<&str> = points.iter().flat_map(|p| p.findings_by_rule.keys().map(String::as_str)).collect();
-    let _ = write!(h, "<tr class=\"group\"><td colspan=\"{}\">findings by rule</td></tr>\n", points.len() + 1);
+    let rules: BTreeSet<&str> =
+        points.iter().flat_map(|p| p.findings_by_rule.keys().map(String::as_str)).collect();
+    let _ =
+        write!(h, "<tr class=\"group\"><td colspan=\"{}\">findings by rule</td></tr>\n", points.len() + 1);
     for rule in rules {
         let _ = write!(h, "<tr><td class=\"mono\">{}</td>", esc(rule));
         for p in points {
-            let _ = write!(h, "<td class=\"num\">{}</td>", p.findings_by_rule.get(rule).copied().unwrap_or(0));
+            let _ =
+                write!(h, "<td class=\"num\">{}</td>", p.findings_by_rule.get(rule).copied().unwrap_or(0));
         }
         h.push_str("</tr>\n");
     }
