@@ -51,6 +51,8 @@ pub struct Config {
     pub config_aggregator: Option<String>,
     /// `require_visibility = true`: invisible never-tagged resources make the run partial.
     pub require_visibility: bool,
+    /// `history = "DIR"`: where `tally report` keeps its weekly reports for trends.
+    pub history: Option<String>,
 }
 
 impl Config {
@@ -124,6 +126,7 @@ impl Reader<'_> {
                             crate::policy::tags::read_attribute(self, attr, &mut config.rules);
                         }
                         "required_tags" => config.required_tags = self.string_list(value, key),
+                        "history" => config.history = self.string(value, key).map(|s| join_pattern(base, &s)),
                         "fail_on" => {
                             if let Some(s) = self.string(value, key) {
                                 match Severity::from_fail_on(&s) {
@@ -137,8 +140,8 @@ impl Reader<'_> {
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
                                  owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, \
-                                 prohibited_tags, severity, config_aggregator, require_visibility, or budget, \
-                                 tag and rule blocks)"
+                                 prohibited_tags, severity, config_aggregator, require_visibility, history, or \
+                                 budget, tag and rule blocks)"
                             ),
                         ),
                     }

@@ -20,6 +20,11 @@ pub struct ReviewRequest {
     pub dir: Option<PathBuf>,
     pub period: ReviewPeriod,
     pub sources: Sources,
+    /// `--history DIR` (else tally.hcl's `history`): keep this week's report there and show
+    /// the trends of the reports kept.
+    pub history: Option<String>,
+    /// Weeks of trends [default: 12].
+    pub history_weeks: Option<usize>,
 }
 
 /// The period a review covers.
@@ -75,5 +80,17 @@ pub fn report(request: &ReviewRequest) -> Result<ReviewReport, AppError> {
     let (report, movers) = loaded.audit_with_movers("report", &resolved, Focus::Everything);
     let owner_tag = &resolved.policy.owner_tag;
     let review = crate::audit::review(&snapshot, owner_tag, window, &label, &report.budgets, movers);
-    Ok(ReviewReport { report, review })
+    let mut result = ReviewReport { report, review };
+    let history = match &request.history {
+        Some(h) => Some(h.clone()),
+        None => super::load_config(request.dir.as_deref().unwrap_or(std::path::Path::new(".")))?.history,
+    };
+    if let Some(location) = history {
+        let dir = super::history::directory(&location)?;
+        let weeks = request.history_weeks.unwrap_or(super::history::DEFAULT_WEEKS);
+        // Only weekly reviews are kept: a month or a custom range is not a week's point.
+        let store = request.period == ReviewPeriod::LastWeek;
+        super::history::apply(&dir, weeks, store, &mut result)?;
+    }
+    Ok(result)
 }

@@ -14,22 +14,66 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::findings::Findings;
 use super::input::AuditInput;
 use super::output::{BudgetState, BudgetStatus, ResourceRef};
-use crate::model::{Budget, BudgetSource, Money};
+use crate::model::{Budget, BudgetSource, Diagnostic, Money};
 use crate::policy::RuleId;
 use crate::snapshot::Snapshot;
 
-pub(crate) fn budgets(input: &AuditInput<'_>, snapshot: &Snapshot, out: &mut Findings) -> Vec<BudgetStatus> {
+pub(crate) fn budgets(
+    input: &AuditInput<'_>,
+    snapshot: &Snapshot,
+    out: &mut Findings,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<BudgetStatus> {
     let as_of = snapshot.as_of;
     let (linked, declared) = link_aws_budgets(input, snapshot);
     declared
         .iter()
         .chain(snapshot.budgets.iter().filter(|b| !linked.contains(&b.name)))
         .map(|budget| {
-            let status = status(budget, snapshot, as_of, thresholds(input, &budget.name));
+            let mut status = status(budget, snapshot, as_of, thresholds(input, &budget.name));
+            if status.state == BudgetState::Unknown {
+                if let Some(found) = other_currencies(budget, snapshot, &status) {
+                    // tally never converts currencies: saying "no data" here would hide spend.
+                    status.state = BudgetState::CurrencyMismatch;
+                    diagnostics.push(Diagnostic {
+                        source: "budgets".into(),
+                        location: None,
+                        account: None,
+                        region: None,
+                        message: format!(
+                            "budget \"{}\" is in {} but its spend from {} is in {}: tally does not convert \
+                             currencies; give the budget's limit in {} (tally.hcl `currency`)",
+                            budget.name,
+                            budget.limit.currency,
+                            status.period_start,
+                            found.join(", "),
+                            found.join(" or ")
+                        ),
+                    });
+                }
+            }
             report(input, budget, &status, as_of, out);
             status
         })
         .collect()
+}
+
+/// The currencies of cost lines in a budget's scope and period when none is in the budget's own
+/// currency (a budget in EUR over spend in USD), else `None`.
+fn other_currencies(budget: &Budget, snapshot: &Snapshot, status: &BudgetStatus) -> Option<Vec<String>> {
+    if budget.source != BudgetSource::Config {
+        return None;
+    }
+    let found: BTreeSet<&str> = snapshot
+        .costs
+        .lines
+        .iter()
+        .filter(|l| status.period_start <= l.period.start && l.period.start < snapshot.as_of)
+        .filter(|l| budget.scope.matches(l))
+        .map(|l| l.currency.as_str())
+        .collect();
+    (!found.is_empty() && !found.contains(budget.limit.currency.as_str()))
+        .then(|| found.into_iter().map(str::to_string).collect())
 }
 
 /// The plan gate shows the budgets of the owners a plan creates, updates or replaces resources
@@ -147,8 +191,12 @@ fn status(
     let runs_out_on = match (actual, &pace) {
         (Some(a), Some((per_day, _))) if a < limit && *per_day > Decimal::ZERO => {
             // The day on which spend reaches the limit: `actual` covers the days before as_of.
-            let days = ((limit - a) / per_day).ceil();
-            i64::try_from(days).ok().and_then(|d| as_of.checked_add_signed(chrono::Duration::days(d - 1)))
+            // Only a day within the period: a monthly budget cannot run out in the next month
+            // (its spend starts again from zero), so a later day is "not before the period end".
+            let days = limit.checked_sub(a).and_then(|left| left.checked_div(*per_day)).map(|d| d.ceil());
+            days.and_then(|d| i64::try_from(d).ok())
+                .and_then(|d| as_of.checked_add_signed(chrono::Duration::days(d - 1)))
+                .filter(|day| *day < end)
         }
         _ => None,
     };
@@ -306,7 +354,7 @@ fn report(
             f.owner = owner;
             f.detail("runs_out_on", day).detail("pace_method", &status.pace_method);
         }
-        BudgetState::Unknown => {}
+        BudgetState::Unknown | BudgetState::CurrencyMismatch => {}
     }
 }
 
@@ -371,7 +419,14 @@ mod tests {
     }
 
     fn run_on(limit: &str, snap: Snapshot) -> (BudgetStatus, Vec<crate::audit::output::Finding>) {
-        let b = budget(limit);
+        let (status, findings, _) = run_with(budget(limit), snap);
+        (status, findings)
+    }
+
+    fn run_with(
+        b: Budget,
+        snap: Snapshot,
+    ) -> (BudgetStatus, Vec<crate::audit::output::Finding>, Vec<Diagnostic>) {
         let policy = crate::policy::Policy { owner_tag: "team".into(), ..Default::default() };
         let input = AuditInput {
             code: None,
@@ -384,8 +439,9 @@ mod tests {
             focus: Default::default(),
         };
         let mut out = Findings::new(&policy);
-        let statuses = budgets(&input, &snap, &mut out);
-        (statuses.into_iter().next().unwrap(), out.0)
+        let mut diagnostics = Vec::new();
+        let statuses = budgets(&input, &snap, &mut out, &mut diagnostics);
+        (statuses.into_iter().next().unwrap(), out.0, diagnostics)
     }
 
     /// Nov 1-10 quiet (10/day), Nov 11-17 hot (50/day): the average hides what the last week shows.
@@ -412,9 +468,30 @@ mod tests {
 
     #[test]
     fn no_burn_rate_finding_when_the_budget_lasts_the_period() {
+        // At 50/day the limit would be reached on Dec 18, in the next period: a monthly budget
+        // starts again from zero on Dec 1, so it does not run out ("not before period end").
         let (status, findings) = run("2000", accelerating());
-        assert_eq!(status.runs_out_on, Some(d("2026-12-18")));
+        assert_eq!(status.runs_out_on, None);
+        assert_eq!(status.state, BudgetState::Ok);
         assert!(findings.is_empty());
+        // The last day of the period is still within it.
+        let (status, _) = run("1100", accelerating());
+        assert_eq!(status.runs_out_on, Some(d("2026-11-30")));
+    }
+
+    #[test]
+    fn a_budget_in_another_currency_is_a_mismatch_with_a_diagnostic_never_no_data() {
+        let mut b = budget("900");
+        b.limit = Money::new(Decimal::from(900), "EUR");
+        let (status, findings, diagnostics) = run_with(b, snapshot(accelerating()));
+        assert_eq!(status.state, BudgetState::CurrencyMismatch);
+        assert!(findings.is_empty(), "no BUD finding from amounts never compared");
+        assert_eq!(diagnostics.len(), 1);
+        let message = &diagnostics[0].message;
+        assert!(message.contains("budget \"web\" is in EUR") && message.contains("is in USD"), "{message}");
+        // No spend at all in scope stays unknown, without a diagnostic.
+        let (status, _, diagnostics) = run_with(budget("900"), snapshot(vec![]));
+        assert_eq!((status.state, diagnostics.len()), (BudgetState::Unknown, 0));
     }
 
     #[test]
@@ -422,8 +499,11 @@ mod tests {
         let (status, _) = run("900", vec![line("2026-11-01", 17, "web", "340")]);
         assert_eq!(status.pace_method.as_deref(), Some("period-average"));
         assert_eq!(status.daily_pace.as_ref().unwrap().amount, Decimal::from(20));
-        // remaining 560 at 20/day: 28 days from Nov 18 -> spend reaches the limit on Dec 15.
-        assert_eq!(status.runs_out_on, Some(d("2026-12-15")));
+        // remaining 560 at 20/day: 28 days from Nov 18 -> Dec 15, after the period: not at all.
+        assert_eq!(status.runs_out_on, None);
+        let (status, _) = run("500", vec![line("2026-11-01", 17, "web", "340")]);
+        // remaining 160 at 20/day: 8 days from Nov 18 -> Nov 25.
+        assert_eq!(status.runs_out_on, Some(d("2026-11-25")));
     }
 
     #[test]

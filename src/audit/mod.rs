@@ -62,7 +62,7 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     let (spend, mut budgets, movers) = match input.snapshot {
         Some(snapshot) => {
             let spend = spend::spend(input, snapshot, &correlation, &mut out, &mut diagnostics);
-            let budgets = budgets::budgets(input, snapshot, &mut out);
+            let budgets = budgets::budgets(input, snapshot, &mut out, &mut diagnostics);
             let movers = if focus == Focus::Everything {
                 let end = Window::of(input, snapshot).end;
                 let owner_tag = &input.policy.owner_tag;

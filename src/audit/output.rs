@@ -159,6 +159,8 @@ pub enum BudgetState {
     Over,
     /// No spend data for the budget's scope.
     Unknown,
+    /// Spend in the budget's scope, but none in the budget's currency (never converted).
+    CurrencyMismatch,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,7 +189,8 @@ pub struct BudgetStatus {
     /// `period-average` (period-to-date spend per elapsed day).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub pace_method: Option<String>,
-    /// The day spend reaches the limit at that pace (absent when already over or no pace).
+    /// The day spend reaches the limit at that pace, within the period (absent when already
+    /// over, when the limit is not reached before the period ends, or with no pace).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub runs_out_on: Option<NaiveDate>,
     pub state: BudgetState,
@@ -206,6 +209,10 @@ pub struct Review {
     /// One entry per day of the period, zeros included, from daily cost lines only. Empty when
     /// the data has no daily lines in the period (month-to-date aggregates).
     pub daily: Vec<DailySpend>,
+    /// The days before the period that the movers' earlier week covers (a 7-day review compares
+    /// with the 7 days before it), same shape as `daily`, so a chart can show both weeks.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub daily_before: Vec<DailySpend>,
     /// Spend in the period in lines longer than a day: part of the totals, not of `daily`.
     #[serde(with = "rust_decimal::serde::str")]
     pub not_daily: Decimal,
@@ -216,6 +223,49 @@ pub struct Review {
     /// Cumulative spend per day of each budget computed from daily cost lines.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub burn: Vec<BudgetBurn>,
+    /// Trends over the last weeks, from the reports kept in `--history` (this run's included).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub history: Option<History>,
+}
+
+/// The weekly reviews of a history, one point per ISO week, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// How many weeks the trends look back at most (`--history-weeks`, default 12).
+    pub weeks: usize,
+    pub points: Vec<TrendPoint>,
+}
+
+/// One week's figures, as its report recorded them (absent when that report lacks them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// ISO week of the report's `as_of`, `2026-W47`.
+    pub week: String,
+    pub as_of: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub total: Option<Decimal>,
+    /// Usage spend per owner tag value.
+    #[serde(default)]
+    pub by_owner: BTreeMap<String, Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub untagged: Option<Decimal>,
+    /// Untagged usage in percent of usage, 1 decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub untagged_pct: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub unmanaged: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub coverage_by_count_pct: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", default, with = "rust_decimal::serde::str_option")]
+    pub coverage_by_cost_pct: Option<Decimal>,
+    /// Findings per rule (exempted ones not counted).
+    #[serde(default)]
+    pub findings_by_rule: BTreeMap<String, usize>,
+    /// Each budget's state that week (`ok`, `forecast_over`, `over`, ...).
+    #[serde(default)]
+    pub budgets: BTreeMap<String, String>,
 }
 
 /// Spend of one day, split as the report's spend is: owners, untagged usage, untaggable charges.

@@ -29,36 +29,20 @@ pub fn review(
         snapshot.costs.lines.iter().filter(|l| period.contains(l.period.start)).collect();
     let currency = super::spend::main_currency(&in_period);
     let lines: Vec<&CostLine> = in_period.into_iter().filter(|l| l.currency == currency).collect();
-    let not_daily: Decimal = lines.iter().filter(|l| l.period.days() != 1).map(|l| l.amount).sum();
-    let daily_lines: Vec<&CostLine> = lines.into_iter().filter(|l| l.period.days() == 1).collect();
-    let owners: BTreeSet<&str> = daily_lines
+    let not_daily = lines
         .iter()
-        .filter(|l| l.charge_category.can_carry_tags())
-        .filter_map(|l| l.tags.get(owner_tag).filter(|v| !v.is_empty()))
-        .collect();
-    let daily = if daily_lines.is_empty() {
-        Vec::new()
-    } else {
-        let mut by_day: BTreeMap<NaiveDate, DailySpend> = days(period)
-            .map(|date| {
-                let by_owner = owners.iter().map(|o| (o.to_string(), Decimal::ZERO)).collect();
-                let zero = Decimal::ZERO;
-                (date, DailySpend { date, by_owner, untagged: zero, untaggable: zero, total: zero })
-            })
-            .collect();
-        for line in &daily_lines {
-            let Some(day) = by_day.get_mut(&line.period.start) else { continue };
-            day.total += line.amount;
-            if !line.charge_category.can_carry_tags() {
-                day.untaggable += line.amount;
-                continue;
-            }
-            match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
-                Some(owner) => *day.by_owner.entry(owner.to_string()).or_default() += line.amount,
-                None => day.untagged += line.amount,
-            }
+        .filter(|l| l.period.days() != 1)
+        .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.amount))
+        .unwrap_or(Decimal::MAX);
+    let daily = daily(&snapshot.costs.lines, owner_tag, period, &currency);
+    // The chart shows both weeks a mover compares: the days before the period that the
+    // previous week covers, when the review period does not (a 7-day review).
+    let daily_before = match &movers {
+        Some(m) if m.previous_start < period.start && !daily.is_empty() => {
+            let before = Period { start: m.previous_start, end: period.start };
+            daily_of(&snapshot.costs.lines, owner_tag, before, &currency)
         }
-        by_day.into_values().collect()
+        _ => Vec::new(),
     };
     Review {
         label: label.to_string(),
@@ -67,10 +51,61 @@ pub fn review(
         currency,
         owner_tag: owner_tag.to_string(),
         daily,
+        daily_before,
         not_daily,
         movers,
         burn: budgets.iter().filter_map(|b| burn(snapshot, b)).collect(),
+        history: None,
     }
+}
+
+/// Spend per day of `period` from its daily lines in `currency`; empty when no line of the
+/// period is a daily one.
+fn daily(lines: &[CostLine], owner_tag: &str, period: Period, currency: &str) -> Vec<DailySpend> {
+    let any_daily = lines
+        .iter()
+        .any(|l| l.period.days() == 1 && period.contains(l.period.start) && l.currency == currency);
+    if any_daily {
+        daily_of(lines, owner_tag, period, currency)
+    } else {
+        Vec::new()
+    }
+}
+
+/// One entry per day of `period`, zeros included. Owners of any day of the period appear on
+/// every day, so each series has a value per day.
+fn daily_of(lines: &[CostLine], owner_tag: &str, period: Period, currency: &str) -> Vec<DailySpend> {
+    let daily_lines: Vec<&CostLine> = lines
+        .iter()
+        .filter(|l| l.period.days() == 1 && period.contains(l.period.start) && l.currency == currency)
+        .collect();
+    let owners: BTreeSet<&str> = daily_lines
+        .iter()
+        .filter(|l| l.charge_category.can_carry_tags())
+        .filter_map(|l| l.tags.get(owner_tag).filter(|v| !v.is_empty()))
+        .collect();
+    let mut by_day: BTreeMap<NaiveDate, DailySpend> = days(period)
+        .map(|date| {
+            let by_owner = owners.iter().map(|o| (o.to_string(), Decimal::ZERO)).collect();
+            let zero = Decimal::ZERO;
+            (date, DailySpend { date, by_owner, untagged: zero, untaggable: zero, total: zero })
+        })
+        .collect();
+    // Amounts come from files: an absurd sum saturates instead of panicking.
+    let add = |to: &mut Decimal, amount: Decimal| *to = to.checked_add(amount).unwrap_or(Decimal::MAX);
+    for line in &daily_lines {
+        let Some(day) = by_day.get_mut(&line.period.start) else { continue };
+        add(&mut day.total, line.amount);
+        if !line.charge_category.can_carry_tags() {
+            add(&mut day.untaggable, line.amount);
+            continue;
+        }
+        match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
+            Some(owner) => add(day.by_owner.entry(owner.to_string()).or_default(), line.amount),
+            None => add(&mut day.untagged, line.amount),
+        }
+    }
+    by_day.into_values().collect()
 }
 
 fn days(period: Period) -> impl Iterator<Item = NaiveDate> {

@@ -276,6 +276,15 @@ pub struct ReviewArgs {
     #[command(flatten, next_help_heading = "Inputs")]
     pub sources: SourceArgs,
 
+    /// Keep each weekly review's report in DIR (one file per ISO week of the data's date) and
+    /// show trends over the reports kept [default: tally.hcl's `history`].
+    #[arg(long, value_name = "DIR", help_heading = "History")]
+    pub history: Option<String>,
+
+    /// Weeks of trends to show from the history.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=520), help_heading = "History")]
+    pub history_weeks: u16,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Html, help_heading = "Output")]
     pub format: ReviewFormat,
@@ -632,7 +641,13 @@ impl ReviewArgs {
             (_, Some(from), Some(to)) => ReviewPeriod::Days { from, to },
             _ => ReviewPeriod::LastWeek,
         };
-        ReviewRequest { dir: self.dir.clone(), period, sources: self.sources.request() }
+        ReviewRequest {
+            dir: self.dir.clone(),
+            period,
+            sources: self.sources.request(),
+            history: self.history.clone(),
+            history_weeks: Some(usize::from(self.history_weeks)),
+        }
     }
 }
 

@@ -441,6 +441,7 @@ fn budget_row(b: &BudgetStatus) -> String {
         BudgetState::ForecastOver => "🟠 forecast over",
         BudgetState::Over => "🔴 over",
         BudgetState::Unknown => "⚪ no data",
+        BudgetState::CurrencyMismatch => "⚪ currency mismatch",
     };
     let period = format!("{} to {}", b.period_start, b.period_end.pred_opt().unwrap_or(b.period_end));
     format!(

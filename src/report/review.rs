@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Report;
-pub use crate::audit::output::{BudgetBurn, BurnDay, DailySpend, Mover, Movers, Review};
+pub use crate::audit::output::{BudgetBurn, BurnDay, DailySpend, History, Mover, Movers, Review, TrendPoint};
 
 /// A report with its review: `{ ...report, "review": {...} }` in JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

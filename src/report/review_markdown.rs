@@ -88,12 +88,12 @@ pub fn to_string(r: &ReviewReport) -> String {
         );
         for b in &report.budgets {
             let opt = |m: &Option<Money>| m.as_ref().map(Money::to_string).unwrap_or_else(|| "-".into());
-            let runs_out =
-                b.runs_out_on.filter(|d| *d < b.period_end).map(|d| d.to_string()).unwrap_or_default();
+            let runs_out = runs_out_text(b);
             let mark = match trouble(b) {
-                Some(_) if b.state == BudgetState::Over => "🔴",
+                Some(_) if b.state == BudgetState::Over => "🔴 over",
+                Some(_) if b.state == BudgetState::CurrencyMismatch => "⚪ currency mismatch",
                 Some(_) => "🟠",
-                None if b.state == BudgetState::Unknown => "⚪",
+                None if b.state == BudgetState::Unknown => "⚪ no spend in scope",
                 None => "🟢",
             };
             md.push_str(&format!(
@@ -107,6 +107,7 @@ pub fn to_string(r: &ReviewReport) -> String {
         }
         md.push('\n');
     }
+    trends(review, &mut md);
     md.push_str(&format!(
         "<sub>{} {} · data as of {} · `--format html` has the charts.</sub>\n",
         esc(&report.tool.name),
@@ -116,8 +117,55 @@ pub fn to_string(r: &ReviewReport) -> String {
     md
 }
 
-pub(crate) const NO_MOVERS: &str =
-    "Not computed: daily cost lines do not cover both weeks (month-to-date totals cannot be compared week by week).\n";
+/// The history's trends, one row per week (oldest first): the figures a weekly review asks
+/// about over time.
+fn trends(review: &Review, md: &mut String) {
+    let Some(history) = review.history.as_ref().filter(|h| h.points.len() >= 2) else { return };
+    md.push_str(&format!(
+        "**Trends** (last {} weeks)\n\n| week | spend | untagged | unmanaged | coverage (count / money) | findings | budgets over |\n|---|--:|--:|--:|--:|--:|--:|\n",
+        history.points.len()
+    ));
+    let opt = |d: Option<Decimal>, p: &super::review::TrendPoint| match (d, &p.currency) {
+        (Some(d), Some(c)) => Money::new(d, c).to_string(),
+        (Some(d), None) => d.to_string(),
+        (None, _) => "-".to_string(),
+    };
+    let pct = |d: Option<Decimal>| d.map(|d| format!("{d}%")).unwrap_or_else(|| "-".into());
+    for p in &history.points {
+        let findings: usize = p.findings_by_rule.values().sum();
+        let over = p.budgets.values().filter(|s| s.as_str() == "over").count();
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} / {} | {} | {} of {} |\n",
+            p.week,
+            opt(p.total, p),
+            pct(p.untagged_pct),
+            opt(p.unmanaged, p),
+            pct(p.coverage_by_count_pct),
+            pct(p.coverage_by_cost_pct),
+            findings,
+            over,
+            p.budgets.len()
+        ));
+    }
+    // Spend per owner, oldest to newest, for the owners of this week.
+    if let Some(now) = history.points.last() {
+        let mut owners: Vec<(&String, &Decimal)> = now.by_owner.iter().collect();
+        owners.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        md.push('\n');
+        for (owner, _) in owners.into_iter().take(TOP_OWNERS) {
+            let series: Vec<String> = history
+                .points
+                .iter()
+                .map(|p| p.by_owner.get(owner).map(|d| d.round().to_string()).unwrap_or_else(|| "-".into()))
+                .collect();
+            md.push_str(&format!("- {}: {}\n", esc(owner), series.join(" → ")));
+        }
+    }
+    md.push('\n');
+}
+
+pub(crate) const NO_MOVERS: &str = "Not computed: daily cost lines do not cover both weeks \
+    (month-to-date totals cannot be compared week by week). `tally collect` records daily lines.\n";
 
 /// `2026-11-11 to 2026-11-17` (the end shown inclusive).
 pub(crate) fn period_text(review: &Review) -> String {
@@ -134,10 +182,33 @@ pub(crate) fn change_text(m: &Mover, currency: &str) -> String {
     }
 }
 
+/// The "runs out" cell of a budget: a day within its period, `already over`, `not before
+/// period end` (the pace does not reach the limit before the period starts again), or `-`.
+pub(crate) fn runs_out_text(b: &BudgetStatus) -> String {
+    match (b.state, b.runs_out_on) {
+        (BudgetState::Over, _) => "already over".to_string(),
+        (_, Some(day)) if day < b.period_end => day.to_string(),
+        (BudgetState::Ok | BudgetState::ForecastOver, _) if b.daily_pace.is_some() => {
+            "not before period end".to_string()
+        }
+        _ => "-".to_string(),
+    }
+}
+
 /// Why a budget needs attention, or `None` when it is on track (or has no data).
 pub(crate) fn trouble(b: &BudgetStatus) -> Option<String> {
     match b.state {
-        BudgetState::Over => Some("is over its limit".to_string()),
+        BudgetState::Over => Some(match &b.actual {
+            Some(actual) => format!(
+                "is over its limit by {}",
+                Money::new(actual.amount.checked_sub(b.limit.amount).unwrap_or_default(), &b.limit.currency)
+            ),
+            None => "is over its limit".to_string(),
+        }),
+        BudgetState::CurrencyMismatch => Some(format!(
+            "is in {} but its spend is not: tally does not convert currencies (see the diagnostics)",
+            b.limit.currency
+        )),
         BudgetState::ForecastOver => Some(format!(
             "is forecast to spend {} against {}",
             b.forecast.as_ref().map(Money::to_string).unwrap_or_default(),
@@ -157,7 +228,9 @@ pub(crate) fn verdict(report: &Report, review: &Review, escape: &dyn Fn(&str) ->
     let money = |d: Decimal| Money::new(d, &review.currency).to_string();
     let mut parts = Vec::new();
     let Some(spend) = &report.summary.spend else {
-        return "No spend data in this period.".to_string();
+        return "No cost lines for this period, so no spend to review: record them with `tally collect` \
+                (Cost Explorer, daily) or give --costs PATH (CUR or FOCUS files)."
+            .to_string();
     };
     let mut first = format!("{} spent from {}", spend.total, period_text(review));
     let trend = review.movers.as_ref().filter(|m| !m.previous_total.is_zero()).map(|m| {

@@ -212,7 +212,7 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     let width = report.budgets.iter().map(|b| b.name.len()).max().unwrap_or(0).max(6);
     writeln!(
         out,
-        "  {:<width$}  {:>14}  {:>14}  {:>14}  {:>10}  state",
+        "  {:<width$}  {:>14}  {:>14}  {:>14}  {:>21}  state",
         "budget", "limit", "actual", "forecast", "runs out"
     )?;
     for b in &report.budgets {
@@ -222,15 +222,16 @@ fn budgets(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
             BudgetState::ForecastOver => st.severity(Severity::Warning, "forecast over"),
             BudgetState::Over => st.severity(Severity::Error, "over"),
             BudgetState::Unknown => st.dim("no data"),
+            BudgetState::CurrencyMismatch => st.severity(Severity::Warning, "currency mismatch"),
         };
         writeln!(
             out,
-            "  {:<width$}  {:>14}  {:>14}  {:>14}  {:>10}  {}",
+            "  {:<width$}  {:>14}  {:>14}  {:>14}  {:>21}  {}",
             b.name,
             money(&b.limit),
             opt(&b.actual),
             opt(&b.forecast),
-            b.runs_out_on.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string()),
+            super::review_markdown::runs_out_text(b),
             state
         )?;
     }

@@ -7,6 +7,9 @@ snapshot = "snapshot.json"
 owner_tag     = "team"
 required_tags = ["team", "env", "cost-center"]
 
+# The weekly review keeps each week's report here and shows trends over them (tally report).
+history = "history"
+
 # Exceptions granted in writing (approver, reason, expiry): see exemptions.hcl.
 exemptions = "exemptions.hcl"
 

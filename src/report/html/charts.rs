@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::{esc, short_money, MAX_OWNER_SERIES, OTHER_COLOR, PALETTE, UNTAGGABLE_COLOR, UNTAGGED_COLOR};
 use crate::model::Money;
-use crate::report::review::{BudgetBurn, Review};
+use crate::report::review::{BudgetBurn, DailySpend, Review};
 use crate::report::BudgetStatus;
 
 /// A chart series: its label, colour and one amount per day.
@@ -22,9 +22,16 @@ pub(super) struct Series {
     pub(super) values: Vec<Decimal>,
 }
 
+/// The days the daily chart shows: the week a mover compares with (before the period), then
+/// the period.
+pub(super) fn chart_days(review: &Review) -> Vec<&DailySpend> {
+    review.daily_before.iter().chain(&review.daily).collect()
+}
+
 pub(super) fn series(review: &Review) -> Vec<Series> {
+    let days = chart_days(review);
     let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for day in &review.daily {
+    for day in &days {
         for (owner, amount) in &day.by_owner {
             *totals.entry(owner).or_default() += *amount;
         }
@@ -40,11 +47,7 @@ pub(super) fn series(review: &Review) -> Vec<Series> {
             key: format!("owner:{owner}"),
             label: owner.to_string(),
             color: PALETTE[i % PALETTE.len()],
-            values: review
-                .daily
-                .iter()
-                .map(|d| d.by_owner.get(*owner).copied().unwrap_or_default())
-                .collect(),
+            values: days.iter().map(|d| d.by_owner.get(*owner).copied().unwrap_or_default()).collect(),
         })
         .collect();
     if grouped {
@@ -53,23 +56,22 @@ pub(super) fn series(review: &Review) -> Vec<Series> {
             key: "other".into(),
             label: format!("{} other owners", rest.len()),
             color: OTHER_COLOR,
-            values: review
-                .daily
+            values: days
                 .iter()
-                .map(|d| rest.iter().map(|o| d.by_owner.get(*o).copied().unwrap_or_default()).sum())
+                .map(|d| {
+                    rest.iter()
+                        .map(|o| d.by_owner.get(*o).copied().unwrap_or_default())
+                        .try_fold(Decimal::ZERO, |sum, a| sum.checked_add(a))
+                        .unwrap_or(Decimal::MAX)
+                })
                 .collect(),
         });
     }
     for (key, label, color, pick) in [
-        (
-            "untagged",
-            "untagged",
-            UNTAGGED_COLOR,
-            (|d: &crate::report::review::DailySpend| d.untagged) as fn(&_) -> _,
-        ),
+        ("untagged", "untagged", UNTAGGED_COLOR, (|d: &DailySpend| d.untagged) as fn(&_) -> _),
         ("untaggable", "tax, support, fees", UNTAGGABLE_COLOR, |d| d.untaggable),
     ] {
-        let values: Vec<Decimal> = review.daily.iter().map(pick).collect();
+        let values: Vec<Decimal> = days.iter().map(|d| pick(d)).collect();
         if values.iter().any(|v| !v.is_zero()) {
             out.push(Series { key: key.into(), label: label.into(), color, values });
         }
@@ -126,19 +128,75 @@ pub(super) fn ticks(min: f64, max: f64) -> (f64, f64, f64) {
     (lo, hi, step)
 }
 
+/// A chart drawn twice: for a wide page, and narrow (a phone, 400 px) with its own geometry, so
+/// its text stays legible instead of shrinking with the picture. CSS shows one of the two.
+#[derive(Clone, Copy)]
+pub(super) struct Layout {
+    pub(super) class: &'static str,
+    pub(super) w: f64,
+    pub(super) h: f64,
+    pub(super) left: f64,
+}
+
+const DAILY_LAYOUTS: [Layout; 2] = [
+    Layout { class: "wide", w: 1040.0, h: 340.0, left: 92.0 },
+    Layout { class: "narrow", w: 360.0, h: 300.0, left: 70.0 },
+];
+
 pub(super) fn daily_chart(review: &Review, h: &mut String) {
     let _ = write!(h, "<section>\n<h2>Daily spend by {}</h2>\n", esc(&review.owner_tag));
     if review.daily.is_empty() {
         h.push_str(
             "<p class=\"empty\">No daily cost lines in this period: the data has only longer aggregates \
-             (such as month to date), which cannot be placed on a day.</p>\n</section>\n",
+             (such as month to date), which cannot be placed on a day. <code>tally collect</code> records daily \
+             lines from Cost Explorer; CUR and FOCUS files (<code>--costs</code>) have them too.</p>\n</section>\n",
         );
         return;
     }
     let series = series(review);
-    let days = review.daily.len();
-    let (w, hgt) = (1040.0, 340.0);
-    let (left, right, top, bottom) = (92.0, 16.0, 24.0, 48.0);
+    let days = chart_days(review);
+    if !review.daily_before.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"caption\">The review period, {} to {}, and the 7 days before it that the movers compare \
+             with (shaded).</p>\n",
+            review.period_start,
+            review.period_end.pred_opt().unwrap_or(review.period_end)
+        );
+    }
+    for layout in DAILY_LAYOUTS {
+        daily_svg(review, &series, &days, layout, h);
+    }
+    h.push_str("<ul class=\"legend\">\n");
+    for s in &series {
+        let total =
+            s.values.iter().try_fold(Decimal::ZERO, |sum, v| sum.checked_add(*v)).unwrap_or(Decimal::MAX);
+        let _ = write!(
+            h,
+            "<li class=\"legend-item\" data-series=\"{}\"><span class=\"swatch\" style=\"background:{}\"></span>\
+             {} <span class=\"muted\">{}</span></li>\n",
+            esc(&s.key),
+            s.color,
+            esc(&s.label),
+            esc(&Money::new(total, &review.currency).to_string())
+        );
+    }
+    h.push_str("</ul>\n");
+    if !review.not_daily.is_zero() {
+        let _ = write!(
+            h,
+            "<p class=\"note\">{} of this period's spend is in lines longer than a day and is not in the chart.</p>\n",
+            esc(&Money::new(review.not_daily, &review.currency).to_string())
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+fn daily_svg(review: &Review, series: &[Series], all: &[&DailySpend], layout: Layout, h: &mut String) {
+    let days = all.len();
+    let narrow = layout.class == "narrow";
+    let (w, hgt, left) = (layout.w, layout.h, layout.left);
+    let (right, top, bottom) = (if narrow { 8.0 } else { 16.0 }, 24.0, 48.0);
     let plot_w = w - left - right;
     let plot_h = hgt - top - bottom;
     let mut max = 0f64;
@@ -155,10 +213,26 @@ pub(super) fn daily_chart(review: &Review, h: &mut String) {
     let bar_w = (slot * 0.68).max(1.0);
     let _ = write!(
         h,
-        "<svg class=\"chart daily\" viewBox=\"0 0 {w} {hgt}\" width=\"100%\" role=\"img\" \
+        "<svg class=\"chart daily {}\" viewBox=\"0 0 {w} {hgt}\" width=\"100%\" role=\"img\" \
          aria-label=\"Daily spend by {}, stacked\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        layout.class,
         esc(&review.owner_tag)
     );
+    // The week before the period, shaded: what the movers compare the period with.
+    let before = review.daily_before.len();
+    if before > 0 {
+        let _ = write!(
+            h,
+            "<rect class=\"before\" x=\"{left}\" y=\"{top}\" width=\"{:.1}\" height=\"{plot_h:.1}\"/>\
+             <text class=\"tick band\" x=\"{:.1}\" y=\"{:.1}\">week before</text>\
+             <text class=\"tick band\" x=\"{:.1}\" y=\"{:.1}\">review period</text>\n",
+            slot * before as f64,
+            left + 4.0,
+            top - 8.0,
+            left + slot * before as f64 + 4.0,
+            top - 8.0
+        );
+    }
     let mut v = lo;
     while v <= hi + step / 2.0 {
         let yy = y(v);
@@ -168,18 +242,19 @@ pub(super) fn daily_chart(review: &Review, h: &mut String) {
              <text class=\"tick y\" x=\"{:.1}\" y=\"{:.1}\">{}</text>\n",
             if v.abs() < step / 2.0 { " zero" } else { "" },
             w - right,
-            left - 8.0,
+            left - 6.0,
             yy + 4.0,
             esc(&axis_money(v, step, &review.currency))
         );
         v += step;
     }
-    let label_every = days.div_ceil(14);
-    for (i, day) in review.daily.iter().enumerate() {
+    // At most 14 labelled days wide, 7 narrow (every other day of two weeks).
+    let label_every = days.div_ceil(if narrow { 7 } else { 14 });
+    for (i, day) in all.iter().enumerate() {
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         let (mut up, mut down) = (0f64, 0f64);
         let _ = write!(h, "<g class=\"day\" data-date=\"{}\">", day.date);
-        for s in &series {
+        for s in series {
             let amount = f(s.values[i]);
             let (y0, y1) = if amount >= 0.0 {
                 let base = up;
@@ -203,7 +278,8 @@ pub(super) fn daily_chart(review: &Review, h: &mut String) {
             );
         }
         let cx = x + bar_w / 2.0;
-        if days <= 14 {
+        // Day totals above the bars only where there is room for them.
+        if !narrow && days <= 14 {
             let _ = write!(
                 h,
                 "<text class=\"total\" x=\"{cx:.1}\" y=\"{:.1}\">{}</text>",
@@ -225,35 +301,23 @@ pub(super) fn daily_chart(review: &Review, h: &mut String) {
         }
         h.push_str("</g>\n");
     }
-    h.push_str("</svg>\n<ul class=\"legend\">\n");
-    for s in &series {
-        let total: Decimal = s.values.iter().copied().sum();
-        let _ = write!(
-            h,
-            "<li class=\"legend-item\" data-series=\"{}\"><span class=\"swatch\" style=\"background:{}\"></span>\
-             {} <span class=\"muted\">{}</span></li>\n",
-            esc(&s.key),
-            s.color,
-            esc(&s.label),
-            esc(&Money::new(total, &review.currency).to_string())
-        );
-    }
-    h.push_str("</ul>\n");
-    if !review.not_daily.is_zero() {
-        let _ = write!(
-            h,
-            "<p class=\"note\">{} of this period's spend is in lines longer than a day and is not in the chart.</p>\n",
-            esc(&Money::new(review.not_daily, &review.currency).to_string())
-        );
-    }
-    h.push_str("</section>\n");
+    h.push_str("</svg>\n");
 }
 
 /// Cumulative actual per day, the limit, the projection at the current pace to period end and
 /// the run-out day.
 pub(super) fn burn_chart(b: &BudgetStatus, burn: &BudgetBurn, as_of: NaiveDate, h: &mut String) {
-    let (w, hgt) = (500.0, 240.0);
-    let (left, right, top, bottom) = (84.0, 16.0, 16.0, 32.0);
+    for layout in [
+        Layout { class: "wide", w: 500.0, h: 240.0, left: 84.0 },
+        Layout { class: "narrow", w: 320.0, h: 220.0, left: 72.0 },
+    ] {
+        burn_svg(b, burn, as_of, layout, h);
+    }
+}
+
+fn burn_svg(b: &BudgetStatus, burn: &BudgetBurn, as_of: NaiveDate, layout: Layout, h: &mut String) {
+    let (w, hgt, left) = (layout.w, layout.h, layout.left);
+    let (right, top, bottom) = (16.0, 16.0, 32.0);
     let plot_w = w - left - right;
     let plot_h = hgt - top - bottom;
     let days = (b.period_end - b.period_start).num_days().max(1) as f64;
@@ -268,8 +332,9 @@ pub(super) fn burn_chart(b: &BudgetStatus, burn: &BudgetBurn, as_of: NaiveDate, 
     let currency = &b.limit.currency;
     let _ = write!(
         h,
-        "<svg class=\"chart burn\" viewBox=\"0 0 {w} {hgt}\" width=\"100%\" role=\"img\" \
+        "<svg class=\"chart burn {}\" viewBox=\"0 0 {w} {hgt}\" width=\"100%\" role=\"img\" \
          aria-label=\"Budget {} burn\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        layout.class,
         esc(&b.name)
     );
     let mut v = 0.0;
@@ -329,7 +394,9 @@ pub(super) fn burn_chart(b: &BudgetStatus, burn: &BudgetBurn, as_of: NaiveDate, 
         let i = (day.date - b.period_start).num_days() as f64 + 1.0;
         let _ = write!(path, "L{:.1},{:.1}", x(i), y(f(day.cumulative)));
     }
-    let _ = write!(h, "<path class=\"burn-actual\" d=\"{path}\"/>\n");
+    // Over the limit, the line is drawn in the alert colour (and the caption says so in words).
+    let over = if b.state == crate::report::BudgetState::Over { " over" } else { "" };
+    let _ = write!(h, "<path class=\"burn-actual{over}\" d=\"{path}\"/>\n");
     // Projection at the current pace, to the period's end.
     if pace > 0.0 && elapsed < days {
         let _ = write!(

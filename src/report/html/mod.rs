@@ -18,6 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 mod charts;
+mod trends;
 
 use super::review::{Review, ReviewReport};
 use super::review_markdown::{change_text, period_text, trouble, verdict, NO_MOVERS};
@@ -38,6 +39,22 @@ pub(super) const OTHER_COLOR: &str = "#6f6f6f";
 pub fn render(r: &ReviewReport, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(to_string(r).as_bytes())
 }
+
+/// A figure as it appears in the JSON report: `<span data-json="/json/pointer">text</span>`.
+/// Every number on the page that is in the report carries the RFC 6901 pointer to its value,
+/// so a test (and a curious reader) can check the page against `--format json`.
+pub(crate) fn fig(pointer: &str, text: &str) -> String {
+    format!("<span data-json=\"{}\">{}</span>", esc(pointer), esc(text))
+}
+
+/// One JSON pointer segment (RFC 6901: `~` and `/` escaped).
+pub(crate) fn seg(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// What a review lacks without cost lines, and how to get them.
+const NO_COSTS: &str = "No cost lines for this period, so there is no spend to show. Record them with \
+    <code>tally collect</code> (Cost Explorer, daily) or give <code>--costs PATH</code> (CUR or FOCUS files).";
 
 /// Escape text for HTML element content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
@@ -64,6 +81,7 @@ pub fn to_string(r: &ReviewReport) -> String {
     unmanaged(report, &mut h);
     h.push_str("</div>\n");
     budgets(report, review, &mut h);
+    trends::trends(review, &mut h);
     coverage(report, &mut h);
     findings(report, &mut h);
     let _ = write!(
@@ -134,44 +152,75 @@ fn kpis(report: &Report, review: &Review, h: &mut String) {
                 .movers
                 .as_ref()
                 .filter(|m| review.label == "last-week" && !m.previous_total.is_zero())
-                .map(|m| {
-                    let change =
-                        (m.last_total - m.previous_total) * Decimal::ONE_HUNDRED / m.previous_total.abs();
+                .and_then(|m| {
+                    let change = m
+                        .last_total
+                        .checked_sub(m.previous_total)?
+                        .checked_mul(Decimal::ONE_HUNDRED)?
+                        .checked_div(m.previous_total.abs())?;
                     let sign = if change.is_sign_negative() { "" } else { "+" };
-                    format!("{sign}{:.1}% on the 7 days before", change.round_dp(1))
+                    Some(format!("{sign}{:.1}% on the 7 days before", change.round_dp(1)))
                 })
                 .unwrap_or_else(|| format!("{} days", (review.period_end - review.period_start).num_days()));
-            tile(h, "Total spend", &esc(&short_money(&s.total)), &esc(&trend), "");
+            tile(h, "Total spend", &fig("/summary/spend/total", &s.total.to_string()), &esc(&trend), "");
             let usage = s.usage();
             let untagged_class = if s.untagged.amount.is_zero() { "good" } else { "bad" };
             tile(
                 h,
                 "Untagged share",
                 &percent(s.untagged.amount, usage),
-                &format!("{} of usage without “{}”", esc(&s.untagged.to_string()), esc(&s.owner_tag)),
+                &format!(
+                    "{} of usage without “{}”",
+                    fig("/summary/spend/untagged", &s.untagged.to_string()),
+                    esc(&s.owner_tag)
+                ),
                 untagged_class,
             );
-            let unmanaged_n = report.findings.iter().filter(|f| f.rule_id == "CST002").count();
+            let (open, exempted) = unmanaged_rows(report);
+            let mut note = format!(
+                "{} in no Terraform state",
+                plural(open.len() + exempted.len(), "resource", "resources")
+            );
+            if !exempted.is_empty() {
+                let _ = write!(note, ", {} exempted in writing", exempted.len());
+            }
             tile(
                 h,
                 "Unmanaged spend",
-                &esc(&short_money(&s.unmanaged)),
-                &format!("{} in no Terraform state", plural(unmanaged_n, "resource", "resources")),
+                &fig("/summary/spend/unmanaged", &s.unmanaged.to_string()),
+                &note,
                 if s.unmanaged.amount.is_zero() { "good" } else { "bad" },
             );
         }
-        None => tile(h, "Total spend", "-", "no cost lines in this period", ""),
+        None => tile(h, "Total spend", "-", "no cost lines for this period: see below", ""),
     }
     let c = &report.summary.coverage;
-    let pct = |p: Option<Decimal>| p.map(|p| format!("{p}%")).unwrap_or_else(|| "-".into());
+    let pct = |p: Option<Decimal>, pointer: &str| match p {
+        Some(p) => fig(pointer, &format!("{p}%")),
+        None => "-".into(),
+    };
     tile(
         h,
         "Coverage by count",
-        &pct(c.by_count_pct),
-        &format!("{} of {} live resources accounted for", c.managed + c.owned_elsewhere, c.live_resources),
+        &pct(c.by_count_pct, "/summary/coverage/by_count_pct"),
+        &if c.live_resources == 0 {
+            "needs Terraform state and a live inventory".to_string()
+        } else {
+            format!("{} of {} live resources accounted for", c.managed + c.owned_elsewhere, c.live_resources)
+        },
         "",
     );
-    tile(h, "Coverage by money", &pct(c.by_cost_pct), "usage spend on managed resources", "");
+    tile(
+        h,
+        "Coverage by money",
+        &pct(c.by_cost_pct, "/summary/coverage/by_cost_pct"),
+        if c.by_cost_pct.is_some() {
+            "usage spend on managed resources"
+        } else {
+            "needs resource-level cost lines"
+        },
+        "",
+    );
     let troubled: Vec<&BudgetStatus> = report.budgets.iter().filter(|b| trouble(b).is_some()).collect();
     let names: Vec<String> = troubled.iter().map(|b| esc(&b.name)).collect();
     tile(
@@ -182,6 +231,20 @@ fn kpis(report: &Report, review: &Review, h: &mut String) {
         if troubled.is_empty() { "good" } else { "bad" },
     );
     h.push_str("</section>\n");
+}
+
+/// CST002 findings (with their index in `findings`) and exempted CST002 (index in `exempted`):
+/// the unmanaged spend of the summary is their sum, so the tile and the table show both.
+fn unmanaged_rows(report: &Report) -> (Vec<(usize, &super::Finding)>, Vec<(usize, &super::Finding)>) {
+    let open = report.findings.iter().enumerate().filter(|(_, f)| f.rule_id == "CST002").collect();
+    let exempted = report
+        .exempted
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.finding.rule_id == "CST002")
+        .map(|(i, x)| (i, &x.finding))
+        .collect();
+    (open, exempted)
 }
 
 /// `5,540 USD`: whole units for tiles, where cents are noise.
@@ -214,7 +277,7 @@ fn movers(review: &Review, h: &mut String) {
     }
     let _ = write!(
         h,
-        "<table class=\"movers\">\n<thead><tr><th>{}</th><th>service</th><th class=\"num\">week before</th>\
+        "<div class=\"scroll\"><table class=\"movers\">\n<thead><tr><th>{}</th><th>service</th><th class=\"num\">week before</th>\
          <th class=\"num\">last week</th><th class=\"num\">change</th></tr></thead>\n<tbody>\n",
         esc(&review.owner_tag)
     );
@@ -231,69 +294,100 @@ fn movers(review: &Review, h: &mut String) {
             esc(&change_text(row, &m.currency))
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
 fn owners_table(report: &Report, h: &mut String) {
     h.push_str("<section>\n");
     let Some(s) = &report.summary.spend else {
-        h.push_str("<h2>Spend by owner</h2>\n<p class=\"empty\">No spend in this period.</p>\n</section>\n");
+        let _ = write!(h, "<h2>Spend by owner</h2>\n<p class=\"empty\">{NO_COSTS}</p>\n</section>\n");
         return;
     };
     let _ = write!(h, "<h2>Spend by {}</h2>\n<table class=\"owners\">\n<tbody>\n", esc(&s.owner_tag));
-    let mut rows: Vec<(String, &Money, &str)> = s.by_owner.iter().map(|(o, m)| (esc(o), m, "")).collect();
+    let mut rows: Vec<(String, &Money, &str, String)> = s
+        .by_owner
+        .iter()
+        .map(|(o, m)| (esc(o), m, "", format!("/summary/spend/by_owner/{}", seg(o))))
+        .collect();
     rows.sort_by(|a, b| b.1.amount.cmp(&a.1.amount).then(a.0.cmp(&b.0)));
     if !s.untagged.amount.is_zero() {
-        rows.push(("<em>untagged</em>".into(), &s.untagged, "untagged"));
+        rows.push(("<em>untagged</em>".into(), &s.untagged, "untagged", "/summary/spend/untagged".into()));
     }
     for (category, m) in &s.untaggable {
-        rows.push((format!("<em>{}</em>", esc(category)), m, "untaggable"));
+        let pointer = format!("/summary/spend/untaggable/{}", seg(category));
+        rows.push((format!("<em>{}</em>", esc(category)), m, "untaggable", pointer));
     }
     let max = rows.iter().map(|r| r.1.amount).max().unwrap_or_default();
-    for (label, m, class) in &rows {
+    for (label, m, class, pointer) in &rows {
         let width = if max > Decimal::ZERO { (f(m.amount) / f(max) * 100.0).clamp(0.0, 100.0) } else { 0.0 };
         let _ = write!(
             h,
             "<tr class=\"{class}\"><td>{label}</td><td class=\"barcell\"><span class=\"hbar\" style=\"width:{width:.1}%\">\
              </span></td><td class=\"num\">{}</td><td class=\"num muted\">{}</td></tr>\n",
-            esc(&m.to_string()),
+            fig(pointer, &m.to_string()),
             percent(m.amount, s.total.amount)
         );
     }
     let _ = write!(
         h,
         "<tr class=\"total\"><td>total</td><td></td><td class=\"num\">{}</td><td></td></tr>\n</tbody>\n</table>\n</section>\n",
-        esc(&s.total.to_string())
+        fig("/summary/spend/total", &s.total.to_string())
     );
 }
 
 fn unmanaged(report: &Report, h: &mut String) {
     h.push_str("<section>\n<h2>Unmanaged spend</h2>\n");
-    let rows: Vec<_> = report.findings.iter().filter(|f| f.rule_id == "CST002").collect();
-    if rows.is_empty() {
-        h.push_str("<p class=\"empty\">No spend on resources outside Terraform (CST002).</p>\n</section>\n");
+    let Some(spend) = &report.summary.spend else {
+        let _ = write!(h, "<p class=\"empty\">{NO_COSTS}</p>\n</section>\n");
+        return;
+    };
+    if report.summary.coverage.live_resources == 0 {
+        h.push_str(
+            "<p class=\"empty\">Not computed: finding spend outside Terraform needs Terraform state and a live \
+             inventory (<code>tally collect</code>).</p>\n</section>\n",
+        );
+        return;
+    }
+    let (open, exempted) = unmanaged_rows(report);
+    if open.is_empty() && exempted.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"empty\">No spend on resources outside Terraform (CST002): {} of resource-level \
+             spend is on resources in no state.</p>\n</section>\n",
+            fig("/summary/spend/unmanaged", &spend.unmanaged.to_string())
+        );
         return;
     }
     h.push_str(
         "<p class=\"caption\">Resources in no Terraform state, with their spend in the period (CST002).</p>\n\
-         <table>\n<thead><tr><th>resource</th><th>owner</th><th class=\"num\">spend</th></tr></thead>\n<tbody>\n",
+         <div class=\"scroll\"><table>\n<thead><tr><th>resource</th><th>owner</th><th class=\"num\">spend</th></tr></thead>\n<tbody>\n",
     );
-    let mut rows = rows;
+    let mut rows: Vec<(&super::Finding, String, bool)> = open
+        .into_iter()
+        .map(|(i, f)| (f, format!("/findings/{i}/cost"), false))
+        .chain(exempted.into_iter().map(|(i, f)| (f, format!("/exempted/{i}/finding/cost"), true)))
+        .collect();
     rows.sort_by(|a, b| {
         let amount = |f: &super::Finding| f.cost.as_ref().map(|c| c.amount).unwrap_or_default();
-        amount(b).cmp(&amount(a)).then(a.resource.label().cmp(b.resource.label()))
+        amount(b.0).cmp(&amount(a.0)).then(a.0.resource.label().cmp(b.0.resource.label()))
     });
-    for f in rows {
+    for (f, pointer, is_exempted) in rows {
         let owner = f.owner.values().collect::<Vec<_>>().join(", ");
         let _ = write!(
             h,
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr{}><td class=\"mono\">{}{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+            if is_exempted { " class=\"exempted\"" } else { "" },
             esc(f.resource.label()),
+            if is_exempted { " <span class=\"tag\">exempted</span>" } else { "" },
             if owner.is_empty() { "<em>none</em>".to_string() } else { esc(&owner) },
-            esc(&f.cost.as_ref().map(Money::to_string).unwrap_or_default())
+            f.cost.as_ref().map(|c| fig(&pointer, &c.to_string())).unwrap_or_default()
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    let _ = write!(
+        h,
+        "<tr class=\"total\"><td>total</td><td></td><td class=\"num\">{}</td></tr>\n</tbody>\n</table></div>\n</section>\n",
+        fig("/summary/spend/unmanaged", &spend.unmanaged.to_string())
+    );
 }
 
 fn budgets(report: &Report, review: &Review, h: &mut String) {
@@ -301,10 +395,10 @@ fn budgets(report: &Report, review: &Review, h: &mut String) {
         return;
     }
     h.push_str("<section>\n<h2>Budget burn</h2>\n<div class=\"burns\">\n");
-    let mut ordered: Vec<&BudgetStatus> = report.budgets.iter().collect();
+    let mut ordered: Vec<(usize, &BudgetStatus)> = report.budgets.iter().enumerate().collect();
     // Budgets in trouble first: the reader's attention goes top-left.
-    ordered.sort_by_key(|b| (trouble(b).is_none(), b.name.clone()));
-    for b in ordered {
+    ordered.sort_by_key(|(_, b)| (trouble(b).is_none(), b.name.clone()));
+    for (i, b) in ordered {
         let burn = review.burn.iter().find(|x| x.name == b.name);
         let class = match (b.state, trouble(b).is_some()) {
             (BudgetState::Over, _) => "budget over",
@@ -312,28 +406,48 @@ fn budgets(report: &Report, review: &Review, h: &mut String) {
             _ => "budget",
         };
         let _ = write!(h, "<figure class=\"{class}\" data-budget=\"{}\">\n", esc(&b.name));
-        let spent = b.actual.as_ref().map(Money::to_string).unwrap_or_else(|| "-".into());
-        let pct = b.actual_pct.map(|p| format!(" ({p}%)")).unwrap_or_default();
+        let spent = match &b.actual {
+            Some(a) => fig(&format!("/budgets/{i}/actual"), &a.to_string()),
+            None if b.state == BudgetState::CurrencyMismatch => "no spend in its currency".into(),
+            None => "no spend in its scope".into(),
+        };
+        let pct =
+            b.actual_pct.map(|p| format!(" ({}%)", fig(&format!("/budgets/{i}/actual_pct"), &p.to_string())));
+        let runs_out = match (b.state, b.runs_out_on) {
+            (BudgetState::Over, _) => String::new(),
+            (_, Some(day)) => format!(" · runs out {day}"),
+            (_, None) if b.daily_pace.is_some() => " · not before period end".to_string(),
+            _ => String::new(),
+        };
         let _ = write!(
             h,
-            "<figcaption><strong>{}</strong> <span class=\"muted\">{} to {}</span><br>{}{} of {}{}{}</figcaption>\n",
+            "<figcaption><strong>{}</strong> <span class=\"muted\">{} to {}</span><br>{}{} of {}{}{}{}</figcaption>\n",
             esc(&b.name),
             b.period_start,
             b.period_end.pred_opt().unwrap_or(b.period_end),
-            esc(&spent),
-            pct,
-            esc(&b.limit.to_string()),
-            b.daily_pace.as_ref().map(|p| format!(" · {}/day", esc(&p.to_string()))).unwrap_or_default(),
-            trouble(b).map(|t| format!(" · <span class=\"warn\">{}</span>", esc(&t))).unwrap_or_default()
+            spent,
+            pct.unwrap_or_default(),
+            fig(&format!("/budgets/{i}/limit"), &b.limit.to_string()),
+            b.daily_pace
+                .as_ref()
+                .map(|p| format!(" · {}/day", fig(&format!("/budgets/{i}/daily_pace"), &p.to_string())))
+                .unwrap_or_default(),
+            esc(&runs_out),
+            trouble(b).map(|t| format!(" · <strong class=\"warn\">{}</strong>", esc(&t))).unwrap_or_default()
         );
         match (burn, report.as_of) {
             (Some(burn), Some(as_of)) => burn_chart(b, burn, as_of, h),
             _ => {
                 let width = b.actual_pct.map(f).unwrap_or(0.0).clamp(0.0, 100.0);
+                let why = if b.source == crate::model::BudgetSource::AwsBudgets {
+                    "AWS Budgets report a total, not days"
+                } else {
+                    "needs daily cost lines for every day of its period so far: <code>tally collect</code> records them"
+                };
                 let _ = write!(
                     h,
                     "<div class=\"progress\"><span style=\"width:{width:.1}%\"></span></div>\n\
-                     <p class=\"note\">No daily series for this budget (AWS Budgets, or no daily cost lines).</p>\n"
+                     <p class=\"note\">No daily burn chart: {why}.</p>\n"
                 );
             }
         }
@@ -380,55 +494,78 @@ fn coverage(report: &Report, h: &mut String) {
 
 fn findings(report: &Report, h: &mut String) {
     h.push_str("<section>\n<h2>Findings</h2>\n");
-    if report.findings.is_empty() {
+    if report.findings.is_empty() && report.exempted.is_empty() {
         h.push_str("<p class=\"empty\">No findings.</p>\n</section>\n");
         return;
     }
+    #[derive(Default)]
     struct Row<'a> {
         name: &'a str,
-        severity: Severity,
-        count: usize,
+        by_severity: BTreeMap<Severity, usize>,
+        exempted: usize,
         cost: BTreeMap<&'a str, Decimal>,
     }
     let mut rows: BTreeMap<&str, Row<'_>> = BTreeMap::new();
     for f in &report.findings {
-        let row = rows.entry(&f.rule_id).or_insert(Row {
-            name: &f.rule_name,
-            severity: f.severity,
-            count: 0,
-            cost: BTreeMap::new(),
-        });
-        row.count += 1;
-        row.severity = row.severity.max(f.severity);
+        let row = rows.entry(&f.rule_id).or_default();
+        row.name = &f.rule_name;
+        *row.by_severity.entry(f.severity).or_default() += 1;
         if let Some(c) = &f.cost {
-            *row.cost.entry(&c.currency).or_default() += c.amount;
+            let sum = row.cost.entry(&c.currency).or_default();
+            *sum = sum.checked_add(c.amount).unwrap_or(Decimal::MAX);
         }
     }
+    for x in &report.exempted {
+        let row = rows.entry(&x.finding.rule_id).or_default();
+        row.name = &x.finding.rule_name;
+        row.exempted += 1;
+    }
     h.push_str(
-        "<table class=\"findings\">\n<thead><tr><th>rule</th><th>finding</th><th>severity</th>\
-         <th class=\"num\">count</th><th class=\"num\">money</th></tr></thead>\n<tbody>\n",
+        "<div class=\"scroll\"><table class=\"findings\">\n<thead><tr><th>rule</th><th>finding</th><th>severity</th>\
+         <th class=\"num\">count</th><th class=\"num\">exempted</th><th class=\"num\">money</th></tr></thead>\n<tbody>\n",
     );
     let mut ordered: Vec<(&str, Row<'_>)> = rows.into_iter().collect();
-    ordered.sort_by(|a, b| b.1.severity.cmp(&a.1.severity).then(a.0.cmp(b.0)));
+    let worst = |r: &Row<'_>| r.by_severity.keys().next_back().copied();
+    ordered.sort_by(|a, b| worst(&b.1).cmp(&worst(&a.1)).then(a.0.cmp(b.0)));
     for (id, row) in ordered {
         let money: Vec<String> = row.cost.iter().map(|(c, a)| Money::new(*a, *c).to_string()).collect();
+        // Each severity with its own count: a rule can be a warning for one resource and
+        // information for another (IAC001: ClickOps against owned by a stack).
+        let severities: Vec<String> = row
+            .by_severity
+            .iter()
+            .rev()
+            .map(|(sev, n)| format!("<span class=\"sev {sev}\">{sev}</span> {n}"))
+            .collect();
+        let count: usize = row.by_severity.values().sum();
         let _ = write!(
             h,
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td><span class=\"sev {}\">{}</span></td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             esc(id),
             esc(row.name),
-            row.severity,
-            row.severity,
-            row.count,
+            severities.join(" "),
+            if count > 0 {
+                fig(&format!("/summary/findings/by_rule/{}", seg(id)), &count.to_string())
+            } else {
+                "0".into()
+            },
+            row.exempted,
             esc(&money.join(", "))
         );
     }
     let _ = write!(
         h,
-        "</tbody>\n</table>\n<p class=\"caption\">Details of every finding: <code>tally audit</code>; \
-         {} exempted in writing.</p>\n</section>\n",
-        report.exempted.len()
+        "</tbody>\n</table></div>\n<p class=\"caption\">{} findings ({} errors, {} warnings, {} info); {} exempted in \
+         writing, listed with their approval by <code>tally audit</code>, which has the details of every finding.</p>\n</section>\n",
+        fig("/summary/findings/total", &report.summary.findings.total.to_string()),
+        fig("/summary/findings/error", &report.summary.findings.error.to_string()),
+        fig("/summary/findings/warning", &report.summary.findings.warning.to_string()),
+        fig("/summary/findings/info", &report.summary.findings.info.to_string()),
+        match report.summary.findings.exempted {
+            0 => "none".to_string(),
+            n => fig("/summary/findings/exempted", &n.to_string()),
+        },
     );
 }
 
@@ -452,7 +589,7 @@ section{background:var(--card);border:1px solid var(--line);border-radius:12px;p
 .tile .note{color:var(--muted);font-size:12px;line-height:1.35}
 .tile.bad{border-top:4px solid var(--bad)} .tile.good{border-top:4px solid var(--good)}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:20px}
-.cols section{margin-bottom:20px}
+.cols section{margin-bottom:20px} .cols>section,.burns>figure{min-width:0}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th{text-align:left;color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em;border-bottom:1px solid var(--line);padding:6px 8px}
 td{border-bottom:1px solid var(--line);padding:7px 8px;vertical-align:top}
@@ -465,7 +602,13 @@ tr:last-child td{border-bottom:0}
 .barcell{width:38%} .hbar{display:block;height:10px;border-radius:5px;background:var(--accent);margin-top:6px}
 tr.untagged .hbar{background:#d64545} tr.untaggable .hbar{background:#b9b9b9}
 tr.total td{font-weight:650;border-top:2px solid var(--line)}
-.chart{display:block;font-size:12px}
+.chart{display:block;font-size:12px} .chart.narrow{display:none}
+.chart .before{fill:#eef1f6} .chart .tick.band{font-size:11px;text-anchor:start}
+.scroll{overflow-x:auto;max-width:100%}
+.tag{display:inline-block;padding:0 6px;border-radius:8px;background:#e4ecfb;color:#2c4d9c;font-size:11px;font-family:inherit;word-break:normal}
+tr.exempted td{color:var(--muted)}
+table.trend td,table.trend th{white-space:nowrap} tr.group td{font-weight:650;padding-top:14px;color:var(--muted)}
+td.state.over{color:var(--bad);font-weight:650} td.state.trouble{color:#8a5a00;font-weight:600}
 .chart .grid{stroke:var(--line);stroke-width:1} .chart .grid.zero{stroke:#98a2b3}
 .chart .tick{fill:var(--muted);font-size:12px} .chart .tick.y{text-anchor:end} .chart .tick.x{text-anchor:middle}
 .chart .tick.sub{font-size:11px}
@@ -477,7 +620,8 @@ tr.total td{font-weight:650;border-top:2px solid var(--line)}
 figure{margin:0;border:1px solid var(--line);border-radius:10px;padding:12px 14px}
 figure.trouble,figure.over{border-color:#f0b4b4;background:#fffafa}
 figcaption{font-size:13px;margin-bottom:6px}
-.burn-actual{fill:none;stroke:var(--accent);stroke-width:2.5}
+.burn-actual{fill:none;stroke:var(--accent);stroke-width:2.5} .burn-actual.over{stroke:var(--bad)}
+figure.over .progress span{background:var(--bad)}
 .burn-limit{fill:none;stroke:var(--bad);stroke-width:1.5;stroke-dasharray:6 4}
 .burn-projection{fill:none;stroke:var(--accent);stroke-width:2;stroke-dasharray:4 4;opacity:.7}
 .burn-runout line{stroke:var(--bad);stroke-width:1;stroke-dasharray:2 3} .burn-runout circle{fill:var(--bad)}
@@ -493,6 +637,10 @@ figcaption{font-size:13px;margin-bottom:6px}
 .sev.error{background:#fde2e2;color:#a11d1d} .sev.warning{background:#fdf0d5;color:#8a5a00} .sev.info{background:#e4ecfb;color:#2c4d9c}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:8px}
 @media (max-width:900px){.tiles{grid-template-columns:repeat(2,1fr)}.cols,.burns{grid-template-columns:1fr}}
+@media (max-width:600px){main{padding:12px 10px 24px}header{padding:16px}section{padding:14px 12px}
+h1{font-size:22px}.tile{padding:10px 12px}.tile .value{font-size:18px;white-space:normal}
+.chart.wide{display:none}.chart.narrow{display:block}.cols{display:block}figure{padding:10px 8px}
+table{font-size:13px}}
 @media print{body{background:#fff}section,header,.tile{break-inside:avoid}}
 "#;
 
@@ -514,9 +662,11 @@ mod tests {
             currency: "USD".into(),
             owner_tag: "team".into(),
             daily: vec![DailySpend { date, by_owner, untagged: Decimal::ONE, untaggable: zero, total: zero }],
+            daily_before: vec![],
             not_daily: zero,
             movers: None,
             burn: vec![],
+            history: None,
         }
     }
 
