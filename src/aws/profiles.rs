@@ -94,6 +94,7 @@ pub(crate) fn credentials_problem(context: &str, profile: Option<&str>) -> Optio
         }
     }
     if context.contains("no providers in chain provided credentials")
+        || context.contains("no credentials found in chain")
         || context.contains("No profiles were defined")
     {
         return Some(

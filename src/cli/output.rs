@@ -136,11 +136,7 @@ pub(super) fn repo_paths(flag: Option<&Path>) -> RepoPaths {
         return RepoPaths::default();
     };
     let slashes = |p: &Path| p.to_string_lossy().replace('\\', "/");
-    match cwd.strip_prefix(&root) {
-        Ok(inside) => RepoPaths { cwd_in_repo: slashes(inside), root: Some(slashes(&root)) },
-        // Running outside the root given: absolute paths under it still become relative.
-        Err(_) => RepoPaths { cwd_in_repo: String::new(), root: Some(slashes(&root)) },
-    }
+    RepoPaths { cwd: Some(slashes(&cwd)), root: Some(slashes(&root)) }
 }
 
 /// Exit 3 when the data is partial (said on stderr), else what `otherwise` decides.

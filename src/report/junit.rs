@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use super::table::money;
 use super::text::{self, Markup};
-use super::{Finding, RenderOptions, Report, Severity};
+use super::{Finding, RenderOptions, Report};
 use crate::model::Diagnostic;
 
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -31,7 +31,7 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
     let _ = writeln!(x, r#"  <testsuite name="tally" {counts}>"#);
     properties(report, &mut x);
     for f in &report.findings {
-        finding(f, fails(f), opts.fail_on, &mut x);
+        finding(f, fails(f), opts, &mut x);
     }
     for d in &report.diagnostics {
         diagnostic(d, &mut x);
@@ -56,7 +56,7 @@ fn properties(report: &Report, x: &mut String) {
     x.push_str("    </properties>\n");
 }
 
-fn finding(f: &Finding, fails: bool, fail_on: Option<Severity>, x: &mut String) {
+fn finding(f: &Finding, fails: bool, opts: &RenderOptions, x: &mut String) {
     let _ = write!(
         x,
         r#"    <testcase classname="{}" name="{}""#,
@@ -64,9 +64,10 @@ fn finding(f: &Finding, fails: bool, fail_on: Option<Severity>, x: &mut String) 
         escape(f.resource.label())
     );
     // `file` and `line` are not in the original schema, but the common report viewers (GitLab,
-    // Jenkins, the GitHub test-report actions) use them to link a case to its source.
+    // Jenkins, the GitHub test-report actions) use them to link a case to its source, from the
+    // repository root.
     if let Some(loc) = &f.location {
-        let _ = write!(x, r#" file="{}""#, escape(&loc.file.replace('\\', "/")));
+        let _ = write!(x, r#" file="{}""#, escape(&opts.repo.display(&loc.file)));
         if let Some(line) = loc.line {
             let _ = write!(x, r#" line="{line}""#);
         }
@@ -79,7 +80,7 @@ fn finding(f: &Finding, fails: bool, fail_on: Option<Severity>, x: &mut String) 
         x.push_str(&escape_text(&failure_text(f)));
         x.push_str("</failure>\n");
     } else {
-        let gate = fail_on.map_or_else(|| "never".to_string(), |s| s.as_str().to_string());
+        let gate = opts.fail_on.map_or_else(|| "never".to_string(), |s| s.as_str().to_string());
         let text = format!("passes --fail-on {gate}\n{}", failure_text(f));
         let _ = writeln!(x, "      <system-out>{}</system-out>", escape_text(&text));
     }

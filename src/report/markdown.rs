@@ -616,7 +616,7 @@ mod tests {
 
     #[test]
     fn locations_link_to_the_line_at_the_commit() {
-        let repo = RepoPaths { cwd_in_repo: "infra".into(), root: Some("/r".into()) };
+        let repo = RepoPaths { cwd: Some("/r/infra".into()), root: Some("/r".into()) };
         let links = Links::github(Some("https://github.com/".into()), Some("o/r".into()), Some("abc".into()));
         let place = Place { repo: &repo, links: links.as_ref() };
         let loc = crate::model::SourceLocation { file: "./a b.tf".into(), line: Some(7), column: None };

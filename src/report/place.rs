@@ -9,38 +9,37 @@
 use super::{Finding, Inputs};
 use crate::model::{Layer, SourceLocation};
 
-/// Where tally ran relative to the repository root.
+/// Where tally ran, and the repository root paths are made relative to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepoPaths {
-    /// The working directory relative to the repository root, `/`-separated, no leading or
-    /// trailing `/`; empty at the root (or when no repository was found: paths stay as given).
-    pub cwd_in_repo: String,
-    /// The repository root, absolute, `/`-separated without a trailing `/`: absolute paths
-    /// under it become relative. `None` when unknown.
+    /// The working directory, absolute, `/`-separated. `None` when unknown.
+    pub cwd: Option<String>,
+    /// The repository root, absolute, `/`-separated. `None` outside any repository: relative
+    /// paths then stay relative to the working directory.
     pub root: Option<String>,
 }
 
 impl RepoPaths {
     /// `path` (relative to the working directory, or absolute) relative to the repository
-    /// root, `/`-separated and normalized (`.` and `..` resolved). `None` when the path is
-    /// absolute and outside the root, or climbs above it.
+    /// root, `/`-separated and normalized (`.` and `..` resolved). `None` when it is outside
+    /// the root.
     pub fn relative(&self, path: &str) -> Option<String> {
         let path = path.replace('\\', "/");
         let absolute = path.starts_with('/') || is_windows_drive(&path);
-        let joined = if absolute {
-            let root = self.root.as_deref()?.replace('\\', "/");
-            let root = root.trim_end_matches('/');
-            let rest = path.strip_prefix(root)?;
-            if !(rest.is_empty() || rest.starts_with('/')) {
-                return None;
-            }
-            rest.to_string()
-        } else if self.cwd_in_repo.is_empty() {
-            path
-        } else {
-            format!("{}/{path}", self.cwd_in_repo)
+        let Some(root) = self.root.as_deref() else {
+            return if absolute { None } else { normalize(&path) };
         };
-        normalize(&joined)
+        let full = match (absolute, self.cwd.as_deref()) {
+            (true, _) => path,
+            (false, Some(cwd)) => format!("{}/{path}", cwd.replace('\\', "/")),
+            (false, None) => return normalize(&path),
+        };
+        let full = normalize(&full)?;
+        let root = normalize(&root.replace('\\', "/"))?;
+        if full == root {
+            return Some(String::new());
+        }
+        full.strip_prefix(&root)?.strip_prefix('/').map(str::to_string)
     }
 
     /// Like [`RepoPaths::relative`], but a path outside the repository stays as given.
@@ -54,7 +53,8 @@ fn is_windows_drive(path: &str) -> bool {
     b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
 }
 
-/// Resolve `.` and `..` without touching the disk; `None` when `..` climbs above the start.
+/// Resolve `.` and `..` without touching the disk (the parts are compared, never opened);
+/// `None` when `..` climbs above the start. Absolute paths keep their leading `/`.
 fn normalize(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -66,7 +66,8 @@ fn normalize(path: &str) -> Option<String> {
             p => parts.push(p),
         }
     }
-    Some(parts.join("/"))
+    let lead = if path.starts_with('/') { "/" } else { "" };
+    Some(format!("{lead}{}", parts.join("/")))
 }
 
 /// The finding's own place, else the input file that evidences it. Live findings point at the
@@ -101,7 +102,7 @@ mod tests {
     use super::*;
 
     fn at(cwd: &str) -> RepoPaths {
-        RepoPaths { cwd_in_repo: cwd.to_string(), root: Some("/repo".to_string()) }
+        RepoPaths { cwd: Some(format!("/repo/{cwd}")), root: Some("/repo".to_string()) }
     }
 
     #[test]
@@ -115,6 +116,13 @@ mod tests {
         assert_eq!(at("infra").relative("/elsewhere/app.tf"), None);
         assert_eq!(at("infra").relative("../../app.tf"), None);
         assert_eq!(at("infra").display("/elsewhere/app.tf"), "/elsewhere/app.tf");
+    }
+
+    #[test]
+    fn a_root_below_the_working_directory_works_too() {
+        let paths = RepoPaths { cwd: Some("/repo".into()), root: Some("/repo/infra/".into()) };
+        assert_eq!(paths.relative("infra/app.tf").as_deref(), Some("app.tf"));
+        assert_eq!(paths.relative("other/app.tf"), None);
     }
 
     #[test]

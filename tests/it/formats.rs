@@ -533,7 +533,9 @@ fn the_binary_speaks_every_format() {
         match format {
             Format::Table => assert!(out.contains("Findings"), "{out}"),
             Format::Json => assert!(out.contains("\"version\": 1"), "{out}"),
-            Format::Markdown => assert!(out.starts_with("✅ no findings at or above error"), "{out}"),
+            Format::Markdown => {
+                assert!(out.starts_with("<!-- tally:audit -->\n✅ no findings at or above error"), "{out}")
+            }
             Format::Sarif => {
                 let log: serde_json::Value = serde_json::from_str(&out).unwrap();
                 assert_eq!(log["version"], "2.1.0");
@@ -543,7 +545,7 @@ fn the_binary_speaks_every_format() {
                 assert!(out.starts_with("::notice title=tally::tally audit: 0 errors"), "{out}")
             }
             Format::Junit => {
-                assert!(out.contains(r#"<testcase classname="tally" name="no findings"/>"#), "{out}")
+                assert!(out.contains(r#"<testcase classname="tally" name="no findings" time="0"/>"#), "{out}")
             }
         }
     }
