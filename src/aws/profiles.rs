@@ -41,9 +41,7 @@ fn sections(text: &str, config: bool) -> Vec<String> {
             continue;
         };
         let inner = inner.trim();
-        if !config {
-            out.push(inner.to_string());
-        } else if inner == "default" {
+        if !config || inner == "default" {
             out.push(inner.to_string());
         } else if let Some(name) = inner.strip_prefix("profile") {
             if name.starts_with(char::is_whitespace) {

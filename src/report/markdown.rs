@@ -268,36 +268,33 @@ fn summary(report: &Report, md: &mut String) {
         ));
     }
     // Data the run did not have gets no row: "none in this run" only pushes the findings down.
-    match &s.spend {
-        Some(spend) => {
-            let usage = spend.usage();
+    if let Some(spend) = &s.spend {
+        let usage = spend.usage();
+        rows.push((
+            "Untagged spend",
+            format!(
+                "{} of {} usage ({}) has no \"{}\" tag",
+                money(&spend.untagged),
+                money(&Money::new(usage, &spend.currency)),
+                percent(spend.untagged.amount, usage),
+                spend.owner_tag
+            ),
+        ));
+        if report.summary.coverage.live_resources > 0 {
             rows.push((
-                "Untagged spend",
-                format!(
-                    "{} of {} usage ({}) has no \"{}\" tag",
-                    money(&spend.untagged),
-                    money(&Money::new(usage, &spend.currency)),
-                    percent(spend.untagged.amount, usage),
-                    spend.owner_tag
-                ),
-            ));
-            if report.summary.coverage.live_resources > 0 {
-                rows.push((
-                    "Unmanaged spend",
-                    format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
-                ));
-            }
-            rows.push((
-                "Total spend",
-                format!(
-                    "{} from {} to {}",
-                    money(&spend.total),
-                    spend.period_start,
-                    spend.period_end.pred_opt().unwrap_or(spend.period_end)
-                ),
+                "Unmanaged spend",
+                format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
             ));
         }
-        None => {}
+        rows.push((
+            "Total spend",
+            format!(
+                "{} from {} to {}",
+                money(&spend.total),
+                spend.period_start,
+                spend.period_end.pred_opt().unwrap_or(spend.period_end)
+            ),
+        ));
     }
     if !report.budgets.is_empty() {
         let budgets = format!(
