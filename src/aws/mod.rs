@@ -161,7 +161,7 @@ pub(crate) async fn collect_with_clock(
     let profile = options.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok());
     collect_from(base, options, clock).await.map_err(|e| match e {
         AwsError::Setup(text) => match profiles::credentials_problem(&text, profile.as_deref()) {
-            Some(plain) => AwsError::Setup(plain),
+            Some(plain) => AwsError::Setup(format!("cannot establish the AWS identity: {plain}")),
             None => AwsError::Setup(text),
         },
         other => other,
