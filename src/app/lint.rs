@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::load::{check_dir, display, load_config, resolve, Loaded, Resolved};
+use super::load::{check_dir, config_file, display, load_config, resolve, Loaded, Resolved};
 use super::{AppError, Outcome, PolicyOptions, Sources};
 use crate::audit::Focus;
 use crate::policy::Severity;
@@ -74,6 +74,7 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
         report.inputs.roots = roots.len();
         report.finish();
     }
+    report.inputs.config = config_file(&config_dir);
     Ok(Outcome { report, fail_on: resolved.fail_on })
 }
 

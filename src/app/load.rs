@@ -49,6 +49,12 @@ pub(super) fn load_config(dir: &Path) -> Result<Config, AppError> {
     }
 }
 
+/// `dir/tally.hcl` as the report records it, when it exists.
+pub(super) fn config_file(dir: &Path) -> Option<String> {
+    let path = dir.join(CONFIG_FILE);
+    path.is_file().then(|| display(&path))
+}
+
 pub(super) fn check_dir(dir: &Path) -> Result<(), AppError> {
     if dir.is_dir() {
         Ok(())

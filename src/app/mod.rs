@@ -76,6 +76,19 @@ pub struct AwsOptions {
     pub progress: bool,
 }
 
+impl AwsOptions {
+    /// True when the user named something only live AWS can answer: accounts, regions, an
+    /// organization, a role, a profile or a region.
+    pub fn asks_for_live(&self) -> bool {
+        !self.regions.is_empty()
+            || !self.accounts.is_empty()
+            || self.org
+            || self.role.is_some()
+            || self.profile.is_some()
+            || self.region.is_some()
+    }
+}
+
 /// Where a run's data comes from. Set values override `tally.hcl`; `state` adds to it.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
@@ -157,12 +170,17 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
     resolved.policy.report_unmatched_exemptions = true;
 
     let mut loaded = Loaded::default();
+    loaded.inputs.config = load::config_file(dir);
+    // Cost files alone answer a cost question: AWS is read only when asked for (a snapshot
+    // aside, an AWS flag or no cost file), so `--costs F` works offline and never probes for
+    // credentials.
+    let live = !sources.offline && (resolved.costs.is_none() || sources.aws.asks_for_live());
     let mut backends = Vec::new();
     if let Some(code) = &resolved.code {
         backends = loaded.code(code, &resolved.var_files)?;
     }
     // No state named anywhere: the code's own `backend "s3"` says where it is (online only).
-    if resolved.state.is_empty() && !sources.offline && resolved.snapshot.is_none() {
+    if resolved.state.is_empty() && live && resolved.snapshot.is_none() {
         resolved.state = backends.iter().map(|b| format!("s3://{}/{}", b.bucket, b.key)).collect();
     }
     loaded.states(&resolved.state, &sources.aws)?;
@@ -171,7 +189,7 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
     }
     match &resolved.snapshot {
         Some(snapshot) => loaded.snapshot(snapshot)?,
-        None if !sources.offline => {
+        None if live => {
             let aggregator = resolved.config_aggregator.as_deref();
             let mut options =
                 collect_options(&sources.aws, None, &resolved.policy, &resolved.budgets, aggregator);
@@ -218,6 +236,7 @@ pub fn budgets(dir: Option<&Path>, snapshot: Option<&Path>) -> Result<Outcome, A
     let sources = Sources { snapshot: snapshot.map(Path::to_path_buf), ..Sources::default() };
     let resolved = resolve(config, &sources, None)?;
     let mut loaded = Loaded::default();
+    loaded.inputs.config = load::config_file(dir);
     match &resolved.snapshot {
         Some(path) => loaded.snapshot(path)?,
         None => {
@@ -249,6 +268,7 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     resolved.snapshot = request.snapshot.clone();
 
     let mut loaded = Loaded::default();
+    loaded.inputs.config = load::config_file(config_dir);
     loaded.plan(&request.plan)?;
     if let Some(code) = &request.code {
         check_dir(code)?;
@@ -260,9 +280,43 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
     }
+    let changes = plan_changes(loaded.plan.as_deref().unwrap_or_default(), &resolved.policy.owner_tag);
     let mut report = loaded.audit("plan", &resolved, Focus::Plan);
+    report.plan_changes = changes;
     if let Some(code) = &request.code {
         crate::fix::annotate(&mut report, &resolved.policy, code);
     }
     Ok(Outcome { report, fail_on: resolved.fail_on })
+}
+
+/// What a plan does per owner tag value, for the pull-request comment: reviewers see whose
+/// resources change. Reads and no-ops are not changes.
+fn plan_changes(plan: &[crate::model::TfResource], owner_tag: &str) -> Vec<crate::report::PlanChanges> {
+    use crate::model::{PlanAction, TagPresence, TagValue};
+    let mut by_owner: std::collections::BTreeMap<Option<String>, crate::report::PlanChanges> =
+        std::collections::BTreeMap::new();
+    for r in plan {
+        let Some(action) = r.action else { continue };
+        if matches!(action, PlanAction::NoOp | PlanAction::Read) {
+            continue;
+        }
+        let owner = match r.tags.presence(owner_tag) {
+            TagPresence::Present(TagValue::Known(v)) => Some(v.clone()),
+            TagPresence::Present(TagValue::Unknown) | TagPresence::Unknown => {
+                Some("(known after apply)".to_string())
+            }
+            TagPresence::Missing => None,
+        };
+        let entry = by_owner
+            .entry(owner.clone())
+            .or_insert_with(|| crate::report::PlanChanges { owner, ..Default::default() });
+        match action {
+            PlanAction::Create => entry.create += 1,
+            PlanAction::Update => entry.update += 1,
+            PlanAction::Replace => entry.replace += 1,
+            PlanAction::Delete => entry.delete += 1,
+            PlanAction::NoOp | PlanAction::Read => {}
+        }
+    }
+    by_owner.into_values().collect()
 }

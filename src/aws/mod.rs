@@ -29,6 +29,7 @@ mod error;
 mod fake;
 mod forecast;
 pub(crate) mod inventory;
+mod profiles;
 mod progress;
 mod regions;
 pub mod s3;
@@ -165,8 +166,22 @@ pub(crate) async fn collect_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<Snapshot, AwsError> {
     options.validate()?;
+    // A profile that does not exist would otherwise surface as "no region" or a dispatch
+    // failure: say so first.
+    if let Some(profile) = options.profile.as_deref() {
+        if let Some(message) = profiles::unknown_profile(profile, &profiles::defined_profiles()) {
+            return Err(AwsError::Setup(message));
+        }
+    }
     let base = Clients::load(options.profile.as_deref(), options.region.as_deref()).await;
-    collect_from(base, options, clock).await
+    let profile = options.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok());
+    collect_from(base, options, clock).await.map_err(|e| match e {
+        AwsError::Setup(text) => match profiles::credentials_problem(&text, profile.as_deref()) {
+            Some(plain) => AwsError::Setup(format!("cannot establish the AWS identity: {plain}")),
+            None => AwsError::Setup(text),
+        },
+        other => other,
+    })
 }
 
 /// Collect with the base credentials given (the caller's).

@@ -54,6 +54,11 @@ pub struct Cli {
     /// hash), owner tag values that look like a person's name become a pseudonym.
     #[arg(long, global = true, help_heading = "Global options")]
     pub redact: bool,
+
+    /// The repository root that SARIF, GitHub annotations and Markdown links are relative to
+    /// [default: the nearest directory above the current one holding `.git`].
+    #[arg(long, value_name = "DIR", env = "TALLY_REPO_ROOT", global = true, help_heading = "Global options")]
+    pub repo_root: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,10 +104,20 @@ pub enum Command {
     /// Write Terraform `import {}` blocks for live resources no state manages (IAC001),
     /// grouped by owner, ready for `terraform plan -generate-config-out`.
     Import(Box<ImportArgs>),
+    /// Shell completions: `tally completions bash > /etc/bash_completion.d/tally` (also zsh,
+    /// fish, elvish, powershell).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff): `tally man > /usr/local/share/man/man1/tally.1`.
+    Man,
 }
 
 /// Parse arguments, run, print, and return the documented exit code.
 pub fn main() -> ExitCode {
+    output::started();
     let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -121,7 +136,12 @@ pub fn main() -> ExitCode {
         Command::Report(args) => Some(&mut args.sources.policy),
         Command::Fix(args) => Some(&mut args.policy),
         Command::Import(args) => Some(&mut args.sources.policy),
-        Command::Rules(_) | Command::Budgets(_) | Command::Collect(_) | Command::Export(_) => None,
+        Command::Rules(_)
+        | Command::Budgets(_)
+        | Command::Collect(_)
+        | Command::Export(_)
+        | Command::Completions { .. }
+        | Command::Man => None,
     };
     if let Some(policy) = policy {
         policy.today = policy.today.or_else(system_date);
@@ -148,6 +168,8 @@ pub fn main() -> ExitCode {
         Command::Report(args) => review(&cli, args),
         Command::Fix(args) => fix(args),
         Command::Import(args) => import(args),
+        Command::Completions { shell } => completions(*shell),
+        Command::Man => man(),
     };
     ExitCode::from(code)
 }
@@ -157,6 +179,41 @@ fn system_date() -> Option<chrono::NaiveDate> {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
     let days = i64::try_from(secs / 86_400).ok()?;
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(days)?)
+}
+
+/// `tally completions SHELL`: the script on stdout.
+fn completions(shell: clap_complete::Shell) -> u8 {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let written = emit(None, 0, |out| {
+        clap_complete::generate(shell, &mut command, "tally", out);
+        Ok(())
+    });
+    match written {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&app::AppError::Output(message)),
+    }
+}
+
+/// `tally man`: the manual page of `tally` and its commands, in roff, on stdout.
+fn man() -> u8 {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let written = emit(None, 0, |out| {
+        clap_mangen::Man::new(command.clone()).render(out)?;
+        // One page: each command's options follow as a section of their own.
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            writeln!(out, ".SH \"TALLY {}\"", sub.get_name().to_uppercase())?;
+            let page = clap_mangen::Man::new(sub.clone());
+            page.render_description_section(out)?;
+            page.render_options_section(out)?;
+        }
+        Ok(())
+    });
+    match written {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&app::AppError::Output(message)),
+    }
 }
 
 /// `tally rules list | explain ID`.

@@ -2,7 +2,9 @@
 //! error messages and the stderr log.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use super::{
     exit, Cli, CollectCmd, Color, ExportArgs, FixArgs, ImportArgs, LogFormat, OutputArgs, ReviewArgs,
@@ -11,7 +13,16 @@ use super::{
 use crate::app::{self, AppError, ExportRequest};
 use crate::export::write::{write_csv, write_parquet, ExportFormat};
 use crate::policy::Severity;
-use crate::report::{self, RenderOptions, Report};
+use crate::report::markdown::Links;
+use crate::report::place::RepoPaths;
+use crate::report::{self, Format, RenderOptions, Report};
+
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Note when the run began, for JUnit's `time`.
+pub(super) fn started() {
+    let _ = STARTED.set(Instant::now());
+}
 
 /// Write what `render` produces to `path`, else to stdout. A file is rendered in memory first
 /// (`capacity` bytes reserved), so a failure leaves no partial file; stdout is streamed. A
@@ -62,16 +73,73 @@ fn finish(cli: &Cli, output: &OutputArgs, report: &Report, fail_on: Option<Sever
         (Some(_), _) | (None, Color::Never) => false,
         (None, Color::Auto) => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let rendered = emit(output.output.as_deref(), 0, |out| {
-        report::render(report, output.format, RenderOptions { color }, out)
-    });
+    let env = |name: &str| std::env::var(name).ok();
+    let opts = RenderOptions {
+        color,
+        width: terminal_width(output.output.is_none()),
+        repo: repo_paths(cli.repo_root.as_deref()),
+        fail_on,
+        elapsed: STARTED.get().map(Instant::elapsed),
+        links: Links::github(env("GITHUB_SERVER_URL"), env("GITHUB_REPOSITORY"), env("GITHUB_SHA")),
+    };
+    let rendered =
+        emit(output.output.as_deref(), 0, |out| report::render(report, output.format, opts.clone(), out));
     if let Err(message) = rendered {
         return report_error(&AppError::Output(message));
+    }
+    if output.format == Format::Github {
+        step_summary(report, &opts);
     }
     partial_or(report, || match (fail_on, report.max_severity()) {
         (Some(threshold), Some(max)) if max >= threshold => exit::FINDINGS,
         _ => exit::OK,
     })
+}
+
+/// In GitHub Actions, `--format github` also writes the Markdown report to the job summary
+/// (`$GITHUB_STEP_SUMMARY`), where the findings beyond the runner's 10 annotations stay readable.
+/// A summary that cannot be written is a warning: the annotations already went out.
+fn step_summary(report: &Report, opts: &RenderOptions) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let text = report::markdown::to_string(report, opts);
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    if let Err(e) = written {
+        tracing::warn!(path = %Path::new(&path).display(), error = %e, "could not write the step summary");
+    }
+}
+
+/// The terminal's width when stdout is one (and `COLUMNS` when set, as shells export it).
+fn terminal_width(to_stdout: bool) -> Option<usize> {
+    if !to_stdout || !io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).filter(|&c| c > 0);
+    columns.or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+}
+
+/// Where the run is in its repository: `--repo-root` (or `TALLY_REPO_ROOT`), else the nearest
+/// directory holding `.git` (a directory, or a file in a worktree or submodule). Outside any
+/// repository, paths stay relative to the working directory.
+pub(super) fn repo_paths(flag: Option<&Path>) -> RepoPaths {
+    let Ok(cwd) = std::env::current_dir() else {
+        return RepoPaths::default();
+    };
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    let root: Option<PathBuf> = match flag {
+        Some(root) => Some(cwd.join(root)),
+        None => cwd.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf),
+    };
+    let Some(root) = root.map(|r| r.canonicalize().unwrap_or(r)) else {
+        return RepoPaths::default();
+    };
+    let slashes = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    RepoPaths { cwd: Some(slashes(&cwd)), root: Some(slashes(&root)) }
 }
 
 /// Exit 3 when the data is partial (said on stderr), else what `otherwise` decides.
@@ -224,9 +292,13 @@ pub(super) fn report_error(e: &AppError) -> u8 {
     exit::INPUT_ERROR
 }
 
-/// Diagnostics on stderr. `-v`/`-vv` raise tally's own level; other crates stay at `info`
-/// (the SDK's retry decisions follow up to `debug`), because the SDK's debug and trace events
-/// print resolved identities and signed requests: the access key id would reach the log.
+/// Diagnostics on stderr. `-v`/`-vv` raise tally's own level. Other crates (the AWS SDK) are
+/// silent below `-vv`: their warnings are probes tally expects to fail (the instance metadata
+/// service on a laptop) and the errors that matter reach the user as tally's own, in plain
+/// words. At `-vv` they stay at `info` (the SDK's retry decisions follow up to `debug`), because
+/// the SDK's debug and trace events print resolved identities and signed requests: the access
+/// key id would reach the log. Colour follows `--color`, then `NO_COLOR`, then whether stderr is
+/// a terminal.
 pub(super) fn init_logging(cli: &Cli) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
@@ -241,18 +313,26 @@ pub(super) fn init_logging(cli: &Cli) {
             _ => LevelFilter::TRACE,
         }
     };
-    let targets = Targets::new()
-        .with_default(level.min(LevelFilter::INFO))
-        .with_target("tally", level)
-        .with_target("aws_smithy_runtime::client::retries", level.min(LevelFilter::DEBUG));
+    let others = if cli.verbose >= 2 { LevelFilter::INFO } else { LevelFilter::OFF };
+    let targets = Targets::new().with_default(others).with_target("tally", level).with_target(
+        "aws_smithy_runtime::client::retries",
+        if cli.verbose >= 2 { LevelFilter::DEBUG } else { LevelFilter::OFF },
+    );
+    let ansi = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
     let layer = tracing_subscriber::fmt::layer().with_writer(io::stderr).with_target(false);
     let registry = tracing_subscriber::registry();
     let _ = match cli.log_format {
         LogFormat::Json => {
             registry.with(layer.json().with_current_span(false).with_filter(targets)).try_init()
         }
-        LogFormat::Text => registry
-            .with(layer.without_time().with_ansi(io::stderr().is_terminal()).with_filter(targets))
-            .try_init(),
+        LogFormat::Text => {
+            registry.with(layer.without_time().with_ansi(ansi).with_filter(targets)).try_init()
+        }
     };
 }

@@ -3,21 +3,28 @@
 //! `::notice` summary line.
 //!
 //! Escaping follows the runner's parser: in the message `%`, `\r` and `\n` are encoded; in
-//! properties `:` and `,` are encoded as well, because they delimit properties. Paths are
-//! written as the report has them; GitHub resolves them against the workspace root.
+//! properties `:` and `,` are encoded as well, because they delimit properties.
+//!
+//! GitHub resolves `file=` against the repository root, not the step's working directory, so
+//! paths are made repository-relative (`place::RepoPaths`). The runner shows only the first 10
+//! annotations of each level per step: findings at a file:line (the ones that land on a pull
+//! request's diff) come first, the rest after, each group in report order.
 
 use std::io::{self, Write};
 
+use super::place::RepoPaths;
 use super::text::plural;
 use super::{Finding, Report, Severity};
 use crate::model::SourceLocation;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for f in &report.findings {
-        finding(f, out)?;
+pub fn render(report: &Report, paths: &RepoPaths, out: &mut dyn Write) -> io::Result<()> {
+    let (placed, unplaced): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(|f| f.location.as_ref().is_some_and(|l| l.line.is_some()));
+    for f in placed.into_iter().chain(unplaced) {
+        finding(f, paths, out)?;
     }
     for d in &report.diagnostics {
-        let mut props = location_props(d.location.as_ref());
+        let mut props = location_props(d.location.as_ref(), paths);
         props.push(("title", format!("tally: partial data ({})", d.source)));
         let mut message = d.message.clone();
         let place: Vec<&str> = [&d.account, &d.region].into_iter().flatten().map(String::as_str).collect();
@@ -33,13 +40,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     command("notice", &[("title", "tally".to_string())], &summary(report), out)
 }
 
-fn finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+fn finding(f: &Finding, paths: &RepoPaths, out: &mut dyn Write) -> io::Result<()> {
     let level = match f.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Info => "notice",
     };
-    let mut props = location_props(f.location.as_ref());
+    let mut props = location_props(f.location.as_ref(), paths);
     props.push(("title", format!("{} {}", f.rule_id, f.rule_name)));
     let mut message = f.message.clone();
     if !f.fix.is_empty() {
@@ -50,10 +57,10 @@ fn finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `file`, `line`, `col` as far as they are known; a column without a line means nothing.
-fn location_props(loc: Option<&SourceLocation>) -> Vec<(&'static str, String)> {
+fn location_props(loc: Option<&SourceLocation>, paths: &RepoPaths) -> Vec<(&'static str, String)> {
     let mut props = Vec::new();
     if let Some(loc) = loc {
-        props.push(("file", loc.file.replace('\\', "/")));
+        props.push(("file", paths.display(&loc.file)));
         if let Some(line) = loc.line {
             props.push(("line", line.to_string()));
             if let Some(col) = loc.column {

@@ -1,7 +1,10 @@
 //! JUnit XML, for CI systems that show test reports but not SARIF: one `<testsuite name="tally">`
-//! with a failing test case per finding (class = rule id, name = resource), an erroring test
-//! case per input problem (so partial data shows as "errors"), and one passing test case when
-//! there are no findings, so an empty report is not an empty (and suspicious) suite.
+//! with a test case per finding (class = rule id, name = resource), failing when the finding
+//! reaches `--fail-on` and passing (its text in `<system-out>`) when the gate lets it through, so
+//! the test report and the exit code agree; an erroring test case per input problem (so partial
+//! data shows as "errors"), and one passing test case when there are no findings, so an empty
+//! report is not an empty (and suspicious) suite. The suite's `time` is the run's duration; the
+//! cases were not timed one by one and say `0`.
 //!
 //! Written by hand with [`escape`]: the format is small and an XML crate would add nothing.
 
@@ -10,15 +13,17 @@ use std::io::{self, Write};
 
 use super::table::money;
 use super::text::{self, Markup};
-use super::{Finding, Report};
+use super::{Finding, RenderOptions, Report};
 use crate::model::Diagnostic;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let failures = report.findings.len();
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let fails = |f: &Finding| opts.fail_on.is_some_and(|threshold| f.severity >= threshold);
+    let failures = report.findings.iter().filter(|f| fails(f)).count();
     let errors = report.diagnostics.len();
-    let passing = usize::from(report.findings.is_empty());
-    let tests = failures + errors + passing;
-    let counts = format!(r#"tests="{tests}" failures="{failures}" errors="{errors}" skipped="0""#);
+    let tests = report.findings.len().max(1) + errors;
+    let time = opts.elapsed.map_or(0.0, |d| d.as_secs_f64());
+    let counts =
+        format!(r#"tests="{tests}" failures="{failures}" errors="{errors}" skipped="0" time="{time:.3}""#);
 
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -26,13 +31,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let _ = writeln!(x, r#"  <testsuite name="tally" {counts}>"#);
     properties(report, &mut x);
     for f in &report.findings {
-        finding(f, &mut x);
+        finding(f, fails(f), opts, &mut x);
     }
     for d in &report.diagnostics {
         diagnostic(d, &mut x);
     }
     if report.findings.is_empty() {
-        let _ = writeln!(x, r#"    <testcase classname="tally" name="no findings"/>"#);
+        let _ = writeln!(x, r#"    <testcase classname="tally" name="no findings" time="0"/>"#);
     }
     x.push_str("  </testsuite>\n</testsuites>\n");
     out.write_all(x.as_bytes())
@@ -54,7 +59,7 @@ fn properties(report: &Report, x: &mut String) {
     x.push_str("    </properties>\n");
 }
 
-fn finding(f: &Finding, x: &mut String) {
+fn finding(f: &Finding, fails: bool, opts: &RenderOptions, x: &mut String) {
     let _ = write!(
         x,
         r#"    <testcase classname="{}" name="{}""#,
@@ -62,17 +67,27 @@ fn finding(f: &Finding, x: &mut String) {
         escape(f.resource.label())
     );
     // `file` and `line` are not in the original schema, but the common report viewers (GitLab,
-    // Jenkins, the GitHub test-report actions) use them to link a case to its source.
+    // Jenkins, the GitHub test-report actions) use them to link a case to its source, from the
+    // repository root.
     if let Some(loc) = &f.location {
-        let _ = write!(x, r#" file="{}""#, escape(&loc.file.replace('\\', "/")));
+        let _ = write!(x, r#" file="{}""#, escape(&opts.repo.display(&loc.file)));
         if let Some(line) = loc.line {
             let _ = write!(x, r#" line="{line}""#);
         }
     }
-    x.push_str(">\n");
-    let _ = write!(x, r#"      <failure message="{}" type="{}">"#, escape(&f.message), f.severity.as_str());
-    x.push_str(&escape_text(&failure_text(f)));
-    x.push_str("</failure>\n    </testcase>\n");
+    x.push_str(r#" time="0">"#);
+    x.push('\n');
+    if fails {
+        let _ =
+            write!(x, r#"      <failure message="{}" type="{}">"#, escape(&f.message), f.severity.as_str());
+        x.push_str(&escape_text(&failure_text(f)));
+        x.push_str("</failure>\n");
+    } else {
+        let gate = opts.fail_on.map_or_else(|| "never".to_string(), |s| s.as_str().to_string());
+        let text = format!("passes --fail-on {gate}\n{}", failure_text(f));
+        let _ = writeln!(x, "      <system-out>{}</system-out>", escape_text(&text));
+    }
+    x.push_str("    </testcase>\n");
 }
 
 /// The body of a failure: everything a reader needs without opening the JSON report.
@@ -111,7 +126,7 @@ fn diagnostic(d: &Diagnostic, x: &mut String) {
     let mut place: Vec<String> = d.location.iter().map(ToString::to_string).collect();
     place.extend(d.account.iter().chain(&d.region).cloned());
     let name = if place.is_empty() { d.source.clone() } else { format!("{} {}", d.source, place.join(" ")) };
-    let _ = writeln!(x, r#"    <testcase classname="tally.inputs" name="{}">"#, escape(&name));
+    let _ = writeln!(x, r#"    <testcase classname="tally.inputs" name="{}" time="0">"#, escape(&name));
     let _ = writeln!(
         x,
         r#"      <error message="{}" type="partial-data">{}</error>"#,

@@ -1,5 +1,9 @@
-//! Markdown for a pull-request comment or a chat message: a one-line verdict, a summary table,
-//! findings per severity in collapsible sections (a table per rule), budgets, then input problems.
+//! Markdown for a pull-request comment or a chat message: a hidden marker (so a workflow can find
+//! and update its own comment instead of adding one per push), a one-line verdict, a summary table
+//! of what the run saw (rows for data it did not have are left out), findings per severity in
+//! collapsible sections (a table per rule; rule ids link to their docs, file:line to the line in
+//! the repository when the GitHub Actions environment says where that is), budgets, then input
+//! problems.
 //!
 //! A GitHub comment holds at most 65,536 characters. When the whole report does not fit, rows are
 //! dropped deterministically from the end of a priority order (input problems, budgets, errors,
@@ -12,8 +16,9 @@ use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
+use super::place::RepoPaths;
 use super::table::money;
-use super::{percent, BudgetState, BudgetStatus, Finding, Report, Severity};
+use super::{percent, BudgetState, BudgetStatus, Finding, RenderOptions, Report, Severity};
 use crate::model::{Diagnostic, Money};
 
 /// GitHub's limit for an issue or pull-request comment body, in characters.
@@ -26,13 +31,36 @@ const CELL_MAX_CHARS: usize = 400;
 
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(to_string(report).as_bytes())
+/// Where file links point: `{server}/{repository}/blob/{commit}`, from the standard GitHub
+/// Actions variables (`GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`, `GITHUB_SHA`), which `cli` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Links {
+    pub blob: String,
+}
+
+impl Links {
+    /// The links of a GitHub Actions run, when all three variables are set and non-empty.
+    pub fn github(server: Option<String>, repository: Option<String>, sha: Option<String>) -> Option<Links> {
+        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let (server, repository, sha) = (nonempty(server)?, nonempty(repository)?, nonempty(sha)?);
+        Some(Links { blob: format!("{}/{repository}/blob/{sha}", server.trim_end_matches('/')) })
+    }
+}
+
+/// The first line of every comment: invisible when rendered, stable per command, so a workflow
+/// (or `action.yml`) finds the comment to update.
+pub fn marker(command: &str) -> String {
+    format!("<!-- tally:{command} -->")
+}
+
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(to_string(report, opts).as_bytes())
 }
 
 /// The whole comment, at most [`GITHUB_COMMENT_LIMIT`] characters.
-pub fn to_string(report: &Report) -> String {
-    let rows = Rows::new(report);
+pub fn to_string(report: &Report, opts: &RenderOptions) -> String {
+    let place = Place { repo: &opts.repo, links: opts.links.as_ref() };
+    let rows = Rows::new(report, &place);
     let total = rows.len();
     let full = compose(report, &rows, total);
     if full.len() <= BUDGET || total == 0 {
@@ -51,6 +79,12 @@ pub fn to_string(report: &Report) -> String {
     compose(report, &rows, lo)
 }
 
+/// How a finding's place is written: repository-relative, linked when the commit is known.
+struct Place<'a> {
+    repo: &'a RepoPaths,
+    links: Option<&'a Links>,
+}
+
 /// Every droppable row, escaped once, in priority order.
 struct Rows<'a> {
     diagnostics: Vec<String>,
@@ -60,11 +94,15 @@ struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
-    fn new(report: &'a Report) -> Self {
+    fn new(report: &'a Report, place: &Place<'_>) -> Self {
         let mut findings: [BTreeMap<&str, (&str, Vec<String>)>; 3] = Default::default();
         for f in &report.findings {
             let group = &mut findings[severity_slot(f.severity)];
-            group.entry(&f.rule_id).or_insert_with(|| (&f.rule_name, Vec::new())).1.push(finding_row(f));
+            group
+                .entry(&f.rule_id)
+                .or_insert_with(|| (&f.rule_name, Vec::new()))
+                .1
+                .push(finding_row(f, place));
         }
         Rows {
             diagnostics: report.diagnostics.iter().map(diagnostic_row).collect(),
@@ -101,7 +139,8 @@ fn compose(report: &Report, rows: &Rows<'_>, keep: usize) -> String {
     let finding_kept: Vec<Vec<usize>> =
         rows.findings.iter().map(|group| group.values().map(|(_, r)| take(r.len())).collect()).collect();
 
-    let mut md = String::new();
+    let mut md = marker(&report.command);
+    md.push('\n');
     verdict(report, &mut md);
     let dropped_findings = report.findings.len() - finding_kept.iter().flatten().sum::<usize>();
     let dropped_other = (rows.diagnostics.len() - diag_kept) + (rows.budgets.len() - budget_kept);
@@ -109,6 +148,7 @@ fn compose(report: &Report, rows: &Rows<'_>, keep: usize) -> String {
         truncation_note(report, rows, diag_kept, budget_kept, dropped_findings, &mut md);
     }
     summary(report, &mut md);
+    plan_changes(report, &mut md);
     findings(report, rows, &finding_kept, &mut md);
     suggested_fixes(report, &mut md);
     budgets(report, rows, budget_kept, &mut md);
@@ -230,57 +270,71 @@ fn summary(report: &Report, md: &mut String) {
                 thousands(c.missing)
             ),
         ));
-    } else {
-        rows.push(("Coverage", "no live inventory in this run".to_string()));
     }
     if let Some(v) = &report.visibility {
         rows.push(("Visibility", v.summary_line()));
     }
-    match &s.spend {
-        Some(spend) => {
-            let usage = spend.usage();
+    // Data the run did not have gets no row: "none in this run" only pushes the findings down.
+    if let Some(spend) = &s.spend {
+        let usage = spend.usage();
+        rows.push((
+            "Untagged spend",
+            format!(
+                "{} of {} usage ({}) has no \"{}\" tag",
+                money(&spend.untagged),
+                money(&Money::new(usage, &spend.currency)),
+                percent(spend.untagged.amount, usage),
+                spend.owner_tag
+            ),
+        ));
+        if report.summary.coverage.live_resources > 0 {
             rows.push((
-                "Untagged spend",
-                format!(
-                    "{} of {} usage ({}) has no \"{}\" tag",
-                    money(&spend.untagged),
-                    money(&Money::new(usage, &spend.currency)),
-                    percent(spend.untagged.amount, usage),
-                    spend.owner_tag
-                ),
-            ));
-            if report.summary.coverage.live_resources > 0 {
-                rows.push((
-                    "Unmanaged spend",
-                    format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
-                ));
-            }
-            rows.push((
-                "Total spend",
-                format!(
-                    "{} from {} to {}",
-                    money(&spend.total),
-                    spend.period_start,
-                    spend.period_end.pred_opt().unwrap_or(spend.period_end)
-                ),
+                "Unmanaged spend",
+                format!("{} on resources in no Terraform state", money(&spend.unmanaged)),
             ));
         }
-        None => rows.push(("Spend", "no cost data in this run".to_string())),
+        rows.push((
+            "Total spend",
+            format!(
+                "{} from {} to {}",
+                money(&spend.total),
+                spend.period_start,
+                spend.period_end.pred_opt().unwrap_or(spend.period_end)
+            ),
+        ));
     }
-    let budgets = if report.budgets.is_empty() {
-        "none in this run".to_string()
-    } else {
-        format!(
+    if !report.budgets.is_empty() {
+        let budgets = format!(
             "{} over · {} forecast to go over · of {}",
             thousands(s.budgets_over),
             thousands(s.budgets_forecast_over),
             thousands(report.budgets.len())
-        )
-    };
-    rows.push(("Budgets", budgets));
+        );
+        rows.push(("Budgets", budgets));
+    }
     md.push_str("| | |\n|---|---|\n");
     for (label, text) in rows {
         md.push_str(&format!("| **{label}** | {} |\n", cell(&text)));
+    }
+    md.push('\n');
+}
+
+/// `plan`: whose resources the plan touches, one row per owner tag value.
+fn plan_changes(report: &Report, md: &mut String) {
+    if report.plan_changes.is_empty() {
+        return;
+    }
+    md.push_str("### What the plan changes, by owner\n\n");
+    md.push_str("| owner | create | update | replace | destroy |\n|---|--:|--:|--:|--:|\n");
+    for c in &report.plan_changes {
+        let owner = c.owner.as_deref().map_or_else(|| "*(no owner tag)*".to_string(), cell);
+        md.push_str(&format!(
+            "| {owner} | {} | {} | {} | {} |\n",
+            thousands(c.create),
+            thousands(c.update),
+            thousands(c.replace),
+            thousands(c.delete)
+        ));
     }
     md.push('\n');
 }
@@ -321,7 +375,13 @@ fn findings(report: &Report, rows: &Rows<'_>, kept: &[Vec<usize>], md: &mut Stri
             } else {
                 format!("{} of {}", thousands(k), thousands(rule_rows.len()))
             };
-            md.push_str(&format!("**{}** {} ({count})\n\n", esc(rule_id), esc(rule_name)));
+            let id = match super::sarif::help_uri(rule_id) {
+                Some(uri) if crate::policy::catalog().contains_key(*rule_id) => {
+                    format!("[{}]({uri})", esc(rule_id))
+                }
+                _ => esc(rule_id),
+            };
+            md.push_str(&format!("**{id}** {} ({count})\n\n", esc(rule_name)));
             md.push_str("| resource | location | owner | cost | message |\n|---|---|---|---|---|\n");
             for row in &rule_rows[..k] {
                 md.push_str(row);
@@ -396,25 +456,50 @@ fn suggested_fixes(report: &Report, md: &mut String) {
     md.push_str("</details>\n\n");
 }
 
-fn finding_row(f: &Finding) -> String {
-    let location = f
-        .location
-        .as_ref()
-        .map(|l| match l.line {
-            Some(line) => format!("{}:{line}", l.file),
-            None => l.file.clone(),
-        })
-        .unwrap_or_default();
+fn finding_row(f: &Finding, place: &Place<'_>) -> String {
+    let location = f.location.as_ref().map(|l| location_cell(l, place)).unwrap_or_default();
     let owner = f.owner.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
     let cost = f.cost.as_ref().map(money).unwrap_or_default();
     format!(
         "| {} | {} | {} | {} | {} |\n",
         cell(f.resource.label()),
-        cell(&location),
+        location,
         cell(&owner),
         cell(&cost),
         cell(&f.message)
     )
+}
+
+/// `file:line`, repository-relative; a link to the line at the run's commit when known and the
+/// file is inside the repository.
+fn location_cell(l: &crate::model::SourceLocation, place: &Place<'_>) -> String {
+    let relative = place.repo.relative(&l.file).filter(|p| !p.is_empty());
+    let shown = relative.clone().unwrap_or_else(|| l.file.clone());
+    let text = match l.line {
+        Some(line) => format!("{shown}:{line}"),
+        None => shown,
+    };
+    match (place.links, relative) {
+        (Some(links), Some(path)) => {
+            let anchor = l.line.map(|n| format!("#L{n}")).unwrap_or_default();
+            let url = format!("{}/{}{anchor}", links.blob, url_path(&path));
+            format!("[{}]({url})", cell(&text))
+        }
+        _ => cell(&text),
+    }
+}
+
+/// A repository path in a URL: segments percent-encoded where Markdown or URLs would misread them.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn budgets(report: &Report, rows: &Rows<'_>, kept: usize, md: &mut String) {
@@ -589,6 +674,24 @@ mod tests {
         let c = cell(&long);
         assert_eq!(c.chars().count(), CELL_MAX_CHARS);
         assert!(c.ends_with('…'));
+    }
+
+    #[test]
+    fn locations_link_to_the_line_at_the_commit() {
+        let repo = RepoPaths { cwd: Some("/r/infra".into()), root: Some("/r".into()) };
+        let links = Links::github(Some("https://github.com/".into()), Some("o/r".into()), Some("abc".into()));
+        let place = Place { repo: &repo, links: links.as_ref() };
+        let loc = crate::model::SourceLocation { file: "./a b.tf".into(), line: Some(7), column: None };
+        assert_eq!(
+            location_cell(&loc, &place),
+            "[infra/a b.tf:7](https://github.com/o/r/blob/abc/infra/a%20b.tf#L7)"
+        );
+        let outside = crate::model::SourceLocation::file("/tmp/x.tf");
+        assert_eq!(location_cell(&outside, &place), "/tmp/x.tf");
+        assert_eq!(
+            Links::github(Some("https://github.com".into()), Some(String::new()), Some("abc".into())),
+            None
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod github;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod place;
 mod redact;
 pub mod review;
 pub mod review_markdown;
@@ -84,6 +85,9 @@ pub struct Inputs {
     pub plan: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub snapshot: Option<String>,
+    /// The `tally.hcl` read, if any: budgets and tag settings point at it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub config: Option<String>,
     /// `--costs`: CUR/FOCUS files whose lines replaced the snapshot's, with the basis used.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub costs: Option<CostsInput>,
@@ -162,6 +166,22 @@ pub struct Report {
     /// What the live inventory could see (runs with live data only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub visibility: Option<visibility::Visibility>,
+    /// `plan` only: what the plan creates, updates, replaces and destroys, per owner.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub plan_changes: Vec<PlanChanges>,
+}
+
+/// Resource changes of a plan for one owner tag value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlanChanges {
+    /// The owner tag value; `(known after apply)` when Terraform computes it, absent when the
+    /// resources carry no owner tag.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub owner: Option<String>,
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
 }
 
 impl Report {
@@ -194,6 +214,7 @@ impl Report {
             diagnostics,
             exempted: output.exempted,
             visibility: output.visibility,
+            plan_changes: Vec::new(),
         };
         report.finish();
         report
@@ -205,6 +226,7 @@ impl Report {
     pub fn finish(&mut self) {
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.budgets.sort_by(|a, b| a.name.cmp(&b.name));
+        self.plan_changes.sort();
         self.diagnostics.sort();
         self.diagnostics.dedup();
         self.partial = self.partial || !self.diagnostics.is_empty();
@@ -255,10 +277,35 @@ impl Format {
         [Format::Table, Format::Json, Format::Markdown, Format::Sarif, Format::Github, Format::Junit];
 }
 
-/// How to render for a person: colour only on a terminal.
-#[derive(Debug, Clone, Copy, Default)]
+/// How to render: for a person (colour only on a terminal, the terminal's width) and for the
+/// system the output feeds (repository-relative paths, links, the gate's threshold).
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     pub color: bool,
+    /// Columns of the terminal, when stdout is one: the table wraps long lines to it.
+    pub width: Option<usize>,
+    /// Where tally ran in the repository, for paths another system resolves from its root.
+    pub repo: place::RepoPaths,
+    /// The `--fail-on` threshold: JUnit reports findings below it as passing cases.
+    pub fail_on: Option<Severity>,
+    /// How long the run took, for JUnit's `time` (absent: `0`).
+    pub elapsed: Option<std::time::Duration>,
+    /// Links into the repository, from the GitHub Actions environment when present.
+    pub links: Option<markdown::Links>,
+}
+
+impl Default for RenderOptions {
+    /// Plain output, paths as given, and tally's default gate (`--fail-on error`).
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            width: None,
+            repo: place::RepoPaths::default(),
+            fail_on: Some(Severity::Error),
+            elapsed: None,
+            links: None,
+        }
+    }
 }
 
 pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -267,10 +314,10 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dy
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)
         }
-        Format::Table => table::render(report, opts, out),
-        Format::Markdown => markdown::render(report, out),
-        Format::Sarif => sarif::render(report, out),
-        Format::Github => github::render(report, out),
-        Format::Junit => junit::render(report, out),
+        Format::Table => table::render(report, &opts, out),
+        Format::Markdown => markdown::render(report, &opts, out),
+        Format::Sarif => sarif::render(report, &opts.repo, out),
+        Format::Github => github::render(report, &opts.repo, out),
+        Format::Junit => junit::render(report, &opts, out),
     }
 }

@@ -2,6 +2,13 @@
 //! rule of the catalog (plus any rule a finding names that the catalog does not know), one result
 //! per finding, and one tool-execution notification per input problem.
 //!
+//! GitHub code scanning takes a subset of SARIF and rejects or hides what falls outside it: every
+//! result carries a physical location (the finding's file:line, else the input file that evidences
+//! it, line 1: see `place::evidence`), URIs are relative to the repository root (`%SRCROOT%`), every
+//! rule links its docs (`helpUri`), and `automationDetails.id` names the command and root so that
+//! an audit upload and a plan upload do not close each other's alerts. `tests/it/code_scanning.rs`
+//! checks GitHub's documented ingestion rules, not only the schema.
+//!
 //! Typed structs, not `json!`, so the field order is fixed and the output byte-stable whatever
 //! features `serde_json` is built with. The schema test in `tests/it/formats.rs` validates the
 //! output against the official 2.1.0 schema.
@@ -11,24 +18,25 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::place::{self, RepoPaths};
 use super::{Finding, Report, Severity};
 use crate::model::{Diagnostic, SmallMap, SourceLocation, Tags};
 use crate::policy;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SARIF_VERSION: &str = "2.1.0";
-/// Relative paths are relative to where tally ran, normally the repository root.
+/// Relative URIs are relative to the repository root (see `place::RepoPaths`).
 const SRCROOT: &str = "%SRCROOT%";
 /// Bump when the fingerprint recipe changes, so consumers do not match old and new hashes.
 const FINGERPRINT_KEY: &str = "tallyFinding/v1";
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let log = build(report);
+pub fn render(report: &Report, paths: &RepoPaths, out: &mut dyn Write) -> io::Result<()> {
+    let log = build(report, paths);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
 
-fn build(report: &Report) -> Log<'_> {
+fn build<'a>(report: &'a Report, paths: &RepoPaths) -> Log<'a> {
     let rules = rule_list(report);
     let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -39,10 +47,11 @@ fn build(report: &Report) -> Log<'_> {
             let base = fingerprint(f);
             let n = seen.entry(base.clone()).or_default();
             *n += 1;
-            result(f, index.get(&*f.rule_id).copied(), format!("{base}:{n}"))
+            let location = place::evidence(f, &report.inputs).map(|l| physical(&l, paths));
+            result(f, index.get(&*f.rule_id).copied(), location, format!("{base}:{n}"))
         })
         .collect();
-    let information_uri = Some(env!("CARGO_PKG_REPOSITORY")).filter(|u| !u.is_empty());
+    let information_uri = repository();
     Log {
         schema: SCHEMA,
         version: SARIF_VERSION,
@@ -56,9 +65,18 @@ fn build(report: &Report) -> Log<'_> {
                     rules,
                 },
             },
+            automation_details: AutomationDetails { id: automation_id(report, paths) },
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                BaseUri { description: Text { text: "The root of the repository tally ran in".into() } },
+            )]),
             invocations: vec![Invocation {
                 execution_successful: !report.partial,
-                tool_execution_notifications: report.diagnostics.iter().map(notification).collect(),
+                tool_execution_notifications: report
+                    .diagnostics
+                    .iter()
+                    .map(|d| notification(d, paths))
+                    .collect(),
             }],
             results,
             properties: RunProperties {
@@ -68,6 +86,39 @@ fn build(report: &Report) -> Log<'_> {
             },
         }],
     }
+}
+
+/// The project's home page, from `Cargo.toml`, when set.
+fn repository() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_REPOSITORY")).filter(|u| !u.is_empty())
+}
+
+/// The rule's documentation in the repository: its `rules/<ID>.hcl` holds every section that
+/// `tally rules explain` prints.
+pub(crate) fn help_uri(id: &str) -> Option<String> {
+    repository().map(|repo| format!("{repo}/blob/main/rules/{id}.hcl"))
+}
+
+/// `tally/COMMAND/ROOT/`: GitHub treats the whole id (it ends in `/`) as the analysis category,
+/// so uploads of different commands, or of the same command on different roots, keep their own
+/// alerts. ROOT is the code directory, else the plan's directory, else `tally.hcl`'s,
+/// repository-relative; `.` for the repository root.
+fn automation_id(report: &Report, paths: &RepoPaths) -> String {
+    let inputs = &report.inputs;
+    let parent = |file: &str| {
+        let file = file.replace('\\', "/");
+        file.rsplit_once('/').map_or_else(|| ".".to_string(), |(dir, _)| dir.to_string())
+    };
+    let root = inputs
+        .code
+        .clone()
+        .or_else(|| inputs.plan.as_deref().map(parent))
+        .or_else(|| inputs.config.as_deref().map(parent))
+        .or_else(|| inputs.snapshot.as_deref().map(parent))
+        .unwrap_or_else(|| ".".to_string());
+    let root = paths.display(&root);
+    let root = if root.is_empty() { "." } else { root.trim_end_matches('/') };
+    format!("tally/{}/{root}/", report.command)
 }
 
 /// Every catalog rule (so rule indices do not move between runs), then unknown rules named by
@@ -93,15 +144,21 @@ fn rule<'a>(id: &'a str, name: &'a str, severity: Severity, summary: Option<&'a 
         name,
         short_description: Text { text: summary.to_string() },
         full_description: Text { text: format!("{summary} {fix}") },
+        help_uri: help_uri(id),
         help: Help {
-            text: format!("{summary}\n\nFix: {fix}"),
-            markdown: format!("{summary}\n\n**Fix:** {fix}"),
+            text: format!("{summary}\n\nFix: {fix}\n\nDocs: tally rules explain {id}"),
+            markdown: format!("{summary}\n\n**Fix:** {fix}\n\nDocs: `tally rules explain {id}`"),
         },
         default_configuration: Configuration { level: level(severity) },
     }
 }
 
-fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> SarifResult<'_> {
+fn result(
+    f: &Finding,
+    rule_index: Option<usize>,
+    physical_location: Option<PhysicalLocation>,
+    fingerprint: String,
+) -> SarifResult<'_> {
     let r = &f.resource;
     let logical = LogicalLocation {
         name: r.label().to_string(),
@@ -113,10 +170,7 @@ fn result(f: &Finding, rule_index: Option<usize>, fingerprint: String) -> SarifR
         rule_index: rule_index.map_or(-1, |i| i as i64),
         level: level(f.severity),
         message: Text { text: f.message.clone() },
-        locations: vec![Location {
-            physical_location: f.location.as_ref().map(physical),
-            logical_locations: vec![logical],
-        }],
+        locations: vec![Location { physical_location, logical_locations: vec![logical] }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
         fixes: fixes(f),
         properties: ResultProperties {
@@ -168,7 +222,7 @@ fn fixes(f: &Finding) -> Vec<Fix> {
     vec![Fix { description: Text { text: description }, artifact_changes }]
 }
 
-fn notification(d: &Diagnostic) -> Notification<'_> {
+fn notification<'a>(d: &'a Diagnostic, paths: &RepoPaths) -> Notification<'a> {
     Notification {
         level: "error",
         message: Text { text: d.message.clone() },
@@ -176,7 +230,9 @@ fn notification(d: &Diagnostic) -> Notification<'_> {
         locations: d
             .location
             .as_ref()
-            .map(|l| vec![Location { physical_location: Some(physical(l)), logical_locations: vec![] }])
+            .map(|l| {
+                vec![Location { physical_location: Some(physical(l, paths)), logical_locations: vec![] }]
+            })
             .unwrap_or_default(),
         properties: NotificationProperties {
             source: &d.source,
@@ -186,13 +242,19 @@ fn notification(d: &Diagnostic) -> Notification<'_> {
     }
 }
 
-fn physical(loc: &SourceLocation) -> PhysicalLocation {
-    let (uri, uri_base_id) = file_uri(&loc.file);
+/// Code scanning wants a start line on every physical location: a file that is evidence as a
+/// whole points at its line 1.
+fn physical(loc: &SourceLocation, paths: &RepoPaths) -> PhysicalLocation {
+    let (uri, uri_base_id) = match paths.relative(&loc.file) {
+        Some(relative) if !relative.is_empty() => file_uri(&relative),
+        _ => file_uri(&loc.file),
+    };
     PhysicalLocation {
         artifact_location: ArtifactLocation { uri, uri_base_id },
-        region: loc
-            .line
-            .map(|line| Region { start_line: line.max(1), start_column: loc.column.map(|c| c.max(1)) }),
+        region: Some(Region {
+            start_line: loc.line.unwrap_or(1).max(1),
+            start_column: loc.line.and(loc.column).map(|c| c.max(1)),
+        }),
     }
 }
 
@@ -270,9 +332,22 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    automation_details: AutomationDetails,
+    #[serde(rename = "originalUriBaseIds")]
+    original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
     invocations: Vec<Invocation<'a>>,
     results: Vec<SarifResult<'a>>,
     properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+struct BaseUri {
+    description: Text,
 }
 
 #[derive(Serialize)]
@@ -298,6 +373,8 @@ struct Rule<'a> {
     name: &'a str,
     short_description: Text,
     full_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     help: Help,
     default_configuration: Configuration,
 }

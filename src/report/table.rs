@@ -1,6 +1,8 @@
 //! Terminal rendering: what a manager reads first (coverage, untagged share, unmanaged spend,
 //! budgets in trouble), then findings by severity, spend by owner, budgets and input problems.
-//! Colour only when asked (the binary asks on a TTY).
+//! Colour only when asked (the binary asks on a TTY). On a terminal of known width, long lines
+//! wrap at spaces with their continuation indented under the line's text, instead of the
+//! terminal's unindented wrap.
 
 use std::io::{self, Write};
 
@@ -40,7 +42,72 @@ impl Style {
     }
 }
 
-pub fn render(report: &Report, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    match opts.width {
+        // Narrower than this, wrapping helps nobody: leave it to the terminal.
+        Some(width) if width >= 40 => {
+            let mut buf = Vec::new();
+            render_lines(report, opts, &mut buf)?;
+            out.write_all(wrap(&String::from_utf8_lossy(&buf), width).as_bytes())
+        }
+        _ => render_lines(report, opts, out),
+    }
+}
+
+/// Wrap every line wider than `width` columns at spaces; continuation lines are indented by the
+/// line's own indent plus two. Colour escapes take no columns. A word longer than the line stays
+/// whole.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        if columns(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let hang = " ".repeat((indent + 2).min(width / 2));
+        let mut used = 0;
+        for (i, word) in body.trim_start_matches(' ').split(' ').enumerate() {
+            let w = columns(word);
+            if i == 0 {
+                out.push_str(&body[..indent]);
+                used = indent;
+            } else if used + 1 + w > width {
+                out.push('\n');
+                out.push_str(&hang);
+                used = hang.len();
+            } else {
+                out.push(' ');
+                used += 1;
+            }
+            out.push_str(word);
+            used += w;
+        }
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Terminal columns of `s`: characters outside `ESC [ ... m` colour sequences.
+fn columns(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for ch in s.chars() {
+        match (in_escape, ch) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+fn render_lines(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let st = Style { color: opts.color };
     header(report, &st, out)?;
     summary(report, &st, out)?;
@@ -303,5 +370,16 @@ mod tests {
         assert_eq!(m("0.005"), "0.01 USD");
         assert_eq!(m("-1000"), "-1,000.00 USD");
         assert_eq!(m("12.5"), "12.50 USD");
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_under_their_indent() {
+        let text = "  TAG001 aws_s3_bucket.logs app.tf:12 missing required tag team\nshort\n";
+        let wrapped = wrap(text, 40);
+        assert_eq!(wrapped, "  TAG001 aws_s3_bucket.logs app.tf:12\n    missing required tag team\nshort\n");
+        assert!(wrapped.lines().all(|l| columns(l) <= 40));
+        // Colour escapes take no columns; a word wider than the line stays whole.
+        assert_eq!(columns("\x1b[1;31merror\x1b[0m"), 5);
+        assert_eq!(wrap(&"x".repeat(50), 40), "x".repeat(50));
     }
 }

@@ -5,6 +5,8 @@ mod aws;
 mod bad_inputs;
 mod chromium;
 mod cli;
+mod code_scanning;
+mod conventions;
 mod corpus;
 mod cost_sources;
 mod costs;

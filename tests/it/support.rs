@@ -27,6 +27,12 @@ pub fn tally_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// Run `tally ARGS` under a wrapper command (`taskset -c 0`), otherwise as [`tally_with_env`].
 pub fn tally_under(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Run {
+    tally_in_dir(&repo(), wrapper, args, env)
+}
+
+/// Run `tally ARGS` in `dir` (a subdirectory of the repository, as a CI step with a
+/// `working-directory` does), otherwise as [`tally_under`].
+pub fn tally_in_dir(dir: &std::path::Path, wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = match wrapper.split_first() {
         Some((program, rest)) => {
             let mut cmd = Command::new(program);
@@ -35,7 +41,18 @@ pub fn tally_under(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Run
         }
         None => Command::new(env!("CARGO_BIN_EXE_tally")),
     };
-    cmd.args(args).current_dir(repo()).env_remove("RUST_LOG").env("NO_COLOR", "1");
+    cmd.args(args).current_dir(dir).env_remove("RUST_LOG").env("NO_COLOR", "1");
+    // Outputs must not depend on the CI system the tests run in.
+    for name in [
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_SERVER_URL",
+        "GITHUB_REPOSITORY",
+        "GITHUB_SHA",
+        "TALLY_REPO_ROOT",
+        "COLUMNS",
+    ] {
+        cmd.env_remove(name);
+    }
     for name in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -60,4 +77,11 @@ pub fn tally_under(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Run
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
+}
+
+/// Output with JUnit's `time` attributes blanked: the run's duration is the one value that may
+/// differ between two runs of the same inputs.
+pub fn without_times(output: &str) -> String {
+    let times = regex::Regex::new(r#" time="[0-9.]+""#).unwrap();
+    times.replace_all(output, r#" time="""#).into_owned()
 }

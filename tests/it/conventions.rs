@@ -1,0 +1,94 @@
+//! The conventions of the tools tally's users already run: `NO_COLOR` and `--color` on stderr,
+//! shell completions and a man page, SDK noise kept out of sight, cost files read without AWS,
+//! unknown AWS profiles named, JUnit that agrees with `--fail-on`.
+
+use crate::support::{tally, tally_with_env};
+
+const EXAMPLE: &str = "terraform-examples/acme";
+const COSTS: &str = "tests/fixtures/costs/cur-amortized.csv";
+
+#[test]
+fn no_color_keeps_escape_bytes_off_stderr_and_stdout() {
+    // `support` sets NO_COLOR=1 on every run.
+    let run = tally(&["-vv", "audit", EXAMPLE]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.is_empty(), "-vv logs something");
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    assert!(!run.stdout.contains('\u{1b}'));
+    let run = tally_with_env(&["-v", "--color", "never", "audit", EXAMPLE], &[("NO_COLOR", "")]);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    let run = tally(&["-v", "--color", "always", "audit", EXAMPLE]);
+    assert!(run.stderr.contains('\u{1b}'), "--color always wins over NO_COLOR: {}", run.stderr);
+}
+
+#[test]
+fn cost_files_alone_never_touch_aws() {
+    for args in [
+        &["audit", "--costs", COSTS][..],
+        &["audit", "--costs", COSTS, "--format", "json"][..],
+        &["report", "--costs", COSTS, "--format", "json"][..],
+    ] {
+        // An endpoint that would hang or refuse: the run must not need it.
+        let run = tally_with_env(args, &[("AWS_REGION", "")]);
+        assert!(run.code == 0 || run.code == 1, "{args:?}: exit {}: {}", run.code, run.stderr);
+        assert!(!run.stderr.contains("IMDS") && !run.stderr.contains("imds"), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("no region"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let run = tally(&["collect", "--profile", "nope"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("AWS profile \"nope\" does not exist"), "{}", run.stderr);
+}
+
+#[test]
+fn missing_credentials_are_said_in_plain_words_without_sdk_noise() {
+    let run = tally_with_env(&["collect", "--region", "eu-west-1"], &[("AWS_ENDPOINT_URL", "")]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no AWS credentials found"), "{}", run.stderr);
+    assert!(!run.stderr.contains("WARN"), "SDK warnings stay below -vv: {}", run.stderr);
+}
+
+#[test]
+fn completions_load_in_their_shells() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = tally(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains("tally"), "{shell}");
+    }
+    let script = tally(&["completions", "bash"]).stdout;
+    let path = std::env::temp_dir().join(format!("tally-completion-{}.bash", std::process::id()));
+    std::fs::write(&path, script).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && complete -p tally", path.display()))
+        .output()
+        .expect("bash runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tally"));
+}
+
+#[test]
+fn the_man_page_covers_every_command() {
+    let run = tally(&["man"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with(".ie") || run.stdout.contains(".TH tally"), "{}", &run.stdout[..200]);
+    for command in ["AUDIT", "PLAN", "LINT", "EXPORT", "COMPLETIONS"] {
+        assert!(run.stdout.contains(&format!(".SH \"TALLY {command}\"")), "{command}");
+    }
+}
+
+#[test]
+fn junit_follows_fail_on() {
+    let strict = tally(&["lint", EXAMPLE, "--format", "junit", "--fail-on", "info"]).stdout;
+    let never = tally(&["lint", EXAMPLE, "--format", "junit", "--fail-on", "never"]).stdout;
+    let count = |xml: &str, what: &str| xml.matches(what).count();
+    assert!(count(&strict, "<failure ") > 0, "{strict}");
+    assert_eq!(count(&never, "<failure "), 0, "{never}");
+    assert!(never.contains(r#"failures="0""#), "{never}");
+    assert_eq!(count(&strict, "<testcase "), count(&never, "<testcase "));
+    assert!(strict.contains(" time=\""), "{strict}");
+}
