@@ -534,8 +534,8 @@ value_enum!(Allocation {
 });
 
 value_enum!(MonthBasis {
-    MonthBasis::Billing => "billing": "The billing period (invoice month) a charge is on: FOCUS `BillingPeriodStart`, CUR `bill/BillingPeriodStartDate`. Late charges and corrections of a month land on a later invoice; this is what reconciles with invoices",
-    MonthBasis::Charge => "charge": "The month the charge period starts in: FOCUS `ChargePeriodStart`, CUR `lineItem/UsageStartDate`. What the audit's spend and the review use",
+    MonthBasis::Billing => "billing",
+    MonthBasis::Charge => "charge",
 });
 
 value_enum!(ExportFormat {

@@ -235,7 +235,10 @@ fn kpis(report: &Report, review: &Review, h: &mut String) {
 
 /// CST002 findings (with their index in `findings`) and exempted CST002 (index in `exempted`):
 /// the unmanaged spend of the summary is their sum, so the tile and the table show both.
-fn unmanaged_rows(report: &Report) -> (Vec<(usize, &super::Finding)>, Vec<(usize, &super::Finding)>) {
+/// Findings with their position in the report's list.
+type Indexed<'a> = Vec<(usize, &'a super::Finding)>;
+
+fn unmanaged_rows(report: &Report) -> (Indexed<'_>, Indexed<'_>) {
     let open = report.findings.iter().enumerate().filter(|(_, f)| f.rule_id == "CST002").collect();
     let exempted = report
         .exempted
