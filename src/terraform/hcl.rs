@@ -209,10 +209,16 @@ fn read_text(path: &Path) -> std::io::Result<String> {
 
 /// Lexically normalised path: no `.` (except a leading one), `a/..` folded.
 fn normalise(path: &Path) -> PathBuf {
+    normalise_path(path, true)
+}
+
+/// Lexically normalised path: `a/..` folded, `.` dropped except a leading one when
+/// `keep_leading_dot` (a lone `.` is kept either way).
+pub(crate) fn normalise_path(path: &Path, keep_leading_dot: bool) -> PathBuf {
     let mut out: Vec<Component<'_>> = Vec::new();
     for c in path.components() {
         match c {
-            Component::CurDir if out.is_empty() => out.push(c),
+            Component::CurDir if keep_leading_dot && out.is_empty() => out.push(c),
             Component::CurDir => {}
             Component::ParentDir => match out.last() {
                 Some(Component::Normal(_)) => {

@@ -20,7 +20,7 @@
 //! under it, so report paths read the same however the paths were given.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -131,25 +131,7 @@ fn local_sources(text: &str) -> impl Iterator<Item = &str> {
 
 /// Lexically normalised: `.` dropped (a lone `.` kept), `a/..` folded.
 fn normalise(path: &Path) -> PathBuf {
-    let mut out: Vec<Component<'_>> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir | Component::Prefix(_)) => {}
-                _ => out.push(c),
-            },
-            _ => out.push(c),
-        }
-    }
-    if out.is_empty() {
-        PathBuf::from(".")
-    } else {
-        out.iter().collect()
-    }
+    super::hcl::normalise_path(path, false)
 }
 
 /// `path` relative to `cwd` when it is under it (absolute paths given for the working tree read
