@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 mod hcl_syntax;
 pub mod model;
+pub mod money;
 pub mod policy;
 pub mod report;
 pub mod snapshot;

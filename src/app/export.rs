@@ -84,9 +84,27 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
         redact: request.redact,
         terraform,
     };
+    if !data.records.iter().any(|r| r.billing_month() == month) {
+        // A header-only file with exit 0 reads as "nothing was spent"; it is "wrong month".
+        let months: std::collections::BTreeSet<String> =
+            data.records.iter().map(|r| r.billing_month().format("%Y-%m").to_string()).collect();
+        let present = if months.is_empty() {
+            "none".to_string()
+        } else {
+            months.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        return Err(InputError::Usage(format!(
+            "{}: no cost lines in {} (months in the data: {present})",
+            request.costs,
+            month.format("%Y-%m")
+        ))
+        .into());
+    }
     let export = crate::export::build(&data.records, &opts);
-    let input_billed: rust_decimal::Decimal =
-        data.records.iter().filter(|r| r.billing_month() == month).map(|r| r.billed).sum();
+    let input_billed = crate::money::checked_sum(
+        data.records.iter().filter(|r| r.billing_month() == month).map(|r| r.billed),
+    )
+    .ok_or_else(|| InputError::Usage(format!("{}: the month's amounts overflow", request.costs)))?;
     if export.total_billed() != input_billed {
         // Cannot happen: every record lands in rows and splits are exact. Said loudly if it does.
         return Err(AppError::Output(format!(

@@ -6,6 +6,7 @@
 //! recorded one (`forecasts`, method `aws`), else linear (actual per elapsed day times days in
 //! the period), rounded to the cent.
 
+use crate::money::{add_to, checked_sum, percent};
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -30,6 +31,42 @@ pub(crate) fn budgets(input: &AuditInput<'_>, snapshot: &Snapshot, out: &mut Fin
             status
         })
         .collect()
+}
+
+/// A budget whose currency no cost line of its period is in can never fire: a budget in EUR
+/// over USD spend showed "no data" and passed. Said as a diagnostic (the run is partial), since
+/// tally never converts currencies.
+pub(crate) fn currency_mismatches(
+    snapshot: &Snapshot,
+    budgets: &[BudgetStatus],
+    out: &mut Vec<crate::model::Diagnostic>,
+) {
+    for b in budgets.iter().filter(|b| b.source == BudgetSource::Config && b.actual.is_none()) {
+        let mut others: BTreeSet<&str> = BTreeSet::new();
+        for line in &snapshot.costs.lines {
+            if b.period_start <= line.period.start
+                && line.period.start < snapshot.as_of
+                && line.currency != b.limit.currency
+            {
+                others.insert(line.currency.as_str());
+            }
+        }
+        if !others.is_empty() {
+            out.push(crate::model::Diagnostic {
+                source: "budgets".into(),
+                location: None,
+                account: None,
+                region: None,
+                message: format!(
+                    "budget \"{}\" is in {} but the spend of its period is in {}: it cannot be checked \
+                     (tally does not convert currencies); set `currency` to match",
+                    b.name,
+                    b.limit.currency,
+                    others.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+    }
 }
 
 /// The plan gate shows the budgets of the owners a plan creates, updates or replaces resources
@@ -83,7 +120,9 @@ fn link_aws_budgets(input: &AuditInput<'_>, snapshot: &Snapshot) -> (Vec<String>
 /// (actual, forecast) alert thresholds of a budget as fractions of its limit (default 1).
 fn thresholds(input: &AuditInput<'_>, name: &str) -> (Decimal, Decimal) {
     let settings = input.policy.budgets.get(name);
-    let pct = |p: Option<Decimal>| p.unwrap_or(Decimal::ONE_HUNDRED) / Decimal::ONE_HUNDRED;
+    let pct = |p: Option<Decimal>| {
+        p.unwrap_or(Decimal::ONE_HUNDRED).checked_div(Decimal::ONE_HUNDRED).unwrap_or(Decimal::ONE)
+    };
     (pct(settings.and_then(|s| s.alert_at_actual)), pct(settings.and_then(|s| s.alert_at_forecast)))
 }
 
@@ -105,7 +144,9 @@ fn status(
                 .filter(|l| start <= l.period.start && l.period.start < as_of && l.currency == *currency)
                 .filter(|l| budget.scope.matches(l))
                 .collect();
-            let actual = (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount).sum::<Decimal>());
+            // Checked: amounts are bounded at read (`money::MAX_AMOUNT`); overflow saturates, never panics.
+            let actual = (!lines.is_empty())
+                .then(|| checked_sum(lines.iter().map(|l| l.amount)).unwrap_or(Decimal::MAX));
             // Cost Explorer's forecast of the rest of this period, recorded at collection:
             // actual so far + AWS's remainder replaces the linear projection.
             let aws = snapshot.forecasts.iter().find(|f| {
@@ -115,7 +156,10 @@ fn status(
             });
             match (actual, aws) {
                 (_, Some(f)) => {
-                    let total = (actual.unwrap_or_default() + f.amount)
+                    let total = actual
+                        .unwrap_or_default()
+                        .checked_add(f.amount)
+                        .unwrap_or(Decimal::MAX)
                         .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
                     (actual, Some(total), Some("aws"))
                 }
@@ -123,10 +167,10 @@ fn status(
                 (Some(actual), None) => {
                     let elapsed = (as_of - start).num_days();
                     let days = (end - start).num_days();
-                    let forecast = (elapsed > 0).then(|| {
-                        (actual * Decimal::from(days) / Decimal::from(elapsed))
-                            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-                    });
+                    let forecast = (elapsed > 0)
+                        .then(|| actual.checked_mul(Decimal::from(days))?.checked_div(Decimal::from(elapsed)))
+                        .flatten()
+                        .map(|f| f.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
                     (Some(actual), forecast, forecast.map(|_| "linear"))
                 }
             }
@@ -147,14 +191,15 @@ fn status(
     let runs_out_on = match (actual, &pace) {
         (Some(a), Some((per_day, _))) if a < limit && *per_day > Decimal::ZERO => {
             // The day on which spend reaches the limit: `actual` covers the days before as_of.
-            let days = ((limit - a) / per_day).ceil();
-            i64::try_from(days).ok().and_then(|d| as_of.checked_add_signed(chrono::Duration::days(d - 1)))
+            let days = limit.checked_sub(a).and_then(|left| left.checked_div(*per_day)).map(|d| d.ceil());
+            days.and_then(|days| i64::try_from(days).ok())
+                .and_then(|d| as_of.checked_add_signed(chrono::Duration::days(d - 1)))
         }
         _ => None,
     };
-    let actual_pct = actual.filter(|_| !limit.is_zero()).map(|a| {
-        (a * Decimal::from(100) / limit).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
-    });
+    let actual_pct = actual
+        .and_then(|a| percent(a, limit))
+        .map(|p| p.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero));
     BudgetStatus {
         name: budget.name.clone(),
         source: budget.source,
@@ -198,15 +243,15 @@ fn pace(
             && budget.scope.matches(line)
         {
             days.insert(line.period.start);
-            sum += line.amount;
+            add_to(&mut sum, line.amount);
         }
     }
     if days.len() == WEEK as usize {
-        return Some((sum / Decimal::from(WEEK), "last-7-days"));
+        return sum.checked_div(Decimal::from(WEEK)).map(|d| (d, "last-7-days"));
     }
     let elapsed = (as_of - start).num_days();
     match actual {
-        Some(a) if elapsed > 0 => Some((a / Decimal::from(elapsed), "period-average")),
+        Some(a) if elapsed > 0 => a.checked_div(Decimal::from(elapsed)).map(|d| (d, "period-average")),
         _ => None,
     }
 }
@@ -230,7 +275,8 @@ fn report(
     match status.state {
         BudgetState::Over => {
             let actual = status.actual.clone().unwrap_or_else(|| limit.clone());
-            let over = Money::new(actual.amount - limit.amount, &limit.currency);
+            let over =
+                Money::new(actual.amount.checked_sub(limit.amount).unwrap_or(Decimal::MAX), &limit.currency);
             let message = format!(
                 "budget \"{}\" is exceeded: {} spent of {} ({}%), {} over, with {} days left in the period",
                 budget.name,
@@ -260,7 +306,10 @@ fn report(
         }
         BudgetState::ForecastOver => {
             let forecast = status.forecast.clone().unwrap_or_else(|| limit.clone());
-            let over = Money::new(forecast.amount - limit.amount, &limit.currency);
+            let over = Money::new(
+                forecast.amount.checked_sub(limit.amount).unwrap_or(Decimal::MAX),
+                &limit.currency,
+            );
             let message = format!(
                 "budget \"{}\" is forecast to reach {} against a limit of {} ({} over) by {}",
                 budget.name,

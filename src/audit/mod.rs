@@ -55,6 +55,7 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
         Some(snapshot) => {
             let spend = spend::spend(input, snapshot, &correlation, &mut out, &mut diagnostics);
             let budgets = budgets::budgets(input, snapshot, &mut out);
+            budgets::currency_mismatches(snapshot, &budgets, &mut diagnostics);
             let movers = if focus == Focus::Everything {
                 let end = Window::of(input, snapshot).end;
                 let owner_tag = &input.policy.owner_tag;

@@ -6,6 +6,7 @@
 //! a burn series only when daily lines cover every day of its period so far and add up to the
 //! budget's actual, so the chart and the table can never disagree. Rendering is `report`'s.
 
+use crate::money::add_to;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
@@ -48,14 +49,14 @@ pub fn review(
             .collect();
         for line in &daily_lines {
             let Some(day) = by_day.get_mut(&line.period.start) else { continue };
-            day.total += line.amount;
+            add_to(&mut day.total, line.amount);
             if !line.charge_category.can_carry_tags() {
-                day.untaggable += line.amount;
+                add_to(&mut day.untaggable, line.amount);
                 continue;
             }
             match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
-                Some(owner) => *day.by_owner.entry(owner.to_string()).or_default() += line.amount,
-                None => day.untagged += line.amount,
+                Some(owner) => add_to(day.by_owner.entry(owner.to_string()).or_default(), line.amount),
+                None => add_to(&mut day.untagged, line.amount),
             }
         }
         by_day.into_values().collect()
@@ -102,14 +103,14 @@ fn burn(snapshot: &Snapshot, budget: &BudgetStatus) -> Option<BudgetBurn> {
             && line.period.days() == 1
             && budget.scope.matches(line)
         {
-            *per_day.entry(line.period.start).or_default() += line.amount;
+            add_to(per_day.entry(line.period.start).or_default(), line.amount);
         }
     }
     let mut cumulative = Decimal::ZERO;
     let days: Vec<BurnDay> = per_day
         .into_iter()
         .map(|(date, amount)| {
-            cumulative += amount;
+            add_to(&mut cumulative, amount);
             BurnDay { date, cumulative }
         })
         .collect();

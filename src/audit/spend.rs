@@ -2,6 +2,7 @@
 //! untaggable charges (tax, support, fees, credits), and unmanaged resources' spend (CST002).
 //! The split is exact: owners + untagged + untaggable = total, checked on every run.
 
+use crate::money::{add_to, checked_sum, percent};
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -57,21 +58,24 @@ pub(crate) fn spend(
     let mut untaggable: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut total = Decimal::ZERO;
     for line in &lines {
-        total += line.amount;
+        add_to(&mut total, line.amount);
         if !line.charge_category.can_carry_tags() {
-            *untaggable.entry(line.charge_category.as_str().to_string()).or_default() += line.amount;
+            add_to(untaggable.entry(line.charge_category.as_str().to_string()).or_default(), line.amount);
             continue;
         }
         match line.tags.get(owner_tag).filter(|v| !v.is_empty()) {
-            Some(owner) => *by_owner.entry(owner.to_string()).or_default() += line.amount,
+            Some(owner) => add_to(by_owner.entry(owner.to_string()).or_default(), line.amount),
             None => {
-                untagged += line.amount;
-                *untagged_by_service.entry((line.account.as_str(), line.service.as_str())).or_default() +=
-                    line.amount;
+                add_to(&mut untagged, line.amount);
+                add_to(
+                    untagged_by_service.entry((line.account.as_str(), line.service.as_str())).or_default(),
+                    line.amount,
+                );
             }
         }
     }
-    let parts: Decimal = by_owner.values().sum::<Decimal>() + untagged + untaggable.values().sum::<Decimal>();
+    let parts = checked_sum(by_owner.values().chain(untaggable.values()).copied().chain([untagged]));
+    let parts = parts.unwrap_or(Decimal::MAX);
     if parts != total {
         // Cannot happen: every line lands in exactly one bucket. Said loudly if it ever does.
         diagnostics.push(Diagnostic {
@@ -161,7 +165,7 @@ fn unmanaged_spend<'a>(
     for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
         let Some(id) = line.resource_id.as_deref() else { continue };
         if let Some(i) = by_id.get(id) {
-            *sums.entry(*i).or_default() += line.amount;
+            add_to(sums.entry(*i).or_default(), line.amount);
         }
     }
     let mut out: Vec<(&LiveResource, Decimal)> = sums.into_iter().map(|(i, d)| (&resources[i], d)).collect();
@@ -171,9 +175,12 @@ fn unmanaged_spend<'a>(
 
 /// Share of usage spend not known to belong to unmanaged resources, in percent.
 pub(crate) fn coverage_by_cost(spend: &Spend) -> Option<Decimal> {
-    let usage = spend.total.amount - spend.untaggable.values().map(|m| m.amount).sum::<Decimal>();
-    (usage > Decimal::ZERO)
-        .then(|| ((usage - spend.unmanaged.amount) * Decimal::from(100) / usage).round_dp(1))
+    let untaggable = checked_sum(spend.untaggable.values().map(|m| m.amount))?;
+    let usage = spend.total.amount.checked_sub(untaggable)?;
+    if usage <= Decimal::ZERO {
+        return None;
+    }
+    percent(usage.checked_sub(spend.unmanaged.amount)?, usage).map(|p| p.round_dp(1))
 }
 
 /// The currency most lines are in (ties: alphabetical), so one stray line cannot flip it.

@@ -27,6 +27,16 @@ pub(super) fn emit(
                 .map_err(|e| format!("{}: {e}", path.display()))
         }
         None => {
+            // Rust's stdout swallows writes to a closed descriptor (EBADF) as success: a report
+            // run with stdout closed (`>&-`) exited 0 having written nothing. Duplicating the
+            // descriptor fails exactly when it is closed.
+            #[cfg(unix)]
+            {
+                use std::os::fd::AsFd;
+                if let Err(e) = io::stdout().as_fd().try_clone_to_owned() {
+                    return Err(format!("stdout: {e}"));
+                }
+            }
             let mut lock = io::stdout().lock();
             match render(&mut lock).and_then(|()| lock.flush()) {
                 Ok(()) => Ok(()),
@@ -182,7 +192,14 @@ pub(super) fn init_logging(cli: &Cli) {
     let targets = Targets::new()
         .with_default(level.min(LevelFilter::INFO))
         .with_target("tally", level)
-        .with_target("aws_smithy_runtime::client::retries", level.min(LevelFilter::DEBUG));
+        .with_target("aws_smithy_runtime::client::retries", level.min(LevelFilter::DEBUG))
+        // The credential providers' INFO events name the credentials they loaded, access key id
+        // included (profile files, SSO, assume-role): warnings only, at every verbosity.
+        .with_target("aws_config", level.min(LevelFilter::WARN))
+        .with_target("aws_credential_types", level.min(LevelFilter::WARN))
+        .with_target("aws_sdk_sts", level.min(LevelFilter::WARN))
+        .with_target("aws_sdk_sso", level.min(LevelFilter::WARN))
+        .with_target("aws_sdk_ssooidc", level.min(LevelFilter::WARN));
     let layer = tracing_subscriber::fmt::layer().with_writer(io::stderr).with_target(false);
     let registry = tracing_subscriber::registry();
     let _ = match cli.log_format {

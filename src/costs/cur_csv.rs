@@ -137,6 +137,7 @@ pub(crate) fn read(
         let service = if name.is_empty() { code } else { name };
         let resource = opt(cols.resource).trim();
         let currency = opt(cols.currency).trim();
+        super::values::check_currency(currency).map_err(|m| bad("lineItem/CurrencyCode", m))?;
 
         pairs.clear();
         for &(i, key) in &tag_key_ids {

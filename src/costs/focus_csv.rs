@@ -89,6 +89,7 @@ pub(crate) fn read(
         };
         let resource = opt(resource_col);
         let currency = opt(currency_col);
+        super::values::check_currency(currency).map_err(|m| bad("BillingCurrency", m))?;
         let key = Key {
             start: start_day,
             end: end_day,

@@ -16,8 +16,7 @@ pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() || t == "NULL" {
         return Ok(Decimal::ZERO);
     }
-    let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(t) } else { Decimal::from_str(t) };
-    parsed.map_err(|_| format!("\"{t}\" is not a decimal amount"))
+    crate::money::parse_amount(t)
 }
 
 /// A Parquet `double` amount. Doubles cannot hold most decimal fractions exactly, so we take
@@ -29,6 +28,10 @@ pub(crate) fn decimal_from_f64(v: f64) -> Result<Decimal, String> {
     }
     if v == 0.0 {
         return Ok(Decimal::ZERO);
+    }
+    // The same bound as text amounts (`money::MAX_AMOUNT`), so sums cannot overflow.
+    if v.abs() > 1e15 {
+        return Err(format!("{v} is beyond the supported range of ±1000000000000000"));
     }
     if let Some((m, scale)) = shortest_fixed(v) {
         return Ok(Decimal::new(m, scale));
@@ -178,11 +181,24 @@ pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
     (first, last.max(first.saturating_add(1)))
 }
 
+/// A currency cell: empty (USD, as CUR leaves it on some lines) or an ISO 4217 code.
+pub(crate) fn check_currency(code: &str) -> Result<(), String> {
+    if code.is_empty() || code == "USD" || crate::money::is_known_currency(code) {
+        Ok(())
+    } else {
+        Err(format!("\"{code}\" is not an ISO 4217 currency code"))
+    }
+}
+
 /// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
 /// timestamp must not silently drop its money).
 pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
     static RANGE: std::sync::LazyLock<(i32, i32)> =
         std::sync::LazyLock::new(|| (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce()));
+    // An end before the start is a corrupt line, not a one-day charge.
+    if end < start {
+        return Err("the charge period ends before it starts".to_string());
+    }
     let (a, b) = day_span(start, end);
     let (min, max) = *RANGE;
     let ok = |d: i32| (min..=max).contains(&d);

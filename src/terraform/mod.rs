@@ -6,6 +6,7 @@
 pub mod eval;
 pub mod hcl;
 pub mod identity;
+mod limits;
 pub mod plan;
 pub mod state;
 pub mod taggable;

@@ -14,6 +14,7 @@ mod export;
 mod faults;
 mod focus_validator;
 mod formats;
+mod hardening;
 mod iam_policy;
 mod layers;
 mod moto;

@@ -134,11 +134,13 @@ fn kpis(report: &Report, review: &Review, h: &mut String) {
                 .movers
                 .as_ref()
                 .filter(|m| review.label == "last-week" && !m.previous_total.is_zero())
-                .map(|m| {
-                    let change =
-                        (m.last_total - m.previous_total) * Decimal::ONE_HUNDRED / m.previous_total.abs();
+                .and_then(|m| {
+                    let change = crate::money::percent(
+                        m.last_total.checked_sub(m.previous_total)?,
+                        m.previous_total.abs(),
+                    )?;
                     let sign = if change.is_sign_negative() { "" } else { "+" };
-                    format!("{sign}{:.1}% on the 7 days before", change.round_dp(1))
+                    Some(format!("{sign}{:.1}% on the 7 days before", change.round_dp(1)))
                 })
                 .unwrap_or_else(|| format!("{} days", (review.period_end - review.period_start).num_days()));
             tile(h, "Total spend", &esc(&short_money(&s.total)), &esc(&trend), "");
