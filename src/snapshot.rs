@@ -352,9 +352,12 @@ fn strict_amounts(path: &Path, text: &str) -> Result<(), InputError> {
     // A shape error is the full parse's to report, with its line.
     let Ok(raw) = serde_json::from_str::<Raw>(text) else { return Ok(()) };
     let check = |what: String, v: Option<&serde_json::Value>| match v {
-        Some(serde_json::Value::String(s)) => crate::money::parse_amount(s)
-            .map(|_| ())
-            .map_err(|e| InputError::invalid(path, None, format!("{what}: {e}"))),
+        Some(serde_json::Value::String(s)) => crate::money::parse_amount(s).map(|_| ()).map_err(|e| {
+            // The line of the first occurrence of this exact string: where it almost surely is.
+            let at =
+                text.find(&format!("\"{s}\"")).map(|o| crate::source::LineIndex::new(text).line_col(o).0);
+            InputError::invalid(path, at, format!("{what}: {e}"))
+        }),
         _ => Ok(()),
     };
     for (i, l) in raw.costs.iter().flat_map(|c| c.lines.iter()).enumerate() {

@@ -27,16 +27,6 @@ pub(super) fn emit(
                 .map_err(|e| format!("{}: {e}", path.display()))
         }
         None => {
-            // Rust's stdout swallows writes to a closed descriptor (EBADF) as success: a report
-            // run with stdout closed (`>&-`) exited 0 having written nothing. Duplicating the
-            // descriptor fails exactly when it is closed.
-            #[cfg(unix)]
-            {
-                use std::os::fd::AsFd;
-                if let Err(e) = io::stdout().as_fd().try_clone_to_owned() {
-                    return Err(format!("stdout: {e}"));
-                }
-            }
             let mut lock = io::stdout().lock();
             match render(&mut lock).and_then(|()| lock.flush()) {
                 Ok(()) => Ok(()),

@@ -193,8 +193,12 @@ pub(crate) fn check_currency(code: &str) -> Result<(), String> {
 /// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
 /// timestamp must not silently drop its money).
 pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
-    static RANGE: std::sync::LazyLock<(i32, i32)> =
-        std::sync::LazyLock::new(|| (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce()));
+    // Years 1970 to 9000, as snapshots: beyond, dates print as `+10000-01-01` and a garbage
+    // year becomes the data's "today".
+    static RANGE: std::sync::LazyLock<(i32, i32)> = std::sync::LazyLock::new(|| {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map_or(0, |d| d.num_days_from_ce());
+        (day(1970, 1, 1), day(9000, 12, 31))
+    });
     // An end before the start is a corrupt line, not a one-day charge.
     if end < start {
         return Err("the charge period ends before it starts".to_string());
@@ -205,7 +209,7 @@ pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), Strin
     if ok(a) && ok(b) {
         Ok((a, b))
     } else {
-        Err("charge period outside the years 1..262142".to_string())
+        Err("charge period outside the years 1970 to 9000".to_string())
     }
 }
 

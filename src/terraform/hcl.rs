@@ -116,8 +116,8 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
             Path::new(&location.file),
             location.line,
             format!(
-                "count/for_each here expands the code past {MAX_TOTAL_INSTANCES} module and resource \
-                 instances in all (nested modules multiply their counts); not evaluated"
+                "here the code expands past {MAX_TOTAL_INSTANCES} module and resource instances in \
+                 all (nested modules multiply their `count`/`for_each`); not evaluated"
             ),
         ));
     }
@@ -679,7 +679,14 @@ impl<'a> Loader<'_, 'a> {
 
     /// [`Self::expand_unbounded`], counted against [`MAX_TOTAL_INSTANCES`]: past it, no
     /// instance at all and the load fails at this block.
-    fn expand(&mut self, scope: &Scope<'_>, body: &Body, file: &SourceFile, what: &str) -> Vec<Instance> {
+    fn expand(
+        &mut self,
+        scope: &Scope<'_>,
+        body: &Body,
+        file: &SourceFile,
+        what: &str,
+        block: Option<Range<usize>>,
+    ) -> Vec<Instance> {
         if self.too_many.is_some() {
             return Vec::new();
         }
@@ -688,7 +695,7 @@ impl<'a> Loader<'_, 'a> {
         if self.instances > MAX_TOTAL_INSTANCES {
             let span =
                 body.get_attribute("count").or_else(|| body.get_attribute("for_each")).and_then(|a| a.span());
-            self.too_many = Some(file.location(span));
+            self.too_many = Some(file.location(span.or(block)));
             return Vec::new();
         }
         instances
@@ -826,7 +833,7 @@ impl<'a> Loader<'_, 'a> {
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let mode_prefix = if res.mode == ResourceMode::Data { "data." } else { "" };
         let base = format!("{prefix}{mode_prefix}{}.{}", res.resource_type, res.name);
-        for mut instance in self.expand(scope, body, res.file, &base) {
+        for mut instance in self.expand(scope, body, res.file, &base, res.block.span()) {
             let address = format!("{base}{}", instance.suffix);
             let tags = match res.mode {
                 // A data source's `tags` is a filter, not tags it sets.
@@ -1012,7 +1019,7 @@ impl<'a> Loader<'_, 'a> {
         let body = &call.block.body;
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let base = format!("{prefix}module.{}", call.name);
-        for mut instance in self.expand(scope, body, call.file, &base) {
+        for mut instance in self.expand(scope, body, call.file, &base, call.block.span()) {
             let empty = Scope::empty();
             let mut vars = BTreeMap::new();
             for var in &child.variables {
