@@ -312,11 +312,11 @@ impl Snapshot {
     }
 }
 
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `aws-global`: lower-case letters,
-/// digits and dashes only, so a region can never be a path (`../../etc`) or markup.
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `aws-global`, `global` (AWS Config's label for
+/// IAM): lower-case letters, digits and dashes only, so a region can never be a path
+/// (`../../etc`) or markup.
 fn is_region_like(region: &str) -> bool {
     region.len() <= 32
-        && region.split('-').count() >= 2
         && region
             .split('-')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
