@@ -58,7 +58,7 @@ pub struct Config {
 impl Config {
     /// Read `path`; paths inside are resolved against its directory.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors {
+        let text = crate::source::read_regular_to_string(path).map_err(|e| ConfigErrors {
             path: path.to_path_buf(),
             errors: vec![ConfigError { line: 1, column: 1, message: format!("cannot read: {e}") }],
         })?;
@@ -100,7 +100,12 @@ impl Reader<'_> {
                         }
                         "plan" => config.plan = self.string(value, key).map(|s| join_path(base, &s)),
                         "snapshot" => config.snapshot = self.string(value, key).map(|s| join_path(base, &s)),
-                        "owner_tag" => config.owner_tag = self.string(value, key),
+                        "owner_tag" => {
+                            config.owner_tag = self.string(value, key);
+                            if config.owner_tag.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                                self.error(value.span(), "`owner_tag` must not be empty");
+                            }
+                        }
                         "config_aggregator" => config.config_aggregator = self.string(value, key),
                         "require_visibility" => match value {
                             hcl_edit::expr::Expression::Bool(b) => config.require_visibility = *b.value(),
@@ -224,7 +229,14 @@ impl Reader<'_> {
                 "tags" => scope.tags = self.tag_scope(value),
                 "accounts" => scope.accounts = self.string_list(value, key),
                 "services" => scope.services = self.string_list(value, key),
-                "limit" => limit = self.decimal(value, key),
+                "limit" => {
+                    limit = self.decimal(value, key);
+                    // Zero can never be reported as a share ("(0%)"), and a limit below a cent
+                    // only divides spend into absurd percentages.
+                    if limit.is_some_and(|l| l < Decimal::new(1, 2)) {
+                        self.error(value.span(), format!("budget \"{name}\": `limit` must be at least 0.01"));
+                    }
+                }
                 "alert_at_actual" | "alert_at_forecast" => {
                     let pct = self.decimal(value, key);
                     if pct.is_some_and(|p| p <= Decimal::ZERO) {
@@ -240,7 +252,7 @@ impl Reader<'_> {
                 "currency" => {
                     currency = self.string(value, key);
                     if let Some(c) = &currency {
-                        if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+                        if !crate::money::is_known_currency(c) {
                             self.error(value.span(), format!("currency \"{c}\" is not an ISO 4217 code like \"USD\""));
                         }
                     }

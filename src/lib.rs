@@ -15,6 +15,7 @@ pub mod fix;
 mod hcl_syntax;
 pub mod import;
 pub mod model;
+pub mod money;
 pub mod policy;
 pub mod report;
 pub mod snapshot;

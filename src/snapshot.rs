@@ -195,11 +195,13 @@ impl Snapshot {
     /// Read and validate a snapshot file. Every error names the file, and the line where
     /// serde_json knows it.
     pub fn load(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
+        let text = crate::source::read_regular_to_string(path).map_err(|e| InputError::io(path, e))?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        // A UTF-8 BOM (Windows editors) is accepted, as for state and plan files.
+        let text = crate::source::strip_bom(text);
         // Read the header first so a future major version gets a clear message rather than a
         // confusing "unknown field" from the body.
         #[derive(Deserialize)]
@@ -228,6 +230,7 @@ impl Snapshot {
             }
             None => return Err(InputError::invalid(path, None, "snapshot has no numeric \"version\"")),
         }
+        strict_amounts(path, text)?;
         let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| InputError::json(path, &e))?;
         snapshot.validate(path)?;
         Ok(snapshot)
@@ -235,6 +238,13 @@ impl Snapshot {
 
     /// Checks serde cannot express: date ranges, currencies, duplicate ARNs.
     fn validate(&self, path: &Path) -> Result<(), InputError> {
+        let bad = |message: String| InputError::invalid(path, None, message);
+        // Dates past 9999 print as `+10000-01-01`; nothing tally reads is that far out.
+        let year = chrono::Datelike::year(&self.as_of);
+        if !(1970..=9000).contains(&year) {
+            return Err(bad(format!("as_of {} is outside the years 1970 to 9000", self.as_of)));
+        }
+        self.validate_money(path)?;
         let mut seen = BTreeMap::new();
         for (i, r) in self.resources.iter().enumerate() {
             if !r.arn.starts_with("arn:") {
@@ -283,6 +293,76 @@ impl Snapshot {
         Ok(())
     }
 
+    /// Amounts within `money::MAX_AMOUNT`, real currencies, no negative forecast, one entry per
+    /// budget name, ARNs that agree with their account and region.
+    fn validate_money(&self, path: &Path) -> Result<(), InputError> {
+        let bad = |message: String| InputError::invalid(path, None, message);
+        for (i, line) in self.costs.lines.iter().enumerate() {
+            crate::money::check_amount(line.amount).map_err(|e| bad(format!("costs.lines[{i}]: {e}")))?;
+            if !crate::money::is_known_currency(&line.currency) {
+                return Err(bad(format!(
+                    "costs.lines[{i}]: currency \"{}\" is not an ISO 4217 code",
+                    line.currency
+                )));
+            }
+        }
+        let mut names = BTreeMap::new();
+        for (i, b) in self.budgets.iter().enumerate() {
+            let what = format!("budgets[{i}] ({})", b.name);
+            if let Some(first) = names.insert((b.name.as_str(), format!("{:?}", b.source)), i) {
+                return Err(bad(format!("{what}: the same budget is already listed at budgets[{first}]")));
+            }
+            for amount in [Some(b.limit.amount), b.actual, b.forecast].into_iter().flatten() {
+                crate::money::check_amount(amount).map_err(|e| bad(format!("{what}: {e}")))?;
+            }
+            if b.forecast.is_some_and(|f| f.is_sign_negative() && !f.is_zero()) {
+                return Err(bad(format!("{what}: negative forecast")));
+            }
+            if !crate::money::is_known_currency(&b.limit.currency) {
+                return Err(bad(format!(
+                    "{what}: currency \"{}\" is not an ISO 4217 code",
+                    b.limit.currency
+                )));
+            }
+        }
+        for (i, f) in self.forecasts.iter().enumerate() {
+            crate::money::check_amount(f.amount).map_err(|e| bad(format!("forecasts[{i}]: {e}")))?;
+            if f.amount.is_sign_negative() && !f.amount.is_zero() {
+                return Err(bad(format!("forecasts[{i}] ({}): negative forecast {}", f.budget, f.amount)));
+            }
+            if f.period.end <= f.period.start {
+                return Err(bad(format!(
+                    "forecasts[{i}]: period end {} is not after start {}",
+                    f.period.end, f.period.start
+                )));
+            }
+        }
+        for (i, r) in self.resources.iter().enumerate() {
+            let parts: Vec<&str> = r.arn.splitn(6, ':').collect();
+            if let [_, _, _, region, account, _] = parts[..] {
+                if !account.is_empty() && account != r.account {
+                    return Err(bad(format!(
+                        "resources[{i}]: account {} differs from the account {account} in its ARN {}",
+                        r.account, r.arn
+                    )));
+                }
+                if !region.is_empty() && region != r.region {
+                    return Err(bad(format!(
+                        "resources[{i}]: region {} differs from the region {region} in its ARN {}",
+                        r.region, r.arn
+                    )));
+                }
+            }
+            if !r.region.is_empty() && !is_region_like(&r.region) {
+                return Err(bad(format!("resources[{i}]: \"{}\" is not an AWS region", r.region)));
+            }
+            if r.tags.iter().any(|(k, _)| k.is_empty()) {
+                return Err(bad(format!("resources[{i}]: a tag with an empty key")));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether any collection attempt failed or was denied.
     pub fn failed_attempts(&self) -> impl Iterator<Item = &Attempt> {
         self.collection
@@ -290,4 +370,66 @@ impl Snapshot {
             .iter()
             .filter(|a| matches!(a.status, AttemptStatus::Error | AttemptStatus::Denied))
     }
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `aws-global`, `global` (AWS Config's label for
+/// IAM): lower-case letters, digits and dashes only, so a region can never be a path
+/// (`../../etc`) or markup.
+fn is_region_like(region: &str) -> bool {
+    region.len() <= 32
+        && region
+            .split('-')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// Every amount string read as strictly as cost files read theirs (`money::parse_amount`):
+/// `rust_decimal`'s own parser takes `"1_000.00"` as 1000 and rounds a 29th decimal away.
+fn strict_amounts(path: &Path, text: &str) -> Result<(), InputError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        costs: Option<RawCosts>,
+        #[serde(default)]
+        budgets: Vec<RawBudget>,
+        #[serde(default)]
+        forecasts: Vec<RawAmount>,
+    }
+    #[derive(Deserialize)]
+    struct RawCosts {
+        #[serde(default)]
+        lines: Vec<RawAmount>,
+    }
+    #[derive(Deserialize)]
+    struct RawAmount {
+        amount: Option<serde_json::Value>,
+    }
+    #[derive(Deserialize)]
+    struct RawBudget {
+        limit: Option<RawAmount>,
+        actual: Option<serde_json::Value>,
+        forecast: Option<serde_json::Value>,
+    }
+    // A shape error is the full parse's to report, with its line.
+    let Ok(raw) = serde_json::from_str::<Raw>(text) else { return Ok(()) };
+    let check = |what: String, v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => crate::money::parse_amount(s).map(|_| ()).map_err(|e| {
+            // The line of the first occurrence of this exact string: where it almost surely is.
+            let at =
+                text.find(&format!("\"{s}\"")).map(|o| crate::source::LineIndex::new(text).line_col(o).0);
+            InputError::invalid(path, at, format!("{what}: {e}"))
+        }),
+        _ => Ok(()),
+    };
+    for (i, l) in raw.costs.iter().flat_map(|c| c.lines.iter()).enumerate() {
+        check(format!("costs.lines[{i}].amount"), l.amount.as_ref())?;
+    }
+    for (i, b) in raw.budgets.iter().enumerate() {
+        check(format!("budgets[{i}].limit.amount"), b.limit.as_ref().and_then(|l| l.amount.as_ref()))?;
+        check(format!("budgets[{i}].actual"), b.actual.as_ref())?;
+        check(format!("budgets[{i}].forecast"), b.forecast.as_ref())?;
+    }
+    for (i, f) in raw.forecasts.iter().enumerate() {
+        check(format!("forecasts[{i}].amount"), f.amount.as_ref())?;
+    }
+    Ok(())
 }

@@ -1,4 +1,11 @@
-//! Byte offsets to line:column, shared by every reader that keeps spans.
+//! Byte offsets to line:column, shared by every reader that keeps spans, and the one gate every
+//! reader of a user's file goes through: only regular files (after following symlinks) are read,
+//! so a FIFO, device, directory, dangling symlink or symlink loop is an error naming it, never a
+//! hang or a silent default.
+
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::path::Path;
 
 /// Start offsets of every line of one file; built once, queried per span.
 #[derive(Debug, Clone)]
@@ -40,6 +47,88 @@ pub fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
+/// What `path` is when it is not a regular file, as an `io::Error` the caller wraps with the
+/// path. `metadata` follows symlinks; `symlink_metadata` tells a dangling link from a missing file.
+pub fn check_regular(path: &Path) -> io::Result<Metadata> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(meta),
+        Ok(meta) => Err(io::Error::new(io::ErrorKind::InvalidInput, not_regular(&meta))),
+        Err(e) => match std::fs::symlink_metadata(path) {
+            Ok(link) if link.file_type().is_symlink() => {
+                let what = if e.kind() == io::ErrorKind::NotFound {
+                    "a dangling symlink (its target does not exist)".to_string()
+                } else {
+                    format!("a symlink that cannot be followed (a loop?): {e}")
+                };
+                Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file: {what}")))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+fn not_regular(meta: &Metadata) -> String {
+    let kind = meta.file_type();
+    let what = if kind.is_dir() {
+        "a directory"
+    } else if special_kind(&kind) == Some("fifo") {
+        "a FIFO (named pipe)"
+    } else if special_kind(&kind) == Some("socket") {
+        "a socket"
+    } else if special_kind(&kind) == Some("device") {
+        "a device"
+    } else {
+        "not a file"
+    };
+    format!("not a regular file: {what}")
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        Some("fifo")
+    } else if kind.is_socket() {
+        Some("socket")
+    } else if kind.is_block_device() || kind.is_char_device() {
+        Some("device")
+    } else {
+        None
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_kind: &std::fs::FileType) -> Option<&'static str> {
+    None
+}
+
+/// Open a regular file for reading; anything else is an error before `open` (which would block
+/// forever on a FIFO without a writer).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    check_regular(path)?;
+    File::open(path)
+}
+
+/// The bytes of a regular file.
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The text of a regular file (UTF-8).
+pub fn read_regular_to_string(path: &Path) -> io::Result<String> {
+    let mut text = String::new();
+    open_regular(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Whether a directory scan should read this entry: regular files (through symlinks) yes; a
+/// special file, a dangling link or a loop no, with the reason for a diagnostic.
+pub fn scan_entry(path: &Path) -> Result<(), String> {
+    check_regular(path).map(|_| ()).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +145,35 @@ mod tests {
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_col_chars(text, 3), (1, 3), "é is one character");
         assert_eq!(idx.line_col_chars(text, 8), (2, 2), "byte 8 is the b of line 2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("tally-source-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("ok.txt");
+        std::fs::write(&file, "hi").expect("write");
+        assert_eq!(read_regular_to_string(&file).expect("regular"), "hi");
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&file, &link).expect("symlink");
+        assert_eq!(read_regular(&link).expect("through a symlink"), b"hi");
+        let dangling = dir.join("dangling");
+        std::os::unix::fs::symlink(dir.join("missing"), &dangling).expect("symlink");
+        assert!(read_regular(&dangling).unwrap_err().to_string().contains("dangling symlink"));
+        let a = dir.join("loop-a");
+        let b = dir.join("loop-b");
+        std::os::unix::fs::symlink(&b, &a).expect("symlink");
+        std::os::unix::fs::symlink(&a, &b).expect("symlink");
+        assert!(read_regular(&a).unwrap_err().to_string().contains("cannot be followed"));
+        assert!(read_regular(&dir).unwrap_err().to_string().contains("a directory"));
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(read_regular(&fifo).unwrap_err().to_string().contains("FIFO"));
+        }
+        assert_eq!(read_regular(&dir.join("missing")).unwrap_err().kind(), io::ErrorKind::NotFound);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -89,6 +89,22 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
         redact: request.redact,
         terraform,
     };
+    if !data.records.iter().any(|r| opts.selects(r)) {
+        // A header-only file with exit 0 reads as "nothing was spent"; it is "wrong month".
+        let months: std::collections::BTreeSet<String> =
+            data.records.iter().map(|r| basis.month_of(r).format("%Y-%m").to_string()).collect();
+        let present = if months.is_empty() {
+            "none".to_string()
+        } else {
+            months.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        return Err(InputError::Usage(format!(
+            "{}: no cost lines in {} (months in the data: {present})",
+            request.costs,
+            month.format("%Y-%m")
+        ))
+        .into());
+    }
     let export = crate::export::build(&data.records, &opts)
         .map_err(|m| InputError::Usage(format!("{}: {m}", request.costs)))?;
     // Reconciled by exact integer sums, not by the `Decimal` additions that built the rows: a

@@ -41,7 +41,9 @@ pub(super) struct Resolved {
 /// Read `dir/tally.hcl` when it exists.
 pub(super) fn load_config(dir: &Path) -> Result<Config, AppError> {
     let path = dir.join(CONFIG_FILE);
-    if path.is_file() {
+    // `symlink_metadata`, not `is_file`: a dangling link, loop, directory or FIFO named
+    // tally.hcl is an error from the reader, never a silent fall back to defaults.
+    if std::fs::symlink_metadata(&path).is_ok() {
         tracing::debug!(path = %path.display(), "reading config");
         Ok(Config::load(&path)?)
     } else {

@@ -164,7 +164,8 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
     let dir = dir.unwrap_or(Path::new("."));
     let config = load_config(dir)?;
     // Without a tally.hcl, a directory given on the command line is the Terraform code.
-    let default_code = (dir_given && !dir.join(CONFIG_FILE).is_file()).then(|| dir.to_path_buf());
+    let default_code =
+        (dir_given && std::fs::symlink_metadata(dir.join(CONFIG_FILE)).is_err()).then(|| dir.to_path_buf());
     let mut resolved = resolve(config, sources, None)?;
     resolved.code = resolved.code.or(default_code);
     resolved.policy.report_unmatched_exemptions = true;

@@ -6,6 +6,7 @@
 //! recorded one (`forecasts`, method `aws`), else linear (actual per elapsed day times days in
 //! the period), rounded to the cent.
 
+use crate::money::{add_to, checked_sum, percent};
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -127,7 +128,9 @@ fn link_aws_budgets(input: &AuditInput<'_>, snapshot: &Snapshot) -> (Vec<String>
 /// (actual, forecast) alert thresholds of a budget as fractions of its limit (default 1).
 fn thresholds(input: &AuditInput<'_>, name: &str) -> (Decimal, Decimal) {
     let settings = input.policy.budgets.get(name);
-    let pct = |p: Option<Decimal>| p.unwrap_or(Decimal::ONE_HUNDRED) / Decimal::ONE_HUNDRED;
+    let pct = |p: Option<Decimal>| {
+        p.unwrap_or(Decimal::ONE_HUNDRED).checked_div(Decimal::ONE_HUNDRED).unwrap_or(Decimal::ONE)
+    };
     (pct(settings.and_then(|s| s.alert_at_actual)), pct(settings.and_then(|s| s.alert_at_forecast)))
 }
 
@@ -149,7 +152,9 @@ fn status(
                 .filter(|l| start <= l.period.start && l.period.start < as_of && l.currency == *currency)
                 .filter(|l| budget.scope.matches(l))
                 .collect();
-            let actual = (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount).sum::<Decimal>());
+            // Checked: amounts are bounded at read (`money::MAX_AMOUNT`); overflow saturates, never panics.
+            let actual = (!lines.is_empty())
+                .then(|| checked_sum(lines.iter().map(|l| l.amount)).unwrap_or(Decimal::MAX));
             // Cost Explorer's forecast of the rest of this period, recorded at collection:
             // actual so far + AWS's remainder replaces the linear projection.
             let aws = snapshot.forecasts.iter().find(|f| {
@@ -159,7 +164,10 @@ fn status(
             });
             match (actual, aws) {
                 (_, Some(f)) => {
-                    let total = (actual.unwrap_or_default() + f.amount)
+                    let total = actual
+                        .unwrap_or_default()
+                        .checked_add(f.amount)
+                        .unwrap_or(Decimal::MAX)
                         .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
                     (actual, Some(total), Some("aws"))
                 }
@@ -167,10 +175,10 @@ fn status(
                 (Some(actual), None) => {
                     let elapsed = (as_of - start).num_days();
                     let days = (end - start).num_days();
-                    let forecast = (elapsed > 0).then(|| {
-                        (actual * Decimal::from(days) / Decimal::from(elapsed))
-                            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-                    });
+                    let forecast = (elapsed > 0)
+                        .then(|| actual.checked_mul(Decimal::from(days))?.checked_div(Decimal::from(elapsed)))
+                        .flatten()
+                        .map(|f| f.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
                     (Some(actual), forecast, forecast.map(|_| "linear"))
                 }
             }
@@ -200,9 +208,9 @@ fn status(
         }
         _ => None,
     };
-    let actual_pct = actual.filter(|_| !limit.is_zero()).map(|a| {
-        (a * Decimal::from(100) / limit).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
-    });
+    let actual_pct = actual
+        .and_then(|a| percent(a, limit))
+        .map(|p| p.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero));
     BudgetStatus {
         name: budget.name.clone(),
         source: budget.source,
@@ -246,15 +254,15 @@ fn pace(
             && budget.scope.matches(line)
         {
             days.insert(line.period.start);
-            sum += line.amount;
+            add_to(&mut sum, line.amount);
         }
     }
     if days.len() == WEEK as usize {
-        return Some((sum / Decimal::from(WEEK), "last-7-days"));
+        return sum.checked_div(Decimal::from(WEEK)).map(|d| (d, "last-7-days"));
     }
     let elapsed = (as_of - start).num_days();
     match actual {
-        Some(a) if elapsed > 0 => Some((a / Decimal::from(elapsed), "period-average")),
+        Some(a) if elapsed > 0 => a.checked_div(Decimal::from(elapsed)).map(|d| (d, "period-average")),
         _ => None,
     }
 }
@@ -278,7 +286,8 @@ fn report(
     match status.state {
         BudgetState::Over => {
             let actual = status.actual.clone().unwrap_or_else(|| limit.clone());
-            let over = Money::new(actual.amount - limit.amount, &limit.currency);
+            let over =
+                Money::new(actual.amount.checked_sub(limit.amount).unwrap_or(Decimal::MAX), &limit.currency);
             let message = format!(
                 "budget \"{}\" is exceeded: {} spent of {} ({}%), {} over, with {} days left in the period",
                 budget.name,
@@ -308,7 +317,10 @@ fn report(
         }
         BudgetState::ForecastOver => {
             let forecast = status.forecast.clone().unwrap_or_else(|| limit.clone());
-            let over = Money::new(forecast.amount - limit.amount, &limit.currency);
+            let over = Money::new(
+                forecast.amount.checked_sub(limit.amount).unwrap_or(Decimal::MAX),
+                &limit.currency,
+            );
             let message = format!(
                 "budget \"{}\" is forecast to reach {} against a limit of {} ({} over) by {}",
                 budget.name,

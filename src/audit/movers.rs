@@ -9,6 +9,7 @@
 //!
 //! This module computes movers and words the findings; the review's table reads the same rows.
 
+use crate::money::{add_to, percent};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
@@ -62,20 +63,20 @@ pub(crate) fn movers(
         };
         let entry = sums.entry((bucket, line.service.as_str())).or_default();
         if line.period.start < last_start {
-            entry.0 += line.amount;
-            previous_total += line.amount;
+            add_to(&mut entry.0, line.amount);
+            add_to(&mut previous_total, line.amount);
         } else {
-            entry.1 += line.amount;
-            last_total += line.amount;
+            add_to(&mut entry.1, line.amount);
+            add_to(&mut last_total, line.amount);
         }
     }
     let mut rows: Vec<Mover> = sums
         .into_iter()
         .filter_map(|((bucket, service), (previous, last))| {
-            let delta = last - previous;
-            let change_pct = (!previous.is_zero()).then(|| {
-                let mut p = (delta * Decimal::ONE_HUNDRED / previous.abs())
-                    .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+            let delta = last.checked_sub(previous).unwrap_or(Decimal::MAX);
+            // Checked: a week of 1e-28 before a week of dollars is a quotient past Decimal's range.
+            let change_pct = percent(delta, previous.abs()).map(|p| {
+                let mut p = p.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
                 p.rescale(1);
                 p
             });

@@ -6,6 +6,7 @@
 //! a burn series only when daily lines cover every day of its period so far and add up to the
 //! budget's actual, so the chart and the table can never disagree. Rendering is `report`'s.
 
+use crate::money::add_to;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
@@ -137,14 +138,14 @@ fn burn(snapshot: &Snapshot, budget: &BudgetStatus) -> Option<BudgetBurn> {
             && line.period.days() == 1
             && budget.scope.matches(line)
         {
-            *per_day.entry(line.period.start).or_default() += line.amount;
+            add_to(per_day.entry(line.period.start).or_default(), line.amount);
         }
     }
     let mut cumulative = Decimal::ZERO;
     let days: Vec<BurnDay> = per_day
         .into_iter()
         .map(|(date, amount)| {
-            cumulative += amount;
+            add_to(&mut cumulative, amount);
             BurnDay { date, cumulative }
         })
         .collect();

@@ -2,6 +2,7 @@
 //! untaggable charges (tax, support, fees, credits), and unmanaged resources' spend (CST002).
 //! The split is exact: owners + untagged + untaggable = total, checked on every run.
 
+use crate::money::{add_to, checked_sum, percent};
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -186,8 +187,7 @@ fn unmanaged_spend<'a>(
     for line in lines.iter().filter(|l| l.charge_category.can_carry_tags()) {
         let Some(id) = line.resource_id.as_deref() else { continue };
         if let Some(i) = by_id.get(id) {
-            let sum = sums.entry(*i).or_default();
-            *sum = sum.saturating_add(line.amount);
+            add_to(sums.entry(*i).or_default(), line.amount);
         }
     }
     let mut out: Vec<(&LiveResource, Decimal)> = sums.into_iter().map(|(i, d)| (&resources[i], d)).collect();
@@ -197,12 +197,12 @@ fn unmanaged_spend<'a>(
 
 /// Share of usage spend not known to belong to unmanaged resources, in percent.
 pub(crate) fn coverage_by_cost(spend: &Spend) -> Option<Decimal> {
-    let untaggable = spend.untaggable.values().fold(Decimal::ZERO, |a, m| a.saturating_add(m.amount));
-    let usage = spend.total.amount.saturating_sub(untaggable);
-    (usage > Decimal::ZERO).then(|| {
-        let managed = usage.saturating_sub(spend.unmanaged.amount);
-        (managed.checked_mul(Decimal::from(100)).unwrap_or(managed) / usage).round_dp(1)
-    })
+    let untaggable = checked_sum(spend.untaggable.values().map(|m| m.amount))?;
+    let usage = spend.total.amount.checked_sub(untaggable)?;
+    if usage <= Decimal::ZERO {
+        return None;
+    }
+    percent(usage.checked_sub(spend.unmanaged.amount)?, usage).map(|p| p.round_dp(1))
 }
 
 /// The currency most lines are in (ties: alphabetical), so one stray line cannot flip it.

@@ -85,6 +85,9 @@ fn parse_amount(budget: &str, s: &str) -> Result<Decimal, String> {
         .or_else(|_| Decimal::from_scientific(s))
         .map(|d| d.normalize())
         .map_err(|_| format!("DescribeBudgets: budget {budget}: \"{s}\" is not an amount"))
+        .and_then(|d| {
+            crate::money::check_amount(d).map_err(|e| format!("DescribeBudgets: budget {budget}: {e}"))
+        })
 }
 
 /// Legacy `CostFilters`: `TagKeyValue: ["user:team$payments"]`, `LinkedAccount`, `Service`.

@@ -9,11 +9,18 @@
 //! service alone, so one throttled region would slow down, and one stormy account could use up
 //! the retries of, every other account and region of the run.
 //!
+//! Every client also has timeouts, so an endpoint that accepts a connection and never answers
+//! ends in a failed attempt (a partial result naming account, region and source), not a hang:
+//! connect 10 s, read 60 s, one attempt 120 s, a whole operation with its retries 300 s, each
+//! overridable in seconds by `TALLY_CONNECT_TIMEOUT`, `TALLY_READ_TIMEOUT`,
+//! `TALLY_ATTEMPT_TIMEOUT` and `TALLY_OPERATION_TIMEOUT`.
+//!
 //! Not here: which calls are made (the source modules) and how errors read (`error.rs`).
 
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::retry::RetryPartition;
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
@@ -21,6 +28,36 @@ use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 /// Region of the global endpoints (Cost Explorer, Budgets, Organizations) in the `aws`
 /// partition.
 const GLOBAL_REGION: &str = "us-east-1";
+
+/// Timeouts of every client: defaults, overridden by the environment (whole seconds, > 0).
+fn timeouts() -> TimeoutConfig {
+    let secs = |var: &str, default: u64| {
+        Duration::from_secs(timeout_secs(std::env::var(var).ok().as_deref(), default))
+    };
+    TimeoutConfig::builder()
+        .connect_timeout(secs("TALLY_CONNECT_TIMEOUT", 10))
+        .read_timeout(secs("TALLY_READ_TIMEOUT", 60))
+        .operation_attempt_timeout(secs("TALLY_ATTEMPT_TIMEOUT", 120))
+        .operation_timeout(secs("TALLY_OPERATION_TIMEOUT", 300))
+        .build()
+}
+
+/// A timeout setting in seconds; an unset, empty, zero or unparsable value keeps the default
+/// (with a warning when set but unusable): a typo must not turn timeouts off.
+fn timeout_secs(value: Option<&str>, default: u64) -> u64 {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => default,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n > 0 && n <= 86_400 => n,
+            _ => {
+                tracing::warn!(
+                    "timeout \"{v}\" is not a whole number of seconds from 1 to 86400: using {default}"
+                );
+                default
+            }
+        },
+    }
+}
 
 /// SDK configuration for one set of credentials; cheap to clone.
 #[derive(Debug, Clone)]
@@ -53,7 +90,8 @@ impl Clients {
             .with_max_attempts(attempts)
             .with_initial_backoff(Duration::from_millis(500))
             .with_max_backoff(Duration::from_secs(20));
-        Self { config: config.to_builder().retry_config(retry).build(), account: "caller".to_string() }
+        let config = config.to_builder().retry_config(retry).timeout_config(timeouts()).build();
+        Self { config, account: "caller".to_string() }
     }
 
     /// The same settings with other credentials (an assumed role in `account`).
@@ -158,5 +196,28 @@ impl Clients {
         let region = region.map_or_else(|| self.home_region(), |r| Region::new(r.to_string()));
         let conf = aws_sdk_athena::config::Builder::from(&self.config).region(region).build();
         aws_sdk_athena::Client::from_conf(conf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_settings() {
+        assert_eq!(timeout_secs(None, 10), 10);
+        assert_eq!(timeout_secs(Some(" 3 "), 10), 3);
+        assert_eq!(timeout_secs(Some("0"), 10), 10, "zero must not disable the timeout");
+        assert_eq!(timeout_secs(Some("1.5"), 10), 10);
+        assert_eq!(timeout_secs(Some(""), 10), 10);
+    }
+
+    #[test]
+    fn every_client_has_timeouts() {
+        let config = SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build();
+        let clients = Clients::from_sdk_config(config);
+        let t = clients.config.timeout_config().expect("timeouts");
+        assert!(t.connect_timeout().is_some() && t.read_timeout().is_some());
+        assert!(t.operation_timeout().is_some() && t.operation_attempt_timeout().is_some());
     }
 }

@@ -217,7 +217,8 @@ pub(crate) fn lines_of(
             .amount
             .parse()
             .or_else(|_| Decimal::from_scientific(&group.amount))
-            .map_err(|_| format!("GetCostAndUsage: {metric} \"{}\" is not a number", group.amount))?;
+            .map_err(|_| format!("GetCostAndUsage: {metric} \"{}\" is not a number", group.amount))
+            .and_then(|d| crate::money::check_amount(d).map_err(|e| format!("GetCostAndUsage: {e}")))?;
         if amount.is_zero() {
             continue;
         }

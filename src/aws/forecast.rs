@@ -141,6 +141,7 @@ fn parse_amount(s: &str) -> Result<Decimal, String> {
         .or_else(|_| Decimal::from_scientific(s))
         .map(|d| d.normalize())
         .map_err(|_| format!("{OP}: \"{s}\" is not an amount"))
+        .and_then(|d| crate::money::check_amount(d).map_err(|e| format!("{OP}: {e}")))
 }
 
 /// The budget's scope as a Cost Explorer filter: tags (bare keys, as Cost Explorer wants

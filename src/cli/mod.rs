@@ -51,7 +51,8 @@ pub struct Cli {
     pub color: Color,
 
     /// Hide personal data in every output: e-mail addresses lose their local part (stable
-    /// hash), owner tag values that look like a person's name become a pseudonym.
+    /// hash); names of people in owner and tag values ("Jane Doe", "jane doe", "Doe, Jane",
+    /// "John Smith <js@example.org>") become a pseudonym. See the README for what it cannot hide.
     #[arg(long, global = true, help_heading = "Global options")]
     pub redact: bool,
 

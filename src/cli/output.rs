@@ -313,11 +313,22 @@ pub(super) fn init_logging(cli: &Cli) {
             _ => LevelFilter::TRACE,
         }
     };
+    // SDK noise (IMDS probes and the like) below -vv never shows; the credential providers' INFO
+    // events name the credentials they loaded, access key id included (profile files, SSO,
+    // assume-role): warnings only, at every verbosity.
     let others = if cli.verbose >= 2 { LevelFilter::INFO } else { LevelFilter::OFF };
-    let targets = Targets::new().with_default(others).with_target("tally", level).with_target(
-        "aws_smithy_runtime::client::retries",
-        if cli.verbose >= 2 { LevelFilter::DEBUG } else { LevelFilter::OFF },
-    );
+    let targets = Targets::new()
+        .with_default(others)
+        .with_target("tally", level)
+        .with_target(
+            "aws_smithy_runtime::client::retries",
+            if cli.verbose >= 2 { LevelFilter::DEBUG } else { LevelFilter::OFF },
+        )
+        .with_target("aws_config", others.min(LevelFilter::WARN))
+        .with_target("aws_credential_types", others.min(LevelFilter::WARN))
+        .with_target("aws_sdk_sts", others.min(LevelFilter::WARN))
+        .with_target("aws_sdk_sso", others.min(LevelFilter::WARN))
+        .with_target("aws_sdk_ssooidc", others.min(LevelFilter::WARN));
     let ansi = match cli.color {
         Color::Always => true,
         Color::Never => false,

@@ -104,6 +104,7 @@ pub(crate) fn read(
         agg.see_period(start, end, category);
         let service = row::service(code, name);
         let resource = opt(Col::Resource);
+        super::values::check_currency(opt(Col::Currency)).map_err(|m| bad(Col::Currency, m))?;
 
         pairs.clear();
         for &(i, key) in &tag_key_ids {

@@ -72,6 +72,7 @@ pub(crate) fn read(
             }
         };
         let resource = opt(Col::Resource);
+        super::values::check_currency(opt(Col::Currency)).map_err(|m| bad(Col::Currency, m))?;
         let key = Key {
             start: start_day,
             end: end_day,

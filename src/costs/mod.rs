@@ -28,6 +28,7 @@ use crate::model::{ChargeCategory, CostLine, Period, Tags};
 
 mod aggregate;
 pub mod athena;
+mod bounded;
 mod charge;
 mod cur_csv;
 pub mod exact;
@@ -407,7 +408,7 @@ enum Kind {
 }
 
 fn sniff(path: &Path) -> Result<Kind, InputError> {
-    let mut f = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+    let mut f = crate::source::open_regular(path).map_err(|e| InputError::io(path, e))?;
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut f, &mut magic).map_err(|e| InputError::io(path, e))?;
     Ok(match &magic[..n] {
@@ -438,10 +439,18 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// A CSV reader over a plain or gzip file. Multi-member gzip (concatenated chunks) is read
 /// whole.
 fn open_csv(path: &Path, gzip: bool) -> Result<csv::Reader<Box<dyn Read>>, InputError> {
-    let f = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+    let f = crate::source::open_regular(path).map_err(|e| InputError::io(path, e))?;
     let f = std::io::BufReader::with_capacity(1 << 16, f);
-    let inner: Box<dyn Read> =
-        if gzip { Box::new(flate2::read::MultiGzDecoder::new(f)) } else { Box::new(f) };
+    // Bounded: a gzip bomb or a single endless field fails at a line and size, not at 5 GB.
+    let inner: Box<dyn Read> = if gzip {
+        Box::new(bounded::Bounded::new(
+            flate2::read::MultiGzDecoder::new(f),
+            bounded::MAX_DECOMPRESSED_BYTES,
+            bounded::MAX_LINE_BYTES,
+        ))
+    } else {
+        Box::new(bounded::Bounded::new(f, u64::MAX, bounded::MAX_LINE_BYTES))
+    };
     Ok(csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(inner))
 }
 
@@ -536,6 +545,7 @@ pub(crate) fn csv_error_at(path: &Path, e: &csv::Error, lines: Lines) -> InputEr
 fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
     if !meta.is_dir() {
+        crate::source::check_regular(path).map_err(|e| InputError::io(path, e))?;
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
@@ -553,6 +563,12 @@ fn discover(path: &Path) -> Result<Vec<PathBuf>, InputError> {
             if ft.is_dir() {
                 stack.push(p);
             } else if [".csv", ".csv.gz", ".parquet"].iter().any(|ext| name.ends_with(ext)) {
+                // A FIFO, dangling link or loop in a scanned folder is skipped, loudly: reading
+                // it would hang or fail the whole run over a file nobody meant to deliver.
+                if let Err(why) = crate::source::scan_entry(&p) {
+                    tracing::warn!(path = %p.display(), "skipped: {why}");
+                    continue;
+                }
                 out.push(p);
             }
         }

@@ -9,7 +9,6 @@
 //! shortest decimal that reads back as the same double (see
 //! [`super::values::decimal_from_f64`]); string columns are parsed as decimals.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,7 +42,7 @@ fn parquet_error(path: &Path, e: impl std::fmt::Display) -> InputError {
 
 /// Detect the format from the schema; return it with the number of row groups.
 pub(crate) fn plan(path: &Path) -> Result<(CostFormat, usize), InputError> {
-    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let file = crate::source::open_regular(path).map_err(|e| InputError::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(path, e))?;
     let format = detect(path, builder.schema())?;
     Ok((format, builder.metadata().num_row_groups()))
@@ -72,7 +71,7 @@ pub(crate) fn read_row_group(
     ctx: &Ctx<'_>,
     agg: &mut Aggregator,
 ) -> Result<(), InputError> {
-    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let file = crate::source::open_regular(path).map_err(|e| InputError::io(path, e))?;
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|e| InputError::io(path, e))?)
             .map_err(|e| parquet_error(path, e))?;

@@ -18,8 +18,7 @@ pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() || t == "NULL" || t == "None" || t == "null" {
         return Ok(Decimal::ZERO);
     }
-    let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(t) } else { Decimal::from_str(t) };
-    let d = parsed.map_err(|_| format!("\"{t}\" is not a decimal amount"))?;
+    let d = crate::money::parse_amount(t)?;
     // Short cells cannot lose digits; only long ones are checked.
     if t.len() > 28 && significant_digits(t) > significant_digits(&d.normalize().to_string()) {
         return Err(format!(
@@ -49,6 +48,10 @@ pub(crate) fn decimal_from_f64(v: f64) -> Result<Decimal, String> {
     }
     if v == 0.0 {
         return Ok(Decimal::ZERO);
+    }
+    // The same bound as text amounts (`money::MAX_AMOUNT`), so sums cannot overflow.
+    if v.abs() > 1e15 {
+        return Err(format!("{v} is beyond the supported range of ±1000000000000000"));
     }
     if let Some((m, scale)) = shortest_fixed(v) {
         return Ok(Decimal::new(m, scale));
@@ -203,18 +206,35 @@ pub(crate) fn day_span(start: i64, end: i64) -> (i32, i32) {
     (first, last.max(first.saturating_add(1)))
 }
 
+/// A currency cell: empty (USD, as CUR leaves it on some lines) or an ISO 4217 code.
+pub(crate) fn check_currency(code: &str) -> Result<(), String> {
+    if code.is_empty() || code == "USD" || crate::money::is_known_currency(code) {
+        Ok(())
+    } else {
+        Err(format!("\"{code}\" is not an ISO 4217 currency code"))
+    }
+}
+
 /// [`day_span`] for a row, refusing dates outside the calendar tally can represent (a garbage
 /// timestamp must not silently drop its money).
 pub(crate) fn checked_day_span(start: i64, end: i64) -> Result<(i32, i32), String> {
-    static RANGE: std::sync::LazyLock<(i32, i32)> =
-        std::sync::LazyLock::new(|| (NaiveDate::MIN.num_days_from_ce(), NaiveDate::MAX.num_days_from_ce()));
+    // Years 1970 to 9000, as snapshots: beyond, dates print as `+10000-01-01` and a garbage
+    // year becomes the data's "today".
+    static RANGE: std::sync::LazyLock<(i32, i32)> = std::sync::LazyLock::new(|| {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map_or(0, |d| d.num_days_from_ce());
+        (day(1970, 1, 1), day(9000, 12, 31))
+    });
+    // An end before the start is a corrupt line, not a one-day charge.
+    if end < start {
+        return Err("the charge period ends before it starts".to_string());
+    }
     let (a, b) = day_span(start, end);
     let (min, max) = *RANGE;
     let ok = |d: i32| (min..=max).contains(&d);
     if ok(a) && ok(b) {
         Ok((a, b))
     } else {
-        Err("charge period outside the years 1..262142".to_string())
+        Err("charge period outside the years 1970 to 9000".to_string())
     }
 }
 
@@ -300,7 +320,7 @@ mod tests {
         );
         assert_eq!(parse_decimal("1.50000000000000000000000000000000").unwrap(), Decimal::new(15, 1));
         let err = parse_decimal("1.23456789012345678901234567891").unwrap_err();
-        assert!(err.contains("significant digits"), "{err}");
+        assert!(err.contains("more than 28 decimals"), "{err}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::model::{ChargeCategory, Tags, TfResource};
 pub(crate) mod redact;
 pub mod write;
 
-pub(crate) use redact::{redact_emails, redact_owner};
+pub(crate) use redact::{redact_emails, redact_free_text, redact_owner};
 
 /// How cost without an owner is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -219,7 +219,7 @@ pub fn build(records: &[CostRecord], opts: &ExportOptions) -> Result<Export, Str
                 r.tags
                     .iter()
                     .map(|(k, v)| {
-                        let red = if k == opts.owner_tag { redact_owner(v) } else { redact_emails(v) };
+                        let red = if k == opts.owner_tag { redact_owner(v) } else { redact_free_text(v) };
                         (k.to_string(), red.into_owned())
                     })
                     .collect()

@@ -62,21 +62,96 @@ pub(crate) fn redact_emails(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Two to four capitalised words of letters (`Jane Doe`, `Mary-Ann O'Neil`): how a person's
-/// name is written in an owner tag. Team names are usually lower-case (`payments`); a
-/// capitalised team name (`Data Platform`) is hidden too, which is the safe mistake.
+/// How a person's name is written in a tag: two to four capitalised words of letters
+/// (`Jane Doe`, `Mary-Ann O'Neil`), two or three lower-case words (`jane doe`), or
+/// "Last, First" (`Doe, Jane`). Team names are usually one word (`payments`, `team-web`); a
+/// two-word team name (`Data Platform`, `data platform`) is hidden too, which is the safe
+/// mistake. Not recognised: one-word names (`jane`), names with digits, all capitals.
 pub(crate) fn looks_like_name(value: &str) -> bool {
+    let value = value.trim();
+    if let Some((last, first)) = value.split_once(',') {
+        let (last, first) = (last.trim(), first.trim());
+        return !first.contains(',') && is_name_words(last, 1, 2) && is_name_words(first, 1, 2);
+    }
+    is_name_words(value, 2, 4)
+}
+
+/// `min..=max` words of letters, either all capitalised or all lower case (at most three).
+fn is_name_words(value: &str, min: usize, max: usize) -> bool {
     let words: Vec<&str> = value.split_whitespace().collect();
-    (2..=4).contains(&words.len())
-        && words.iter().all(|w| {
-            w.chars().next().is_some_and(char::is_uppercase)
-                && w.chars().all(|c| c.is_alphabetic() || "-'.".contains(c))
-                && w.chars().any(char::is_lowercase)
-        })
+    let lettered = |w: &str| {
+        w.chars().all(|c| c.is_alphabetic() || "-'.".contains(c))
+            && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+    };
+    let capitalised =
+        |w: &str| w.chars().next().is_some_and(char::is_uppercase) && w.chars().any(char::is_lowercase);
+    let lower = |w: &str| w.chars().all(|c| !c.is_uppercase());
+    (min..=max).contains(&words.len())
+        && words.iter().all(|w| lettered(w))
+        && (words.iter().all(|w| capitalised(w)) || (words.len() <= 3 && words.iter().all(|w| lower(w))))
+}
+
+/// Free text with people in it, as found in owner and contact tags: a value that is a name
+/// becomes its pseudonym; around an e-mail address (`John Smith <john.smith@example.org>`,
+/// `john@example.org (John Smith)`, `"Doe, Jane" <jd@x.org>`) each part that is a name does
+/// too, and every address loses its local part.
+pub(crate) fn redact_free_text(value: &str) -> Cow<'_, str> {
+    if looks_like_name(value) {
+        return Cow::Owned(name_pseudonym(value));
+    }
+    if !value.contains('@') {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut changed = false;
+    for part in value.split_inclusive(['<', '>', '(', ')', '"', ';', '\n']) {
+        let (body, sep) = match part.char_indices().last() {
+            Some((i, c)) if "<>()\";\n".contains(c) => (&part[..i], &part[i..]),
+            _ => (part, ""),
+        };
+        if looks_like_name(body) {
+            let lead = &body[..body.len() - body.trim_start().len()];
+            let trail = &body[body.trim_end().len()..];
+            out.push_str(lead);
+            out.push_str(&name_pseudonym(body));
+            out.push_str(trail);
+            changed = true;
+        } else {
+            out.push_str(body);
+        }
+        out.push_str(sep);
+    }
+    match redact_emails(&out) {
+        Cow::Owned(s) => Cow::Owned(s),
+        Cow::Borrowed(_) if changed => Cow::Owned(out),
+        Cow::Borrowed(_) => Cow::Borrowed(value),
+    }
+}
+
+/// The names inside `value` that [`redact_free_text`] hides, so the same names can be hidden
+/// wherever else they appear (messages quoting an owner).
+pub(crate) fn names_in(value: &str) -> Vec<String> {
+    if looks_like_name(value) {
+        return vec![value.trim().to_string()];
+    }
+    if !value.contains('@') {
+        return Vec::new();
+    }
+    value
+        .split(['<', '>', '(', ')', '"', ';', '\n'])
+        .map(str::trim)
+        .filter(|p| looks_like_name(p))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The pseudonym of a name: stable, case-insensitive, not reversible by a casual reader.
+/// "Doe, Jane" and "Jane Doe" are the same person.
 pub(crate) fn name_pseudonym(name: &str) -> String {
+    let name = match name.split_once(',') {
+        Some((last, first)) => format!("{} {}", first.trim(), last.trim()),
+        None => name.to_string(),
+    };
     let normalised = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     let digest = Sha256::digest(normalised.as_bytes());
     let mut out = String::from("person-");
@@ -89,10 +164,7 @@ pub(crate) fn name_pseudonym(name: &str) -> String {
 /// An owner tag value with personal data hidden: a name becomes its pseudonym, e-mail
 /// addresses lose their local part, anything else is kept.
 pub(crate) fn redact_owner(value: &str) -> Cow<'_, str> {
-    if looks_like_name(value) {
-        return Cow::Owned(name_pseudonym(value));
-    }
-    redact_emails(value)
+    redact_free_text(value)
 }
 
 #[cfg(test)]
@@ -120,7 +192,7 @@ mod tests {
     #[test]
     fn owner_names_become_pseudonyms() {
         assert!(looks_like_name("Jane Doe") && looks_like_name("Mary-Ann O'Neil"));
-        for s in ["payments", "team-web", "JANE DOE", "Jane", "Jane Doe 2", "A B C D E"] {
+        for s in ["payments", "team-web", "JANE DOE", "Jane", "Jane Doe 2", "A B C D E", "a b", "x, y, z"] {
             assert!(!looks_like_name(s), "{s}");
         }
         let p = redact_owner("Jane Doe");
@@ -128,5 +200,19 @@ mod tests {
         assert_eq!(p, redact_owner("Jane  Doe"), "spacing does not change the pseudonym");
         assert_eq!(redact_owner("payments"), "payments");
         assert!(redact_owner("jane.doe@acme.example").ends_with("@acme.example"));
+    }
+
+    #[test]
+    fn names_in_free_text() {
+        let jane = name_pseudonym("Jane Doe");
+        assert_eq!(redact_free_text("Doe, Jane"), jane.as_str(), "Last, First is the same person");
+        assert_eq!(redact_free_text("jane doe"), jane.as_str());
+        let both = redact_free_text("John Smith <john.smith@example.org>");
+        assert!(!both.contains("John") && !both.contains("john") && !both.contains("Smith"), "{both}");
+        assert!(both.starts_with("person-") && both.ends_with("@example.org>"), "{both}");
+        let paren = redact_free_text("jd@example.org (Doe, Jane)");
+        assert!(!paren.contains("Jane") && paren.contains(&jane), "{paren}");
+        assert_eq!(redact_free_text("payments"), "payments");
+        assert_eq!(names_in("John Smith <john.smith@example.org>"), vec!["John Smith".to_string()]);
     }
 }

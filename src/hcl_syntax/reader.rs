@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body};
@@ -57,7 +56,7 @@ pub(crate) fn parse_body(path: &Path, text: &str) -> Result<Body, ConfigErrors> 
 
 /// Read a file for [`parse_body`], naming it in the error.
 pub(crate) fn read_text(path: &Path) -> Result<String, ConfigErrors> {
-    std::fs::read_to_string(path).map_err(|e| ConfigErrors {
+    crate::source::read_regular_to_string(path).map_err(|e| ConfigErrors {
         path: path.to_path_buf(),
         errors: vec![ConfigError { line: 1, column: 1, message: format!("cannot read: {e}") }],
     })
@@ -216,10 +215,10 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
-        match Decimal::from_str(&text) {
+        match crate::money::parse_amount(&text) {
             Ok(d) => Some(d),
-            Err(_) => {
-                self.error(value.span(), format!("`{key}`: \"{text}\" is not a decimal amount"));
+            Err(e) => {
+                self.error(value.span(), format!("`{key}`: {e}"));
                 None
             }
         }
@@ -243,6 +242,10 @@ impl<'a> Reader<'a> {
                     continue;
                 }
             };
+            if key.trim().is_empty() {
+                self.error(k.span(), "a tag key must not be empty");
+                continue;
+            }
             let values = self.string_or_list(v.expr(), "tags values");
             out.insert(key, values);
         }

@@ -100,7 +100,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Exemption>, ConfigErrors> {
                         }
                     }
                 }
-                "resources" => e.resources = reader.string_or_list(value, key),
+                "resources" => {
+                    // A list, as documented: `resources = "x"` was read as one pattern silently.
+                    if matches!(value, hcl_edit::expr::Expression::String(_)) {
+                        reader.error(value.span(), format!("exemption \"{name}\": `resources` must be a list: [\"...\"]"));
+                    }
+                    e.resources = reader.string_or_list(value, key);
+                    for pattern in &e.resources {
+                        if pattern.trim().is_empty() || pattern.chars().all(|c| matches!(c, '*' | '?' | ':')) {
+                            reader.error(
+                                value.span(),
+                                format!(
+                                    "exemption \"{name}\": resource pattern \"{pattern}\" covers every resource; \
+                                     a catch-all exemption would silence findings unseen: name the resources"
+                                ),
+                            );
+                        }
+                    }
+                }
                 "tags" => e.tags = reader.tag_scope(value),
                 "reason" => e.reason = reader.text(value, key).filter(|s| !s.trim().is_empty()),
                 "approved_by" => e.approved_by = reader.string(value, key).filter(|s| !s.trim().is_empty()),
@@ -124,14 +141,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Exemption>, ConfigErrors> {
                 ),
             }
         }
+        if e.rules.iter().any(|r| r == "*") && e.resources.is_empty() && e.tags.values().all(Vec::is_empty) {
+            reader.error(block.span(), format!("exemption \"{name}\": `rules = [\"*\"]` needs `resources` or `tags` that name what it covers"));
+        }
         if block.body.get_attribute("rules").is_none() {
             reader.error(block.span(), format!("exemption \"{name}\" names no `rules`"));
         }
-        if e.resources.is_empty()
-            && e.tags.is_empty()
-            && block.body.get_attribute("resources").is_none()
-            && block.body.get_attribute("tags").is_none()
-        {
+        // `tags = {}` or `resources = []` name nothing either: without this they covered all.
+        if e.resources.is_empty() && e.tags.is_empty() {
             // An exemption must say what it covers; "all findings of a rule" is a severity
             // override, not an exception.
             reader.error(

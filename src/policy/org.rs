@@ -8,6 +8,7 @@
 //! `@@operators_allowed_for_child_policies` are ignored (they only matter to child policies).
 //! JSON has no spans in serde_json, so problems are located by finding the key's text.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -52,6 +53,22 @@ pub fn parse(path: &Path, text: &str) -> Result<PolicySet, ConfigErrors> {
         None => {
             let e = cx.find(&["tags"], "\"tags\" must be an object of tag policies".to_string());
             cx.errors.push(e);
+        }
+    }
+    // Tag policy keys are case-insensitive in Organizations: `team` and `TEAM` are one key, and
+    // two policies for it would flag every resource under one spelling or the other.
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    if let Some(tags) = obj.get("tags").and_then(Value::as_object) {
+        for name in tags.keys() {
+            if let Some(first) = seen.insert(name.to_lowercase(), name) {
+                let e = cx.find(
+                    &["tags", name],
+                    format!(
+                        "tags.{name} is the same key as tags.{first} (tag policy keys are case-insensitive)"
+                    ),
+                );
+                cx.errors.push(e);
+            }
         }
     }
     if cx.errors.is_empty() {
@@ -132,7 +149,17 @@ impl Cx<'_> {
                     }
                 },
                 "tag_value" => policy.allowed = self.values(&where_, value),
-                "enforced_for" => policy.enforced = Some(Scope::types(self.values(&where_, value))),
+                "enforced_for" => {
+                    let types = self.values(&where_, value);
+                    for t in types.iter().filter(|t| !super::types::is_known_pattern(t)) {
+                        let e = self.find(
+                            &where_,
+                            format!("tags.{name}.enforced_for: \"{t}\" is not a known resource type"),
+                        );
+                        self.errors.push(e);
+                    }
+                    policy.enforced = Some(Scope::types(types))
+                }
                 "report_required_tag_for" => {
                     policy.required = Some(Scope::types(self.values(&where_, value)))
                 }

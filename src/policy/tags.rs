@@ -248,8 +248,23 @@ pub(crate) fn read_block(reader: &mut Reader<'_>, block: &Block, file: &str, set
         read_rule_override(reader, block, label, set);
         return;
     }
+    if label.trim().is_empty() {
+        reader.error(block.span(), "a tag key must not be empty: `tag \"\" {}` can match nothing");
+        return;
+    }
     if set.tags.iter().any(|t| t.key == label && t.origin.file == file) {
         reader.error(block.span(), format!("tag \"{label}\" is declared twice in this file"));
+        return;
+    }
+    if let Some(other) = set
+        .tags
+        .iter()
+        .find(|t| t.key != label && t.key.eq_ignore_ascii_case(&label) && t.origin.file == file)
+    {
+        reader.error(
+            block.span(),
+            format!("tag \"{label}\" and tag \"{}\" differ only in case: one policy per key (the spelling is `case`)", other.key),
+        );
         return;
     }
     let line = reader.line(block.span());
@@ -282,6 +297,9 @@ pub(crate) fn read_block(reader: &mut Reader<'_>, block: &Block, file: &str, set
                 }
                 _ => {
                     let types = reader.string_list(value, "required (true, false or a list of resource types)");
+                    for t in types.iter().filter(|t| !super::types::is_known_pattern(t)) {
+                        reader.error(value.span(), format!("tag \"{label}\": `required`: \"{t}\" is not a known resource type"));
+                    }
                     required_types = Some(Some(Scope::types(types)));
                 }
             },

@@ -85,6 +85,22 @@ impl TypeNames {
     }
 }
 
+/// Whether a scope pattern can name anything: `*`; a tagging-API pattern whose service is in
+/// the type table (`ec2:*`, `ec2:ALL_SUPPORTED`, `s3`); a Terraform pattern matching a type in the
+/// table or at least starting `aws_`. A typo (`ec2instance`, `foo:bar`) would otherwise make a
+/// policy scope match nothing, silently.
+pub(crate) fn is_known_pattern(pattern: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if let Some((service, _)) = pattern.split_once(':') {
+        return tf_to_aws().values().any(|aws| aws.split(':').next() == Some(service));
+    }
+    pattern.starts_with("aws_")
+        || tf_to_aws().keys().any(|tf| glob::matches(pattern, tf))
+        || tf_to_aws().values().any(|aws| *aws == pattern)
+}
+
 /// Resource types a rule or tag policy applies to. A pattern with a `:` is a tagging-API type
 /// (`ec2:instance`, `ec2:*`; Organizations' `ec2:ALL_SUPPORTED` is read as `ec2:*`), any other
 /// is a Terraform type (`aws_instance`, `aws_*`); `*` alone is everything.

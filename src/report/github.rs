@@ -108,6 +108,8 @@ pub(crate) fn escape_data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
+            // ESC and other controls are shown, never interpreted by the log viewer.
+            c if super::text::is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             _ => out.push(ch),
         }
     }

@@ -632,6 +632,8 @@ pub(crate) fn esc(s: &str) -> String {
                 out.push_str("<br>");
             }
             '\n' => out.push_str("<br>"),
+            // ESC and other controls would reach the terminal of whoever cats the file.
+            c if super::text::is_unsafe_char(c) => out.push_str(&format!("\\\\u{{{:x}}}", u32::from(c))),
             _ => out.push(ch),
         }
     }

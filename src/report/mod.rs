@@ -314,7 +314,9 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dy
             serde_json::to_writer_pretty(&mut *out, report)?;
             writeln!(out)
         }
-        Format::Table => table::render(report, &opts, out),
+        // Data (tag values, names, messages) may carry ANSI escapes or line breaks: the table
+        // prints a copy where every control character is a visible escape.
+        Format::Table => table::render(&text::terminal_safe(report), &opts, out),
         Format::Markdown => markdown::render(report, &opts, out),
         Format::Sarif => sarif::render(report, &opts.repo, out),
         Format::Github => github::render(report, &opts.repo, out),

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::Report;
-use crate::export::{redact_emails, redact_owner};
+use crate::export::{redact_emails, redact_free_text, redact_owner};
 
 /// Keys whose values are paths to the user's own files: kept.
 const PATH_KEYS: &[&str] = &["file", "code", "states", "plan", "snapshot", "path"];
@@ -34,8 +34,10 @@ impl super::review::ReviewReport {
         let mut names = self.report.owner_names();
         for day in &self.review.daily {
             for owner in day.by_owner.keys() {
-                if crate::export::redact::looks_like_name(owner) && !names.contains(owner) {
-                    names.push(owner.clone());
+                for name in crate::export::redact::names_in(owner) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
                 }
             }
         }
@@ -62,11 +64,9 @@ impl Report {
         if let Some(spend) = &self.summary.spend {
             names.extend(spend.by_owner.keys().map(String::as_str));
         }
-        let mut names: Vec<String> = names
-            .into_iter()
-            .filter(|v| crate::export::redact::looks_like_name(v))
-            .map(str::to_string)
-            .collect();
+        // Whole names, and the names beside an address ("John Smith <js@x.org>").
+        let mut names: Vec<String> = names.into_iter().flat_map(crate::export::redact::names_in).collect();
+        names.dedup();
         names.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         names
     }
@@ -107,6 +107,12 @@ fn redact_text(text: &str, names: &[String]) -> Option<String> {
         }
     }
     let current = out.as_deref().unwrap_or(text);
+    // A name beside an address anywhere (a contact tag in a finding's details).
+    if current.contains('@') {
+        if let std::borrow::Cow::Owned(s) = redact_free_text(current) {
+            return Some(s);
+        }
+    }
     match redact_emails(current) {
         std::borrow::Cow::Owned(s) => Some(s),
         std::borrow::Cow::Borrowed(_) => out,

@@ -233,11 +233,11 @@ pub(crate) fn verdict(report: &Report, review: &Review, escape: &dyn Fn(&str) ->
             .to_string();
     };
     let mut first = format!("{} spent from {}", spend.total, period_text(review));
-    let trend = review.movers.as_ref().filter(|m| !m.previous_total.is_zero()).map(|m| {
+    let trend = review.movers.as_ref().filter(|m| !m.previous_total.is_zero()).and_then(|m| {
         let before = m.previous_total;
-        let change = (m.last_total - before) * Decimal::ONE_HUNDRED / before.abs();
+        let change = crate::money::percent(m.last_total.checked_sub(before)?, before.abs())?;
         let dir = if change.is_sign_negative() { "down" } else { "up" };
-        (format!("{dir} {:.1}% on the 7 days before ({})", change.abs().round_dp(1), money(before)), m)
+        Some((format!("{dir} {:.1}% on the 7 days before ({})", change.abs().round_dp(1), money(before)), m))
     });
     match trend {
         Some((text, _)) if review.label == "last-week" => parts.push(format!("{first}, {text}.")),

@@ -6,6 +6,59 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Whether `ch` must not reach a terminal or log raw: C0 and C1 controls (ESC starts ANSI
+/// sequences that recolour, move the cursor or clear the screen; a line break starts a new log
+/// line, where `::error ...` is a CI workflow command), DEL, and the bidirectional overrides that
+/// make text display in another order than it reads.
+pub(crate) fn is_unsafe_char(ch: char) -> bool {
+    ch.is_control() || matches!(ch, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every unsafe character written as a visible escape (`\n`, `\t`, `\u{1b}`), so data
+/// prints as one line of inert text.
+pub(crate) fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        match ch {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A copy of `value` (any serializable report) with [`visible`] applied to every string in it,
+/// map keys included: the table renderer prints from this copy, so no field can slip through.
+pub(crate) fn terminal_safe<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(value: &T) -> T {
+    fn clean(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let std::borrow::Cow::Owned(o) = visible(s) {
+                    *s = o;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(clean),
+            serde_json::Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (k, mut val) in entries {
+                    clean(&mut val);
+                    map.insert(visible(&k).into_owned(), val);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(mut json) = serde_json::to_value(value) else { return value.clone() };
+    clean(&mut json);
+    serde_json::from_value(json).unwrap_or_else(|_| value.clone())
+}
+
 /// Where escaped text goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Markup {
@@ -62,6 +115,16 @@ mod tests {
         assert_eq!(escape("a\n\tb\r'\"", Markup::XmlText), "a\n\tb&#13;'\"");
         assert_eq!(escape("a\n\tb'\"", Markup::XmlAttribute), "a&#10;&#9;b&apos;&quot;");
         assert_eq!(escape("x\u{1}\u{fffe}", Markup::XmlText), "x\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn controls_become_visible() {
+        assert_eq!(visible("ok"), "ok");
+        assert_eq!(
+            visible("a\n::error ::x\u{1b}[2J\u{7f}\u{202e}"),
+            "a\\n::error ::x\\u{1b}[2J\\u{7f}\\u{202e}"
+        );
+        assert_eq!(visible("é\t"), "é\\t");
     }
 
     #[test]

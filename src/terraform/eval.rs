@@ -291,8 +291,13 @@ impl<'a> Scope<'a> {
                 }
                 Ok(Value::Map(map))
             }
-            Expression::StringTemplate(template) => self.eval_template(template, env),
-            Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template, env),
+            // Bounded (`limits::check`): templates, calls and `for` are where values grow.
+            Expression::StringTemplate(template) => {
+                self.eval_template(template, env).and_then(super::limits::check)
+            }
+            Expression::HeredocTemplate(heredoc) => {
+                self.eval_template(&heredoc.template, env).and_then(super::limits::check)
+            }
             Expression::Parenthesis(inner) => self.eval(inner.inner(), env),
             Expression::Variable(name) => match env.lookup(name.as_str()) {
                 Some(v) => Ok(v.clone()),
@@ -323,7 +328,7 @@ impl<'a> Scope<'a> {
                     }
                 }
             }
-            Expression::FuncCall(call) => self.call(call, env),
+            Expression::FuncCall(call) => self.call(call, env).and_then(super::limits::check),
             Expression::Traversal(traversal) => self.eval_traversal(traversal, env),
             Expression::UnaryOp(op) => {
                 let v = self.eval(&op.expr, env)?;
@@ -340,7 +345,7 @@ impl<'a> Scope<'a> {
                 let rhs = self.eval(&op.rhs_expr, env)?;
                 binary(*op.operator.value(), &lhs, &rhs)
             }
-            Expression::ForExpr(for_expr) => self.eval_for(for_expr, env),
+            Expression::ForExpr(for_expr) => self.eval_for(for_expr, env).and_then(super::limits::check),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod hcl;
 pub mod identity;
 mod json_syntax;
+mod limits;
 pub mod plan;
 pub mod provider;
 pub mod roots;

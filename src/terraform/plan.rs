@@ -49,7 +49,7 @@ pub struct PlanFile {
 
 /// Reads and parses a plan JSON file.
 pub fn load_plan(path: &Path) -> Result<PlanFile, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
+    let bytes = crate::source::read_regular(path).map_err(|e| InputError::io(path, e))?;
     parse_plan(path, &bytes)
 }
 

@@ -43,7 +43,7 @@ pub struct StateFile {
 
 /// Reads and parses a state file (v4 or `terraform show -json` output).
 pub fn load_state(path: &Path) -> Result<StateFile, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
+    let bytes = crate::source::read_regular(path).map_err(|e| InputError::io(path, e))?;
     parse_state(path, &bytes)
 }
 
@@ -119,6 +119,9 @@ struct StateResource {
 #[serde(expecting = "a resource instance object")]
 struct StateInstance {
     index_key: Option<IndexKey>,
+    /// Set on a deposed object, which shares its address with the current one.
+    #[serde(default)]
+    deposed: Option<String>,
     attributes: Option<Map<String, Value>>,
 }
 
@@ -128,6 +131,7 @@ fn parse_v4(path: &Path, text: &str) -> Result<StateFile, InputError> {
     let empty = Map::new();
     let mut pending = Vec::new();
     let mut others = 0;
+    let mut current = std::collections::BTreeSet::new();
     for res in &state.resources {
         let mode = parse_mode(path, res.mode.as_deref())?;
         let module = res.module.clone().unwrap_or_default();
@@ -148,6 +152,15 @@ fn parse_v4(path: &Path, text: &str) -> Result<StateFile, InputError> {
                 index: inst.index_key.clone(),
                 provider: provider.clone(),
             };
+            // Terraform writes one current object per address (deposed ones aside); a
+            // hand-merged state with two would compare one's tags with the other's: bogus drift.
+            if inst.deposed.is_none() && !current.insert(base.address()) {
+                return Err(InputError::invalid(
+                    path,
+                    None,
+                    format!("{}: the same resource address appears twice in this state", base.address()),
+                ));
+            }
             pending.push((base, attrs));
         }
     }
@@ -353,6 +366,7 @@ pub fn expand_state_inputs(inputs: &[String]) -> Result<Vec<PathBuf>, InputError
                 }
                 files
             } else {
+                crate::source::check_regular(path).map_err(|e| InputError::io(path, e))?;
                 vec![path.to_path_buf()]
             }
         };
@@ -404,6 +418,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             }
         } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
             out.push(path);
+        } else if path.extension().is_some_and(|e| e == "tfstate") {
+            // A FIFO, dangling link or loop named like a state: skipped, never opened (a FIFO
+            // would block), and said.
+            let why = crate::source::scan_entry(&path).err().unwrap_or_default();
+            tracing::warn!(path = %path.display(), "skipped: {why}");
         }
     }
     Ok(())

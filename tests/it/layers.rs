@@ -12,6 +12,7 @@ use crate::support::repo;
 const FLOORS: &[(&str, u8)] = &[
     ("error", 0),
     ("source", 0),
+    ("money", 0),
     ("hcl_syntax", 1),
     ("model", 1),
     ("costs", 2),

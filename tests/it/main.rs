@@ -18,6 +18,7 @@ mod faults;
 mod fix;
 mod focus_validator;
 mod formats;
+mod hardening;
 mod iam_policy;
 mod issue14;
 mod layers;

@@ -153,11 +153,10 @@ fn kpis(report: &Report, review: &Review, h: &mut String) {
                 .as_ref()
                 .filter(|m| review.label == "last-week" && !m.previous_total.is_zero())
                 .and_then(|m| {
-                    let change = m
-                        .last_total
-                        .checked_sub(m.previous_total)?
-                        .checked_mul(Decimal::ONE_HUNDRED)?
-                        .checked_div(m.previous_total.abs())?;
+                    let change = crate::money::percent(
+                        m.last_total.checked_sub(m.previous_total)?,
+                        m.previous_total.abs(),
+                    )?;
                     let sign = if change.is_sign_negative() { "" } else { "+" };
                     Some(format!("{sign}{:.1}% on the 7 days before", change.round_dp(1)))
                 })
