@@ -18,6 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
 
 use super::AppError;
+use crate::app::AwsOptions;
 use crate::audit::output::{History, TrendPoint};
 use crate::error::InputError;
 use crate::model::Diagnostic;
@@ -34,83 +35,214 @@ pub fn week_of(day: NaiveDate) -> String {
     format!("{}-W{:02}", w.year(), w.week())
 }
 
-/// Where a history lives. Only directories for now: an `s3://` URL is refused with a clear
-/// error (storing there would need write access tally's read-only IAM policy does not grant).
-pub(super) fn directory(location: &str) -> Result<PathBuf, AppError> {
-    if location.contains("://") {
+/// Where a history lives: a directory, or an S3 prefix. An S3 history is read, never written:
+/// tally never writes to AWS (its IAM policy is read-only), so this week's report is written to
+/// a local directory (`--history-save`) for the pipeline to upload with its own credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Location {
+    Dir(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Dir(d) => write!(f, "{}", d.display()),
+            Location::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// `DIR` or `s3://bucket[/prefix]` (the prefix is a folder: a missing final `/` is added).
+pub(super) fn location(text: &str) -> Result<Location, AppError> {
+    if let Some(rest) = text.strip_prefix("s3://") {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(InputError::Usage(format!("--history {text}: expected s3://bucket/prefix")).into());
+        }
+        let prefix = if prefix.is_empty() || prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
+        return Ok(Location::S3 { bucket: bucket.to_string(), prefix });
+    }
+    if text.contains("://") {
         return Err(InputError::Usage(format!(
-            "--history {location}: only a directory is supported; an S3 history is not implemented yet"
+            "--history {text}: a history is a directory or s3://bucket/prefix"
         ))
         .into());
     }
-    Ok(PathBuf::from(location))
+    Ok(Location::Dir(PathBuf::from(text)))
 }
 
-/// Store this run's report (when `store`), read the directory, and put the trends of the last
+/// How a review uses its history.
+#[derive(Debug, Clone, Default)]
+pub(super) struct HistoryOptions {
+    /// Weeks of trends.
+    pub weeks: usize,
+    /// Store this run's report (weekly reviews only).
+    pub store: bool,
+    /// Where to store it when the history is in S3.
+    pub save_dir: Option<PathBuf>,
+    /// Store it redacted (`--redact`): a history is kept and shared longer than one page.
+    pub redact: bool,
+}
+
+/// Store this run's report (when asked), read the history, and put the trends of the last
 /// `weeks` weeks into the review. Problems with other files become diagnostics of the report.
-pub(super) fn apply(dir: &Path, weeks: usize, store: bool, r: &mut ReviewReport) -> Result<(), AppError> {
+pub(super) fn apply(
+    location: &Location,
+    opts: &HistoryOptions,
+    aws: &AwsOptions,
+    r: &mut ReviewReport,
+) -> Result<(), AppError> {
     let Some(as_of) = r.report.as_of else { return Ok(()) };
-    std::fs::create_dir_all(dir).map_err(|e| InputError::io(dir, e))?;
     let this_week = week_of(as_of);
-    if store {
-        let path = dir.join(format!("{PREFIX}{this_week}.json"));
-        let mut text = serde_json::to_string_pretty(r)
-            .map_err(|e| InputError::Usage(format!("cannot serialize the report for the history: {e}")))?;
-        text.push('\n');
-        // Write beside and rename: a reader never sees half a report.
-        let tmp = dir.join(format!(".{PREFIX}{this_week}.json.tmp{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| InputError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| InputError::io(&path, e))?;
+    let file_name = format!("{PREFIX}{this_week}.json");
+    let store_dir = match location {
+        Location::Dir(dir) => Some(dir.as_path()),
+        Location::S3 { .. } => opts.save_dir.as_deref(),
+    };
+    if opts.store {
+        match store_dir {
+            Some(dir) => store(dir, &file_name, r, opts.redact)?,
+            None => tracing::warn!(
+                "--history {location}: this week's report was not stored (tally never writes to AWS): \
+                 give --history-save DIR and upload DIR/{file_name} to the prefix"
+            ),
+        }
     }
-    let (mut points, diagnostics) = read(dir)?;
+    let (mut points, diagnostics) = match location {
+        Location::Dir(dir) => read(dir)?,
+        Location::S3 { bucket, prefix } => read_s3(bucket, prefix, aws)?,
+    };
     // This run is this week's point, whether or not it was stored.
     points.insert(this_week.clone(), point(&serde_json::to_value(&r.report).unwrap_or(Value::Null), as_of));
     let points: Vec<TrendPoint> = points.into_values().filter(|p| p.as_of <= as_of).collect();
-    let skip = points.len().saturating_sub(weeks.max(1));
-    r.review.history = Some(History { weeks, points: points.into_iter().skip(skip).collect() });
+    let skip = points.len().saturating_sub(opts.weeks.max(1));
+    r.review.history = Some(History { weeks: opts.weeks, points: points.into_iter().skip(skip).collect() });
     r.report.diagnostics.extend(diagnostics);
     r.report.finish();
     Ok(())
 }
 
-/// Every report of the directory, one per ISO week (the latest `as_of` of a week wins), and a
-/// diagnostic per file that could not be read.
-fn read(dir: &Path) -> Result<(BTreeMap<String, TrendPoint>, Vec<Diagnostic>), AppError> {
+/// Write the report as `dir/name`, atomically (beside and rename: a reader never sees half a
+/// report), redacted when asked.
+fn store(dir: &Path, name: &str, r: &ReviewReport, redact: bool) -> Result<(), AppError> {
+    std::fs::create_dir_all(dir).map_err(|e| InputError::io(dir, e))?;
+    let redacted;
+    let r = if redact {
+        let mut copy = r.clone();
+        copy.redact();
+        redacted = copy;
+        &redacted
+    } else {
+        r
+    };
+    let mut text = serde_json::to_string_pretty(r)
+        .map_err(|e| InputError::Usage(format!("cannot serialize the report for the history: {e}")))?;
+    text.push('\n');
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| InputError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| InputError::io(&path, e))?;
+    Ok(())
+}
+
+type Points = BTreeMap<String, TrendPoint>;
+
+/// One report per ISO week: the latest `as_of` of a week wins.
+fn keep(points: &mut Points, p: TrendPoint) {
+    if points.get(&p.week).is_none_or(|old| old.as_of <= p.as_of) {
+        points.insert(p.week.clone(), p);
+    }
+}
+
+fn left_out(name: &str, location: crate::model::SourceLocation, message: &str) -> Diagnostic {
+    Diagnostic {
+        source: "history".into(),
+        location: Some(location),
+        account: None,
+        region: None,
+        message: format!("{name}: {message}; left out of the trends"),
+    }
+}
+
+/// Every report of the directory, and a diagnostic per file that could not be read.
+fn read(dir: &Path) -> Result<(Points, Vec<Diagnostic>), AppError> {
+    std::fs::create_dir_all(dir).map_err(|e| InputError::io(dir, e))?;
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| InputError::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.ends_with(".json") && !name.starts_with('.')
-        })
+        .filter(|p| is_report_name(p.file_name().and_then(|n| n.to_str()).unwrap_or("")))
         .collect();
     names.sort();
-    let mut points: BTreeMap<String, TrendPoint> = BTreeMap::new();
+    let mut points = Points::new();
     let mut diagnostics = Vec::new();
     for path in names {
-        match read_one(&path) {
-            Ok(p) => {
-                let keep = points.get(&p.week).is_none_or(|old| old.as_of <= p.as_of);
-                if keep {
-                    points.insert(p.week.clone(), p);
-                }
+        let read = crate::source::read_regular_to_string(&path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| parse_report(&text));
+        match read {
+            Ok(p) => keep(&mut points, p),
+            Err(message) => {
+                let name = path.display().to_string();
+                diagnostics.push(left_out(&name, crate::model::SourceLocation::file(name.clone()), &message));
             }
-            Err(message) => diagnostics.push(Diagnostic {
-                source: "history".into(),
-                location: Some(crate::model::SourceLocation::file(path.display().to_string())),
-                account: None,
-                region: None,
-                message: format!("{}: {message}; left out of the trends", path.display()),
-            }),
         }
     }
     Ok((points, diagnostics))
 }
 
-fn read_one(path: &Path) -> Result<TrendPoint, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+/// Files a history holds: JSON, not hidden (the `.tmp` of a store in progress is hidden).
+fn is_report_name(name: &str) -> bool {
+    name.ends_with(".json") && !name.starts_with('.')
+}
+
+/// Every report directly below an S3 prefix (`ListObjectsV2`, `GetObject`). A prefix that
+/// cannot be listed is one diagnostic (the trends are then this run only), an object that
+/// cannot be read or parsed another: a history never stops the review.
+fn read_s3(bucket: &str, prefix: &str, aws: &AwsOptions) -> Result<(Points, Vec<Diagnostic>), AppError> {
+    let url = |key: &str| format!("s3://{bucket}/{key}");
+    let fetched: Vec<(String, Result<Vec<u8>, String>)> = super::load::runtime()?.block_on(async {
+        let clients = crate::aws::Clients::load(aws.profile.as_deref(), aws.region.as_deref()).await;
+        let keys = match crate::aws::s3::list_keys(&clients, bucket, prefix).await {
+            Ok(keys) => keys,
+            Err(e) => return vec![(prefix.to_string(), Err(format!("cannot list the history: {e}")))],
+        };
+        let mut keys: Vec<String> =
+            keys.into_iter().filter(|k| is_report_name(k.rsplit('/').next().unwrap_or(k))).collect();
+        keys.sort();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let body = crate::aws::s3::get_object(&clients, bucket, &key).await.map_err(|e| e.to_string());
+            out.push((key, body));
+        }
+        out
+    });
+    let mut points = Points::new();
+    let mut diagnostics = Vec::new();
+    for (key, body) in fetched {
+        let parsed = body.and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string()).and_then(|t| parse_report(&t))
+        });
+        match parsed {
+            Ok(p) => keep(&mut points, p),
+            Err(message) => {
+                let name = url(&key);
+                diagnostics.push(left_out(&name, crate::model::SourceLocation::file(name.clone()), &message));
+            }
+        }
+    }
+    Ok((points, diagnostics))
+}
+
+/// A stored report's trend point, from whichever fields its version has.
+fn parse_report(text: &str) -> Result<TrendPoint, String> {
+    let text = crate::source::strip_bom(text);
     let value: Value =
-        serde_json::from_str(&text).map_err(|e| format!("not a JSON report (line {}: {e})", e.line()))?;
+        serde_json::from_str(text).map_err(|e| format!("not a JSON report (line {}: {e})", e.line()))?;
     let as_of = value
         .get("as_of")
         .and_then(Value::as_str)

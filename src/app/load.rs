@@ -357,7 +357,7 @@ pub(super) fn collect_options(
 }
 
 /// The SDK is async; the rest of tally is not. A runtime lives for one collection.
-fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

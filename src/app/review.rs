@@ -20,11 +20,16 @@ pub struct ReviewRequest {
     pub dir: Option<PathBuf>,
     pub period: ReviewPeriod,
     pub sources: Sources,
-    /// `--history DIR` (else tally.hcl's `history`): keep this week's report there and show
-    /// the trends of the reports kept.
+    /// `--history DIR|s3://bucket/prefix` (else tally.hcl's `history`): keep this week's
+    /// report there (a directory) and show the trends of the reports kept.
     pub history: Option<String>,
     /// Weeks of trends [default: 12].
     pub history_weeks: Option<usize>,
+    /// With an `s3://` history: the directory this week's report is written to, for the
+    /// pipeline to upload (tally never writes to AWS).
+    pub history_save: Option<PathBuf>,
+    /// `--redact`: the report stored in the history is redacted too.
+    pub redact: bool,
 }
 
 /// The period a review covers.
@@ -86,11 +91,15 @@ pub fn report(request: &ReviewRequest) -> Result<ReviewReport, AppError> {
         None => super::load_config(request.dir.as_deref().unwrap_or(std::path::Path::new(".")))?.history,
     };
     if let Some(location) = history {
-        let dir = super::history::directory(&location)?;
-        let weeks = request.history_weeks.unwrap_or(super::history::DEFAULT_WEEKS);
-        // Only weekly reviews are kept: a month or a custom range is not a week's point.
-        let store = request.period == ReviewPeriod::LastWeek;
-        super::history::apply(&dir, weeks, store, &mut result)?;
+        let location = super::history::location(&location)?;
+        let opts = super::history::HistoryOptions {
+            weeks: request.history_weeks.unwrap_or(super::history::DEFAULT_WEEKS),
+            // Only weekly reviews are kept: a month or a custom range is not a week's point.
+            store: request.period == ReviewPeriod::LastWeek,
+            save_dir: request.history_save.clone(),
+            redact: request.redact,
+        };
+        super::history::apply(&location, &opts, &request.sources.aws, &mut result)?;
     }
     Ok(result)
 }

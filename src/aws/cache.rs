@@ -86,7 +86,7 @@ impl Cache {
     /// A fresh cached response, if there is one.
     pub(crate) fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let path = self.path(key)?;
-        let text = std::fs::read_to_string(&path).ok()?;
+        let text = crate::source::read_regular_to_string(&path).ok()?;
         let entry: Entry<T> = match serde_json::from_str(&text) {
             Ok(e) => e,
             Err(e) => {

@@ -18,11 +18,13 @@ pub(crate) fn defined_profiles() -> Vec<String> {
             .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
     };
     let mut names = Vec::new();
-    if let Some(text) = file("AWS_CONFIG_FILE", "config").and_then(|p| std::fs::read_to_string(p).ok()) {
+    if let Some(text) =
+        file("AWS_CONFIG_FILE", "config").and_then(|p| crate::source::read_regular_to_string(&p).ok())
+    {
         names.extend(sections(&text, true));
     }
-    if let Some(text) =
-        file("AWS_SHARED_CREDENTIALS_FILE", "credentials").and_then(|p| std::fs::read_to_string(p).ok())
+    if let Some(text) = file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+        .and_then(|p| crate::source::read_regular_to_string(&p).ok())
     {
         names.extend(sections(&text, false));
     }

@@ -47,6 +47,11 @@ pub async fn get_object(clients: &Clients, bucket: &str, key: &str) -> Result<Ve
     Ok(bytes.into_bytes().to_vec())
 }
 
+/// The keys of the objects directly below `prefix` (not in its sub-folders), every page.
+pub async fn list_keys(clients: &Clients, bucket: &str, prefix: &str) -> Result<Vec<String>, AwsError> {
+    list_folder(clients, bucket, prefix).await.map(|(keys, _)| keys)
+}
+
 /// One page-set of a delimited listing: (object keys, sub-folder prefixes).
 async fn list_folder(
     clients: &Clients,

@@ -277,9 +277,15 @@ pub struct ReviewArgs {
     pub sources: SourceArgs,
 
     /// Keep each weekly review's report in DIR (one file per ISO week of the data's date) and
-    /// show trends over the reports kept [default: tally.hcl's `history`].
-    #[arg(long, value_name = "DIR", help_heading = "History")]
+    /// show trends over the reports kept; an s3://bucket/prefix history is read only (see
+    /// --history-save) [default: tally.hcl's `history`].
+    #[arg(long, value_name = "DIR|S3_URL", help_heading = "History")]
     pub history: Option<String>,
+
+    /// With an s3:// history: write this week's report to DIR, for your pipeline to upload to
+    /// the prefix (tally never writes to AWS).
+    #[arg(long, value_name = "DIR", help_heading = "History")]
+    pub history_save: Option<PathBuf>,
 
     /// Weeks of trends to show from the history.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=520), help_heading = "History")]
@@ -635,7 +641,7 @@ impl ExportArgs {
 }
 
 impl ReviewArgs {
-    pub(crate) fn request(&self) -> ReviewRequest {
+    pub(crate) fn request(&self, redact: bool) -> ReviewRequest {
         let period = match (self.period, self.from, self.to) {
             (Some(PeriodArg::Month(first)), _, _) => ReviewPeriod::Month(first),
             (_, Some(from), Some(to)) => ReviewPeriod::Days { from, to },
@@ -647,6 +653,8 @@ impl ReviewArgs {
             sources: self.sources.request(),
             history: self.history.clone(),
             history_weeks: Some(usize::from(self.history_weeks)),
+            history_save: self.history_save.clone(),
+            redact,
         }
     }
 }

@@ -219,7 +219,7 @@ pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
 /// `tally report`: render the review where asked. Not a gate: exit 0, or 3 when the data is
 /// partial, or 2 on bad input.
 pub(super) fn review(cli: &Cli, args: &ReviewArgs) -> u8 {
-    let mut review = match app::report(&args.request()) {
+    let mut review = match app::report(&args.request(cli.redact)) {
         Ok(r) => r,
         Err(e) => return report_error(&e),
     };

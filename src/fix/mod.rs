@@ -223,7 +223,7 @@ impl Files {
         self.parsed
             .entry(path.to_string())
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(path).ok()?;
+                let text = crate::source::read_regular_to_string(std::path::Path::new(path)).ok()?;
                 // A BOM would shift every span; such files are left to a person.
                 if text.starts_with('\u{feff}') {
                     return None;

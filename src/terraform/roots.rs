@@ -99,7 +99,7 @@ fn walk(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, InputError> {
         let mut calls = Vec::new();
         for file in &files {
             // An unreadable file is the loader's to report (with its path); here it calls nothing.
-            if let Ok(text) = std::fs::read_to_string(file) {
+            if let Ok(text) = crate::source::read_regular_to_string(file) {
                 calls.extend(local_sources(&text).map(|s| normalise(&key.join(s))));
             }
         }

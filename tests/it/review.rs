@@ -409,8 +409,106 @@ fn history_keeps_one_report_per_week_and_shows_six_weeks_of_trends() {
     // A month is not a week's point: read, not stored.
     let _ = tally(&["report", FIXTURE, "--history", hist, "--period", "2026-10", "--format", "json"]);
     assert_eq!(std::fs::read_dir(&history).unwrap().count(), files);
-    let s3 = tally(&["report", FIXTURE, "--history", "s3://bucket/reviews"]);
-    assert_eq!(s3.code, 2);
-    assert!(s3.stderr.contains("only a directory is supported"), "{}", s3.stderr);
+    let other = tally(&["report", FIXTURE, "--history", "https://example.org/reviews"]);
+    assert_eq!(other.code, 2);
+    assert!(other.stderr.contains("a directory or s3://bucket/prefix"), "{}", other.stderr);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A history is kept longer and shared wider than one page: with `--redact`, the report stored
+/// in it is redacted too (an owner's address appears in the unredacted one, so the test can
+/// fail).
+#[test]
+fn redact_reaches_the_stored_history() {
+    let dir = crate::moto::TempDir::new("history-redact");
+    let text = std::fs::read_to_string(repo().join(FIXTURE).join("snapshot.json"))
+        .unwrap()
+        .replace("\"web\"", "\"jane.doe@example.org\"");
+    let snapshot = dir.path.join("snapshot.json");
+    std::fs::write(&snapshot, text).unwrap();
+    for (redact, hist) in [(false, "plain"), (true, "redacted")] {
+        let history = dir.path.join(hist);
+        let mut args = vec!["report", FIXTURE, "--snapshot", snapshot.to_str().unwrap()];
+        args.extend(["--history", history.to_str().unwrap(), "--format", "json"]);
+        if redact {
+            args.insert(0, "--redact");
+        }
+        let run = tally(&args);
+        assert!([0, 3].contains(&run.code), "{}", run.stderr);
+        assert_eq!(run.stdout.contains("jane.doe@"), !redact, "the page itself");
+        let stored = std::fs::read_to_string(history.join("tally-review-2026-W47.json")).unwrap();
+        assert_eq!(stored.contains("jane.doe@"), !redact, "the stored report ({hist})");
+    }
+}
+
+/// `--history s3://bucket/prefix` reads the reports kept there (never writes: tally's IAM
+/// policy is read-only); `--history-save DIR` writes this week's report for the pipeline to
+/// upload; a corrupt object is named by its URL and left out.
+#[test]
+fn an_s3_history_is_read_and_this_week_saved_locally() {
+    let dir = crate::moto::TempDir::new("history-s3");
+    let local = dir.path.join("local");
+    let run = tally(&["report", FIXTURE, "--history", local.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let this_week = std::fs::read_to_string(local.join("tally-review-2026-W47.json")).unwrap();
+    // Two earlier weeks: this week's report, dated back.
+    let earlier =
+        |as_of: &str| this_week.replacen("\"as_of\": \"2026-11-18\"", &format!("\"as_of\": \"{as_of}\""), 1);
+    assert_ne!(earlier("2026-11-04"), this_week, "the fixture's as_of is 2026-11-18");
+    let bucket = "tally-it-history";
+    let object = |key: &str, body: &str| serde_json::json!({"bucket": bucket, "key": key, "body": body});
+    let seeded = crate::moto::moto().seed(
+        "210000000077",
+        serde_json::json!({
+            "buckets": [{"name": bucket, "region": "us-east-1", "tags": null}],
+            "objects": [
+                object("reviews/tally-review-2026-W45.json", &earlier("2026-11-04")),
+                object("reviews/tally-review-2026-W46.json", &earlier("2026-11-11")),
+                object("reviews/tally-review-2026-W44.json", "{\"as_of\": \"2026-10-2"),
+                object("reviews/notes.txt", "not a report"),
+                object("reviews/older/tally-review-2026-W40.json", &earlier("2026-09-30")),
+            ]
+        }),
+    );
+    let cache = crate::moto::TempDir::new("history-s3-cache");
+    let save = dir.path.join("save");
+    let url = format!("s3://{bucket}/reviews");
+    let args =
+        ["report", FIXTURE, "--history", &url, "--history-save", save.to_str().unwrap(), "--format", "json"];
+    let run = crate::moto::moto().tally_as(&seeded, &args, &cache);
+    assert_eq!(run.code, 3, "partial: one report could not be read: {}", run.stderr);
+    let r: Value = serde_json::from_str(&run.stdout).unwrap();
+    let weeks: Vec<&str> = r["review"]["history"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["week"].as_str().unwrap())
+        .collect();
+    assert_eq!(weeks, ["2026-W45", "2026-W46", "2026-W47"], "only the prefix's own folder");
+    let messages: Vec<&str> =
+        r["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with(&format!("{url}/tally-review-2026-W44.json: not a JSON report")),
+        "{messages:?}"
+    );
+    let saved = std::fs::read_to_string(save.join("tally-review-2026-W47.json")).unwrap();
+    assert_eq!(saved, this_week, "the same bytes a directory history stores");
+
+    // Without --history-save nothing is stored, and the user is told how to keep it.
+    let run = crate::moto::moto().tally_as(
+        &seeded,
+        &["report", FIXTURE, "--history", &url, "--format", "json"],
+        &cache,
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("was not stored (tally never writes to AWS)"), "{}", run.stderr);
+    // A bucket that does not exist: one diagnostic, the review still renders.
+    let run = crate::moto::moto().tally_as(
+        &seeded,
+        &["report", FIXTURE, "--history", "s3://no-such-bucket-77/x", "--format", "json"],
+        &cache,
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stdout.contains("s3://no-such-bucket-77/x/: cannot list the history"), "{}", run.stdout);
 }
