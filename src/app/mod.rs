@@ -21,12 +21,14 @@ use crate::terraform;
 mod coverage;
 mod export;
 mod fix;
+mod focus;
 mod history;
 mod lint;
 mod load;
 mod review;
 
 pub use export::{export, ExportRequest};
+pub use focus::{focus_export, FocusExport, FocusSummary};
 pub use fix::{fix, import, FixOutcome, FixRequest, ImportRequest};
 pub use history::{week_of, DEFAULT_WEEKS};
 pub use lint::lint;

@@ -13,6 +13,7 @@ use crate::app::{
 };
 use crate::aws;
 use crate::costs::CostBasis;
+use crate::export::focus::FocusVersion;
 use crate::export::write::ExportFormat;
 use crate::export::{Allocation, MonthBasis};
 use crate::policy::Severity;
@@ -243,6 +244,10 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv, help_heading = "Output")]
     pub format: ExportFormat,
+
+    /// FOCUS version of --format focus|focus-parquet.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = FocusVersion::V1_2, help_heading = "Output")]
+    pub focus_version: FocusVersion,
 
     /// Write to FILE instead of stdout (required for parquet).
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
@@ -539,8 +544,15 @@ value_enum!(MonthBasis {
 });
 
 value_enum!(ExportFormat {
-    ExportFormat::Csv => "csv",
-    ExportFormat::Parquet => "parquet",
+    ExportFormat::Csv => "csv": "tally's finance export: one row per day, account, service and owner; FOCUS column names",
+    ExportFormat::Parquet => "parquet": "The same rows as Parquet",
+    ExportFormat::Focus => "focus": "A FOCUS dataset (--focus-version): one row per input line, every column of the version, tally's x_ columns",
+    ExportFormat::FocusParquet => "focus-parquet": "The FOCUS dataset as Parquet (typed timestamps and decimals)",
+});
+
+value_enum!(FocusVersion {
+    FocusVersion::V1_0 => "1.0",
+    FocusVersion::V1_2 => "1.2",
 });
 
 impl PolicyArgs {
