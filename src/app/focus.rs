@@ -140,8 +140,10 @@ impl FocusExport {
         let mut rows = 0u64;
         let mut fixes = Fixes::new();
         let at = |name: &str| self.columns.iter().position(|c| c.name == name);
-        let (i_owner, i_status, i_kind) = (at(focus::X_OWNER), at(focus::X_ALLOCATION_STATUS), at(focus::X_CHARGE_KIND));
-        let (i_managed, i_address, i_tags) = (at(focus::X_TERRAFORM_MANAGED), at(focus::X_TERRAFORM_ADDRESS), at("Tags"));
+        let (i_owner, i_status, i_kind) =
+            (at(focus::X_OWNER), at(focus::X_ALLOCATION_STATUS), at(focus::X_CHARGE_KIND));
+        let (i_managed, i_address, i_tags) =
+            (at(focus::X_TERRAFORM_MANAGED), at(focus::X_TERRAFORM_ADDRESS), at("Tags"));
         let i_resource = at("ResourceId");
         let files = for_each_line(&self.path, &mut |line| {
             if month_of(line, self.month_basis) != Some(self.month) {
@@ -151,7 +153,9 @@ impl FocusExport {
             let owner = line
                 .category
                 .can_carry_tags()
-                .then(|| line.tags.iter().find(|(k, _)| tag_key_matches(k, &self.owner_tag, self.exact_tag_keys)))
+                .then(|| {
+                    line.tags.iter().find(|(k, _)| tag_key_matches(k, &self.owner_tag, self.exact_tag_keys))
+                })
                 .flatten()
                 .map(|(_, v)| v.as_str())
                 .filter(|v| !v.is_empty());

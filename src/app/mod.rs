@@ -28,8 +28,8 @@ mod load;
 mod review;
 
 pub use export::{export, ExportRequest};
-pub use focus::{focus_export, FocusExport, FocusSummary};
 pub use fix::{fix, import, FixOutcome, FixRequest, ImportRequest};
+pub use focus::{focus_export, FocusExport, FocusSummary};
 pub use history::{week_of, DEFAULT_WEEKS};
 pub use lint::lint;
 pub use review::{report, ReviewPeriod, ReviewRequest};

@@ -205,7 +205,9 @@ fn read_file(
                         .ok_or_else(|| {
                             bad(named(
                                 Col::ChargeType,
-                                format!("\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
+                                format!(
+                                    "\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"
+                                ),
                             ))
                         })?;
                 tags = json_object(opt(Col::Tags), false).map_err(|m| bad(named(Col::Tags, m)))?;
@@ -288,7 +290,8 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 /// exactly, or, unless `exact`, as the aggregating readers compare keys (case and punctuation
 /// aside), so the owner of a line is the owner every other command sees.
 pub fn tag_key_matches(key: &str, wanted: &str, exact: bool) -> bool {
-    key == wanted || (!exact && super::values::normalize_tag_key(key) == super::values::normalize_tag_key(wanted))
+    key == wanted
+        || (!exact && super::values::normalize_tag_key(key) == super::values::normalize_tag_key(wanted))
 }
 
 /// A JSON object written as text (CUR 2.0 `product`); empty text is an empty map.
@@ -349,7 +352,13 @@ mod tests {
         );
         let mut seen = Vec::new();
         for_each_line(&p, &mut |l| {
-            seen.push((l.billed, l.effective, l.category, l.cur("product/region", "product_region", None), l.tags.clone()));
+            seen.push((
+                l.billed,
+                l.effective,
+                l.category,
+                l.cur("product/region", "product_region", None),
+                l.tags.clone(),
+            ));
             Ok(())
         })
         .unwrap();

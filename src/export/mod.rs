@@ -16,8 +16,8 @@ use serde::Serialize;
 use crate::costs::CostRecord;
 use crate::model::{ChargeCategory, Tags, TfResource};
 
-pub(crate) mod redact;
 pub mod focus;
+pub(crate) mod redact;
 pub mod write;
 
 pub(crate) use redact::{redact_emails, redact_owner};

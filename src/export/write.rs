@@ -163,9 +163,10 @@ pub fn write_parquet<W: Write + Send>(export: &Export, out: W) -> Result<(), Str
                 };
                 // Milliseconds: Parquet has no seconds unit, and a seconds column is written as
                 // a bare INT64 that readers do not see as a timestamp.
-                let values = export.rows.iter().map(|r| {
-                    day(r).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis())
-                });
+                let values = export
+                    .rows
+                    .iter()
+                    .map(|r| day(r).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()));
                 let array = TimestampMillisecondArray::from_iter(values).with_timezone("UTC");
                 (
                     Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())), false),

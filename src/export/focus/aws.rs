@@ -57,7 +57,11 @@ fn line_type(line: &Line<'_>) -> String {
 }
 
 /// The cells of `columns` (spec columns; `None` for the `x_` ones) for one CUR line.
-pub fn cells(line: &Line<'_>, _version: FocusVersion, columns: &[OutColumn]) -> Result<Vec<Option<String>>, String> {
+pub fn cells(
+    line: &Line<'_>,
+    _version: FocusVersion,
+    columns: &[OutColumn],
+) -> Result<Vec<Option<String>>, String> {
     let ty = line_type(line);
     let category = charge_category(line.category);
     let usage = category == "Usage";
@@ -88,7 +92,8 @@ pub fn cells(line: &Line<'_>, _version: FocusVersion, columns: &[OutColumn]) -> 
                 | "Fee"
         )
     });
-    let applied = matches!(ty.as_str(), "SavingsPlanCoveredUsage" | "DiscountedUsage" | "SavingsPlanNegation");
+    let applied =
+        matches!(ty.as_str(), "SavingsPlanCoveredUsage" | "DiscountedUsage" | "SavingsPlanNegation");
 
     let amount = c("lineItem/UsageAmount", "line_item_usage_amount");
     let unit = c("pricing/unit", "pricing_unit");
@@ -105,11 +110,7 @@ pub fn cells(line: &Line<'_>, _version: FocusVersion, columns: &[OutColumn]) -> 
     let public_cost = c("pricing/publicOnDemandCost", "pricing_public_on_demand_cost");
     // A line without a public price (tax, credits, fees) lists at what it bills (the spec:
     // "a charge unrelated to other charges MUST match the BilledCost").
-    let list_cost = if public_cost.is_empty() || !priced {
-        line.billed
-    } else {
-        parse_amount(&public_cost)?
-    };
+    let list_cost = if public_cost.is_empty() || !priced { line.billed } else { parse_amount(&public_cost)? };
     let code = c("lineItem/ProductCode", "line_item_product_code");
     let (service_category, service_subcategory) = service_category(&code);
     let region = p("product/regionCode", "product_region_code", "region_code");

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{datetime, spec_column, FocusVersion, OutColumn, Type, other_subcategory};
+use super::{datetime, other_subcategory, spec_column, FocusVersion, OutColumn, Type};
 use crate::costs::lines::{parse_amount, parse_time, Line};
 
 /// Repairs made, by description: how many lines, and the first line's number.
@@ -48,14 +48,22 @@ pub fn cells(
                 Type::DateTime => {
                     let t = datetime(parse_time(raw).map_err(|m| format!("{}: {m}", col.name))?)?;
                     if t != raw {
-                        note(fixes, format!("{}: date/times rewritten as YYYY-MM-DDTHH:mm:ssZ", col.name), line.line);
+                        note(
+                            fixes,
+                            format!("{}: date/times rewritten as YYYY-MM-DDTHH:mm:ssZ", col.name),
+                            line.line,
+                        );
                     }
                     t
                 }
                 Type::Decimal => {
                     let d = parse_amount(raw).map_err(|m| format!("{}: {m}", col.name))?.to_string();
                     if raw.contains(['e', 'E']) {
-                        note(fixes, format!("{}: exponent notation rewritten as a plain decimal", col.name), line.line);
+                        note(
+                            fixes,
+                            format!("{}: exponent notation rewritten as a plain decimal", col.name),
+                            line.line,
+                        );
                     }
                     d
                 }
@@ -89,6 +97,25 @@ pub fn cells(
         if let Some(cat) = at("ServiceCategory").and_then(|c| out[c].as_deref()) {
             out[i] = Some(other_subcategory(cat).to_string());
         }
+    }
+    // Quantities the spec requires to be null: ConsumedQuantity/Unit unless the charge is
+    // usage, PricingQuantity/Unit on tax. Providers write them anyway (the FOCUS sample does
+    // on credits); a conformant dataset cannot carry them.
+    let category = at("ChargeCategory").and_then(|c| out[c].clone()).unwrap_or_default();
+    let mut clear = |names: [&str; 2], why: &str, out: &mut Vec<Option<String>>| {
+        for name in names {
+            if let Some(i) = at(name) {
+                if out[i].take().is_some() {
+                    note(fixes, format!("{name}: dropped on a {why} line (FOCUS: MUST be null)"), line.line);
+                }
+            }
+        }
+    };
+    if category != "Usage" && !category.is_empty() {
+        clear(["ConsumedQuantity", "ConsumedUnit"], &category, &mut out);
+    }
+    if category == "Tax" {
+        clear(["PricingQuantity", "PricingUnit"], "Tax", &mut out);
     }
     if let Some(i) = at("ChargeFrequency") {
         if out[i].is_none() {

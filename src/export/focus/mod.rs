@@ -341,10 +341,13 @@ pub fn datetime(secs: i64) -> Result<String, String> {
 /// The first instant of the month of `secs` and of the month after, as FOCUS date/times (the
 /// billing period of a file that does not say it).
 pub fn month_bounds(secs: i64) -> Result<(String, String), String> {
-    let day = DateTime::from_timestamp(secs, 0).ok_or_else(|| format!("{secs}: a time out of range"))?.date_naive();
+    let day =
+        DateTime::from_timestamp(secs, 0).ok_or_else(|| format!("{secs}: a time out of range"))?.date_naive();
     let first = day.with_day(1).unwrap_or(day);
-    let next = first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| format!("{day}: out of range"))?;
-    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let next =
+        first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| format!("{day}: out of range"))?;
+    let at =
+        |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     Ok((at(first).unwrap_or_default(), at(next).unwrap_or_default()))
 }
 
@@ -456,10 +459,16 @@ mod tests {
             OutColumn { name: "BilledCost", ty: Type::Decimal, nullable: false },
             OutColumn { name: "ChargePeriodStart", ty: Type::DateTime, nullable: false },
         ];
-        let row = |a: &str, b: Option<&str>, c: &str| vec![Some(a.to_string()), b.map(str::to_string), Some(c.to_string())];
+        let row = |a: &str, b: Option<&str>, c: &str| {
+            vec![Some(a.to_string()), b.map(str::to_string), Some(c.to_string())]
+        };
         assert!(check_row(&cols, &row("Usage", Some("1.5"), "2024-09-01T00:00:00Z")).is_ok());
-        assert!(check_row(&cols, &row("usage", Some("1.5"), "2024-09-01T00:00:00Z")).unwrap_err().contains("not one of"));
-        assert!(check_row(&cols, &row("Usage", None, "2024-09-01T00:00:00Z")).unwrap_err().contains("no null"));
+        assert!(check_row(&cols, &row("usage", Some("1.5"), "2024-09-01T00:00:00Z"))
+            .unwrap_err()
+            .contains("not one of"));
+        assert!(check_row(&cols, &row("Usage", None, "2024-09-01T00:00:00Z"))
+            .unwrap_err()
+            .contains("no null"));
         assert!(check_row(&cols, &row("Usage", Some("x"), "2024-09-01T00:00:00Z")).is_err());
         assert!(check_row(&cols, &row("Usage", Some("1"), "2024-09-01 00:00:00")).is_err());
         assert_eq!(datetime(1_725_148_800).unwrap(), "2024-09-01T00:00:00Z");

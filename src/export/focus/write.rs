@@ -11,7 +11,9 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow_array::{
+    ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray, TimestampMillisecondArray,
+};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 use super::{OutColumn, Type};
@@ -68,7 +70,10 @@ impl ParquetSink {
                     for v in cells {
                         let secs = v.map(parse_time).transpose().map_err(|m| format!("{}: {m}", c.name))?;
                         let millis = secs
-                            .map(|s| s.checked_mul(1000).ok_or_else(|| format!("{}: {s} s is out of range", c.name)))
+                            .map(|s| {
+                                s.checked_mul(1000)
+                                    .ok_or_else(|| format!("{}: {s} s is out of range", c.name))
+                            })
                             .transpose()?;
                         values.push(millis);
                     }
@@ -97,7 +102,8 @@ impl ParquetSink {
                             None => None,
                         });
                     }
-                    let s = i8::try_from(scale).map_err(|_| format!("{}: scale {scale} too large", c.name))?;
+                    let s =
+                        i8::try_from(scale).map_err(|_| format!("{}: scale {scale} too large", c.name))?;
                     let array = Decimal128Array::from(mantissas)
                         .with_precision_and_scale(38, s)
                         .map_err(|e| format!("{}: {e}", c.name))?;
@@ -125,7 +131,8 @@ impl ParquetSink {
             // No version string: the bytes depend on the rows only.
             .set_created_by("tally".to_string())
             .build();
-        let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| e.to_string())?;
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| e.to_string())?;
         w.write(&batch).map_err(|e| e.to_string())?;
         w.close().map_err(|e| e.to_string())?;
         Ok(())
@@ -158,22 +165,31 @@ mod tests {
         let mut s = CsvSink::new(&cols(), &mut buf).unwrap();
         s.row(vec![Some("2024-09-01T00:00:00Z".into()), Some("0.5".into()), None]).unwrap();
         s.finish().unwrap();
-        assert_eq!(String::from_utf8(buf).unwrap(), "ChargePeriodStart,BilledCost,x_Owner\n2024-09-01T00:00:00Z,0.5,\n");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "ChargePeriodStart,BilledCost,x_Owner\n2024-09-01T00:00:00Z,0.5,\n"
+        );
     }
 
     #[test]
     fn parquet_has_typed_timestamps_and_exact_decimals() {
         let mut s = ParquetSink::new(&cols());
-        s.row(vec![Some("2024-09-01T00:00:00Z".into()), Some("0.00000080000".into()), Some("a".into())]).unwrap();
+        s.row(vec![Some("2024-09-01T00:00:00Z".into()), Some("0.00000080000".into()), Some("a".into())])
+            .unwrap();
         s.row(vec![Some("2024-09-02T00:00:00Z".into()), Some("-12.5".into()), None]).unwrap();
         let path = std::env::temp_dir().join(format!("tally-focus-write-{}.parquet", std::process::id()));
         s.finish(std::fs::File::create(&path).unwrap()).unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
-            .unwrap()
-            .build()
-            .unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&path).unwrap(),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
         let batch = reader.into_iter().next().unwrap().unwrap();
-        assert_eq!(batch.schema().field(0).data_type(), &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())));
+        assert_eq!(
+            batch.schema().field(0).data_type(),
+            &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+        );
         assert_eq!(batch.schema().field(1).data_type(), &DataType::Decimal128(38, 11));
         let d = batch.column(1).as_any().downcast_ref::<Decimal128Array>().unwrap();
         assert_eq!(d.value_as_string(0), "0.00000080000");
