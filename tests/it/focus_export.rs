@@ -269,14 +269,12 @@ fn check_focus_12(path: &Path) -> Vec<BTreeMap<String, String>> {
                 assert_eq!(parent, at("ServiceCategory"), "line {line}");
             }
         }
-        for c in ["PricingCategory"] {
-            assert!(["", "Standard", "Dynamic", "Committed", "Other"].contains(&at(c)), "line {line}: {c}");
-        }
-        for c in ["CommitmentDiscountStatus"] {
-            assert!(["", "Used", "Unused"].contains(&at(c)), "line {line}: {c}");
-        }
-        for c in ["CommitmentDiscountCategory"] {
-            assert!(["", "Spend", "Usage"].contains(&at(c)), "line {line}: {c}");
+        for (c, allowed) in [
+            ("PricingCategory", &["", "Standard", "Dynamic", "Committed", "Other"][..]),
+            ("CommitmentDiscountStatus", &["", "Used", "Unused"][..]),
+            ("CommitmentDiscountCategory", &["", "Spend", "Usage"][..]),
+        ] {
+            assert!(allowed.contains(&at(c)), "line {line}: {c} {:?}", at(c));
         }
         for c in ["BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd"] {
             assert!(is_datetime(at(c)), "line {line}: {c} {:?} is not YYYY-MM-DDTHH:mm:ssZ", at(c));
@@ -372,7 +370,9 @@ fn focus_12_exports_carry_every_mandatory_column_and_follow_the_value_rules() {
     assert!(rows.iter().any(|r| r["ProviderName"] == "Microsoft" && r["InvoiceIssuerName"] == "Microsoft"));
     // Carried as written: the sample's SkuPriceId and x_ columns of tally.
     assert!(rows.iter().any(|r| r["SkuPriceId"] == "G95FST5FTYV3JSRX.JRTCKXETXF.VXGXCWQKTY"));
-    assert!(rows.iter().any(|r| r["x_Owner"] == "BrightPathMatrix" && r["x_AllocationStatus"] == "allocated"));
+    assert!(rows
+        .iter()
+        .any(|r| r["x_Owner"] == "BrightPathMatrix" && r["x_AllocationStatus"] == "allocated"));
     // Reconciliation: BilledCost per currency equals the input's, to the last digit.
     assert_eq!(export_billed(&rows), input_billed(&sample(FOCUS_SAMPLE), "2024-09"));
 
