@@ -241,7 +241,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, value_name = "HOW", default_value_t = Allocation::None, hide_possible_values = true)]
     pub allocate: Allocation,
 
-    /// Output format.
+    /// Output format: csv or parquet (rows per day, account, service and owner), focus or
+    /// focus-parquet (a FOCUS dataset: one row per input line, --focus-version).
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv, help_heading = "Output")]
     pub format: ExportFormat,
 
@@ -544,10 +545,10 @@ value_enum!(MonthBasis {
 });
 
 value_enum!(ExportFormat {
-    ExportFormat::Csv => "csv": "tally's finance export: one row per day, account, service and owner; FOCUS column names",
-    ExportFormat::Parquet => "parquet": "The same rows as Parquet",
-    ExportFormat::Focus => "focus": "A FOCUS dataset (--focus-version): one row per input line, every column of the version, tally's x_ columns",
-    ExportFormat::FocusParquet => "focus-parquet": "The FOCUS dataset as Parquet (typed timestamps and decimals)",
+    ExportFormat::Csv => "csv",
+    ExportFormat::Parquet => "parquet",
+    ExportFormat::Focus => "focus",
+    ExportFormat::FocusParquet => "focus-parquet",
 });
 
 value_enum!(FocusVersion {
