@@ -153,9 +153,10 @@ pub fn cells(
         Some("Standard")
     };
     let frequency = match ty.as_str() {
+        // Support is billed monthly whatever the line type says.
+        _ if line.category == ChargeCategory::Support => "Recurring",
         "RIFee" | "SavingsPlanRecurringFee" => "Recurring",
         "Fee" | "SavingsPlanUpfrontFee" | "Tax" | "Credit" | "Refund" => "One-Time",
-        _ if line.category == ChargeCategory::Support => "Recurring",
         _ if usage => "Usage-Based",
         _ => "One-Time",
     };
@@ -271,6 +272,53 @@ mod tests {
         }
         assert_eq!(service_category("AmazonEC2"), ("Compute", "Virtual Machines"));
         assert_eq!(service_category("SomethingNew"), ("Other", "Other (Other)"));
+    }
+
+    /// One CUR file through the line reader and the mapping: a Savings Plan covered line, its
+    /// negation, a support fee, tax; every row conformant.
+    #[test]
+    fn cur_lines_map_to_conformant_rows() {
+        use crate::costs::lines::for_each_line;
+        let dir = std::env::temp_dir().join(format!("tally-focus-aws-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("cur.csv");
+        std::fs::write(
+            &p,
+            "lineItem/UnblendedCost,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageAccountId,lineItem/ProductCode,lineItem/UsageAmount,pricing/unit,pricing/publicOnDemandCost,savingsPlan/SavingsPlanARN,savingsPlan/SavingsPlanEffectiveCost,bill/BillingPeriodStartDate,bill/BillingPeriodEndDate,bill/PayerAccountId,resourceTags/user:team\n\
+             2.0,SavingsPlanCoveredUsage,2024-01-01T00:00:00Z,2024-01-01T01:00:00Z,111,AmazonEC2,1,Hrs,2.0,arn:aws:savingsplans::1:savingsplan/sp-1,1.4,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,999,web\n\
+             -2.0,SavingsPlanNegation,2024-01-01T00:00:00Z,2024-01-01T01:00:00Z,111,AmazonEC2,1,Hrs,,arn:aws:savingsplans::1:savingsplan/sp-1,,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,999,web\n\
+             100,Fee,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,111,AWSSupportBusiness,1,,,,,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,999,\n\
+             5.3,Tax,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,111,AmazonEC2,1,,,,,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,999,\n",
+        )
+        .unwrap();
+        let columns = super::super::schema(FocusVersion::V1_2, &Default::default(), false);
+        let at = |name: &str| columns.iter().position(|c| c.name == name).unwrap();
+        let mut rows = Vec::new();
+        for_each_line(&p, &mut |line| {
+            let cells = cells(line, FocusVersion::V1_2, &columns)?;
+            super::super::check_row(&columns, &cells)?;
+            rows.push(cells);
+            Ok(())
+        })
+        .unwrap();
+        let get = |r: usize, c: &str| rows[r][at(c)].clone().unwrap_or_default();
+        assert_eq!(get(0, "CommitmentDiscountId"), "arn:aws:savingsplans::1:savingsplan/sp-1");
+        assert_eq!(get(0, "CommitmentDiscountCategory"), "Spend");
+        assert_eq!(get(0, "CommitmentDiscountStatus"), "Used");
+        assert_eq!(get(0, "PricingCategory"), "Committed");
+        assert_eq!((get(0, "BilledCost").as_str(), get(0, "EffectiveCost").as_str()), ("2.0", "1.4"));
+        assert_eq!(get(0, "BillingAccountId"), "999");
+        assert_eq!(get(0, "Tags"), r#"{"team":"web"}"#);
+        assert_eq!(get(0, "ServiceSubcategory"), "Virtual Machines");
+        assert_eq!(get(1, "EffectiveCost"), "0");
+        assert_eq!(
+            (get(2, "ChargeCategory").as_str(), get(2, "ChargeFrequency").as_str()),
+            ("Purchase", "Recurring")
+        );
+        assert_eq!(get(2, "ServiceSubcategory"), "Support");
+        assert_eq!(get(2, "ConsumedQuantity"), "");
+        assert_eq!((get(3, "ChargeCategory").as_str(), get(3, "PricingQuantity").as_str()), ("Tax", ""));
+        assert_eq!(get(3, "ListCost"), "5.3");
     }
 
     #[test]
