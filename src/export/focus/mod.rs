@@ -293,7 +293,10 @@ pub const COLUMNS: &[Column] = &[
 
 /// A column of the spec by name.
 pub fn spec_column(name: &str) -> Option<&'static Column> {
-    COLUMNS.iter().find(|c| c.name == name)
+    // Looked up for every cell of every row: a map, not a scan of the 57 columns.
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static Column>> =
+        std::sync::OnceLock::new();
+    BY_NAME.get_or_init(|| COLUMNS.iter().map(|c| (c.name, c)).collect()).get(name).copied()
 }
 
 /// One column of an export: a spec column or one of tally's.
