@@ -21,6 +21,7 @@ use crate::terraform;
 mod coverage;
 mod export;
 mod fix;
+mod focus;
 mod history;
 mod lint;
 mod load;
@@ -28,6 +29,7 @@ mod review;
 
 pub use export::{export, ExportRequest};
 pub use fix::{fix, import, FixOutcome, FixRequest, ImportRequest};
+pub use focus::{focus_export, FocusExport, FocusSummary};
 pub use history::{week_of, DEFAULT_WEEKS};
 pub use lint::lint;
 pub use review::{report, ReviewPeriod, ReviewRequest};

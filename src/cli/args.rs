@@ -13,6 +13,7 @@ use crate::app::{
 };
 use crate::aws;
 use crate::costs::CostBasis;
+use crate::export::focus::FocusVersion;
 use crate::export::write::ExportFormat;
 use crate::export::{Allocation, MonthBasis};
 use crate::policy::Severity;
@@ -240,9 +241,14 @@ pub struct ExportArgs {
     #[arg(long, value_enum, value_name = "HOW", default_value_t = Allocation::None, hide_possible_values = true)]
     pub allocate: Allocation,
 
-    /// Output format.
+    /// Output format: csv or parquet (rows per day, account, service and owner), focus or
+    /// focus-parquet (a FOCUS dataset: one row per input line, --focus-version).
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv, help_heading = "Output")]
     pub format: ExportFormat,
+
+    /// FOCUS version of --format focus|focus-parquet.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = FocusVersion::V1_2, help_heading = "Output")]
+    pub focus_version: FocusVersion,
 
     /// Write to FILE instead of stdout (required for parquet).
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
@@ -547,6 +553,13 @@ value_enum!(MonthBasis {
 value_enum!(ExportFormat {
     ExportFormat::Csv => "csv",
     ExportFormat::Parquet => "parquet",
+    ExportFormat::Focus => "focus",
+    ExportFormat::FocusParquet => "focus-parquet",
+});
+
+value_enum!(FocusVersion {
+    FocusVersion::V1_0 => "1.0",
+    FocusVersion::V1_2 => "1.2",
 });
 
 impl PolicyArgs {

@@ -190,10 +190,13 @@ fn visibility_gaps(snapshot: &crate::snapshot::Snapshot) -> usize {
 
 /// `tally export`: build the rows, write them where asked. Exit 0, or 2 on bad input.
 pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
-    if args.output.is_none() && args.format == ExportFormat::Parquet {
+    if args.output.is_none() && matches!(args.format, ExportFormat::Parquet | ExportFormat::FocusParquet) {
         return report_error(&AppError::Input(crate::error::InputError::Usage(
             "--format parquet needs --output FILE".to_string(),
         )));
+    }
+    if matches!(args.format, ExportFormat::Focus | ExportFormat::FocusParquet) {
+        return focus_export(request, args);
     }
     let export = match app::export(request) {
         Ok(e) => e,
@@ -203,7 +206,7 @@ pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
     let capacity = export.rows.len().saturating_mul(256);
     let written = emit(args.output.as_deref(), capacity, |out| match args.format {
         ExportFormat::Csv => write_csv(&export, out),
-        ExportFormat::Parquet => {
+        ExportFormat::Parquet | ExportFormat::Focus | ExportFormat::FocusParquet => {
             // The Parquet writer wants a `Send` sink; a file's bytes are in memory anyway.
             let mut buf = Vec::new();
             write_parquet(&export, &mut buf).map_err(io::Error::other)?;
@@ -211,6 +214,33 @@ pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
         }
     });
     match written {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&AppError::Output(message)),
+    }
+}
+
+/// `tally export --format focus|focus-parquet`: the FOCUS dataset, built whole in memory
+/// (so a bad line is exit 2 before anything is written), then written where asked.
+fn focus_export(request: &ExportRequest, args: &ExportArgs) -> u8 {
+    use crate::export::focus::write::{CsvSink, ParquetSink};
+    let plan = match app::focus_export(request, args.focus_version) {
+        Ok(p) => p,
+        Err(e) => return report_error(&e),
+    };
+    let mut buf = Vec::new();
+    let result = if args.format == ExportFormat::Focus {
+        CsvSink::new(&plan.columns, &mut buf).map_err(AppError::Output).and_then(|mut sink| {
+            plan.write(&mut sink)?;
+            sink.finish().map_err(AppError::Output)
+        })
+    } else {
+        let mut sink = ParquetSink::new(&plan.columns);
+        plan.write(&mut sink).and_then(|_| sink.finish(&mut buf).map_err(AppError::Output))
+    };
+    if let Err(e) = result {
+        return report_error(&e);
+    }
+    match emit(args.output.as_deref(), buf.len(), |out| out.write_all(&buf)) {
         Ok(()) => exit::OK,
         Err(message) => report_error(&AppError::Output(message)),
     }

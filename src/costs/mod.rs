@@ -33,6 +33,7 @@ mod charge;
 mod cur_csv;
 pub mod exact;
 mod focus_csv;
+pub mod lines;
 pub mod manifest;
 mod parquet;
 mod row;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::costs::CostRecord;
 use crate::model::{ChargeCategory, Tags, TfResource};
 
+pub mod focus;
 pub(crate) mod redact;
 pub mod write;
 
@@ -386,12 +387,12 @@ pub(crate) fn split(amount: Decimal, weights: &[Decimal], scale: u32) -> Result<
 
 /// Terraform addresses by ARN, by id, and by the ARN's last segment (the bare ids some CUR
 /// lines carry: `i-0abc`, a bucket name).
-struct TerraformIndex<'a> {
+pub(crate) struct TerraformIndex<'a> {
     by_id: BTreeMap<&'a str, &'a str>,
 }
 
 impl<'a> TerraformIndex<'a> {
-    fn new(resources: &'a [TfResource]) -> Self {
+    pub(crate) fn new(resources: &'a [TfResource]) -> Self {
         let mut by_id = BTreeMap::new();
         for r in resources.iter().filter(|r| r.mode == crate::model::ResourceMode::Managed) {
             let address = r.address.as_str();
@@ -407,7 +408,7 @@ impl<'a> TerraformIndex<'a> {
         Self { by_id }
     }
 
-    fn address(&self, resource_id: &str) -> Option<&'a str> {
+    pub(crate) fn address(&self, resource_id: &str) -> Option<&'a str> {
         self.by_id.get(resource_id).copied()
     }
 }

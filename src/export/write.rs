@@ -13,7 +13,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray, TimestampSecondArray,
+    Array, ArrayRef, BooleanArray, Decimal128Array, RecordBatch, StringArray, TimestampMillisecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
@@ -28,6 +28,10 @@ pub enum ExportFormat {
     #[default]
     Csv,
     Parquet,
+    /// A FOCUS dataset as CSV: one row per input line (`super::focus`).
+    Focus,
+    /// A FOCUS dataset as Parquet.
+    FocusParquet,
 }
 
 /// FOCUS `ChargeCategory` of a tally category. Support and fees are purchases; refunds are
@@ -157,11 +161,15 @@ pub fn write_parquet<W: Write + Send>(export: &Export, out: W) -> Result<(), Str
                     "ChargePeriodStart" => r.key.charge_start,
                     _ => r.key.charge_end,
                 };
-                let values =
-                    export.rows.iter().map(|r| day(r).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()));
-                let array = TimestampSecondArray::from_iter(values).with_timezone("UTC");
+                // Milliseconds: Parquet has no seconds unit, and a seconds column is written as
+                // a bare INT64 that readers do not see as a timestamp.
+                let values = export
+                    .rows
+                    .iter()
+                    .map(|r| day(r).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()));
+                let array = TimestampMillisecondArray::from_iter(values).with_timezone("UTC");
                 (
-                    Field::new(name, DataType::Timestamp(TimeUnit::Second, Some("UTC".into())), false),
+                    Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())), false),
                     Arc::new(array),
                 )
             }

@@ -5,8 +5,9 @@
 //! line-level columns (SKU, pricing, commitment discounts...), so the validator's `*_Required`
 //! checks of those columns fail by design. What must hold: no check of a column the export
 //! does emit fails. Validator 1.0.0 has one check that fails on every file, the official FOCUS
-//! sample included (`BillingCurrency_IsCurrencyCode`: it cannot find its own currency list);
-//! it is named here so a fixed validator shows up as a test to tighten.
+//! sample included (`BillingCurrency_IsCurrencyCode`: it finds its own currency list by a path
+//! relative to the working directory); it is named here so a fixed validator shows up as a test
+//! to tighten. The conformant FOCUS dataset (`--format focus`) is checked in `focus_export.rs`.
 
 use std::process::Command;
 

@@ -16,6 +16,7 @@ mod example;
 mod export;
 mod faults;
 mod fix;
+mod focus_export;
 mod focus_validator;
 mod formats;
 mod hardening;
