@@ -134,6 +134,9 @@ pub(super) struct Loaded {
     pub(super) cost_coverage: Option<(NaiveDate, NaiveDate)>,
     /// Charge start, billing month, amount and currency of each cost record read from files.
     pub(super) billing_of_lines: Vec<coverage::BillingOfLine>,
+    /// Read the usage table with the costs (plan pricing), and what it held.
+    pub(super) want_usage: bool,
+    pub(super) usage: Vec<costs::usage::Usage>,
 }
 
 impl Loaded {
@@ -233,8 +236,14 @@ impl Loaded {
     ) -> Result<(), AppError> {
         let mut tag_keys = policy.required_tags.clone();
         tag_keys.push(policy.owner_tag.clone());
-        let opts = costs::ReadOptions { tag_keys, exact_tag_keys, ..costs::ReadOptions::default() };
-        let data = load_costs(source, &opts, aws, None)?;
+        let opts = costs::ReadOptions {
+            tag_keys,
+            exact_tag_keys,
+            usage_rates: self.want_usage,
+            ..costs::ReadOptions::default()
+        };
+        let mut data = load_costs(source, &opts, aws, None)?;
+        self.usage = std::mem::take(&mut data.usage);
         let lines = data.lines(basis);
         coverage::check_range(source, &lines)?;
         let snapshot = match self.snapshot.take() {

@@ -126,6 +126,8 @@ pub struct PlanRequest {
     pub config_dir: Option<PathBuf>,
     /// Recorded spend and budgets, for budget headroom.
     pub snapshot: Option<PathBuf>,
+    /// CUR / FOCUS cost data: prices the plan's changes at the bill's effective rates.
+    pub costs: Option<String>,
     pub policy: PolicyOptions,
 }
 
@@ -280,9 +282,27 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
     }
+    let plan_cost = match &request.costs {
+        Some(source) => {
+            loaded.want_usage = true;
+            let aws = AwsOptions::default();
+            loaded.costs(source, CostBasis::Effective, resolved.exact_tag_keys, &resolved.policy, &aws)?;
+            let rates = crate::pricing::RateBook::from_usage(&loaded.usage);
+            let spend = loaded.snapshot.as_ref().map(|s| s.costs.lines.as_slice()).unwrap_or_default();
+            Some(crate::pricing::price_plan(&crate::pricing::PlanPricing {
+                plan_path: &request.plan,
+                resources: loaded.plan.as_deref().unwrap_or_default(),
+                owner_tag: &resolved.policy.owner_tag,
+                rates: &rates,
+                spend,
+            })?)
+        }
+        None => None,
+    };
     let changes = plan_changes(loaded.plan.as_deref().unwrap_or_default(), &resolved.policy.owner_tag);
     let mut report = loaded.audit("plan", &resolved, Focus::Plan);
     report.plan_changes = changes;
+    report.plan_cost = plan_cost;
     if let Some(code) = &request.code {
         crate::fix::annotate(&mut report, &resolved.policy, code);
     }

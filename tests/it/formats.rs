@@ -115,6 +115,7 @@ fn empty_report() -> Report {
         exempted: vec![],
         visibility: None,
         plan_changes: vec![],
+        plan_cost: None,
     };
     report.finish();
     report
