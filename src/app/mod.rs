@@ -202,7 +202,12 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
         None => {}
     }
     if let Some(costs) = &resolved.costs {
+        // A plan with cost files is priced at the bill's rates (BUD004 needs the deltas).
+        loaded.want_usage = resolved.plan.is_some();
         loaded.costs(costs, resolved.cost_basis, resolved.exact_tag_keys, &resolved.policy, &sources.aws)?;
+        if let Some(plan) = &resolved.plan {
+            loaded.price_plan(plan, &resolved.policy.owner_tag)?;
+        }
     }
     Ok((loaded, resolved))
 }
@@ -282,27 +287,16 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
     }
-    let plan_cost = match &request.costs {
-        Some(source) => {
-            loaded.want_usage = true;
-            let aws = AwsOptions::default();
-            loaded.costs(source, CostBasis::Effective, resolved.exact_tag_keys, &resolved.policy, &aws)?;
-            let rates = crate::pricing::RateBook::from_usage(&loaded.usage);
-            let spend = loaded.snapshot.as_ref().map(|s| s.costs.lines.as_slice()).unwrap_or_default();
-            Some(crate::pricing::price_plan(&crate::pricing::PlanPricing {
-                plan_path: &request.plan,
-                resources: loaded.plan.as_deref().unwrap_or_default(),
-                owner_tag: &resolved.policy.owner_tag,
-                rates: &rates,
-                spend,
-            })?)
-        }
-        None => None,
-    };
+    if let Some(source) = &request.costs {
+        // Effective rates: commitments and discounts are in the price of an hour.
+        loaded.want_usage = true;
+        let aws = AwsOptions::default();
+        loaded.costs(source, CostBasis::Effective, resolved.exact_tag_keys, &resolved.policy, &aws)?;
+        loaded.price_plan(&request.plan, &resolved.policy.owner_tag)?;
+    }
     let changes = plan_changes(loaded.plan.as_deref().unwrap_or_default(), &resolved.policy.owner_tag);
     let mut report = loaded.audit("plan", &resolved, Focus::Plan);
     report.plan_changes = changes;
-    report.plan_cost = plan_cost;
     if let Some(code) = &request.code {
         crate::fix::annotate(&mut report, &resolved.policy, code);
     }

@@ -91,6 +91,8 @@ fn budget(
         pace_method: None,
         runs_out_on: None,
         state,
+        plan_delta: None,
+        forecast_with_plan: None,
     }
 }
 
