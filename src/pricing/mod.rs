@@ -300,7 +300,7 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
     }
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     let owners = by_owner(&resources).map_err(money_err)?;
-    let rates_from = rates_period(&resources, input.rates);
+    let rates_from = rates_period(input.rates);
     Ok(PlanCost {
         hours_per_month: HOURS_PER_MONTH,
         currency: currency.unwrap_or_else(|| "USD".into()),
@@ -311,7 +311,7 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
 }
 
 /// The span of the bill behind the rates (all of the usage read, not only what priced).
-fn rates_period(_resources: &[ResourceCost], rates: &RateBook) -> Option<RatesFrom> {
+fn rates_period(rates: &RateBook) -> Option<RatesFrom> {
     let all = rates.all();
     let first = all.iter().map(|r| r.first).min()?;
     let end = all.iter().map(|r| r.end).max()?;

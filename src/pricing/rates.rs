@@ -68,7 +68,6 @@ pub fn unit_family(unit: &str) -> String {
         "hrs" | "hr" | "hour" | "hours" => "hours".to_string(),
         "gb-mo" | "gb-month" | "gb-months" | "gigabyte month" | "gibibyte month" => "gb-month".to_string(),
         "iops-mo" | "iops-month" => "iops-month".to_string(),
-        "gibps-mo" | "mibps-mo" => u,
         _ => u,
     }
 }

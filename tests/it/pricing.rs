@@ -222,3 +222,79 @@ fn the_pull_request_comment_has_a_cost_table_by_owner() {
     assert!(run.stdout.contains("| data | -$7.59 | 1 |  |"), "{}", run.stdout);
     assert!(run.stdout.contains("(730 hours a month)"));
 }
+
+/// A usage quantity that is not a number is bad input: exit 2, naming the file, line and
+/// column, never a silent skip.
+#[test]
+fn a_bad_usage_amount_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bill = dir.path().join("bill.csv");
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/pricing/bill.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[3] = lines[3].replacen(",10,Hrs,", ",ten,Hrs,", 1);
+    assert!(lines[3].contains(",ten,"), "{}", lines[3]);
+    std::fs::write(&bill, lines.join("\n")).unwrap();
+    let run = tally(&["plan", "tests/fixtures/pricing/plan.json", "--costs", bill.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bill.csv:4") && run.stderr.contains("lineItem/UsageAmount"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// CUR 2.0 as AWS Data Exports writes it (Parquet, amounts as doubles): the same rates as the
+/// CSV of the same lines, through the Parquet reader's usage columns.
+#[test]
+fn cur2_parquet_gives_the_rates_of_its_csv() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cur2.parquet");
+    let text = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from_iter_values(v.iter())) };
+    let start = 1_793_491_200_000i64; // 2026-11-01T00:00:00Z
+    let hours: Vec<i64> = (0..4).map(|h| start + h * 3_600_000).collect();
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("line_item_unblended_cost", Arc::new(Float64Array::from(vec![1.15, 1.61, 9.52, 2.0]))),
+        ("line_item_line_item_type", text(&["Usage", "Usage", "Usage", "Tax"])),
+        (
+            "line_item_usage_start_date",
+            Arc::new(TimestampMillisecondArray::from(hours.clone()).with_timezone("UTC")),
+        ),
+        (
+            "line_item_usage_end_date",
+            Arc::new(
+                TimestampMillisecondArray::from(hours.iter().map(|h| h + 3_600_000).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+        ),
+        ("line_item_usage_account_id", text(&["111122223333"; 4])),
+        ("line_item_product_code", text(&["AmazonEC2"; 4])),
+        (
+            "line_item_usage_type",
+            text(&["EUC1-BoxUsage:m5.large", "EUC1-BoxUsage:m5.large", "EUC1-EBS:VolumeUsage.gp3", ""]),
+        ),
+        ("line_item_operation", text(&["RunInstances", "RunInstances", "CreateVolume-Gp3", ""])),
+        ("line_item_usage_amount", Arc::new(Float64Array::from(vec![10.0, 14.0, 100.0, 1.0]))),
+        ("pricing_unit", text(&["Hrs", "Hrs", "GB-Mo", ""])),
+        ("product_region_code", text(&["eu-central-1"; 4])),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let book = rates(&path);
+    let m5 = book.rate("BoxUsage:m5.large", "eu-central-1", "Hrs", Some("RunInstances")).unwrap();
+    assert_eq!(m5.per_unit, d("2.76") / d("24"));
+    assert_eq!(m5.lines, 2);
+    assert_eq!(
+        book.rate("EBS:VolumeUsage.gp3", "eu-central-1", "GB-Mo", None).unwrap().per_unit,
+        d("0.0952")
+    );
+    assert_eq!(book.all().len(), 2);
+    // Without asking, the usage columns are not decoded at all.
+    let data = read_costs(&path, &ReadOptions::default()).unwrap();
+    assert!(data.usage.is_empty());
+}
