@@ -238,7 +238,9 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
     match ty {
         "aws_instance" => {
             let it = a.need_str(&["instance_type"])?;
-            let usage = match a.str(&["tenancy"])? {
+            // `tenancy` is computed in nearly every plan; AWS's default is shared tenancy, and
+            // only an explicit `dedicated` changes the usage type.
+            let usage = match a.str(&["tenancy"]).unwrap_or(None) {
                 Some("dedicated") => format!("DedicatedUsage:{it}"),
                 _ => format!("BoxUsage:{it}"),
             };
@@ -581,6 +583,13 @@ mod tests {
             json!({"launch_template": [{"id": true}]}),
         );
         assert_eq!(s, Shape::Unknown("launch_template.id".into()));
+    }
+
+    #[test]
+    fn computed_tenancy_is_shared() {
+        let s = shape_of("aws_instance", json!({"instance_type": "m5.large"}), json!({"tenancy": true}));
+        let Shape::Fixed(needs) = s else { panic!("{s:?}") };
+        assert_eq!(needs[0].usage, "BoxUsage:m5.large");
     }
 
     #[test]
