@@ -176,6 +176,7 @@ fn main() {
         budgets: &[],
         window: None,
         focus: Default::default(),
+        plan_cost: None,
     };
     let started = Instant::now();
     let output = audit::run(&input);

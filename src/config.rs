@@ -28,6 +28,8 @@ pub struct Config {
     pub state: Vec<String>,
     pub plan: Option<PathBuf>,
     pub snapshot: Option<PathBuf>,
+    /// `costs = "FILE|DIR"`: CUR / FOCUS cost data, as `--costs`.
+    pub costs: Option<PathBuf>,
     pub owner_tag: Option<String>,
     /// `tag_key_match = "exact"`: cost files' tag keys match `owner_tag` and `required_tags`
     /// only as written. Default (`"normalized"`): as CUR 2.0 compares them, case and
@@ -100,6 +102,7 @@ impl Reader<'_> {
                         }
                         "plan" => config.plan = self.string(value, key).map(|s| join_path(base, &s)),
                         "snapshot" => config.snapshot = self.string(value, key).map(|s| join_path(base, &s)),
+                        "costs" => config.costs = self.string(value, key).map(|s| join_path(base, &s)),
                         "owner_tag" => {
                             config.owner_tag = self.string(value, key);
                             if config.owner_tag.as_deref().is_some_and(|t| t.trim().is_empty()) {

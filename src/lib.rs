@@ -17,6 +17,7 @@ pub mod import;
 pub mod model;
 pub mod money;
 pub mod policy;
+pub mod pricing;
 pub mod report;
 pub mod snapshot;
 pub mod source;

@@ -63,6 +63,7 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
         exact_tag_keys: config.exact_tag_keys,
         // Rows show the owner tag only, unless they are per resource (then all its tags).
         only_tags: (!request.by_resource).then(|| vec![owner_tag.clone()]),
+        usage_rates: false,
     };
     let aws = AwsOptions {
         profile: request.profile.clone(),

@@ -88,6 +88,7 @@ pub fn focus_export(request: &ExportRequest, version: FocusVersion) -> Result<Fo
         threads: None,
         exact_tag_keys: config.exact_tag_keys,
         only_tags: Some(vec![owner_tag.clone()]),
+        usage_rates: false,
     };
     let data = load_costs(&request.costs, &opts, &AwsOptions::default(), request.month)?;
     let basis = request.month_basis;

@@ -99,7 +99,7 @@ pub(super) fn resolve(
         state,
         plan: sources.plan.clone().or(config.plan),
         snapshot: sources.snapshot.clone().or(config.snapshot),
-        costs: sources.costs.clone(),
+        costs: sources.costs.clone().or_else(|| config.costs.map(|p| p.display().to_string())),
         cost_basis: sources.cost_basis,
         exact_tag_keys: config.exact_tag_keys,
         var_files: asked.var_files.clone(),
@@ -136,6 +136,11 @@ pub(super) struct Loaded {
     pub(super) cost_coverage: Option<(NaiveDate, NaiveDate)>,
     /// Charge start, billing month, amount and currency of each cost record read from files.
     pub(super) billing_of_lines: Vec<coverage::BillingOfLine>,
+    /// Read the usage table with the costs (plan pricing), and what it held.
+    pub(super) want_usage: bool,
+    pub(super) usage: Vec<costs::usage::Usage>,
+    /// The plan's monthly cost at the bill's rates (a plan and cost files both loaded).
+    pub(super) plan_cost: Option<crate::pricing::PlanCost>,
 }
 
 impl Loaded {
@@ -235,8 +240,14 @@ impl Loaded {
     ) -> Result<(), AppError> {
         let mut tag_keys = policy.required_tags.clone();
         tag_keys.push(policy.owner_tag.clone());
-        let opts = costs::ReadOptions { tag_keys, exact_tag_keys, ..costs::ReadOptions::default() };
-        let data = load_costs(source, &opts, aws, None)?;
+        let opts = costs::ReadOptions {
+            tag_keys,
+            exact_tag_keys,
+            usage_rates: self.want_usage,
+            ..costs::ReadOptions::default()
+        };
+        let mut data = load_costs(source, &opts, aws, None)?;
+        self.usage = std::mem::take(&mut data.usage);
         let lines = data.lines(basis);
         coverage::check_range(source, &lines)?;
         let snapshot = match self.snapshot.take() {
@@ -271,6 +282,20 @@ impl Loaded {
         Ok(())
     }
 
+    /// Price the loaded plan at the rates of the loaded cost files' usage table.
+    pub(super) fn price_plan(&mut self, plan_path: &Path, owner_tag: &str) -> Result<(), AppError> {
+        let rates = crate::pricing::RateBook::from_usage(&self.usage);
+        let spend = self.snapshot.as_ref().map(|s| s.costs.lines.as_slice()).unwrap_or_default();
+        self.plan_cost = Some(crate::pricing::price_plan(&crate::pricing::PlanPricing {
+            plan_path,
+            resources: self.plan.as_deref().unwrap_or_default(),
+            owner_tag,
+            rates: &rates,
+            spend,
+        })?);
+        Ok(())
+    }
+
     /// Run the audit over what was loaded, asking it for what `focus` names, and wrap the
     /// result into the canonical report.
     pub(super) fn audit(self, command: &str, resolved: &Resolved, focus: Focus) -> Report {
@@ -299,6 +324,7 @@ impl Loaded {
             budgets: &resolved.budgets,
             window: self.window,
             focus,
+            plan_cost: self.plan_cost.as_ref(),
         };
         let mut output = audit::run(&input);
         let movers = output.movers.take();
@@ -317,7 +343,9 @@ impl Loaded {
                         .map(|d| crate::model::Money::new(d, spend.currency.clone()));
             }
         }
-        (Report::new(command, as_of, self.inputs, output, self.diagnostics), movers)
+        let mut report = Report::new(command, as_of, self.inputs, output, self.diagnostics);
+        report.plan_cost = self.plan_cost;
+        (report, movers)
     }
 }
 

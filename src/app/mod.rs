@@ -128,6 +128,8 @@ pub struct PlanRequest {
     pub config_dir: Option<PathBuf>,
     /// Recorded spend and budgets, for budget headroom.
     pub snapshot: Option<PathBuf>,
+    /// CUR / FOCUS cost data: prices the plan's changes at the bill's effective rates.
+    pub costs: Option<String>,
     pub policy: PolicyOptions,
 }
 
@@ -203,7 +205,12 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
         None => {}
     }
     if let Some(costs) = &resolved.costs {
+        // A plan with cost files is priced at the bill's rates (BUD004 needs the deltas).
+        loaded.want_usage = resolved.plan.is_some();
         loaded.costs(costs, resolved.cost_basis, resolved.exact_tag_keys, &resolved.policy, &sources.aws)?;
+        if let Some(plan) = &resolved.plan {
+            loaded.price_plan(plan, &resolved.policy.owner_tag)?;
+        }
     }
     Ok((loaded, resolved))
 }
@@ -282,6 +289,13 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     }
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
+    }
+    if let Some(source) = &request.costs {
+        // Effective rates: commitments and discounts are in the price of an hour.
+        loaded.want_usage = true;
+        let aws = AwsOptions::default();
+        loaded.costs(source, CostBasis::Effective, resolved.exact_tag_keys, &resolved.policy, &aws)?;
+        loaded.price_plan(&request.plan, &resolved.policy.owner_tag)?;
     }
     let changes = plan_changes(loaded.plan.as_deref().unwrap_or_default(), &resolved.policy.owner_tag);
     let mut report = loaded.audit("plan", &resolved, Focus::Plan);

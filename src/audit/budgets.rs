@@ -229,6 +229,8 @@ fn status(
         pace_method: pace.map(|(_, m)| m.to_string()),
         runs_out_on,
         state,
+        plan_delta: None,
+        forecast_with_plan: None,
     }
 }
 
@@ -449,6 +451,7 @@ mod tests {
             budgets: std::slice::from_ref(&b),
             window: None,
             focus: Default::default(),
+            plan_cost: None,
         };
         let mut out = Findings::new(&policy);
         let mut diagnostics = Vec::new();

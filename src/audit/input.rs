@@ -22,6 +22,9 @@ pub struct AuditInput<'a> {
     pub window: Option<crate::model::Period>,
     /// What the command asks for.
     pub focus: Focus,
+    /// The plan's monthly cost at the bill's rates, when a plan and cost files were read:
+    /// BUD004 adds it to the forecasts of the budgets it touches.
+    pub plan_cost: Option<&'a crate::pricing::PlanCost>,
 }
 
 /// What a command asks the audit for, decided before it runs: the audit runs the checks the
@@ -44,7 +47,7 @@ impl Focus {
     pub(crate) fn wants(self, finding: &Finding) -> bool {
         match self {
             Focus::Everything => true,
-            Focus::Plan => finding.layer == Some(Layer::Plan),
+            Focus::Plan => finding.layer == Some(Layer::Plan) || finding.rule_id == "BUD004",
             Focus::Budgets => finding.rule_id.starts_with("BUD"),
         }
     }

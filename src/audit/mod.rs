@@ -17,6 +17,7 @@ mod findings;
 mod input;
 pub(crate) mod movers;
 pub mod output;
+mod plan_budgets;
 pub(crate) mod review;
 mod spend;
 mod tags;
@@ -80,6 +81,9 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     };
     if focus == Focus::Plan {
         budgets::retain_touched_by_plan(input, &mut budgets);
+    }
+    if let Some(cost) = input.plan_cost {
+        plan_budgets::impact(input, cost, &mut budgets, &mut out);
     }
 
     let mut coverage = if focus.coverage() {

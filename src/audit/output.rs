@@ -194,6 +194,12 @@ pub struct BudgetStatus {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub runs_out_on: Option<NaiveDate>,
     pub state: BudgetState,
+    /// Monthly budgets the priced plan touches: the plan's monthly delta for the budget's
+    /// owners, and the forecast with it (BUD004 when that crosses the limit).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub plan_delta: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub forecast_with_plan: Option<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -725,6 +725,7 @@ mod tests {
             budgets: std::slice::from_ref(&budget),
             window: None,
             focus: Default::default(),
+            plan_cost: None,
         };
         let output = crate::audit::run(&input);
         let status = output.budgets.iter().find(|b| b.name == "payments").expect("budget status");

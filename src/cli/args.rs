@@ -397,6 +397,11 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub snapshot: Option<PathBuf>,
 
+    /// CUR or FOCUS cost data (as for `audit --costs`): prices the plan's changes per month at
+    /// the effective rates the bill shows.
+    #[arg(long, value_name = "FILE|DIR|s3://..|athena://..", help_heading = "Inputs")]
+    pub costs: Option<String>,
+
     #[command(flatten, next_help_heading = "Policy")]
     pub policy: PolicyArgs,
 
@@ -630,6 +635,7 @@ impl PlanArgs {
             code: self.code.clone(),
             config_dir: self.config_dir.clone(),
             snapshot: self.snapshot.clone(),
+            costs: self.costs.clone(),
             policy: self.policy.request(),
         }
     }

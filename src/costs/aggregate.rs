@@ -472,6 +472,8 @@ pub(crate) struct Aggregator {
     pub rows: u64,
     /// Line item types no mapping knows, with their counts: reported once, not per row.
     pub unknown_types: std::collections::BTreeMap<String, u64>,
+    /// Usage for unit rates, when the read asks for it.
+    pub usage: super::usage::UsageTable,
 }
 
 impl Aggregator {
@@ -581,7 +583,55 @@ impl Aggregator {
         for (t, n) in other.unknown_types {
             *self.unknown_types.entry(t).or_default() += n;
         }
+        for (key, sums) in std::mem::take(&mut other.usage).entries() {
+            let key = super::usage::UsageKey {
+                service: remap(self, key.service),
+                usage_type: remap(self, key.usage_type),
+                region: remap(self, key.region),
+                unit: remap(self, key.unit),
+                operation: remap(self, key.operation),
+                currency: remap(self, key.currency),
+            };
+            let (line, rows) = sums.line();
+            self.usage.add(key, line, rows)?;
+        }
         Ok(())
+    }
+
+    /// Add one usage line to the usage table (see [`super::usage`]): only usage charges with
+    /// a usage type count.
+    #[inline]
+    pub(crate) fn add_usage(
+        &mut self,
+        category: ChargeCategory,
+        key: super::usage::UsageKey,
+        line: super::usage::UsageLine,
+    ) -> Result<(), String> {
+        if category != ChargeCategory::Usage || key.usage_type == NONE {
+            return Ok(());
+        }
+        self.usage.add(key, line, 1)
+    }
+
+    /// The usage table as public records, sorted by (usage type, region, unit, currency).
+    pub(crate) fn take_usage(&mut self) -> Vec<super::usage::Usage> {
+        if self.usage.is_empty() {
+            return Vec::new();
+        }
+        let table = std::mem::take(&mut self.usage);
+        let mut out: Vec<super::usage::Usage> =
+            table.entries().filter_map(|(k, s)| s.usage(&k, |id| self.strings.get(id).to_string())).collect();
+        out.sort_by(|a, b| {
+            (&a.usage_type, &a.region, &a.unit, &a.operation, &a.service, &a.currency).cmp(&(
+                &b.usage_type,
+                &b.region,
+                &b.unit,
+                &b.operation,
+                &b.service,
+                &b.currency,
+            ))
+        });
+        out
     }
 
     /// Resolve ids and return the records sorted by key, for deterministic output. Fails

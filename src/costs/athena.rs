@@ -310,6 +310,8 @@ pub fn records(query: &Query, columns: &[String], rows: &[Vec<Option<String>>]) 
         last_charge_end,
         usage_span,
         unknown_line_item_types,
+        // The pushed-down query sums cost only; rates need the files (or a wider query).
+        usage: Vec::new(),
     })
 }
 
@@ -332,6 +334,7 @@ mod tests {
             threads: None,
             only_tags: None,
             exact_tag_keys: false,
+            usage_rates: false,
         }
     }
 

@@ -10,6 +10,7 @@ use std::path::Path;
 use super::aggregate::{Aggregator, Key, Sym, NONE};
 use super::charge::{cur_category, cur_effective, is_support, Amortization, CurType};
 use super::row::{self, Col, Layout, Naming};
+use super::usage::{UsageKey, UsageLine};
 use super::values::{checked_day_span, cur_csv_tag_key, parse_decimal, parse_timestamp};
 use super::{csv_error_at, Ctx, Lines};
 use crate::error::InputError;
@@ -49,6 +50,7 @@ pub(crate) fn read(
         tag_columns(naming, headers, ctx).iter().map(|(i, k)| (*i, agg.strings.intern(k))).collect();
     let map_tags = cols.get(Col::Tags);
     let product_map = cols.get(Col::ProductMap);
+    let usage = ctx.usage_rates && cols.has_usage();
     let mut record = csv::StringRecord::new();
     let mut pairs: Vec<(Sym, Sym)> = Vec::new();
     loop {
@@ -133,6 +135,19 @@ pub(crate) fn read(
             currency: agg.strings.intern(row::currency(opt(Col::Currency))),
         };
         agg.add(key, unblended, effective).map_err(|m| bad(Col::Billed, m.to_string()))?;
+        if usage {
+            let quantity = parse_decimal(opt(Col::UsageAmount)).map_err(|m| bad(Col::UsageAmount, m))?;
+            let usage_key = UsageKey {
+                service: key.service,
+                usage_type: agg.strings.intern(opt(Col::UsageType)),
+                region: agg.strings.intern(opt(Col::Region)),
+                unit: agg.strings.intern(opt(Col::PricingUnit)),
+                operation: agg.strings.intern(opt(Col::Operation)),
+                currency: key.currency,
+            };
+            let line = UsageLine { quantity, billed: unblended, effective, start, end };
+            agg.add_usage(category, usage_key, line).map_err(|m| bad(Col::UsageAmount, m))?;
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE};
 use super::charge::focus_category;
 use super::row::{self, Col, Layout, Naming};
+use super::usage::{UsageKey, UsageLine};
 use super::values::{checked_day_span, day_floor, parse_decimal, parse_timestamp};
 use super::{csv_error_at, Ctx, Lines};
 use crate::error::InputError;
@@ -26,6 +27,7 @@ pub(crate) fn read(
 
     // Rows of one resource repeat the same Tags text: parse each distinct text once.
     let mut tag_cache: FastMap<Box<str>, Sym> = FastMap::default();
+    let usage = ctx.usage_rates && cols.has_usage();
     let mut record = csv::StringRecord::new();
     let mut pairs = Vec::new();
     loop {
@@ -89,6 +91,19 @@ pub(crate) fn read(
             currency: agg.strings.intern(row::currency(opt(Col::Currency))),
         };
         agg.add(key, billed, effective).map_err(|m| bad(Col::Billed, m.to_string()))?;
+        if usage {
+            let quantity = parse_decimal(opt(Col::UsageAmount)).map_err(|m| bad(Col::UsageAmount, m))?;
+            let usage_key = UsageKey {
+                service: key.service,
+                usage_type: agg.strings.intern(opt(Col::UsageType)),
+                region: agg.strings.intern(opt(Col::Region)),
+                unit: agg.strings.intern(opt(Col::PricingUnit)),
+                operation: agg.strings.intern(opt(Col::Operation)),
+                currency: key.currency,
+            };
+            let line = UsageLine { quantity, billed, effective, start, end };
+            agg.add_usage(category, usage_key, line).map_err(|m| bad(Col::UsageAmount, m))?;
+        }
     }
     Ok(())
 }

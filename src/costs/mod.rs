@@ -38,6 +38,7 @@ pub mod manifest;
 mod parquet;
 mod row;
 pub mod source;
+pub mod usage;
 mod values;
 
 pub use self::source::{AthenaTable, CostSource, TableFormat};
@@ -164,6 +165,9 @@ pub struct ReadOptions {
     /// every tag. A file's other tag columns are then not decoded at all, and lines that
     /// differ only in them fold into one record.
     pub only_tags: Option<Vec<String>>,
+    /// Keep the usage table ([`CostData::usage`]: quantity per usage type, region and
+    /// unit) for effective unit rates. Off by default: only plan pricing needs it.
+    pub usage_rates: bool,
 }
 
 impl Default for ReadOptions {
@@ -174,6 +178,7 @@ impl Default for ReadOptions {
             threads: None,
             only_tags: None,
             exact_tag_keys: false,
+            usage_rates: false,
         }
     }
 }
@@ -194,6 +199,9 @@ pub struct CostData {
     pub usage_span: Option<(i64, i64)>,
     /// Line-item types this version does not know (treated as fees), with their counts.
     pub unknown_line_item_types: Vec<(String, u64)>,
+    /// Usage per (usage type, region, unit, currency), sorted; empty unless
+    /// [`ReadOptions::usage_rates`] asked for it or the files carry no usage columns.
+    pub usage: Vec<usage::Usage>,
 }
 
 impl CostData {
@@ -302,6 +310,8 @@ fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputEr
     let rows = agg.rows;
     let last_charge_end = agg.last_end;
     let usage_span = agg.usage_span;
+    let mut agg = agg;
+    let usage = agg.take_usage();
     Ok(CostData {
         records: agg.into_records().map_err(|m| InputError::Usage(format!("cost files: {m}")))?,
         files: formats,
@@ -309,6 +319,7 @@ fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputEr
         last_charge_end,
         usage_span,
         unknown_line_item_types,
+        usage,
     })
 }
 
@@ -333,6 +344,7 @@ fn run_units(units: &[Unit], opts: &ReadOptions) -> Result<aggregate::Aggregator
         tag_keys: &tag_keys,
         keep_resource_ids: opts.keep_resource_ids,
         only_tags: opts.only_tags.as_deref(),
+        usage_rates: opts.usage_rates,
     };
     let parts: Vec<aggregate::Aggregator> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
@@ -383,6 +395,7 @@ pub(crate) struct Ctx<'a> {
     pub tag_keys: &'a values::TagKeys,
     pub keep_resource_ids: bool,
     pub only_tags: Option<&'a [String]>,
+    pub usage_rates: bool,
 }
 
 impl Ctx<'_> {

@@ -108,6 +108,12 @@ pub(crate) fn read_row_group(
     if !ctx.keep_resource_ids {
         layout.drop(Col::Resource);
     }
+    // Usage columns are decoded only for usage rates (plan pricing).
+    if !ctx.usage_rates || !layout.has_usage() {
+        for c in USAGE_COLS {
+            layout.drop(c);
+        }
+    }
 
     // Ask for strings as dictionaries: decoded straight from dictionary pages, interned once.
     let dict_schema = Arc::new(Schema::new_with_metadata(
@@ -161,6 +167,68 @@ pub(crate) fn read_row_group(
         row += n;
     }
     Ok(())
+}
+
+const USAGE_COLS: [Col; 5] =
+    [Col::UsageType, Col::UsageAmount, Col::PricingUnit, Col::Region, Col::Operation];
+
+/// The usage columns of one batch, when the read keeps usage (see [`super::usage`]).
+struct UsageCols {
+    quantity: Vec<Decimal>,
+    usage_type: Vec<Sym>,
+    unit: Vec<Sym>,
+    region: Vec<Sym>,
+    operation: Vec<Sym>,
+}
+
+impl UsageCols {
+    fn read(
+        col: &ColFn<'_>,
+        layout: &Layout,
+        n: usize,
+        agg: &mut Aggregator,
+    ) -> Result<Option<Self>, RowError> {
+        if layout.get(Col::UsageAmount).is_none() {
+            return Ok(None);
+        }
+        let named = |c: Col| move |(r, m): RowError| (r, format!("{}: {m}", layout.name(c)));
+        let mut quantity = Vec::new();
+        decimals(col(Col::UsageAmount).as_ref(), n, &mut quantity).map_err(named(Col::UsageAmount))?;
+        let mut usage_type = Vec::new();
+        syms(col(Col::UsageType).as_ref(), n, agg, &mut usage_type).map_err(named(Col::UsageType))?;
+        let mut unit = Vec::new();
+        syms(col(Col::PricingUnit).as_ref(), n, agg, &mut unit).map_err(named(Col::PricingUnit))?;
+        let mut region = Vec::new();
+        syms(col(Col::Region).as_ref(), n, agg, &mut region).map_err(named(Col::Region))?;
+        let mut operation = Vec::new();
+        syms(col(Col::Operation).as_ref(), n, agg, &mut operation).map_err(named(Col::Operation))?;
+        Ok(Some(UsageCols { quantity, usage_type, unit, region, operation }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &self,
+        agg: &mut Aggregator,
+        r: usize,
+        category: crate::model::ChargeCategory,
+        service: Sym,
+        currency: Sym,
+        billed: Decimal,
+        effective: Decimal,
+        start: i64,
+        end: i64,
+    ) -> Result<(), RowError> {
+        let key = super::usage::UsageKey {
+            service,
+            usage_type: self.usage_type.get(r).copied().unwrap_or(NONE),
+            region: self.region.get(r).copied().unwrap_or(NONE),
+            unit: self.unit.get(r).copied().unwrap_or(NONE),
+            operation: self.operation.get(r).copied().unwrap_or(NONE),
+            currency,
+        };
+        let line = super::usage::UsageLine { quantity: at(&self.quantity, r), billed, effective, start, end };
+        agg.add_usage(category, key, line).map_err(|m| (r, m))
+    }
 }
 
 /// Scratch buffers and caches reused across batches.
@@ -461,6 +529,7 @@ fn cur_batch(
         (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6]);
     let (start, end, billing) = (&t[0], &t[1], &t[2]);
     let usd = agg.strings.intern("USD");
+    let usage = UsageCols::read(col, layout, n, agg)?;
     for r in 0..n {
         let (ty, category) = *st.kinds.entry((line_type[r], code[r], name[r])).or_insert_with(|| {
             let ty = CurType::parse(agg.strings.get(line_type[r]));
@@ -529,6 +598,9 @@ fn cur_batch(
             currency: if currency[r] == NONE { usd } else { currency[r] },
         };
         agg.add(key, unblended[r], effective).map_err(|m| (r, m))?;
+        if let Some(u) = &usage {
+            u.add(agg, r, category, key.service, key.currency, unblended[r], effective, start[r], end_r)?;
+        }
     }
     st.decimals.extend(d);
     st.syms.extend(s);
@@ -589,6 +661,7 @@ fn focus_batch(
         (&s[0], &s[1], &s[2], &s[3], &s[4], &s[5], &s[6]);
     let (start, end, billing) = (&t[0], &t[1], &t[2]);
     let usd = agg.strings.intern("USD");
+    let usage = UsageCols::read(col, layout, n, agg)?;
     for r in 0..n {
         let cat = *categories
             .entry((category[r], service[r], service_code[r], commitment[r]))
@@ -648,6 +721,9 @@ fn focus_batch(
             currency: if currency[r] == NONE { usd } else { currency[r] },
         };
         agg.add(key, billed[r], effective[r]).map_err(|m| (r, m))?;
+        if let Some(u) = &usage {
+            u.add(agg, r, cat, key.service, key.currency, billed[r], effective[r], start[r], end_r)?;
+        }
     }
     st.decimals.extend(d);
     st.syms.extend(s);

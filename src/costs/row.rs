@@ -50,10 +50,24 @@ pub(crate) enum Col {
     Tags,
     /// CUR 2.0 `product` map (JSON text in CSV): holds `product_name`.
     ProductMap,
+    /// CUR `UsageType` (`USE1-BoxUsage:m5.large`), AWS FOCUS `x_UsageType`: what a usage
+    /// rate is keyed by. Read only for usage rates ([`super::usage`]).
+    UsageType,
+    /// CUR `UsageAmount`, FOCUS `PricingQuantity` (else `ConsumedQuantity`).
+    UsageAmount,
+    /// CUR `pricing/unit`, FOCUS `PricingUnit` (else `ConsumedUnit`).
+    PricingUnit,
+    /// CUR `product/regionCode` (else `product/region`), CUR 2.0 `product_region_code`,
+    /// FOCUS `RegionId`.
+    Region,
+    /// CUR `lineItem/Operation`, AWS FOCUS `x_Operation`: splits one usage type by what it is
+    /// for (`LoadBalancing:Application` and `:Network` share `LoadBalancerUsage`; RDS engines
+    /// share `InstanceUsage:*`).
+    Operation,
 }
 
 /// Every logical column, in a fixed order ([`Layout`] is indexed by it).
-pub(crate) const COLS: [Col; 22] = [
+pub(crate) const COLS: [Col; 27] = [
     Col::Billed,
     Col::Effective,
     Col::ChargeType,
@@ -76,6 +90,11 @@ pub(crate) const COLS: [Col; 22] = [
     Col::CommitmentStatus,
     Col::Tags,
     Col::ProductMap,
+    Col::UsageType,
+    Col::UsageAmount,
+    Col::PricingUnit,
+    Col::Region,
+    Col::Operation,
 ];
 
 impl Col {
@@ -133,6 +152,38 @@ impl Col {
             (Col::Tags, K) => "resource_tags",
             (Col::Tags, F) => "Tags",
             (Col::ProductMap, K) => "product",
+            (Col::UsageType, S) => "lineItem/UsageType",
+            (Col::UsageType, K) => "line_item_usage_type",
+            (Col::UsageType, F) => "x_UsageType",
+            (Col::UsageAmount, S) => "lineItem/UsageAmount",
+            (Col::UsageAmount, K) => "line_item_usage_amount",
+            (Col::UsageAmount, F) => "PricingQuantity",
+            (Col::PricingUnit, S) => "pricing/unit",
+            (Col::PricingUnit, K) => "pricing_unit",
+            (Col::PricingUnit, F) => "PricingUnit",
+            (Col::Region, S) => "product/regionCode",
+            (Col::Region, K) => "product_region_code",
+            (Col::Region, F) => "RegionId",
+            (Col::Operation, S) => "lineItem/Operation",
+            (Col::Operation, K) => "line_item_operation",
+            (Col::Operation, F) => "x_Operation",
+            _ => return None,
+        })
+    }
+
+    /// A second name to look for when the first is absent: older CUR files carry only
+    /// `product/region` (legacy Parquet `product_region`), and FOCUS files without the
+    /// conditional pricing columns still have the consumed ones.
+    fn alternate(self, naming: Naming) -> Option<&'static str> {
+        use Naming::{CurSlash as S, CurSnake as K, Focus as F};
+        Some(match (self, naming) {
+            (Col::Region, S) => "product/region",
+            (Col::Region, K) => "product_region",
+            (Col::UsageAmount, F) => "ConsumedQuantity",
+            (Col::PricingUnit, F) => "ConsumedUnit",
+            // FOCUS exports other than AWS's have no usage type: the SKU is what a price is
+            // for there, so rates are kept per SKU.
+            (Col::UsageType, F) => "SkuId",
             _ => return None,
         })
     }
@@ -174,7 +225,7 @@ impl Layout {
         let position = |name: &str| headers.iter().position(|h| h.as_ref() == name);
         let mut at = [None; COLS.len()];
         for (i, col) in COLS.iter().enumerate() {
-            at[i] = col.name(naming).and_then(position);
+            at[i] = col.name(naming).and_then(position).or_else(|| col.alternate(naming).and_then(position));
             if at[i].is_none() && col.required(naming) {
                 return Err(format!("no {} column", col.name(naming).unwrap_or("?")));
             }
@@ -204,6 +255,12 @@ impl Layout {
     /// The name of `col` in this file.
     pub(crate) fn name(&self, col: Col) -> &'static str {
         col.name(self.naming).unwrap_or("?")
+    }
+
+    /// Whether the file has what a usage rate needs: a quantity and a usage type (or, in
+    /// FOCUS files without `x_UsageType`, nothing to key a rate by: no rates).
+    pub(crate) fn has_usage(&self) -> bool {
+        self.get(Col::UsageAmount).is_some() && self.get(Col::UsageType).is_some()
     }
 }
 

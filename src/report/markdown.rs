@@ -149,6 +149,7 @@ fn compose(report: &Report, rows: &Rows<'_>, keep: usize) -> String {
     }
     summary(report, &mut md);
     plan_changes(report, &mut md);
+    super::pricing::markdown(report, &mut md);
     findings(report, rows, &finding_kept, &mut md);
     suggested_fixes(report, &mut md);
     budgets(report, rows, budget_kept, &mut md);

@@ -23,6 +23,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod place;
+mod pricing;
 mod redact;
 pub mod review;
 pub mod review_markdown;
@@ -169,6 +170,9 @@ pub struct Report {
     /// `plan` only: what the plan creates, updates, replaces and destroys, per owner.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub plan_changes: Vec<PlanChanges>,
+    /// `plan --costs` only: the monthly cost of the plan's changes at the bill's rates.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub plan_cost: Option<crate::pricing::PlanCost>,
 }
 
 /// Resource changes of a plan for one owner tag value.
@@ -215,6 +219,7 @@ impl Report {
             exempted: output.exempted,
             visibility: output.visibility,
             plan_changes: Vec::new(),
+            plan_cost: None,
         };
         report.finish();
         report

@@ -114,8 +114,21 @@ fn render_lines(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> i
     findings(report, &st, out)?;
     exempted(report, &st, out)?;
     spend(report, &st, out)?;
+    plan_cost(report, out)?;
     budgets(report, &st, out)?;
     diagnostics(report, &st, out)
+}
+
+/// `plan --costs`: the monthly change by owner and per resource.
+fn plan_cost(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let lines = super::pricing::table_lines(report);
+    if lines.is_empty() {
+        return Ok(());
+    }
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out)
 }
 
 fn header(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {

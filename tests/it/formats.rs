@@ -91,6 +91,8 @@ fn budget(
         pace_method: None,
         runs_out_on: None,
         state,
+        plan_delta: None,
+        forecast_with_plan: None,
     }
 }
 
@@ -115,6 +117,7 @@ fn empty_report() -> Report {
         exempted: vec![],
         visibility: None,
         plan_changes: vec![],
+        plan_cost: None,
     };
     report.finish();
     report

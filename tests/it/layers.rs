@@ -22,6 +22,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("aws", 3),
     ("export", 3),
     ("config", 3),
+    ("pricing", 3),
     ("audit", 4),
     ("report", 5),
     ("fix", 6),

@@ -1,0 +1,105 @@
+//! The plan's cost section in the human formats: a short cost table by owner in the Markdown
+//! pull-request comment, and the same by-owner lines plus every priced resource in the
+//! terminal table. JSON carries `plan_cost` whole (every component with its rate and source).
+
+use rust_decimal::Decimal;
+
+use super::Report;
+use crate::pricing::{CostStatus, PlanCost};
+
+/// A monthly amount for display: sign, cents, currency (`+$73.00`; other currencies by code).
+pub(crate) fn money(d: Decimal, currency: &str) -> String {
+    let d = crate::pricing::cents(d);
+    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "+" };
+    let abs = format!("{:.2}", d.abs());
+    if currency == "USD" {
+        format!("{sign}${abs}")
+    } else {
+        format!("{sign}{abs} {currency}")
+    }
+}
+
+fn what_else(o: &crate::pricing::OwnerCost) -> String {
+    let mut parts = Vec::new();
+    if o.usage_based > 0 {
+        parts.push(format!("{} usage-based", o.usage_based));
+    }
+    if o.unknown > 0 {
+        parts.push(format!("{} unknown until apply", o.unknown));
+    }
+    if o.no_rate > 0 {
+        parts.push(format!("{} without a rate in the bill", o.no_rate));
+    }
+    parts.join(", ")
+}
+
+/// `plan --costs`: monthly delta by owner, then the source of the rates.
+pub(crate) fn markdown(report: &Report, md: &mut String) {
+    let Some(cost) = &report.plan_cost else { return };
+    if cost.owners.is_empty() {
+        return;
+    }
+    md.push_str("### What the plan costs per month, by owner\n\n");
+    md.push_str("| owner | monthly change | priced | not priced |\n|---|--:|--:|---|\n");
+    for o in &cost.owners {
+        let owner = o.owner.as_deref().map_or_else(|| "*(no owner tag)*".to_string(), super::markdown::esc);
+        md.push_str(&format!(
+            "| {owner} | {} | {} | {} |\n",
+            money(o.monthly_delta, &cost.currency),
+            o.priced,
+            super::markdown::esc(&what_else(o))
+        ));
+    }
+    md.push('\n');
+    md.push_str(&source_line(cost));
+    md.push_str("\n\n");
+}
+
+fn source_line(cost: &PlanCost) -> String {
+    let from =
+        cost.rates_from.as_ref().map_or_else(String::new, |r| format!(" from {} to {}", r.first, r.end));
+    format!(
+        "Priced at the effective rates of the bill{from} ({} hours a month); usage-based resources are not estimated.",
+        cost.hours_per_month
+    )
+}
+
+/// Terminal lines: one per owner and one per resource with a monthly change.
+pub(crate) fn table_lines(report: &Report) -> Vec<String> {
+    let Some(cost) = &report.plan_cost else { return Vec::new() };
+    let mut out = vec![format!("Plan cost per month ({}):", source_line(cost))];
+    for o in &cost.owners {
+        let owner = o.owner.as_deref().unwrap_or("(no owner tag)");
+        let rest = what_else(o);
+        let rest = if rest.is_empty() { String::new() } else { format!("; {rest}") };
+        out.push(format!("  {owner}: {}{rest}", money(o.monthly_delta, &cost.currency)));
+    }
+    for r in &cost.resources {
+        let what = match (r.status, r.monthly_delta) {
+            (CostStatus::Priced, Some(d)) => money(d, &cost.currency),
+            (CostStatus::UsageBased, _) => match r.current_spend {
+                Some(s) => format!(
+                    "usage-based (owner's spend on {}: {})",
+                    r.service.as_deref().unwrap_or("?"),
+                    money(s, &cost.currency).trim_start_matches('+')
+                ),
+                None => "usage-based".to_string(),
+            },
+            _ => r.note.clone().unwrap_or_default(),
+        };
+        out.push(format!("    {}: {what}", r.address));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_shows_sign_and_cents() {
+        assert_eq!(money(Decimal::new(7300, 2), "USD"), "+$73.00");
+        assert_eq!(money(Decimal::new(-125, 3), "USD"), "-$0.13");
+        assert_eq!(money(Decimal::new(5, 0), "EUR"), "+5.00 EUR");
+    }
+}
