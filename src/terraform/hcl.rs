@@ -11,8 +11,8 @@
 //!
 //! `*.tf.json` files (Terraform's JSON syntax) are translated to the native syntax first, line
 //! for line ([`super::json_syntax`]), and merge with the `.tf` files of their directory.
-//! Override files (`override.tf`, `*_override.tf(.json)`) are not merged: they are left out
-//! with a diagnostic, as a silently wrong merge would be worse.
+//! Override files (`override.tf`, `*_override.tf(.json)`) are merged over the other files as
+//! Terraform merges them ([`overrides`]).
 //!
 //! Not responsible for: `terraform.tfvars.json`, `TF_VAR_*` environment
 //! variables (the library does not read the environment), remote module sources (registry, git:
@@ -31,6 +31,7 @@
 mod files;
 mod loader;
 mod module;
+mod overrides;
 mod tfvars;
 
 use std::collections::{BTreeMap, HashMap};
@@ -93,6 +94,9 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
     let root_key = normalise(dir);
     let defs: HashMap<&Path, ModuleDef<'_>> =
         tree.modules.iter().map(|(key, files)| (key.as_path(), ModuleDef::new(files, key))).collect();
+    for def in defs.values() {
+        diagnostics.extend(def.diagnostics.iter().cloned());
+    }
     let Some(root) = defs.get(root_key.as_path()) else {
         return Ok(CodeModel { diagnostics, ..CodeModel::default() });
     };

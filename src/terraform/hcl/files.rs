@@ -185,7 +185,7 @@ impl ModuleTree {
     }
 }
 
-/// Names of the `*.tf` and `*.tf.json` files of `dir`, sorted, without override files.
+/// Names of the `*.tf` and `*.tf.json` files of `dir` (override files included), sorted.
 pub(super) fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -199,24 +199,12 @@ pub(super) fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
-/// `override.tf`, `x_override.tf` and their `.tf.json` forms: merged over the other files by
-/// Terraform, which tally does not do.
-pub(super) fn is_override_file(name: &str) -> bool {
-    let stem = name.strip_suffix(".tf.json").or_else(|| name.strip_suffix(".tf")).unwrap_or(name);
-    stem == "override" || stem.ends_with("_override")
-}
-
 pub(super) type Parsed = Result<SourceFile, Box<Diagnostic>>;
 
 /// Read and parse files on every core. Results come back in job order, so nothing downstream
 /// depends on scheduling.
 pub(super) fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) -> Vec<(usize, Parsed)> {
     let parse = |(group, path, display): &(usize, PathBuf, String)| -> (usize, Parsed) {
-        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        if is_override_file(&name) {
-            let message = "override files are not merged by tally: the module is read without this file";
-            return (*group, Err(Box::new(hcl_diagnostic(SourceLocation::file(display.clone()), message))));
-        }
         let result = match read_text(path) {
             Ok(text) => SourceFile::parse(display.clone(), text),
             Err(e) => Err(Box::new(hcl_diagnostic(

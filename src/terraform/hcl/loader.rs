@@ -6,11 +6,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use hcl_edit::expr::{Expression, ObjectKey};
-use hcl_edit::structure::Body;
+use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::Span;
 
 use super::files::{hcl_diagnostic, is_local_source, normalise, reference_text, SourceFile};
 use super::module::{CallDef, ModuleDef, ProviderDef, ResourceDef};
+use super::overrides::{Attr, Merged};
 use super::{MAX_INSTANCES, MAX_MODULE_DEPTH, MODULE_META_ARGS};
 use crate::model::{
     Diagnostic, EffectiveTags, IndexKey, Layer, ResourceMode, SmallMap, TagValue, TfResource,
@@ -81,16 +82,17 @@ impl<'a> Loader<'_, 'a> {
     fn provider_info(&mut self, scope: &Scope<'_>, p: &ProviderDef<'_>) -> ProviderInfo {
         let mut info = ProviderInfo::unconfigured();
         let mut env = Env::default();
-        if let Some(attr) = p.block.body.get_attribute("region") {
-            if let Ok(Value::String(region)) = scope.eval(&attr.value, &mut env) {
+        if let Some(attr) = p.merged.attr("region") {
+            if let Ok(Value::String(region)) = scope.eval(&attr.attr.value, &mut env) {
                 info.region = Some(region);
             }
         }
+        let default_tags = p.merged.blocks("default_tags");
         let tags_attr =
-            p.block.body.get_blocks("default_tags").next().and_then(|b| b.body.get_attribute("tags"));
-        if let Some(attr) = tags_attr {
+            default_tags.first().and_then(|(b, file)| Some((b.body.get_attribute("tags")?, *file)));
+        if let Some((attr, file)) = tags_attr {
             let what = format!("default_tags of provider {}", p.key);
-            info.default_tags = self.eval_tags(scope, &attr.value, &mut env, p.file, attr.span(), &what);
+            info.default_tags = self.eval_tags(scope, &attr.value, &mut env, file, attr.span(), &what);
         }
         info
     }
@@ -125,7 +127,7 @@ impl<'a> Loader<'_, 'a> {
     /// `[*]` instance standing for all of them, which `may_not_exist` when the count or the
     /// collection is unknown (a known non-empty collection with unknown elements, or a count
     /// too large to expand, certainly creates something).
-    fn expand(&mut self, scope: &Scope<'_>, body: &Body, file: &SourceFile, what: &str) -> Vec<Instance> {
+    fn expand(&mut self, scope: &Scope<'_>, merged: &Merged<'_>, what: &str) -> Vec<Instance> {
         let star = |each: bool, may_not_exist: bool| {
             let env = if each {
                 Env { each: Some(Each { key: Value::Unknown, value: Value::Unknown }), ..Env::default() }
@@ -134,7 +136,7 @@ impl<'a> Loader<'_, 'a> {
             };
             vec![Instance { suffix: "[*]".into(), index: None, env, may_not_exist }]
         };
-        if let Some(attr) = body.get_attribute("count") {
+        if let Some(Attr { attr, file }) = merged.attr("count") {
             let n = match scope.eval(&attr.value, &mut Env::default()) {
                 Ok(Value::Unknown) => return star(false, true),
                 Ok(v) => v.to_number(),
@@ -160,7 +162,7 @@ impl<'a> Loader<'_, 'a> {
                 }
             };
         }
-        let Some(attr) = body.get_attribute("for_each") else {
+        let Some(Attr { attr, file }) = merged.attr("for_each") else {
             return vec![Instance {
                 suffix: String::new(),
                 index: None,
@@ -233,10 +235,10 @@ impl<'a> Loader<'_, 'a> {
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
     ) {
-        let body = &res.block.body;
-        let provider = body
-            .get_attribute("provider")
-            .and_then(|a| reference_text(&a.value))
+        let merged = &res.merged;
+        let provider = merged
+            .attr("provider")
+            .and_then(|a| reference_text(&a.attr.value))
             .unwrap_or_else(|| res.resource_type.split('_').next().unwrap_or(res.resource_type).to_string());
         // Another provider's blocks are not evaluated at all: their `tags`, `count` or `for_each`
         // follow that provider's schema, and an error there must not make an AWS audit partial.
@@ -245,43 +247,40 @@ impl<'a> Loader<'_, 'a> {
             return;
         }
         let info = providers.get(&provider).cloned().unwrap_or_else(ProviderInfo::unconfigured);
-        let location = res.file.location(res.block.span());
+        let location = merged.file().location(merged.block().span());
         let is_asg = res.resource_type == "aws_autoscaling_group";
-        let tags_attr = body.get_attribute("tags");
+        let tags_attr = merged.attr("tags");
+        let asg_blocks = if is_asg { merged.blocks_of(&["tag", "dynamic"]) } else { Vec::new() };
         let tags_location = if is_asg {
-            body.blocks()
-                .find(|b| {
+            asg_blocks
+                .iter()
+                .find(|(b, _)| {
                     b.ident.as_str() == "tag"
                         || (b.ident.as_str() == "dynamic"
                             && b.labels.first().map(|l| l.as_str()) == Some("tag"))
                 })
-                .map(|b| res.file.location(b.span()))
+                .map(|(b, file)| file.location(b.span()))
         } else {
-            tags_attr.map(|a| res.file.location(a.span()))
+            tags_attr.map(|a| a.file.location(a.attr.span()))
         }
         .unwrap_or_else(|| location.clone());
 
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let mode_prefix = if res.mode == ResourceMode::Data { "data." } else { "" };
         let base = format!("{prefix}{mode_prefix}{}.{}", res.resource_type, res.name);
-        for mut instance in self.expand(scope, body, res.file, &base) {
+        for mut instance in self.expand(scope, merged, &base) {
             let address = format!("{base}{}", instance.suffix);
             let tags = match res.mode {
                 // A data source's `tags` is a filter, not tags it sets.
                 ResourceMode::Data => EffectiveTags { tags: SmallMap::new(), complete: true },
                 ResourceMode::Managed if is_asg => {
-                    self.asg_tags(scope, body, &mut instance.env, res.file, &address)
+                    self.asg_tags(scope, &asg_blocks, &mut instance.env, &address)
                 }
                 ResourceMode::Managed => {
                     let own = match tags_attr {
-                        Some(attr) => self.eval_tags(
-                            scope,
-                            &attr.value,
-                            &mut instance.env,
-                            res.file,
-                            attr.span(),
-                            &address,
-                        ),
+                        Some(Attr { attr, file }) => {
+                            self.eval_tags(scope, &attr.value, &mut instance.env, file, attr.span(), &address)
+                        }
                         None => EffectiveTags { tags: SmallMap::new(), complete: true },
                     };
                     merge_tags(&info.default_tags, &own)
@@ -313,13 +312,12 @@ impl<'a> Loader<'_, 'a> {
     fn asg_tags(
         &mut self,
         scope: &Scope<'_>,
-        body: &Body,
+        blocks: &[(&Block, &SourceFile)],
         env: &mut Env,
-        file: &SourceFile,
         address: &str,
     ) -> EffectiveTags {
         let mut out = EffectiveTags { tags: SmallMap::new(), complete: true };
-        for block in body.blocks() {
+        for &(block, file) in blocks {
             match block.ident.as_str() {
                 "tag" => self.asg_tag(scope, &block.body, env, file, address, &mut out),
                 "dynamic" if block.labels.first().map(|l| l.as_str()) == Some("tag") => {
@@ -413,8 +411,8 @@ impl<'a> Loader<'_, 'a> {
         providers: &BTreeMap<String, ProviderInfo>,
         stack: &mut Vec<PathBuf>,
     ) {
-        let location = call.file.location(call.block.span());
-        let Some(source) = &call.source else {
+        let location = call.merged.file().location(call.merged.block().span());
+        let Some(source) = &call.source() else {
             self.diagnostics.push(hcl_diagnostic(
                 location,
                 format!("module {}: source must be a literal string", call.name),
@@ -448,33 +446,27 @@ impl<'a> Loader<'_, 'a> {
                 return;
             }
         };
-        let body = &call.block.body;
+        let merged = &call.merged;
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let base = format!("{prefix}module.{}", call.name);
-        for mut instance in self.expand(scope, body, call.file, &base) {
+        for mut instance in self.expand(scope, merged, &base) {
             let mut vars = BTreeMap::new();
             for var in &child.variables {
-                let arg = body.get_attribute(var.name).filter(|_| !MODULE_META_ARGS.contains(&var.name));
+                let arg = merged.attr(var.name).filter(|_| !MODULE_META_ARGS.contains(&var.name));
                 let given = match arg {
-                    Some(attr) => match scope.eval(&attr.value, &mut instance.env) {
+                    Some(Attr { attr, file }) => match scope.eval(&attr.value, &mut instance.env) {
                         Ok(v) => Some(v),
                         Err(e) => {
-                            self.eval_diag(
-                                call.file,
-                                attr.span(),
-                                &format!("{base} argument {}", var.name),
-                                &e,
-                            );
+                            self.eval_diag(file, attr.span(), &format!("{base} argument {}", var.name), &e);
                             Some(Value::Unknown)
                         }
                     },
                     None => None,
                 };
                 let value = var.value(given).unwrap_or_else(|e| {
-                    let span = arg.and_then(|a| a.span());
                     let what = format!("{base} argument {}", var.name);
-                    match span {
-                        Some(_) => self.eval_diag(call.file, span, &what, &e),
+                    match arg.and_then(|a| Some((a.file, a.attr.span()?))) {
+                        Some((file, span)) => self.eval_diag(file, Some(span), &what, &e),
                         None => self
                             .diagnostics
                             .push(hcl_diagnostic(var.location.clone(), format!("{what}: {e}"))),
@@ -483,7 +475,7 @@ impl<'a> Loader<'_, 'a> {
                 });
                 vars.insert(var.name.to_string(), value);
             }
-            let child_providers = child_providers(body, providers);
+            let child_providers = child_providers(merged.attr("providers").map(|a| a.attr), providers);
             stack.push(child_dir.clone());
             let path = format!("{base}{}", instance.suffix);
             let may_not_exist = self.may_not_exist || instance.may_not_exist;
@@ -496,10 +488,10 @@ impl<'a> Loader<'_, 'a> {
 /// Provider configurations a module call passes: the `providers` map if given, else every
 /// default (unaliased) configuration of the caller, as Terraform does.
 pub(super) fn child_providers(
-    call_body: &Body,
+    providers_attr: Option<&Attribute>,
     providers: &BTreeMap<String, ProviderInfo>,
 ) -> BTreeMap<String, ProviderInfo> {
-    let Some(Expression::Object(map)) = call_body.get_attribute("providers").map(|a| &a.value) else {
+    let Some(Expression::Object(map)) = providers_attr.map(|a| &a.value) else {
         return providers
             .iter()
             .filter(|(k, _)| !k.contains('.'))

@@ -8,10 +8,11 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::Block;
 use hcl_edit::Span;
 
-use super::files::{literal_string, SourceFile};
+use super::files::{hcl_diagnostic, literal_string, SourceFile};
+use super::overrides::{is_override_file, Merged};
 use super::tfvars::eval_or_unknown;
 use super::S3Backend;
-use crate::model::{ResourceMode, SourceLocation};
+use crate::model::{Diagnostic, ResourceMode, SourceLocation};
 use crate::terraform::eval::types::{convert, Type};
 use crate::terraform::eval::{Env, EvalError, LocalDef, Scope, Value};
 
@@ -48,23 +49,26 @@ impl VariableDef<'_> {
 
 pub(super) struct ProviderDef<'a> {
     pub(super) key: String,
-    pub(super) block: &'a Block,
-    pub(super) file: &'a SourceFile,
+    pub(super) merged: Merged<'a>,
 }
 
 pub(super) struct ResourceDef<'a> {
     pub(super) mode: ResourceMode,
     pub(super) resource_type: &'a str,
     pub(super) name: &'a str,
-    pub(super) block: &'a Block,
-    pub(super) file: &'a SourceFile,
+    pub(super) merged: Merged<'a>,
 }
 
 pub(super) struct CallDef<'a> {
     pub(super) name: &'a str,
-    pub(super) block: &'a Block,
-    pub(super) file: &'a SourceFile,
-    pub(super) source: Option<String>,
+    pub(super) merged: Merged<'a>,
+}
+
+impl CallDef<'_> {
+    /// The module source, when it is a literal string.
+    pub(super) fn source(&self) -> Option<String> {
+        self.merged.attr("source").and_then(|a| literal_string(&a.attr.value))
+    }
 }
 
 pub(super) struct ModuleDef<'a> {
@@ -75,9 +79,26 @@ pub(super) struct ModuleDef<'a> {
     pub(super) resources: Vec<ResourceDef<'a>>,
     pub(super) calls: Vec<CallDef<'a>>,
     pub(super) backends: Vec<S3Backend>,
+    /// Override blocks that match nothing (Terraform rejects them).
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+/// The header of a top-level block: its type and labels.
+fn header(block: &Block) -> (&str, Vec<&str>) {
+    (block.ident.as_str(), block.labels.iter().map(|l| l.as_str()).collect())
+}
+
+/// `name` or `name.alias`: how resources and module calls refer to a provider configuration.
+fn provider_key(name: &str, block: &Block) -> String {
+    match block.body.get_attribute("alias").and_then(|a| literal_string(&a.value)) {
+        Some(alias) => format!("{name}.{alias}"),
+        None => name.to_string(),
+    }
 }
 
 impl<'a> ModuleDef<'a> {
+    /// The definitions of one module directory: the normal files, then the override files
+    /// merged over them in file-name order (see [`super::overrides`]).
     pub(super) fn new(files: &'a [SourceFile], dir: &'a Path) -> Self {
         let mut def = ModuleDef {
             dir,
@@ -87,66 +108,119 @@ impl<'a> ModuleDef<'a> {
             resources: Vec::new(),
             calls: Vec::new(),
             backends: Vec::new(),
+            diagnostics: Vec::new(),
         };
-        for file in files {
+        let (overrides, normal): (Vec<&SourceFile>, Vec<&SourceFile>) = files.iter().partition(|f| {
+            is_override_file(
+                Path::new(&f.path).file_name().map(|n| n.to_string_lossy()).unwrap_or_default().as_ref(),
+            )
+        });
+        let mut variables: Vec<(&'a str, Merged<'a>)> = Vec::new();
+        for file in normal {
             for block in file.body.blocks() {
-                let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-                match (block.ident.as_str(), labels.as_slice()) {
+                let (ident, labels) = header(block);
+                match (ident, labels.as_slice()) {
                     ("resource", [t, n]) | ("data", [t, n]) => def.resources.push(ResourceDef {
-                        mode: if block.ident.as_str() == "data" {
-                            ResourceMode::Data
-                        } else {
-                            ResourceMode::Managed
-                        },
+                        mode: if ident == "data" { ResourceMode::Data } else { ResourceMode::Managed },
                         resource_type: t,
                         name: n,
-                        block,
-                        file,
+                        merged: Merged::new(block, file),
                     }),
-                    ("variable", [name]) => def.variables.push(VariableDef {
-                        name,
-                        default: block.body.get_attribute("default").map(|a| &a.value),
-                        ty: block.body.get_attribute("type").and_then(|a| Type::parse(&a.value)),
-                        nullable: !matches!(
-                            block.body.get_attribute("nullable").map(|a| &a.value),
-                            Some(Expression::Bool(b)) if !*b.value()
-                        ),
-                        location: file.location(block.span()),
+                    ("variable", [name]) => variables.push((name, Merged::new(block, file))),
+                    ("locals", []) => def.add_locals(block, file),
+                    ("provider", [name]) => def.providers.push(ProviderDef {
+                        key: provider_key(name, block),
+                        merged: Merged::new(block, file),
                     }),
-                    ("locals", []) => {
-                        for attr in block.body.attributes() {
-                            def.locals.insert(
-                                attr.key.as_str().to_string(),
-                                LocalDef { expr: &attr.value, location: file.location(attr.span()) },
-                            );
-                        }
-                    }
-                    ("provider", [name]) => {
-                        let alias = block.body.get_attribute("alias").and_then(|a| literal_string(&a.value));
-                        let key = match alias {
-                            Some(alias) => format!("{name}.{alias}"),
-                            None => name.to_string(),
-                        };
-                        def.providers.push(ProviderDef { key, block, file });
-                    }
-                    ("module", [name]) => def.calls.push(CallDef {
-                        name,
-                        block,
-                        file,
-                        source: block.body.get_attribute("source").and_then(|a| literal_string(&a.value)),
-                    }),
-                    ("terraform", []) => {
-                        for backend in block.body.get_blocks("backend") {
-                            if let Some(b) = s3_backend(backend, file) {
-                                def.backends.push(b);
-                            }
-                        }
-                    }
+                    ("module", [name]) => def.calls.push(CallDef { name, merged: Merged::new(block, file) }),
+                    ("terraform", []) => def.add_backends(block, file),
                     _ => {}
                 }
             }
         }
+        for file in overrides {
+            for block in file.body.blocks() {
+                let (ident, labels) = header(block);
+                let target = match (ident, labels.as_slice()) {
+                    ("resource", [t, n]) | ("data", [t, n]) => {
+                        let mode = if ident == "data" { ResourceMode::Data } else { ResourceMode::Managed };
+                        def.resources
+                            .iter_mut()
+                            .find(|r| r.mode == mode && r.resource_type == *t && r.name == *n)
+                            .map(|r| &mut r.merged)
+                    }
+                    ("variable", [name]) => variables.iter_mut().find(|(v, _)| v == name).map(|(_, m)| m),
+                    ("provider", [name]) => {
+                        let key = provider_key(name, block);
+                        def.providers.iter_mut().find(|p| p.key == key).map(|p| &mut p.merged)
+                    }
+                    ("module", [name]) => {
+                        def.calls.iter_mut().find(|c| c.name == *name).map(|c| &mut c.merged)
+                    }
+                    ("locals", []) => {
+                        def.add_locals(block, file);
+                        continue;
+                    }
+                    ("terraform", []) => {
+                        if block.body.get_blocks("backend").next().is_some() {
+                            def.backends.clear();
+                            def.add_backends(block, file);
+                        }
+                        continue;
+                    }
+                    // Outputs and other blocks do not affect tags.
+                    _ => continue,
+                };
+                match target {
+                    Some(merged) => merged.push(block, file),
+                    None => {
+                        let what = std::iter::once(ident).chain(labels.iter().copied()).collect::<Vec<_>>();
+                        def.diagnostics.push(hcl_diagnostic(
+                            file.location(block.span()),
+                            format!(
+                                "override of {}: no such block in the module to override",
+                                what.join(" ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        def.variables =
+            variables.into_iter().map(|(name, merged)| VariableDef::merged(name, &merged)).collect();
         def
+    }
+
+    fn add_locals(&mut self, block: &'a Block, file: &'a SourceFile) {
+        for attr in block.body.attributes() {
+            self.locals.insert(
+                attr.key.as_str().to_string(),
+                LocalDef { expr: &attr.value, location: file.location(attr.span()) },
+            );
+        }
+    }
+
+    fn add_backends(&mut self, block: &'a Block, file: &'a SourceFile) {
+        for backend in block.body.get_blocks("backend") {
+            if let Some(b) = s3_backend(backend, file) {
+                self.backends.push(b);
+            }
+        }
+    }
+}
+
+impl<'a> VariableDef<'a> {
+    fn merged(name: &'a str, merged: &Merged<'a>) -> Self {
+        VariableDef {
+            name,
+            default: merged.attr("default").map(|a| &a.attr.value),
+            ty: merged.attr("type").and_then(|a| Type::parse(&a.attr.value)),
+            nullable: !matches!(
+                merged.attr("nullable").map(|a| &a.attr.value),
+                Some(Expression::Bool(b)) if !*b.value()
+            ),
+            location: merged.file().location(merged.block().span()),
+        }
     }
 }
 

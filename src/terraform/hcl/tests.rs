@@ -331,3 +331,50 @@ fn issue_14_optional_object_attributes_take_defaults() {
     let data = get(&m, r#"module.buckets.aws_s3_bucket.this["data"]"#);
     assert_eq!(tags(data), expect(&[("Environment", "dev"), ("Owner", "data-team"), ("Replicas", "3")]));
 }
+
+/// The fixture's AWS resources and their known tags, as `terraform plan` gives `tags_all`.
+fn oracle(case: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let path = fixture(case).join("expected-tags.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// tally's managed resources and tags, in the oracle's shape (every tag must be known).
+fn tally_tags(m: &CodeModel) -> BTreeMap<String, BTreeMap<String, String>> {
+    m.resources
+        .iter()
+        .filter(|r| r.mode == ResourceMode::Managed)
+        .map(|r| {
+            assert!(r.tags.complete, "{}: tags incomplete", r.address);
+            let tags = r.tags.tags.iter().map(|(k, v)| (k.clone(), v.known().unwrap_or("?").to_string()));
+            (r.address.clone(), tags.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn override_files_merge_as_terraform_does() {
+    let m = load("overrides");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(tally_tags(&m), oracle("overrides"));
+    // The replaced tags point at the override file that won.
+    let replaced = get(&m, "aws_s3_bucket.replaced");
+    assert_eq!(at(replaced.tags_location.as_ref(), "overrides"), "z_override.tf:3:3");
+    assert_eq!(at(replaced.location.as_ref(), "overrides"), "main.tf:26:1");
+}
+
+#[test]
+fn override_of_a_block_that_does_not_exist_is_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("main.tf", "resource \"aws_s3_bucket\" \"a\" {\n  tags = { owner = \"x\" }\n}\n");
+    write("override.tf", "resource \"aws_s3_bucket\" \"b\" {\n  tags = {}\n}\n");
+    let m = load_code(dir.path(), &CodeOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.resources.len(), 1);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    let message = &m.diagnostics[0].message;
+    assert!(message.contains("override of resource aws_s3_bucket b: no such block"), "{message}");
+    assert!(m.diagnostics[0].location.as_ref().is_some_and(|l| l.line == Some(1)));
+}
