@@ -40,6 +40,7 @@ use std::fmt;
 
 use hcl_edit::expr::Expression;
 
+pub(crate) use functions::from_json;
 pub(crate) use ops::{iterate, merge_tags, tags_from_value};
 pub(crate) use scope::Scope;
 

@@ -3,8 +3,8 @@
 //!
 //! Responsible for: reading and parsing `*.tf` files with `hcl-edit` (keeping byte spans, turned
 //! into `file:line:col` through a line-start index), root variable values (`terraform.tfvars`,
-//! `*.auto.tfvars` in lexical order, then `--var-file`s), module instantiation (arguments
-//! evaluated in the caller's scope, provider configurations inherited or remapped with
+//! `terraform.tfvars.json`, `*.auto.tfvars(.json)` in lexical order, then `--var-file`s: see
+//! [`tfvars`]), module instantiation (arguments evaluated in the caller's scope, provider configurations inherited or remapped with
 //! `providers = {}`), `count`/`for_each` expansion, provider `default_tags` merged under resource
 //! `tags` (autoscaling groups use their `tag` blocks and ignore `default_tags`), and `backend
 //! "s3"` blocks. Expression evaluation and the unknown-value rules live in [`super::eval`].
@@ -14,7 +14,7 @@
 //! Override files (`override.tf`, `*_override.tf(.json)`) are merged over the other files as
 //! Terraform merges them ([`overrides`]).
 //!
-//! Not responsible for: `terraform.tfvars.json`, `TF_VAR_*` environment
+//! Not responsible for: `TF_VAR_*` environment
 //! variables (the library does not read the environment), remote module sources (registry, git:
 //! skipped without a diagnostic, as they are normal and not an input problem) and module
 //! outputs (`module.x.y` is unknown).

@@ -378,3 +378,41 @@ fn override_of_a_block_that_does_not_exist_is_a_diagnostic() {
     assert!(message.contains("override of resource aws_s3_bucket b: no such block"), "{message}");
     assert!(m.diagnostics[0].location.as_ref().is_some_and(|l| l.line == Some(1)));
 }
+
+#[test]
+fn json_variable_files_in_terraform_precedence_order() {
+    let m = load_with("tfvars-json", &["extra.tfvars.json"]);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(tally_tags(&m), oracle("tfvars-json"));
+}
+
+#[test]
+fn bad_json_variable_file_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "main.tf",
+        "variable \"o\" {}\nresource \"aws_s3_bucket\" \"a\" {\n  tags = { owner = var.o }\n}\n",
+    );
+    write("terraform.tfvars.json", "{\n  \"o\": \"x\",\n  \"p\": \n}\n");
+    write("z.auto.tfvars.json", "[1]");
+    let m = load_code(dir.path(), &CodeOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<String> = m
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let loc = d.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+            let file =
+                Path::new(&loc).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("{file} {}", d.message)
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("terraform.tfvars.json:4:1 cannot parse (JSON variables)"), "{found:?}");
+    assert!(found[1]
+        .starts_with("z.auto.tfvars.json:1:1 cannot parse (JSON variables): the root must be an object"));
+    // The variable is unset, so its tag is unknown, not a guess.
+    assert_eq!(tags(get(&m, "aws_s3_bucket.a")), expect(&[("owner", "?")]));
+}
