@@ -70,7 +70,7 @@ impl<'a> Loader<'_, 'a> {
             providers.insert(p.key.clone(), info);
         }
         for res in &def.resources {
-            self.resource(&scope, res, module_path, &providers);
+            self.resource(&scope, def, res, module_path, &providers);
         }
         for call in &def.calls {
             self.module_call(&scope, def, call, module_path, &providers, stack);
@@ -231,6 +231,7 @@ impl<'a> Loader<'_, 'a> {
     fn resource(
         &mut self,
         scope: &Scope<'_>,
+        def: &ModuleDef<'_>,
         res: &ResourceDef<'_>,
         module_path: &str,
         providers: &BTreeMap<String, ProviderInfo>,
@@ -242,7 +243,9 @@ impl<'a> Loader<'_, 'a> {
             .unwrap_or_else(|| res.resource_type.split('_').next().unwrap_or(res.resource_type).to_string());
         // Another provider's blocks are not evaluated at all: their `tags`, `count` or `for_each`
         // follow that provider's schema, and an error there must not make an AWS audit partial.
-        if !crate::terraform::provider::is_aws_resource(res.resource_type, provider.split('.').next()) {
+        // The local name decides through the module's `required_providers` (`awsprod` with source
+        // `hashicorp/aws` is AWS; `aws` with another source is not).
+        if !def.is_aws_local_name(provider.split('.').next().unwrap_or(&provider)) {
             self.other_providers += 1;
             return;
         }

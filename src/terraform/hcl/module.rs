@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use hcl_edit::expr::Expression;
+use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Block;
 use hcl_edit::Span;
 
@@ -15,6 +15,7 @@ use super::S3Backend;
 use crate::model::{Diagnostic, ResourceMode, SourceLocation};
 use crate::terraform::eval::types::{convert, Type};
 use crate::terraform::eval::{Env, EvalError, LocalDef, Scope, Value};
+use crate::terraform::provider::is_aws_provider;
 
 pub(super) struct VariableDef<'a> {
     pub(super) name: &'a str,
@@ -79,6 +80,9 @@ pub(super) struct ModuleDef<'a> {
     pub(super) resources: Vec<ResourceDef<'a>>,
     pub(super) calls: Vec<CallDef<'a>>,
     pub(super) backends: Vec<S3Backend>,
+    /// `required_providers`: provider local name -> source address (`awsprod` ->
+    /// `hashicorp/aws`). A local name not listed means `hashicorp/<name>`, as in Terraform.
+    pub(super) provider_sources: HashMap<String, String>,
     /// Override blocks that match nothing (Terraform rejects them).
     pub(super) diagnostics: Vec<Diagnostic>,
 }
@@ -108,6 +112,7 @@ impl<'a> ModuleDef<'a> {
             resources: Vec::new(),
             calls: Vec::new(),
             backends: Vec::new(),
+            provider_sources: HashMap::new(),
             diagnostics: Vec::new(),
         };
         let (overrides, normal): (Vec<&SourceFile>, Vec<&SourceFile>) = files.iter().partition(|f| {
@@ -133,7 +138,10 @@ impl<'a> ModuleDef<'a> {
                         merged: Merged::new(block, file),
                     }),
                     ("module", [name]) => def.calls.push(CallDef { name, merged: Merged::new(block, file) }),
-                    ("terraform", []) => def.add_backends(block, file),
+                    ("terraform", []) => {
+                        def.add_backends(block, file);
+                        def.add_provider_sources(block);
+                    }
                     _ => {}
                 }
             }
@@ -162,6 +170,8 @@ impl<'a> ModuleDef<'a> {
                         continue;
                     }
                     ("terraform", []) => {
+                        // required_providers merges entry by entry.
+                        def.add_provider_sources(block);
                         if block.body.get_blocks("backend").next().is_some() {
                             def.backends.clear();
                             def.add_backends(block, file);
@@ -197,6 +207,39 @@ impl<'a> ModuleDef<'a> {
                 attr.key.as_str().to_string(),
                 LocalDef { expr: &attr.value, location: file.location(attr.span()) },
             );
+        }
+    }
+
+    fn add_provider_sources(&mut self, block: &Block) {
+        for required in block.body.get_blocks("required_providers") {
+            for attr in required.body.attributes() {
+                let name = attr.key.as_str().to_string();
+                // `aws = "~> 5.0"` (a bare version constraint, Terraform 0.12 style) keeps the
+                // default source; an object names it with `source`.
+                let source = match &attr.value {
+                    Expression::Object(object) => object.iter().find_map(|(key, value)| {
+                        let key = match key {
+                            ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                            ObjectKey::Expression(expr) => literal_string(expr)?,
+                        };
+                        (key == "source").then(|| literal_string(value.expr())).flatten()
+                    }),
+                    _ => None,
+                };
+                match source {
+                    Some(source) => self.provider_sources.insert(name, source),
+                    None => self.provider_sources.remove(&name),
+                };
+            }
+        }
+    }
+
+    /// Whether a provider local name of this module (`aws`, `awsprod`) is the AWS provider:
+    /// its `required_providers` source when it has one, else `hashicorp/<name>`.
+    pub(super) fn is_aws_local_name(&self, local: &str) -> bool {
+        match self.provider_sources.get(local) {
+            Some(source) => is_aws_provider(source),
+            None => is_aws_provider(local),
         }
     }
 

@@ -416,3 +416,46 @@ fn bad_json_variable_file_names_file_and_line() {
     // The variable is unset, so its tag is unknown, not a guess.
     assert_eq!(tags(get(&m, "aws_s3_bucket.a")), expect(&[("owner", "?")]));
 }
+
+#[test]
+fn provider_local_name_other_than_aws_for_hashicorp_aws() {
+    let m = load("provider-rename");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.other_provider_resources, 0);
+    assert_eq!(tally_tags(&m), oracle("provider-rename"));
+    assert_eq!(get(&m, "aws_s3_bucket.aliased").region.as_deref(), Some("us-east-1"));
+}
+
+#[test]
+fn local_name_aws_with_another_source_is_not_aws() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "main.tf",
+        r#"terraform {
+  required_providers {
+    aws    = { source = "example-corp/cloudthing" }
+    realaws = { source = "registry.terraform.io/hashicorp/aws" }
+  }
+}
+resource "aws_widget" "not_ours" {
+  tags = ["a", "b"]
+}
+resource "aws_s3_bucket" "ours" {
+  provider = realaws
+  tags     = { owner = "x" }
+}
+"#,
+    );
+    write(
+        "override.tf",
+        "terraform {\n  required_providers {\n    realaws = { source = \"hashicorp/aws\" }\n  }\n}\n",
+    );
+    let m = load_code(dir.path(), &CodeOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.other_provider_resources, 1);
+    let addresses: Vec<&str> = m.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses, ["aws_s3_bucket.ours"]);
+}
