@@ -14,9 +14,10 @@
 //!   segment) is `aws`, whatever the host or namespace (mirrors and forks keep the type), and
 //!   whatever the alias;
 //! - legacy states (`provider.aws.west`) and HCL code give a local name: the `provider`
-//!   meta-argument's first part, else the resource type's prefix. AWS when it is `aws`.
-//!   (`required_providers` could map another local name to `hashicorp/aws`; nobody does that in
-//!   practice and it is not read.)
+//!   meta-argument's first part, else the resource type's prefix. In code the module's
+//!   `required_providers` maps a local name to its source (`awsprod = { source =
+//!   "hashicorp/aws" }` is AWS, `aws = { source = "corp/other" }` is not); a name it does not
+//!   list is `hashicorp/<name>`, so AWS when it is `aws`. Legacy states have no such map.
 //!
 //! `awscc` (AWS Cloud Control) creates AWS resources, but its `tags` are a list of
 //! `{key, value}` objects and its types are not in the `hashicorp/aws` schema the rules use:

@@ -32,7 +32,6 @@ mod time;
 
 use hcl_edit::expr::{Expression, FuncCall};
 
-#[cfg(test)]
 pub(crate) use encoding::from_json;
 
 use super::{Env, EvalError, EvalResult, Scope, Value};

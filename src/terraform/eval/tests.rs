@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use hcl_edit::parser::{parse_body, parse_expr};
 
 use super::*;
+use crate::model::{EffectiveTags, SmallMap, TagValue};
 
 const LOCALS: &str = r#"
 locals {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
+use crate::model::{IndexKey, Layer, ResourceMode, TagValue};
 
 fn fixture(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hcl").join(case)
@@ -329,4 +330,132 @@ fn issue_14_optional_object_attributes_take_defaults() {
     assert!(logs.tags.complete);
     let data = get(&m, r#"module.buckets.aws_s3_bucket.this["data"]"#);
     assert_eq!(tags(data), expect(&[("Environment", "dev"), ("Owner", "data-team"), ("Replicas", "3")]));
+}
+
+/// The fixture's AWS resources and their known tags, as `terraform plan` gives `tags_all`.
+fn oracle(case: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let path = fixture(case).join("expected-tags.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// tally's managed resources and tags, in the oracle's shape (every tag must be known).
+fn tally_tags(m: &CodeModel) -> BTreeMap<String, BTreeMap<String, String>> {
+    m.resources
+        .iter()
+        .filter(|r| r.mode == ResourceMode::Managed)
+        .map(|r| {
+            assert!(r.tags.complete, "{}: tags incomplete", r.address);
+            let tags = r.tags.tags.iter().map(|(k, v)| (k.clone(), v.known().unwrap_or("?").to_string()));
+            (r.address.clone(), tags.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn override_files_merge_as_terraform_does() {
+    let m = load("overrides");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(tally_tags(&m), oracle("overrides"));
+    // The replaced tags point at the override file that won.
+    let replaced = get(&m, "aws_s3_bucket.replaced");
+    assert_eq!(at(replaced.tags_location.as_ref(), "overrides"), "z_override.tf:3:3");
+    assert_eq!(at(replaced.location.as_ref(), "overrides"), "main.tf:26:1");
+}
+
+#[test]
+fn override_of_a_block_that_does_not_exist_is_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("main.tf", "resource \"aws_s3_bucket\" \"a\" {\n  tags = { owner = \"x\" }\n}\n");
+    write("override.tf", "resource \"aws_s3_bucket\" \"b\" {\n  tags = {}\n}\n");
+    let m = load_code(dir.path(), &CodeOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.resources.len(), 1);
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    let message = &m.diagnostics[0].message;
+    assert!(message.contains("override of resource aws_s3_bucket b: no such block"), "{message}");
+    assert!(m.diagnostics[0].location.as_ref().is_some_and(|l| l.line == Some(1)));
+}
+
+#[test]
+fn json_variable_files_in_terraform_precedence_order() {
+    let m = load_with("tfvars-json", &["extra.tfvars.json"]);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(tally_tags(&m), oracle("tfvars-json"));
+}
+
+#[test]
+fn bad_json_variable_file_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "main.tf",
+        "variable \"o\" {}\nresource \"aws_s3_bucket\" \"a\" {\n  tags = { owner = var.o }\n}\n",
+    );
+    write("terraform.tfvars.json", "{\n  \"o\": \"x\",\n  \"p\": \n}\n");
+    write("z.auto.tfvars.json", "[1]");
+    let m = load_code(dir.path(), &CodeOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<String> = m
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let loc = d.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
+            let file =
+                Path::new(&loc).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("{file} {}", d.message)
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("terraform.tfvars.json:4:1 cannot parse (JSON variables)"), "{found:?}");
+    assert!(found[1]
+        .starts_with("z.auto.tfvars.json:1:1 cannot parse (JSON variables): the root must be an object"));
+    // The variable is unset, so its tag is unknown, not a guess.
+    assert_eq!(tags(get(&m, "aws_s3_bucket.a")), expect(&[("owner", "?")]));
+}
+
+#[test]
+fn provider_local_name_other_than_aws_for_hashicorp_aws() {
+    let m = load("provider-rename");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.other_provider_resources, 0);
+    assert_eq!(tally_tags(&m), oracle("provider-rename"));
+    assert_eq!(get(&m, "aws_s3_bucket.aliased").region.as_deref(), Some("us-east-1"));
+}
+
+#[test]
+fn local_name_aws_with_another_source_is_not_aws() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "main.tf",
+        r#"terraform {
+  required_providers {
+    aws    = { source = "example-corp/cloudthing" }
+    realaws = { source = "registry.terraform.io/hashicorp/aws" }
+  }
+}
+resource "aws_widget" "not_ours" {
+  tags = ["a", "b"]
+}
+resource "aws_s3_bucket" "ours" {
+  provider = realaws
+  tags     = { owner = "x" }
+}
+"#,
+    );
+    write(
+        "override.tf",
+        "terraform {\n  required_providers {\n    realaws = { source = \"hashicorp/aws\" }\n  }\n}\n",
+    );
+    let m = load_code(dir.path(), &CodeOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.other_provider_resources, 1);
+    let addresses: Vec<&str> = m.resources.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses, ["aws_s3_bucket.ours"]);
 }

@@ -1,0 +1,296 @@
+//! Files: reading and parsing `*.tf` / `*.tf.json` files (in parallel), the module tree reached
+//! through local module sources, and path and literal helpers shared by the reader.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::Body;
+
+use super::MAX_MODULE_DEPTH;
+use crate::error::InputError;
+use crate::model::{Diagnostic, SourceLocation};
+use crate::source::{strip_bom, LineIndex};
+
+/// One parsed file with the index that turns byte offsets into line and column.
+pub(super) struct SourceFile {
+    pub(super) path: String,
+    pub(super) text: String,
+    pub(super) lines: LineIndex,
+    pub(super) body: Body,
+}
+
+impl SourceFile {
+    /// Parse `text` (BOM already stripped); a parse error becomes a diagnostic at its position.
+    pub(super) fn parse(path: String, text: String) -> Result<Self, Box<Diagnostic>> {
+        let text = if path.ends_with(".tf.json") {
+            match crate::terraform::json_syntax::to_native(&text) {
+                Ok(native) => native,
+                Err(err) => {
+                    return Err(Box::new(hcl_diagnostic(
+                        SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
+                        format!("cannot parse (JSON syntax): {}", err.message),
+                    )))
+                }
+            }
+        } else {
+            text
+        };
+        match crate::hcl_syntax::parse_body(&text) {
+            Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body }),
+            Err(err) => Err(Box::new(hcl_diagnostic(
+                SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
+                format!("cannot parse: {}", err.message),
+            ))),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub(super) fn location_of(&self, offset: usize) -> SourceLocation {
+        let (line, column) = self.lines.line_col_chars(&self.text, offset);
+        SourceLocation::at(self.path.clone(), line, column)
+    }
+
+    pub(super) fn location(&self, span: Option<Range<usize>>) -> SourceLocation {
+        match span {
+            Some(span) => self.location_of(span.start),
+            None => SourceLocation::file(self.path.clone()),
+        }
+    }
+}
+
+pub(super) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+pub(super) fn hcl_diagnostic(location: SourceLocation, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        source: "hcl".into(),
+        location: Some(location),
+        account: None,
+        region: None,
+        message: message.into(),
+    }
+}
+
+/// Read a text file as UTF-8 without a leading BOM.
+pub(super) fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::source::read_regular(path)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not valid UTF-8"))?;
+    Ok(match strip_bom(&text) {
+        rest if rest.len() == text.len() => text,
+        rest => rest.to_string(),
+    })
+}
+
+/// Lexically normalised path: no `.` (except a leading one), `a/..` folded.
+pub(super) fn normalise(path: &Path) -> PathBuf {
+    normalise_path(path, true)
+}
+
+/// Lexically normalised path: `a/..` folded, `.` dropped except a leading one when
+/// `keep_leading_dot` (a lone `.` is kept either way).
+pub(crate) fn normalise_path(path: &Path, keep_leading_dot: bool) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir if keep_leading_dot && out.is_empty() => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
+/// The parsed files of every module directory reachable through local module sources.
+pub(super) struct ModuleTree {
+    pub(super) modules: HashMap<PathBuf, Vec<SourceFile>>,
+    /// Module directories that could not be read, with the reason.
+    pub(super) unreadable: HashMap<PathBuf, String>,
+}
+
+impl ModuleTree {
+    /// Breadth-first over local module sources; every file of a level is parsed in parallel.
+    pub(super) fn load(
+        root: &Path,
+        serial: bool,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<Self, InputError> {
+        let mut tree = ModuleTree { modules: HashMap::new(), unreadable: HashMap::new() };
+        let root_names = list_tf_files(root).map_err(|e| InputError::io(root, e))?;
+        // The root is read through the path the user gave; children through their normalised key.
+        let mut level: Vec<(PathBuf, PathBuf, Vec<String>)> =
+            vec![(normalise(root), root.to_path_buf(), root_names)];
+        for depth in 0..=MAX_MODULE_DEPTH {
+            if level.is_empty() {
+                break;
+            }
+            let jobs: Vec<(usize, PathBuf, String)> = level
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (_, dir, names))| {
+                    names.iter().map(move |name| {
+                        let path = dir.join(name);
+                        let display = path.to_string_lossy().into_owned();
+                        (i, path, display)
+                    })
+                })
+                .collect();
+            let mut parsed: Vec<Vec<SourceFile>> = level.iter().map(|_| Vec::new()).collect();
+            for (i, result) in parse_parallel(jobs, serial) {
+                match result {
+                    Ok(file) => parsed[i].push(file),
+                    Err(diag) => diagnostics.push(*diag),
+                }
+            }
+            let mut next: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
+            for ((key, _, _), files) in level.into_iter().zip(parsed) {
+                if depth < MAX_MODULE_DEPTH {
+                    for child in local_module_dirs(&files, &key) {
+                        let seen = tree.modules.contains_key(&child)
+                            || tree.unreadable.contains_key(&child)
+                            || child == key
+                            || next.iter().any(|(k, _, _)| *k == child);
+                        if seen {
+                            continue;
+                        }
+                        match list_tf_files(&child) {
+                            Ok(names) => next.push((child.clone(), child, names)),
+                            Err(e) => {
+                                tree.unreadable.insert(child, e.to_string());
+                            }
+                        }
+                    }
+                }
+                tree.modules.insert(key, files);
+            }
+            next.retain(|(k, _, _)| !tree.modules.contains_key(k));
+            level = next;
+        }
+        Ok(tree)
+    }
+}
+
+/// Names of the `*.tf` and `*.tf.json` files of `dir` (override files included), sorted.
+pub(super) fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if crate::terraform::roots::is_terraform_file(&name) && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+pub(super) type Parsed = Result<SourceFile, Box<Diagnostic>>;
+
+/// Read and parse files on every core. Results come back in job order, so nothing downstream
+/// depends on scheduling.
+pub(super) fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) -> Vec<(usize, Parsed)> {
+    let parse = |(group, path, display): &(usize, PathBuf, String)| -> (usize, Parsed) {
+        let result = match read_text(path) {
+            Ok(text) => SourceFile::parse(display.clone(), text),
+            Err(e) => Err(Box::new(hcl_diagnostic(
+                SourceLocation::file(display.clone()),
+                format!("cannot read: {e}"),
+            ))),
+        };
+        (*group, result)
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
+    if workers <= 1 || serial {
+        return jobs.iter().map(parse).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, (usize, Parsed))> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        done.push((i, parse(job)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(jobs.len());
+        for handle in handles {
+            // A worker only panics on a bug in the parser: re-raise it rather than lose files.
+            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        all
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Normalised directories of the local module sources called from these files.
+pub(super) fn local_module_dirs(files: &[SourceFile], dir: &Path) -> Vec<PathBuf> {
+    files
+        .iter()
+        .flat_map(|f| f.body.blocks())
+        .filter(|b| b.ident.as_str() == "module")
+        .filter_map(|b| literal_string(b.body.get_attribute("source").map(|a| &a.value)?))
+        .filter(|s| is_local_source(s))
+        .map(|s| normalise(&dir.join(s)))
+        .collect()
+}
+
+pub(super) fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
+pub(super) fn literal_string(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(s) => Some(s.value().clone()),
+        Expression::StringTemplate(t) => {
+            t.iter().map(|e| e.as_literal().map(|l| l.value().as_str())).collect::<Option<String>>()
+        }
+        _ => None,
+    }
+}
+
+/// `aws`, `aws.west`: a provider reference written as a traversal.
+pub(super) fn reference_text(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::Traversal(t) => {
+            let mut out = match &t.expr {
+                Expression::Variable(v) => v.as_str().to_string(),
+                _ => return None,
+            };
+            for op in &t.operators {
+                match op.value() {
+                    TraversalOperator::GetAttr(name) => {
+                        out.push('.');
+                        out.push_str(name.as_str());
+                    }
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        Expression::String(s) => Some(s.value().clone()),
+        _ => None,
+    }
+}
