@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-10000000}
 runs=${2:-3}
-venv=.bench-venv
+venv=${BENCH_VENV:-.bench-venv}
 # One venv for every bench script (plan-vs-checkov.sh puts checkov there): install what is missing.
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 if ! "$venv/bin/python" -c 'import pyarrow, duckdb, numpy' 2>/dev/null; then
@@ -122,3 +122,6 @@ printf 'ratio tally/duckdb (medians): wall %.2f, vs query only %.2f; peak RSS %.
   "$(echo "$(median "${t_rsss[@]}") / $(median "${d_rsss[@]}")" | bc -l)"
 echo "DuckDB's wall time includes starting Python and importing duckdb (about 0.1-0.2 s); tally's"
 echo "includes everything: reading, exact decimal sums, the FOCUS CSV and its reconciliation check."
+# RESULT name tally_s peer peer_s ratio tally_peak_mib peer_peak_mib
+printf 'RESULT cur-%s-%s %s duckdb %s %s %s %s\n' "$shape" "$rows" "$tm" "$dm" "$(echo "$tm / $dm" | bc -l)" \
+  "$(($(median "${t_rsss[@]}" | cut -d. -f1) / 1024))" "$(($(median "${d_rsss[@]}" | cut -d. -f1) / 1024))"

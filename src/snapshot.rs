@@ -202,8 +202,27 @@ impl Snapshot {
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
         // A UTF-8 BOM (Windows editors) is accepted, as for state and plan files.
         let text = crate::source::strip_bom(text);
-        // Read the header first so a future major version gets a clear message rather than a
-        // confusing "unknown field" from the body.
+        // The body is read first and the header only looked at apart when the body does not
+        // read: reading the header alone still scans the whole file (serde_json checks what it
+        // skips), a second pass over a snapshot of hundreds of megabytes. A future major version
+        // or another file still gets a clear message rather than a confusing "unknown field".
+        let snapshot: Snapshot = match serde_json::from_str(text) {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                Self::check_header(path, text)?;
+                return Err(InputError::json(path, &e));
+            }
+        };
+        if snapshot.format != SNAPSHOT_FORMAT || snapshot.version != SNAPSHOT_VERSION {
+            Self::check_header(path, text)?;
+        }
+        strict_amounts(path, text)?;
+        snapshot.validate(path)?;
+        Ok(snapshot)
+    }
+
+    /// The format and major version, checked before anything else the file says.
+    fn check_header(path: &Path, text: &str) -> Result<(), InputError> {
         #[derive(Deserialize)]
         struct Header {
             format: Option<String>,
@@ -218,22 +237,16 @@ impl Snapshot {
             ));
         }
         match header.version.as_ref().and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
-            Some(v) => {
-                return Err(InputError::invalid(
-                    path,
-                    None,
-                    format!(
-                        "snapshot version {v} is not supported (this tally reads version {SNAPSHOT_VERSION})"
-                    ),
-                ))
-            }
-            None => return Err(InputError::invalid(path, None, "snapshot has no numeric \"version\"")),
+            Some(v) if v == u64::from(SNAPSHOT_VERSION) => Ok(()),
+            Some(v) => Err(InputError::invalid(
+                path,
+                None,
+                format!(
+                    "snapshot version {v} is not supported (this tally reads version {SNAPSHOT_VERSION})"
+                ),
+            )),
+            None => Err(InputError::invalid(path, None, "snapshot has no numeric \"version\"")),
         }
-        strict_amounts(path, text)?;
-        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| InputError::json(path, &e))?;
-        snapshot.validate(path)?;
-        Ok(snapshot)
     }
 
     /// Checks serde cannot express: date ranges, currencies, duplicate ARNs.

@@ -24,31 +24,65 @@ pub(super) fn started() {
     let _ = STARTED.set(Instant::now());
 }
 
-/// Write what `render` produces to `path`, else to stdout. A file is rendered in memory first
-/// (`capacity` bytes reserved), so a failure leaves no partial file; stdout is streamed. A
+/// Write what `render` produces to `path`, else to stdout, streamed through a buffer either way:
+/// stdout is line-buffered, so a pretty-printed JSON report of a large estate would otherwise
+/// cost one `write` per line. A file is written to a temporary file beside it and renamed into
+/// place once complete, so a failure leaves no partial file and a large report is never held in
+/// memory; a path that is not a regular file (`/dev/stdout`, a FIFO) is written directly. A
 /// closed pipe (`tally audit | head`) is the reader's choice, not our failure. The error names
-/// where the write failed.
+/// where the write failed. `capacity` is the expected size, if known: it sizes the buffer.
 pub(super) fn emit(
     path: Option<&Path>,
     capacity: usize,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), String> {
+    let buffer = capacity.clamp(64 << 10, 1 << 20);
     match path {
-        Some(path) => {
-            let mut buf = Vec::with_capacity(capacity);
-            render(&mut buf)
-                .and_then(|()| std::fs::write(path, &buf))
-                .map_err(|e| format!("{}: {e}", path.display()))
-        }
+        Some(path) => write_file(path, buffer, render).map_err(|e| format!("{}: {e}", path.display())),
         None => {
-            let mut lock = io::stdout().lock();
-            match render(&mut lock).and_then(|()| lock.flush()) {
+            let mut out = io::BufWriter::with_capacity(buffer, io::stdout().lock());
+            match render(&mut out).and_then(|()| out.flush()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
                 Err(e) => Err(format!("stdout: {e}")),
             }
         }
     }
+}
+
+/// Stream `render` into `path` through a temporary file in the same directory (same file
+/// system, so the rename is atomic).
+fn write_file(
+    path: &Path,
+    buffer: usize,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let mut out =
+            io::BufWriter::with_capacity(buffer, std::fs::OpenOptions::new().write(true).open(path)?);
+        render(&mut out)?;
+        return out.flush();
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tally-output-");
+    // A temporary file is private (0600) by default; the output is an ordinary file, so ask
+    // for what `File::create` asks for and let the umask decide.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir)?;
+    let mut out = io::BufWriter::with_capacity(buffer, tmp);
+    render(&mut out)?;
+    let tmp = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Render a command's report, or its error, and return the exit code.
