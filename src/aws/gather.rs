@@ -167,4 +167,3 @@ pub(super) fn finish(attempts: &mut [Attempt], g: &mut Gathered, cache: &Cache) 
     }
     paid
 }
-

@@ -30,6 +30,7 @@ mod fake;
 mod forecast;
 mod gather;
 pub(crate) mod inventory;
+mod limit;
 mod profiles;
 mod progress;
 mod regions;
@@ -39,7 +40,7 @@ mod unit;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::Semaphore;
@@ -60,8 +61,7 @@ use crate::snapshot::{
     SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
 };
 
-/// Default number of account/region tasks in flight.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub use self::limit::DEFAULT_CONCURRENCY;
 
 /// Region name used in attempts of account-wide sources.
 const GLOBAL: &str = "global";
@@ -90,6 +90,8 @@ pub struct CollectOptions {
     /// Cache directory; `None`: no cache (`--no-cache`).
     pub cache_dir: Option<PathBuf>,
     pub cache_ttl: Duration,
+    /// Ceiling of account-region units in flight (`--concurrency`, `tally.hcl`); the bound
+    /// adapts below it when AWS throttles (`limit.rs`).
     pub concurrency: usize,
     /// Budgets declared in `tally.hcl` (not linked to an AWS Budget): one `GetCostForecast`
     /// each, in the caller's account.
@@ -101,6 +103,9 @@ pub struct CollectOptions {
     /// `--config-aggregator`: read AWS Config through this aggregator (in the configured
     /// region), once, instead of in every account and region.
     pub config_aggregator: Option<String>,
+    /// Ask Cloud Control (the third inventory source). Off (`--no-cloud-control`): its types
+    /// count as not seen where Config does not record them.
+    pub cloud_control: bool,
 }
 
 impl CollectOptions {
@@ -193,6 +198,7 @@ async fn collect_from(
     options: &CollectOptions,
     clock: Arc<dyn Clock>,
 ) -> Result<Snapshot, AwsError> {
+    let started = Instant::now();
     let regions = regions::resolve(&options.regions, base.region()).map_err(AwsError::Usage)?;
     let caller = accounts::caller_account(&base).await?;
     let as_of = options.as_of.unwrap_or_else(|| DateTime::<Utc>::from(clock.now()).date_naive());
@@ -200,10 +206,19 @@ async fn collect_from(
     let mut attempts: Vec<Attempt> = Vec::new();
 
     let account_ids = account_ids(&base, options, &caller, &mut attempts).await;
-    tracing::info!(accounts = account_ids.len(), regions = regions.len(), "collecting from AWS");
+    let ceiling = options.concurrency.max(1);
+    tracing::info!(
+        elapsed = %limit::elapsed(started),
+        accounts = account_ids.len(),
+        regions = regions.len(),
+        units = account_ids.len() * regions.len(),
+        concurrency = ceiling,
+        "collecting from AWS"
+    );
 
-    let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let semaphore = Arc::new(Semaphore::new(ceiling));
     let targets = assume_roles(&base, &caller, &account_ids, options.role.as_deref(), &semaphore).await?;
+    tracing::debug!(elapsed = %limit::elapsed(started), accounts = targets.len(), "credentials ready");
 
     // Regional work (inventory) and account-wide work (Cost Explorer, Budgets) are bounded
     // separately: throttling limits are per region and API, and a slow region must not hold
@@ -211,8 +226,9 @@ async fn collect_from(
     let mut run = Run {
         set: JoinSet::new(),
         tasks: BTreeMap::new(),
-        regional: semaphore.clone(),
-        account_wide: Arc::new(Semaphore::new(options.concurrency.max(1))),
+        regional: limit::Units::new(ceiling, base.throttles().clone(), started),
+        account_wide: semaphore,
+        started,
     };
     for target in targets {
         let clients = match target.clients {
@@ -229,7 +245,15 @@ async fn collect_from(
     let mut gathered = gather::gather(run, options.progress, &caller).await?;
     attempts.append(&mut gathered.attempts);
     if let (Some(result), Some(name)) = (gathered.aggregated.take(), options.config_aggregator.as_deref()) {
-        gather::record_aggregator(result, name, &caller, &account_ids, &regions, &mut attempts, &mut gathered.seen);
+        gather::record_aggregator(
+            result,
+            name,
+            &caller,
+            &account_ids,
+            &regions,
+            &mut attempts,
+            &mut gathered.seen,
+        );
     }
     let paid = gather::finish(&mut attempts, &mut gathered, &cache);
 
@@ -317,8 +341,11 @@ struct Run {
     set: JoinSet<Vec<Output>>,
     /// Results per account, for the progress bars.
     tasks: BTreeMap<String, u64>,
-    regional: Arc<Semaphore>,
+    /// Account-region units: an adaptive bound (throttling limits are per account and region).
+    regional: Arc<limit::Units>,
+    /// Cost Explorer, Budgets and the caller-wide requests: a fixed bound.
     account_wide: Arc<Semaphore>,
+    started: Instant,
 }
 
 impl Run {
@@ -339,11 +366,26 @@ impl Run {
         // once per account (IAM, S3) go with the first region.
         for (i, region) in regions.iter().enumerate() {
             let (clients, account, region) = (clients.clone(), account.to_string(), region.clone());
-            let semaphore = self.regional.clone();
-            let with_config = options.config_aggregator.is_none();
+            let units = self.regional.clone();
+            let sources = unit::Sources {
+                config: options.config_aggregator.is_none(),
+                cloud_control: options.cloud_control,
+                account_wide: i == 0,
+            };
+            let started = self.started;
             self.set.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                unit::collect(&clients, account, region, with_config, i == 0).await
+                let _permit = units.acquire().await;
+                let t0 = limit::elapsed(started);
+                let out = unit::collect(&clients, account.clone(), region.clone(), sources).await;
+                tracing::debug!(
+                    account = %account,
+                    region = %region,
+                    started = %t0,
+                    elapsed = %limit::elapsed(started),
+                    in_flight_limit = units.limit(),
+                    "unit collected"
+                );
+                out
             });
         }
         if options.cost_explorer {
@@ -519,6 +561,7 @@ mod tests {
             progress: false,
             cost_explorer: true,
             config_aggregator: None,
+            cloud_control: true,
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let snapshot = runtime

@@ -11,25 +11,38 @@ use super::{cloudcontrol, denied_or, Output};
 use crate::model::LiveSource;
 use crate::snapshot::{AttemptStatus, TypeAttempt};
 
-/// Collect one account and region. `account_wide`: this is the account's first region, where
-/// types listed once per account (IAM, S3) are asked.
+/// Which sources a unit asks.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sources {
+    /// AWS Config in this account and region (not when an aggregator replaces it).
+    pub(super) config: bool,
+    /// Cloud Control (not with `--no-cloud-control`).
+    pub(super) cloud_control: bool,
+    /// This is the account's first region, where types listed once per account (IAM, S3) are
+    /// asked.
+    pub(super) account_wide: bool,
+}
+
+/// Collect one account and region.
 pub(super) async fn collect(
     clients: &Clients,
     account: String,
     region: String,
-    with_config: bool,
-    account_wide: bool,
+    sources: Sources,
 ) -> Vec<Output> {
     let (tagged, (config, pending)) = tokio::join!(
         inventory::tagging_api(clients, &account, &region),
-        config_then_cloud_control(clients, &account, &region, with_config, account_wide)
+        config_then_cloud_control(clients, &account, &region, sources)
     );
     // Tags the tagging API returned need no Cloud Control read.
     let known: BTreeSet<String> = match &tagged {
         Ok(found) => found.iter().map(|s| s.resource.arn.clone()).collect(),
         Err(_) => BTreeSet::new(),
     };
-    let listed = pending.complete(&known).await;
+    let listed = match pending {
+        Some(pending) => Some(pending.complete(&known).await),
+        None => None,
+    };
     let mut out = vec![inventory_output(
         &account,
         &region,
@@ -46,16 +59,20 @@ pub(super) async fn collect(
         }
         out.push(output);
     }
-    let (status, error) = listed.outcome();
-    out.push(Output::Inventory {
-        account,
-        region,
-        source: LiveSource::CloudControl,
-        status,
-        error,
-        types: listed.types,
-        found: listed.seen,
-    });
+    // Not asked (`--no-cloud-control`): no attempt, so visibility reads it as `not_asked` and
+    // the types Config does not record here as not seen.
+    if let Some(listed) = listed {
+        let (status, error) = listed.outcome();
+        out.push(Output::Inventory {
+            account,
+            region,
+            source: LiveSource::CloudControl,
+            status,
+            error,
+            types: listed.types,
+            found: listed.seen,
+        });
+    }
     out
 }
 
@@ -91,15 +108,14 @@ async fn config_then_cloud_control(
     clients: &Clients,
     account: &str,
     region: &str,
-    with_config: bool,
-    account_wide: bool,
-) -> (Option<Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>>, cloudcontrol::Pending) {
-    let config = if with_config { Some(inventory::config(clients, account, region).await) } else { None };
+    sources: Sources,
+) -> (Option<Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>>, Option<cloudcontrol::Pending>) {
+    let config = if sources.config { Some(inventory::config(clients, account, region).await) } else { None };
     let recorded = |name: &str| matches!(&config, Some(Ok(Some(listed))) if listed.records(name));
     let mut skipped = BTreeMap::new();
     let mut types = Vec::new();
     for t in cloudcontrol::TYPES {
-        if t.account_wide && !account_wide {
+        if t.account_wide && !sources.account_wide {
             continue;
         }
         if recorded(t.name) {
@@ -111,8 +127,13 @@ async fn config_then_cloud_control(
             types.push(t);
         }
     }
-    let mut pending = cloudcontrol::list(clients, account, region, &types).await;
-    pending.skipped(skipped);
+    let pending = if sources.cloud_control {
+        let mut pending = cloudcontrol::list(clients, account, region, &types).await;
+        pending.skipped(skipped);
+        Some(pending)
+    } else {
+        None
+    };
     let config = config.map(|result| {
         result.map(|found| match found {
             Some(l) => (l.seen, l.types),
