@@ -24,6 +24,7 @@ mod layers;
 mod lint_repo;
 mod moto;
 mod one_bill;
+mod org;
 mod review;
 mod rules;
 mod secrets;
