@@ -388,6 +388,20 @@ budget "x" {
     }
 
     #[test]
+    fn concurrency_is_a_whole_number_from_one_to_a_thousand() {
+        assert_eq!(parse("concurrency = 32").unwrap().concurrency, Some(32));
+        assert_eq!(parse("owner_tag = \"team\"").unwrap().concurrency, None);
+        for bad in ["concurrency = 0", "concurrency = 1001", "concurrency = 2.5"] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.errors.len(), 1, "{bad}: {err}");
+            assert_eq!(err.errors[0].line, 1);
+            assert!(err.to_string().contains("whole number from 1 to 1000"), "{bad}: {err}");
+        }
+        assert!(parse("concurrency = \"many\"").is_err());
+        assert!(parse("concurrency = -4").is_err());
+    }
+
+    #[test]
     fn reads_policy_exemptions_and_budget_alerts() {
         let config = parse(
             r#"
