@@ -6,17 +6,31 @@ Each region holds RESOURCES_PER_REGION tagged EC2 instances (GetResources, 100 p
 Cloud Control ListResources of AWS::EC2::Instance, identifiers only; every other type is
 empty); no Config recorder; Cost Explorer and Budgets answer empty. LATENCY_MS is slept per request
 (the round trip a real AWS endpoint adds), in a thread per connection.
+
+Accounts (bench/org.sh): `AssumeRole` into arn:aws:iam::ACCOUNT:role/... answers credentials
+whose access key id carries ACCOUNT, and every request signed with them is that account's (its
+resources' ARNs name it). FAIL_ACCOUNT (environment): GetResources of that account answers an
+error in every region, so the run must be partial and name it. Requests are counted per
+operation; GET /counts answers the counts as JSON (Cost Explorer requests must not grow with
+the units).
 """
 
+import collections
 import json
+import os
 import re
 import sys
+import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, per_region, latency = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000
 ACCOUNT = "123456789012"
 PAGE = 100
+FAIL_ACCOUNT = os.environ.get("FAIL_ACCOUNT", "")
+COUNTS = collections.Counter()
+COUNTS_LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -33,13 +47,38 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self):
+        if self.path == "/counts":
+            with COUNTS_LOCK:
+                return self.reply(json.dumps(dict(sorted(COUNTS.items()))), "application/json")
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         body = self.rfile.read(length).decode()
         time.sleep(latency)
         target = self.headers.get("X-Amz-Target", "")
-        scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("Authorization", ""))
-        region = scope.group(1) if scope else "us-east-1"
+        scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", self.headers.get("Authorization", ""))
+        region = scope.group(2) if scope else "us-east-1"
+        key = scope.group(1) if scope else ""
+        account = key[8:20] if key.startswith("ASIAFAKE") else ACCOUNT
+        action = re.search(r"Action=(\w+)", body)
+        with COUNTS_LOCK:
+            COUNTS[target.rsplit(".", 1)[-1] or (action.group(1) if action else "?")] += 1
+        if "Action=AssumeRole" in body:
+            arn = urllib.parse.unquote(re.search(r"RoleArn=([^&]+)", body).group(1))
+            target_account = arn.split(":")[4]
+            return self.reply(
+                "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>"
+                f"<Credentials><AccessKeyId>ASIAFAKE{target_account}</AccessKeyId>"
+                "<SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken>"
+                "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+                f"<AssumedRoleUser><Arn>{arn}/tally</Arn><AssumedRoleId>AROA:tally</AssumedRoleId></AssumedRoleUser>"
+                "</AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>",
+                "text/xml",
+            )
         if "Action=GetCallerIdentity" in body:
             return self.reply(
                 "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
@@ -49,13 +88,21 @@ class Handler(BaseHTTPRequestHandler):
                 "text/xml",
             )
         op = target.rsplit(".", 1)[-1]
+        if op == "GetResources" and account == FAIL_ACCOUNT:
+            # A client error: not retried, so the failing unit costs no back-off time.
+            data = b'{"__type": "InvalidParameterException", "Message": "the bench fails this account"}'
+            self.send_response(400)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return self.wfile.write(data)
         if op == "GetResources":
             token = json.loads(body or "{}").get("PaginationToken") or "0"
             start = int(token)
             end = min(start + PAGE, per_region)
             items = [
                 {
-                    "ResourceARN": f"arn:aws:ec2:{region}:{ACCOUNT}:instance/i-{region.replace('-', '')}{n:08x}",
+                    "ResourceARN": f"arn:aws:ec2:{region}:{account}:instance/i-{region.replace('-', '')}{n:08x}",
                     "Tags": [{"Key": "team", "Value": f"team-{n % 7}"}, {"Key": "env", "Value": "prod"}],
                 }
                 for n in range(start, end)

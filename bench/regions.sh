@@ -2,7 +2,7 @@
 # Region scaling of `tally collect` (release build): wall time for N regions of equal size
 # against 1 region (goal: 8 regions within 1.25x of 1). Not a timed test.
 #   bench/regions.sh [RESOURCES_PER_REGION] [LATENCY_MS]      defaults 500, 50
-#   (SKIP_MOTO=1 measures the fake endpoint only)
+#   (SKIP_MOTO=1 measures the fake endpoint only; RUNS=N runs per point, default 5, median)
 # Two endpoints, both on 127.0.0.1:
 #   moto            seeded through its own API (one RunInstances of N tagged instances per region),
 #                   with tests/support/cloudcontrol_fake.py serving Cloud Control from its state
@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 per_region=${1:-500}
 latency=${2:-50}
 counts=(1 4 8)
+runs=${RUNS:-5}
 all_regions=(us-east-1 us-east-2 us-west-1 us-west-2 eu-west-1 eu-west-2 eu-central-1 ap-southeast-2)
 python=.moto-venv/bin/python
 if [ ! -x "$python" ]; then
@@ -50,9 +51,9 @@ start() {  # start "$@" (a server that prints "ready"), remember its pid
   exit 1
 }
 
-collect() {  # collect ENDPOINT REGIONS [CC_ENDPOINT] -> "wall_seconds resources" (median of 3)
+collect() {  # collect ENDPOINT REGIONS [CC_ENDPOINT] -> "wall_seconds resources" (median of $runs)
   local walls=() n=0
-  for _ in 1 2 3; do
+  for _ in $(seq 1 "$runs"); do
     local t0 t1
     t0=$(date +%s.%N)
     AWS_ENDPOINT_URL=$1 AWS_ENDPOINT_URL_CLOUDCONTROL=${3:-$1} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
@@ -64,7 +65,7 @@ collect() {  # collect ENDPOINT REGIONS [CC_ENDPOINT] -> "wall_seconds resources
     walls+=("$wall")
     n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["resources"]))' "$work/snapshot.json")
   done
-  echo "$(printf '%s\n' "${walls[@]}" | sort -g | sed -n 2p) $n"
+  echo "$(printf '%s\n' "${walls[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p") $n"
 }
 
 report() {  # report NAME ENDPOINT [CLOUD_CONTROL_ENDPOINT]

@@ -17,6 +17,9 @@ use crate::model::{Budget, BudgetPeriod, BudgetScope, BudgetSource, Money};
 use crate::policy::{BudgetSettings, MoverThresholds, PolicySet, Severity};
 use crate::source::{strip_bom, LineIndex};
 
+/// Largest `concurrency` tally.hcl accepts (the flag's bound too).
+const MAX_CONCURRENCY: usize = 1000;
+
 pub use crate::hcl_syntax::reader::{ConfigError, ConfigErrors};
 
 pub const CONFIG_FILE: &str = "tally.hcl";
@@ -53,6 +56,8 @@ pub struct Config {
     pub config_aggregator: Option<String>,
     /// `require_visibility = true`: invisible never-tagged resources make the run partial.
     pub require_visibility: bool,
+    /// `concurrency = N`: ceiling of account-region units collected at once (1..=1000).
+    pub concurrency: Option<usize>,
     /// `history = "DIR"`: where `tally report` keeps its weekly reports for trends.
     pub history: Option<String>,
 }
@@ -114,6 +119,17 @@ impl Reader<'_> {
                             hcl_edit::expr::Expression::Bool(b) => config.require_visibility = *b.value(),
                             _ => self.error(value.span(), "`require_visibility` must be true or false"),
                         },
+                        "concurrency" => {
+                            if let Some(n) = self.decimal(value, key) {
+                                match usize::try_from(n.mantissa()).ok().filter(|_| n.scale() == 0) {
+                                    Some(n @ 1..=MAX_CONCURRENCY) => config.concurrency = Some(n),
+                                    _ => self.error(
+                                        value.span(),
+                                        format!("`concurrency` must be a whole number from 1 to {MAX_CONCURRENCY}, not {n}"),
+                                    ),
+                                }
+                            }
+                        }
                         "tag_key_match" => match self.string(value, key).as_deref() {
                             Some("exact") => config.exact_tag_keys = true,
                             Some("normalized") => config.exact_tag_keys = false,
@@ -148,7 +164,7 @@ impl Reader<'_> {
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
                                  owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, \
-                                 prohibited_tags, severity, config_aggregator, require_visibility, history, or \
+                                 prohibited_tags, severity, config_aggregator, require_visibility, concurrency, history, or \
                                  budget, tag and rule blocks)"
                             ),
                         ),
@@ -384,6 +400,20 @@ budget "x" {
         let lines: Vec<u32> = err.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 4, 5], "{err}");
         assert!(err.to_string().starts_with("4 problems in proj/tally.hcl"), "{err}");
+    }
+
+    #[test]
+    fn concurrency_is_a_whole_number_from_one_to_a_thousand() {
+        assert_eq!(parse("concurrency = 32").unwrap().concurrency, Some(32));
+        assert_eq!(parse("owner_tag = \"team\"").unwrap().concurrency, None);
+        for bad in ["concurrency = 0", "concurrency = 1001", "concurrency = 2.5"] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.errors.len(), 1, "{bad}: {err}");
+            assert_eq!(err.errors[0].line, 1);
+            assert!(err.to_string().contains("whole number from 1 to 1000"), "{bad}: {err}");
+        }
+        assert!(parse("concurrency = \"many\"").is_err());
+        assert!(parse("concurrency = -4").is_err());
     }
 
     #[test]

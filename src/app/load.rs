@@ -36,6 +36,8 @@ pub(super) struct Resolved {
     pub(super) fail_on: Option<Severity>,
     /// tally.hcl's `config_aggregator` (a flag overrides it where the options are built).
     pub(super) config_aggregator: Option<String>,
+    /// tally.hcl's `concurrency` (a flag overrides it where the options are built).
+    pub(super) concurrency: Option<usize>,
 }
 
 /// Read `dir/tally.hcl` when it exists.
@@ -118,6 +120,7 @@ pub(super) fn resolve(
         budgets: config.budgets,
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
         config_aggregator: config.config_aggregator,
+        concurrency: config.concurrency,
     })
 }
 
@@ -356,6 +359,7 @@ pub(super) fn collect_options(
     policy: &Policy,
     budgets: &[Budget],
     config_aggregator: Option<&str>,
+    concurrency: Option<usize>,
 ) -> CollectOptions {
     // Budgets linked to an AWS Budget (`aws_budget = "name"`) take AWS Budgets' own forecast.
     let budgets = budgets
@@ -376,11 +380,12 @@ pub(super) fn collect_options(
         as_of,
         cache_dir: if aws.no_cache { None } else { aws::default_cache_dir() },
         cache_ttl: aws::DEFAULT_TTL,
-        concurrency: aws::DEFAULT_CONCURRENCY,
+        concurrency: aws.concurrency.or(concurrency).unwrap_or(aws::DEFAULT_CONCURRENCY),
         budgets,
         progress: aws.progress,
         cost_explorer: true,
         config_aggregator: aws.config_aggregator.clone().or_else(|| config_aggregator.map(str::to_string)),
+        cloud_control: !aws.no_cloud_control,
     }
 }
 

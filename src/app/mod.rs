@@ -74,6 +74,10 @@ pub struct AwsOptions {
     pub config_aggregator: Option<String>,
     /// Invisible never-tagged resources make the run partial.
     pub require_visibility: bool,
+    /// Ceiling of account-region units at once; `None`: tally.hcl's, else the default.
+    pub concurrency: Option<usize>,
+    /// Skip the Cloud Control API.
+    pub no_cloud_control: bool,
     /// Progress bars on stderr while collecting.
     pub progress: bool,
 }
@@ -196,8 +200,14 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
         Some(snapshot) => loaded.snapshot(snapshot)?,
         None if live => {
             let aggregator = resolved.config_aggregator.as_deref();
-            let mut options =
-                collect_options(&sources.aws, None, &resolved.policy, &resolved.budgets, aggregator);
+            let mut options = collect_options(
+                &sources.aws,
+                None,
+                &resolved.policy,
+                &resolved.budgets,
+                aggregator,
+                resolved.concurrency,
+            );
             // Cost files replace Cost Explorer's lines: do not pay for lines thrown away.
             options.cost_explorer = resolved.costs.is_none();
             loaded.live(&options)?
@@ -234,6 +244,7 @@ pub fn collect(request: &CollectRequest) -> Result<Snapshot, AppError> {
         &resolved.policy,
         &resolved.budgets,
         aggregator,
+        resolved.concurrency,
     ))
 }
 

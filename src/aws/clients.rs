@@ -25,6 +25,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::retry::RetryPartition;
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 
+use super::limit::ThrottleCounter;
+
 /// Region of the global endpoints (Cost Explorer, Budgets, Organizations) in the `aws`
 /// partition.
 const GLOBAL_REGION: &str = "us-east-1";
@@ -65,6 +67,8 @@ pub struct Clients {
     config: SdkConfig,
     /// Whose credentials these are, for retry partitions: `caller` or an account id.
     account: String,
+    /// Throttled requests of every client built from these settings (and their clones).
+    throttles: ThrottleCounter,
 }
 
 impl Clients {
@@ -90,8 +94,11 @@ impl Clients {
             .with_max_attempts(attempts)
             .with_initial_backoff(Duration::from_millis(500))
             .with_max_backoff(Duration::from_secs(20));
-        let config = config.to_builder().retry_config(retry).timeout_config(timeouts()).build();
-        Self { config, account: "caller".to_string() }
+        Self {
+            config: config.to_builder().retry_config(retry).timeout_config(timeouts()).build(),
+            account: "caller".to_string(),
+            throttles: ThrottleCounter::default(),
+        }
     }
 
     /// The same settings with other credentials (an assumed role in `account`).
@@ -101,12 +108,17 @@ impl Clients {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build();
-        Self { config, account: account.to_string() }
+        Self { config, account: account.to_string(), throttles: self.throttles.clone() }
     }
 
     /// Retry state shared by this account's clients of one service in one region only.
     fn partition(&self, service: &str, region: &str) -> RetryPartition {
         RetryPartition::new(format!("tally/{service}/{}/{region}", self.account))
+    }
+
+    /// The counter of throttled requests shared by every client of the run.
+    pub(crate) fn throttles(&self) -> &ThrottleCounter {
+        &self.throttles
     }
 
     /// The region of the configuration (`--region`, `AWS_REGION`, profile), if any.
@@ -124,6 +136,7 @@ impl Clients {
 
     pub(crate) fn tagging(&self, region: &str) -> aws_sdk_resourcegroupstagging::Client {
         let conf = aws_sdk_resourcegroupstagging::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .region(Region::new(region.to_string()))
             .retry_partition(self.partition("tagging", region))
             .build();
@@ -132,6 +145,7 @@ impl Clients {
 
     pub(crate) fn config_service(&self, region: &str) -> aws_sdk_config::Client {
         let conf = aws_sdk_config::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .region(Region::new(region.to_string()))
             .retry_partition(self.partition("config", region))
             .build();
@@ -140,6 +154,7 @@ impl Clients {
 
     pub(crate) fn cloud_control(&self, region: &str) -> aws_sdk_cloudcontrol::Client {
         let conf = aws_sdk_cloudcontrol::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .region(Region::new(region.to_string()))
             .retry_partition(self.partition("cloudcontrol", region))
             .build();
@@ -148,6 +163,7 @@ impl Clients {
 
     pub(crate) fn cost_explorer(&self) -> aws_sdk_costexplorer::Client {
         let conf = aws_sdk_costexplorer::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .region(Region::new(GLOBAL_REGION))
             .retry_partition(self.partition("ce", GLOBAL_REGION))
             .build();
@@ -156,6 +172,7 @@ impl Clients {
 
     pub(crate) fn budgets(&self) -> aws_sdk_budgets::Client {
         let conf = aws_sdk_budgets::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .region(Region::new(GLOBAL_REGION))
             .retry_partition(self.partition("budgets", GLOBAL_REGION))
             .build();
@@ -164,6 +181,7 @@ impl Clients {
 
     pub(crate) fn organizations(&self) -> aws_sdk_organizations::Client {
         let conf = aws_sdk_organizations::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .region(Region::new(GLOBAL_REGION))
             .retry_partition(self.partition("organizations", GLOBAL_REGION))
             .build();
@@ -173,6 +191,7 @@ impl Clients {
     pub(crate) fn sts(&self) -> aws_sdk_sts::Client {
         let region = self.home_region();
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .retry_partition(self.partition("sts", region.as_ref()))
             .region(region)
             .build();
@@ -184,6 +203,7 @@ impl Clients {
     pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
         let region = self.home_region();
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
             .retry_partition(self.partition("s3", region.as_ref()))
             .region(region)
             .force_path_style(self.has_endpoint_override())
@@ -194,7 +214,10 @@ impl Clients {
     /// Athena in `region` (the table's), else the configured one.
     pub(crate) fn athena(&self, region: Option<&str>) -> aws_sdk_athena::Client {
         let region = region.map_or_else(|| self.home_region(), |r| Region::new(r.to_string()));
-        let conf = aws_sdk_athena::config::Builder::from(&self.config).region(region).build();
+        let conf = aws_sdk_athena::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
+            .region(region)
+            .build();
         aws_sdk_athena::Client::from_conf(conf)
     }
 }

@@ -28,16 +28,19 @@ mod error;
 #[cfg(test)]
 mod fake;
 mod forecast;
+mod gather;
 pub(crate) mod inventory;
+mod limit;
 mod profiles;
 mod progress;
 mod regions;
 pub mod s3;
+mod unit;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::Semaphore;
@@ -58,8 +61,7 @@ use crate::snapshot::{
     SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
 };
 
-/// Default number of account/region tasks in flight.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub use self::limit::DEFAULT_CONCURRENCY;
 
 /// Region name used in attempts of account-wide sources.
 const GLOBAL: &str = "global";
@@ -88,6 +90,8 @@ pub struct CollectOptions {
     /// Cache directory; `None`: no cache (`--no-cache`).
     pub cache_dir: Option<PathBuf>,
     pub cache_ttl: Duration,
+    /// Ceiling of account-region units in flight (`--concurrency`, `tally.hcl`); the bound
+    /// adapts below it when AWS throttles (`limit.rs`).
     pub concurrency: usize,
     /// Budgets declared in `tally.hcl` (not linked to an AWS Budget): one `GetCostForecast`
     /// each, in the caller's account.
@@ -99,6 +103,9 @@ pub struct CollectOptions {
     /// `--config-aggregator`: read AWS Config through this aggregator (in the configured
     /// region), once, instead of in every account and region.
     pub config_aggregator: Option<String>,
+    /// Ask Cloud Control (the third inventory source). Off (`--no-cloud-control`): its types
+    /// count as not seen where Config does not record them.
+    pub cloud_control: bool,
 }
 
 impl CollectOptions {
@@ -184,75 +191,45 @@ pub(crate) async fn collect_with_clock(
     })
 }
 
-/// Collect with the base credentials given (the caller's).
+/// Collect with the base credentials given (the caller's): resolve the accounts, assume the
+/// role in each, start every unit of work, gather the answers, then put them in order.
 async fn collect_from(
     base: Clients,
     options: &CollectOptions,
     clock: Arc<dyn Clock>,
 ) -> Result<Snapshot, AwsError> {
+    let started = Instant::now();
     let regions = regions::resolve(&options.regions, base.region()).map_err(AwsError::Usage)?;
     let caller = accounts::caller_account(&base).await?;
     let as_of = options.as_of.unwrap_or_else(|| DateTime::<Utc>::from(clock.now()).date_naive());
     let cache = Arc::new(Cache::new(options.cache_dir.clone(), options.cache_ttl, clock.clone()));
     let mut attempts: Vec<Attempt> = Vec::new();
 
-    let account_ids: Vec<String> = if options.org {
-        match accounts::organization_accounts(&base).await {
-            Ok(ids) if !ids.is_empty() => {
-                attempts.push(ok(&caller, GLOBAL, "organizations"));
-                ids
-            }
-            Ok(_) => {
-                attempts.push(failed(
-                    &caller,
-                    GLOBAL,
-                    "organizations",
-                    "ListAccounts: no active accounts".into(),
-                ));
-                vec![caller.clone()]
-            }
-            Err(e) => {
-                attempts.push(failed(&caller, GLOBAL, "organizations", e));
-                vec![caller.clone()]
-            }
-        }
-    } else if options.accounts.is_empty() {
-        vec![caller.clone()]
-    } else {
-        let mut ids = options.accounts.clone();
-        ids.sort();
-        ids.dedup();
-        ids
-    };
-    tracing::info!(accounts = account_ids.len(), regions = regions.len(), "collecting from AWS");
+    let account_ids = account_ids(&base, options, &caller, &mut attempts).await;
+    let ceiling = options.concurrency.max(1);
+    tracing::info!(
+        elapsed = %limit::elapsed(started),
+        accounts = account_ids.len(),
+        regions = regions.len(),
+        units = account_ids.len() * regions.len(),
+        concurrency = ceiling,
+        "collecting from AWS"
+    );
 
-    let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let mut targets = Vec::new();
-    {
-        let mut set = JoinSet::new();
-        for account in &account_ids {
-            let (base, caller, account, role) =
-                (base.clone(), caller.clone(), account.clone(), options.role.clone());
-            let semaphore = semaphore.clone();
-            set.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                accounts::target(&base, &caller, &account, role.as_deref()).await
-            });
-        }
-        while let Some(joined) = set.join_next().await {
-            targets.push(joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?);
-        }
-    }
-    targets.sort_by(|a, b| a.account.cmp(&b.account));
+    let semaphore = Arc::new(Semaphore::new(ceiling));
+    let targets = assume_roles(&base, &caller, &account_ids, options.role.as_deref(), &semaphore).await?;
+    tracing::debug!(elapsed = %limit::elapsed(started), accounts = targets.len(), "credentials ready");
 
     // Regional work (inventory) and account-wide work (Cost Explorer, Budgets) are bounded
     // separately: throttling limits are per region and API, and a slow region must not hold
     // up the account's spend.
-    let regional = semaphore.clone();
-    let account_wide = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let mut set: JoinSet<Vec<Output>> = JoinSet::new();
-    // Results per account, for the progress bars.
-    let mut tasks: BTreeMap<String, u64> = BTreeMap::new();
+    let mut run = Run {
+        set: JoinSet::new(),
+        tasks: BTreeMap::new(),
+        regional: limit::Units::new(ceiling, base.throttles().clone(), started),
+        account_wide: semaphore,
+        started,
+    };
     for target in targets {
         let clients = match target.clients {
             Ok(c) => c,
@@ -261,69 +238,170 @@ async fn collect_from(
                 continue;
             }
         };
-        *tasks.entry(target.account.clone()).or_default() += regions.len() as u64 * 3 + 2;
+        run.spawn_account(&clients, &target.account, &regions, options, &cache, as_of);
+    }
+    run.spawn_caller_wide(&base, &caller, &account_ids, options, &cache, as_of);
+
+    let mut gathered = gather::gather(run, options.progress, &caller).await?;
+    attempts.append(&mut gathered.attempts);
+    if let (Some(result), Some(name)) = (gathered.aggregated.take(), options.config_aggregator.as_deref()) {
+        gather::record_aggregator(
+            result,
+            name,
+            &caller,
+            &account_ids,
+            &regions,
+            &mut attempts,
+            &mut gathered.seen,
+        );
+    }
+    let paid = gather::finish(&mut attempts, &mut gathered, &cache);
+
+    let gather::Gathered { seen, lines, budgets, allocation_tags, forecasts, .. } = gathered;
+    Ok(Snapshot {
+        format: SNAPSHOT_FORMAT.to_string(),
+        version: SNAPSHOT_VERSION,
+        collected_at: DateTime::<Utc>::from(clock.now()),
+        as_of,
+        collection: Collection { accounts: account_ids, regions, attempts, paid_requests: paid },
+        resources: inventory::merge(seen.into_iter().flat_map(|(_, _, _, s)| s)),
+        costs: Costs { metric: options.metric.clone(), lines },
+        budgets,
+        cost_allocation_tags: allocation_tags,
+        forecasts,
+    })
+}
+
+/// The accounts to collect: the organization's (`--org`), the ones named (`--accounts`,
+/// sorted), or the caller's own.
+async fn account_ids(
+    base: &Clients,
+    options: &CollectOptions,
+    caller: &str,
+    attempts: &mut Vec<Attempt>,
+) -> Vec<String> {
+    if options.org {
+        match accounts::organization_accounts(base).await {
+            Ok(ids) if !ids.is_empty() => {
+                attempts.push(ok(caller, GLOBAL, "organizations"));
+                ids
+            }
+            Ok(_) => {
+                attempts.push(failed(
+                    caller,
+                    GLOBAL,
+                    "organizations",
+                    "ListAccounts: no active accounts".into(),
+                ));
+                vec![caller.to_string()]
+            }
+            Err(e) => {
+                attempts.push(failed(caller, GLOBAL, "organizations", e));
+                vec![caller.to_string()]
+            }
+        }
+    } else if options.accounts.is_empty() {
+        vec![caller.to_string()]
+    } else {
+        let mut ids = options.accounts.clone();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+/// Credentials in every account (the role assumed, or the caller's own), sorted by account.
+async fn assume_roles(
+    base: &Clients,
+    caller: &str,
+    account_ids: &[String],
+    role: Option<&str>,
+    semaphore: &Arc<Semaphore>,
+) -> Result<Vec<accounts::Target>, AwsError> {
+    let mut targets = Vec::new();
+    let mut set = JoinSet::new();
+    for account in account_ids {
+        let (base, caller, account, role) =
+            (base.clone(), caller.to_string(), account.clone(), role.map(str::to_string));
+        let semaphore = semaphore.clone();
+        set.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            accounts::target(&base, &caller, &account, role.as_deref()).await
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        targets.push(joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?);
+    }
+    targets.sort_by(|a, b| a.account.cmp(&b.account));
+    Ok(targets)
+}
+
+/// The tasks of one collection and the limits they run under.
+struct Run {
+    set: JoinSet<Vec<Output>>,
+    /// Results per account, for the progress bars.
+    tasks: BTreeMap<String, u64>,
+    /// Account-region units: an adaptive bound (throttling limits are per account and region).
+    regional: Arc<limit::Units>,
+    /// Cost Explorer, Budgets and the caller-wide requests: a fixed bound.
+    account_wide: Arc<Semaphore>,
+    started: Instant,
+}
+
+impl Run {
+    /// One account's units: a task per region, Cost Explorer (unless cost files replace it)
+    /// and Budgets.
+    fn spawn_account(
+        &mut self,
+        clients: &Clients,
+        account: &str,
+        regions: &[String],
+        options: &CollectOptions,
+        cache: &Arc<Cache>,
+        as_of: NaiveDate,
+    ) {
+        *self.tasks.entry(account.to_string()).or_default() += regions.len() as u64 * 3 + 2;
         // A region is one unit of work (one permit): its sources run side by side, so N
         // regions take N permits, not 3N, and 8 regions cost about what 1 does. Types listed
         // once per account (IAM, S3) go with the first region.
         for (i, region) in regions.iter().enumerate() {
-            let (clients, account, region) = (clients.clone(), target.account.clone(), region.clone());
-            let semaphore = regional.clone();
-            let with_config = options.config_aggregator.is_none();
-            set.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
-                let (tagged, (config, pending)) = tokio::join!(
-                    inventory::tagging_api(&clients, &account, &region),
-                    config_then_cloud_control(&clients, &account, &region, with_config, i == 0)
+            let (clients, account, region) = (clients.clone(), account.to_string(), region.clone());
+            let units = self.regional.clone();
+            let sources = unit::Sources {
+                config: options.config_aggregator.is_none(),
+                cloud_control: options.cloud_control,
+                account_wide: i == 0,
+            };
+            let started = self.started;
+            self.set.spawn(async move {
+                let _permit = units.acquire().await;
+                let t0 = limit::elapsed(started);
+                let out = unit::collect(&clients, account.clone(), region.clone(), sources).await;
+                tracing::debug!(
+                    account = %account,
+                    region = %region,
+                    started = %t0,
+                    elapsed = %limit::elapsed(started),
+                    in_flight_limit = units.limit(),
+                    "unit collected"
                 );
-                // Tags the tagging API returned need no Cloud Control read.
-                let known: BTreeSet<String> = match &tagged {
-                    Ok(found) => found.iter().map(|s| s.resource.arn.clone()).collect(),
-                    Err(_) => BTreeSet::new(),
-                };
-                let listed = pending.complete(&known).await;
-                let mut out = vec![inventory_output(
-                    &account,
-                    &region,
-                    LiveSource::TaggingApi,
-                    tagged.map(|found| (found, BTreeMap::new())),
-                )];
-                if let Some(config) = config {
-                    let mut output = inventory_output(&account, &region, LiveSource::Config, config);
-                    if let Output::Inventory { status, types, .. } = &mut output {
-                        let no_recorder = types.values().all(|t| t.message.as_deref() == Some(NO_RECORDER));
-                        if *status == AttemptStatus::Ok && !types.is_empty() && no_recorder {
-                            *status = AttemptStatus::NotEnabled;
-                        }
-                    }
-                    out.push(output);
-                }
-                let (status, error) = listed.outcome();
-                out.push(Output::Inventory {
-                    account,
-                    region,
-                    source: LiveSource::CloudControl,
-                    status,
-                    error,
-                    types: listed.types,
-                    found: listed.seen,
-                });
                 out
             });
         }
         if options.cost_explorer {
-            let (clients, account, cache) = (clients.clone(), target.account.clone(), cache.clone());
+            let (clients, account, cache) = (clients.clone(), account.to_string(), cache.clone());
             let (metric, owner_tag) = (options.metric.clone(), options.owner_tag.clone());
-            let semaphore = account_wide.clone();
-            set.spawn(async move {
+            let semaphore = self.account_wide.clone();
+            self.set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let result = costs::cost_lines(&clients, &cache, &account, as_of, &metric, &owner_tag).await;
                 vec![Output::Costs { account, result }]
             });
         }
         {
-            let (clients, account) = (clients.clone(), target.account.clone());
-            let semaphore = account_wide.clone();
-            set.spawn(async move {
+            let (clients, account) = (clients.clone(), account.to_string());
+            let semaphore = self.account_wide.clone();
+            self.set.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let result = budgets::budgets(&clients, &account).await;
                 vec![Output::Budgets { account, result }]
@@ -331,208 +409,69 @@ async fn collect_from(
         }
     }
 
-    // An aggregator is read once, with the caller's credentials, whatever accounts are collected.
-    if let Some(name) = options.config_aggregator.clone() {
-        *tasks.entry(caller.clone()).or_default() += 1;
-        let clients = base.clone();
-        let semaphore = account_wide.clone();
-        set.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            vec![Output::Aggregator { result: aggregator::aggregated(&clients, &name).await }]
-        });
-    }
+    /// What is asked once, with the caller's own credentials, whatever accounts are collected:
+    /// the Config aggregator, cost allocation tags and forecasts of tally.hcl budgets.
+    fn spawn_caller_wide(
+        &mut self,
+        base: &Clients,
+        caller: &str,
+        account_ids: &[String],
+        options: &CollectOptions,
+        cache: &Arc<Cache>,
+        as_of: NaiveDate,
+    ) {
+        // An aggregator is read once, with the caller's credentials, whatever accounts are collected.
+        if let Some(name) = options.config_aggregator.clone() {
+            *self.tasks.entry(caller.to_string()).or_default() += 1;
+            let clients = base.clone();
+            let semaphore = self.account_wide.clone();
+            self.set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                vec![Output::Aggregator { result: aggregator::aggregated(&clients, &name).await }]
+            });
+        }
 
-    // Cost allocation tags are activated in the payer (management) account: ask once, with the
-    // caller's own credentials, whichever accounts are collected.
-    if !options.required_tags.is_empty() {
-        *tasks.entry(caller.clone()).or_default() += 1;
-        let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
-        let mut keys = options.required_tags.clone();
-        keys.push(options.owner_tag.clone());
-        keys.sort();
-        keys.dedup();
-        let semaphore = account_wide.clone();
-        set.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            let result = costs::cost_allocation_tags(&clients, &cache, &account, &keys).await;
-            vec![Output::AllocationTags { account, result }]
-        });
-    }
+        // Cost allocation tags are activated in the payer (management) account: ask once, with the
+        // caller's own credentials, whichever accounts are collected.
+        if !options.required_tags.is_empty() {
+            *self.tasks.entry(caller.to_string()).or_default() += 1;
+            let (clients, account, cache) = (base.clone(), caller.to_string(), cache.clone());
+            let mut keys = options.required_tags.clone();
+            keys.push(options.owner_tag.clone());
+            keys.sort();
+            keys.dedup();
+            let semaphore = self.account_wide.clone();
+            self.set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result = costs::cost_allocation_tags(&clients, &cache, &account, &keys).await;
+                vec![Output::AllocationTags { account, result }]
+            });
+        }
 
-    // Forecasts of tally.hcl budgets: one paid request per budget, with the caller's (payer)
-    // credentials, over the accounts collected.
-    let forecast_budgets: Vec<(Budget, crate::model::Period)> = options
-        .budgets
-        .iter()
-        .filter_map(|b| {
-            let (_, end) = b.period.bounds(as_of);
-            forecast::remaining(end, as_of).map(|p| (b.clone(), p))
-        })
-        .collect();
-    if !forecast_budgets.is_empty() {
-        *tasks.entry(caller.clone()).or_default() += 1;
-        let (clients, account, cache) = (base.clone(), caller.clone(), cache.clone());
-        let (metric, accounts) = (options.metric.clone(), account_ids.clone());
-        let semaphore = account_wide.clone();
-        set.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            let result =
-                forecast::forecasts(&clients, &cache, &account, &forecast_budgets, &metric, &accounts).await;
-            vec![Output::Forecasts { account, result }]
-        });
-    }
-
-    let mut seen: Vec<(String, String, LiveSource, Vec<Seen>)> = Vec::new();
-    let mut aggregated: Option<Result<aggregator::Aggregated, String>> = None;
-    let mut lines = Vec::new();
-    let mut budgets = Vec::new();
-    let mut allocation_tags = Vec::new();
-    let mut forecasts = Vec::new();
-    let progress = progress::Progress::new(options.progress, &tasks);
-    while let Some(joined) = set.join_next().await {
-        let outputs = joined.map_err(|e| AwsError::Setup(format!("collection task failed: {e}")))?;
-        for output in outputs {
-            match &output {
-                Output::Inventory { account, region, source, .. } => {
-                    progress.done(account, &format!("{region} {}", source_name(*source)))
-                }
-                Output::Aggregator { .. } => progress.done(&caller, "config-aggregator"),
-                Output::Costs { account, .. } => progress.done(account, "cost-explorer"),
-                Output::Budgets { account, .. } => progress.done(account, "budgets"),
-                Output::AllocationTags { account, .. } => progress.done(account, "cost-allocation-tags"),
-                Output::Forecasts { account, .. } => progress.done(account, "cost-forecast"),
-            }
-            match output {
-                Output::Inventory { account, region, source, status, error, types, found } => {
-                    let name = source_name(source);
-                    attempts.push(Attempt {
-                        account: account.clone(),
-                        region: region.clone(),
-                        source: name.to_string(),
-                        status,
-                        error,
-                        types,
-                    });
-                    seen.push((account, region, source, found));
-                }
-                Output::Aggregator { result } => aggregated = Some(result),
-                Output::Costs { account, result } => match result {
-                    Ok(l) => {
-                        attempts.push(ok(&account, GLOBAL, "cost-explorer"));
-                        lines.extend(l);
-                    }
-                    Err(e) => attempts.push(failed(&account, GLOBAL, "cost-explorer", e)),
-                },
-                Output::Budgets { account, result } => match result {
-                    Ok(b) => {
-                        attempts.push(ok(&account, GLOBAL, "budgets"));
-                        budgets.extend(b);
-                    }
-                    Err(e) => attempts.push(failed(&account, GLOBAL, "budgets", e)),
-                },
-                Output::AllocationTags { account, result } => match result {
-                    Ok(t) => {
-                        attempts.push(ok(&account, GLOBAL, "cost-allocation-tags"));
-                        allocation_tags = t;
-                    }
-                    Err(e) => attempts.push(failed(&account, GLOBAL, "cost-allocation-tags", e)),
-                },
-                Output::Forecasts { account, result } => match result {
-                    Ok(f) => {
-                        attempts.push(ok(&account, GLOBAL, "cost-forecast"));
-                        forecasts = f;
-                    }
-                    Err(e) => attempts.push(failed(&account, GLOBAL, "cost-forecast", e)),
-                },
-            }
+        // Forecasts of tally.hcl budgets: one paid request per budget, with the caller's (payer)
+        // credentials, over the accounts collected.
+        let forecast_budgets: Vec<(Budget, crate::model::Period)> = options
+            .budgets
+            .iter()
+            .filter_map(|b| {
+                let (_, end) = b.period.bounds(as_of);
+                forecast::remaining(end, as_of).map(|p| (b.clone(), p))
+            })
+            .collect();
+        if !forecast_budgets.is_empty() {
+            *self.tasks.entry(caller.to_string()).or_default() += 1;
+            let (clients, account, cache) = (base.clone(), caller.to_string(), cache.clone());
+            let (metric, accounts) = (options.metric.clone(), account_ids.to_vec());
+            let semaphore = self.account_wide.clone();
+            self.set.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                let result =
+                    forecast::forecasts(&clients, &cache, &account, &forecast_budgets, &metric, &accounts)
+                        .await;
+                vec![Output::Forecasts { account, result }]
+            });
         }
     }
-
-    progress.finish();
-
-    // The aggregator's answer, recorded per account and region it covers, so visibility and
-    // missing-resource checks read it like Config's own.
-    if let (Some(result), Some(name)) = (aggregated, options.config_aggregator.as_deref()) {
-        let source = "config-aggregator";
-        match result {
-            Ok(found) => {
-                for target in account_ids.iter() {
-                    for region in &regions {
-                        if !found.covers(target, region) {
-                            continue;
-                        }
-                        let mut a = ok(target, region, source);
-                        a.types = inventory::CONFIG_RESOURCE_TYPES
-                            .iter()
-                            .map(|t| (t.to_string(), TypeAttempt::ok()))
-                            .collect();
-                        attempts.push(a);
-                    }
-                }
-                let in_run: Vec<Seen> = found
-                    .seen
-                    .into_iter()
-                    .filter(|s| {
-                        account_ids.contains(&s.resource.account)
-                            && (!s.region_known
-                                || s.resource.region == "global"
-                                || regions.contains(&s.resource.region))
-                    })
-                    .collect();
-                seen.push((caller.clone(), GLOBAL.to_string(), LiveSource::Config, in_run));
-            }
-            Err(e) => {
-                let mut a = failed(&caller, GLOBAL, source, format!("aggregator {name}: {e}"));
-                a.status = denied_or(AttemptStatus::Error, a.error.as_deref().unwrap_or_default());
-                attempts.push(a);
-            }
-        }
-    }
-
-    // Tasks finish in any order; everything below is sorted so the same data gives the same
-    // bytes.
-    seen.sort_by(|a, b| (&a.0, &a.1, a.2).cmp(&(&b.0, &b.1, b.2)));
-    let resources = inventory::merge(seen.into_iter().flat_map(|(_, _, _, s)| s));
-    attempts.sort_by(|a, b| (&a.account, &a.region, &a.source).cmp(&(&b.account, &b.region, &b.source)));
-    lines.sort_by(|a, b| {
-        (a.period, &a.account, &a.service, a.charge_category, &a.tags, a.amount).cmp(&(
-            b.period,
-            &b.account,
-            &b.service,
-            b.charge_category,
-            &b.tags,
-            b.amount,
-        ))
-    });
-    budgets.sort_by(|a, b| a.name.cmp(&b.name));
-    for a in attempts.iter().filter(|a| a.status == AttemptStatus::Error) {
-        tracing::warn!(
-            account = %a.account,
-            region = %a.region,
-            source = %a.source,
-            "collection failed: {}",
-            a.error.as_deref().unwrap_or("unknown error")
-        );
-    }
-    let paid = cache.paid_requests();
-    if paid > 0 {
-        tracing::warn!("{}", cache.paid_summary());
-    } else {
-        tracing::info!("{}", cache.paid_summary());
-    }
-
-    Ok(Snapshot {
-        format: SNAPSHOT_FORMAT.to_string(),
-        version: SNAPSHOT_VERSION,
-        collected_at: DateTime::<Utc>::from(clock.now()),
-        as_of,
-        collection: Collection { accounts: account_ids, regions, attempts, paid_requests: paid },
-        resources,
-        costs: Costs { metric: options.metric.clone(), lines },
-        budgets,
-        cost_allocation_tags: allocation_tags,
-        forecasts,
-    })
 }
 
 fn source_name(source: LiveSource) -> &'static str {
@@ -542,9 +481,6 @@ fn source_name(source: LiveSource) -> &'static str {
         LiveSource::CloudControl => "cloud-control",
     }
 }
-
-/// Why Config's types are not enabled in a region without a configuration recorder.
-const NO_RECORDER: &str = "no configuration recorder";
 
 /// `Denied` when an error message says AWS refused the credentials, else `otherwise`.
 fn denied_or(otherwise: AttemptStatus, message: &str) -> AttemptStatus {
@@ -556,72 +492,6 @@ fn denied_or(otherwise: AttemptStatus, message: &str) -> AttemptStatus {
     } else {
         otherwise
     }
-}
-
-/// One inventory source's answer as a task output.
-fn inventory_output(
-    account: &str,
-    region: &str,
-    source: LiveSource,
-    result: Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>,
-) -> Output {
-    let (status, error, types, found) = match result {
-        Ok((found, types)) => (AttemptStatus::Ok, None, types, found),
-        Err(e) => (denied_or(AttemptStatus::Error, &e), Some(e), BTreeMap::new(), Vec::new()),
-    };
-    Output::Inventory {
-        account: account.to_string(),
-        region: region.to_string(),
-        source,
-        status,
-        error,
-        types,
-        found,
-    }
-}
-
-/// AWS Config (unless an aggregator replaces it), then Cloud Control for the covered types
-/// Config does not record here. The Config result is `None` when Config was not asked; a
-/// region without a recorder answers `Ok` with its types `not_enabled`.
-async fn config_then_cloud_control(
-    clients: &Clients,
-    account: &str,
-    region: &str,
-    with_config: bool,
-    account_wide: bool,
-) -> (Option<Result<(Vec<Seen>, BTreeMap<String, TypeAttempt>), String>>, cloudcontrol::Pending) {
-    let config = if with_config { Some(inventory::config(clients, account, region).await) } else { None };
-    let recorded = |name: &str| matches!(&config, Some(Ok(Some(listed))) if listed.records(name));
-    let mut skipped = BTreeMap::new();
-    let mut types = Vec::new();
-    for t in cloudcontrol::TYPES {
-        if t.account_wide && !account_wide {
-            continue;
-        }
-        if recorded(t.name) {
-            skipped.insert(
-                t.name.to_string(),
-                TypeAttempt::with(AttemptStatus::NotEnabled, "recorded by AWS Config"),
-            );
-        } else {
-            types.push(t);
-        }
-    }
-    let mut pending = cloudcontrol::list(clients, account, region, &types).await;
-    pending.skipped(skipped);
-    let config = config.map(|result| {
-        result.map(|found| match found {
-            Some(l) => (l.seen, l.types),
-            None => (
-                Vec::new(),
-                inventory::CONFIG_RESOURCE_TYPES
-                    .iter()
-                    .map(|t| (t.to_string(), TypeAttempt::with(AttemptStatus::NotEnabled, NO_RECORDER)))
-                    .collect(),
-            ),
-        })
-    });
-    (config, pending)
 }
 
 fn ok(account: &str, region: &str, source: &str) -> Attempt {
@@ -691,6 +561,7 @@ mod tests {
             progress: false,
             cost_explorer: true,
             config_aggregator: None,
+            cloud_control: true,
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let snapshot = runtime

@@ -170,6 +170,16 @@ pub struct AwsArgs {
     #[arg(long)]
     pub require_visibility: bool,
 
+    /// Ceiling of account-region units collected at once; fewer run while AWS throttles
+    /// [default: tally.hcl's concurrency, else 100].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: Option<u16>,
+
+    /// Do not ask the Cloud Control API: never-tagged resources of the types AWS Config does not
+    /// record are then reported as not seen.
+    #[arg(long)]
+    pub no_cloud_control: bool,
+
     /// Progress bars on stderr while collecting; the binary sets it (a TTY, not `--quiet`).
     #[arg(skip)]
     pub progress: bool,
@@ -595,6 +605,8 @@ impl AwsArgs {
             metric: self.metric.clone(),
             config_aggregator: self.config_aggregator.clone(),
             require_visibility: self.require_visibility,
+            concurrency: self.concurrency.map(usize::from),
+            no_cloud_control: self.no_cloud_control,
             progress: self.progress,
         }
     }

@@ -26,6 +26,7 @@ mod layers;
 mod lint_repo;
 mod moto;
 mod one_bill;
+mod org;
 mod output;
 mod pricing;
 mod review;

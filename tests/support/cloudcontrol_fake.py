@@ -11,12 +11,13 @@ the full model (CloudFormation property names, tags as `Tags`). The default VPC'
 
 Faults, per account, set with `POST /fake/faults` and a JSON body
 `{"account": "...", "deny": ["AWS::EC2::Instance", ...] | ["*"], "throttle_every": N,
-  "page_size": N, "rate": R}`:
+  "page_size": N, "rate": R, "regions": [...]}`:
   deny            those types answer AccessDeniedException (the caller lacks the service's reads)
   throttle_every  every Nth request of the account answers ThrottlingException
   page_size       at most N resources per ListResources page (NextToken paging)
   rate            at most R requests per second per account and region (a token bucket), the
                   rest ThrottlingException: Cloud Control's own low default rates, for the bench
+  regions         the faults apply in these regions only (default: every region)
 `GET /fake/stats` returns request counts.
 
 Usage: cloudcontrol_fake.py PORT MOTO_ENDPOINT   (prints "ready"; exits with its parent)
@@ -502,6 +503,8 @@ def admit(account, region, type_name):
     """Apply the account's faults to one request."""
     with lock:
         f = faults.get(account, {})
+        if f.get("regions") and region not in f["regions"]:
+            f = {}
         counters[account] = counters.get(account, 0) + 1
         n = counters[account]
         every = f.get("throttle_every")
