@@ -162,7 +162,7 @@ impl Reader<'_> {
                         other => self.error(
                             attr.key.span(),
                             format!(
-                                "unknown setting `{other}` (expected one of: code, state, plan, snapshot, \
+                                "unknown setting `{other}` (expected one of: code, state, plan, snapshot, costs, \
                                  owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, \
                                  prohibited_tags, severity, config_aggregator, require_visibility, concurrency, history, or \
                                  budget, tag and rule blocks)"

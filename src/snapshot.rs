@@ -210,6 +210,8 @@ impl Snapshot {
             Ok(snapshot) => snapshot,
             Err(e) => {
                 Self::check_header(path, text)?;
+                // An amount serde refuses gets the amount rule's message and line.
+                strict_amounts(path, text)?;
                 return Err(InputError::json(path, &e));
             }
         };

@@ -11,6 +11,7 @@ use crate::app;
 
 mod args;
 mod output;
+mod requests;
 
 pub use args::*;
 use output::{emit, export, fix, import, init_logging, report_error, reported, review, run_collect};

@@ -68,7 +68,8 @@ impl UsageCols {
             operation: self.operation.get(r).copied().unwrap_or(NONE),
             currency,
         };
-        let line = crate::costs::usage::UsageLine { quantity: at(&self.quantity, r), billed, effective, start, end };
+        let line =
+            crate::costs::usage::UsageLine { quantity: at(&self.quantity, r), billed, effective, start, end };
         agg.add_usage(category, key, line).map_err(|m| (r, m))
     }
 }

@@ -14,12 +14,17 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use rust_decimal::Decimal;
-
 use super::place::RepoPaths;
 use super::table::money;
 use super::{percent, BudgetState, BudgetStatus, Finding, RenderOptions, Report, Severity};
 use crate::model::{Diagnostic, Money};
+
+mod cells;
+mod fixes;
+
+pub(crate) use cells::esc;
+use cells::{cell, n_of, pct_text, thousands};
+use fixes::suggested_fixes;
 
 /// GitHub's limit for an issue or pull-request comment body, in characters.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -27,7 +32,7 @@ pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
 /// find and update its comment.
 const BUDGET: usize = GITHUB_COMMENT_LIMIT - 1_024;
 /// One cell may not crowd out the rest: longer text is cut, with `…`.
-const CELL_MAX_CHARS: usize = 400;
+pub(super) const CELL_MAX_CHARS: usize = 400;
 
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
 
@@ -400,63 +405,6 @@ fn findings(report: &Report, rows: &Rows<'_>, kept: &[Vec<usize>], md: &mut Stri
     }
 }
 
-/// How much of the comment suggested fixes may take: a fixed slice, so the rows of findings
-/// are what the length budget trims.
-const FIXES_BUDGET: usize = 8_000;
-
-/// The edits `tally fix --write` would make for the findings (their `details.fix`), as one
-/// diff per file, each edit once.
-fn suggested_fixes(report: &Report, md: &mut String) {
-    // (file, line) -> (deleted, inserted), in file and line order.
-    let mut edits: BTreeMap<(String, u64), (String, String)> = BTreeMap::new();
-    for f in &report.findings {
-        let Some(changes) = f.details.get("fix").and_then(|fix| fix["changes"].as_array()) else { continue };
-        for c in changes {
-            let (Some(file), Some(line)) = (c["file"].as_str(), c["start_line"].as_u64()) else { continue };
-            let deleted = c["deleted"].as_str().unwrap_or_default().to_string();
-            let inserted = c["inserted"].as_str().unwrap_or_default().to_string();
-            edits.entry((file.to_string(), line)).or_insert((deleted, inserted));
-        }
-    }
-    if edits.is_empty() {
-        return;
-    }
-    let mut body = String::new();
-    let mut shown = 0;
-    let mut last_file = "";
-    for ((file, line), (deleted, inserted)) in &edits {
-        let mut hunk = String::new();
-        if file != last_file {
-            hunk.push_str(&format!("--- a/{file}\n+++ b/{file}\n"));
-        }
-        hunk.push_str(&format!("@@ line {line} @@\n"));
-        for l in deleted.lines() {
-            hunk.push_str(&format!("-{l}\n"));
-        }
-        for l in inserted.lines() {
-            hunk.push_str(&format!("+{l}\n"));
-        }
-        if body.len() + hunk.len() > FIXES_BUDGET {
-            break;
-        }
-        body.push_str(&hunk);
-        last_file = file;
-        shown += 1;
-    }
-    md.push_str(&format!(
-        "<details>\n<summary>🔧 Suggested fixes ({}): `tally fix --write` applies them</summary>\n\n",
-        thousands(edits.len())
-    ));
-    md.push_str(&format!("~~~~diff\n{}~~~~\n\n", body.replace("~~~~", "~ ~ ")));
-    if shown < edits.len() {
-        md.push_str(&format!(
-            "*{} more: run `tally fix` to see them all.*\n\n",
-            thousands(edits.len() - shown)
-        ));
-    }
-    md.push_str("</details>\n\n");
-}
-
 fn finding_row(f: &Finding, place: &Place<'_>) -> String {
     let location = f.location.as_ref().map(|l| location_cell(l, place)).unwrap_or_default();
     let owner = f.owner.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
@@ -599,66 +547,6 @@ fn diagnostic_row(d: &Diagnostic) -> String {
     let mut place: Vec<String> = d.location.iter().map(ToString::to_string).collect();
     place.extend(d.account.iter().chain(&d.region).cloned());
     format!("| {} | {} | {} |\n", cell(&d.source), cell(&place.join(" ")), cell(&d.message))
-}
-
-/// Text for a table cell: cut to [`CELL_MAX_CHARS`], then escaped.
-fn cell(s: &str) -> String {
-    if s.chars().count() > CELL_MAX_CHARS {
-        let cut: String = s.chars().take(CELL_MAX_CHARS - 1).collect();
-        esc(&format!("{cut}…"))
-    } else {
-        esc(s)
-    }
-}
-
-/// Escape text so it stays one table cell of literal text: `|` cannot end the cell, `<`, `>`
-/// and `&` cannot start HTML or entities, backslashes, backticks and `*` cannot start escapes,
-/// code or emphasis (tag wildcards such as `prod-*` are common), and line breaks become `<br>`.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '|' => out.push_str("\\|"),
-            '\\' => out.push_str("\\\\"),
-            '`' => out.push_str("\\`"),
-            '*' => out.push_str("\\*"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>");
-            }
-            '\n' => out.push_str("<br>"),
-            // ESC and other controls would reach the terminal of whoever cats the file.
-            c if super::text::is_unsafe_char(c) => out.push_str(&format!("\\\\u{{{:x}}}", u32::from(c))),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-fn n_of(n: usize, word: &str) -> String {
-    format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" })
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-fn pct_text(p: Option<Decimal>) -> String {
-    p.map(|p| format!("{p}%")).unwrap_or_else(|| "-".to_string())
 }
 
 #[cfg(test)]
