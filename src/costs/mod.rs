@@ -32,6 +32,7 @@ mod bounded;
 mod charge;
 mod cur_csv;
 pub mod exact;
+mod fast;
 mod focus_csv;
 pub mod lines;
 pub mod manifest;

@@ -12,8 +12,8 @@ use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::aggregate::{FastMap, Sym};
 use super::exact;
+use super::fast::{FastMap, Sym};
 
 /// The usage of one (usage type, region, unit, currency), summed over the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

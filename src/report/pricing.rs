@@ -42,12 +42,13 @@ pub(crate) fn markdown(report: &Report, md: &mut String) {
     md.push_str("### What the plan costs per month, by owner\n\n");
     md.push_str("| owner | monthly change | priced | not priced |\n|---|--:|--:|---|\n");
     for o in &cost.owners {
-        let owner = o.owner.as_deref().map_or_else(|| "*(no owner tag)*".to_string(), super::markdown::esc);
+        let owner =
+            o.owner.as_deref().map_or_else(|| "*(no owner tag)*".to_string(), super::markdown::cells::esc);
         md.push_str(&format!(
             "| {owner} | {} | {} | {} |\n",
             money(o.monthly_delta, &cost.currency),
             o.priced,
-            super::markdown::esc(&what_else(o))
+            super::markdown::cells::esc(&what_else(o))
         ));
     }
     md.push('\n');

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
-use super::markdown::esc;
+use super::markdown::cells::esc;
 use super::review::{Mover, Review, ReviewReport};
 use super::{percent, BudgetState, BudgetStatus, Report};
 use crate::model::Money;

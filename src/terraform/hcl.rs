@@ -37,8 +37,8 @@ mod tfvars;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub(crate) use files::normalise_path;
 use files::{hcl_diagnostic, normalise, ModuleTree};
+pub(crate) use files::{is_terraform_file, normalise_path};
 use loader::Loader;
 use module::ModuleDef;
 use tfvars::load_tfvars;

@@ -25,12 +25,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::hcl::is_terraform_file;
 use crate::error::InputError;
-
-/// Whether a file name is Terraform code (native or JSON syntax).
-pub fn is_terraform_file(name: &str) -> bool {
-    name.ends_with(".tf") || name.ends_with(".tf.json")
-}
 
 /// The root modules to lint for `paths` (see the module documentation for the rule).
 pub fn find_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {

@@ -2,7 +2,8 @@
 
 use rust_decimal::Decimal;
 
-use super::CELL_MAX_CHARS;
+/// One cell may not crowd out the rest: longer text is cut, with `…`.
+pub(crate) const CELL_MAX_CHARS: usize = 400;
 
 /// Text for a table cell: cut to [`CELL_MAX_CHARS`], then escaped.
 pub(super) fn cell(s: &str) -> String {

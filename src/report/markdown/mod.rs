@@ -19,11 +19,10 @@ use super::table::money;
 use super::{percent, BudgetState, BudgetStatus, Finding, RenderOptions, Report, Severity};
 use crate::model::{Diagnostic, Money};
 
-mod cells;
+pub(crate) mod cells;
 mod fixes;
 
-pub(crate) use cells::esc;
-use cells::{cell, n_of, pct_text, thousands};
+use cells::{cell, esc, n_of, pct_text, thousands};
 use fixes::suggested_fixes;
 
 /// GitHub's limit for an issue or pull-request comment body, in characters.
@@ -31,8 +30,6 @@ pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
 /// Our budget in bytes (never fewer than characters), leaving room for a marker a bot adds to
 /// find and update its comment.
 const BUDGET: usize = GITHUB_COMMENT_LIMIT - 1_024;
-/// One cell may not crowd out the rest: longer text is cut, with `…`.
-pub(super) const CELL_MAX_CHARS: usize = 400;
 
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
 
@@ -552,6 +549,7 @@ fn diagnostic_row(d: &Diagnostic) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cells::CELL_MAX_CHARS;
 
     #[test]
     fn cells_cannot_break_the_table() {

@@ -91,6 +91,11 @@ pub(super) fn normalise(path: &Path) -> PathBuf {
     normalise_path(path, true)
 }
 
+/// Whether a file name is Terraform code (native or JSON syntax).
+pub(crate) fn is_terraform_file(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
 /// Lexically normalised path: `a/..` folded, `.` dropped except a leading one when
 /// `keep_leading_dot` (a lone `.` is kept either way).
 pub(crate) fn normalise_path(path: &Path, keep_leading_dot: bool) -> PathBuf {
@@ -191,7 +196,7 @@ pub(super) fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if crate::terraform::roots::is_terraform_file(&name) && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+        if is_terraform_file(&name) && entry.file_type().is_ok_and(|t| !t.is_dir()) {
             names.push(name);
         }
     }
