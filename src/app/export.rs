@@ -8,9 +8,11 @@ use chrono::NaiveDate;
 
 use super::load::{check_dir, load_config, load_costs, Loaded};
 use super::{coverage, AppError, AwsOptions};
+use crate::config::Config;
 use crate::costs;
 use crate::error::InputError;
 use crate::export::{Allocation, Export, ExportOptions, MonthBasis};
+use crate::model::TfResource;
 
 /// `tally export`.
 #[derive(Debug, Clone, Default)]
@@ -36,8 +38,9 @@ pub struct ExportRequest {
     pub redact: bool,
 }
 
-/// `tally export`: the rows of one billing month, allocated as asked.
-pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
+/// What both exports (rows and FOCUS) take from the project: its config, the owner tag, and
+/// the state resources when states are given (flag or `tally.hcl`).
+pub(super) fn setup(request: &ExportRequest) -> Result<(Config, String, Option<Vec<TfResource>>), AppError> {
     let dir = request.dir.as_deref().unwrap_or(Path::new("."));
     if request.dir.is_some() {
         check_dir(dir)?;
@@ -54,6 +57,12 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
         loaded.states(&states, &AwsOptions::default())?;
         Some(loaded.states)
     };
+    Ok((config, owner_tag, terraform))
+}
+
+/// `tally export`: the rows of one billing month, allocated as asked.
+pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
+    let (config, owner_tag, terraform) = setup(request)?;
     let mut tag_keys = config.required_tags.clone();
     tag_keys.push(owner_tag.clone());
     let opts = costs::ReadOptions {

@@ -6,11 +6,10 @@
 //! currency, to the last digit, or the run fails.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use chrono::{DateTime, Datelike, NaiveDate};
 
-use super::load::{check_dir, load_config, load_costs, Loaded};
+use super::load::load_costs;
 use super::{AppError, AwsOptions, ExportRequest};
 use crate::costs::exact::ExactSum;
 use crate::costs::lines::{columns_of, for_each_line, tag_key_matches, Line};
@@ -66,22 +65,7 @@ pub fn focus_export(request: &ExportRequest, version: FocusVersion) -> Result<Fo
         )
         .into());
     }
-    let dir = request.dir.as_deref().unwrap_or(Path::new("."));
-    if request.dir.is_some() {
-        check_dir(dir)?;
-    }
-    let config = load_config(dir)?;
-    let owner_tag =
-        request.owner_tag.clone().or(config.owner_tag.clone()).unwrap_or_else(|| "owner".to_string());
-    let mut states = config.state.clone();
-    states.extend(request.state.iter().cloned());
-    let terraform = if states.is_empty() {
-        None
-    } else {
-        let mut loaded = Loaded::default();
-        loaded.states(&states, &AwsOptions::default())?;
-        Some(loaded.states)
-    };
+    let (config, owner_tag, terraform) = super::export::setup(request)?;
     let opts = costs::ReadOptions {
         tag_keys: vec![owner_tag.clone()],
         keep_resource_ids: false,
