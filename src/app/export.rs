@@ -60,6 +60,19 @@ pub(super) fn setup(request: &ExportRequest) -> Result<(Config, String, Option<V
     Ok((config, owner_tag, terraform))
 }
 
+/// The month an export covers: the one asked for, else the latest month of the data (by the
+/// request's month basis).
+pub(super) fn month(request: &ExportRequest, data: &costs::CostData) -> Result<NaiveDate, AppError> {
+    match request.month {
+        Some(m) => Ok(m),
+        None => {
+            data.records.iter().map(|r| request.month_basis.month_of(r)).max().ok_or_else(|| {
+                InputError::Usage(format!("{}: no cost lines to export", request.costs)).into()
+            })
+        }
+    }
+}
+
 /// `tally export`: the rows of one billing month, allocated as asked.
 pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
     let (config, owner_tag, terraform) = setup(request)?;
@@ -81,15 +94,7 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
     };
     let data = load_costs(&request.costs, &opts, &aws, request.month)?;
     let basis = request.month_basis;
-    let month = match request.month {
-        Some(m) => m,
-        None => data
-            .records
-            .iter()
-            .map(|r| basis.month_of(r))
-            .max()
-            .ok_or_else(|| InputError::Usage(format!("{}: no cost lines to export", request.costs)))?,
-    };
+    let month = month(request, &data)?;
     let opts = ExportOptions {
         month,
         month_basis: basis,

@@ -76,15 +76,7 @@ pub fn focus_export(request: &ExportRequest, version: FocusVersion) -> Result<Fo
     };
     let data = load_costs(&request.costs, &opts, &AwsOptions::default(), request.month)?;
     let basis = request.month_basis;
-    let month = match request.month {
-        Some(m) => m,
-        None => data
-            .records
-            .iter()
-            .map(|r| basis.month_of(r))
-            .max()
-            .ok_or_else(|| InputError::Usage(format!("{}: no cost lines to export", request.costs)))?,
-    };
+    let month = super::export::month(request, &data)?;
     let mut input_billed: BTreeMap<String, ExactSum> = BTreeMap::new();
     for r in data.records.iter().filter(|r| basis.month_of(r) == month) {
         input_billed.entry(r.currency.clone()).or_default().push(r.billed);
