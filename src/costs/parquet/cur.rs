@@ -4,7 +4,7 @@
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 
-use super::decode::{decimals, syms, timestamps};
+use super::decode::{decimals, syms};
 use super::map::{map_values, MapTags};
 use super::{at, take, BatchState, ColFn, RowError};
 use crate::costs::aggregate::{Aggregator, Key, NONE, NO_DATE};
@@ -44,26 +44,23 @@ pub(super) fn cur_batch(
         }
         d.push(v);
     }
-    let mut s = Vec::with_capacity(8);
-    for c in [
-        Col::ChargeType,
-        Col::Account,
-        Col::ServiceCode,
-        Col::ServiceName,
-        Col::Resource,
-        Col::Currency,
-        Col::RiArn,
-    ] {
-        let mut v = take(&mut st.syms);
-        syms(col(c).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
-        s.push(v);
-    }
-    let mut t = Vec::with_capacity(3);
-    for c in [Col::Start, Col::End, Col::BillingStart] {
-        let mut v = take(&mut st.times);
-        timestamps(col(c).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
-        t.push(v);
-    }
+    let mut s = super::sym_columns(
+        &[
+            Col::ChargeType,
+            Col::Account,
+            Col::ServiceCode,
+            Col::ServiceName,
+            Col::Resource,
+            Col::Currency,
+            Col::RiArn,
+        ],
+        col,
+        layout,
+        n,
+        st,
+        agg,
+    )?;
+    let t = super::period_columns(col, layout, n, st)?;
     // Tags: one column per key (legacy), or the CUR 2.0 map.
     let mut tag_cols = Vec::with_capacity(tag_columns.len());
     for (i, key) in tag_columns {

@@ -3,7 +3,7 @@
 use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 
-use super::decode::{decimals, syms, timestamps};
+use super::decode::{decimals, syms};
 use super::map::MapTags;
 use super::{take, BatchState, ColFn, RowError};
 use crate::costs::aggregate::{Aggregator, FastMap, Key, Sym, NONE, NO_DATE};
@@ -27,26 +27,23 @@ pub(super) fn focus_batch(
         decimals(col(c).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
         d.push(v);
     }
-    let mut s = Vec::with_capacity(6);
-    for c in [
-        Col::ChargeType,
-        Col::Account,
-        Col::ServiceName,
-        Col::ServiceCode,
-        Col::Resource,
-        Col::Currency,
-        Col::CommitmentStatus,
-    ] {
-        let mut v = take(&mut st.syms);
-        syms(col(c).as_ref(), n, agg, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
-        s.push(v);
-    }
-    let mut t = Vec::with_capacity(3);
-    for c in [Col::Start, Col::End, Col::BillingStart] {
-        let mut v = take(&mut st.times);
-        timestamps(col(c).as_ref(), n, &mut v).map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
-        t.push(v);
-    }
+    let s = super::sym_columns(
+        &[
+            Col::ChargeType,
+            Col::Account,
+            Col::ServiceName,
+            Col::ServiceCode,
+            Col::Resource,
+            Col::Currency,
+            Col::CommitmentStatus,
+        ],
+        col,
+        layout,
+        n,
+        st,
+        agg,
+    )?;
+    let t = super::period_columns(col, layout, n, st)?;
     // Tags: a map column, or JSON text.
     let tags_array = col(Col::Tags);
     let map_tags = match &tags_array {

@@ -211,6 +211,42 @@ fn take<T: Default>(pool: &mut Vec<Vec<T>>) -> Vec<T> {
 
 type ColFn<'a> = dyn Fn(Col) -> Option<ArrayRef> + 'a;
 
+/// The interned text columns `cols` of a batch, in order, errors naming the column.
+fn sym_columns(
+    cols: &[Col],
+    col: &ColFn<'_>,
+    layout: &Layout,
+    n: usize,
+    st: &mut BatchState,
+    agg: &mut Aggregator,
+) -> Result<Vec<Vec<Sym>>, RowError> {
+    let mut out = Vec::with_capacity(cols.len());
+    for &c in cols {
+        let mut v = take(&mut st.syms);
+        decode::syms(col(c).as_ref(), n, agg, &mut v)
+            .map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// The charge period and billing period start columns of a batch.
+fn period_columns(
+    col: &ColFn<'_>,
+    layout: &Layout,
+    n: usize,
+    st: &mut BatchState,
+) -> Result<Vec<Vec<i64>>, RowError> {
+    let mut out = Vec::with_capacity(3);
+    for c in [Col::Start, Col::End, Col::BillingStart] {
+        let mut v = take(&mut st.times);
+        decode::timestamps(col(c).as_ref(), n, &mut v)
+            .map_err(|(r, m)| (r, format!("{}: {m}", layout.name(c))))?;
+        out.push(v);
+    }
+    Ok(out)
+}
+
 /// Row `r` of an amount column; an empty column (absent from the file) is zero.
 #[inline]
 fn at(column: &[Decimal], r: usize) -> Decimal {
