@@ -65,6 +65,7 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
             report.partial |= other.partial;
             report.inputs.terraform_resources += other.inputs.terraform_resources;
             report.inputs.other_provider_resources += other.inputs.other_provider_resources;
+            report.inputs.remote_modules_not_read += other.inputs.remote_modules_not_read;
             report.findings.extend(other.findings);
             report.diagnostics.extend(other.diagnostics);
             report.exempted.extend(other.exempted);

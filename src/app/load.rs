@@ -165,6 +165,14 @@ impl Loaded {
         tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
         self.diagnostics.extend(model.diagnostics);
         self.inputs.other_provider_resources += model.other_provider_resources;
+        self.inputs.remote_modules_not_read += model.remote_modules_not_read.len();
+        if !model.remote_modules_not_read.is_empty() {
+            tracing::info!(
+                dir = %dir.display(),
+                modules = model.remote_modules_not_read.join(", "),
+                "remote modules not installed (run `terraform init`): their resources are not checked"
+            );
+        }
         self.inputs.code = Some(display(dir));
         self.code = Some(model.resources);
         Ok(model.s3_backends)

@@ -99,6 +99,10 @@ pub struct Inputs {
     /// of `terraform_resources` and of every AWS rule.
     #[serde(skip_serializing_if = "is_zero", default)]
     pub other_provider_resources: usize,
+    /// Remote module calls (registry, git) with no code installed by `terraform init`: the
+    /// resources they create are not checked.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub remote_modules_not_read: usize,
     /// `lint` over several root modules: how many (absent for one root).
     #[serde(skip_serializing_if = "is_zero", default)]
     pub roots: usize,
@@ -106,10 +110,10 @@ pub struct Inputs {
 
 impl Inputs {
     /// What the human formats say about the Terraform read, when there is more to say than
-    /// the findings show: several roots, or resources of other providers left out. `None`
-    /// otherwise, so single-root AWS-only output is unchanged.
+    /// the findings show: several roots, resources of other providers left out, or remote
+    /// modules not installed. `None` otherwise, so single-root AWS-only output is unchanged.
     pub fn terraform_line(&self) -> Option<String> {
-        if self.roots == 0 && self.other_provider_resources == 0 {
+        if self.roots == 0 && self.other_provider_resources == 0 && self.remote_modules_not_read == 0 {
             return None;
         }
         let mut line = String::new();
@@ -125,6 +129,14 @@ impl Inputs {
             line.push_str(&format!(
                 "; {} of other providers not checked by AWS rules",
                 self.other_provider_resources
+            ));
+        }
+        if self.remote_modules_not_read > 0 {
+            line.push_str(&format!(
+                "; {} remote module call{} not installed: run `terraform init` so tally checks \
+                 what they create",
+                self.remote_modules_not_read,
+                if self.remote_modules_not_read == 1 { "" } else { "s" }
             ));
         }
         Some(line)

@@ -15,9 +15,11 @@
 //! Terraform merges them ([`overrides`]).
 //!
 //! Not responsible for: `TF_VAR_*` environment
-//! variables (the library does not read the environment), remote module sources (registry, git:
-//! skipped without a diagnostic, as they are normal and not an input problem) and module
-//! outputs (`module.x.y` is unknown).
+//! variables (the library does not read the environment) and module outputs (`module.x.y` is
+//! unknown). Remote module sources (registry, git) are read from where `terraform init`
+//! installed them ([`manifest`]); a remote call with nothing installed is counted in
+//! [`CodeModel::remote_modules_not_read`], not a diagnostic (it is normal before `init`), so the
+//! report can say what it could not see.
 //!
 //! Where a value cannot be known statically it is *unknown*, never guessed: an unexpandable
 //! `count`/`for_each` yields one `addr[*]` resource (no index) evaluated with unknown
@@ -30,6 +32,7 @@
 
 mod files;
 mod loader;
+mod manifest;
 mod module;
 mod overrides;
 mod tfvars;
@@ -80,6 +83,10 @@ pub struct CodeModel {
     /// Resource and data blocks of other providers than AWS, once per module instance: not
     /// evaluated (see [`super::provider`]).
     pub other_provider_resources: usize,
+    /// Remote module calls (registry, git...) whose code was not installed by `terraform init`
+    /// (no `.terraform/modules/modules.json` entry): their resources are not seen. Sorted call
+    /// keys (`vpc`, `eks.node_groups`).
+    pub remote_modules_not_read: Vec<String>,
 }
 
 /// A `terraform { backend "s3" { ... } }` block.
@@ -94,7 +101,8 @@ pub struct S3Backend {
 /// Load the Terraform module in `dir` (all its `*.tf` files) and the local modules it calls.
 pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError> {
     let mut diagnostics = Vec::new();
-    let tree = ModuleTree::load(dir, opts.serial, &mut diagnostics)?;
+    let manifest = manifest::Manifest::load(dir, &mut diagnostics);
+    let tree = ModuleTree::load(dir, &manifest.dirs(), opts.serial, &mut diagnostics)?;
     let root_key = normalise(dir);
     let defs: HashMap<&Path, ModuleDef<'_>> =
         tree.modules.iter().map(|(key, files)| (key.as_path(), ModuleDef::new(files, key))).collect();
@@ -119,6 +127,10 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
     let mut loader = Loader {
         defs: &defs,
         unreadable: &tree.unreadable,
+        manifest: &manifest,
+        call_keys: Vec::new(),
+        remote_not_read: std::collections::BTreeSet::new(),
+        remote_site: None,
         resources: Vec::new(),
         diagnostics,
         other_providers: 0,
@@ -149,6 +161,7 @@ pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError
         diagnostics,
         s3_backends: root.backends.clone(),
         other_provider_resources: loader.other_providers,
+        remote_modules_not_read: loader.remote_not_read.into_iter().collect(),
     })
 }
 

@@ -191,3 +191,33 @@ fn states_with_other_providers_are_read() {
     assert_eq!(report["inputs"]["terraform_resources"], 1);
     assert_eq!(report["inputs"]["other_provider_resources"], 2);
 }
+
+/// Registry and git modules are read where `terraform init` installed them
+/// (`.terraform/modules/modules.json`), with `count`/`for_each` and nested local modules as
+/// for local sources; their findings point at the call in the user's code. A call with nothing
+/// installed is counted and said, never silently passed.
+#[test]
+fn installed_remote_modules_are_read_and_missing_ones_are_counted() {
+    let dir = "tests/fixtures/lint/remote-modules";
+    let run = tally(&["lint", dir, "--required-tag", "env", "--required-tag", "team", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["partial"], false, "{}", report["diagnostics"]);
+    // The vpc (tags passed through the call) and the two buckets; the flow log's count is 0.
+    assert_eq!(report["inputs"]["terraform_resources"], 3);
+    assert_eq!(report["inputs"]["remote_modules_not_read"], 1);
+    let call = format!("{dir}/main.tf:18");
+    assert_eq!(
+        findings(&report),
+        vec![
+            ("TAG001".to_string(), "module.buckets[\"data\"].aws_s3_bucket.this".to_string(), call.clone()),
+            ("TAG001".to_string(), "module.buckets[\"logs\"].aws_s3_bucket.this".to_string(), call),
+        ]
+    );
+    let table = tally(&["lint", dir, "--required-tag", "env", "--required-tag", "team"]);
+    assert!(
+        table.stdout.contains("1 remote module call not installed: run `terraform init`"),
+        "{}",
+        table.stdout
+    );
+}

@@ -121,7 +121,8 @@ pub(crate) fn normalise_path(path: &Path, keep_leading_dot: bool) -> PathBuf {
     }
 }
 
-/// The parsed files of every module directory reachable through local module sources.
+/// The parsed files of every module directory reachable through local module sources, and of
+/// the remote modules `terraform init` installed (see [`super::manifest`]).
 pub(super) struct ModuleTree {
     pub(super) modules: HashMap<PathBuf, Vec<SourceFile>>,
     /// Module directories that could not be read, with the reason.
@@ -132,6 +133,7 @@ impl ModuleTree {
     /// Breadth-first over local module sources; every file of a level is parsed in parallel.
     pub(super) fn load(
         root: &Path,
+        installed: &[PathBuf],
         serial: bool,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Self, InputError> {
@@ -165,7 +167,10 @@ impl ModuleTree {
             let mut next: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
             for ((key, _, _), files) in level.into_iter().zip(parsed) {
                 if depth < MAX_MODULE_DEPTH {
-                    for child in local_module_dirs(&files, &key) {
+                    // Installed remote modules are read with the root's children: which call
+                    // uses which is settled by the loader through the manifest's keys.
+                    let remote = if depth == 0 { installed } else { &[] };
+                    for child in local_module_dirs(&files, &key).into_iter().chain(remote.iter().cloned()) {
                         let seen = tree.modules.contains_key(&child)
                             || tree.unreadable.contains_key(&child)
                             || child == key

@@ -1,7 +1,7 @@
 //! Module instances: providers and their `default_tags`, `count`/`for_each` expansion,
 //! resource tags (ASG `tag` blocks included) and module calls with their arguments.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,7 @@ use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::Span;
 
 use super::files::{hcl_diagnostic, is_local_source, normalise, reference_text, SourceFile};
+use super::manifest::Manifest;
 use super::module::{CallDef, ModuleDef, ProviderDef, ResourceDef};
 use super::overrides::{Attr, Merged};
 use super::{MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_TOTAL_INSTANCES, MODULE_META_ARGS};
@@ -44,6 +45,16 @@ pub(super) struct Instance {
 pub(super) struct Loader<'d, 'a> {
     pub(super) defs: &'d HashMap<&'a Path, ModuleDef<'a>>,
     pub(super) unreadable: &'d HashMap<PathBuf, String>,
+    /// Remote modules `terraform init` installed, by call key.
+    pub(super) manifest: &'d Manifest,
+    /// Names of the module calls from the root to the module being loaded (a manifest key).
+    pub(super) call_keys: Vec<String>,
+    /// Keys of remote module calls with nothing installed.
+    pub(super) remote_not_read: BTreeSet<String>,
+    /// Inside an installed remote module: the call in the user's code that brought it in (the
+    /// outermost remote call). Its resources point there: the installed files under
+    /// `.terraform/` are not the repository's, and the call's arguments are what a user changes.
+    pub(super) remote_site: Option<crate::model::SourceLocation>,
     pub(super) resources: Vec<TfResource>,
     pub(super) diagnostics: Vec<Diagnostic>,
     /// Blocks skipped because they belong to another provider.
@@ -276,7 +287,10 @@ impl<'a> Loader<'_, 'a> {
             return;
         }
         let info = providers.get(&provider).cloned().unwrap_or_else(ProviderInfo::unconfigured);
-        let location = merged.file().location(merged.block().span());
+        let location = match &self.remote_site {
+            Some(site) => site.clone(),
+            None => merged.file().location(merged.block().span()),
+        };
         let is_asg = res.resource_type == "aws_autoscaling_group";
         let tags_attr = merged.attr("tags");
         let asg_blocks = if is_asg { merged.blocks_of(&["tag", "dynamic"]) } else { Vec::new() };
@@ -293,6 +307,7 @@ impl<'a> Loader<'_, 'a> {
             tags_attr.map(|a| a.file.location(a.attr.span()))
         }
         .unwrap_or_else(|| location.clone());
+        let tags_location = if self.remote_site.is_some() { location.clone() } else { tags_location };
 
         let prefix = if module_path.is_empty() { String::new() } else { format!("{module_path}.") };
         let mode_prefix = if res.mode == ResourceMode::Data { "data." } else { "" };
@@ -448,11 +463,25 @@ impl<'a> Loader<'_, 'a> {
             ));
             return;
         };
-        if !is_local_source(source) {
-            tracing::debug!(module = call.name, source = source.as_str(), "remote module source not loaded");
-            return;
-        }
-        let child_dir = normalise(&def.dir.join(source));
+        let remote = !is_local_source(source);
+        let child_dir = if !remote {
+            normalise(&def.dir.join(source))
+        } else {
+            let key =
+                self.call_keys.iter().map(String::as_str).chain([call.name]).collect::<Vec<_>>().join(".");
+            match self.manifest.dir(&key) {
+                Some(dir) if self.defs.contains_key(dir) => dir.to_path_buf(),
+                _ => {
+                    tracing::debug!(
+                        module = key.as_str(),
+                        source = source.as_str(),
+                        "remote module not installed"
+                    );
+                    self.remote_not_read.insert(key);
+                    return;
+                }
+            }
+        };
         if let Some(reason) = self.unreadable.get(&child_dir) {
             let message = format!("module {}: cannot read {}: {reason}", call.name, child_dir.display());
             self.diagnostics.push(hcl_diagnostic(location, message));
@@ -506,9 +535,16 @@ impl<'a> Loader<'_, 'a> {
             }
             let child_providers = child_providers(merged.attr("providers").map(|a| a.attr), providers);
             stack.push(child_dir.clone());
+            self.call_keys.push(call.name.to_string());
+            let outer_site = self.remote_site.clone();
+            if remote && outer_site.is_none() {
+                self.remote_site = Some(location.clone());
+            }
             let path = format!("{base}{}", instance.suffix);
             let may_not_exist = self.may_not_exist || instance.may_not_exist;
             self.instantiate(child, &path, vars, child_providers, may_not_exist, stack);
+            self.remote_site = outer_site;
+            self.call_keys.pop();
             stack.pop();
         }
     }
