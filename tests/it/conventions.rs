@@ -93,3 +93,36 @@ fn junit_follows_fail_on() {
     assert_eq!(count(&strict, "<testcase "), count(&never, "<testcase "));
     assert!(strict.contains(" time=\""), "{strict}");
 }
+
+/// The bundled action downloads `tally-TARGET.tar.gz` for the runner it is on and falls back
+/// to `cargo install` of this package: the release workflow must publish exactly those
+/// archives, and the fallback must name this crate (crates.io's `tally` is another program).
+#[test]
+fn the_action_installs_what_the_release_workflow_publishes() {
+    let root = crate::support::repo();
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let release = std::fs::read_to_string(root.join(".github/workflows/release.yml")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(action.contains("tally-${target}.tar.gz"), "the action's archive name changed");
+    assert!(release.contains("tally-${{ matrix.target }}.tar.gz"), "the release's archive name changed");
+    // The targets the action computes from `uname -m` on GitHub's Linux and macOS runners.
+    for target in [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+    ] {
+        assert!(release.contains(&format!("target: {target}")), "no release build for {target}");
+    }
+    let package = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("name = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("package name");
+    assert_ne!(package, "tally", "crates.io's `tally` is another program");
+    assert!(action.contains(&format!("cargo install --locked {package}\n")), "fallback installs {package}");
+    assert!(
+        action.contains(&format!("cargo install --locked {package} --version")),
+        "fallback installs {package}"
+    );
+}
