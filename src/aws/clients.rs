@@ -61,6 +61,26 @@ fn timeout_secs(value: Option<&str>, default: u64) -> u64 {
     }
 }
 
+/// The HTTP client every SDK client of the run shares, built as the SDK builds its default
+/// (rustls with aws-lc, proxy settings from the environment). Left to itself the SDK gives
+/// each service client its own client: its own connection pool and TLS configuration, so an
+/// organisation's run (accounts x regions x services, ~350 clients for 84 units) opened a
+/// connection and did a TLS handshake per client and host instead of reusing them across
+/// accounts: connections are per endpoint host, credentials are per request.
+fn shared_http_client() -> aws_sdk_sts::config::SharedHttpClient {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
 /// SDK configuration for one set of credentials; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -74,7 +94,7 @@ pub struct Clients {
 impl Clients {
     /// Load the default chain, with `--profile` and `--region` applied on top.
     pub async fn load(profile: Option<&str>, region: Option<&str>) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(shared_http_client());
         if let Some(profile) = profile {
             loader = loader.profile_name(profile);
         }
@@ -87,6 +107,10 @@ impl Clients {
     /// Clients from a configuration built elsewhere (tests, embedding), with tally's retry
     /// policy applied.
     pub fn from_sdk_config(config: SdkConfig) -> Self {
+        let config = match config.http_client() {
+            Some(_) => config,
+            None => config.to_builder().http_client(shared_http_client()).build(),
+        };
         let attempts = config.retry_config().map_or(3, RetryConfig::max_attempts);
         // Adaptive mode adds client-side rate limiting on throttling errors to the standard
         // exponential back-off: the right policy for fanning out over accounts and regions.
