@@ -60,6 +60,12 @@ pub struct Config {
     pub concurrency: Option<usize>,
     /// `history = "DIR"`: where `tally report` keeps its weekly reports for trends.
     pub history: Option<String>,
+    /// `list_prices = true`: price what the bill has no rate for at AWS list prices, asking
+    /// the AWS Price List over the network (as `--list-prices`).
+    pub list_prices: bool,
+    /// `price_list_region = "eu-central-1"`: the Price List endpoint (as
+    /// `--price-list-region`; checked where it is used).
+    pub price_list_region: Option<String>,
 }
 
 impl Config {
@@ -115,6 +121,11 @@ impl Reader<'_> {
                             }
                         }
                         "config_aggregator" => config.config_aggregator = self.string(value, key),
+                        "list_prices" => match value {
+                            hcl_edit::expr::Expression::Bool(b) => config.list_prices = *b.value(),
+                            _ => self.error(value.span(), "`list_prices` must be true or false"),
+                        },
+                        "price_list_region" => config.price_list_region = self.string(value, key),
                         "require_visibility" => match value {
                             hcl_edit::expr::Expression::Bool(b) => config.require_visibility = *b.value(),
                             _ => self.error(value.span(), "`require_visibility` must be true or false"),
@@ -164,7 +175,8 @@ impl Reader<'_> {
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, costs, \
                                  owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, \
-                                 prohibited_tags, severity, config_aggregator, require_visibility, concurrency, history, or \
+                                 prohibited_tags, severity, config_aggregator, require_visibility, concurrency, history, \
+                                 list_prices, price_list_region, or \
                                  budget, tag and rule blocks)"
                             ),
                         ),
