@@ -54,7 +54,10 @@ impl AskPriceList for SdkPriceList {
 /// `tally collect --list-prices`: the list prices of every region the snapshot collected
 /// (`list::collect_queries`: bounded per region), recorded in it. A question that fails is a
 /// `price-list` attempt with its error (the snapshot is then partial), as every other source.
-pub(super) fn record_list_prices(snapshot: &mut Snapshot, options: &PriceListOptions) -> Result<(), AppError> {
+pub(super) fn record_list_prices(
+    snapshot: &mut Snapshot,
+    options: &PriceListOptions,
+) -> Result<(), AppError> {
     price_list::check_endpoint_region(&options.endpoint_region)?;
     let mut regions: Vec<String> = snapshot
         .collection
@@ -84,7 +87,9 @@ pub(super) fn record_list_prices(snapshot: &mut Snapshot, options: &PriceListOpt
                 }
                 prices.append(&mut found);
             }
-            Err(e) => errors.entry(q.region().to_string()).or_default().push(format!("{}: {e}", q.service_code)),
+            Err(e) => {
+                errors.entry(q.region().to_string()).or_default().push(format!("{}: {e}", q.service_code))
+            }
         }
     }
     prices.sort();
@@ -106,8 +111,9 @@ pub(super) fn record_list_prices(snapshot: &mut Snapshot, options: &PriceListOpt
             types: Default::default(),
         });
     }
-    snapshot.collection.attempts.sort_by(|a, b| {
-        (&a.account, &a.region, &a.source).cmp(&(&b.account, &b.region, &b.source))
-    });
+    snapshot
+        .collection
+        .attempts
+        .sort_by(|a, b| (&a.account, &a.region, &a.source).cmp(&(&b.account, &b.region, &b.source)));
     Ok(())
 }

@@ -96,7 +96,8 @@ pub async fn get_products(options: &PriceListOptions, queries: &[ProductQuery]) 
     let limit = Arc::new(Semaphore::new(CONCURRENCY));
     let mut tasks = JoinSet::new();
     for (i, q) in queries.iter().enumerate() {
-        let (client, cache, sent, limit, q) = (client.clone(), cache.clone(), sent.clone(), limit.clone(), q.clone());
+        let (client, cache, sent, limit, q) =
+            (client.clone(), cache.clone(), sent.clone(), limit.clone(), q.clone());
         let endpoint = options.endpoint_region.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;

@@ -6,8 +6,8 @@ use clap::ValueEnum;
 
 use super::args::*;
 use crate::app::{
-    AwsOptions, CollectRequest, ExportRequest, FixRequest, ImportRequest, ListPriceOptions, PlanRequest, PolicyOptions,
-    ReviewPeriod, ReviewRequest, Sources,
+    AwsOptions, CollectRequest, ExportRequest, FixRequest, ImportRequest, ListPriceOptions, PlanRequest,
+    PolicyOptions, ReviewPeriod, ReviewRequest, Sources,
 };
 use crate::costs::CostBasis;
 use crate::export::focus::FocusVersion;

@@ -93,7 +93,8 @@ pub fn query_for(need: &Need, region: &str) -> Option<PriceQuery> {
         return q("AmazonEC2", &[("volumeApiName", volume_api_name(suffix))]);
     }
     let services = need.services.unwrap_or_default();
-    if let Some(class) = usage.strip_prefix("InstanceUsage:").or_else(|| usage.strip_prefix("Multi-AZUsage:")) {
+    if let Some(class) = usage.strip_prefix("InstanceUsage:").or_else(|| usage.strip_prefix("Multi-AZUsage:"))
+    {
         if services.contains(&"AmazonDocDB") {
             return q("AmazonDocDB", &[("instanceType", class)]);
         }
@@ -166,7 +167,8 @@ pub fn collect_queries(region: &str) -> Vec<PriceQuery> {
     for v in ["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] {
         out.push(PriceQuery::new("AmazonEC2", region, &[("volumeApiName", v)]));
     }
-    for f in ["Load Balancer-Application", "Load Balancer-Network", "Load Balancer-Gateway", "Load Balancer"] {
+    for f in ["Load Balancer-Application", "Load Balancer-Network", "Load Balancer-Gateway", "Load Balancer"]
+    {
         out.push(PriceQuery::new("AWSELB", region, &[("productFamily", f)]));
     }
     out.sort();
@@ -346,7 +348,14 @@ mod tests {
     }
 
     /// A `PriceList` entry shaped as `GetProducts` returns it.
-    fn product(sku: &str, usagetype: &str, op: &str, unit: &str, usd: &str, ranges: &[(&str, &str)]) -> String {
+    fn product(
+        sku: &str,
+        usagetype: &str,
+        op: &str,
+        unit: &str,
+        usd: &str,
+        ranges: &[(&str, &str)],
+    ) -> String {
         let mut dims = serde_json::Map::new();
         for (i, (b, e)) in ranges.iter().enumerate() {
             dims.insert(
@@ -370,8 +379,14 @@ mod tests {
 
     #[test]
     fn an_untiered_product_is_a_price_without_region_prefix() {
-        let (prices, skipped) =
-            parse_answer(&[product("A", "EUC1-BoxUsage:m5.large", "RunInstances", "Hrs", "0.1150000000", &[("0", "Inf")])]);
+        let (prices, skipped) = parse_answer(&[product(
+            "A",
+            "EUC1-BoxUsage:m5.large",
+            "RunInstances",
+            "Hrs",
+            "0.1150000000",
+            &[("0", "Inf")],
+        )]);
         assert!(skipped.is_empty());
         assert_eq!(prices[0].usage_type, "BoxUsage:m5.large");
         assert_eq!(prices[0].usd, "0.1150000000".parse::<Decimal>().unwrap());
@@ -380,7 +395,9 @@ mod tests {
         book.add(prices);
         let f = book.find(&need("BoxUsage:m5.large", "Hrs", Some("RunInstances")), "eu-central-1").unwrap();
         assert_eq!(f.usd, "0.115".parse::<Decimal>().unwrap());
-        assert!(book.find(&need("BoxUsage:m5.large", "Hrs", Some("RunInstances:0002")), "eu-central-1").is_err());
+        assert!(book
+            .find(&need("BoxUsage:m5.large", "Hrs", Some("RunInstances:0002")), "eu-central-1")
+            .is_err());
         assert!(book.find(&need("BoxUsage:m5.large", "Hrs", None), "us-east-1").is_err());
     }
 
@@ -400,8 +417,22 @@ mod tests {
     #[test]
     fn different_prices_of_one_usage_type_are_not_picked_from() {
         let (prices, _) = parse_answer(&[
-            product("R", "EUC1-NodeUsage:cache.m5.large", "CreateCacheCluster:0002", "Hrs", "0.192", &[("0", "Inf")]),
-            product("V", "EUC1-NodeUsage:cache.m5.large", "CreateCacheCluster:0003", "Hrs", "0.154", &[("0", "Inf")]),
+            product(
+                "R",
+                "EUC1-NodeUsage:cache.m5.large",
+                "CreateCacheCluster:0002",
+                "Hrs",
+                "0.192",
+                &[("0", "Inf")],
+            ),
+            product(
+                "V",
+                "EUC1-NodeUsage:cache.m5.large",
+                "CreateCacheCluster:0003",
+                "Hrs",
+                "0.154",
+                &[("0", "Inf")],
+            ),
         ]);
         let mut book = ListBook::default();
         book.add(prices);

@@ -394,8 +394,14 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
 
 /// One priced change before its pricing: the change, its action, region, owner and the
 /// shapes of both sides.
-type Item<'c> =
-    (&'c plan_attrs::Change, PlanAction, Option<String>, Option<String>, Option<catalog::Shape>, Option<catalog::Shape>);
+type Item<'c> = (
+    &'c plan_attrs::Change,
+    PlanAction,
+    Option<String>,
+    Option<String>,
+    Option<catalog::Shape>,
+    Option<catalog::Shape>,
+);
 
 /// The Price List questions the plan needs answered: one per need the bill has no rate for
 /// and the recorded list prices do not price, each asked once.
