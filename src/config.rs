@@ -415,6 +415,15 @@ budget "x" {
     }
 
     #[test]
+    fn list_prices_settings() {
+        let c = parse("list_prices = true\nprice_list_region = \"eu-central-1\"").unwrap();
+        assert!(c.list_prices);
+        assert_eq!(c.price_list_region.as_deref(), Some("eu-central-1"));
+        assert!(!parse("owner_tag = \"team\"").unwrap().list_prices);
+        assert!(parse("list_prices = \"yes\"").is_err());
+    }
+
+    #[test]
     fn concurrency_is_a_whole_number_from_one_to_a_thousand() {
         assert_eq!(parse("concurrency = 32").unwrap().concurrency, Some(32));
         assert_eq!(parse("owner_tag = \"team\"").unwrap().concurrency, None);

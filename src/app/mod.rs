@@ -258,8 +258,11 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
         loaded.want_usage = resolved.plan.is_some();
         loaded.costs(costs, resolved.cost_basis, resolved.exact_tag_keys, &resolved.policy, &sources.aws)?;
         if let Some(plan) = &resolved.plan {
-            let asked =
-                ListPriceOptions { profile: sources.aws.profile.clone(), ..ListPriceOptions::default() };
+            let asked = ListPriceOptions {
+                profile: sources.aws.profile.clone(),
+                no_cache: sources.aws.no_cache,
+                ..ListPriceOptions::default()
+            };
             loaded.price_list = asked.resolve(resolved.list_prices, resolved.price_list_region.as_deref())?;
             loaded.price_plan(plan, &resolved.policy.owner_tag)?;
         }

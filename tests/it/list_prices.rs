@@ -440,3 +440,23 @@ fn collect_records_list_prices_and_plan_prices_offline_from_them() {
         "{fra}"
     );
 }
+
+/// `list_prices = true` in tally.hcl turns the fallback on as the flag does, and
+/// `price_list_region` picks the endpoint (the fake serves any region; a bad one is exit 2).
+#[test]
+fn tally_hcl_turns_list_prices_on() {
+    let fake = FakePricing::start(100);
+    let dir = TempDir::new("list-prices-config");
+    let cache = TempDir::new("list-prices-config-cache");
+    std::fs::write(dir.path.join("tally.hcl"), "list_prices = true\nprice_list_region = \"ap-south-1\"\n")
+        .unwrap();
+    let config_dir = dir.path.to_string_lossy().to_string();
+    let ok = run(&["plan", PLAN, "--config-dir", &config_dir, "--format", "json"], &fake.endpoint, &cache);
+    assert!(ok.code == 0 || ok.code == 1, "exit {}: {}", ok.code, ok.stderr);
+    assert_eq!(resource(&json_of(&ok), "aws_instance.web")["monthly_delta"], "70.08");
+    assert!(fake.requests() > 0);
+    std::fs::write(dir.path.join("tally.hcl"), "list_prices = true\nprice_list_region = \"us-west-2\"\n")
+        .unwrap();
+    let bad = run(&["plan", PLAN, "--config-dir", &config_dir], &fake.endpoint, &cache);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
