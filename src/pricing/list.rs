@@ -73,7 +73,7 @@ fn volume_api_name(suffix: &str) -> &str {
 
 /// The question whose answer holds the list price of `need` in `region`; `None` for usage the
 /// Price List prices in tiers (Route 53 zones, CloudWatch alarms, DynamoDB capacity with its
-/// free tier) or under product attributes tally cannot name from a plan.
+/// free tier).
 pub fn query_for(need: &Need, region: &str) -> Option<PriceQuery> {
     let usage = need.usage.as_str();
     let q = |service: &str, filters: &[(&str, &str)]| Some(PriceQuery::new(service, region, filters));
@@ -130,19 +130,14 @@ pub fn query_for(need: &Need, region: &str) -> Option<PriceQuery> {
     }
     match usage {
         "NatGateway-Hours" => q("AmazonEC2", &[("productFamily", "NAT Gateway")]),
-        "LoadBalancerUsage" => {
-            let family = match need.operation {
-                Some("LoadBalancing:Application") => "Load Balancer-Application",
-                Some("LoadBalancing:Network") => "Load Balancer-Network",
-                Some("LoadBalancing:Gateway") => "Load Balancer-Gateway",
-                _ => "Load Balancer",
-            };
-            q("AWSELB", &[("productFamily", family)])
-        }
-        "PublicIPv4:InUseAddress" | "PublicIPv4:IdleAddress" => {
-            q("AmazonVPC", &[("productFamily", "VPC Public IPv4 Address")])
-        }
-        "VpcEndpoint-Hours" => q("AmazonVPC", &[("productFamily", "VpcEndpoint")]),
+        // A region has a few dozen load balancer and VPC products: one question each, the
+        // operation and usage type tell them apart, and no product family name is assumed.
+        "LoadBalancerUsage" => q("AWSELB", &[]),
+        "PublicIPv4:InUseAddress"
+        | "PublicIPv4:IdleAddress"
+        | "VpcEndpoint-Hours"
+        | "TransitGateway-Hours"
+        | "VPN-Usage-Hours:ipsec.1" => q("AmazonVPC", &[]),
         "AmazonEKS-Hours:perCluster" => q("AmazonEKS", &[]),
         "KMS-Keys" => q("awskms", &[]),
         "AWSSecretsManager-Secrets" => q("AWSSecretsManager", &[]),
@@ -151,25 +146,21 @@ pub fn query_for(need: &Need, region: &str) -> Option<PriceQuery> {
 }
 
 /// What `tally collect --list-prices` records for one region: the questions behind the types
-/// plans change most, bounded whatever the account holds (about 14 questions, some 900 EC2
+/// plans change most, bounded whatever the account holds (14 questions, some 900 EC2
 /// instance types, per region). Database, cache and search classes are asked by `tally plan`
 /// when a plan needs them.
 pub fn collect_queries(region: &str) -> Vec<PriceQuery> {
     let mut out = vec![
         PriceQuery::new("AmazonEC2", region, &ec2_instance_filters("Shared")),
         PriceQuery::new("AmazonEC2", region, &[("productFamily", "NAT Gateway")]),
-        PriceQuery::new("AmazonVPC", region, &[("productFamily", "VPC Public IPv4 Address")]),
-        PriceQuery::new("AmazonVPC", region, &[("productFamily", "VpcEndpoint")]),
+        PriceQuery::new("AmazonVPC", region, &[]),
+        PriceQuery::new("AWSELB", region, &[]),
         PriceQuery::new("AmazonEKS", region, &[]),
         PriceQuery::new("awskms", region, &[]),
         PriceQuery::new("AWSSecretsManager", region, &[]),
     ];
     for v in ["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"] {
         out.push(PriceQuery::new("AmazonEC2", region, &[("volumeApiName", v)]));
-    }
-    for f in ["Load Balancer-Application", "Load Balancer-Network", "Load Balancer-Gateway", "Load Balancer"]
-    {
-        out.push(PriceQuery::new("AWSELB", region, &[("productFamily", f)]));
     }
     out.sort();
     out

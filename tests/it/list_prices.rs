@@ -219,6 +219,7 @@ fn a_plan_the_bill_does_not_cover_is_priced_at_list_prices_to_the_cent() {
         ("aws_instance.small", "7.59"),   // 730 x 0.0104 (bill)
         ("aws_instance.unlisted", "no_rate"),
         ("aws_instance.web", "70.08"),  // 730 x 0.096
+        ("aws_lb.front", "16.43"),      // 730 x 0.0225 (Application; Gateway is 0.0125)
         ("aws_nat_gateway.a", "32.85"), // 730 x 0.045
     ]
     .iter()
@@ -249,16 +250,17 @@ fn a_plan_the_bill_does_not_cover_is_priced_at_list_prices_to_the_cent() {
         .iter()
         .map(|o| (o["owner"].as_str().unwrap().to_string(), o["monthly_delta"].as_str().unwrap().to_string()))
         .collect();
-    // web: 17.61 + 71.25 + 73 + 83.95 + 70.08 + 70.08 + 32.85 = 418.82 (full precision:
-    // 7.61 + 5 + 5 + 6.25 + 65 + 73 + 83.95 + 70.08 + 70.08 + 32.85).
-    assert_eq!(owners, [("data".to_string(), "7.59".to_string()), ("web".to_string(), "418.82".to_string())]);
+    // web, at full precision: 7.61 + 5 + 5 + 6.25 + 65 + 73 + 83.95 + 70.08 + 70.08 + 32.85
+    // + 16.425 = 435.245, rounded half away from zero.
+    assert_eq!(owners, [("data".to_string(), "7.59".to_string()), ("web".to_string(), "435.25".to_string())]);
 
     // The gp3 question has three products, two a page: the SDK followed NextToken.
     assert!(fake.tokens.lock().unwrap().contains(&"page-2".to_string()), "no paging");
     let asked = fake.requests();
     // One question per distinct product set: m5.large, m5.xlarge, c6i.large, m5.large in
-    // Frankfurt, gp3 (2 pages), io2, NAT, EKS; t3.micro and nothing else is the bill's.
-    assert_eq!(asked, 9, "requests");
+    // Frankfurt, gp3 (2 pages), io2, NAT, EKS, load balancers (3 products, 2 pages); t3.micro
+    // is the bill's.
+    assert_eq!(asked, 11, "requests");
 
     // A second run is answered from the cache: no request, the same bytes.
     let second = run(&args, &fake.endpoint, &cache);
