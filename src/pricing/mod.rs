@@ -463,10 +463,23 @@ fn ask_list(
                 book.mark_asked(q);
             }
             Err(why) => {
-                problems.push(format!("AWS Price List: {}: {why}", describe(&q)));
                 failed.insert(q, why);
             }
         }
+    }
+    // One diagnostic per reason: an endpoint that cannot be reached fails every question
+    // the same way, and one line says it better than fifty.
+    let mut by_reason: BTreeMap<&str, Vec<&PriceQuery>> = BTreeMap::new();
+    for (q, why) in failed.iter() {
+        by_reason.entry(why.as_str()).or_default().push(q);
+    }
+    for (why, mut qs) in by_reason {
+        qs.sort();
+        let first = describe(qs[0]);
+        problems.push(match qs.len() {
+            1 => format!("AWS Price List: {first}: {why}"),
+            n => format!("AWS Price List: {n} questions not answered (first: {first}): {why}"),
+        });
     }
 }
 
