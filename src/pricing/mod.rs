@@ -241,6 +241,14 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
     let mut book = list::ListBook::default();
     let mut failed: HashMap<PriceQuery, String> = HashMap::new();
     if let Some(list) = &input.list {
+        // The bill's currency decides, before any list price (USD) is met: a EUR bill's rates
+        // must not lose to a USD list price because a list-priced resource came first.
+        let mut currencies: Vec<String> = input.rates.all().into_iter().map(|r| r.currency).collect();
+        currencies.sort();
+        currencies.dedup();
+        if let [only] = currencies.as_slice() {
+            currency = Some(only.clone());
+        }
         book.add(list.recorded.iter().cloned());
         if let Some(ask) = list.ask {
             let queries = list_queries(&items, input.rates, &book);

@@ -463,3 +463,29 @@ fn tally_hcl_turns_list_prices_on() {
     let bad = run(&["plan", PLAN, "--config-dir", &config_dir], &fake.endpoint, &cache);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+/// A bill in euros is never mixed with list prices in dollars: what the bill prices is in
+/// euros, the rest says why it has no price.
+#[test]
+fn a_bill_in_another_currency_is_not_mixed_with_list_prices() {
+    let fake = FakePricing::start(100);
+    let dir = TempDir::new("list-prices-eur");
+    let bill = dir.path.join("bill.csv");
+    let text = std::fs::read_to_string(repo().join(BILL)).unwrap();
+    let mut lines = text.lines();
+    let mut eur = format!("{},lineItem/CurrencyCode\n", lines.next().unwrap());
+    for l in lines {
+        eur.push_str(&format!("{l},EUR\n"));
+    }
+    std::fs::write(&bill, eur).unwrap();
+    let bill = bill.to_string_lossy().to_string();
+    let run =
+        run(&["plan", PLAN, "--costs", &bill, "--list-prices", "--format", "json"], &fake.endpoint, &dir);
+    assert!(run.code == 0 || run.code == 1, "exit {}: {}", run.code, run.stderr);
+    let report = json_of(&run);
+    assert_eq!(report["plan_cost"]["currency"], "EUR");
+    assert_eq!(resource(&report, "aws_instance.small")["monthly_delta"], "7.59");
+    let web = resource(&report, "aws_instance.web");
+    assert_eq!(web["status"], "no_rate");
+    assert!(web["note"].as_str().unwrap().ends_with("and list prices are in USD, the bill in EUR"), "{web}");
+}
