@@ -138,6 +138,7 @@ fn estate(live: usize, state: usize) -> (Vec<TfResource>, Snapshot) {
         budgets: vec![],
         cost_allocation_tags: vec![],
         forecasts: vec![],
+        list_prices: vec![],
     };
     (state_resources, snapshot)
 }

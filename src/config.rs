@@ -60,6 +60,12 @@ pub struct Config {
     pub concurrency: Option<usize>,
     /// `history = "DIR"`: where `tally report` keeps its weekly reports for trends.
     pub history: Option<String>,
+    /// `list_prices = true`: price what the bill has no rate for at AWS list prices, asking
+    /// the AWS Price List over the network (as `--list-prices`).
+    pub list_prices: bool,
+    /// `price_list_region = "eu-central-1"`: the Price List endpoint (as
+    /// `--price-list-region`; checked where it is used).
+    pub price_list_region: Option<String>,
 }
 
 impl Config {
@@ -115,6 +121,11 @@ impl Reader<'_> {
                             }
                         }
                         "config_aggregator" => config.config_aggregator = self.string(value, key),
+                        "list_prices" => match value {
+                            hcl_edit::expr::Expression::Bool(b) => config.list_prices = *b.value(),
+                            _ => self.error(value.span(), "`list_prices` must be true or false"),
+                        },
+                        "price_list_region" => config.price_list_region = self.string(value, key),
                         "require_visibility" => match value {
                             hcl_edit::expr::Expression::Bool(b) => config.require_visibility = *b.value(),
                             _ => self.error(value.span(), "`require_visibility` must be true or false"),
@@ -164,7 +175,8 @@ impl Reader<'_> {
                             format!(
                                 "unknown setting `{other}` (expected one of: code, state, plan, snapshot, costs, \
                                  owner_tag, tag_key_match, required_tags, fail_on, policy, exemptions, \
-                                 prohibited_tags, severity, config_aggregator, require_visibility, concurrency, history, or \
+                                 prohibited_tags, severity, config_aggregator, require_visibility, concurrency, history, \
+                                 list_prices, price_list_region, or \
                                  budget, tag and rule blocks)"
                             ),
                         ),
@@ -400,6 +412,15 @@ budget "x" {
         let lines: Vec<u32> = err.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 4, 5], "{err}");
         assert!(err.to_string().starts_with("4 problems in proj/tally.hcl"), "{err}");
+    }
+
+    #[test]
+    fn list_prices_settings() {
+        let c = parse("list_prices = true\nprice_list_region = \"eu-central-1\"").unwrap();
+        assert!(c.list_prices);
+        assert_eq!(c.price_list_region.as_deref(), Some("eu-central-1"));
+        assert!(!parse("owner_tag = \"team\"").unwrap().list_prices);
+        assert!(parse("list_prices = \"yes\"").is_err());
     }
 
     #[test]

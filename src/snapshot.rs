@@ -40,6 +40,37 @@ pub struct Snapshot {
     /// Cost Explorer forecasts (`GetCostForecast`) of the budgets declared in `tally.hcl`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forecasts: Vec<Forecast>,
+    /// On-demand list prices from the AWS Price List Query API (`tally collect --list-prices`),
+    /// so `tally plan --snapshot` can price usage the bill has never seen without the network.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub list_prices: Vec<ListPrice>,
+}
+
+/// One on-demand list price of the AWS Price List (`GetProducts`): the price of one unit of a
+/// usage type in a region, in US dollars, as published on `published`. Only untiered prices
+/// are kept (a tiered price depends on the account's whole usage, which one resource cannot
+/// say).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListPrice {
+    /// The region code of the product (`eu-central-1`), not the endpoint that answered.
+    pub region: String,
+    /// Usage type without its region prefix (`BoxUsage:m5.large`), as the bill's rates are.
+    pub usage_type: String,
+    /// The product's operation (`RunInstances`, `CreateDBInstance:0002`), empty when none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operation: String,
+    /// Price List service code (`AmazonEC2`).
+    pub service_code: String,
+    /// Pricing unit as published (`Hrs`, `GB-Mo`).
+    pub unit: String,
+    /// US dollars per unit, exactly as published.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub usd: rust_decimal::Decimal,
+    /// The product's SKU, to find it again in the price list.
+    pub sku: String,
+    /// `publicationDate` of the answer.
+    pub published: NaiveDate,
 }
 
 /// AWS's forecast of the spend still to come in a `tally.hcl` budget's period: `amount` is
@@ -189,6 +220,7 @@ impl Snapshot {
             budgets: Vec::new(),
             cost_allocation_tags: Vec::new(),
             forecasts: Vec::new(),
+            list_prices: Vec::new(),
         }
     }
 

@@ -38,6 +38,9 @@ pub(super) struct Resolved {
     pub(super) config_aggregator: Option<String>,
     /// tally.hcl's `concurrency` (a flag overrides it where the options are built).
     pub(super) concurrency: Option<usize>,
+    /// tally.hcl's `list_prices` and `price_list_region` (flags override them).
+    pub(super) list_prices: bool,
+    pub(super) price_list_region: Option<String>,
 }
 
 /// Read `dir/tally.hcl` when it exists.
@@ -121,6 +124,8 @@ pub(super) fn resolve(
         fail_on: config.fail_on.unwrap_or(Some(Severity::Error)),
         config_aggregator: config.config_aggregator,
         concurrency: config.concurrency,
+        list_prices: config.list_prices,
+        price_list_region: config.price_list_region,
     })
 }
 
@@ -144,6 +149,9 @@ pub(super) struct Loaded {
     pub(super) usage: Vec<costs::usage::Usage>,
     /// The plan's monthly cost at the bill's rates (a plan and cost files both loaded).
     pub(super) plan_cost: Option<crate::pricing::PlanCost>,
+    /// Where to ask the AWS Price List for what the bill has no rate for; `None`: the network
+    /// is not used for prices (list prices recorded in the snapshot still are).
+    pub(super) price_list: Option<aws::price_list::PriceListOptions>,
 }
 
 impl Loaded {
@@ -293,17 +301,36 @@ impl Loaded {
         Ok(())
     }
 
-    /// Price the loaded plan at the rates of the loaded cost files' usage table.
+    /// Price the loaded plan at the rates of the loaded cost files' usage table, and where it
+    /// has none, at list prices (the snapshot's, else the Price List's when allowed). A
+    /// question the Price List did not answer is a diagnostic: the rest is priced, the run is
+    /// partial.
     pub(super) fn price_plan(&mut self, plan_path: &Path, owner_tag: &str) -> Result<(), AppError> {
         let rates = crate::pricing::RateBook::from_usage(&self.usage);
         let spend = self.snapshot.as_ref().map(|s| s.costs.lines.as_slice()).unwrap_or_default();
-        self.plan_cost = Some(crate::pricing::price_plan(&crate::pricing::PlanPricing {
+        let recorded = self.snapshot.as_ref().map(|s| s.list_prices.as_slice()).unwrap_or_default();
+        let asker = self.price_list.clone().map(super::prices::SdkPriceList::new);
+        let list = (asker.is_some() || !recorded.is_empty()).then(|| crate::pricing::ListPrices {
+            recorded,
+            ask: asker.as_ref().map(|a| a as &dyn crate::pricing::AskPriceList),
+        });
+        let (cost, problems) = crate::pricing::price_plan_with_problems(&crate::pricing::PlanPricing {
             plan_path,
             resources: self.plan.as_deref().unwrap_or_default(),
             owner_tag,
             rates: &rates,
             spend,
-        })?);
+            list,
+        })?;
+        let endpoint = self.price_list.as_ref().map(|o| o.endpoint_region.clone());
+        self.diagnostics.extend(problems.into_iter().map(|message| Diagnostic {
+            source: "price-list".to_string(),
+            location: None,
+            account: None,
+            region: endpoint.clone(),
+            message,
+        }));
+        self.plan_cost = Some(cost);
         Ok(())
     }
 

@@ -25,6 +25,7 @@ mod focus;
 mod history;
 mod lint;
 mod load;
+mod prices;
 mod review;
 
 pub use export::{export, ExportRequest};
@@ -120,6 +121,42 @@ pub struct CollectRequest {
     pub as_of: Option<NaiveDate>,
     pub owner_tag: Option<String>,
     pub required_tags: Vec<String>,
+    /// Record AWS list prices of every collected region in the snapshot.
+    pub list_prices: ListPriceOptions,
+}
+
+/// Whether and where to ask the AWS Price List (`--list-prices`, `--price-list-region`).
+#[derive(Debug, Clone, Default)]
+pub struct ListPriceOptions {
+    /// Ask the AWS Price List for what the bill has no rate for (the network is used).
+    pub enabled: bool,
+    /// Endpoint region [default: tally.hcl's `price_list_region`, else us-east-1].
+    pub endpoint_region: Option<String>,
+    /// Neither read nor write cached Price List answers.
+    pub no_cache: bool,
+    pub profile: Option<String>,
+}
+
+impl ListPriceOptions {
+    /// The Price List options of a run with tally.hcl's settings (a flag wins), or `None`
+    /// when the network must not be used for prices.
+    fn resolve(
+        &self,
+        config_enabled: bool,
+        config_region: Option<&str>,
+    ) -> Result<Option<crate::aws::price_list::PriceListOptions>, AppError> {
+        if !(self.enabled || config_enabled) {
+            return Ok(None);
+        }
+        let endpoint_region =
+            self.endpoint_region.as_deref().or(config_region).unwrap_or("us-east-1").to_string();
+        crate::aws::price_list::check_endpoint_region(&endpoint_region)?;
+        Ok(Some(crate::aws::price_list::PriceListOptions {
+            endpoint_region,
+            profile: self.profile.clone(),
+            cache_dir: if self.no_cache { None } else { crate::aws::default_cache_dir() },
+        }))
+    }
 }
 
 /// `tally plan`.
@@ -135,6 +172,8 @@ pub struct PlanRequest {
     /// CUR / FOCUS cost data: prices the plan's changes at the bill's effective rates.
     pub costs: Option<String>,
     pub policy: PolicyOptions,
+    /// List prices from the AWS Price List where the bill has no rate.
+    pub list_prices: ListPriceOptions,
 }
 
 #[derive(Debug, Error)]
@@ -219,6 +258,12 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
         loaded.want_usage = resolved.plan.is_some();
         loaded.costs(costs, resolved.cost_basis, resolved.exact_tag_keys, &resolved.policy, &sources.aws)?;
         if let Some(plan) = &resolved.plan {
+            let asked = ListPriceOptions {
+                profile: sources.aws.profile.clone(),
+                no_cache: sources.aws.no_cache,
+                ..ListPriceOptions::default()
+            };
+            loaded.price_list = asked.resolve(resolved.list_prices, resolved.price_list_region.as_deref())?;
             loaded.price_plan(plan, &resolved.policy.owner_tag)?;
         }
     }
@@ -237,15 +282,24 @@ pub fn collect(request: &CollectRequest) -> Result<Snapshot, AppError> {
     };
     let sources = Sources { policy, aws: request.aws.clone(), ..Sources::default() };
     let resolved = resolve(config, &sources, None)?;
+    let mut list = request.list_prices.clone();
+    list.no_cache |= request.aws.no_cache;
+    list.profile = list.profile.or_else(|| request.aws.profile.clone());
+    // Checked before collecting: a bad endpoint must not cost a whole collection.
+    let price_list = list.resolve(false, resolved.price_list_region.as_deref())?;
     let aggregator = resolved.config_aggregator.as_deref();
-    collect_live(&collect_options(
+    let mut snapshot = collect_live(&collect_options(
         &request.aws,
         request.as_of,
         &resolved.policy,
         &resolved.budgets,
         aggregator,
         resolved.concurrency,
-    ))
+    ))?;
+    if let Some(options) = &price_list {
+        prices::record_list_prices(&mut snapshot, options)?;
+    }
+    Ok(snapshot)
 }
 
 /// `tally budgets [DIR]`: budget status alone (limit, actual, forecast, pace, run-out day),
@@ -301,11 +355,18 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
     }
+    loaded.price_list =
+        request.list_prices.resolve(resolved.list_prices, resolved.price_list_region.as_deref())?;
     if let Some(source) = &request.costs {
         // Effective rates: commitments and discounts are in the price of an hour.
         loaded.want_usage = true;
         let aws = AwsOptions::default();
         loaded.costs(source, CostBasis::Effective, resolved.exact_tag_keys, &resolved.policy, &aws)?;
+        loaded.price_plan(&request.plan, &resolved.policy.owner_tag)?;
+    } else if loaded.price_list.is_some()
+        || loaded.snapshot.as_ref().is_some_and(|s| !s.list_prices.is_empty())
+    {
+        // No bill: list prices alone (recorded, or asked when allowed).
         loaded.price_plan(&request.plan, &resolved.policy.owner_tag)?;
     }
     let changes = plan_changes(loaded.plan.as_deref().unwrap_or_default(), &resolved.policy.owner_tag);

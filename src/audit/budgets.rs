@@ -407,6 +407,7 @@ mod tests {
             budgets: vec![],
             cost_allocation_tags: vec![],
             forecasts: vec![],
+            list_prices: vec![],
         }
     }
 

@@ -203,6 +203,16 @@ impl Clients {
         aws_sdk_budgets::Client::from_conf(conf)
     }
 
+    /// The Price List Query API at one of its endpoint regions (`price_list.rs`).
+    pub(crate) fn pricing(&self, endpoint_region: &str) -> aws_sdk_pricing::Client {
+        let conf = aws_sdk_pricing::config::Builder::from(&self.config)
+            .interceptor(self.throttles.clone())
+            .region(Region::new(endpoint_region.to_string()))
+            .retry_partition(self.partition("pricing", endpoint_region))
+            .build();
+        aws_sdk_pricing::Client::from_conf(conf)
+    }
+
     pub(crate) fn organizations(&self) -> aws_sdk_organizations::Client {
         let conf = aws_sdk_organizations::config::Builder::from(&self.config)
             .interceptor(self.throttles.clone())

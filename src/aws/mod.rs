@@ -13,7 +13,8 @@
 //! Organizations), `inventory` (tagging API + AWS Config), `cloudcontrol` (Cloud Control API),
 //! `aggregator` (AWS Config aggregators), `costs` (Cost Explorer), `budgets`
 //! (AWS Budgets), `forecast` (Cost Explorer forecasts of tally.hcl budgets), `cache`
-//! (paid-request cache and counter), `regions` (`--regions all`), `s3` (state objects, cost
+//! (paid-request cache and counter), `price_list` (AWS Price List `GetProducts`, cached the
+//! same way), `regions` (`--regions all`), `s3` (state objects, cost
 //! exports through their manifests), `athena` (cost queries pushed down), `error` (messages).
 
 mod accounts;
@@ -31,6 +32,7 @@ mod forecast;
 mod gather;
 pub(crate) mod inventory;
 mod limit;
+pub mod price_list;
 mod profiles;
 mod progress;
 mod regions;
@@ -269,6 +271,7 @@ async fn collect_from(
         budgets,
         cost_allocation_tags: allocation_tags,
         forecasts,
+        list_prices: Vec::new(),
     })
 }
 

@@ -197,6 +197,40 @@ pub struct CollectArgs {
     /// A tag key whose cost-allocation activation is checked (repeatable; adds to tally.hcl).
     #[arg(long, value_name = "KEY")]
     pub required_tag: Vec<String>,
+
+    /// Record AWS on-demand list prices (EC2 instances, EBS volumes, NAT gateways, load
+    /// balancers, ...) of every collected region, so `plan --snapshot` prices what the bill
+    /// has never seen without the network. Asks the AWS Price List (free, cached).
+    #[arg(long)]
+    pub list_prices: bool,
+
+    /// Region of the AWS Price List endpoint: us-east-1, eu-central-1 or ap-south-1, whatever
+    /// regions the prices are for [default: tally.hcl's price_list_region, else us-east-1].
+    #[arg(long, value_name = "REGION", requires = "list_prices")]
+    pub price_list_region: Option<String>,
+}
+
+/// `tally plan`: where list prices may come from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ListPriceArgs {
+    /// Where the bill has no rate (or without --costs), price at AWS on-demand list prices,
+    /// asked of the AWS Price List (network and AWS credentials; answers cached 24 h) [default:
+    /// tally.hcl's list_prices, else off: list prices recorded in --snapshot only].
+    #[arg(long)]
+    pub list_prices: bool,
+
+    /// Region of the AWS Price List endpoint: us-east-1, eu-central-1 or ap-south-1, whatever
+    /// regions the prices are for [default: tally.hcl's price_list_region, else us-east-1].
+    #[arg(long, value_name = "REGION")]
+    pub price_list_region: Option<String>,
+
+    /// Ask the AWS Price List again even when a cached answer is fresh.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// AWS profile for the Price List [default: AWS_PROFILE, else the default chain].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 /// `tally export`: flags.
@@ -406,6 +440,9 @@ pub struct PlanArgs {
     /// the effective rates the bill shows.
     #[arg(long, value_name = "FILE|DIR|s3://..|athena://..", help_heading = "Inputs")]
     pub costs: Option<String>,
+
+    #[command(flatten, next_help_heading = "List prices")]
+    pub list_prices: ListPriceArgs,
 
     #[command(flatten, next_help_heading = "Policy")]
     pub policy: PolicyArgs,

@@ -6,8 +6,8 @@ use clap::ValueEnum;
 
 use super::args::*;
 use crate::app::{
-    AwsOptions, CollectRequest, ExportRequest, FixRequest, ImportRequest, PlanRequest, PolicyOptions,
-    ReviewPeriod, ReviewRequest, Sources,
+    AwsOptions, CollectRequest, ExportRequest, FixRequest, ImportRequest, ListPriceOptions, PlanRequest,
+    PolicyOptions, ReviewPeriod, ReviewRequest, Sources,
 };
 use crate::costs::CostBasis;
 use crate::export::focus::FocusVersion;
@@ -129,6 +129,11 @@ impl CollectCmd {
             as_of: self.collect.as_of,
             owner_tag: self.collect.owner_tag.clone(),
             required_tags: self.collect.required_tag.clone(),
+            list_prices: ListPriceOptions {
+                enabled: self.collect.list_prices,
+                endpoint_region: self.collect.price_list_region.clone(),
+                ..ListPriceOptions::default()
+            },
         }
     }
 }
@@ -142,6 +147,12 @@ impl PlanArgs {
             snapshot: self.snapshot.clone(),
             costs: self.costs.clone(),
             policy: self.policy.request(),
+            list_prices: ListPriceOptions {
+                enabled: self.list_prices.list_prices,
+                endpoint_region: self.list_prices.price_list_region.clone(),
+                no_cache: self.list_prices.no_cache,
+                profile: self.list_prices.profile.clone(),
+            },
         }
     }
 }

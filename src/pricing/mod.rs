@@ -8,10 +8,15 @@
 //! S3, ...) as usage-based with its owner's current spend on that service, and one whose
 //! deciding attribute Terraform computes at apply as "unknown until apply": never a guess.
 //!
+//! Where the bill has no rate, a list price may fill in (`list`): recorded in the snapshot by
+//! `tally collect --list-prices`, or asked of the AWS Price List when the caller allows the
+//! network. A bill rate always wins; a component priced from the list says so in its source.
+//!
 //! Not here: reading cost files (`src/costs`, which keeps the usage table this prices from),
 //! the budget check (`src/audit/budgets.rs`), rendering (`src/report`).
 
 pub mod catalog;
+pub mod list;
 mod plan_attrs;
 pub mod rates;
 
@@ -25,7 +30,9 @@ use crate::error::InputError;
 use crate::model::{CostLine, PlanAction, TagPresence, TagValue, TfResource};
 
 pub use self::catalog::HOURS_PER_MONTH;
+pub use self::list::PriceQuery;
 pub use self::rates::RateBook;
+use crate::snapshot::ListPrice;
 
 /// The pricing section of a plan report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +44,10 @@ pub struct PlanCost {
     /// The bill the rates come from: first day and the day after the last day of usage.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rates_from: Option<RatesFrom>,
+    /// The latest publication date of the AWS list prices used, when any component is priced
+    /// from the Price List (the bill had no rate).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub list_prices_published: Option<chrono::NaiveDate>,
     /// Resources with a cost change, sorted by address.
     pub resources: Vec<ResourceCost>,
     /// Monthly delta per owner tag value, sorted (no owner first).
@@ -53,13 +64,14 @@ pub struct RatesFrom {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostStatus {
-    /// Every component priced at a bill rate.
+    /// Every component priced, at a bill rate or else a list price.
     Priced,
     /// Cost follows usage: no monthly number.
     UsageBased,
     /// An attribute deciding the price is computed at apply.
     UnknownUntilApply,
-    /// The bill has no rate for a usage type the resource needs.
+    /// The bill has no rate for a usage type the resource needs (nor a list price, when list
+    /// prices are used).
     NoRate,
 }
 
@@ -142,6 +154,24 @@ pub struct PlanPricing<'a> {
     pub rates: &'a RateBook,
     /// The bill's cost lines, for an owner's spend on a usage-based service.
     pub spend: &'a [CostLine],
+    /// List prices for what the bill has no rate for; `None`: bill rates only.
+    pub list: Option<ListPrices<'a>>,
+}
+
+/// Where list prices come from.
+pub struct ListPrices<'a> {
+    /// Recorded by `tally collect --list-prices` (the snapshot's), used without the network.
+    pub recorded: &'a [ListPrice],
+    /// The AWS Price List, when the run may use the network.
+    pub ask: Option<&'a dyn AskPriceList>,
+}
+
+/// Asks the AWS Price List (`GetProducts`); implemented over the SDK by the caller, since
+/// pricing does not talk to AWS.
+pub trait AskPriceList {
+    /// For each query, in order: the `PriceList` strings of all its pages, or why there are
+    /// none (the endpoint cannot be reached, access denied, ...).
+    fn ask(&self, queries: &[PriceQuery]) -> Vec<Result<Vec<String>, String>>;
 }
 
 /// Round to the cent for display: half away from zero, as invoices do, always two decimals
@@ -167,6 +197,12 @@ fn owner_of(r: Option<&TfResource>, owner_tag: &str) -> Option<String> {
 /// Price every change of the plan. Errors: the plan cannot be read again (it was read a
 /// moment before), or a sum leaves the exact range of a decimal.
 pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
+    price_plan_with_problems(input).map(|(cost, _)| cost)
+}
+
+/// [`price_plan`], also returning what went wrong asking the Price List (each a sentence for
+/// a diagnostic: the run priced the rest, so it is partial, not failed).
+pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Vec<String>), InputError> {
     let attrs = plan_attrs::read(input.plan_path)?;
     let changes = &attrs.changes;
     let by_address: HashMap<&str, &TfResource> =
@@ -174,7 +210,7 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
     let templates = plan_attrs::TemplateIndex::new(changes);
     let money_err = |m: String| InputError::invalid(input.plan_path, None, format!("pricing: {m}"));
     let mut currency: Option<String> = None;
-    let mut resources = Vec::new();
+    let mut items = Vec::new();
     for c in changes {
         let Some(action) = c.action else { continue };
         if matches!(action, PlanAction::NoOp | PlanAction::Read) || !catalog::is_priced(&c.resource_type) {
@@ -199,6 +235,29 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
             // Nothing that decides the price changes.
             continue;
         }
+        items.push((c, action, region, owner, before, after));
+    }
+    let mut problems = Vec::new();
+    let mut book = list::ListBook::default();
+    let mut failed: HashMap<PriceQuery, String> = HashMap::new();
+    if let Some(list) = &input.list {
+        // The bill's currency decides, before any list price (USD) is met: a EUR bill's rates
+        // must not lose to a USD list price because a list-priced resource came first.
+        let mut currencies: Vec<String> = input.rates.all().into_iter().map(|r| r.currency).collect();
+        currencies.sort();
+        currencies.dedup();
+        if let [only] = currencies.as_slice() {
+            currency = Some(only.clone());
+        }
+        book.add(list.recorded.iter().cloned());
+        if let Some(ask) = list.ask {
+            let queries = list_queries(&items, input.rates, &book);
+            ask_list(ask, queries, &mut book, &mut failed, &mut problems);
+        }
+    }
+    let mut list_published: Option<chrono::NaiveDate> = None;
+    let mut resources = Vec::new();
+    for (c, action, region, owner, before, after) in items {
         let mut rc = ResourceCost {
             address: c.address.clone(),
             resource_type: c.resource_type.clone(),
@@ -244,9 +303,38 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
                             .rate_of(&need.usage, region, need.unit, need.operation, need.services)
                             .filter(|r| currency.as_ref().is_none_or(|c| *c == r.currency));
                         let Some(rate) = rate else {
-                            rc.status = rc.status.max(CostStatus::NoRate);
                             let op = need.operation.map(|o| format!(" ({o})")).unwrap_or_default();
-                            rc.note = Some(format!("no rate in the bill for {}{op} in {region}", need.usage));
+                            let no_rate = format!("no rate in the bill for {}{op} in {region}", need.usage);
+                            if input.list.is_none() {
+                                rc.status = rc.status.max(CostStatus::NoRate);
+                                rc.note = Some(no_rate);
+                                continue;
+                            }
+                            match list_price(need, region, &book, &failed, currency.as_deref()) {
+                                Ok(found) => {
+                                    currency.get_or_insert_with(|| "USD".to_string());
+                                    let monthly = need.quantity.checked_mul(found.usd).ok_or_else(|| {
+                                        money_err("a monthly cost beyond the range of a decimal".into())
+                                    })?;
+                                    let i = usize::from(side == Side::After);
+                                    totals[i] = add(totals[i], monthly).map_err(money_err)?;
+                                    list_published = list_published.max(Some(found.published));
+                                    rc.components.push(Component {
+                                        side,
+                                        label: need.label.to_string(),
+                                        usage_type: need.usage.clone(),
+                                        unit: found.unit,
+                                        quantity: need.quantity,
+                                        rate: found.usd,
+                                        monthly,
+                                        source: format!("list price (AWS Price List, {})", found.published),
+                                    });
+                                }
+                                Err(why) => {
+                                    rc.status = rc.status.max(CostStatus::NoRate);
+                                    rc.note = Some(format!("{no_rate}, and {why}"));
+                                }
+                            }
                             continue;
                         };
                         currency.get_or_insert_with(|| rate.currency.clone());
@@ -301,13 +389,136 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
     resources.sort_by(|a, b| a.address.cmp(&b.address));
     let owners = by_owner(&resources).map_err(money_err)?;
     let rates_from = rates_period(input.rates);
-    Ok(PlanCost {
+    let cost = PlanCost {
         hours_per_month: HOURS_PER_MONTH,
         currency: currency.unwrap_or_else(|| "USD".into()),
         rates_from,
+        list_prices_published: list_published,
         resources,
         owners,
-    })
+    };
+    Ok((cost, problems))
+}
+
+/// One priced change before its pricing: the change, its action, region, owner and the
+/// shapes of both sides.
+type Item<'c> = (
+    &'c plan_attrs::Change,
+    PlanAction,
+    Option<String>,
+    Option<String>,
+    Option<catalog::Shape>,
+    Option<catalog::Shape>,
+);
+
+/// The Price List questions the plan needs answered: one per need the bill has no rate for
+/// and the recorded list prices do not price, each asked once.
+fn list_queries(items: &[Item<'_>], rates: &RateBook, book: &list::ListBook) -> Vec<PriceQuery> {
+    let mut out = std::collections::BTreeSet::new();
+    for (_, _, region, _, before, after) in items {
+        let Some(region) = region else { continue };
+        for shape in [before, after] {
+            let Some(catalog::Shape::Fixed(needs)) = shape else { continue };
+            for need in needs {
+                if need.quantity.is_zero()
+                    || rates.rate_of(&need.usage, region, need.unit, need.operation, need.services).is_some()
+                    || book.find(need, region).is_ok()
+                {
+                    continue;
+                }
+                if let Some(q) = list::query_for(need, region) {
+                    out.insert(q);
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Ask the Price List and put what it answers in the book; a question that failed is kept
+/// with its reason (for the notes of the resources it would have priced) and reported once.
+fn ask_list(
+    ask: &dyn AskPriceList,
+    queries: Vec<PriceQuery>,
+    book: &mut list::ListBook,
+    failed: &mut HashMap<PriceQuery, String>,
+    problems: &mut Vec<String>,
+) {
+    if queries.is_empty() {
+        return;
+    }
+    let answers = ask.ask(&queries);
+    for (q, answer) in queries.into_iter().zip(answers) {
+        match answer {
+            Ok(strings) => {
+                let (prices, skipped) = list::parse_answer(&strings);
+                let bad: Vec<&String> = skipped
+                    .iter()
+                    .filter_map(|s| match s {
+                        list::Skipped::Malformed(m) => Some(m),
+                        list::Skipped::NotOnePrice => None,
+                    })
+                    .collect();
+                if let Some(first) = bad.first() {
+                    problems.push(format!(
+                        "AWS Price List: {} of {} products of {} unreadable (first: {first})",
+                        bad.len(),
+                        strings.len(),
+                        describe(&q)
+                    ));
+                }
+                book.add(prices);
+                book.mark_asked(q);
+            }
+            Err(why) => {
+                failed.insert(q, why);
+            }
+        }
+    }
+    // One diagnostic per reason: an endpoint that cannot be reached fails every question
+    // the same way, and one line says it better than fifty.
+    let mut by_reason: BTreeMap<&str, Vec<&PriceQuery>> = BTreeMap::new();
+    for (q, why) in failed.iter() {
+        by_reason.entry(why.as_str()).or_default().push(q);
+    }
+    for (why, mut qs) in by_reason {
+        qs.sort();
+        let first = describe(qs[0]);
+        problems.push(match qs.len() {
+            1 => format!("AWS Price List: {first}: {why}"),
+            n => format!("AWS Price List: {n} questions not answered (first: {first}): {why}"),
+        });
+    }
+}
+
+/// `AmazonEC2 instanceType=m5.large, regionCode=us-east-1, ...`, for messages.
+fn describe(q: &PriceQuery) -> String {
+    let filters: Vec<String> = q.filters.iter().map(|(f, v)| format!("{f}={v}")).collect();
+    format!("{} {}", q.service_code, filters.join(", "))
+}
+
+/// The list price of one need, or why there is none (for the resource's note).
+fn list_price(
+    need: &catalog::Need,
+    region: &str,
+    book: &list::ListBook,
+    failed: &HashMap<PriceQuery, String>,
+    currency: Option<&str>,
+) -> Result<list::Found, String> {
+    if let Some(c) = currency.filter(|c| *c != "USD") {
+        // Never converted, as the bill's second currencies are not.
+        return Err(format!("list prices are in USD, the bill in {c}"));
+    }
+    match book.find(need, region) {
+        Ok(found) => Ok(found),
+        Err(why) => match list::query_for(need, region) {
+            None => Err(format!("no list price query for {}", need.usage)),
+            Some(q) => match failed.get(&q) {
+                Some(e) => Err(format!("the AWS Price List could not be asked ({e})")),
+                None => Err(why),
+            },
+        },
+    }
 }
 
 /// The span of the bill behind the rates (all of the usage read, not only what priced).

@@ -59,8 +59,12 @@ pub(crate) fn markdown(report: &Report, md: &mut String) {
 fn source_line(cost: &PlanCost) -> String {
     let from =
         cost.rates_from.as_ref().map_or_else(String::new, |r| format!(" from {} to {}", r.first, r.end));
+    // List prices fill in only where the bill has no rate; say so, and how old they are.
+    let list = cost.list_prices_published.map_or_else(String::new, |d| {
+        format!(", and at AWS on-demand list prices (Price List, published {d}) where the bill has no rate")
+    });
     format!(
-        "Priced at the effective rates of the bill{from} ({} hours a month); usage-based resources are not estimated.",
+        "Priced at the effective rates of the bill{from}{list} ({} hours a month); usage-based resources are not estimated.",
         cost.hours_per_month
     )
 }
@@ -77,7 +81,15 @@ pub(crate) fn table_lines(report: &Report) -> Vec<String> {
     }
     for r in &cost.resources {
         let what = match (r.status, r.monthly_delta) {
-            (CostStatus::Priced, Some(d)) => money(d, &cost.currency),
+            (CostStatus::Priced, Some(d)) => {
+                // Bill-priced lines stay as they were; a list price is named beside the amount.
+                let listed = r.components.iter().filter(|c| c.source.starts_with("list price")).count();
+                match listed {
+                    0 => money(d, &cost.currency),
+                    n if n == r.components.len() => format!("{} (list price)", money(d, &cost.currency)),
+                    _ => format!("{} (bill rates and list prices)", money(d, &cost.currency)),
+                }
+            }
             (CostStatus::UsageBased, _) => match r.current_spend {
                 Some(s) => format!(
                     "usage-based (owner's spend on {}: {})",

@@ -31,6 +31,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("get_cost_and_usage", "ce:GetCostAndUsage"),
     ("get_cost_forecast", "ce:GetCostForecast"),
     ("get_object", "s3:GetObject"),
+    ("get_products", "pricing:GetProducts"),
     ("get_resources", "tag:GetResources"),
     ("list_accounts", "organizations:ListAccounts"),
     ("list_cost_allocation_tags", "ce:ListCostAllocationTags"),

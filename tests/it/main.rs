@@ -24,6 +24,7 @@ mod iam_policy;
 mod issue14;
 mod layers;
 mod lint_repo;
+mod list_prices;
 mod moto;
 mod one_bill;
 mod org;
