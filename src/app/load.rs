@@ -144,6 +144,9 @@ pub(super) struct Loaded {
     pub(super) usage: Vec<costs::usage::Usage>,
     /// The plan's monthly cost at the bill's rates (a plan and cost files both loaded).
     pub(super) plan_cost: Option<crate::pricing::PlanCost>,
+    /// What the plan reader kept for pricing (see [`Loaded::plan`]).
+    pub(super) plan_kept: Vec<plan::ChangeValues>,
+    pub(super) plan_aws_regions: Vec<String>,
 }
 
 impl Loaded {
@@ -200,12 +203,19 @@ impl Loaded {
         Ok(())
     }
 
-    pub(super) fn plan(&mut self, path: &Path) -> Result<(), AppError> {
-        let file = plan::load_plan(path)?;
+    /// Load the plan; with `priced`, also keep the attributes plan pricing reads (one pass).
+    pub(super) fn plan(&mut self, path: &Path, priced: bool) -> Result<(), AppError> {
+        let file = if priced {
+            plan::load_plan_keeping(path, &crate::pricing::wanted)?
+        } else {
+            plan::load_plan(path)?
+        };
         tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded plan");
         self.inputs.plan = Some(display(path));
         self.inputs.other_provider_resources += file.other_provider_resources;
         self.plan = Some(file.resources);
+        self.plan_kept = file.kept;
+        self.plan_aws_regions = file.aws_regions;
         Ok(())
     }
 
@@ -291,6 +301,8 @@ impl Loaded {
         let spend = self.snapshot.as_ref().map(|s| s.costs.lines.as_slice()).unwrap_or_default();
         self.plan_cost = Some(crate::pricing::price_plan(&crate::pricing::PlanPricing {
             plan_path,
+            kept: &self.plan_kept,
+            aws_regions: &self.plan_aws_regions,
             resources: self.plan.as_deref().unwrap_or_default(),
             owner_tag,
             rates: &rates,

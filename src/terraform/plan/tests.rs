@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::IndexKey;
 
 const FIXTURE: &[u8] = include_bytes!("../../../tests/fixtures/plan/default-tags.json");
 
