@@ -89,7 +89,7 @@ pub fn parse_plan_keeping(
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<PlanFile, InputError> {
     let text = text::decode(path, bytes)?;
-    let plan = match changes::parse(&text, keep) {
+    let mut plan = match changes::parse(&text, keep) {
         Ok(plan) => plan,
         Err(e) => {
             // What the header says comes first (a state file, an unsupported version), as
@@ -115,7 +115,7 @@ pub fn parse_plan_keeping(
         plan.has_planned_values,
     )?;
     let file = path.display().to_string();
-    let kept = plan.resource_changes.iter().filter_map(|rc| rc.kept.clone()).collect();
+    let kept = plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take()).collect();
     let aws_regions = aws_regions(plan.configuration.as_ref());
     let terraform_version = plan.terraform_version.clone();
     let (resources, other_provider_resources) = read_changes(path, &file, plan)?;

@@ -105,11 +105,13 @@ impl Unknown {
         }
     }
 
-    fn from_value(value: Value) -> Unknown {
+    fn from_value(value: &Value) -> Unknown {
         let mut out = Unknown::default();
         if let Value::Object(map) = value {
-            for (k, v) in map {
-                out.set(&k, v);
+            for key in ["tag", "tags", "tags_all"] {
+                if let Some(v) = map.get(key) {
+                    out.set(key, v.clone());
+                }
             }
         }
         out
@@ -128,8 +130,9 @@ impl Unknown {
 const ASG: &str = "aws_autoscaling_group";
 
 impl Side {
-    /// The same reduction as the streaming read, from a whole value.
-    fn from_value(value: Value, resource_type: &str) -> Side {
+    /// The same reduction as the streaming read, from a whole value (copying what it keeps:
+    /// the whole value goes to the caller that asked to keep it).
+    fn from_value(value: &Value, resource_type: &str) -> Side {
         let asg = resource_type == ASG;
         match value {
             Value::Null => Side::default(),
@@ -137,19 +140,19 @@ impl Side {
                 let mut side = Side { shape: Shape::Object, ..Side::default() };
                 for (k, v) in map {
                     let item = match v {
-                        Value::Object(m) if is_tags_key(&k, asg) => {
-                            Item::Tags(TagsField::Object(m.into_iter().collect()))
-                        }
-                        v if is_tags_key(&k, asg) => Item::Tags(TagsField::Other(v)),
-                        v if asg && is_asg_key(&k) => Item::Whole(v),
+                        Value::Object(m) if is_tags_key(k, asg) => Item::Tags(TagsField::Object(
+                            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                        )),
+                        v if is_tags_key(k, asg) => Item::Tags(TagsField::Other(v.clone())),
+                        v if asg && is_asg_key(k) => Item::Whole(v.clone()),
                         Value::Object(_) | Value::Array(_) => Item::Skipped,
-                        v => Item::Whole(v),
+                        v => Item::Whole(v.clone()),
                     };
-                    side.push(k, item);
+                    side.push(k.clone(), item);
                 }
                 side
             }
-            other => Side { shape: Shape::Other(super::json_kind(&other)), ..Side::default() },
+            other => Side { shape: Shape::Other(super::json_kind(other)), ..Side::default() },
         }
     }
 
@@ -440,23 +443,24 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
         let change = match (lean, whole) {
             (Some(change), _) => change,
             (None, Some(w)) => {
+                let change = Change {
+                    actions: w.actions.clone(),
+                    before: Side::from_value(&w.before, &resource_type),
+                    after: Side::from_value(&w.after, &resource_type),
+                    after_unknown: Unknown::from_value(&w.after_unknown),
+                };
                 if (self.keep)(&resource_type) {
                     kept = Some(ChangeValues {
                         address: address.clone(),
                         resource_type: resource_type.clone(),
                         mode: mode.clone().flatten(),
-                        actions: w.actions.clone(),
-                        before: w.before.clone(),
-                        after: w.after.clone(),
-                        after_unknown: w.after_unknown.clone(),
+                        actions: w.actions,
+                        before: w.before,
+                        after: w.after,
+                        after_unknown: w.after_unknown,
                     });
                 }
-                Change {
-                    actions: w.actions,
-                    before: Side::from_value(w.before, &resource_type),
-                    after: Side::from_value(w.after, &resource_type),
-                    after_unknown: Unknown::from_value(w.after_unknown),
-                }
+                change
             }
             (None, None) => return Err(de::Error::missing_field("change")),
         };
