@@ -358,7 +358,8 @@ struct ResourceChangeSeed<'k> {
 impl<'de> DeserializeSeed<'de> for ResourceChangeSeed<'_> {
     type Value = ResourceChange;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ResourceChange, D::Error> {
-        d.deserialize_map(self)
+        // As a struct, not a map: a JSON array is then read field by field (`visit_seq`).
+        d.deserialize_struct("ResourceChange", &[], self)
     }
 }
 
@@ -439,21 +440,69 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
         let address = address.ok_or_else(|| de::Error::missing_field("address"))?;
         let resource_type = resource_type.ok_or_else(|| de::Error::missing_field("type"))?;
         let name = name.ok_or_else(|| de::Error::missing_field("name"))?;
-        let mut kept = None;
         let change = match (lean, whole) {
-            (Some(change), _) => change,
-            (None, Some(w)) => {
+            (Some(change), _) => Ok(change),
+            (None, Some(w)) => Err(w),
+            (None, None) => return Err(de::Error::missing_field("change")),
+        };
+        let fields = Fields {
+            address,
+            module_address: module_address.flatten(),
+            mode: mode.flatten(),
+            resource_type,
+            name,
+            index: index.flatten(),
+            provider_name: provider_name.flatten(),
+        };
+        Ok(fields.build(self.keep, change))
+    }
+
+    /// The array form a derived `Deserialize` also reads, field by field in declaration order;
+    /// read the same way so that such a file fails with the same message as before.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ResourceChange, A::Error> {
+        let fields = Fields {
+            address: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?,
+            module_address: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?,
+            mode: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(2, &self))?,
+            resource_type: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(3, &self))?,
+            name: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(4, &self))?,
+            index: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(5, &self))?,
+            provider_name: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(6, &self))?,
+        };
+        let whole: WholeChange = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(7, &self))?;
+        Ok(fields.build(self.keep, Err(whole)))
+    }
+}
+
+/// The fields of a resource change other than `change`.
+struct Fields {
+    address: String,
+    module_address: Option<String>,
+    mode: Option<String>,
+    resource_type: String,
+    name: String,
+    index: Option<IndexKey>,
+    provider_name: Option<String>,
+}
+
+impl Fields {
+    /// The resource change, from its `change` read lean (`Ok`) or whole (`Err`).
+    fn build(self, keep: &dyn Fn(&str) -> bool, change: Result<Change, WholeChange>) -> ResourceChange {
+        let mut kept = None;
+        let change = match change {
+            Ok(change) => change,
+            Err(w) => {
                 let change = Change {
                     actions: w.actions.clone(),
-                    before: Side::from_value(&w.before, &resource_type),
-                    after: Side::from_value(&w.after, &resource_type),
+                    before: Side::from_value(&w.before, &self.resource_type),
+                    after: Side::from_value(&w.after, &self.resource_type),
                     after_unknown: Unknown::from_value(&w.after_unknown),
                 };
-                if (self.keep)(&resource_type) {
+                if keep(&self.resource_type) {
                     kept = Some(ChangeValues {
-                        address: address.clone(),
-                        resource_type: resource_type.clone(),
-                        mode: mode.clone().flatten(),
+                        address: self.address.clone(),
+                        resource_type: self.resource_type.clone(),
+                        mode: self.mode.clone(),
                         actions: w.actions,
                         before: w.before,
                         after: w.after,
@@ -462,19 +511,18 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                 }
                 change
             }
-            (None, None) => return Err(de::Error::missing_field("change")),
         };
-        Ok(ResourceChange {
-            address,
-            module_address: module_address.flatten(),
-            mode: mode.flatten(),
-            resource_type,
-            name,
-            index: index.flatten(),
-            provider_name: provider_name.flatten(),
+        ResourceChange {
+            address: self.address,
+            module_address: self.module_address,
+            mode: self.mode,
+            resource_type: self.resource_type,
+            name: self.name,
+            index: self.index,
+            provider_name: self.provider_name,
             change,
             kept,
-        })
+        }
     }
 }
 
@@ -484,7 +532,7 @@ struct LeanChangeSeed;
 impl<'de> DeserializeSeed<'de> for LeanChangeSeed {
     type Value = Change;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Change, D::Error> {
-        d.deserialize_map(self)
+        d.deserialize_struct("Change", &[], self)
     }
 }
 
@@ -525,6 +573,21 @@ impl<'de> Visitor<'de> for LeanChangeSeed {
             before: before.unwrap_or_default(),
             after: after.unwrap_or_default(),
             after_unknown: unknown.unwrap_or_default(),
+        })
+    }
+
+    /// The array form, as a derived `Deserialize` reads it (never written by Terraform).
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Change, A::Error> {
+        let actions: Vec<String> = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let before: Value = seq.next_element()?.unwrap_or_default();
+        let after: Value = seq.next_element()?.unwrap_or_default();
+        let after_unknown: Value = seq.next_element()?.unwrap_or_default();
+        // Lean types only come here, never an autoscaling group.
+        Ok(Change {
+            actions,
+            before: Side::from_value(&before, ""),
+            after: Side::from_value(&after, ""),
+            after_unknown: Unknown::from_value(&after_unknown),
         })
     }
 }
