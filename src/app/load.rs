@@ -152,6 +152,9 @@ pub(super) struct Loaded {
     /// Where to ask the AWS Price List for what the bill has no rate for; `None`: the network
     /// is not used for prices (list prices recorded in the snapshot still are).
     pub(super) price_list: Option<aws::price_list::PriceListOptions>,
+    /// What the plan reader kept for pricing (see [`Loaded::plan`]).
+    pub(super) plan_kept: Vec<plan::ChangeValues>,
+    pub(super) plan_aws_regions: Vec<String>,
 }
 
 impl Loaded {
@@ -216,12 +219,19 @@ impl Loaded {
         Ok(())
     }
 
-    pub(super) fn plan(&mut self, path: &Path) -> Result<(), AppError> {
-        let file = plan::load_plan(path)?;
+    /// Load the plan; with `priced`, also keep the attributes plan pricing reads (one pass).
+    pub(super) fn plan(&mut self, path: &Path, priced: bool) -> Result<(), AppError> {
+        let file = if priced {
+            plan::load_plan_keeping(path, &crate::pricing::wanted)?
+        } else {
+            plan::load_plan(path)?
+        };
         tracing::info!(resources = file.resources.len(), path = %path.display(), "loaded plan");
         self.inputs.plan = Some(display(path));
         self.inputs.other_provider_resources += file.other_provider_resources;
         self.plan = Some(file.resources);
+        self.plan_kept = file.kept;
+        self.plan_aws_regions = file.aws_regions;
         Ok(())
     }
 
@@ -316,6 +326,8 @@ impl Loaded {
         });
         let (cost, problems) = crate::pricing::price_plan_with_problems(&crate::pricing::PlanPricing {
             plan_path,
+            kept: &self.plan_kept,
+            aws_regions: &self.plan_aws_regions,
             resources: self.plan.as_deref().unwrap_or_default(),
             owner_tag,
             rates: &rates,

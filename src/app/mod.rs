@@ -233,7 +233,7 @@ fn load_audit(dir: Option<&Path>, sources: &Sources) -> Result<(Loaded, load::Re
     }
     loaded.states(&resolved.state, &sources.aws)?;
     if let Some(plan) = &resolved.plan {
-        loaded.plan(plan)?;
+        loaded.plan(plan, resolved.costs.is_some())?;
     }
     match &resolved.snapshot {
         Some(snapshot) => loaded.snapshot(snapshot)?,
@@ -344,7 +344,7 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
 
     let mut loaded = Loaded::default();
     loaded.inputs.config = load::config_file(config_dir);
-    loaded.plan(&request.plan)?;
+    loaded.plan(&request.plan, request.costs.is_some())?;
     if let Some(code) = &request.code {
         check_dir(code)?;
         loaded.code(code, &resolved.var_files)?;

@@ -31,6 +31,7 @@ use crate::model::{CostLine, PlanAction, TagPresence, TagValue, TfResource};
 
 pub use self::catalog::HOURS_PER_MONTH;
 pub use self::list::PriceQuery;
+pub use self::plan_attrs::wanted;
 pub use self::rates::RateBook;
 use crate::snapshot::ListPrice;
 
@@ -146,8 +147,12 @@ pub struct OwnerCost {
 
 /// What pricing a plan needs.
 pub struct PlanPricing<'a> {
-    /// The plan file (read again for the attributes the tag audit does not keep).
+    /// The plan file, named in errors.
     pub plan_path: &'a Path,
+    /// The changes the plan reader kept whole for pricing ([`wanted`] types), and the constant
+    /// regions of the plan's `aws` provider configurations.
+    pub kept: &'a [crate::terraform::plan::ChangeValues],
+    pub aws_regions: &'a [String],
     /// The plan's resources as read (region, owner tag).
     pub resources: &'a [TfResource],
     pub owner_tag: &'a str,
@@ -194,8 +199,7 @@ fn owner_of(r: Option<&TfResource>, owner_tag: &str) -> Option<String> {
     }
 }
 
-/// Price every change of the plan. Errors: the plan cannot be read again (it was read a
-/// moment before), or a sum leaves the exact range of a decimal.
+/// Price every change of the plan. Errors: a sum leaves the exact range of a decimal.
 pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
     price_plan_with_problems(input).map(|(cost, _)| cost)
 }
@@ -203,7 +207,7 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
 /// [`price_plan`], also returning what went wrong asking the Price List (each a sentence for
 /// a diagnostic: the run priced the rest, so it is partial, not failed).
 pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Vec<String>), InputError> {
-    let attrs = plan_attrs::read(input.plan_path)?;
+    let attrs = plan_attrs::from_plan(input.kept, input.aws_regions);
     let changes = &attrs.changes;
     let by_address: HashMap<&str, &TfResource> =
         input.resources.iter().map(|r| (r.address.as_str(), r)).collect();
@@ -213,10 +217,10 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
     let mut items = Vec::new();
     for c in changes {
         let Some(action) = c.action else { continue };
-        if matches!(action, PlanAction::NoOp | PlanAction::Read) || !catalog::is_priced(&c.resource_type) {
+        if matches!(action, PlanAction::NoOp | PlanAction::Read) || !catalog::is_priced(c.resource_type) {
             continue;
         }
-        let tf = by_address.get(c.address.as_str()).copied();
+        let tf = by_address.get(c.address).copied();
         // The resource's own region, else the one the reader found, else the provider's.
         let region = c
             .own_region()
@@ -225,10 +229,10 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
             .or_else(|| attrs.region.clone());
         let owner = owner_of(tf, input.owner_tag);
         let before = (action != PlanAction::Create)
-            .then(|| catalog::shape(&c.resource_type, c.before(), &templates))
+            .then(|| catalog::shape(c.resource_type, c.before(), &templates))
             .flatten();
         let after = (action != PlanAction::Delete)
-            .then(|| catalog::shape(&c.resource_type, c.after(), &templates))
+            .then(|| catalog::shape(c.resource_type, c.after(), &templates))
             .flatten();
         let free = |s: &Option<catalog::Shape>| matches!(s, None | Some(catalog::Shape::Free));
         if (action == PlanAction::Update && before == after) || (free(&before) && free(&after)) {
@@ -259,8 +263,8 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
     let mut resources = Vec::new();
     for (c, action, region, owner, before, after) in items {
         let mut rc = ResourceCost {
-            address: c.address.clone(),
-            resource_type: c.resource_type.clone(),
+            address: c.address.to_string(),
+            resource_type: c.resource_type.to_string(),
             action,
             owner: owner.clone(),
             region: region.clone(),
@@ -403,7 +407,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
 /// One priced change before its pricing: the change, its action, region, owner and the
 /// shapes of both sides.
 type Item<'c> = (
-    &'c plan_attrs::Change,
+    &'c plan_attrs::Change<'c>,
     PlanAction,
     Option<String>,
     Option<String>,

@@ -18,6 +18,7 @@
 //! What this module does not do: evaluate HCL, or read `planned_values`/`prior_state` (the
 //! resource changes carry everything a tag audit needs).
 
+mod changes;
 pub(crate) mod text;
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,12 +28,11 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use self::changes::{PlanJson, Shape, Side, TagsField, Unknown};
 use super::identity::{self, IdentityContext};
 use super::state::{json_kind, scalar_string, tag_map};
 use crate::error::InputError;
-use crate::model::{
-    EffectiveTags, IndexKey, Layer, PlanAction, ResourceMode, SourceLocation, TagValue, TfResource,
-};
+use crate::model::{EffectiveTags, Layer, PlanAction, ResourceMode, SourceLocation, TagValue, TfResource};
 
 /// One plan input, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,28 +45,110 @@ pub struct PlanFile {
     pub resources: Vec<TfResource>,
     /// Changes to resources of other providers than AWS: not read (see [`super::provider`]).
     pub other_provider_resources: usize,
+    /// The whole `change` of every resource whose type the caller asked to keep, in the plan's
+    /// order (other providers' and data sources included: the caller decides).
+    pub kept: Vec<ChangeValues>,
+    /// The constant `region` of each provider configuration named `aws`, sorted, no repeats.
+    pub aws_regions: Vec<String>,
+}
+
+/// One resource change with its attribute values as written, for a reader above this one
+/// (plan pricing reads the attributes that decide a price).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeValues {
+    pub address: String,
+    pub resource_type: String,
+    pub mode: Option<String>,
+    pub actions: Vec<String>,
+    pub before: Value,
+    pub after: Value,
+    pub after_unknown: Value,
 }
 
 /// Reads and parses a plan JSON file.
 pub fn load_plan(path: &Path) -> Result<PlanFile, InputError> {
+    load_plan_keeping(path, &|_| false)
+}
+
+/// [`load_plan`], also keeping the whole `change` of every resource whose type `keep` names
+/// (in [`PlanFile::kept`]), for readers of attributes a tag audit does not need.
+pub fn load_plan_keeping(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<PlanFile, InputError> {
     let bytes = crate::source::read_regular(path).map_err(|e| InputError::io(path, e))?;
-    parse_plan(path, &bytes)
+    parse_plan_keeping(path, &bytes, keep)
 }
 
 /// Parses plan JSON bytes; `path` names them in errors.
 pub fn parse_plan(path: &Path, bytes: &[u8]) -> Result<PlanFile, InputError> {
+    parse_plan_keeping(path, bytes, &|_| false)
+}
+
+/// [`parse_plan`], keeping the whole `change` of the types `keep` names.
+pub fn parse_plan_keeping(
+    path: &Path,
+    bytes: &[u8],
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<PlanFile, InputError> {
     let text = text::decode(path, bytes)?;
-    let header: Header = serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
-    let format_version = match (&header.format_version, &header.version) {
+    let mut plan = match changes::parse(&text, keep) {
+        Ok(plan) => plan,
+        Err(e) => {
+            // What the header says comes first (a state file, an unsupported version), as
+            // when the header was read on its own: only a pass over it can tell.
+            let header: Header = serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
+            check_header(
+                path,
+                header.format_version.as_ref(),
+                header.version.is_some(),
+                header.values.is_some(),
+                header.resource_changes.is_some(),
+                header.planned_values.is_some(),
+            )?;
+            return Err(InputError::json(path, &e));
+        }
+    };
+    let format_version = check_header(
+        path,
+        plan.format_version.as_ref(),
+        plan.has_version,
+        plan.has_values,
+        plan.has_resource_changes,
+        plan.has_planned_values,
+    )?;
+    let file = path.display().to_string();
+    let kept = plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take()).collect();
+    let aws_regions = aws_regions(plan.configuration.as_ref());
+    let terraform_version = plan.terraform_version.clone();
+    let (resources, other_provider_resources) = read_changes(path, &file, plan)?;
+    Ok(PlanFile {
+        path: file,
+        format_version,
+        terraform_version,
+        resources,
+        other_provider_resources,
+        kept,
+        aws_regions,
+    })
+}
+
+/// The format version when the header is a plan's, else the error saying what it is.
+fn check_header(
+    path: &Path,
+    format_version: Option<&Value>,
+    version: bool,
+    values: bool,
+    resource_changes: bool,
+    planned_values: bool,
+) -> Result<String, InputError> {
+    let format_version = match (format_version, version) {
         (Some(Value::String(v)), _) => v.clone(),
         (Some(other), _) => {
             let message = format!("`format_version` is {}, expected a string", json_kind(other));
             return Err(InputError::invalid(path, None, message));
         }
-        (None, Some(_)) => {
+        (None, true) => {
             return Err(InputError::invalid(path, None, "this is a Terraform state file, not a plan"));
         }
-        (None, None) => {
+        (None, false) => {
             let message =
                 "not a Terraform plan: no `format_version` (expected `terraform show -json` output)";
             return Err(InputError::invalid(path, None, message));
@@ -79,20 +161,28 @@ pub fn parse_plan(path: &Path, bytes: &[u8]) -> Result<PlanFile, InputError> {
             return Err(InputError::invalid(path, None, message));
         }
     }
-    if header.values.is_some() && header.resource_changes.is_none() && header.planned_values.is_none() {
+    if values && !resource_changes && !planned_values {
         let message = "this is `terraform show -json` of a state, not a plan; pass it as a state";
         return Err(InputError::invalid(path, None, message));
     }
-    let plan: PlanJson = serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
-    let file = path.display().to_string();
-    let (resources, other_provider_resources) = read_changes(path, &file, &plan)?;
-    Ok(PlanFile {
-        path: file,
-        format_version,
-        terraform_version: plan.terraform_version,
-        resources,
-        other_provider_resources,
-    })
+    Ok(format_version)
+}
+
+/// The constant regions of the provider configurations named `aws`, sorted, without repeats.
+fn aws_regions(config: Option<&Configuration>) -> Vec<String> {
+    let mut regions: Vec<String> = config
+        .map(|c| {
+            c.provider_config
+                .values()
+                .filter(|p| p.name == "aws")
+                .filter_map(|p| p.expressions.get("region")?.get("constant_value")?.as_str())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    regions.sort_unstable();
+    regions.dedup();
+    regions
 }
 
 #[derive(Deserialize)]
@@ -105,40 +195,6 @@ struct Header {
     planned_values: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize)]
-#[serde(expecting = "a JSON object (`terraform show -json` output)")]
-struct PlanJson {
-    terraform_version: Option<String>,
-    resource_changes: Option<Vec<ResourceChange>>,
-    configuration: Option<Configuration>,
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a resource change object")]
-struct ResourceChange {
-    address: String,
-    module_address: Option<String>,
-    mode: Option<String>,
-    #[serde(rename = "type")]
-    resource_type: String,
-    name: String,
-    index: Option<IndexKey>,
-    provider_name: Option<String>,
-    change: Change,
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a change object with `actions`")]
-struct Change {
-    actions: Vec<String>,
-    #[serde(default)]
-    before: Value,
-    #[serde(default)]
-    after: Value,
-    #[serde(default)]
-    after_unknown: Value,
-}
-
 #[derive(Deserialize, Default)]
 struct Configuration {
     #[serde(default)]
@@ -148,6 +204,9 @@ struct Configuration {
 
 #[derive(Deserialize)]
 struct ProviderConfig {
+    /// `aws` for the AWS provider.
+    #[serde(default)]
+    name: String,
     #[serde(default)]
     expressions: Map<String, Value>,
 }
@@ -188,8 +247,8 @@ struct ProviderInfo<'a> {
 }
 
 /// The AWS resource changes, and how many changes of other providers were left out.
-fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<(Vec<TfResource>, usize), InputError> {
-    let changes = plan.resource_changes.as_deref().unwrap_or_default();
+fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResource>, usize), InputError> {
+    let changes = plan.resource_changes;
     let default_config = Configuration::default();
     let config = plan.configuration.as_ref().unwrap_or(&default_config);
     let mut keys = HashMap::new();
@@ -199,13 +258,14 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<(Vec<TfResou
     let ctx = IdentityContext::infer(changes.iter().flat_map(|rc| {
         [&rc.change.after, &rc.change.before]
             .into_iter()
-            .filter_map(Value::as_object)
-            .flat_map(identity::literal_arns)
+            .filter(|side| side.shape == Shape::Object)
+            .flat_map(|side| identity::literal_arns(&side.attrs))
     }));
-    let empty = Map::new();
+    let empty = Side::default();
+    let no_unknown = Unknown::default();
     let mut resources = Vec::with_capacity(changes.len());
     let mut others = 0;
-    for rc in changes {
+    for rc in &changes {
         // Another provider's `tags` may be a list or anything else: not read at all.
         if !super::provider::is_aws_resource(&rc.resource_type, rc.provider_name.as_deref()) {
             others += 1;
@@ -235,13 +295,13 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<(Vec<TfResou
         let provider = provider_info(config, keys.get(&config_address).copied(), rc.provider_name.as_deref());
 
         // A deleted resource has no `after`: what it had is what goes away.
-        let (values, unknown) = match (&rc.change.after, &rc.change.before) {
-            (Value::Object(after), _) => (after, &rc.change.after_unknown),
-            (_, Value::Object(before)) => (before, &Value::Null),
-            _ => (&empty, &Value::Null),
+        let (values, unknown) = match (rc.change.after.shape, rc.change.before.shape) {
+            (Shape::Object, _) => (&rc.change.after, &rc.change.after_unknown),
+            (_, Shape::Object) => (&rc.change.before, &no_unknown),
+            _ => (&empty, &no_unknown),
         };
-        check_object(&rc.change.after, "after").map_err(invalid)?;
-        check_object(&rc.change.before, "before").map_err(invalid)?;
+        check_object(rc.change.after.shape, "after").map_err(invalid)?;
+        check_object(rc.change.before.shape, "before").map_err(invalid)?;
         let tags = plan_tags(&rc.resource_type, values, unknown, &provider.default_tags).map_err(invalid)?;
 
         let mut resource = TfResource {
@@ -253,7 +313,7 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<(Vec<TfResou
             index: rc.index.clone(),
             provider: provider.local_key,
             arn: None,
-            id: scalar_string(values.get("id")),
+            id: scalar_string(values.attrs.get("id")),
             region: None,
             account: None,
             tags,
@@ -263,16 +323,16 @@ fn read_changes(path: &Path, file: &str, plan: &PlanJson) -> Result<(Vec<TfResou
             action: Some(action),
             may_not_exist: false,
         };
-        identity::apply(&mut resource, values, &ctx.with_region(provider.region));
+        identity::apply(&mut resource, &values.attrs, &ctx.with_region(provider.region));
         resources.push(resource);
     }
     Ok((resources, others))
 }
 
-fn check_object(v: &Value, what: &str) -> Result<(), String> {
-    match v {
-        Value::Null | Value::Object(_) => Ok(()),
-        other => Err(format!("`change.{what}` is {}, expected an object", json_kind(other))),
+fn check_object(shape: Shape, what: &str) -> Result<(), String> {
+    match shape {
+        Shape::Null | Shape::Object => Ok(()),
+        Shape::Other(kind) => Err(format!("`change.{what}` is {kind}, expected an object")),
     }
 }
 
@@ -419,18 +479,18 @@ fn default_tags(expr: Option<&Value>) -> DefaultTags {
 /// Effective tags after the change; see the module documentation for the rules.
 fn plan_tags(
     resource_type: &str,
-    values: &Map<String, Value>,
-    unknown: &Value,
+    values: &Side,
+    unknown: &Unknown,
     default: &DefaultTags,
 ) -> Result<EffectiveTags, String> {
     let wholly_unknown = |key: &str| unknown.get(key) == Some(&Value::Bool(true));
     if resource_type == "aws_autoscaling_group" {
-        let known = super::state::state_tags(resource_type, values)?;
+        let known = super::state::state_tags(resource_type, &values.attrs)?;
         return Ok(EffectiveTags { complete: !wholly_unknown("tag") && !wholly_unknown("tags"), ..known });
     }
     if !wholly_unknown("tags_all") {
-        if let Some(all @ Value::Object(_)) = values.get("tags_all") {
-            let mut tags = tag_map(all).map_err(|m| format!("`tags_all` {m}"))?;
+        if let Some(TagsField::Object(all)) = &values.tags_all {
+            let mut tags = entries_tag_map(all).map_err(|m| format!("`tags_all` {m}"))?;
             add_unknown_keys(&mut tags, unknown.get("tags_all"));
             return Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: true });
         }
@@ -446,12 +506,38 @@ fn plan_tags(
     if wholly_unknown("tags") {
         complete = false;
     }
-    match values.get("tags") {
-        None | Some(Value::Null) => {}
-        Some(own) => tags.extend(tag_map(own).map_err(|m| format!("`tags` {m}"))?),
+    match &values.tags {
+        None | Some(TagsField::Other(Value::Null)) => {}
+        Some(TagsField::Object(own)) => tags.extend(entries_tag_map(own).map_err(|m| format!("`tags` {m}"))?),
+        Some(TagsField::Other(other)) => tags.extend(tag_map(other).map_err(|m| format!("`tags` {m}"))?),
     }
     add_unknown_keys(&mut tags, unknown.get("tags"));
     Ok(EffectiveTags { tags: tags.into_iter().collect(), complete })
+}
+
+/// [`tag_map`] of an object read as its entries: a repeated key counts once, with its last
+/// value, and the first bad value in key order is the error, as for a parsed map.
+fn entries_tag_map(entries: &[(String, Value)]) -> Result<BTreeMap<String, TagValue>, String> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    // Stable: among equal keys the file order stays, so the last of a run is the last written.
+    order.sort_by(|a, b| entries[*a].0.cmp(&entries[*b].0));
+    let mut tags = BTreeMap::new();
+    for (pos, &i) in order.iter().enumerate() {
+        let (k, v) = &entries[i];
+        if order.get(pos + 1).is_some_and(|&next| entries[next].0 == *k) {
+            continue;
+        }
+        match v {
+            Value::Null => {}
+            Value::Object(_) | Value::Array(_) => {
+                return Err(format!("has a non-string value for key `{k}` ({})", json_kind(v)));
+            }
+            other => {
+                tags.insert(k.clone(), TagValue::Known(scalar_string(Some(other)).unwrap_or_default()));
+            }
+        }
+    }
+    Ok(tags)
 }
 
 /// `after_unknown.<map>.<key> == true`: the key is set, its value known only after apply.

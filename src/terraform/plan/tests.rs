@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::IndexKey;
 
 const FIXTURE: &[u8] = include_bytes!("../../../tests/fixtures/plan/default-tags.json");
 
@@ -292,4 +293,117 @@ fn autoscaling_groups_use_tag_blocks() {
 fn load_plan_reports_missing_file() {
     let err = load_plan(Path::new("/nonexistent/plan.json")).err().map(|e| e.to_string());
     assert!(err.is_some_and(|e| e.starts_with("/nonexistent/plan.json: ")));
+}
+
+/// Odd but valid values: a repeated key (the last counts), numbers and booleans as tag values,
+/// null tags, escaped keys, nested attributes, an `id` overwritten by an object, `after_unknown`
+/// that is not an object, a change written before its type.
+const EDGE: &str = r#"{"format_version":"1.2","resource_changes":[
+ {"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":["create"],
+  "before":null,"after":{"id":"vpc-1","arn":"arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1",
+  "tags":{"a":"1","a":"2","n":5,"b":true,"z":null,"t\u0065am":"x"},"tags_all":null,
+  "nested":{"tags":{"x":"y"}},"list":[{"id":"no"}],"id":{"not":"scalar"}},"after_unknown":true}},
+ {"address":"aws_vpc.b","mode":"managed","change":{"actions":["update"],"before":{"tags_all":{"k":"v"}},
+  "after":{"tags_all":{"k":"w","k":"v2","u":null},"region":"us-east-1"},
+  "after_unknown":{"tags_all":{"late":true,"late":false,"soon":true}}},"type":"aws_vpc","name":"b"},
+ {"address":"aws_vpc.c","mode":"managed","type":"aws_vpc","name":"c","change":{"actions":["delete"],
+  "before":{"id":"vpc-3","tags":{"team":"web"},"deep":{"a":[1,{"b":2}]}},"after":null,"after_unknown":{}}},
+ {"address":"aws_autoscaling_group.g","mode":"managed","type":"aws_autoscaling_group","name":"g",
+  "change":{"actions":["create"],"after":{"tag":[{"key":"team","value":"web"}],"tags":null}}},
+ {"address":"aws_vpc.d","mode":"managed","type":"aws_vpc","name":"d","change":{"actions":["create"],
+  "after":{"tags":{"k":1.5,"big":18446744073709551615,"neg":-3}},"after_unknown":{"tags_all":true}}}
+]}"#;
+
+fn plan_inputs() -> Vec<(String, Vec<u8>)> {
+    let mut inputs = vec![("edge".to_string(), EDGE.as_bytes().to_vec())];
+    let dirs = [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plan"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pricing"),
+    ];
+    for dir in dirs {
+        for entry in std::fs::read_dir(dir).expect("fixture dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "json") {
+                inputs.push((path.display().to_string(), std::fs::read(&path).expect("fixture")));
+            }
+        }
+    }
+    inputs
+}
+
+#[test]
+fn lean_and_whole_reads_agree() {
+    // Most types are read lean (scalars and tag entries); kept types and autoscaling groups
+    // are read whole and reduced: both must give the same resources, and the same errors.
+    for (name, bytes) in plan_inputs() {
+        let lean = parse_plan(p(), &bytes).map(|f| f.resources).map_err(|e| e.to_string());
+        let whole =
+            parse_plan_keeping(p(), &bytes, &|_| true).map(|f| f.resources).map_err(|e| e.to_string());
+        assert_eq!(lean, whole, "{name}");
+    }
+}
+
+#[test]
+fn edge_values_read_as_a_parsed_map_would() {
+    let plan = parse(EDGE).expect("edge plan parses");
+    let a = by_address(&plan, "aws_vpc.a");
+    let tags: Vec<(&str, &TagValue)> = a.tags.tags.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    assert_eq!(
+        tags,
+        vec![("a", &known("2")), ("b", &known("true")), ("n", &known("5")), ("team", &known("x"))]
+    );
+    assert_eq!(a.id, None, "the later `id` is an object");
+    assert_eq!(a.arn.as_deref(), Some("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1"));
+    let b = by_address(&plan, "aws_vpc.b");
+    assert_eq!(b.tags.tags.get("k"), Some(&known("v2")));
+    assert_eq!(b.tags.tags.get("soon"), Some(&TagValue::Unknown));
+    assert_eq!(b.tags.tags.get("late"), None, "the last `late` is false");
+    assert_eq!(b.tags.tags.get("u"), None);
+    assert_eq!(b.region.as_deref(), Some("us-east-1"));
+    let c = by_address(&plan, "aws_vpc.c");
+    assert_eq!((c.id.as_deref(), c.tags.tags.get("team")), (Some("vpc-3"), Some(&known("web"))));
+    let g = by_address(&plan, "aws_autoscaling_group.g");
+    assert_eq!(g.tags.tags.get("team"), Some(&known("web")));
+    let d = by_address(&plan, "aws_vpc.d");
+    assert_eq!(d.tags.tags.get("k"), Some(&known("1.5")));
+    assert_eq!(d.tags.tags.get("big"), Some(&known("18446744073709551615")));
+    assert_eq!(d.tags.tags.get("neg"), Some(&known("-3")));
+    assert!(d.tags.complete, "tags_all unknown as a whole: `tags` over the (empty) default tags");
+}
+
+#[test]
+fn kept_changes_are_whole_and_in_plan_order() {
+    let plan = parse_plan_keeping(p(), EDGE.as_bytes(), &|t| t == "aws_vpc").expect("parses");
+    let addresses: Vec<&str> = plan.kept.iter().map(|c| c.address.as_str()).collect();
+    assert_eq!(addresses, ["aws_vpc.a", "aws_vpc.b", "aws_vpc.c", "aws_vpc.d"]);
+    assert_eq!(plan.kept[2].before["deep"]["a"][1]["b"], 2);
+    assert_eq!(plan.kept[1].actions, ["update"]);
+    assert!(parse(EDGE).expect("parses").kept.is_empty(), "nothing kept unless asked");
+}
+
+#[test]
+fn header_errors_come_before_errors_in_the_body() {
+    // One pass reads the header with the body; a broken body must not hide what the header says.
+    let err = parse(r#"{"version":4,"resource_changes":[1]}"#).err();
+    assert!(err.as_deref().is_some_and(|e| e.contains("state file, not a plan")), "{err:?}");
+    let err = parse(r#"{"resource_changes":[{"x":1}],"format_version":"2.0"}"#).err();
+    assert!(err.as_deref().is_some_and(|e| e.contains("not supported")), "{err:?}");
+    let err = parse(r#"{"format_version":"1.2","resource_changes":[{"address":"a"}]}"#).err();
+    assert!(
+        err.as_deref().is_some_and(|e| e.starts_with("plan.json:1:") && e.contains("missing field")),
+        "{err:?}"
+    );
+    let err = parse(r#"{"format_version":"1.2","format_version":"1.2"}"#).err();
+    assert!(err.as_deref().is_some_and(|e| e.contains("duplicate field `format_version`")), "{err:?}");
+}
+
+#[test]
+fn aws_regions_are_the_constant_regions_of_aws_providers() {
+    let json = r#"{"format_version":"1.2","configuration":{"provider_config":{
+      "aws":{"name":"aws","expressions":{"region":{"constant_value":"eu-west-1"}}},
+      "aws.us":{"name":"aws","expressions":{"region":{"constant_value":"us-east-1"}}},
+      "aws.again":{"name":"aws","expressions":{"region":{"constant_value":"eu-west-1"}}},
+      "aws.var":{"name":"aws","expressions":{"region":{"references":["var.r"]}}},
+      "google":{"name":"google","expressions":{"region":{"constant_value":"europe-west1"}}}}}}"#;
+    assert_eq!(parse(json).expect("parses").aws_regions, ["eu-west-1", "us-east-1"]);
 }

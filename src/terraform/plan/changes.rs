@@ -1,0 +1,815 @@
+//! One pass over plan JSON into what the plan reader uses, and nothing more.
+//!
+//! A plan is mostly attribute values the tag audit never reads (every argument of every
+//! resource, twice over with `planned_values`). Building a `serde_json::Value` tree of all of
+//! them cost more than everything else `tally plan` does: mostly fresh memory the kernel had to
+//! zero. So `before`/`after` are read as a [`Side`]: the top-level scalars (identity needs
+//! `arn`, `id`, `region` and the parts of ARN patterns), `tags` and `tags_all` as flat entry
+//! lists, and the rest skipped unparsed; `after_unknown` keeps only its tag fields. Types the
+//! caller asks to keep (plan pricing reads their nested attributes) and autoscaling groups
+//! (tags in `tag` blocks) are read whole and reduced afterwards by the same rules.
+//!
+//! The header fields are read in the same pass. When the pass fails, the caller decides from
+//! a header-only pass which error to show, so a state file or an unsupported version is still
+//! named as such rather than as a JSON type error deep inside.
+//!
+//! Not here: what the values mean (tags, identity, provider configuration: `super`).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use super::{ChangeValues, Configuration};
+use crate::model::IndexKey;
+
+/// The plan as far as the reader uses it, header fields included.
+pub(super) struct PlanJson {
+    pub format_version: Option<Value>,
+    pub has_version: bool,
+    pub has_values: bool,
+    pub has_resource_changes: bool,
+    pub has_planned_values: bool,
+    pub terraform_version: Option<String>,
+    pub resource_changes: Vec<ResourceChange>,
+    pub configuration: Option<Configuration>,
+}
+
+pub(super) struct ResourceChange {
+    pub address: String,
+    pub module_address: Option<String>,
+    pub mode: Option<String>,
+    pub resource_type: String,
+    pub name: String,
+    pub index: Option<IndexKey>,
+    pub provider_name: Option<String>,
+    pub change: Change,
+    /// The whole `change`, when the caller asked to keep this type.
+    pub kept: Option<ChangeValues>,
+}
+
+pub(super) struct Change {
+    pub actions: Vec<String>,
+    pub before: Side,
+    pub after: Side,
+    pub after_unknown: Unknown,
+}
+
+/// What a `before` or `after` value was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Shape {
+    /// `null` or absent.
+    #[default]
+    Null,
+    Object,
+    /// Anything else, by its kind (`a list`, `a string`, ...), for the error message.
+    Other(&'static str),
+}
+
+/// `tags` or `tags_all` of a side.
+pub(super) enum TagsField {
+    /// An object's entries in file order (a repeated key: the last one counts, as in a map).
+    Object(Vec<(String, Value)>),
+    /// Anything that is not an object (`null` included), kept for the error message.
+    Other(Value),
+}
+
+/// One side of a change, as far as the tag audit reads it.
+#[derive(Default)]
+pub(super) struct Side {
+    pub shape: Shape,
+    /// Top-level attributes that are not objects or lists (and, of an autoscaling group, its
+    /// `tag` and `tags` whole).
+    pub attrs: Map<String, Value>,
+    pub tags: Option<TagsField>,
+    pub tags_all: Option<TagsField>,
+}
+
+/// The tag fields of `after_unknown`; nothing else of it is read.
+#[derive(Default)]
+pub(super) struct Unknown {
+    tag: Option<Value>,
+    tags: Option<Value>,
+    tags_all: Option<Value>,
+}
+
+impl Unknown {
+    /// `after_unknown.<key>` for `tag`, `tags` and `tags_all`; `None` for any other key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match key {
+            "tag" => self.tag.as_ref(),
+            "tags" => self.tags.as_ref(),
+            "tags_all" => self.tags_all.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn from_value(value: &Value) -> Unknown {
+        let mut out = Unknown::default();
+        if let Value::Object(map) = value {
+            for key in ["tag", "tags", "tags_all"] {
+                if let Some(v) = map.get(key) {
+                    out.set(key, v.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn set(&mut self, key: &str, value: Value) {
+        match key {
+            "tag" => self.tag = Some(value),
+            "tags" => self.tags = Some(value),
+            "tags_all" => self.tags_all = Some(value),
+            _ => {}
+        }
+    }
+}
+
+const ASG: &str = "aws_autoscaling_group";
+
+impl Side {
+    /// The same reduction as the streaming read, from a whole value (copying what it keeps:
+    /// the whole value goes to the caller that asked to keep it).
+    fn from_value(value: &Value, resource_type: &str) -> Side {
+        let asg = resource_type == ASG;
+        match value {
+            Value::Null => Side::default(),
+            Value::Object(map) => {
+                let mut side = Side { shape: Shape::Object, ..Side::default() };
+                for (k, v) in map {
+                    let item = match v {
+                        Value::Object(m) if is_tags_key(k, asg) => Item::Tags(TagsField::Object(
+                            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                        )),
+                        v if is_tags_key(k, asg) => Item::Tags(TagsField::Other(v.clone())),
+                        v if asg && is_asg_key(k) => Item::Whole(v.clone()),
+                        Value::Object(_) | Value::Array(_) => Item::Skipped,
+                        v => Item::Whole(v.clone()),
+                    };
+                    side.push(k.clone(), item);
+                }
+                side
+            }
+            other => Side { shape: Shape::Other(super::json_kind(other)), ..Side::default() },
+        }
+    }
+
+    /// Adds one top-level entry; a repeated key replaces what came before, as in a map.
+    fn push(&mut self, key: String, item: Item) {
+        match item {
+            Item::Tags(field) => {
+                if key == "tags" {
+                    self.tags = Some(field);
+                } else {
+                    self.tags_all = Some(field);
+                }
+            }
+            Item::Whole(v) => {
+                self.attrs.insert(key, v);
+            }
+            Item::Skipped => {
+                self.attrs.remove(&key);
+            }
+        }
+    }
+}
+
+fn is_tags_key(key: &str, asg: bool) -> bool {
+    key == "tags_all" || (key == "tags" && !asg)
+}
+
+fn is_asg_key(key: &str) -> bool {
+    key == "tag" || key == "tags"
+}
+
+/// One top-level entry of a side, classified.
+enum Item {
+    Tags(TagsField),
+    Whole(Value),
+    Skipped,
+}
+
+/// An object key, borrowed from the text unless it has escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Parses plan JSON in one pass; `keep` names the types whose whole `change` to keep.
+pub(super) fn parse(text: &str, keep: &dyn Fn(&str) -> bool) -> Result<PlanJson, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let plan = PlanSeed { keep }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(plan)
+}
+
+struct PlanSeed<'k> {
+    keep: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for PlanSeed<'_> {
+    type Value = PlanJson;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<PlanJson, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// `Err(duplicate field)` when `seen`, as a derived `Deserialize` says it.
+fn once<E: de::Error>(seen: bool, field: &'static str) -> Result<(), E> {
+    if seen {
+        Err(E::duplicate_field(field))
+    } else {
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for PlanSeed<'_> {
+    type Value = PlanJson;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object (`terraform show -json` output)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PlanJson, A::Error> {
+        let mut plan = PlanJson {
+            format_version: None,
+            has_version: false,
+            has_values: false,
+            has_resource_changes: false,
+            has_planned_values: false,
+            terraform_version: None,
+            resource_changes: Vec::new(),
+            configuration: None,
+        };
+        let mut seen = [false; 7];
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let slot = match key.0.as_ref() {
+                "format_version" => 0,
+                "version" => 1,
+                "values" => 2,
+                "resource_changes" => 3,
+                "planned_values" => 4,
+                "terraform_version" => 5,
+                "configuration" => 6,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            const NAMES: [&str; 7] = [
+                "format_version",
+                "version",
+                "values",
+                "resource_changes",
+                "planned_values",
+                "terraform_version",
+                "configuration",
+            ];
+            once(seen[slot], NAMES[slot])?;
+            seen[slot] = true;
+            match slot {
+                0 => plan.format_version = map.next_value()?,
+                1 => plan.has_version = map.next_value::<Option<IgnoredAny>>()?.is_some(),
+                2 => plan.has_values = map.next_value::<Option<IgnoredAny>>()?.is_some(),
+                3 => {
+                    let changes = map.next_value_seed(ChangesSeed { keep: self.keep })?;
+                    plan.has_resource_changes = changes.is_some();
+                    plan.resource_changes = changes.unwrap_or_default();
+                }
+                4 => plan.has_planned_values = map.next_value::<Option<IgnoredAny>>()?.is_some(),
+                5 => plan.terraform_version = map.next_value()?,
+                _ => plan.configuration = map.next_value()?,
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// `resource_changes`: `null` or a list.
+struct ChangesSeed<'k> {
+    keep: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ChangesSeed<'_> {
+    type Value = Option<Vec<ResourceChange>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChangesSeed<'_> {
+    type Value = Option<Vec<ResourceChange>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(ChangeListVisitor { keep: self.keep }).map(Some)
+    }
+}
+
+struct ChangeListVisitor<'k> {
+    keep: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> Visitor<'de> for ChangeListVisitor<'_> {
+    type Value = Vec<ResourceChange>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(rc) = seq.next_element_seed(ResourceChangeSeed { keep: self.keep })? {
+            out.push(rc);
+        }
+        Ok(out)
+    }
+}
+
+struct ResourceChangeSeed<'k> {
+    keep: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceChangeSeed<'_> {
+    type Value = ResourceChange;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ResourceChange, D::Error> {
+        // As a struct, not a map: a JSON array is then read field by field (`visit_seq`).
+        d.deserialize_struct("ResourceChange", &[], self)
+    }
+}
+
+/// A `change` read whole, before it is known what it belongs to or because it is kept.
+#[derive(serde::Deserialize)]
+#[serde(expecting = "a change object with `actions`")]
+struct WholeChange {
+    actions: Vec<String>,
+    #[serde(default)]
+    before: Value,
+    #[serde(default)]
+    after: Value,
+    #[serde(default)]
+    after_unknown: Value,
+}
+
+impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
+    type Value = ResourceChange;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a resource change object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResourceChange, A::Error> {
+        let mut address: Option<String> = None;
+        let mut module_address: Option<Option<String>> = None;
+        let mut mode: Option<Option<String>> = None;
+        let mut resource_type: Option<String> = None;
+        let mut name: Option<String> = None;
+        let mut index: Option<Option<IndexKey>> = None;
+        let mut provider_name: Option<Option<String>> = None;
+        let mut lean: Option<Change> = None;
+        // Read whole: seen before its type (not Terraform's order), kept, or an autoscaling group.
+        let mut whole: Option<WholeChange> = None;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.0.as_ref() {
+                "address" => {
+                    once(address.is_some(), "address")?;
+                    address = Some(map.next_value()?);
+                }
+                "module_address" => {
+                    once(module_address.is_some(), "module_address")?;
+                    module_address = Some(map.next_value()?);
+                }
+                "mode" => {
+                    once(mode.is_some(), "mode")?;
+                    mode = Some(map.next_value()?);
+                }
+                "type" => {
+                    once(resource_type.is_some(), "type")?;
+                    resource_type = Some(map.next_value()?);
+                }
+                "name" => {
+                    once(name.is_some(), "name")?;
+                    name = Some(map.next_value()?);
+                }
+                "index" => {
+                    once(index.is_some(), "index")?;
+                    index = Some(map.next_value()?);
+                }
+                "provider_name" => {
+                    once(provider_name.is_some(), "provider_name")?;
+                    provider_name = Some(map.next_value()?);
+                }
+                "change" => {
+                    once(lean.is_some() || whole.is_some(), "change")?;
+                    match resource_type.as_deref() {
+                        Some(ty) if ty != ASG && !(self.keep)(ty) => {
+                            lean = Some(map.next_value_seed(LeanChangeSeed)?);
+                        }
+                        _ => whole = Some(map.next_value()?),
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let address = address.ok_or_else(|| de::Error::missing_field("address"))?;
+        let resource_type = resource_type.ok_or_else(|| de::Error::missing_field("type"))?;
+        let name = name.ok_or_else(|| de::Error::missing_field("name"))?;
+        let change = match (lean, whole) {
+            (Some(change), _) => Ok(change),
+            (None, Some(w)) => Err(w),
+            (None, None) => return Err(de::Error::missing_field("change")),
+        };
+        let fields = Fields {
+            address,
+            module_address: module_address.flatten(),
+            mode: mode.flatten(),
+            resource_type,
+            name,
+            index: index.flatten(),
+            provider_name: provider_name.flatten(),
+        };
+        Ok(fields.build(self.keep, change))
+    }
+
+    /// The array form a derived `Deserialize` also reads, field by field in declaration order;
+    /// read the same way so that such a file fails with the same message as before.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ResourceChange, A::Error> {
+        let fields = Fields {
+            address: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?,
+            module_address: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?,
+            mode: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(2, &self))?,
+            resource_type: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(3, &self))?,
+            name: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(4, &self))?,
+            index: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(5, &self))?,
+            provider_name: seq.next_element()?.ok_or_else(|| de::Error::invalid_length(6, &self))?,
+        };
+        let whole: WholeChange = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(7, &self))?;
+        Ok(fields.build(self.keep, Err(whole)))
+    }
+}
+
+/// The fields of a resource change other than `change`.
+struct Fields {
+    address: String,
+    module_address: Option<String>,
+    mode: Option<String>,
+    resource_type: String,
+    name: String,
+    index: Option<IndexKey>,
+    provider_name: Option<String>,
+}
+
+impl Fields {
+    /// The resource change, from its `change` read lean (`Ok`) or whole (`Err`).
+    fn build(self, keep: &dyn Fn(&str) -> bool, change: Result<Change, WholeChange>) -> ResourceChange {
+        let mut kept = None;
+        let change = match change {
+            Ok(change) => change,
+            Err(w) => {
+                let change = Change {
+                    actions: w.actions.clone(),
+                    before: Side::from_value(&w.before, &self.resource_type),
+                    after: Side::from_value(&w.after, &self.resource_type),
+                    after_unknown: Unknown::from_value(&w.after_unknown),
+                };
+                if keep(&self.resource_type) {
+                    kept = Some(ChangeValues {
+                        address: self.address.clone(),
+                        resource_type: self.resource_type.clone(),
+                        mode: self.mode.clone(),
+                        actions: w.actions,
+                        before: w.before,
+                        after: w.after,
+                        after_unknown: w.after_unknown,
+                    });
+                }
+                change
+            }
+        };
+        ResourceChange {
+            address: self.address,
+            module_address: self.module_address,
+            mode: self.mode,
+            resource_type: self.resource_type,
+            name: self.name,
+            index: self.index,
+            provider_name: self.provider_name,
+            change,
+            kept,
+        }
+    }
+}
+
+/// A `change` of a type whose nested attributes nobody reads.
+struct LeanChangeSeed;
+
+impl<'de> DeserializeSeed<'de> for LeanChangeSeed {
+    type Value = Change;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Change, D::Error> {
+        d.deserialize_struct("Change", &[], self)
+    }
+}
+
+impl<'de> Visitor<'de> for LeanChangeSeed {
+    type Value = Change;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a change object with `actions`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
+        let mut actions: Option<Vec<String>> = None;
+        let (mut before, mut after, mut unknown) = (None, None, None);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.0.as_ref() {
+                "actions" => {
+                    once(actions.is_some(), "actions")?;
+                    actions = Some(map.next_value()?);
+                }
+                "before" => {
+                    once(before.is_some(), "before")?;
+                    before = Some(map.next_value_seed(SideSeed)?);
+                }
+                "after" => {
+                    once(after.is_some(), "after")?;
+                    after = Some(map.next_value_seed(SideSeed)?);
+                }
+                "after_unknown" => {
+                    once(unknown.is_some(), "after_unknown")?;
+                    unknown = Some(map.next_value_seed(UnknownSeed)?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Change {
+            actions: actions.ok_or_else(|| de::Error::missing_field("actions"))?,
+            before: before.unwrap_or_default(),
+            after: after.unwrap_or_default(),
+            after_unknown: unknown.unwrap_or_default(),
+        })
+    }
+
+    /// The array form, as a derived `Deserialize` reads it (never written by Terraform).
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Change, A::Error> {
+        let actions: Vec<String> = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let before: Value = seq.next_element()?.unwrap_or_default();
+        let after: Value = seq.next_element()?.unwrap_or_default();
+        let after_unknown: Value = seq.next_element()?.unwrap_or_default();
+        // Lean types only come here, never an autoscaling group.
+        Ok(Change {
+            actions,
+            before: Side::from_value(&before, ""),
+            after: Side::from_value(&after, ""),
+            after_unknown: Unknown::from_value(&after_unknown),
+        })
+    }
+}
+
+/// `before` / `after` of a type read lean (never an autoscaling group).
+struct SideSeed;
+
+impl<'de> DeserializeSeed<'de> for SideSeed {
+    type Value = Side;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Side, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A side that is not an object: only its kind matters (it is an error unless `null`).
+fn other_side(kind: &'static str) -> Side {
+    Side { shape: Shape::Other(kind), ..Side::default() }
+}
+
+impl<'de> Visitor<'de> for SideSeed {
+    type Value = Side;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Side, E> {
+        Ok(Side::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Side, E> {
+        Ok(Side::default())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Side, E> {
+        Ok(other_side("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Side, E> {
+        Ok(other_side("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Side, E> {
+        Ok(other_side("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Side, E> {
+        // serde_json's `Value` makes a non-finite float `null`.
+        Ok(if v.is_finite() { other_side("a number") } else { Side::default() })
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Side, E> {
+        Ok(other_side("a string"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Side, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(other_side("a list"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Side, A::Error> {
+        let mut side = Side { shape: Shape::Object, ..Side::default() };
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let item = if is_tags_key(&key, false) {
+                Item::Tags(map.next_value_seed(TagsSeed)?)
+            } else {
+                match map.next_value_seed(ScalarSeed)? {
+                    Some(v) => Item::Whole(v),
+                    None => Item::Skipped,
+                }
+            };
+            side.push(key.into_owned(), item);
+        }
+        Ok(side)
+    }
+}
+
+/// A top-level attribute: its value when it is not an object or a list, else skipped.
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Option<Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Option<Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Number::from_f64(v).map_or(Value::Null, Value::Number)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Value::String(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Value::String(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// `tags` / `tags_all`: an object's entries, or the value that is not an object.
+struct TagsSeed;
+
+impl<'de> DeserializeSeed<'de> for TagsSeed {
+    type Value = TagsField;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TagsField, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagsSeed {
+    type Value = TagsField;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TagsField, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(entry) = map.next_entry::<String, Value>()? {
+            entries.push(entry);
+        }
+        Ok(TagsField::Object(entries))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TagsField, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(TagsField::Other(Value::Array(items)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Value::Number(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Number::from_f64(v).map_or(Value::Null, Value::Number)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TagsField, E> {
+        Ok(TagsField::Other(Value::String(v.to_owned())))
+    }
+}
+
+/// `after_unknown`: its `tag`, `tags` and `tags_all`; everything else skipped.
+struct UnknownSeed;
+
+impl<'de> DeserializeSeed<'de> for UnknownSeed {
+    type Value = Unknown;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Unknown, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Not an object (`true`, say): nothing of it is read, as `Value::get` reads nothing of it.
+impl<'de> Visitor<'de> for UnknownSeed {
+    type Value = Unknown;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unknown, A::Error> {
+        let mut out = Unknown::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.0.as_ref() {
+                "tag" | "tags" | "tags_all" => {
+                    let v: Value = map.next_value()?;
+                    out.set(&key.0, v);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unknown, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Unknown::default())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Unknown, E> {
+        Ok(Unknown::default())
+    }
+}
