@@ -9,7 +9,8 @@
 # DIRS: how many root directories to compare with c7n-left (default 20, a seeded sample of the
 # roots scripts/lint-corpus.py finds). C7N: the c7n-left executable (default: c7n-left on PATH;
 # install it from PyPI in a venv outside the repository). TALLY: the binary (default
-# target/release/tally, built if missing). Policy: tags `owner` and `env` required on AWS
+# target/release/tally, built if missing). TALLY_RUNS / C7N_RUNS: runs per directory (20 / 3),
+# timed as one interval per tool and directory. Policy: tags `owner` and `env` required on AWS
 # resources that take tags, for both tools.
 set -euo pipefail
 if [ $# -lt 1 ] || [ ! -d "$1" ]; then
@@ -27,8 +28,13 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
+# Seconds since the epoch from bash itself: `date` would fork and exec inside every timed
+# interval, which cost more than a small `tally lint` takes.
+now() { echo "${EPOCHREALTIME/,/.}"; }
+# Both tools are timed the same way: RUNS back-to-back runs inside one interval, divided by RUNS
+# (tally is run more often because each run is short; the per-run figure is what is compared).
+tally_runs=${TALLY_RUNS:-20}
+c7n_runs=${C7N_RUNS:-3}
 
 files=$(find "$corpus" \( -name '*.tf' -o -name '*.tf.json' \) -not -path '*/.*' | wc -l)
 bytes=$(find "$corpus" \( -name '*.tf' -o -name '*.tf.json' \) -not -path '*/.*' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
@@ -74,19 +80,24 @@ YML
 t_tally=0
 t_c7n=0
 n=0
+echo "per directory: tally $tally_runs runs, c7n-left $c7n_runs runs per directory, each set timed as one interval"
 while read -r dir; do
   s=$(now)
-  "$tally" lint "$dir" --required-tag owner --required-tag env --format json -o "$work/t.json" || [ $? -le 3 ]
+  for ((r = 0; r < tally_runs; r++)); do
+    "$tally" lint "$dir" --required-tag owner --required-tag env --format json -o "$work/t.json" || [ $? -le 3 ]
+  done
   e=$(now)
-  a=$(elapsed "$s" "$e")
+  a=$(echo "($e - $s) / $tally_runs" | bc -l)
   s=$(now)
-  (cd "$work" && "$c7n" run -p "$work/policy" -d "$dir" -o json --output-file "$work/c.json" >/dev/null 2>&1) || true
+  for ((r = 0; r < c7n_runs; r++)); do
+    (cd "$work" && "$c7n" run -p "$work/policy" -d "$dir" -o json --output-file "$work/c.json" >/dev/null 2>&1) || true
+  done
   e=$(now)
-  b=$(elapsed "$s" "$e")
+  b=$(echo "($e - $s) / $c7n_runs" | bc -l)
   t_tally=$(echo "$t_tally + $a" | bc -l)
   t_c7n=$(echo "$t_c7n + $b" | bc -l)
   n=$((n + 1))
-  printf '  %-90s tally %6.3fs  c7n-left %7.2fs  (%s vs %s findings)\n' "${dir#"$corpus"/}" "$a" "$b" \
+  printf '  %-90s tally %7.4fs  c7n-left %7.2fs  (%s vs %s findings)\n' "${dir#"$corpus"/}" "$a" "$b" \
     "$(jq '.summary.findings.total' "$work/t.json")" "$(jq '.results | length' "$work/c.json" 2>/dev/null || echo '?')"
 done <"$work/dirs"
-echo "per directory ($n dirs): tally $(echo "$t_tally / $n" | bc -l | cut -c1-6)s, c7n-left $(echo "$t_c7n / $n" | bc -l | cut -c1-6)s: $(echo "$t_c7n / $t_tally" | bc -l | cut -d. -f1)x"
+echo "per directory ($n dirs): tally $(echo "$t_tally / $n" | bc -l | cut -c1-6)s, c7n-left $(echo "$t_c7n / $n" | bc -l | cut -c1-6)s: $(echo "$t_c7n / $t_tally" | bc -l | cut -d. -f1)x (load after: $(cut -d' ' -f1-3 /proc/loadavg))"

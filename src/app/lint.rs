@@ -38,10 +38,10 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
         }
         _ => paths.clone(),
     };
-    let roots = roots::find_roots(&search)?;
+    let (roots, users) = roots::find_roots_and_users(&search)?;
     tracing::info!(roots = roots.len(), "linting");
 
-    let mut reports = lint_roots(&roots, &resolved)?;
+    let mut reports = lint_roots(&roots, &resolved, &hcl::SharedModules::new(users))?;
     if roots.len() > 1 {
         // A module linted through several roots has the same address and file:line in each:
         // the root says which instantiation a finding is about.
@@ -80,10 +80,17 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
 }
 
 /// One report per root, in the order of `roots`; the first error (in that order) wins.
-fn lint_roots(roots: &[PathBuf], resolved: &Resolved) -> Result<Vec<Report>, AppError> {
+fn lint_roots(
+    roots: &[PathBuf],
+    resolved: &Resolved,
+    shared: &hcl::SharedModules,
+) -> Result<Vec<Report>, AppError> {
+    if roots.len() <= 1 {
+        return roots.iter().map(|root| lint_root(root, resolved, false, shared)).collect();
+    }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(roots.len());
     if workers <= 1 {
-        return roots.iter().map(|root| lint_root(root, resolved, false)).collect();
+        return roots.iter().map(|root| lint_root(root, resolved, false, shared)).collect();
     }
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, Result<Report, AppError>)> = std::thread::scope(|scope| {
@@ -94,7 +101,7 @@ fn lint_roots(roots: &[PathBuf], resolved: &Resolved) -> Result<Vec<Report>, App
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(root) = roots.get(i) else { break };
-                        out.push((i, lint_root(root, resolved, true)));
+                        out.push((i, lint_root(root, resolved, true, shared)));
                     }
                     out
                 })
@@ -111,9 +118,15 @@ fn lint_roots(roots: &[PathBuf], resolved: &Resolved) -> Result<Vec<Report>, App
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-fn lint_root(root: &Path, resolved: &Resolved, serial: bool) -> Result<Report, AppError> {
+fn lint_root(
+    root: &Path,
+    resolved: &Resolved,
+    serial: bool,
+    shared: &hcl::SharedModules,
+) -> Result<Report, AppError> {
     let mut loaded = Loaded::default();
-    loaded.code_with(root, &hcl::CodeOptions { var_files: resolved.var_files.clone(), serial })?;
+    let opts = hcl::CodeOptions { var_files: resolved.var_files.clone(), serial };
+    loaded.code_with(root, &opts, Some(shared))?;
     let mut report = loaded.audit("lint", resolved, Focus::Everything);
     crate::fix::annotate(&mut report, &resolved.policy, root);
     Ok(report)

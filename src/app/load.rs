@@ -164,15 +164,16 @@ impl Loaded {
         dir: &Path,
         var_files: &[PathBuf],
     ) -> Result<Vec<hcl::S3Backend>, AppError> {
-        self.code_with(dir, &hcl::CodeOptions { var_files: var_files.to_vec(), serial: false })
+        self.code_with(dir, &hcl::CodeOptions { var_files: var_files.to_vec(), serial: false }, None)
     }
 
     pub(super) fn code_with(
         &mut self,
         dir: &Path,
         opts: &hcl::CodeOptions,
+        shared: Option<&hcl::SharedModules>,
     ) -> Result<Vec<hcl::S3Backend>, AppError> {
-        let model = hcl::load_code(dir, opts)?;
+        let model = hcl::load_code_shared(dir, opts, shared)?;
         tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
         self.diagnostics.extend(model.diagnostics);
         self.inputs.other_provider_resources += model.other_provider_resources;

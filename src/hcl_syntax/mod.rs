@@ -118,9 +118,17 @@ fn max_nesting(text: &str) -> Nesting {
         }
     };
     while i < b.len() {
+        // Skip to the next byte that can matter in this context: most bytes of a file are
+        // neither, and this scan runs over every file before it is parsed.
+        let in_quote = stack.last() == Some(&Open::Quote);
+        let skip = if in_quote { &QUOTE_BYTES } else { &CODE_BYTES };
+        match b[i..].iter().position(|&x| skip[usize::from(x)]) {
+            Some(n) => i += n,
+            None => break,
+        }
         let c = b[i];
         let next = b.get(i + 1).copied();
-        if stack.last() == Some(&Open::Quote) {
+        if in_quote {
             match (c, next) {
                 (b'\\', _) => i += 1,
                 (b'$' | b'%', Some(b'{')) if i > 0 && b[i - 1] == c => {} // `$${`: literal
@@ -164,6 +172,20 @@ fn max_nesting(text: &str) -> Nesting {
         i += 1;
     }
     out
+}
+
+/// The bytes `max_nesting` looks at inside a quoted string, and outside one.
+static QUOTE_BYTES: [bool; 256] = byte_set(b"\\$%\"\n");
+static CODE_BYTES: [bool; 256] = byte_set(b"\"#/<([{)]}");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// A heredoc starting at `start` (`<<ID` or `<<-ID`, then a newline): the offset just past its

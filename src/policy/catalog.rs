@@ -53,37 +53,47 @@ pub struct Rule {
 /// (`builtin_rules_load`), so a mistake in them is a bug, reported as a panic naming the file.
 pub fn catalog() -> &'static BTreeMap<String, Rule> {
     static CATALOG: OnceLock<BTreeMap<String, Rule>> = OnceLock::new();
-    CATALOG.get_or_init(|| load_builtin().unwrap_or_else(|e| panic!("built-in rules: {e}")))
+    CATALOG
+        .get_or_init(|| RuleId::ALL.iter().map(|&id| (id.as_str().to_string(), rule(id).clone())).collect())
 }
 
-/// The rule an id names. Every `RuleId` has its file (`build.rs` makes one from the other)
-/// and `load_builtin` checks each file defines the rule it is named after, so this cannot fail
-/// on a binary whose tests passed.
+/// The rule an id names, its file read the first time it is asked for: a run reads only the
+/// rules it checks (parsing every rule file was a millisecond of a small `tally lint`). Every
+/// `RuleId` has its file (`build.rs` makes one from the other) and `load_rule` checks the file
+/// defines the rule it is named after, so this cannot fail on a binary whose tests passed.
 pub fn rule(id: RuleId) -> &'static Rule {
-    catalog().get(id.as_str()).unwrap_or_else(|| panic!("rules/{id}.hcl does not define rule {id}"))
+    static RULES: [OnceLock<Rule>; RuleId::ALL.len()] = [const { OnceLock::new() }; RuleId::ALL.len()];
+    // `ALL` lists the variants in declaration order, so a variant's discriminant is its index.
+    RULES[id as usize].get_or_init(|| load_rule(id).unwrap_or_else(|e| panic!("built-in rules: {e}")))
 }
 
+#[cfg(test)]
 fn load_builtin() -> Result<BTreeMap<String, Rule>, ConfigErrors> {
-    let mut rules = BTreeMap::new();
-    for id in RuleId::ALL {
-        let (file, text) = id.file();
-        let parsed = parse_rule_file(Path::new(file), text)?;
-        let problem = match parsed.as_slice() {
-            [rule] if rule.id == id.as_str() => None,
-            [rule] => {
-                Some(format!("rules/{id}.hcl defines rule {}: a rule file is named after its rule", rule.id))
-            }
-            _ => Some(format!("rules/{id}.hcl must define exactly one rule, {id}")),
-        };
-        if let Some(message) = problem {
-            return Err(ConfigErrors {
-                path: Path::new(file).to_path_buf(),
-                errors: vec![ConfigError { line: 1, column: 1, message }],
-            });
+    RuleId::ALL.iter().map(|&id| load_rule(id).map(|rule| (rule.id.clone(), rule))).collect()
+}
+
+fn load_rule(id: RuleId) -> Result<Rule, ConfigErrors> {
+    let (file, text) = id.file();
+    let parsed = parse_rule_file(Path::new(file), text)?;
+    let problem = match parsed.as_slice() {
+        [rule] if rule.id == id.as_str() => None,
+        [rule] => {
+            Some(format!("rules/{id}.hcl defines rule {}: a rule file is named after its rule", rule.id))
         }
-        rules.extend(parsed.into_iter().map(|rule| (rule.id.clone(), rule)));
+        _ => Some(format!("rules/{id}.hcl must define exactly one rule, {id}")),
+    };
+    match (problem, parsed.into_iter().next()) {
+        (None, Some(rule)) => Ok(rule),
+        (problem, _) => Err(ConfigErrors {
+            path: Path::new(file).to_path_buf(),
+            errors: vec![ConfigError {
+                line: 1,
+                column: 1,
+                message: problem
+                    .unwrap_or_else(|| format!("rules/{id}.hcl must define exactly one rule, {id}")),
+            }],
+        }),
     }
-    Ok(rules)
 }
 
 /// Read a rule file: `rule "ID" { name, severity, scope, summary, fix, docs { what, why,
@@ -212,6 +222,11 @@ mod tests {
     #[test]
     fn builtin_rules_load_with_unique_ids_and_names() {
         let rules = load_builtin().unwrap();
+        assert_eq!(&rules, catalog(), "the lazily read catalog is the whole catalog");
+        for (i, id) in RuleId::ALL.iter().enumerate() {
+            assert_eq!(*id as usize, i, "`rule` indexes its table by discriminant");
+            assert_eq!(rule(*id).id, id.as_str());
+        }
         let ids: Vec<&str> = rules.keys().map(String::as_str).collect();
         let typed: Vec<&str> = RuleId::ALL.iter().map(|id| id.as_str()).collect();
         assert_eq!(ids, typed, "one rule per RuleId");

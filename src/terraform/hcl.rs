@@ -40,6 +40,7 @@ mod tfvars;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use files::SharedModules;
 use files::{hcl_diagnostic, normalise, ModuleTree};
 pub(crate) use files::{is_terraform_file, normalise_path};
 use loader::Loader;
@@ -100,12 +101,22 @@ pub struct S3Backend {
 
 /// Load the Terraform module in `dir` (all its `*.tf` files) and the local modules it calls.
 pub fn load_code(dir: &Path, opts: &CodeOptions) -> Result<CodeModel, InputError> {
+    load_code_shared(dir, opts, None)
+}
+
+/// [`load_code`] for one of several roots of a run: called modules that `shared` holds are
+/// not parsed again, and what this root parses is offered to the roots after it.
+pub fn load_code_shared(
+    dir: &Path,
+    opts: &CodeOptions,
+    shared: Option<&SharedModules>,
+) -> Result<CodeModel, InputError> {
     let mut diagnostics = Vec::new();
     let manifest = manifest::Manifest::load(dir, &mut diagnostics);
-    let tree = ModuleTree::load(dir, &manifest.dirs(), opts.serial, &mut diagnostics)?;
+    let tree = ModuleTree::load(dir, &manifest.dirs(), opts.serial, shared, &mut diagnostics)?;
     let root_key = normalise(dir);
     let defs: HashMap<&Path, ModuleDef<'_>> =
-        tree.modules.iter().map(|(key, files)| (key.as_path(), ModuleDef::new(files, key))).collect();
+        tree.modules.iter().map(|(key, dir)| (key.as_path(), ModuleDef::new(&dir.files, key))).collect();
     for def in defs.values() {
         diagnostics.extend(def.diagnostics.iter().cloned());
     }

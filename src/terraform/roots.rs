@@ -30,8 +30,19 @@ use crate::error::InputError;
 
 /// The root modules to lint for `paths` (see the module documentation for the rule).
 pub fn find_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    find_roots_and_users(paths).map(|(roots, _)| roots)
+}
+
+/// [`find_roots`], and for each module directory the walk found, how many of the roots reach
+/// it through local calls (the root itself included), keyed as the code reader names module
+/// directories. A module reached by several roots can be parsed once for all of them
+/// ([`super::hcl::SharedModules`]); the count says when the last of them is done with it.
+pub fn find_roots_and_users(
+    paths: &[PathBuf],
+) -> Result<(Vec<PathBuf>, BTreeMap<PathBuf, usize>), InputError> {
     let cwd = std::env::current_dir().ok();
     let mut roots = BTreeSet::new();
+    let mut users: BTreeMap<PathBuf, usize> = BTreeMap::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
         if meta.is_file() {
@@ -54,10 +65,26 @@ pub fn find_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             return Err(InputError::Usage(format!("no Terraform files in {}", path.display())));
         }
         for root in roots_of(&modules) {
+            for reached in reachable(&modules, &root) {
+                *users.entry(relative(reached, cwd.as_deref())).or_default() += 1;
+            }
             roots.insert(relative(&root, cwd.as_deref()));
         }
     }
-    Ok(roots.into_iter().collect())
+    Ok((roots.into_iter().collect(), users))
+}
+
+/// The modules of a walk that `root` reaches through local calls, itself included.
+fn reachable<'m>(modules: &'m BTreeMap<PathBuf, Vec<PathBuf>>, root: &Path) -> Vec<&'m PathBuf> {
+    let mut seen: BTreeSet<&PathBuf> = BTreeSet::new();
+    let mut stack: Vec<&PathBuf> = modules.get_key_value(root).map(|(k, _)| k).into_iter().collect();
+    while let Some(module) = stack.pop() {
+        if seen.insert(module) {
+            let calls = modules.get(module).map_or(&[][..], Vec::as_slice);
+            stack.extend(calls.iter().filter_map(|c| modules.get_key_value(c).map(|(k, _)| k)));
+        }
+    }
+    seen.into_iter().collect()
 }
 
 /// Module directories under `dir` with the normalised directories each calls locally.
@@ -116,13 +143,63 @@ fn roots_of(modules: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Vec<PathBuf> {
     }
 }
 
-/// `source = "./x"` / `"../x"` values in native or JSON syntax.
+/// `source = "./x"` / `"../x"` values in native or JSON syntax: the captures of
+/// `(?:^|[^\w-])"?source"?\s*[=:]\s*"(\.\.?/[^"]*)"`, left to right and not overlapping, as
+/// the `regex` crate finds them. Scanned by hand: compiling that regex (Unicode `\w` and `\s`)
+/// took longer than linting a small root (see docs/performance.md); `local_sources_match_the_regex`
+/// holds the two to the same answers.
 fn local_sources(text: &str) -> impl Iterator<Item = &str> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(r#"(?:^|[^\w-])"?source"?\s*[=:]\s*"(\.\.?/[^"]*)""#).unwrap_or_else(|e| panic!("{e}"))
-    });
-    re.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.as_str())
+    // `from`: where the next match may begin; `search`: where to look for the next `source`
+    // (`source` is ASCII, so one past its first byte is a char boundary).
+    let (mut from, mut search) = (0, 0);
+    std::iter::from_fn(move || loop {
+        let at = search + text.get(search..)?.find("source")?;
+        search = at + 1;
+        if let Some((value, end)) = local_source_at(text, from, at) {
+            (from, search) = (end, end);
+            return Some(value);
+        }
+    })
+}
+
+/// The match around the word `source` at `at` when there is one starting at or after `from`:
+/// the captured value and the offset just past the closing quote.
+fn local_source_at(text: &str, from: usize, at: usize) -> Option<(&str, usize)> {
+    let before = &text[..at];
+    // The match starts with `^` or one character that is neither a word character nor `-`,
+    // then an optional quote. A quote just before `source` is such a character itself.
+    let starts = match before.chars().next_back() {
+        None => true,
+        Some('"') => at > from,
+        Some(c) => !(is_word_char(c) || c == '-') && at - c.len_utf8() >= from,
+    };
+    if !starts {
+        return None;
+    }
+    let mut rest = &text[at + "source".len()..];
+    rest = rest.strip_prefix('"').unwrap_or(rest);
+    rest = rest.trim_start_matches(char::is_whitespace);
+    rest = rest.strip_prefix(['=', ':'])?;
+    rest = rest.trim_start_matches(char::is_whitespace);
+    let value = rest.strip_prefix('"')?;
+    if !(value.starts_with("./") || value.starts_with("../")) {
+        return None;
+    }
+    let len = value.find('"')?;
+    let start = text.len() - value.len();
+    Some((&value[..len], start + len + 1))
+}
+
+/// The regex `\w`: ASCII letters, digits and `_`, and Unicode word characters beyond ASCII
+/// (asked of the `regex` crate itself, so the two cannot disagree; real code never gets there).
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    static WORD: OnceLock<Regex> = OnceLock::new();
+    let word = WORD.get_or_init(|| Regex::new(r"^\w$").unwrap_or_else(|e| panic!("{e}")));
+    let mut buf = [0u8; 4];
+    word.is_match(c.encode_utf8(&mut buf))
 }
 
 /// Lexically normalised: `.` dropped (a lone `.` kept), `a/..` folded.
@@ -183,6 +260,31 @@ mod tests {
     }
 
     #[test]
+    fn users_count_the_roots_that_reach_each_module() {
+        let dir = tree(&[
+            ("envs/prod/main.tf", "module \"vpc\" {\n  source = \"../../modules/vpc\"\n}\n"),
+            ("envs/dev/main.tf", "module \"vpc\" {\n  source = \"../../modules/vpc\"\n}\n"),
+            ("modules/vpc/main.tf", "module \"sub\" {\n  source = \"./sub\"\n}\n"),
+            ("modules/vpc/sub/main.tf", "resource \"aws_vpc\" \"v\" {}\n"),
+            ("standalone/x.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+        ]);
+        let (roots, users) = find_roots_and_users(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(names(&dir, &roots), ["envs/dev", "envs/prod", "standalone"]);
+        let keys: Vec<PathBuf> = users.keys().cloned().collect();
+        let counts: Vec<(String, usize)> =
+            names(&dir, &keys).into_iter().zip(users.values().copied()).collect();
+        let expected = [
+            ("envs/dev", 1),
+            ("envs/prod", 1),
+            ("modules/vpc", 2),
+            ("modules/vpc/sub", 2),
+            ("standalone", 1),
+        ];
+        assert_eq!(counts, expected.map(|(k, n)| (k.to_string(), n)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_module_collection_is_linted_through_its_examples() {
         let dir = tree(&[
             ("main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
@@ -234,5 +336,50 @@ mod tests {
         assert_eq!(found, ["./a", "../b"]);
         assert_eq!(normalise(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
         assert_eq!(normalise(Path::new("./")), PathBuf::from("."));
+    }
+
+    /// The hand scanner against the regex it replaces, on real shapes and on the edges of the
+    /// pattern (prefix characters, quotes, separators, overlapping and unterminated matches).
+    #[test]
+    fn local_sources_match_the_regex() {
+        let re = Regex::new(r#"(?:^|[^\w-])"?source"?\s*[=:]\s*"(\.\.?/[^"]*)""#).unwrap();
+        let cases = [
+            "module \"a\" {\n  source = \"./a\"\n}\n",
+            "source=\"./x\"",
+            "\"source\":\"../y\"",
+            "\"source\" : \"../y\" , \"source\": \"./z\"",
+            "xsource = \"./no\"",
+            "-source = \"./no\"",
+            "_source = \"./no\"",
+            "\u{e9}source = \"./no\"",
+            "\u{2003}source = \"./yes\"",
+            "\u{00a0}source\u{00a0}=\u{2003}\"./yes\"",
+            "source = \"./a\"source = \"./b\"",
+            "source = \"./a\" source = \"./b\"",
+            "source = \"./a\"\"source = \"./b\"",
+            "source = \".x/\"",
+            "source = \"..x\"",
+            "source = \".../x\"",
+            "source = \"./unterminated",
+            "source = \"./multi\nline\"",
+            "sourcesource = \"./x\"",
+            " sourcesource = \"./x\"",
+            "source \"=\"./x\"",
+            "source\" = \"./x\"",
+            "\"\"source = \"./x\"",
+            "source = \"../\"",
+            "# source = \"./commented\"",
+            "tags = { source = \"./tag\" }",
+            "",
+            "source",
+            "source =",
+            "\u{1F600}source = \"./emoji\"",
+        ];
+        for text in cases {
+            let want: Vec<&str> =
+                re.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.as_str()).collect();
+            let got: Vec<&str> = local_sources(text).collect();
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 }

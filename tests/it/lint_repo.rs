@@ -221,3 +221,73 @@ fn installed_remote_modules_are_read_and_missing_ones_are_counted() {
         table.stdout
     );
 }
+
+/// A module that several roots call is parsed once for the run and evaluated per root: each
+/// root gets what linting it alone gives (its own `count`, its own findings), and a file of the
+/// module that does not parse is reported as it is for one root.
+#[test]
+fn a_module_shared_by_roots_gives_each_root_what_linting_it_alone_gives() {
+    const SHARED: &str = "tests/fixtures/lint/shared";
+    let file = "tests/fixtures/lint/shared/modules/bucket/main.tf";
+    let broken = "cannot parse: invalid block body; expected `}`, newline or identifier";
+    // (address, file:line, rule, root) of each finding; file:line and message of each diagnostic.
+    type Seen = (Vec<(String, String, String, String)>, Vec<String>);
+    let summary = |report: &Value| -> Seen {
+        let findings = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["resource"]["address"].as_str().unwrap().to_string(),
+                    format!("{}:{}", f["location"]["file"].as_str().unwrap(), f["location"]["line"]),
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["details"]["root"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect();
+        let diagnostics = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {}",
+                    d["location"]["file"].as_str().unwrap(),
+                    d["location"]["line"],
+                    d["message"]
+                )
+            })
+            .collect();
+        (findings, diagnostics)
+    };
+    let diagnostic = format!("tests/fixtures/lint/shared/modules/bucket/broken.tf:3 \"{broken}\"");
+    let finding = |root: &str| {
+        (
+            "module.bucket.aws_s3_bucket.this[0]".to_string(),
+            format!("{file}:14"),
+            "TAG001".to_string(),
+            root.to_string(),
+        )
+    };
+
+    let run = tally(&["lint", SHARED, "--required-tag", "env", "--format", "json"]);
+    assert_eq!(run.code, 3, "partial: broken.tf does not parse: {}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["inputs"]["roots"], 3);
+    assert_eq!(report["inputs"]["terraform_resources"], 2, "envs/b creates no bucket");
+    let (findings, diagnostics) = summary(&report);
+    let a = format!("{SHARED}/envs/a");
+    let c = format!("{SHARED}/envs/c");
+    assert_eq!(findings, [finding(&a), finding(&c)]);
+    assert_eq!(diagnostics, std::slice::from_ref(&diagnostic));
+
+    for (root, expected) in [("a", vec![finding("-")]), ("b", vec![]), ("c", vec![finding("-")])] {
+        let run =
+            tally(&["lint", &format!("{SHARED}/envs/{root}"), "--required-tag", "env", "--format", "json"]);
+        assert_eq!(run.code, 3, "{root}: {}", run.stderr);
+        let (findings, diagnostics) = summary(&json(&run));
+        assert_eq!(findings, expected, "envs/{root} alone");
+        assert_eq!(diagnostics, std::slice::from_ref(&diagnostic), "envs/{root} alone");
+    }
+}

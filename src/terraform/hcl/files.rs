@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::Body;
@@ -121,20 +122,95 @@ pub(crate) fn normalise_path(path: &Path, keep_leading_dot: bool) -> PathBuf {
     }
 }
 
+/// The parsed files of one module directory, and the diagnostics of those that did not parse.
+pub(super) struct ParsedDir {
+    pub(super) files: Vec<SourceFile>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+/// Module directories parsed once for all the roots of one run that reach them (`tally lint`
+/// over a repository: a module collection's `examples/*` all call `../../`; in real corpora a
+/// third of what the roots load is such a module loaded again). Only the directories the
+/// caller expects two or more roots to load are kept, each until the last of them has loaded
+/// it, so memory holds what is still to be shared, not every tree of the run. A directory a
+/// root loads that was not expected is parsed as usual; one released too early is parsed again:
+/// either way the result is what parsing it would give, the cache only saves the work.
+pub struct SharedModules {
+    dirs: Mutex<HashMap<PathBuf, Slot>>,
+}
+
+struct Slot {
+    users_left: usize,
+    parsed: Option<Arc<ParsedDir>>,
+}
+
+impl SharedModules {
+    /// `users`: module directory (named as the reader names it: the calling directory joined
+    /// with the literal `source`, normalised) -> how many roots will load it.
+    pub fn new(users: impl IntoIterator<Item = (PathBuf, usize)>) -> Self {
+        let dirs = users
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(key, users_left)| (key, Slot { users_left, parsed: None }))
+            .collect();
+        SharedModules { dirs: Mutex::new(dirs) }
+    }
+
+    /// How many directories are kept now (parsed or waiting to be).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(super) fn get(&self, key: &Path) -> Option<Arc<ParsedDir>> {
+        self.lock().get(key)?.parsed.clone()
+    }
+
+    fn offer(&self, key: &Path, parsed: &Arc<ParsedDir>) {
+        if let Some(slot) = self.lock().get_mut(key) {
+            slot.parsed.get_or_insert_with(|| Arc::clone(parsed));
+        }
+    }
+
+    /// One root has loaded these directories: the last of their users drops them.
+    fn release<'k>(&self, keys: impl Iterator<Item = &'k PathBuf>) {
+        let mut dirs = self.lock();
+        for key in keys {
+            if let Some(slot) = dirs.get_mut(key) {
+                slot.users_left = slot.users_left.saturating_sub(1);
+                if slot.users_left == 0 {
+                    dirs.remove(key);
+                }
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Slot>> {
+        // Nothing panics while holding the lock; a poisoned map is still a consistent map.
+        self.dirs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The parsed files of every module directory reachable through local module sources, and of
 /// the remote modules `terraform init` installed (see [`super::manifest`]).
 pub(super) struct ModuleTree {
-    pub(super) modules: HashMap<PathBuf, Vec<SourceFile>>,
+    pub(super) modules: HashMap<PathBuf, Arc<ParsedDir>>,
     /// Module directories that could not be read, with the reason.
     pub(super) unreadable: HashMap<PathBuf, String>,
 }
 
 impl ModuleTree {
     /// Breadth-first over local module sources; every file of a level is parsed in parallel.
+    /// Called modules (not the root, which is read through the path the user gave) come from
+    /// `shared` when another root already parsed them.
     pub(super) fn load(
         root: &Path,
         installed: &[PathBuf],
         serial: bool,
+        shared: Option<&SharedModules>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Self, InputError> {
         let mut tree = ModuleTree { modules: HashMap::new(), unreadable: HashMap::new() };
@@ -146,9 +222,14 @@ impl ModuleTree {
             if level.is_empty() {
                 break;
             }
+            let cached: Vec<Option<Arc<ParsedDir>>> = level
+                .iter()
+                .map(|(key, _, _)| if depth == 0 { None } else { shared.and_then(|s| s.get(key)) })
+                .collect();
             let jobs: Vec<(usize, PathBuf, String)> = level
                 .iter()
                 .enumerate()
+                .filter(|(i, _)| cached[*i].is_none())
                 .flat_map(|(i, (_, dir, names))| {
                     names.iter().map(move |name| {
                         let path = dir.join(name);
@@ -157,20 +238,32 @@ impl ModuleTree {
                     })
                 })
                 .collect();
-            let mut parsed: Vec<Vec<SourceFile>> = level.iter().map(|_| Vec::new()).collect();
+            let mut parsed: Vec<ParsedDir> =
+                level.iter().map(|_| ParsedDir { files: Vec::new(), diagnostics: Vec::new() }).collect();
             for (i, result) in parse_parallel(jobs, serial) {
                 match result {
-                    Ok(file) => parsed[i].push(file),
-                    Err(diag) => diagnostics.push(*diag),
+                    Ok(file) => parsed[i].files.push(file),
+                    Err(diag) => parsed[i].diagnostics.push(*diag),
                 }
             }
             let mut next: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
-            for ((key, _, _), files) in level.into_iter().zip(parsed) {
+            for (((key, _, _), fresh), cached) in level.into_iter().zip(parsed).zip(cached) {
+                let dir = match cached {
+                    Some(dir) => dir,
+                    None => {
+                        let dir = Arc::new(fresh);
+                        if let (Some(shared), true) = (shared, depth > 0) {
+                            shared.offer(&key, &dir);
+                        }
+                        dir
+                    }
+                };
+                diagnostics.extend(dir.diagnostics.iter().cloned());
                 if depth < MAX_MODULE_DEPTH {
                     // Installed remote modules are read with the root's children: which call
                     // uses which is settled by the loader through the manifest's keys.
                     let remote = if depth == 0 { installed } else { &[] };
-                    for child in local_module_dirs(&files, &key).into_iter().chain(remote.iter().cloned()) {
+                    for child in local_module_dirs(&dir.files, &key).into_iter().chain(remote.iter().cloned()) {
                         let seen = tree.modules.contains_key(&child)
                             || tree.unreadable.contains_key(&child)
                             || child == key
@@ -186,10 +279,15 @@ impl ModuleTree {
                         }
                     }
                 }
-                tree.modules.insert(key, files);
+                tree.modules.insert(key, dir);
             }
             next.retain(|(k, _, _)| !tree.modules.contains_key(k));
             level = next;
+        }
+        if let Some(shared) = shared {
+            // This root holds its own references to what it loaded; the cache's can go once
+            // every expected root has taken its own.
+            shared.release(tree.modules.keys());
         }
         Ok(tree)
     }
@@ -211,12 +309,21 @@ pub(super) fn list_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
 
 pub(super) type Parsed = Result<SourceFile, Box<Diagnostic>>;
 
-/// Read and parse files on every core. Results come back in job order, so nothing downstream
-/// depends on scheduling.
+/// Below this much text the files are parsed on the calling thread: starting workers (a
+/// thread, its allocator heap and the fresh memory it touches) costs about what parsing this
+/// much takes, and a small root is most of what `tally lint` is run on.
+const PARALLEL_MIN_BYTES: usize = 128 << 10;
+
+/// Read the files, then parse them, on every core when there is enough to parse. Results come
+/// back in job order, so nothing downstream depends on scheduling.
 pub(super) fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) -> Vec<(usize, Parsed)> {
-    let parse = |(group, path, display): &(usize, PathBuf, String)| -> (usize, Parsed) {
-        let result = match read_text(path) {
-            Ok(text) => SourceFile::parse(display.clone(), text),
+    let texts: Vec<(usize, String, Result<String, String>)> = jobs
+        .into_iter()
+        .map(|(group, path, display)| (group, display, read_text(&path).map_err(|e| e.to_string())))
+        .collect();
+    let parse = |(group, display, text): &(usize, String, Result<String, String>)| -> (usize, Parsed) {
+        let result = match text {
+            Ok(text) => SourceFile::parse(display.clone(), text.clone()),
             Err(e) => Err(Box::new(hcl_diagnostic(
                 SourceLocation::file(display.clone()),
                 format!("cannot read: {e}"),
@@ -224,9 +331,13 @@ pub(super) fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) 
         };
         (*group, result)
     };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
-    if workers <= 1 || serial {
-        return jobs.iter().map(parse).collect();
+    let bytes: usize = texts.iter().map(|(_, _, t)| t.as_ref().map_or(0, String::len)).sum();
+    if serial || texts.len() <= 1 || bytes < PARALLEL_MIN_BYTES {
+        return texts.iter().map(parse).collect();
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(texts.len());
+    if workers <= 1 {
+        return texts.iter().map(parse).collect();
     }
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, (usize, Parsed))> = std::thread::scope(|scope| {
@@ -236,14 +347,14 @@ pub(super) fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) 
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
+                        let Some(job) = texts.get(i) else { break };
                         done.push((i, parse(job)));
                     }
                     done
                 })
             })
             .collect();
-        let mut all = Vec::with_capacity(jobs.len());
+        let mut all = Vec::with_capacity(texts.len());
         for handle in handles {
             // A worker only panics on a bug in the parser: re-raise it rather than lose files.
             all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));

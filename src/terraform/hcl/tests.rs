@@ -459,3 +459,25 @@ resource "aws_s3_bucket" "ours" {
     let addresses: Vec<&str> = m.resources.iter().map(|r| r.address.as_str()).collect();
     assert_eq!(addresses, ["aws_s3_bucket.ours"]);
 }
+
+/// Roots that share a module get from the cache exactly what parsing it gives them (resources,
+/// the diagnostic of its file that does not parse), and the cache lets go of the module once the
+/// last root it expected has loaded it.
+#[test]
+fn shared_modules_load_as_parsed_modules() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/shared");
+    let module = normalise(&base.join("envs/a").join("../../modules/bucket"));
+    let shared = SharedModules::new([(module.clone(), 3), (base.join("envs/a"), 1)]);
+    assert_eq!(shared.len(), 1, "only what two or more roots load is kept");
+    for (i, root) in ["envs/a", "envs/b", "envs/c"].iter().enumerate() {
+        let dir = base.join(root);
+        let alone = load_code(&dir, &CodeOptions::default()).unwrap();
+        let with = load_code_shared(&dir, &CodeOptions::default(), Some(&shared)).unwrap();
+        assert_eq!(with, alone, "{root}");
+        assert_eq!(with.diagnostics.len(), 1, "{root}: {:?}", with.diagnostics);
+        assert_eq!(with.resources.len(), usize::from(*root != "envs/b"), "{root}");
+        // Parsed by the first root, kept for the next two, dropped after the third.
+        assert_eq!(shared.get(&module).is_some(), i < 2, "{root}");
+        assert_eq!(shared.len(), usize::from(i < 2), "{root}");
+    }
+}
