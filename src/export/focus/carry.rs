@@ -19,11 +19,12 @@ use std::collections::BTreeMap;
 use super::{datetime, other_subcategory, spec_column, FocusVersion, OutColumn, Type};
 use crate::costs::lines::{parse_amount, parse_time, Line};
 
-/// Repairs made, by description: how many lines, and the first line's number.
-pub type Fixes = BTreeMap<String, (u64, Option<u32>)>;
+/// Repairs made, by description: how many lines, and where the first is
+/// ([`Line::location`]).
+pub type Fixes = BTreeMap<String, (u64, String)>;
 
-fn note(fixes: &mut Fixes, what: String, line: Option<u32>) {
-    let e = fixes.entry(what).or_insert((0, line));
+fn note(fixes: &mut Fixes, what: String, line: &Line<'_>) {
+    let e = fixes.entry(what).or_insert_with(|| (0, line.location()));
     e.0 = e.0.saturating_add(1);
 }
 
@@ -51,7 +52,7 @@ pub fn cells(
                         note(
                             fixes,
                             format!("{}: date/times rewritten as YYYY-MM-DDTHH:mm:ssZ", col.name),
-                            line.line,
+                            line,
                         );
                     }
                     t
@@ -62,7 +63,7 @@ pub fn cells(
                         note(
                             fixes,
                             format!("{}: exponent notation rewritten as a plain decimal", col.name),
-                            line.line,
+                            line,
                         );
                     }
                     d
@@ -70,7 +71,7 @@ pub fn cells(
                 _ if !spec.allowed.is_empty() && !spec.allowed.contains(&raw) => {
                     match spec.allowed.iter().find(|a| a.eq_ignore_ascii_case(raw)) {
                         Some(a) => {
-                            note(fixes, format!("{}: \"{raw}\" spelled \"{a}\"", col.name), line.line);
+                            note(fixes, format!("{}: \"{raw}\" spelled \"{a}\"", col.name), line);
                             (*a).to_string()
                         }
                         // Left as is: the row check names it as an error.
@@ -88,7 +89,7 @@ pub fn cells(
         if let Some(i) = at(name) {
             if out[i].is_none() && billed.is_some() {
                 let why = if line.has(name) { "empty" } else { "not in the input" };
-                note(fixes, format!("{name}: {why}, set to BilledCost"), line.line);
+                note(fixes, format!("{name}: {why}, set to BilledCost"), line);
                 out[i] = billed.clone();
             }
         }
@@ -106,7 +107,7 @@ pub fn cells(
         for name in names {
             if let Some(i) = at(name) {
                 if out[i].take().is_some() {
-                    note(fixes, format!("{name}: dropped on a {why} line (FOCUS: MUST be null)"), line.line);
+                    note(fixes, format!("{name}: dropped on a {why} line (FOCUS: MUST be null)"), line);
                 }
             }
         }
@@ -125,7 +126,7 @@ pub fn cells(
                 None => "",
             };
             if !derived.is_empty() {
-                note(fixes, "ChargeFrequency: empty, derived from ChargeCategory".to_string(), line.line);
+                note(fixes, "ChargeFrequency: empty, derived from ChargeCategory".to_string(), line);
                 out[i] = Some(derived.to_string());
             }
         }
