@@ -518,9 +518,27 @@ fn shapes_cur2_parquet(path: &Path) -> BTreeMap<String, Decimal> {
     };
     let usage = |s: &Shape| matches!(s.0, "Usage" | "SavingsPlanCoveredUsage" | "DiscountedUsage");
     let hourly = |s: &Shape| usage(s) || s.0 == "SavingsPlanNegation";
-    let start = |s: &Shape| if hourly(s) { "2026-10-05T10:00:00Z" } else { "2026-10-01T00:00:00Z" };
-    let end = |s: &Shape| if hourly(s) { "2026-10-05T11:00:00Z" } else { "2026-11-01T00:00:00Z" };
-    let issuer = |s: &Shape| if s.8.contains("EMEA") { "Amazon Web Services EMEA SARL" } else { AWS };
+    let start = |s: &Shape| -> &'static str {
+        if hourly(s) {
+            "2026-10-05T10:00:00Z"
+        } else {
+            "2026-10-01T00:00:00Z"
+        }
+    };
+    let end = |s: &Shape| -> &'static str {
+        if hourly(s) {
+            "2026-10-05T11:00:00Z"
+        } else {
+            "2026-11-01T00:00:00Z"
+        }
+    };
+    let issuer = |s: &Shape| -> &'static str {
+        if s.8.contains("EMEA") {
+            "Amazon Web Services EMEA SARL"
+        } else {
+            AWS
+        }
+    };
     let product: Vec<_> = SHAPES
         .iter()
         .map(|s| {
@@ -543,7 +561,7 @@ fn shapes_cur2_parquet(path: &Path) -> BTreeMap<String, Decimal> {
     let cols: Vec<(String, ArrayRef)> = vec![
         ("bill_bill_type".into(), of(Kind::Text, &|s| s.6)),
         ("bill_billing_entity".into(), of(Kind::Text, &|s| s.7)),
-        ("bill_invoicing_entity".into(), of(Kind::Text, &issuer)),
+        ("bill_invoicing_entity".into(), of(Kind::Text, &|s| issuer(s))),
         (
             "bill_invoice_id".into(),
             text(&|s, _| if s.4 == "EUR" { "EUINV-1".into() } else { "INV-1".into() }),
@@ -563,8 +581,8 @@ fn shapes_cur2_parquet(path: &Path) -> BTreeMap<String, Decimal> {
             "line_item_usage_account_name".into(),
             text(&|_, i| if i % 2 == 0 { "payments".into() } else { "search".into() }),
         ),
-        ("line_item_usage_start_date".into(), of(Kind::TimeUtc, &start)),
-        ("line_item_usage_end_date".into(), of(Kind::TimeUtc, &end)),
+        ("line_item_usage_start_date".into(), of(Kind::TimeUtc, &|s| start(s))),
+        ("line_item_usage_end_date".into(), of(Kind::TimeUtc, &|s| end(s))),
         ("line_item_unblended_cost".into(), of(Kind::Double, &|s| s.3)),
         ("line_item_unblended_rate".into(), of(Kind::Double, &|s| if usage(s) { "0.0416" } else { "" })),
         ("line_item_usage_amount".into(), of(Kind::Double, &|s| if s.0 == "Tax" { "" } else { "1.0" })),
@@ -670,7 +688,20 @@ fn focus_exports_of_parquet_inputs_pass_the_validator_and_reconcile() {
         assert_eq!(export_billed(&rows), billed, "{name}: BilledCost per currency = the input's");
         // The Parquet output holds the CSV's rows.
         let out = dir.join(format!("{name}-12.parquet"));
-        export(&input, &out, &["--month", month, "--owner-tag", "team", "--format", "focus-parquet"]);
+        let run = tally(&[
+            "export",
+            "--costs",
+            input.to_str().unwrap(),
+            "--month",
+            month,
+            "--owner-tag",
+            "team",
+            "--format",
+            "focus-parquet",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
             std::fs::File::open(&out).unwrap(),
         )

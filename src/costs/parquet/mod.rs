@@ -156,8 +156,13 @@ pub(crate) fn read_row_group(
             CostFormat::FocusParquet => focus_batch(&batch, &col, &layout, &mut state, ctx, agg),
             _ => cur_batch(&batch, &col, &layout, &tag_columns, &schema, &mut state, ctx, agg),
         };
+        // Said as the line reader says it (`costs::lines`): row group and row, from 0.
         result.map_err(|(offset, msg)| {
-            InputError::invalid(path, None, format!("row {}: {msg}", row + offset + 1))
+            InputError::invalid(
+                path,
+                None,
+                format!("row group {row_group}, row {} (from 0): {msg}", row - first_row + offset),
+            )
         })?;
         row += n;
     }
