@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::fast::FastMap;
+
 use rust_decimal::Decimal;
 
 use super::charge::{cur_category, cur_effective, focus_category, is_support, Amortization, CurType};
@@ -75,7 +77,7 @@ pub struct Line<'a> {
     /// User tags, keys as the file writes them (legacy CUR without `user:`, CUR 2.0 without
     /// `user_`, legacy CUR Parquet without `resource_tags_user_`); FOCUS: every key of `Tags`.
     pub tags: Vec<(String, String)>,
-    index: &'a HashMap<String, usize>,
+    index: &'a FastMap<String, usize>,
     cells: Cells<'a>,
     product: Product<'a>,
 }
@@ -255,7 +257,8 @@ pub fn columns_of_files(files: &[NamedFile]) -> Result<std::collections::BTreeSe
 struct FileInfo {
     line_format: LineFormat,
     cols: Layout,
-    index: HashMap<String, usize>,
+    /// Column by name: looked up for every cell a line is asked for, so a fast hash.
+    index: FastMap<String, usize>,
     /// One column per tag: (column, key as reported).
     tag_columns: Vec<(usize, String)>,
 }
@@ -268,7 +271,7 @@ impl FileInfo {
         tag_prefix: Option<&str>,
     ) -> Result<Self, String> {
         let cols = Layout::find(naming, headers)?;
-        let mut index = HashMap::with_capacity(headers.len());
+        let mut index = FastMap::default();
         for (i, h) in headers.iter().enumerate() {
             // A repeated name keeps its first column, as the aggregating readers do.
             index.entry(h.clone()).or_insert(i);
