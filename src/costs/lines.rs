@@ -208,13 +208,7 @@ pub fn for_each_line_of(
 ) -> Result<Vec<(PathBuf, CostFormat)>, InputError> {
     let mut out = Vec::new();
     for file in files {
-        let rename = |e: InputError| match e {
-            InputError::Io { source, .. } => InputError::Io { path: file.shown.clone(), source },
-            InputError::Invalid { line, message, .. } => {
-                InputError::Invalid { path: file.shown.clone(), line, message }
-            }
-            e => e,
-        };
+        let rename = |e| shown_in(e, file);
         match sniff(&file.path).map_err(rename)? {
             Kind::Parquet => {
                 let format = read_parquet(&file.path, &file.shown, f).map_err(rename)?;
@@ -242,15 +236,27 @@ pub fn columns_of(path: &Path) -> Result<std::collections::BTreeSet<String>, Inp
 pub fn columns_of_files(files: &[NamedFile]) -> Result<std::collections::BTreeSet<String>, InputError> {
     let mut out = std::collections::BTreeSet::new();
     for file in files {
-        match sniff(&file.path)? {
+        let rename = |e| shown_in(e, file);
+        match sniff(&file.path).map_err(rename)? {
             Kind::Csv { gzip } => {
-                let mut reader = open_csv(&file.path, gzip)?;
-                out.extend(csv_headers(&file.path, &mut reader)?);
+                let mut reader = open_csv(&file.path, gzip).map_err(rename)?;
+                out.extend(csv_headers(&file.path, &mut reader).map_err(rename)?);
             }
-            Kind::Parquet => out.extend(ParquetLines::open(&file.path)?.names),
+            Kind::Parquet => out.extend(ParquetLines::open(&file.path).map_err(rename)?.names),
         }
     }
     Ok(out)
+}
+
+/// An error about the local copy of `file`, naming the file as the user knows it.
+fn shown_in(e: InputError, file: &NamedFile) -> InputError {
+    match e {
+        InputError::Io { source, .. } => InputError::Io { path: file.shown.clone(), source },
+        InputError::Invalid { line, message, .. } => {
+            InputError::Invalid { path: file.shown.clone(), line, message }
+        }
+        e => e,
+    }
 }
 
 /// What a file's columns say about how to read its lines.

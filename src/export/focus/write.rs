@@ -59,10 +59,12 @@ pub struct ParquetSink {
     scales: Vec<u32>,
 }
 
-/// Rows per record batch and row group of the Parquet output. Bounded so the writer's buffers
-/// stay small (a row group is held encoded until it is complete); readers read a
-/// 128k-row group as fast as a 1M one.
-const PARQUET_BATCH_ROWS: usize = 128 * 1024;
+/// Rows per record batch of the Parquet output: a batch is held as strings, then as arrays.
+const PARQUET_BATCH_ROWS: usize = 32 * 1024;
+
+/// Rows per row group. Bounded so the writer's buffers stay small (a row group is held encoded
+/// until it is complete); readers read a 128k-row group as fast as a 1M one.
+const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// A null cell in the spool (a real cell's length is below it: cells come from `String`s
 /// that are bounded by the input's line size).
@@ -93,7 +95,7 @@ impl ParquetSink {
         let schema = Arc::new(Schema::new(fields));
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(PARQUET_BATCH_ROWS))
+            .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
             // No version string: the bytes depend on the rows only.
             .set_created_by("tally".to_string())
             .build();
