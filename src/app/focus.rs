@@ -4,16 +4,23 @@
 //! mapped to FOCUS (`crate::export::focus`), checked against the spec, given tally's `x_`
 //! columns and written. The billed totals of what was written must equal the input's, per
 //! currency, to the last digit, or the run fails.
+//!
+//! Input: local files (CSV, gzip CSV, Parquet) or an `s3://` export, downloaded once into a
+//! temporary directory that both passes read. An `athena://` table is refused: tally's query
+//! returns lines already summed by day, account, service and owner, and a FOCUS dataset is one
+//! row per invoice line.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate};
 
-use super::load::load_costs;
+use super::load::{fetch_cost_export, load_costs};
 use super::{AppError, AwsOptions, ExportRequest};
 use crate::costs::exact::ExactSum;
-use crate::costs::lines::{columns_of, for_each_line, tag_key_matches, Line};
-use crate::costs::{self, CostSource};
+use crate::costs::lines::{
+    columns_of, columns_of_files, for_each_line, for_each_line_of, tag_key_matches, Line,
+};
+use crate::costs::{self, CostSource, NamedFile};
 use crate::error::InputError;
 use crate::export::focus::carry::Fixes;
 use crate::export::focus::write::FocusSink;
@@ -28,13 +35,24 @@ pub struct FocusExport {
     pub columns: Vec<OutColumn>,
     pub month: NaiveDate,
     month_basis: MonthBasis,
-    path: std::path::PathBuf,
+    input: Input,
     owner_tag: String,
     exact_tag_keys: bool,
     redact: bool,
     terraform: Option<Vec<TfResource>>,
     /// The input's billed total of the month per currency (aggregating reader).
     input_billed: BTreeMap<String, ExactSum>,
+}
+
+/// Where the lines are read from.
+#[derive(Debug)]
+enum Input {
+    Local(std::path::PathBuf),
+    /// An S3 export's files, in a temporary directory removed with this value.
+    Downloaded {
+        _dir: tempfile::TempDir,
+        files: Vec<NamedFile>,
+    },
 }
 
 /// What a written FOCUS export holds.
@@ -48,16 +66,7 @@ pub struct FocusSummary {
 /// Plan a FOCUS export: read the input once (aggregated) for the month and its totals, fix
 /// the columns.
 pub fn focus_export(request: &ExportRequest, version: FocusVersion) -> Result<FocusExport, AppError> {
-    let path = match CostSource::parse(&request.costs)? {
-        CostSource::Local(path) => path,
-        _ => {
-            return Err(InputError::Usage(format!(
-                "{}: the FOCUS export reads local cost files (one row per line); copy the export locally first (aws s3 sync)",
-                request.costs
-            ))
-            .into())
-        }
-    };
+    let source = CostSource::parse(&request.costs)?;
     if request.allocate != Allocation::None {
         return Err(InputError::Usage(
             "--allocate splits rows across owners; a FOCUS dataset keeps one row per invoice line (use --format csv to allocate)"
@@ -74,21 +83,46 @@ pub fn focus_export(request: &ExportRequest, version: FocusVersion) -> Result<Fo
         only_tags: Some(vec![owner_tag.clone()]),
         usage_rates: false,
     };
-    let data = load_costs(&request.costs, &opts, &AwsOptions::default(), request.month)?;
+    let aws = AwsOptions {
+        profile: request.profile.clone(),
+        region: request.region.clone(),
+        ..AwsOptions::default()
+    };
+    let (data, input) = match source {
+        CostSource::S3 { bucket, prefix } => {
+            // Downloaded once: the aggregating pass and the line pass read the same files.
+            let (dir, files) = fetch_cost_export(&bucket, &prefix, &aws)?;
+            let data = costs::read_named(&files, &opts)?;
+            (data, Input::Downloaded { _dir: dir, files })
+        }
+        CostSource::Local(path) => {
+            (load_costs(&request.costs, &opts, &aws, request.month)?, Input::Local(path))
+        }
+        CostSource::Athena(_) => {
+            return Err(InputError::Usage(format!(
+                "{}: a FOCUS dataset is one row per invoice line, and tally's Athena query returns lines already summed (by day, account, service and owner); give the export's files instead (s3://bucket/prefix, or a local copy)",
+                request.costs
+            ))
+            .into())
+        }
+    };
     let basis = request.month_basis;
     let month = super::export::month(request, &data)?;
     let mut input_billed: BTreeMap<String, ExactSum> = BTreeMap::new();
     for r in data.records.iter().filter(|r| basis.month_of(r) == month) {
         input_billed.entry(r.currency.clone()).or_default().push(r.billed);
     }
-    let input_columns: BTreeSet<String> = columns_of(&path)?;
+    let input_columns: BTreeSet<String> = match &input {
+        Input::Local(path) => columns_of(path)?,
+        Input::Downloaded { files, .. } => columns_of_files(files)?,
+    };
     let columns = focus::schema(version, &input_columns, terraform.is_some());
     Ok(FocusExport {
         version,
         columns,
         month,
         month_basis: basis,
-        path,
+        input,
         owner_tag,
         exact_tag_keys: config.exact_tag_keys,
         redact: request.redact,
@@ -122,7 +156,7 @@ impl FocusExport {
         let (i_managed, i_address, i_tags) =
             (at(focus::X_TERRAFORM_MANAGED), at(focus::X_TERRAFORM_ADDRESS), at("Tags"));
         let i_resource = at("ResourceId");
-        let files = for_each_line(&self.path, &mut |line| {
+        let mut each = |line: &Line<'_>| -> Result<(), String> {
             if month_of(line, self.month_basis) != Some(self.month) {
                 return Ok(());
             }
@@ -165,11 +199,13 @@ impl FocusExport {
             billed.entry(line.currency.clone()).or_default().push(line.billed);
             rows = rows.saturating_add(1);
             sink.row(cells)
-        })?;
+        };
+        match &self.input {
+            Input::Local(path) => for_each_line(path, &mut each)?,
+            Input::Downloaded { files, .. } => for_each_line_of(files, &mut each)?,
+        };
         for (what, (count, first)) in &fixes {
-            let file = files.first().map(|(p, _)| p.display().to_string()).unwrap_or_default();
-            let line = first.map(|l| format!(":{l}")).unwrap_or_default();
-            tracing::warn!("{what} on {count} line(s) (first: {file}{line})");
+            tracing::warn!("{what} on {count} line(s) (first: {first})");
         }
         // Reconciled by exact integer sums per currency, against the aggregating reader's.
         let same = billed.len() == self.input_billed.len()

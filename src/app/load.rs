@@ -477,14 +477,7 @@ pub(super) fn load_costs(
     let data = match costs::CostSource::parse(source)? {
         costs::CostSource::Local(path) => costs::read_costs(&path, opts)?,
         costs::CostSource::S3 { bucket, prefix } => {
-            let dir = tempfile::Builder::new()
-                .prefix("tally-costs-")
-                .tempdir()
-                .map_err(|e| InputError::io(&std::env::temp_dir(), e))?;
-            let files = runtime()?.block_on(async {
-                let clients = aws::Clients::load(aws.profile.as_deref(), aws.region.as_deref()).await;
-                aws::s3::fetch_cost_export(&clients, &bucket, &prefix, dir.path()).await
-            })?;
+            let (_dir, files) = fetch_cost_export(&bucket, &prefix, aws)?;
             costs::read_named(&files, opts)?
         }
         costs::CostSource::Athena(mut table) => {
@@ -504,6 +497,24 @@ pub(super) fn load_costs(
         tracing::warn!(line_item_type = %kind, lines = n, "unknown line item type, counted as a fee");
     }
     Ok(data)
+}
+
+/// Every data file of the cost export at `s3://bucket/prefix`, downloaded into a temporary
+/// directory that is removed when the returned handle is dropped.
+pub(super) fn fetch_cost_export(
+    bucket: &str,
+    prefix: &str,
+    aws: &AwsOptions,
+) -> Result<(tempfile::TempDir, Vec<costs::NamedFile>), AppError> {
+    let dir = tempfile::Builder::new()
+        .prefix("tally-costs-")
+        .tempdir()
+        .map_err(|e| InputError::io(&std::env::temp_dir(), e))?;
+    let files = runtime()?.block_on(async {
+        let clients = aws::Clients::load(aws.profile.as_deref(), aws.region.as_deref()).await;
+        aws::s3::fetch_cost_export(&clients, bucket, prefix, dir.path()).await
+    })?;
+    Ok((dir, files))
 }
 
 /// Paths in reports are shown as the user gave them, with `./` dropped for readability.

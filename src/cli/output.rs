@@ -253,28 +253,51 @@ pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
     }
 }
 
-/// `tally export --format focus|focus-parquet`: the FOCUS dataset, built whole in memory
-/// (so a bad line is exit 2 before anything is written), then written where asked.
+/// `tally export --format focus|focus-parquet`: the FOCUS dataset, streamed (memory does not
+/// grow with the input) into a temporary file that becomes the output only when every line
+/// was written, so a bad line is exit 2 with nothing written. On stdout, the temporary file is
+/// copied out at the end, for the same reason.
 fn focus_export(request: &ExportRequest, args: &ExportArgs) -> u8 {
     use crate::export::focus::write::{CsvSink, ParquetSink};
     let plan = match app::focus_export(request, args.focus_version) {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };
-    let mut buf = Vec::new();
-    let result = if args.format == ExportFormat::Focus {
-        CsvSink::new(&plan.columns, &mut buf).map_err(AppError::Output).and_then(|mut sink| {
-            plan.write(&mut sink)?;
-            sink.finish().map_err(AppError::Output)
+    let mut failed: Option<AppError> = None;
+    let mut render = |out: &mut dyn Write| -> io::Result<()> {
+        let result = if args.format == ExportFormat::Focus {
+            CsvSink::new(&plan.columns, &mut *out).map_err(AppError::Output).and_then(|mut sink| {
+                plan.write(&mut sink)?;
+                sink.finish().map_err(AppError::Output)
+            })
+        } else {
+            ParquetSink::new(&plan.columns)
+                .map_err(AppError::Output)
+                .and_then(|mut sink| plan.write(&mut sink).map(|_| sink))
+                .and_then(|sink| sink.finish(out).map_err(AppError::Output))
+        };
+        result.map_err(|e| {
+            failed = Some(e);
+            io::Error::other("the FOCUS export failed")
         })
-    } else {
-        let mut sink = ParquetSink::new(&plan.columns);
-        plan.write(&mut sink).and_then(|_| sink.finish(&mut buf).map_err(AppError::Output))
     };
-    if let Err(e) = result {
+    let written = match args.output.as_deref() {
+        Some(_) => emit(args.output.as_deref(), 1 << 20, &mut render),
+        None => (|| {
+            use std::io::Seek;
+            let mut spool = io::BufWriter::new(tempfile::tempfile()?);
+            render(&mut spool)?;
+            let mut file = spool.into_inner().map_err(io::IntoInnerError::into_error)?;
+            file.rewind()?;
+            Ok(file)
+        })()
+        .map_err(|e: io::Error| format!("a temporary file: {e}"))
+        .and_then(|mut file| emit(None, 1 << 20, |out| io::copy(&mut file, out).map(|_| ()))),
+    };
+    if let Some(e) = failed {
         return report_error(&e);
     }
-    match emit(args.output.as_deref(), buf.len(), |out| out.write_all(&buf)) {
+    match written {
         Ok(()) => exit::OK,
         Err(message) => report_error(&AppError::Output(message)),
     }

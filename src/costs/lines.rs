@@ -5,38 +5,57 @@
 //! charge category, charge and billing period, user tags), so an export built from lines
 //! reconciles with the records of the same files to the last digit.
 //!
-//! CSV and gzip CSV files (legacy CUR, CUR 2.0, FOCUS). Parquet input is refused with a clear
-//! error: its cells are typed, and a line-level view of them is not written yet.
+//! Every format tally reads: CSV and gzip CSV (legacy CUR, CUR 2.0, FOCUS) and Parquet (legacy
+//! CUR with Athena's `lower_snake` columns, CUR 2.0 with `product` / `resource_tags` maps,
+//! FOCUS). A Parquet cell is seen as the text a CSV file would hold (`costs::parquet::lines`),
+//! so what a line means is decided here once for all formats. Where a line is: a CSV line
+//! number as an editor counts it, or a Parquet row group and row, both from 0 (as pyarrow's
+//! `read_row_group(g).slice(r, 1)` finds it).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::fast::FastMap;
+
 use rust_decimal::Decimal;
 
 use super::charge::{cur_category, cur_effective, focus_category, is_support, Amortization, CurType};
+use super::parquet::lines::{ParquetLines, Rows};
 use super::row::{self, Col, Layout, Naming};
 use super::values::{parse_decimal, parse_timestamp};
-use super::{csv_error_at, csv_format, csv_headers, discover, open_csv, sniff, CostFormat, Kind, Lines};
+use super::{
+    csv_error_at, csv_format, csv_headers, discover, open_csv, sniff, CostFormat, Kind, Lines, NamedFile,
+};
 use crate::error::InputError;
 use crate::model::ChargeCategory;
 
 /// Which vocabulary a file's columns are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineFormat {
-    /// Legacy CUR: `lineItem/UnblendedCost`, `resourceTags/user:team`.
+    /// Legacy CUR CSV: `lineItem/UnblendedCost`, `resourceTags/user:team`.
     Cur,
-    /// CUR 2.0: `line_item_unblended_cost`, `product` and `resource_tags` maps (JSON text).
+    /// `lower_snake` names: CUR 2.0 (`line_item_unblended_cost`, `product` and
+    /// `resource_tags` maps, JSON text in CSV) and legacy CUR Parquet (`resource_tags_user_*`).
     Cur2,
     /// FOCUS 1.x.
     Focus,
 }
 
+/// Where a line is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A CSV line number as an editor counts it (the header is line 1); `None` past `u32`.
+    Line(Option<u32>),
+    /// A Parquet row: row group and row within it, both from 0.
+    Row { group: usize, row: usize },
+}
+
 /// One input line.
 #[derive(Debug)]
 pub struct Line<'a> {
+    /// The file as messages name it (an `s3://` URL for a downloaded object).
     pub path: &'a Path,
-    /// Line number as an editor counts it (the header is line 1).
-    pub line: Option<u32>,
+    pub place: Place,
     pub format: LineFormat,
     /// CUR `UnblendedCost`, FOCUS `BilledCost`.
     pub billed: Decimal,
@@ -56,17 +75,75 @@ pub struct Line<'a> {
     /// The currency code (USD when a legacy CUR file has none).
     pub currency: String,
     /// User tags, keys as the file writes them (legacy CUR without `user:`, CUR 2.0 without
-    /// `user_`); FOCUS: every key of `Tags`.
+    /// `user_`, legacy CUR Parquet without `resource_tags_user_`); FOCUS: every key of `Tags`.
     pub tags: Vec<(String, String)>,
-    index: &'a HashMap<String, usize>,
-    record: &'a csv::StringRecord,
-    product: Option<serde_json::Map<String, serde_json::Value>>,
+    index: &'a FastMap<String, usize>,
+    cells: Cells<'a>,
+    product: Product<'a>,
+}
+
+/// Where a line's cells are.
+enum Cells<'a> {
+    Csv(&'a csv::StringRecord),
+    Parquet(&'a Rows, usize),
+}
+
+impl std::fmt::Debug for Cells<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cells::Csv(r) => write!(f, "Csv({r:?})"),
+            Cells::Parquet(_, r) => write!(f, "Parquet(row {r})"),
+        }
+    }
+}
+
+impl Cells<'_> {
+    fn at(&self, i: usize) -> &str {
+        match self {
+            Cells::Csv(record) => record.get(i).map_or("", row::text),
+            Cells::Parquet(rows, r) => rows.text(i, *r),
+        }
+    }
+}
+
+/// CUR 2.0's `product` map: JSON text (CSV, parsed once per distinct text) or a map column.
+enum Product<'a> {
+    None,
+    Json(&'a serde_json::Map<String, serde_json::Value>),
+    Map(&'a Rows, usize, usize),
+}
+
+impl std::fmt::Debug for Product<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Product::None => write!(f, "None"),
+            Product::Json(m) => write!(f, "Json({} keys)", m.len()),
+            Product::Map(_, c, r) => write!(f, "Map(column {c}, row {r})"),
+        }
+    }
+}
+
+impl Product<'_> {
+    fn get(&self, key: &str) -> String {
+        match self {
+            Product::None => String::new(),
+            Product::Json(map) => match map.get(key) {
+                Some(serde_json::Value::String(s)) => row::text(s).to_string(),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            },
+            // A map row that cannot be read was an error when the line was read (its
+            // `product_name`), so this cannot fail silently on a line that got here.
+            Product::Map(rows, c, r) => rows.map_get(*c, *r, key).ok().flatten().unwrap_or_default(),
+        }
+    }
 }
 
 impl Line<'_> {
     /// The cell of column `name`, trimmed, `NULL` empty; "" when the file has no such column.
+    /// A Parquet cell is its text as a CSV export would write it (nested values as JSON).
     pub fn get(&self, name: &str) -> &str {
-        self.index.get(name).and_then(|&i| self.record.get(i)).map_or("", row::text)
+        self.index.get(name).map_or("", |&i| self.cells.at(i))
     }
 
     /// Whether the file has column `name`.
@@ -84,66 +161,228 @@ impl Line<'_> {
         if !v.is_empty() {
             return v.to_string();
         }
-        match (product_key, &self.product) {
-            (Some(k), Some(map)) => match map.get(k) {
-                Some(serde_json::Value::String(s)) => row::text(s).to_string(),
-                Some(serde_json::Value::Null) | None => String::new(),
-                Some(other) => other.to_string(),
-            },
-            _ => String::new(),
+        match product_key {
+            Some(k) => self.product.get(k),
+            None => String::new(),
         }
     }
 
-    /// Every column of the file with this line's cell, in file order.
-    pub fn cells(&self) -> impl Iterator<Item = (&str, &str)> {
-        let mut cols: Vec<(&str, usize)> = self.index.iter().map(|(k, &i)| (k.as_str(), i)).collect();
-        cols.sort_by_key(|&(_, i)| i);
-        cols.into_iter().map(|(k, i)| (k, self.record.get(i).map_or("", row::text)))
+    /// The file and place, as messages name them: `cur.csv:12`, `cur.parquet: row group 0,
+    /// row 7`.
+    pub fn location(&self) -> String {
+        match self.place {
+            Place::Line(Some(l)) => format!("{}:{l}", self.path.display()),
+            Place::Line(None) => self.path.display().to_string(),
+            Place::Row { group, row } => format!("{}: row group {group}, row {row}", self.path.display()),
+        }
     }
 }
 
-/// Call `f` on every line of every cost file at `path` (a file, or the CSV files below a
+/// An error at a place of a file.
+fn error_at(path: &Path, place: Place, message: String) -> InputError {
+    match place {
+        Place::Line(line) => InputError::invalid(path, line, message),
+        Place::Row { group, row } => {
+            InputError::invalid(path, None, format!("row group {group}, row {row} (from 0): {message}"))
+        }
+    }
+}
+
+/// Call `f` on every line of every cost file at `path` (a file, or the cost files below a
 /// directory, in sorted order). An `Err` from `f` stops the reading and comes back naming the
-/// file and line. Returns the files read with their format.
+/// file and line (or row). Returns the files read with their format.
 pub fn for_each_line(
     path: &Path,
     f: &mut dyn FnMut(&Line<'_>) -> Result<(), String>,
 ) -> Result<Vec<(PathBuf, CostFormat)>, InputError> {
-    let mut files = Vec::new();
-    for file in discover(path)? {
-        match sniff(&file)? {
-            Kind::Parquet => {
-                return Err(InputError::invalid(
-                    &file,
-                    None,
-                    "a Parquet cost file: the FOCUS export reads CSV or gzip CSV cost files (the other exports read Parquet too)",
-                ))
-            }
-            Kind::Csv { gzip } => {
-                let format = csv_format(&file, gzip)?;
-                read_file(&file, gzip, format, f)?;
-                files.push((file, format));
-            }
-        }
-    }
-    Ok(files)
+    let files: Vec<NamedFile> =
+        discover(path)?.into_iter().map(|p| NamedFile { shown: p.clone(), path: p }).collect();
+    for_each_line_of(&files, f)
 }
 
-/// The column names of every CSV cost file at `path`, for a writer that must fix its columns
-/// before the first line (Parquet files are refused as [`for_each_line`] refuses them).
-pub fn columns_of(path: &Path) -> Result<std::collections::BTreeSet<String>, InputError> {
-    let mut out = std::collections::BTreeSet::new();
-    for file in discover(path)? {
-        if let Kind::Csv { gzip } = sniff(&file)? {
-            let mut reader = open_csv(&file, gzip)?;
-            out.extend(csv_headers(&file, &mut reader)?);
+/// [`for_each_line`] over local copies of files (S3 objects in a temporary directory), each
+/// named by its `shown` name in lines, errors and the files returned.
+pub fn for_each_line_of(
+    files: &[NamedFile],
+    f: &mut dyn FnMut(&Line<'_>) -> Result<(), String>,
+) -> Result<Vec<(PathBuf, CostFormat)>, InputError> {
+    let mut out = Vec::new();
+    for file in files {
+        let rename = |e| shown_in(e, file);
+        match sniff(&file.path).map_err(rename)? {
+            Kind::Parquet => {
+                let format = read_parquet(&file.path, &file.shown, f).map_err(rename)?;
+                out.push((file.shown.clone(), format));
+            }
+            Kind::Csv { gzip } => {
+                let format = csv_format(&file.path, gzip).map_err(rename)?;
+                read_csv(&file.path, &file.shown, gzip, format, f).map_err(rename)?;
+                out.push((file.shown.clone(), format));
+            }
         }
     }
     Ok(out)
 }
 
-fn read_file(
+/// The column names of every cost file at `path`, for a writer that must fix its columns
+/// before the first line.
+pub fn columns_of(path: &Path) -> Result<std::collections::BTreeSet<String>, InputError> {
+    let files: Vec<NamedFile> =
+        discover(path)?.into_iter().map(|p| NamedFile { shown: p.clone(), path: p }).collect();
+    columns_of_files(&files)
+}
+
+/// [`columns_of`] for local copies of files.
+pub fn columns_of_files(files: &[NamedFile]) -> Result<std::collections::BTreeSet<String>, InputError> {
+    let mut out = std::collections::BTreeSet::new();
+    for file in files {
+        let rename = |e| shown_in(e, file);
+        match sniff(&file.path).map_err(rename)? {
+            Kind::Csv { gzip } => {
+                let mut reader = open_csv(&file.path, gzip).map_err(rename)?;
+                out.extend(csv_headers(&file.path, &mut reader).map_err(rename)?);
+            }
+            Kind::Parquet => out.extend(ParquetLines::open(&file.path).map_err(rename)?.names),
+        }
+    }
+    Ok(out)
+}
+
+/// An error about the local copy of `file`, naming the file as the user knows it.
+fn shown_in(e: InputError, file: &NamedFile) -> InputError {
+    match e {
+        InputError::Io { source, .. } => InputError::Io { path: file.shown.clone(), source },
+        InputError::Invalid { line, message, .. } => {
+            InputError::Invalid { path: file.shown.clone(), line, message }
+        }
+        e => e,
+    }
+}
+
+/// What a file's columns say about how to read its lines.
+struct FileInfo {
+    line_format: LineFormat,
+    cols: Layout,
+    /// Column by name: looked up for every cell a line is asked for, so a fast hash.
+    index: FastMap<String, usize>,
+    /// One column per tag: (column, key as reported).
+    tag_columns: Vec<(usize, String)>,
+}
+
+impl FileInfo {
+    fn new(
+        naming: Naming,
+        line_format: LineFormat,
+        headers: &[String],
+        tag_prefix: Option<&str>,
+    ) -> Result<Self, String> {
+        let cols = Layout::find(naming, headers)?;
+        let mut index = FastMap::default();
+        for (i, h) in headers.iter().enumerate() {
+            // A repeated name keeps its first column, as the aggregating readers do.
+            index.entry(h.clone()).or_insert(i);
+        }
+        let tag_columns = match tag_prefix {
+            Some(prefix) => headers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.strip_prefix(prefix).map(|k| (i, k.to_string())))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Self { line_format, cols, index, tag_columns })
+    }
+}
+
+/// What tally decides about a line, whatever its format.
+struct Decided {
+    billed: Decimal,
+    effective: Decimal,
+    category: ChargeCategory,
+    start: i64,
+    end: i64,
+    billing_start: Option<i64>,
+    service: String,
+    account: String,
+    currency: String,
+}
+
+/// Decide a line from its cells. `product_name`: CUR 2.0's `product` map's `product_name`,
+/// when the file has the map (it has no product name column then).
+fn decide<'r>(
+    info: &FileInfo,
+    cell: &dyn Fn(usize) -> &'r str,
+    product_name: &dyn Fn(usize) -> Result<String, String>,
+) -> Result<Decided, String> {
+    let cols = &info.cols;
+    let opt = |c: Col| cols.get(c).map_or("", cell);
+    let named = |c: Col, m: String| format!("{}: {m}", cols.name(c));
+    let money = |c: Col| -> Result<Decimal, String> {
+        cols.get(c).map_or(Ok(Decimal::ZERO), |i| parse_decimal(cell(i)).map_err(|m| named(c, m)))
+    };
+    let billed = money(Col::Billed)?;
+    let start = parse_timestamp(opt(Col::Start)).map_err(|m| named(Col::Start, m))?;
+    let end = parse_timestamp(opt(Col::End)).map_err(|m| named(Col::End, m))?;
+    let billing_start = match opt(Col::BillingStart) {
+        "" => None,
+        s => Some(parse_timestamp(s).map_err(|m| named(Col::BillingStart, m))?),
+    };
+    let (effective, category, service) = match info.line_format {
+        LineFormat::Focus => {
+            let effective = money(Col::Effective)?;
+            let service = opt(Col::ServiceName);
+            let charge = opt(Col::ChargeType);
+            let category = focus_category(charge, service, opt(Col::ServiceCode), opt(Col::CommitmentStatus))
+                .ok_or_else(|| {
+                    named(
+                        Col::ChargeType,
+                        format!("\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
+                    )
+                })?;
+            (effective, category, service.to_string())
+        }
+        LineFormat::Cur | LineFormat::Cur2 => {
+            let line_type = CurType::parse(opt(Col::ChargeType));
+            let amort = Amortization {
+                sp_effective_cost: money(Col::SpEffective)?,
+                sp_total_commitment_to_date: money(Col::SpCommitment)?,
+                sp_used_commitment: money(Col::SpUsed)?,
+                ri_effective_cost: money(Col::RiEffective)?,
+                ri_unused_amortized_upfront: money(Col::RiUnusedUpfront)?,
+                ri_unused_recurring_fee: money(Col::RiUnusedRecurring)?,
+                reservation: !opt(Col::RiArn).is_empty(),
+            };
+            let effective = cur_effective(line_type, billed, &amort);
+            let code = opt(Col::ServiceCode);
+            let name = match cols.get(Col::ProductMap) {
+                Some(i) => product_name(i).map_err(|m| named(Col::ProductMap, m))?,
+                None => opt(Col::ServiceName).to_string(),
+            };
+            let category = cur_category(line_type, is_support(code, &name));
+            (effective, category, row::service(code, &name).into_owned())
+        }
+    };
+    Ok(Decided {
+        billed,
+        effective,
+        category,
+        start,
+        end,
+        billing_start,
+        service,
+        account: opt(Col::Account).to_string(),
+        currency: row::currency(opt(Col::Currency)).to_string(),
+    })
+}
+
+/// Parsed `product` JSON texts, by text: a CUR 2.0 CSV repeats a few hundred product maps over
+/// millions of lines, and parsing each line's was most of the time. Cleared when it grows past
+/// this many entries, so memory stays bounded on any input.
+const PRODUCT_CACHE: usize = 4096;
+
+fn read_csv(
     path: &Path,
+    shown: &Path,
     gzip: bool,
     format: CostFormat,
     f: &mut dyn FnMut(&Line<'_>) -> Result<(), String>,
@@ -151,26 +390,16 @@ fn read_file(
     let mut reader = open_csv(path, gzip)?;
     let headers = csv_headers(path, &mut reader)?;
     let lines = Lines::after_header(&reader);
-    let (naming, line_format) = match format {
-        CostFormat::FocusCsv => (Naming::Focus, LineFormat::Focus),
-        _ if headers.iter().any(|h| h == "lineItem/UnblendedCost") => (Naming::CurSlash, LineFormat::Cur),
-        _ => (Naming::CurSnake, LineFormat::Cur2),
+    let (naming, line_format, prefix) = match format {
+        CostFormat::FocusCsv => (Naming::Focus, LineFormat::Focus, None),
+        _ if headers.iter().any(|h| h == "lineItem/UnblendedCost") => {
+            (Naming::CurSlash, LineFormat::Cur, Some("resourceTags/user:"))
+        }
+        _ => (Naming::CurSnake, LineFormat::Cur2, Some("resource_tags_user_")),
     };
-    let cols = Layout::find(naming, &headers).map_err(|m| InputError::invalid(path, Some(1), m))?;
-    let mut index = HashMap::with_capacity(headers.len());
-    for (i, h) in headers.iter().enumerate() {
-        // A repeated name keeps its first column, as the aggregating readers do.
-        index.entry(h.clone()).or_insert(i);
-    }
-    let tag_columns: Vec<(usize, String)> = headers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| match line_format {
-            LineFormat::Cur => h.strip_prefix("resourceTags/user:").map(|k| (i, k.to_string())),
-            LineFormat::Cur2 => h.strip_prefix("resource_tags_user_").map(|k| (i, k.to_string())),
-            LineFormat::Focus => None,
-        })
-        .collect();
+    let info = FileInfo::new(naming, line_format, &headers, prefix)
+        .map_err(|m| InputError::invalid(path, Some(1), m))?;
+    let mut products: HashMap<String, serde_json::Map<String, serde_json::Value>> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -178,101 +407,162 @@ fn read_file(
             Ok(false) => break,
             Err(e) => return Err(csv_error_at(path, &e, lines)),
         }
-        let line = lines.of(record.position());
-        let bad = |m: String| InputError::invalid(path, line, m);
-        let get = |i: usize| row::text(record.get(i).unwrap_or(""));
-        let opt = |c: Col| cols.get(c).map_or("", get);
-        let named = |c: Col, m: String| format!("{}: {m}", cols.name(c));
-        let money = |c: Col| -> Result<Decimal, InputError> {
-            cols.get(c).map_or(Ok(Decimal::ZERO), |i| parse_decimal(get(i)).map_err(|m| bad(named(c, m))))
-        };
-        let billed = money(Col::Billed)?;
-        let start = parse_timestamp(opt(Col::Start)).map_err(|m| bad(named(Col::Start, m)))?;
-        let end = parse_timestamp(opt(Col::End)).map_err(|m| bad(named(Col::End, m)))?;
-        let billing_start = match opt(Col::BillingStart) {
-            "" => None,
-            s => Some(parse_timestamp(s).map_err(|m| bad(named(Col::BillingStart, m)))?),
-        };
-        let mut product = None;
+        let place = Place::Line(lines.of(record.position()));
+        let bad = |m: String| error_at(path, place, m);
+        let get = |i: usize| record.get(i).map_or("", row::text);
+        let product_text = info.cols.get(Col::ProductMap).map(get);
+        if let Some(text) = product_text {
+            if !products.contains_key(text) {
+                let map =
+                    json_map(text).map_err(|m| bad(format!("{}: {m}", info.cols.name(Col::ProductMap))))?;
+                if products.len() >= PRODUCT_CACHE {
+                    products.clear();
+                }
+                products.insert(text.to_string(), map);
+            }
+        }
+        let product = product_text.and_then(|t| products.get(t));
+        let decided = decide(&info, &get, &|_| {
+            Ok(product
+                .and_then(|m| m.get("product_name"))
+                .and_then(|v| v.as_str())
+                .map(|s| row::text(s).to_string())
+                .unwrap_or_default())
+        })
+        .map_err(bad)?;
         let mut tags = Vec::new();
-        let (effective, category, service) = match line_format {
-            LineFormat::Focus => {
-                let effective = money(Col::Effective)?;
-                let service = opt(Col::ServiceName);
-                let charge = opt(Col::ChargeType);
-                let category =
-                    focus_category(charge, service, opt(Col::ServiceCode), opt(Col::CommitmentStatus))
-                        .ok_or_else(|| {
-                            bad(named(
-                                Col::ChargeType,
-                                format!(
-                                    "\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"
-                                ),
-                            ))
-                        })?;
-                tags = json_object(opt(Col::Tags), false).map_err(|m| bad(named(Col::Tags, m)))?;
-                (effective, category, service.to_string())
+        for (i, k) in &info.tag_columns {
+            let v = get(*i);
+            if !v.is_empty() {
+                tags.push((k.clone(), v.to_string()));
             }
-            LineFormat::Cur | LineFormat::Cur2 => {
-                let line_type = CurType::parse(opt(Col::ChargeType));
-                let amort = Amortization {
-                    sp_effective_cost: money(Col::SpEffective)?,
-                    sp_total_commitment_to_date: money(Col::SpCommitment)?,
-                    sp_used_commitment: money(Col::SpUsed)?,
-                    ri_effective_cost: money(Col::RiEffective)?,
-                    ri_unused_amortized_upfront: money(Col::RiUnusedUpfront)?,
-                    ri_unused_recurring_fee: money(Col::RiUnusedRecurring)?,
-                    reservation: !opt(Col::RiArn).is_empty(),
-                };
-                let effective = cur_effective(line_type, billed, &amort);
-                let code = opt(Col::ServiceCode);
-                let name = match cols.get(Col::ProductMap) {
-                    Some(i) => {
-                        let map = json_map(get(i)).map_err(|m| bad(named(Col::ProductMap, m)))?;
-                        let name = map
-                            .get("product_name")
-                            .and_then(|v| v.as_str())
-                            .map(|s| row::text(s).to_string())
-                            .unwrap_or_default();
-                        product = Some(map);
-                        name
-                    }
-                    None => opt(Col::ServiceName).to_string(),
-                };
-                let category = cur_category(line_type, is_support(code, &name));
-                for (i, k) in &tag_columns {
-                    let v = get(*i);
-                    if !v.is_empty() {
-                        tags.push((k.clone(), v.to_string()));
-                    }
-                }
-                if cols.get(Col::Tags).is_some() {
-                    tags.extend(json_object(opt(Col::Tags), true).map_err(|m| bad(named(Col::Tags, m)))?);
-                }
-                (effective, category, row::service(code, &name).into_owned())
-            }
-        };
-        let l = Line {
-            path,
-            line,
-            format: line_format,
-            billed,
-            effective,
-            category,
-            start,
-            end,
-            billing_start,
-            service,
-            account: opt(Col::Account).to_string(),
-            currency: row::currency(opt(Col::Currency)).to_string(),
+        }
+        if let Some(i) = info.cols.get(Col::Tags) {
+            let cur2 = line_format != LineFormat::Focus;
+            tags.extend(
+                json_object(get(i), cur2).map_err(|m| bad(format!("{}: {m}", info.cols.name(Col::Tags))))?,
+            );
+        }
+        let l = line(
+            shown,
+            place,
+            &info,
+            decided,
             tags,
-            index: &index,
-            record: &record,
-            product,
-        };
+            Cells::Csv(&record),
+            product.map_or(Product::None, Product::Json),
+        );
         f(&l).map_err(bad)?;
     }
     Ok(())
+}
+
+fn line<'a>(
+    path: &'a Path,
+    place: Place,
+    info: &'a FileInfo,
+    d: Decided,
+    tags: Vec<(String, String)>,
+    cells: Cells<'a>,
+    product: Product<'a>,
+) -> Line<'a> {
+    Line {
+        path,
+        place,
+        format: info.line_format,
+        billed: d.billed,
+        effective: d.effective,
+        category: d.category,
+        start: d.start,
+        end: d.end,
+        billing_start: d.billing_start,
+        service: d.service,
+        account: d.account,
+        currency: d.currency,
+        tags,
+        index: &info.index,
+        cells,
+        product,
+    }
+}
+
+fn read_parquet(
+    path: &Path,
+    shown: &Path,
+    f: &mut dyn FnMut(&Line<'_>) -> Result<(), String>,
+) -> Result<CostFormat, InputError> {
+    let (format, _) = super::parquet::plan(path)?;
+    let file = ParquetLines::open(path)?;
+    let (naming, line_format, prefix) = match format {
+        CostFormat::FocusParquet => (Naming::Focus, LineFormat::Focus, None),
+        _ => (Naming::CurSnake, LineFormat::Cur2, Some("resource_tags_user_")),
+    };
+    let info = FileInfo::new(naming, line_format, &file.names, prefix)
+        .map_err(|m| InputError::invalid(path, None, format!("cost file with {m}")))?;
+    file.for_each_batch(path, &mut |group, first, rows| {
+        for r in 0..rows.len() {
+            let place = Place::Row { group, row: first.saturating_add(r) };
+            let bad = |m: String| error_at(shown, place, m);
+            let decided = decide(&info, &|i| rows.text(i, r), &|i| {
+                if rows.is_map(i) {
+                    Ok(rows.map_get(i, r, "product_name")?.unwrap_or_default())
+                } else {
+                    // `product` as JSON text (a Parquet file written from CUR 2.0 CSV).
+                    let map = json_map(rows.text(i, r))?;
+                    Ok(map
+                        .get("product_name")
+                        .and_then(|v| v.as_str())
+                        .map(|s| row::text(s).to_string())
+                        .unwrap_or_default())
+                }
+            })
+            .map_err(bad)?;
+            let mut tags = Vec::new();
+            for (i, k) in &info.tag_columns {
+                let v = rows.text(*i, r);
+                if !v.is_empty() {
+                    tags.push((k.clone(), v.to_string()));
+                }
+            }
+            if let Some(i) = info.cols.get(Col::Tags) {
+                let named = |m: String| bad(format!("{}: {m}", info.cols.name(Col::Tags)));
+                if rows.is_map(i) {
+                    let strip = (line_format != LineFormat::Focus).then_some("user_");
+                    rows.map_entries(i, r, &mut |k, v| {
+                        let k = match strip {
+                            Some(p) => match k.strip_prefix(p) {
+                                Some(rest) => rest,
+                                None => return,
+                            },
+                            None => k,
+                        };
+                        tags.push((k.to_string(), v.to_string()));
+                    })
+                    .map_err(named)?;
+                } else {
+                    tags.extend(
+                        json_object(rows.text(i, r), line_format != LineFormat::Focus).map_err(named)?,
+                    );
+                }
+            }
+            let product = match info.cols.get(Col::ProductMap) {
+                Some(i) if rows.is_map(i) => Product::Map(rows, i, r),
+                _ => Product::None,
+            };
+            if let Some(m) = rows.take_error() {
+                return Err(bad(m));
+            }
+            let l = line(shown, place, &info, decided, tags, Cells::Parquet(rows, r), product);
+            let result = f(&l);
+            // A cell the callback asked for that cannot be read is an error at its row.
+            if let Some(m) = rows.take_error() {
+                return Err(bad(m));
+            }
+            result.map_err(bad)?;
+        }
+        Ok(())
+    })?;
+    Ok(format)
 }
 
 /// A decimal cell as every reader parses it (plain or exponent notation, exact).
@@ -384,9 +674,15 @@ mod tests {
         );
         let err = for_each_line(&p, &mut |_| Ok(())).unwrap_err().to_string();
         assert!(err.contains("bad.csv") && err.contains(":3") && err.contains("Bogus"), "{err}");
-        let err = for_each_line(&p, &mut |l| if l.line == Some(2) { Err("no".into()) } else { Ok(()) })
-            .unwrap_err()
-            .to_string();
+        let err = for_each_line(&p, &mut |l| {
+            if l.place == Place::Line(Some(2)) {
+                Err("no".into())
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err()
+        .to_string();
         assert!(err.contains(":2") && err.contains("no"), "{err}");
     }
 }

@@ -181,7 +181,7 @@ fn millis(s: &str) -> Option<i64> {
 }
 
 /// Legacy CUR CSV column -> legacy CUR Parquet column.
-fn snake(col: &str) -> String {
+pub fn snake(col: &str) -> String {
     let mut out = String::new();
     for (i, ch) in col.replace('/', "_").chars().enumerate() {
         if ch.is_ascii_uppercase() {

@@ -15,7 +15,7 @@ use crate::support::{repo, tally};
 
 /// Validator 1.0.0 checks that fail on every FOCUS 1.0 file, the official sample included,
 /// each written up for upstream in `docs/upstream/focus-validator.md`. Nothing else may fail.
-const VALIDATOR_BUGS: [(&str, &str); 7] = [
+pub(crate) const VALIDATOR_BUGS: [(&str, &str); 7] = [
     // Pre-1.0 column ids: 1.0 renamed them InvoiceIssuerName, ProviderName, PublisherName,
     // ResourceId.
     ("InvoiceIssuer_Required", "column id of 1.0-preview"),
@@ -30,7 +30,7 @@ const VALIDATOR_BUGS: [(&str, &str); 7] = [
 ];
 
 /// Export `costs` as FOCUS with `extra` arguments into `out`; the run must succeed.
-fn export(costs: &Path, out: &Path, extra: &[&str]) {
+pub(crate) fn export(costs: &Path, out: &Path, extra: &[&str]) {
     let mut args =
         vec!["export", "--costs", costs.to_str().unwrap(), "--format", "focus", "-o", out.to_str().unwrap()];
     args.extend_from_slice(extra);
@@ -39,7 +39,7 @@ fn export(costs: &Path, out: &Path, extra: &[&str]) {
 }
 
 /// The validator's failed checks on `file`, or `None` (said loudly) when it is not installed.
-fn validator_failures(file: &Path) -> Option<Vec<String>> {
+pub(crate) fn validator_failures(file: &Path) -> Option<Vec<String>> {
     let venv = repo().join(".focus-venv");
     let validator = venv.join("bin/focus-validator");
     if !validator.exists() {
@@ -74,7 +74,7 @@ fn validator_failures(file: &Path) -> Option<Vec<String>> {
     Some(text.lines().filter_map(|l| l.strip_suffix(" failed:")).map(str::to_string).collect())
 }
 
-fn assert_only_validator_bugs(file: &Path) {
+pub(crate) fn assert_only_validator_bugs(file: &Path) {
     let Some(failed) = validator_failures(file) else { return };
     let unexpected: Vec<&String> =
         failed.iter().filter(|f| !VALIDATOR_BUGS.iter().any(|(rule, _)| rule == f)).collect();
@@ -98,7 +98,7 @@ fn focus_10_exports_of_both_samples_pass_the_validator() {
 }
 
 /// Read a CSV into header + rows of cells.
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
     let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect();
@@ -158,7 +158,7 @@ fn is_datetime(v: &str) -> bool {
 }
 
 /// Every rule of FOCUS 1.2 this test knows, on one exported file. Returns the rows by column.
-fn check_focus_12(path: &Path) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn check_focus_12(path: &Path) -> Vec<BTreeMap<String, String>> {
     let (headers, rows) = read_csv(path);
     for (name, _) in MANDATORY_12 {
         assert!(headers.iter().any(|h| h == name), "{}: no {name} column", path.display());
@@ -347,7 +347,7 @@ fn input_billed(path: &Path, month_prefix: &str) -> BTreeMap<String, Decimal> {
     out
 }
 
-fn export_billed(rows: &[BTreeMap<String, String>]) -> BTreeMap<String, Decimal> {
+pub(crate) fn export_billed(rows: &[BTreeMap<String, String>]) -> BTreeMap<String, Decimal> {
     let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
     for r in rows {
         let e = out.entry(r["BillingCurrency"].clone()).or_default();

@@ -17,6 +17,7 @@ mod export;
 mod faults;
 mod fix;
 mod focus_export;
+mod focus_parquet;
 mod focus_validator;
 mod formats;
 mod hardening;

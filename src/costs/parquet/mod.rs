@@ -33,6 +33,7 @@ use crate::error::InputError;
 mod cur;
 mod decode;
 mod focus;
+pub(crate) mod lines;
 mod map;
 mod usage;
 
@@ -124,22 +125,7 @@ pub(crate) fn read_row_group(
         }
     }
 
-    // Ask for strings as dictionaries: decoded straight from dictionary pages, interned once.
-    let dict_schema = Arc::new(Schema::new_with_metadata(
-        schema
-            .fields()
-            .iter()
-            .map(|f| match f.data_type() {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Arc::new(Field::new(
-                    f.name(),
-                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-                    f.is_nullable(),
-                )),
-                _ => f.clone(),
-            })
-            .collect::<Vec<_>>(),
-        schema.metadata().clone(),
-    ));
+    let dict_schema = dictionary_schema(&schema);
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
         file,
         ArrowReaderOptions::new().with_schema(dict_schema),
@@ -170,12 +156,38 @@ pub(crate) fn read_row_group(
             CostFormat::FocusParquet => focus_batch(&batch, &col, &layout, &mut state, ctx, agg),
             _ => cur_batch(&batch, &col, &layout, &tag_columns, &schema, &mut state, ctx, agg),
         };
+        // Said as the line reader says it (`costs::lines`): row group and row, from 0.
         result.map_err(|(offset, msg)| {
-            InputError::invalid(path, None, format!("row {}: {msg}", row + offset + 1))
+            InputError::invalid(
+                path,
+                None,
+                format!("row group {row_group}, row {} (from 0): {msg}", row - first_row + offset),
+            )
         })?;
         row += n;
     }
     Ok(())
+}
+
+/// `schema` with its string columns asked for as dictionaries: decoded straight from
+/// dictionary pages, each distinct value once (interned once by the aggregating reader,
+/// borrowed by the line reader).
+fn dictionary_schema(schema: &Schema) -> Arc<Schema> {
+    Arc::new(Schema::new_with_metadata(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Arc::new(Field::new(
+                    f.name(),
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                    f.is_nullable(),
+                )),
+                _ => f.clone(),
+            })
+            .collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    ))
 }
 
 /// Scratch buffers and caches reused across batches.

@@ -19,12 +19,26 @@ use std::collections::BTreeMap;
 use super::{datetime, other_subcategory, spec_column, FocusVersion, OutColumn, Type};
 use crate::costs::lines::{parse_amount, parse_time, Line};
 
-/// Repairs made, by description: how many lines, and the first line's number.
-pub type Fixes = BTreeMap<String, (u64, Option<u32>)>;
+/// Repairs made, by description: how many lines, and where the first is
+/// ([`Line::location`]).
+pub type Fixes = BTreeMap<String, (u64, String)>;
 
-fn note(fixes: &mut Fixes, what: String, line: Option<u32>) {
-    let e = fixes.entry(what).or_insert((0, line));
-    e.0 = e.0.saturating_add(1);
+fn note(fixes: &mut Fixes, what: std::fmt::Arguments<'_>, line: &Line<'_>) {
+    // Noted on most lines of some inputs (every date/time of the FOCUS sample): the key is
+    // written into a reused buffer, and allocated only the first time.
+    thread_local! {
+        static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    KEY.with_borrow_mut(|key| {
+        key.clear();
+        let _ = std::fmt::Write::write_fmt(key, what);
+        match fixes.get_mut(key.as_str()) {
+            Some(e) => e.0 = e.0.saturating_add(1),
+            None => {
+                fixes.insert(key.clone(), (1, line.location()));
+            }
+        }
+    });
 }
 
 /// The cells of `columns` (spec columns; `None` for the `x_` ones) for one FOCUS line.
@@ -50,8 +64,8 @@ pub fn cells(
                     if t != raw {
                         note(
                             fixes,
-                            format!("{}: date/times rewritten as YYYY-MM-DDTHH:mm:ssZ", col.name),
-                            line.line,
+                            format_args!("{}: date/times rewritten as YYYY-MM-DDTHH:mm:ssZ", col.name),
+                            line,
                         );
                     }
                     t
@@ -61,8 +75,8 @@ pub fn cells(
                     if raw.contains(['e', 'E']) {
                         note(
                             fixes,
-                            format!("{}: exponent notation rewritten as a plain decimal", col.name),
-                            line.line,
+                            format_args!("{}: exponent notation rewritten as a plain decimal", col.name),
+                            line,
                         );
                     }
                     d
@@ -70,7 +84,7 @@ pub fn cells(
                 _ if !spec.allowed.is_empty() && !spec.allowed.contains(&raw) => {
                     match spec.allowed.iter().find(|a| a.eq_ignore_ascii_case(raw)) {
                         Some(a) => {
-                            note(fixes, format!("{}: \"{raw}\" spelled \"{a}\"", col.name), line.line);
+                            note(fixes, format_args!("{}: \"{raw}\" spelled \"{a}\"", col.name), line);
                             (*a).to_string()
                         }
                         // Left as is: the row check names it as an error.
@@ -88,7 +102,7 @@ pub fn cells(
         if let Some(i) = at(name) {
             if out[i].is_none() && billed.is_some() {
                 let why = if line.has(name) { "empty" } else { "not in the input" };
-                note(fixes, format!("{name}: {why}, set to BilledCost"), line.line);
+                note(fixes, format_args!("{name}: {why}, set to BilledCost"), line);
                 out[i] = billed.clone();
             }
         }
@@ -106,7 +120,7 @@ pub fn cells(
         for name in names {
             if let Some(i) = at(name) {
                 if out[i].take().is_some() {
-                    note(fixes, format!("{name}: dropped on a {why} line (FOCUS: MUST be null)"), line.line);
+                    note(fixes, format_args!("{name}: dropped on a {why} line (FOCUS: MUST be null)"), line);
                 }
             }
         }
@@ -125,7 +139,7 @@ pub fn cells(
                 None => "",
             };
             if !derived.is_empty() {
-                note(fixes, "ChargeFrequency: empty, derived from ChargeCategory".to_string(), line.line);
+                note(fixes, format_args!("ChargeFrequency: empty, derived from ChargeCategory"), line);
                 out[i] = Some(derived.to_string());
             }
         }

@@ -6,7 +6,7 @@
 //! types as Parquet types: date/times `TIMESTAMP(MILLIS, UTC)`, decimals `DECIMAL(38, s)` with
 //! `s` the largest scale in the column (exact: no value is rounded; a value that does not fit
 //! is an error), strings and JSON `UTF8`, `x_TerraformManaged` `BOOLEAN`; nullability as the
-//! spec's "Allows nulls".
+//! spec's "Allows nulls". Both stream: memory does not grow with the number of rows.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -47,101 +47,204 @@ impl<W: Write> FocusSink for CsvSink<W> {
     }
 }
 
-/// Parquet: rows are kept until [`ParquetSink::finish`] (a decimal column's scale is the
-/// largest of its values, known only at the end).
+/// Parquet, streaming: a decimal column's scale is the largest of its values, known only at
+/// the end, so rows are spooled to an anonymous temporary file (length-prefixed cells, nulls
+/// kept apart from empty text) and read back in batches of [`PARQUET_BATCH_ROWS`] by
+/// [`ParquetSink::finish`]. Memory stays a batch and a row group whatever the row count.
 pub struct ParquetSink {
     columns: Vec<OutColumn>,
-    rows: Vec<Vec<Option<String>>>,
+    spool: std::io::BufWriter<std::fs::File>,
+    rows: u64,
+    /// Per column: the largest decimal scale seen (decimal columns only).
+    scales: Vec<u32>,
 }
 
+/// Rows per record batch of the Parquet output: a batch is held as strings, then as arrays.
+const PARQUET_BATCH_ROWS: usize = 32 * 1024;
+
+/// Rows per row group. Bounded so the writer's buffers stay small (a row group is held encoded
+/// until it is complete); readers read a 128k-row group as fast as a 1M one.
+const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// A null cell in the spool (a real cell's length is below it: cells come from `String`s
+/// that are bounded by the input's line size).
+const NULL_CELL: u32 = u32::MAX;
+
 impl ParquetSink {
-    pub fn new(columns: &[OutColumn]) -> Self {
-        Self { columns: columns.to_vec(), rows: Vec::new() }
+    pub fn new(columns: &[OutColumn]) -> Result<Self, String> {
+        let file = tempfile::tempfile().map_err(|e| format!("a temporary file for the Parquet rows: {e}"))?;
+        Ok(Self {
+            columns: columns.to_vec(),
+            spool: std::io::BufWriter::with_capacity(1 << 20, file),
+            rows: 0,
+            scales: vec![0; columns.len()],
+        })
     }
 
-    pub fn finish<W: Write + Send>(self, out: W) -> Result<(), String> {
+    /// Write the Parquet file to `out`.
+    pub fn finish(self, out: &mut dyn Write) -> Result<(), String> {
+        use std::io::{Read, Seek};
+        let io = |e: std::io::Error| format!("the temporary file of the Parquet rows: {e}");
+        let mut spool = self.spool.into_inner().map_err(|e| io(e.into_error()))?;
+        spool.rewind().map_err(io)?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, spool);
         let mut fields = Vec::with_capacity(self.columns.len());
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
-        for (i, c) in self.columns.iter().enumerate() {
-            let cells = self.rows.iter().map(|r| r.get(i).and_then(|v| v.as_deref()));
-            let (ty, array): (DataType, ArrayRef) = match c.ty {
-                Type::DateTime => {
-                    let mut values = Vec::with_capacity(self.rows.len());
-                    for v in cells {
-                        let secs = v.map(parse_time).transpose().map_err(|m| format!("{}: {m}", c.name))?;
-                        let millis = secs
-                            .map(|s| {
-                                s.checked_mul(1000)
-                                    .ok_or_else(|| format!("{}: {s} s is out of range", c.name))
-                            })
-                            .transpose()?;
-                        values.push(millis);
-                    }
-                    // Milliseconds: Parquet has no seconds unit (a seconds column is written as a
-                    // bare INT64, which is what readers then see).
-                    let array = TimestampMillisecondArray::from(values).with_timezone("UTC");
-                    (DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())), Arc::new(array))
-                }
-                Type::Decimal => {
-                    let mut values = Vec::with_capacity(self.rows.len());
-                    for v in cells {
-                        values.push(v.map(parse_amount).transpose().map_err(|m| format!("{}: {m}", c.name))?);
-                    }
-                    let scale = values.iter().flatten().map(|d| d.scale()).max().unwrap_or(0);
-                    let mut mantissas = Vec::with_capacity(values.len());
-                    for d in values {
-                        mantissas.push(match d {
-                            Some(mut d) => {
-                                d.rescale(scale);
-                                // A rescale that cannot keep every digit changes the scale instead.
-                                if d.scale() != scale {
-                                    return Err(format!("{}: {d} does not fit DECIMAL(38, {scale})", c.name));
-                                }
-                                Some(d.mantissa())
-                            }
-                            None => None,
-                        });
-                    }
-                    let s =
-                        i8::try_from(scale).map_err(|_| format!("{}: scale {scale} too large", c.name))?;
-                    let array = Decimal128Array::from(mantissas)
-                        .with_precision_and_scale(38, s)
-                        .map_err(|e| format!("{}: {e}", c.name))?;
-                    (DataType::Decimal128(38, s), Arc::new(array))
-                }
-                Type::Bool => {
-                    let array: BooleanArray = cells.map(|v| v.map(|b| b == "true")).collect();
-                    (DataType::Boolean, Arc::new(array))
-                }
-                Type::String | Type::Json => {
-                    let array: StringArray = cells.collect();
-                    (DataType::Utf8, Arc::new(array))
-                }
-            };
-            if !c.nullable && array.null_count() > 0 {
-                return Err(format!("{}: a null in a column FOCUS does not allow nulls in", c.name));
-            }
-            fields.push(Field::new(c.name, ty, c.nullable));
-            arrays.push(array);
+        for (c, scale) in self.columns.iter().zip(&self.scales) {
+            fields.push(Field::new(c.name, data_type(c.ty, *scale)?, c.nullable));
         }
         let schema = Arc::new(Schema::new(fields));
-        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
             // No version string: the bytes depend on the rows only.
             .set_created_by("tally".to_string())
             .build();
-        let mut w =
-            parquet::arrow::ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| e.to_string())?;
-        w.write(&batch).map_err(|e| e.to_string())?;
-        w.close().map_err(|e| e.to_string())?;
+        // The writer wants a `Send` sink: an anonymous file, copied to `out` at the end.
+        let file =
+            tempfile::tempfile().map_err(|e| format!("a temporary file for the Parquet output: {e}"))?;
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
+            .map_err(|e| e.to_string())?;
+        let mut left = self.rows;
+        let mut batch: Vec<Vec<Option<String>>> = Vec::new();
+        let mut len = [0u8; 4];
+        while left > 0 {
+            batch.clear();
+            let n = usize::try_from(left).unwrap_or(usize::MAX).min(PARQUET_BATCH_ROWS);
+            for _ in 0..n {
+                let mut row = Vec::with_capacity(self.columns.len());
+                for _ in &self.columns {
+                    reader.read_exact(&mut len).map_err(io)?;
+                    let l = u32::from_le_bytes(len);
+                    if l == NULL_CELL {
+                        row.push(None);
+                        continue;
+                    }
+                    let mut bytes = vec![0u8; usize::try_from(l).map_err(|e| e.to_string())?];
+                    reader.read_exact(&mut bytes).map_err(io)?;
+                    row.push(Some(String::from_utf8(bytes).map_err(|e| e.to_string())?));
+                }
+                batch.push(row);
+            }
+            left -= n as u64;
+            let arrays = self
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    column(c, self.scales[i], batch.iter().map(|r| r.get(i).and_then(|v| v.as_deref())))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let rb = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
+            w.write(&rb).map_err(|e| e.to_string())?;
+        }
+        if self.rows == 0 {
+            // No rows: still a file with the schema.
+            let arrays = self
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| column(c, self.scales[i], std::iter::empty()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rb = RecordBatch::try_new(schema, arrays).map_err(|e| e.to_string())?;
+            w.write(&rb).map_err(|e| e.to_string())?;
+        }
+        let mut file = w.into_inner().map_err(|e| e.to_string())?;
+        file.rewind().map_err(io)?;
+        std::io::copy(&mut file, out).map_err(|e| e.to_string())?;
         Ok(())
     }
 }
 
+/// The Parquet (Arrow) type of a column of `ty`; decimals at `scale`.
+fn data_type(ty: Type, scale: u32) -> Result<DataType, String> {
+    Ok(match ty {
+        // Milliseconds: Parquet has no seconds unit (a seconds column is written as a bare
+        // INT64, which is what readers then see).
+        Type::DateTime => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        Type::Decimal => {
+            DataType::Decimal128(38, i8::try_from(scale).map_err(|_| format!("scale {scale} too large"))?)
+        }
+        Type::Bool => DataType::Boolean,
+        Type::String | Type::Json => DataType::Utf8,
+    })
+}
+
+/// One column of a batch.
+fn column<'a>(
+    c: &OutColumn,
+    scale: u32,
+    cells: impl Iterator<Item = Option<&'a str>>,
+) -> Result<ArrayRef, String> {
+    let array: ArrayRef = match c.ty {
+        Type::DateTime => {
+            let mut values = Vec::new();
+            for v in cells {
+                let secs = v.map(parse_time).transpose().map_err(|m| format!("{}: {m}", c.name))?;
+                let millis = secs
+                    .map(|s| s.checked_mul(1000).ok_or_else(|| format!("{}: {s} s is out of range", c.name)))
+                    .transpose()?;
+                values.push(millis);
+            }
+            Arc::new(TimestampMillisecondArray::from(values).with_timezone("UTC"))
+        }
+        Type::Decimal => {
+            let mut mantissas = Vec::new();
+            for v in cells {
+                mantissas.push(match v {
+                    Some(v) => {
+                        let mut d = parse_amount(v).map_err(|m| format!("{}: {m}", c.name))?;
+                        d.rescale(scale);
+                        // A rescale that cannot keep every digit changes the scale instead.
+                        if d.scale() != scale {
+                            return Err(format!("{}: {d} does not fit DECIMAL(38, {scale})", c.name));
+                        }
+                        Some(d.mantissa())
+                    }
+                    None => None,
+                });
+            }
+            let s = i8::try_from(scale).map_err(|_| format!("{}: scale {scale} too large", c.name))?;
+            Arc::new(
+                Decimal128Array::from(mantissas)
+                    .with_precision_and_scale(38, s)
+                    .map_err(|e| format!("{}: {e}", c.name))?,
+            )
+        }
+        Type::Bool => Arc::new(cells.map(|v| v.map(|b| b == "true")).collect::<BooleanArray>()),
+        Type::String | Type::Json => Arc::new(cells.collect::<StringArray>()),
+    };
+    if !c.nullable && array.null_count() > 0 {
+        return Err(format!("{}: a null in a column FOCUS does not allow nulls in", c.name));
+    }
+    Ok(array)
+}
+
 impl FocusSink for ParquetSink {
     fn row(&mut self, cells: Vec<Option<String>>) -> Result<(), String> {
-        self.rows.push(cells);
+        if cells.len() != self.columns.len() {
+            return Err(format!(
+                "internal error: a row of {} cells for {} columns",
+                cells.len(),
+                self.columns.len()
+            ));
+        }
+        for (i, (cell, c)) in cells.iter().zip(&self.columns).enumerate() {
+            let Some(v) = cell else {
+                self.spool.write_all(&NULL_CELL.to_le_bytes()).map_err(|e| e.to_string())?;
+                continue;
+            };
+            if c.ty == Type::Decimal {
+                let d = parse_amount(v).map_err(|m| format!("{}: {m}", c.name))?;
+                self.scales[i] = self.scales[i].max(d.scale());
+            }
+            let len = u32::try_from(v.len())
+                .ok()
+                .filter(|l| *l != NULL_CELL)
+                .ok_or_else(|| format!("{}: a cell of {} bytes", c.name, v.len()))?;
+            self.spool.write_all(&len.to_le_bytes()).map_err(|e| e.to_string())?;
+            self.spool.write_all(v.as_bytes()).map_err(|e| e.to_string())?;
+        }
+        self.rows = self.rows.saturating_add(1);
         Ok(())
     }
 }
@@ -173,12 +276,12 @@ mod tests {
 
     #[test]
     fn parquet_has_typed_timestamps_and_exact_decimals() {
-        let mut s = ParquetSink::new(&cols());
+        let mut s = ParquetSink::new(&cols()).unwrap();
         s.row(vec![Some("2024-09-01T00:00:00Z".into()), Some("0.00000080000".into()), Some("a".into())])
             .unwrap();
         s.row(vec![Some("2024-09-02T00:00:00Z".into()), Some("-12.5".into()), None]).unwrap();
         let path = std::env::temp_dir().join(format!("tally-focus-write-{}.parquet", std::process::id()));
-        s.finish(std::fs::File::create(&path).unwrap()).unwrap();
+        s.finish(&mut std::fs::File::create(&path).unwrap()).unwrap();
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
             std::fs::File::open(&path).unwrap(),
         )
