@@ -260,7 +260,10 @@ impl Snapshot {
             return Err(bad(format!("as_of {} is outside the years 1970 to 9000", self.as_of)));
         }
         self.validate_money(path)?;
-        let mut seen = BTreeMap::new();
+        // Hashed: a million ARNs sharing a 50-byte prefix made a B-tree's comparisons a
+        // `memcmp` storm. Only lookups; the first duplicate in file order is the one named.
+        let mut seen: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
+            std::collections::HashMap::with_capacity_and_hasher(self.resources.len(), Default::default());
         for (i, r) in self.resources.iter().enumerate() {
             if !r.arn.starts_with("arn:") {
                 return Err(InputError::invalid(
@@ -353,8 +356,8 @@ impl Snapshot {
             }
         }
         for (i, r) in self.resources.iter().enumerate() {
-            let parts: Vec<&str> = r.arn.splitn(6, ':').collect();
-            if let [_, _, _, region, account, _] = parts[..] {
+            let mut parts = r.arn.splitn(6, ':').skip(3);
+            if let (Some(region), Some(account), Some(_)) = (parts.next(), parts.next(), parts.next()) {
                 if !account.is_empty() && account != r.account {
                     return Err(bad(format!(
                         "resources[{i}]: account {} differs from the account {account} in its ARN {}",
