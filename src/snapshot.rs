@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::InputError;
 use crate::model::{Budget, CostLine, LiveResource};
 
+mod stream;
+
 pub const SNAPSHOT_FORMAT: &str = "tally-snapshot";
 pub const SNAPSHOT_VERSION: u32 = 1;
 
@@ -195,11 +197,23 @@ impl Snapshot {
     /// Read and validate a snapshot file. Every error names the file, and the line where
     /// serde_json knows it.
     pub fn load(path: &Path) -> Result<Self, InputError> {
+        // Streamed when it can be (see `stream`): the text of a large snapshot is not held
+        // next to what it parses into. Any problem is reported by the text read below.
+        if let Some(snapshot) = stream::load(path) {
+            return Ok(snapshot);
+        }
         let text = crate::source::read_regular_to_string(path).map_err(|e| InputError::io(path, e))?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        let snapshot = Self::parse_body(path, text)?;
+        snapshot.validate(path)?;
+        Ok(snapshot)
+    }
+
+    /// [`Snapshot::parse`] short of the checks on the parsed whole (`validate`).
+    fn parse_body(path: &Path, text: &str) -> Result<Self, InputError> {
         // A UTF-8 BOM (Windows editors) is accepted, as for state and plan files.
         let text = crate::source::strip_bom(text);
         // The body is read first and the header only looked at apart when the body does not
@@ -219,7 +233,6 @@ impl Snapshot {
             Self::check_header(path, text)?;
         }
         strict_amounts(path, text)?;
-        snapshot.validate(path)?;
         Ok(snapshot)
     }
 
