@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::InputError;
 use crate::model::{Budget, CostLine, LiveResource};
 
+mod stream;
+
 pub const SNAPSHOT_FORMAT: &str = "tally-snapshot";
 pub const SNAPSHOT_VERSION: u32 = 1;
 
@@ -227,11 +229,23 @@ impl Snapshot {
     /// Read and validate a snapshot file. Every error names the file, and the line where
     /// serde_json knows it.
     pub fn load(path: &Path) -> Result<Self, InputError> {
+        // Streamed when it can be (see `stream`): the text of a large snapshot is not held
+        // next to what it parses into. Any problem is reported by the text read below.
+        if let Some(snapshot) = stream::load(path) {
+            return Ok(snapshot);
+        }
         let text = crate::source::read_regular_to_string(path).map_err(|e| InputError::io(path, e))?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        let snapshot = Self::parse_body(path, text)?;
+        snapshot.validate(path)?;
+        Ok(snapshot)
+    }
+
+    /// [`Snapshot::parse`] short of the checks on the parsed whole (`validate`).
+    fn parse_body(path: &Path, text: &str) -> Result<Self, InputError> {
         // A UTF-8 BOM (Windows editors) is accepted, as for state and plan files.
         let text = crate::source::strip_bom(text);
         // The body is read first and the header only looked at apart when the body does not
@@ -251,7 +265,6 @@ impl Snapshot {
             Self::check_header(path, text)?;
         }
         strict_amounts(path, text)?;
-        snapshot.validate(path)?;
         Ok(snapshot)
     }
 
@@ -292,7 +305,10 @@ impl Snapshot {
             return Err(bad(format!("as_of {} is outside the years 1970 to 9000", self.as_of)));
         }
         self.validate_money(path)?;
-        let mut seen = BTreeMap::new();
+        // Hashed: a million ARNs sharing a 50-byte prefix made a B-tree's comparisons a
+        // `memcmp` storm. Only lookups; the first duplicate in file order is the one named.
+        let mut seen: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
+            std::collections::HashMap::with_capacity_and_hasher(self.resources.len(), Default::default());
         for (i, r) in self.resources.iter().enumerate() {
             if !r.arn.starts_with("arn:") {
                 return Err(InputError::invalid(
@@ -385,8 +401,8 @@ impl Snapshot {
             }
         }
         for (i, r) in self.resources.iter().enumerate() {
-            let parts: Vec<&str> = r.arn.splitn(6, ':').collect();
-            if let [_, _, _, region, account, _] = parts[..] {
+            let mut parts = r.arn.splitn(6, ':').skip(3);
+            if let (Some(region), Some(account), Some(_)) = (parts.next(), parts.next(), parts.next()) {
                 if !account.is_empty() && account != r.account {
                     return Err(bad(format!(
                         "resources[{i}]: account {} differs from the account {account} in its ARN {}",

@@ -394,6 +394,10 @@ impl Loaded {
                         .map(|d| crate::model::Money::new(d, spend.currency.clone()));
             }
         }
+        // The inputs are done with: freed before the report sorts the findings, so the two
+        // never peak together (a million live resources hold ~450 MB).
+        self.snapshot = None;
+        self.states = Vec::new();
         let mut report = Report::new(command, as_of, self.inputs, output, self.diagnostics);
         report.plan_cost = self.plan_cost;
         (report, movers)

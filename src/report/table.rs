@@ -4,11 +4,12 @@
 //! wrap at spaces with their continuation indented under the line's text, instead of the
 //! terminal's unindented wrap.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
-use super::text::plural;
+use super::text::{plural, visible};
 use super::{BudgetState, Finding, RenderOptions, Report, Severity};
 use crate::model::Money;
 
@@ -42,15 +43,84 @@ impl Style {
     }
 }
 
+/// A rule with more findings than this at one severity is shown as a group: its first
+/// [`GROUP_SHOWN`] findings, then one line with how many more share the rule. A terminal of a
+/// million lines helps nobody; `--format json` keeps every finding.
+const GROUP_OVER: usize = 20;
+const GROUP_SHOWN: usize = 10;
+
+/// How many findings each rule id has at each severity, in the whole report.
+type RuleCounts = BTreeMap<Severity, BTreeMap<String, usize>>;
+
+fn count_of(counts: &RuleCounts, severity: Severity, rule_id: &str) -> usize {
+    counts.get(&severity).and_then(|rules| rules.get(rule_id)).copied().unwrap_or(0)
+}
+
+/// Data (tag values, names, messages) may carry ANSI escapes or line breaks: the table prints
+/// a copy where every control character is a visible escape. The copy holds only the findings
+/// the table shows (a copy of a million findings was most of the table's time and memory).
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let counts = rule_counts(report);
+    let safe = super::text::terminal_safe(&shown_copy(report, &counts));
     match opts.width {
         // Narrower than this, wrapping helps nobody: leave it to the terminal.
         Some(width) if width >= 40 => {
             let mut buf = Vec::new();
-            render_lines(report, opts, &mut buf)?;
+            render_lines(&safe, &counts, opts, &mut buf)?;
             out.write_all(wrap(&String::from_utf8_lossy(&buf), width).as_bytes())
         }
-        _ => render_lines(report, opts, out),
+        _ => render_lines(&safe, &counts, opts, out),
+    }
+}
+
+/// Rule ids as the table prints them (made visible, as in the copy it prints from).
+fn rule_counts(report: &Report) -> RuleCounts {
+    let mut counts = RuleCounts::new();
+    for f in &report.findings {
+        let rules = counts.entry(f.severity).or_default();
+        let rule = visible(&f.rule_id);
+        match rules.get_mut(&*rule) {
+            Some(n) => *n += 1,
+            None => {
+                rules.insert(rule.into_owned(), 1);
+            }
+        }
+    }
+    counts
+}
+
+/// The report with only the findings the table shows: all of a rule's at a severity up to
+/// [`GROUP_OVER`], else its first [`GROUP_SHOWN`].
+fn shown_copy(report: &Report, counts: &RuleCounts) -> Report {
+    let mut taken: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| {
+            if count_of(counts, f.severity, &visible(&f.rule_id)) <= GROUP_OVER {
+                return true;
+            }
+            let n = taken.entry((f.severity, &f.rule_id)).or_default();
+            *n += 1;
+            *n <= GROUP_SHOWN
+        })
+        .cloned()
+        .collect();
+    Report {
+        version: report.version,
+        tool: report.tool.clone(),
+        command: report.command.clone(),
+        as_of: report.as_of,
+        partial: report.partial,
+        inputs: report.inputs.clone(),
+        summary: report.summary.clone(),
+        findings,
+        budgets: report.budgets.clone(),
+        diagnostics: report.diagnostics.clone(),
+        exempted: report.exempted.clone(),
+        visibility: report.visibility.clone(),
+        plan_changes: report.plan_changes.clone(),
+        plan_cost: report.plan_cost.clone(),
     }
 }
 
@@ -107,11 +177,16 @@ fn columns(s: &str) -> usize {
     n
 }
 
-fn render_lines(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+fn render_lines(
+    report: &Report,
+    counts: &RuleCounts,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let st = Style { color: opts.color };
     header(report, &st, out)?;
     summary(report, &st, out)?;
-    findings(report, &st, out)?;
+    findings(report, counts, &st, out)?;
     exempted(report, &st, out)?;
     spend(report, &st, out)?;
     plan_cost(report, out)?;
@@ -233,7 +308,8 @@ fn row(out: &mut dyn Write, st: &Style, label: &str, text: &str) -> io::Result<(
     writeln!(out, "  {} {}", st.bold(&format!("{label:<10}")), text)
 }
 
-fn findings(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+/// `counts` are the whole report's; `report` holds the findings shown (see [`shown_copy`]).
+fn findings(report: &Report, counts: &RuleCounts, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     for severity in [Severity::Error, Severity::Warning, Severity::Info] {
         let group: Vec<&Finding> = report.findings.iter().filter(|f| f.severity == severity).collect();
         if group.is_empty() {
@@ -244,7 +320,9 @@ fn findings(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> 
             Severity::Warning => "Warnings",
             Severity::Info => "Info",
         };
-        writeln!(out, "{}", st.severity(severity, &format!("{title} ({})", group.len())))?;
+        let total: usize = counts.get(&severity).map_or(0, |rules| rules.values().sum());
+        writeln!(out, "{}", st.severity(severity, &format!("{title} ({total})")))?;
+        let mut printed: BTreeMap<&str, usize> = BTreeMap::new();
         for f in group {
             writeln!(out, "  {} {}", st.severity(severity, &f.rule_id), f.message)?;
             let mut meta = Vec::new();
@@ -259,6 +337,19 @@ fn findings(report: &Report, st: &Style, out: &mut dyn Write) -> io::Result<()> 
             }
             if !meta.is_empty() {
                 writeln!(out, "         {}", st.dim(&meta.join(" · ")))?;
+            }
+            // After a grouped rule's last finding shown: how many more share it.
+            let all = count_of(counts, severity, &f.rule_id);
+            let n = printed.entry(&f.rule_id).or_default();
+            *n += 1;
+            if all > GROUP_OVER && *n == GROUP_SHOWN {
+                let more = format!(
+                    "… and {} more {} ({}) findings like these, {all} in all: --format json lists every one",
+                    all - GROUP_SHOWN,
+                    f.rule_id,
+                    f.rule_name
+                );
+                writeln!(out, "  {} {}", st.severity(severity, &f.rule_id), st.dim(&more))?;
             }
         }
         writeln!(out)?;

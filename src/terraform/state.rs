@@ -50,6 +50,14 @@ pub fn load_state(path: &Path) -> Result<StateFile, InputError> {
 /// Parses state bytes read from anywhere (local file, S3); `path` names them in errors.
 pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<StateFile, InputError> {
     let text = text::decode(path, bytes)?;
+    // Nearly every input is a v4 state file: read it in one pass. The header is read apart
+    // only when that does not give a v4 state, for the other formats and every message (a
+    // header pass alone scans the whole file: serde_json checks what it skips).
+    if let Ok(state) = serde_json::from_str::<StateV4>(&text) {
+        if matches!(&state.version, Some(Value::Number(n)) if n.as_u64() == Some(4)) {
+            return read_v4(path, state);
+        }
+    }
     let header: Header = serde_json::from_str(&text).map_err(|e| InputError::json(path, &e))?;
     match (&header.version, &header.format_version) {
         (Some(Value::Number(n)), _) if n.as_u64() == Some(4) => parse_v4(path, &text),
@@ -95,6 +103,7 @@ impl Header {
 #[derive(Deserialize)]
 #[serde(expecting = "a JSON object (a Terraform state file)")]
 struct StateV4 {
+    version: Option<Value>,
     terraform_version: Option<String>,
     serial: Option<u64>,
     lineage: Option<String>,
@@ -127,6 +136,10 @@ struct StateInstance {
 
 fn parse_v4(path: &Path, text: &str) -> Result<StateFile, InputError> {
     let state: StateV4 = serde_json::from_str(text).map_err(|e| InputError::json(path, &e))?;
+    read_v4(path, state)
+}
+
+fn read_v4(path: &Path, state: StateV4) -> Result<StateFile, InputError> {
     let file = path.display().to_string();
     let empty = Map::new();
     let mut pending = Vec::new();

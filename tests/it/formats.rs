@@ -531,6 +531,27 @@ fn markdown_of_5000_findings_fits_a_github_comment() {
     assert!(md.contains("<summary>ℹ️ Info (1,250, 0 shown)</summary>"));
 }
 
+/// Issue 21: a rule with thousands of findings is one group in the table (its first ten, then
+/// a count), so a million-finding audit prints a screenful; the JSON keeps every finding.
+#[test]
+fn table_groups_a_rule_with_many_findings() {
+    let report = many_findings(5_000);
+    let table = render(&report, Format::Table);
+    assert!(table.contains("Errors (1250)"), "section counts are the whole report's");
+    assert!(table.contains(
+        "… and 1240 more TAG001 (missing-required-tag) findings like these, 1250 in all: --format json lists every one"
+    ));
+    assert_eq!(table.matches("  TAG001 ").count(), 11, "ten shown and the group line");
+    assert!(table.lines().count() < 120, "{} lines", table.lines().count());
+    let json = render(&report, Format::Json);
+    assert_eq!(json.matches("\"rule_id\": \"TAG001\"").count(), 1_250);
+    // At the threshold nothing is grouped: small reports print as before.
+    let small = render(&many_findings(80), Format::Table);
+    assert!(!small.contains("more TAG001"));
+    assert_eq!(small.matches("  TAG001 ").count(), 20);
+    insta::assert_snapshot!("grouped_table", render(&many_findings(96), Format::Table));
+}
+
 #[test]
 fn markdown_that_fits_is_not_truncated() {
     let md = render(&sample_report(), Format::Markdown);

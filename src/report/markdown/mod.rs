@@ -64,12 +64,15 @@ pub fn to_string(report: &Report, opts: &RenderOptions) -> String {
     let place = Place { repo: &opts.repo, links: opts.links.as_ref() };
     let rows = Rows::new(report, &place);
     let total = rows.len();
-    let full = compose(report, &rows, total);
-    if full.len() <= BUDGET || total == 0 {
-        return full;
+    if rows.rendered == total {
+        let full = compose(report, &rows, total);
+        if full.len() <= BUDGET || total == 0 {
+            return full;
+        }
     }
-    // Largest k < total whose render fits; the render grows with k.
-    let (mut lo, mut hi) = (0, total - 1);
+    // Largest k < total whose render fits; the render grows with k. Rows past the rendered
+    // ones cannot fit (see `Rows::new`), so neither can a render that keeps them.
+    let (mut lo, mut hi) = (0, total.min(rows.rendered).saturating_sub(1));
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         if compose(report, &rows, mid).len() <= BUDGET {
@@ -87,36 +90,69 @@ struct Place<'a> {
     links: Option<&'a Links>,
 }
 
-/// Every droppable row, escaped once, in priority order.
+/// Every droppable row in priority order, escaped once: all of them when they fit in the
+/// comment, else only the leading rows that can (a run with a million findings keeps a few
+/// hundred, and escaping and formatting the rest was most of the render's time and memory).
 struct Rows<'a> {
     diagnostics: Vec<String>,
     budgets: Vec<String>,
-    /// Per severity (error, warning, info): rule id -> (rule name, rows), by rule id.
-    findings: [BTreeMap<&'a str, (&'a str, Vec<String>)>; 3],
+    /// Per severity (error, warning, info): rule id -> its findings, by rule id.
+    findings: [BTreeMap<&'a str, RuleRows<'a>>; 3],
+    /// How many rows of the priority order are rendered: every row of a kept prefix is.
+    rendered: usize,
+}
+
+/// One rule's findings of one severity: how many there are, and the leading rows rendered.
+#[derive(Default)]
+struct RuleRows<'a> {
+    name: &'a str,
+    total: usize,
+    rows: Vec<String>,
 }
 
 impl<'a> Rows<'a> {
     fn new(report: &'a Report, place: &Place<'_>) -> Self {
-        let mut findings: [BTreeMap<&str, (&str, Vec<String>)>; 3] = Default::default();
+        let diagnostics: Vec<String> = report.diagnostics.iter().map(diagnostic_row).collect();
+        let budgets: Vec<String> = report.budgets.iter().map(budget_row).collect();
+        let mut findings: [BTreeMap<&str, RuleRows<'_>>; 3] = Default::default();
         for f in &report.findings {
-            let group = &mut findings[severity_slot(f.severity)];
-            group
-                .entry(&f.rule_id)
-                .or_insert_with(|| (&f.rule_name, Vec::new()))
-                .1
-                .push(finding_row(f, place));
+            let group = findings[severity_slot(f.severity)].entry(&f.rule_id).or_default();
+            group.name = &f.rule_name;
+            group.total += 1;
         }
-        Rows {
-            diagnostics: report.diagnostics.iter().map(diagnostic_row).collect(),
-            budgets: report.budgets.iter().map(budget_row).collect(),
-            findings,
+        // A render keeps each of its rows whole, so the rows it keeps add up to at most
+        // BUDGET bytes: once the rows so far exceed that, no later row can be kept.
+        let mut used: usize = diagnostics.iter().chain(&budgets).map(String::len).sum();
+        let mut rendered = diagnostics.len() + budgets.len();
+        // The priority order: severity, rule id, then report order within a rule.
+        let mut by_rule: [BTreeMap<&str, Vec<&Finding>>; 3] = Default::default();
+        if used <= BUDGET {
+            for f in &report.findings {
+                by_rule[severity_slot(f.severity)].entry(&f.rule_id).or_default().push(f);
+            }
         }
+        'fill: for (slot, group) in by_rule.iter().enumerate() {
+            for (rule_id, list) in group {
+                for f in list {
+                    if used > BUDGET {
+                        break 'fill;
+                    }
+                    let row = finding_row(f, place);
+                    used = used.saturating_add(row.len());
+                    rendered += 1;
+                    if let Some(rule) = findings[slot].get_mut(rule_id) {
+                        rule.rows.push(row);
+                    }
+                }
+            }
+        }
+        Rows { diagnostics, budgets, findings, rendered }
     }
 
     fn len(&self) -> usize {
         self.diagnostics.len()
             + self.budgets.len()
-            + self.findings.iter().flat_map(|g| g.values()).map(|(_, rows)| rows.len()).sum::<usize>()
+            + self.findings.iter().flat_map(|g| g.values()).map(|rule| rule.total).sum::<usize>()
     }
 }
 
@@ -139,7 +175,7 @@ fn compose(report: &Report, rows: &Rows<'_>, keep: usize) -> String {
     let diag_kept = take(rows.diagnostics.len());
     let budget_kept = take(rows.budgets.len());
     let finding_kept: Vec<Vec<usize>> =
-        rows.findings.iter().map(|group| group.values().map(|(_, r)| take(r.len())).collect()).collect();
+        rows.findings.iter().map(|group| group.values().map(|rule| take(rule.total)).collect()).collect();
 
     let mut md = marker(&report.command);
     md.push('\n');
@@ -349,7 +385,7 @@ fn findings(report: &Report, rows: &Rows<'_>, kept: &[Vec<usize>], md: &mut Stri
     md.push_str("### Findings\n\n");
     for (slot, severity) in SEVERITIES.iter().enumerate() {
         let group = &rows.findings[slot];
-        let total: usize = group.values().map(|(_, r)| r.len()).sum();
+        let total: usize = group.values().map(|rule| rule.total).sum();
         if total == 0 {
             continue;
         }
@@ -366,17 +402,18 @@ fn findings(report: &Report, rows: &Rows<'_>, kept: &[Vec<usize>], md: &mut Stri
         };
         md.push_str(&format!("<details{open}>\n<summary>{icon} {title} ({count})</summary>\n\n"));
         let mut hidden = Vec::new();
-        for ((rule_id, (rule_name, rule_rows)), &k) in group.iter().zip(&kept[slot]) {
-            if k < rule_rows.len() {
-                hidden.push(format!("{} ×{}", esc(rule_id), thousands(rule_rows.len() - k)));
+        for ((rule_id, rule), &k) in group.iter().zip(&kept[slot]) {
+            let (rule_name, rule_rows) = (rule.name, &rule.rows);
+            if k < rule.total {
+                hidden.push(format!("{} ×{}", esc(rule_id), thousands(rule.total - k)));
             }
             if k == 0 {
                 continue;
             }
-            let count = if k == rule_rows.len() {
+            let count = if k == rule.total {
                 thousands(k)
             } else {
-                format!("{} of {}", thousands(k), thousands(rule_rows.len()))
+                format!("{} of {}", thousands(k), thousands(rule.total))
             };
             let id = match super::sarif::help_uri(rule_id) {
                 Some(uri) if crate::policy::catalog().contains_key(*rule_id) => {
