@@ -344,7 +344,12 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
 
     let mut loaded = Loaded::default();
     loaded.inputs.config = load::config_file(config_dir);
-    loaded.plan(&request.plan, request.costs.is_some())?;
+    loaded.price_list =
+        request.list_prices.resolve(resolved.list_prices, resolved.price_list_region.as_deref())?;
+    // The plan reader keeps what pricing needs only when something may price the plan: a bill,
+    // the Price List, or a snapshot (it may hold recorded list prices).
+    let priced = request.costs.is_some() || loaded.price_list.is_some() || resolved.snapshot.is_some();
+    loaded.plan(&request.plan, priced)?;
     if let Some(code) = &request.code {
         check_dir(code)?;
         loaded.code(code, &resolved.var_files)?;
@@ -355,8 +360,6 @@ pub fn plan(request: &PlanRequest) -> Result<Outcome, AppError> {
     if let Some(path) = &resolved.snapshot {
         loaded.snapshot(path)?;
     }
-    loaded.price_list =
-        request.list_prices.resolve(resolved.list_prices, resolved.price_list_region.as_deref())?;
     if let Some(source) = &request.costs {
         // Effective rates: commitments and discounts are in the price of an hour.
         loaded.want_usage = true;

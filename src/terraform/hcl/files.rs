@@ -263,7 +263,8 @@ impl ModuleTree {
                     // Installed remote modules are read with the root's children: which call
                     // uses which is settled by the loader through the manifest's keys.
                     let remote = if depth == 0 { installed } else { &[] };
-                    for child in local_module_dirs(&dir.files, &key).into_iter().chain(remote.iter().cloned()) {
+                    for child in local_module_dirs(&dir.files, &key).into_iter().chain(remote.iter().cloned())
+                    {
                         let seen = tree.modules.contains_key(&child)
                             || tree.unreadable.contains_key(&child)
                             || child == key
