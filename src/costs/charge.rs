@@ -20,6 +20,7 @@
 
 use rust_decimal::Decimal;
 
+use super::row::Col;
 use crate::model::ChargeCategory;
 
 /// The CUR line-item types tally knows.
@@ -130,6 +131,25 @@ pub(crate) struct Amortization {
     pub ri_unused_recurring_fee: Decimal,
     /// The line belongs to a reservation (`reservation/ReservationARN` set).
     pub reservation: bool,
+}
+
+impl Amortization {
+    /// The amortization columns of a CUR line: `money` reads an amount column (zero when the
+    /// file lacks it), `text` a text column.
+    pub(crate) fn from_columns<'t, E>(
+        money: impl Fn(Col) -> Result<Decimal, E>,
+        text: impl Fn(Col) -> &'t str,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            sp_effective_cost: money(Col::SpEffective)?,
+            sp_total_commitment_to_date: money(Col::SpCommitment)?,
+            sp_used_commitment: money(Col::SpUsed)?,
+            ri_effective_cost: money(Col::RiEffective)?,
+            ri_unused_amortized_upfront: money(Col::RiUnusedUpfront)?,
+            ri_unused_recurring_fee: money(Col::RiUnusedRecurring)?,
+            reservation: !text(Col::RiArn).is_empty(),
+        })
+    }
 }
 
 /// Amortized cost of a CUR line, as AWS defines `AmortizedCost`:

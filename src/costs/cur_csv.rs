@@ -74,15 +74,7 @@ pub(crate) fn read(
         if line_type == CurType::Unknown {
             *agg.unknown_types.entry(type_text.to_string()).or_default() += 1;
         }
-        let amort = Amortization {
-            sp_effective_cost: money(Col::SpEffective)?,
-            sp_total_commitment_to_date: money(Col::SpCommitment)?,
-            sp_used_commitment: money(Col::SpUsed)?,
-            ri_effective_cost: money(Col::RiEffective)?,
-            ri_unused_amortized_upfront: money(Col::RiUnusedUpfront)?,
-            ri_unused_recurring_fee: money(Col::RiUnusedRecurring)?,
-            reservation: !opt(Col::RiArn).is_empty(),
-        };
+        let amort = Amortization::from_columns(money, opt)?;
         let effective = cur_effective(line_type, unblended, &amort);
 
         let start = parse_timestamp(opt(Col::Start)).map_err(|m| bad(Col::Start, m))?;

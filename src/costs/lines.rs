@@ -343,15 +343,7 @@ fn decide<'r>(
         }
         LineFormat::Cur | LineFormat::Cur2 => {
             let line_type = CurType::parse(opt(Col::ChargeType));
-            let amort = Amortization {
-                sp_effective_cost: money(Col::SpEffective)?,
-                sp_total_commitment_to_date: money(Col::SpCommitment)?,
-                sp_used_commitment: money(Col::SpUsed)?,
-                ri_effective_cost: money(Col::RiEffective)?,
-                ri_unused_amortized_upfront: money(Col::RiUnusedUpfront)?,
-                ri_unused_recurring_fee: money(Col::RiUnusedRecurring)?,
-                reservation: !opt(Col::RiArn).is_empty(),
-            };
+            let amort = Amortization::from_columns(money, opt)?;
             let effective = cur_effective(line_type, billed, &amort);
             let code = opt(Col::ServiceCode);
             let name = match cols.get(Col::ProductMap) {

@@ -527,14 +527,8 @@ fn entries_tag_map(entries: &[(String, Value)]) -> Result<BTreeMap<String, TagVa
         if order.get(pos + 1).is_some_and(|&next| entries[next].0 == *k) {
             continue;
         }
-        match v {
-            Value::Null => {}
-            Value::Object(_) | Value::Array(_) => {
-                return Err(format!("has a non-string value for key `{k}` ({})", json_kind(v)));
-            }
-            other => {
-                tags.insert(k.clone(), TagValue::Known(scalar_string(Some(other)).unwrap_or_default()));
-            }
+        if let Some(value) = super::state::tag_value(k, v)? {
+            tags.insert(k.clone(), value);
         }
     }
     Ok(tags)

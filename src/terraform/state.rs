@@ -333,17 +333,22 @@ pub(crate) fn tag_map(value: &Value) -> Result<BTreeMap<String, TagValue>, Strin
     };
     let mut tags = BTreeMap::new();
     for (k, v) in map {
-        match v {
-            Value::Null => {}
-            Value::Object(_) | Value::Array(_) => {
-                return Err(format!("has a non-string value for key `{k}` ({})", json_kind(v)));
-            }
-            other => {
-                tags.insert(k.clone(), TagValue::Known(scalar_string(Some(other)).unwrap_or_default()));
-            }
+        if let Some(value) = tag_value(k, v)? {
+            tags.insert(k.clone(), value);
         }
     }
     Ok(tags)
+}
+
+/// One tag's value: `None` for a JSON null (no such tag), an error for a map or list.
+pub(crate) fn tag_value(key: &str, v: &Value) -> Result<Option<TagValue>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(_) | Value::Array(_) => {
+            Err(format!("has a non-string value for key `{key}` ({})", json_kind(v)))
+        }
+        other => Ok(Some(TagValue::Known(scalar_string(Some(other)).unwrap_or_default()))),
+    }
 }
 
 pub(crate) fn json_kind(v: &Value) -> &'static str {
