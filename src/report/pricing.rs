@@ -1,6 +1,6 @@
 //! The plan's cost section in the human formats: a short cost table by owner in the Markdown
-//! pull-request comment, and the same by-owner lines plus every priced resource in the
-//! terminal table. JSON carries `plan_cost` whole (every component with its rate and source).
+//! pull-request comment, and the same by-owner lines plus the resources with the largest
+//! changes (all of them up to 25) in the terminal table. JSON carries `plan_cost` whole (every component with its rate and source).
 
 use rust_decimal::Decimal;
 
@@ -69,9 +69,17 @@ fn source_line(cost: &PlanCost) -> String {
     )
 }
 
-/// Terminal lines: one per owner and one per resource with a monthly change.
+/// Resources listed one per line in the terminal table; a larger plan shows its largest
+/// changes and a count of the rest (JSON lists every one), as the findings table does.
+const TABLE_RESOURCES: usize = 25;
+
+/// Terminal lines: one per owner and one per resource with a monthly change (the largest
+/// [`TABLE_RESOURCES`] of them, in plan order, when there are more).
 pub(crate) fn table_lines(report: &Report) -> Vec<String> {
-    let Some(cost) = &report.plan_cost else { return Vec::new() };
+    report.plan_cost.as_ref().map(cost_lines).unwrap_or_default()
+}
+
+fn cost_lines(cost: &PlanCost) -> Vec<String> {
     let mut out = vec![format!("Plan cost per month ({}):", source_line(cost))];
     for o in &cost.owners {
         let owner = o.owner.as_deref().unwrap_or("(no owner tag)");
@@ -79,7 +87,18 @@ pub(crate) fn table_lines(report: &Report) -> Vec<String> {
         let rest = if rest.is_empty() { String::new() } else { format!("; {rest}") };
         out.push(format!("  {owner}: {}{rest}", money(o.monthly_delta, &cost.currency)));
     }
-    for r in &cost.resources {
+    let shown: Option<std::collections::HashSet<usize>> =
+        (cost.resources.len() > TABLE_RESOURCES).then(|| {
+            let mut by_size: Vec<usize> = (0..cost.resources.len()).collect();
+            // Largest absolute change first; unpriced ones (usage-based, unknown) after every
+            // priced one; plan order breaks ties, so the choice is deterministic.
+            by_size.sort_by_key(|&i| std::cmp::Reverse(cost.resources[i].monthly_delta.map(|d| d.abs())));
+            by_size.into_iter().take(TABLE_RESOURCES).collect()
+        });
+    for (i, r) in cost.resources.iter().enumerate() {
+        if shown.as_ref().is_some_and(|s| !s.contains(&i)) {
+            continue;
+        }
         let what = match (r.status, r.monthly_delta) {
             (CostStatus::Priced, Some(d)) => {
                 // Bill-priced lines stay as they were; a list price is named beside the amount.
@@ -102,12 +121,46 @@ pub(crate) fn table_lines(report: &Report) -> Vec<String> {
         };
         out.push(format!("    {}: {what}", r.address));
     }
+    if shown.is_some() {
+        let more = cost.resources.len() - TABLE_RESOURCES;
+        out.push(format!(
+            "    … and {more} smaller or unpriced changes, {} in all: --format json lists every one",
+            cost.resources.len()
+        ));
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_plan_lists_its_largest_changes_and_counts_the_rest() {
+        let resources: Vec<serde_json::Value> = (0..40)
+            .map(|i| {
+                serde_json::json!({
+                    "address": format!("aws_instance.i{i:02}"), "resource_type": "aws_instance",
+                    "action": "create", "owner": null, "region": "us-east-1", "status": "priced",
+                    "monthly_delta": format!("{i}.00"), "components": [],
+                })
+            })
+            .collect();
+        let cost: PlanCost = serde_json::from_value(serde_json::json!({
+            "hours_per_month": 730, "currency": "USD", "resources": resources, "owners": [],
+        }))
+        .unwrap();
+        let lines = cost_lines(&cost);
+        let listed: Vec<&String> = lines.iter().filter(|l| l.starts_with("    aws_instance.")).collect();
+        assert_eq!(listed.len(), TABLE_RESOURCES);
+        // The 25 largest (i15..i39), in plan order.
+        assert!(listed[0].starts_with("    aws_instance.i15:"), "{listed:?}");
+        assert!(listed[24].starts_with("    aws_instance.i39:"), "{listed:?}");
+        assert!(
+            lines.last().unwrap().contains("… and 15 smaller or unpriced changes, 40 in all"),
+            "{lines:?}"
+        );
+    }
 
     #[test]
     fn money_shows_sign_and_cents() {
