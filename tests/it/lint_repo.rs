@@ -291,3 +291,25 @@ fn a_module_shared_by_roots_gives_each_root_what_linting_it_alone_gives() {
         assert_eq!(diagnostics, std::slice::from_ref(&diagnostic), "envs/{root} alone");
     }
 }
+
+/// A manifest entry whose installed directory is gone (deleted since `terraform init`) is a
+/// diagnostic naming the directory, never a silent skip.
+#[test]
+fn an_installed_module_directory_that_is_gone_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let status = std::process::Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
+        assert!(status.success());
+    };
+    let root = dir.path().join("root");
+    copy(&repo().join("tests/fixtures/lint/remote-modules"), &root);
+    std::fs::remove_dir_all(root.join(".terraform/modules/buckets")).unwrap();
+    let run = tally(&["lint", root.to_str().unwrap(), "--required-tag", "env", "--format", "json"]);
+    let report = json(&run);
+    assert_eq!(report["partial"], true, "{}", run.stdout);
+    let diagnostics = report["diagnostics"].to_string();
+    assert!(diagnostics.contains("module buckets: cannot read"), "{diagnostics}");
+    assert!(diagnostics.contains(".terraform/modules/buckets"), "{diagnostics}");
+    // The other installed module is still read; only `queue` is not installed.
+    assert_eq!(report["inputs"]["remote_modules_not_read"], 1);
+}

@@ -470,7 +470,9 @@ impl<'a> Loader<'_, 'a> {
             let key =
                 self.call_keys.iter().map(String::as_str).chain([call.name]).collect::<Vec<_>>().join(".");
             match self.manifest.dir(&key) {
-                Some(dir) if self.defs.contains_key(dir) => dir.to_path_buf(),
+                // Installed: read like a local module (an installed directory since deleted
+                // is the "cannot read" diagnostic below, not a silent skip).
+                Some(dir) => dir.to_path_buf(),
                 _ => {
                     tracing::debug!(
                         module = key.as_str(),
