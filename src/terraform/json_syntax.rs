@@ -259,23 +259,95 @@ fn expression(out: &mut String, node: &Node, depth: usize) -> Result<(), SyntaxE
     Ok(())
 }
 
-/// A quoted native string with the same template content (`${`, `%{` kept).
+/// A quoted native string with the same template content. The JSON value is already decoded, so
+/// the text inside `${ }` / `%{ }` is an expression as written in native syntax: it is copied as
+/// it is (its own quoted strings and escapes included, `"${lower("P")}"`), and only the literal
+/// parts of the template are escaped.
 fn string(out: &mut String, s: &str) {
+    /// Where the scanner is: the template's literal text, an interpolation or directive (its
+    /// brace depth), or a quoted string inside one.
+    enum Mode {
+        Expression(usize),
+        Quoted,
+    }
+    let mut stack: Vec<Mode> = Vec::new();
+    let mut chars = s.chars().peekable();
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    while let Some(c) = chars.next() {
+        match stack.last_mut() {
+            None | Some(Mode::Quoted) => {
+                let opens = matches!(c, '$' | '%') && chars.peek() == Some(&'{');
+                if (c == '$' || c == '%') && chars.peek() == Some(&c) {
+                    // `$${` and `%%{` are literal `${` / `%{` in both syntaxes: keep them whole.
+                    out.push(c);
+                    out.push(chars.next().unwrap_or(c));
+                    continue;
+                }
+                if opens {
+                    out.push(c);
+                    out.push(chars.next().unwrap_or('{'));
+                    stack.push(Mode::Expression(1));
+                    continue;
+                }
+                if stack.is_empty() {
+                    literal_char(out, c);
+                    continue;
+                }
+                // Inside a quoted string of an expression: native escapes are already native.
+                match c {
+                    '\\' => {
+                        out.push(c);
+                        if let Some(next) = chars.next() {
+                            out.push(next);
+                        }
+                    }
+                    '"' => {
+                        out.push(c);
+                        stack.pop();
+                    }
+                    '\n' => out.push_str("\\n"),
+                    c => out.push(c),
+                }
             }
-            c => out.push(c),
+            Some(Mode::Expression(depth)) => match c {
+                '{' => {
+                    *depth += 1;
+                    out.push(c);
+                }
+                '}' => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        stack.pop();
+                    }
+                    out.push(c);
+                }
+                '"' => {
+                    stack.push(Mode::Quoted);
+                    out.push(c);
+                }
+                // A line break inside an interpolation is white space; a quoted string cannot
+                // hold a raw one.
+                '\n' | '\r' => out.push(' '),
+                c => out.push(c),
+            },
         }
     }
     out.push('"');
+}
+
+/// One character of a template's literal text, escaped for a native quoted string.
+fn literal_char(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        }
+        c => out.push(c),
+    }
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -555,6 +627,30 @@ mod tests {
         assert_eq!(providers[0].body.get_blocks("default_tags").count(), 1);
         assert!(providers[1].body.get_attribute("alias").is_some());
         assert_eq!(body.blocks().filter(|b| b.ident.as_str() == "locals").count(), 1);
+    }
+
+    #[test]
+    fn interpolations_keep_their_own_strings() {
+        // `"${lower(\"P\")}"` in the JSON file is the template `${lower("P")}`: its quotes belong
+        // to the expression, not to the template's text (they were escaped, and hcl-edit rejected
+        // the file).
+        let cases = [
+            (r#""${lower(\"P\")}""#, r#""${lower("P")}""#),
+            (r#""a\"b${x}""#, r#""a\"b${x}""#),
+            (
+                r#""${merge(var.t, {\"k\" = \"v${var.e}\"})}-x\"""#,
+                r#""${merge(var.t, {"k" = "v${var.e}"})}-x\"""#,
+            ),
+            (r#""$${literal} %%{also} \"q\"""#, r#""$${literal} %%{also} \"q\"""#),
+            (r#""%{ if var.a }\"yes\"%{ endif }""#, r#""%{ if var.a }\"yes\"%{ endif }""#),
+            (r#""${format(\"a\\\"b\")}""#, r#""${format("a\"b")}""#),
+            (r#""${var.a\n+ 1}""#, r#""${var.a + 1}""#),
+        ];
+        for (json, native) in cases {
+            let text = to_native(&format!("{{\"locals\": {{\"s\": {json}}}}}")).unwrap();
+            assert_eq!(text.trim_end(), format!(" locals {{\n            s = {native}\n}}"), "{json}");
+            crate::hcl_syntax::parse_body(&text).unwrap_or_else(|e| panic!("{json}: {e:?}\n{text}"));
+        }
     }
 
     #[test]

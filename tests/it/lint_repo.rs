@@ -313,3 +313,45 @@ fn an_installed_module_directory_that_is_gone_is_named() {
     // The other installed module is still read; only `queue` is not installed.
     assert_eq!(report["inputs"]["remote_modules_not_read"], 1);
 }
+
+/// In JSON syntax a string is a template whose interpolations are native expressions, so their
+/// own strings arrive with escaped quotes (`"${lower(\"OPS\")}"`): the file is read, and the
+/// value is the one Terraform computes.
+#[test]
+fn json_syntax_interpolations_with_their_own_strings_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{
+  "resource": {
+    "aws_sns_topic": {
+      "alerts": {
+        "name": "alerts",
+        "tags": {
+          "owner": "${lower(\"OPS\")}",
+          "env": "${format(\"%s-%s\", \"prod\", \"eu\")}",
+          "note": "say \"hi\" ${upper(\"x\")} $${not_an_interpolation}"
+        }
+      }
+    }
+  }
+}
+"#;
+    std::fs::write(dir.path().join("main.tf.json"), text).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let run = tally(&["lint", path, "--required-tag", "owner", "--required-tag", "env", "--format", "json"]);
+    let report = json(&run);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(report["partial"], false, "{}", run.stdout);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{}", run.stdout);
+    // The values are the evaluated ones: a policy allowing only other values names them.
+    let policy = dir.path().join("policy.hcl");
+    std::fs::write(
+        &policy,
+        "tag \"owner\" {\n  allowed = [\"team-a\"]\n}\ntag \"env\" {\n  allowed = [\"dev\"]\n}\n",
+    )
+    .unwrap();
+    let run = tally(&["lint", path, "--policy", policy.to_str().unwrap(), "--format", "json"]);
+    let report = json(&run);
+    let messages = report["findings"].to_string();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1, "{}", run.stdout);
+    assert!(messages.contains("ops") && messages.contains("prod-eu"), "{messages}");
+}

@@ -34,6 +34,11 @@ pub(super) fn apply(name: &str, args: &[Value]) -> Option<EvalResult> {
                 _ => title(&s),
             }))
         })(),
+        "basename" | "dirname" => (|| {
+            arity(name, args, 1, 1)?;
+            let path = text(name, &args[0])?;
+            Ok(Value::String(if name == "basename" { basename(&path) } else { dirname(&path) }))
+        })(),
         "startswith" | "endswith" | "strcontains" => (|| {
             arity(name, args, 2, 2)?;
             let (s, part) = (text(name, &args[0])?, text(name, &args[1])?);
@@ -523,6 +528,55 @@ fn go_quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// `basename`: the last element of a `/`-separated path, trailing slashes dropped (Go's
+/// `filepath.Base` on Unix, which Terraform calls): `""` is `"."`, `"///"` is `"/"`.
+fn basename(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_string();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// `dirname`: everything before the last element, cleaned (Go's `filepath.Dir`: the part up to
+/// the last `/`, then `filepath.Clean`, so `""` and `"a"` are `"."`).
+fn dirname(path: &str) -> String {
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "",
+    };
+    clean_path(dir)
+}
+
+/// Go's `filepath.Clean` on Unix: one `/` between elements, `.` elements dropped, `..` resolved
+/// against the element before it (or dropped at the root), no trailing `/`, `"."` when empty.
+fn clean_path(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|last| *last != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
 }
 
 #[cfg(test)]
