@@ -163,12 +163,10 @@ pub(crate) fn quote(s: &str) -> String {
     out.push('"');
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
+        if crate::hcl_syntax::push_common_escape(&mut out, c) {
+            continue;
+        }
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
             '$' | '%' if chars.peek() == Some(&'{') => {
                 out.push(c);
                 out.push(c);

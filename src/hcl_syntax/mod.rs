@@ -33,6 +33,22 @@ pub(crate) struct SyntaxError {
     pub(crate) message: String,
 }
 
+/// The escapes shared by every quoted string tally writes or reads back (HCL, JSON, Go's
+/// `strconv.Quote`): `"`, `\`, line feed, carriage return and tab. Pushes the escape of `c` and
+/// says so, or pushes nothing and returns false.
+pub(crate) fn push_common_escape(out: &mut String, c: char) -> bool {
+    let escape = match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        _ => return false,
+    };
+    out.push_str(escape);
+    true
+}
+
 /// Parse an HCL body; see the module documentation for the guard.
 pub(crate) fn parse_body(text: &str) -> Result<Body, SyntaxError> {
     let nesting = max_nesting(text);

@@ -337,12 +337,10 @@ fn string(out: &mut String, s: &str) {
 
 /// One character of a template's literal text, escaped for a native quoted string.
 fn literal_char(out: &mut String, c: char) {
+    if crate::hcl_syntax::push_common_escape(out, c) {
+        return;
+    }
     match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
         c if c.is_control() => {
             let _ = write!(out, "\\u{:04x}", c as u32);
         }

@@ -140,12 +140,10 @@ fn json_into(v: &Value, out: &mut String) -> Result<(), EvalError> {
 fn json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
+        if crate::hcl_syntax::push_common_escape(out, c) {
+            continue;
+        }
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
