@@ -38,10 +38,11 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
         }
         _ => paths.clone(),
     };
-    let (roots, users) = roots::find_roots_and_users(&search)?;
+    let roots::Walked { roots, users, texts } = roots::find_roots_and_users(&search)?;
     tracing::info!(roots = roots.len(), "linting");
 
-    let mut reports = lint_roots(&roots, &resolved, &hcl::SharedModules::new(users))?;
+    let shared = hcl::SharedModules::new(users).with_texts(texts);
+    let mut reports = lint_roots(&roots, &resolved, &shared)?;
     if roots.len() > 1 {
         // A module linted through several roots has the same address and file:line in each:
         // the root says which instantiation a finding is about.
@@ -126,8 +127,54 @@ fn lint_root(
 ) -> Result<Report, AppError> {
     let mut loaded = Loaded::default();
     let opts = hcl::CodeOptions { var_files: resolved.var_files.clone(), serial };
-    loaded.code_with(root, &opts, Some(shared))?;
+    let (_, parsed) = loaded.code_with(root, &opts, Some(shared))?;
     let mut report = loaded.audit("lint", resolved, Focus::Everything);
-    crate::fix::annotate(&mut report, &resolved.policy, root);
+    // The fixes are planned on the trees just parsed, not on the files read and parsed again.
+    crate::fix::annotate_parsed(&mut report, &resolved.policy, root, parsed.as_on_disk());
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `lint` plans its fixes on the trees the code reader parsed; the plan must be the one
+    /// made by reading and parsing the files again (fixtures with literal, absent and expression
+    /// tags, provider defaults, a called module, files with and without a BOM and one in JSON syntax).
+    #[test]
+    fn fixes_planned_on_the_parsed_trees_are_those_planned_on_the_files() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let tmp = tempfile::tempdir().unwrap();
+        let odd = tmp.path().join("odd");
+        std::fs::create_dir(&odd).unwrap();
+        std::fs::copy(base.join("fix/shapes/tally.hcl"), odd.join("tally.hcl")).unwrap();
+        let bucket = "resource \"aws_s3_bucket\" \"b\" {\n  tags = { Team = \"x\" }\n}\n";
+        std::fs::write(odd.join("bom.tf"), format!("\u{feff}{}", bucket.replace("\"b\"", "\"c\""))).unwrap();
+        std::fs::write(odd.join("plain.tf"), bucket).unwrap();
+        std::fs::write(
+            odd.join("json.tf.json"),
+            r#"{"resource": {"aws_s3_bucket": {"j": {"tags": {"Team": "x"}}}}}"#,
+        )
+        .unwrap();
+        let dirs = [base.join("fix/shapes"), base.join("fix/default-tags"), odd];
+        let mut fixes = 0;
+        for dir in dirs {
+            let config = load_config(&dir).unwrap();
+            let sources = Sources::default();
+            let resolved = resolve(config, &sources, Some(Severity::Warning)).unwrap();
+            let mut loaded = Loaded::default();
+            let opts = hcl::CodeOptions::default();
+            let (_, parsed) = loaded.code_with(&dir, &opts, None).unwrap();
+            let report = loaded.audit("lint", &resolved, Focus::Everything);
+            let mut read_again = report.clone();
+            crate::fix::annotate(&mut read_again, &resolved.policy, &dir);
+            let mut reused = report;
+            crate::fix::annotate_parsed(&mut reused, &resolved.policy, &dir, parsed.as_on_disk());
+            assert_eq!(reused, read_again, "{}", dir.display());
+            fixes += reused.findings.iter().filter(|f| f.details.contains_key("fix")).count();
+            let on_disk: Vec<&str> = parsed.as_on_disk().map(|(path, _, _)| path).collect();
+            assert!(on_disk.iter().all(|p| p.ends_with(".tf") && !p.ends_with("bom.tf")), "{on_disk:?}");
+        }
+        assert_eq!(fixes, 4, "the fixtures have fixes to plan");
+    }
 }

@@ -164,16 +164,19 @@ impl Loaded {
         dir: &Path,
         var_files: &[PathBuf],
     ) -> Result<Vec<hcl::S3Backend>, AppError> {
-        self.code_with(dir, &hcl::CodeOptions { var_files: var_files.to_vec(), serial: false }, None)
+        let opts = hcl::CodeOptions { var_files: var_files.to_vec(), serial: false };
+        self.code_with(dir, &opts, None).map(|(backends, _)| backends)
     }
 
+    /// [`Self::code`] with options and the modules shared by a run's roots; also returns what
+    /// was parsed, for the fixes (`lint`).
     pub(super) fn code_with(
         &mut self,
         dir: &Path,
         opts: &hcl::CodeOptions,
         shared: Option<&hcl::SharedModules>,
-    ) -> Result<Vec<hcl::S3Backend>, AppError> {
-        let model = hcl::load_code_shared(dir, opts, shared)?;
+    ) -> Result<(Vec<hcl::S3Backend>, hcl::ParsedFiles), AppError> {
+        let (model, parsed) = hcl::load_code_parsed(dir, opts, shared)?;
         tracing::info!(resources = model.resources.len(), dir = %dir.display(), "loaded code");
         self.diagnostics.extend(model.diagnostics);
         self.inputs.other_provider_resources += model.other_provider_resources;
@@ -187,7 +190,7 @@ impl Loaded {
         }
         self.inputs.code = Some(display(dir));
         self.code = Some(model.resources);
-        Ok(model.s3_backends)
+        Ok((model.s3_backends, parsed))
     }
 
     pub(super) fn states(&mut self, patterns: &[String], aws: &AwsOptions) -> Result<(), AppError> {

@@ -16,7 +16,7 @@
 pub mod diff;
 pub(crate) mod edit;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -163,7 +163,23 @@ impl FixPlan {
 /// Attach to each finding the edits that fix it (with the policy's defaults only, no flags) as
 /// `details.fix`: SARIF renders them as `fixes`, the PR comment as a diff.
 pub fn annotate(report: &mut Report, policy: &Policy, root: &Path) {
-    let plan = plan(&report.findings, policy, root, &FixOptions::default());
+    annotate_parsed(report, policy, root, std::iter::empty());
+}
+
+/// [`annotate`] with files the caller has already read and parsed: (path as the findings name
+/// it, text, body), exactly what reading `path` and parsing it would give (so never a file read
+/// with a BOM, nor one in JSON syntax). Other files are read as [`annotate`] reads them.
+pub fn annotate_parsed<'a>(
+    report: &mut Report,
+    policy: &Policy,
+    root: &Path,
+    parsed: impl IntoIterator<Item = (&'a str, &'a str, &'a hcl_edit::structure::Body)>,
+) {
+    let files = Files {
+        known: parsed.into_iter().map(|(path, text, body)| (path, (text, body))).collect(),
+        parsed: BTreeMap::new(),
+    };
+    let plan = plan_with(&report.findings, policy, root, &FixOptions::default(), files);
     if plan.fixed.is_empty() {
         return;
     }
@@ -212,14 +228,19 @@ fn block_labels<'a>(address: &'a str, resource_type: &str) -> Option<(&'a str, &
     Some((&address[at..at + resource_type.len()], name))
 }
 
-/// Parsed `.tf` files, read once.
+/// Parsed `.tf` files, read once: those the caller already holds (the code reader's, see
+/// [`annotate_parsed`]), the others read and parsed here.
 #[derive(Default)]
-struct Files {
+struct Files<'a> {
+    known: HashMap<&'a str, (&'a str, &'a hcl_edit::structure::Body)>,
     parsed: BTreeMap<String, Option<(String, hcl_edit::structure::Body)>>,
 }
 
-impl Files {
-    fn get(&mut self, path: &str) -> Option<&(String, hcl_edit::structure::Body)> {
+impl<'a> Files<'a> {
+    fn get(&mut self, path: &str) -> Option<(&str, &hcl_edit::structure::Body)> {
+        if let Some(&(text, body)) = self.known.get(path) {
+            return Some((text, body));
+        }
         self.parsed
             .entry(path.to_string())
             .or_insert_with(|| {
@@ -232,6 +253,7 @@ impl Files {
                 Some((text, body))
             })
             .as_ref()
+            .map(|(text, body)| (text.as_str(), body))
     }
 
     /// The `.tf` file in `dir` that declares the provider configuration `target`.
@@ -261,7 +283,16 @@ struct Job<'f> {
 
 /// Plan the edits for the fixable findings of a `lint` report (`root` is the linted directory).
 pub fn plan(findings: &[Finding], policy: &Policy, root: &Path, opts: &FixOptions) -> FixPlan {
-    let mut files = Files::default();
+    plan_with(findings, policy, root, opts, Files::default())
+}
+
+fn plan_with(
+    findings: &[Finding],
+    policy: &Policy,
+    root: &Path,
+    opts: &FixOptions,
+    mut files: Files<'_>,
+) -> FixPlan {
     let mut jobs: Vec<Job<'_>> = Vec::new();
     for f in findings {
         // Plan findings linked to the code (`plan --code`) point at the same blocks.
@@ -328,7 +359,7 @@ pub fn plan(findings: &[Finding], policy: &Policy, root: &Path, opts: &FixOption
             continue;
         }
         let lines = LineIndex::new(old);
-        let mut new = old.clone();
+        let mut new = old.to_string();
         for (_, r) in replacements.iter().rev() {
             new.replace_range(r.range.clone(), &r.text);
         }
@@ -349,7 +380,7 @@ pub fn plan(findings: &[Finding], policy: &Policy, root: &Path, opts: &FixOption
             done.insert((path.clone(), target), fr.clone());
             file_replacements.push(fr);
         }
-        out.files.push(FileFix { path, old: old.clone(), new, replacements: file_replacements });
+        out.files.push(FileFix { path, old: old.to_string(), new, replacements: file_replacements });
     }
     for job in &mut jobs {
         if job.human.is_none() {
@@ -415,7 +446,7 @@ fn conflict(changes: &[TagChange]) -> Option<String> {
 /// Fill `job.changes` for its finding, or say why a person must do it.
 fn job_changes(
     job: &mut Job<'_>,
-    files: &mut Files,
+    files: &mut Files<'_>,
     policy: &Policy,
     root: &Path,
     opts: &FixOptions,
@@ -453,7 +484,7 @@ fn job_changes(
     };
     let module_dir = Path::new(&file).parent().map(Path::to_path_buf).unwrap_or_default();
     let in_module = job.address.starts_with("module.");
-    let provider_site = |files: &mut Files| provider_site(files, &provider, &module_dir, root, in_module);
+    let provider_site = |files: &mut Files<'_>| provider_site(files, &provider, &module_dir, root, in_module);
     // Where a key spelled `key` is written: the resource's map, else the provider's.
     let locate = |key: &str, files: &mut Files| -> Result<(String, Target), String> {
         if own_keys.as_ref().is_some_and(|k| k.iter().any(|k| k == key)) {
@@ -521,7 +552,7 @@ fn job_changes(
 /// The file holding the provider configuration `provider` (its module's own, else the
 /// root's), the literal keys of its `default_tags`, and whether they are a literal map.
 fn provider_site(
-    files: &mut Files,
+    files: &mut Files<'_>,
     provider: &Target,
     module_dir: &Path,
     root: &Path,

@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 
 pub use files::SharedModules;
 use files::{hcl_diagnostic, normalise, ModuleTree};
-pub(crate) use files::{is_terraform_file, normalise_path};
+pub(crate) use files::{is_terraform_file, normalise_path, text_key};
 use loader::Loader;
 use module::ModuleDef;
 use tfvars::load_tfvars;
@@ -111,6 +111,32 @@ pub fn load_code_shared(
     opts: &CodeOptions,
     shared: Option<&SharedModules>,
 ) -> Result<CodeModel, InputError> {
+    load_code_parsed(dir, opts, shared).map(|(model, _)| model)
+}
+
+/// The files one load parsed, for a caller that goes on to edit them ([`crate::fix`]).
+pub struct ParsedFiles {
+    dirs: Vec<std::sync::Arc<files::ParsedDir>>,
+}
+
+impl ParsedFiles {
+    /// (path, text, syntax tree) of every file for which reading the path again and parsing it
+    /// would give exactly this text and tree (`.tf` files without a BOM).
+    pub fn as_on_disk(&self) -> impl Iterator<Item = (&str, &str, &hcl_edit::structure::Body)> {
+        self.dirs
+            .iter()
+            .flat_map(|dir| dir.files.iter())
+            .filter(|f| f.as_on_disk)
+            .map(|f| (f.path.as_str(), f.text.as_str(), &f.body))
+    }
+}
+
+/// [`load_code_shared`], keeping what was parsed (it is dropped with the [`ParsedFiles`]).
+pub fn load_code_parsed(
+    dir: &Path,
+    opts: &CodeOptions,
+    shared: Option<&SharedModules>,
+) -> Result<(CodeModel, ParsedFiles), InputError> {
     let mut diagnostics = Vec::new();
     let manifest = manifest::Manifest::load(dir, &mut diagnostics);
     let tree = ModuleTree::load(dir, &manifest.dirs(), opts.serial, shared, &mut diagnostics)?;
@@ -120,8 +146,9 @@ pub fn load_code_shared(
     for def in defs.values() {
         diagnostics.extend(def.diagnostics.iter().cloned());
     }
+    let parsed = || ParsedFiles { dirs: tree.modules.values().cloned().collect() };
     let Some(root) = defs.get(root_key.as_path()) else {
-        return Ok(CodeModel { diagnostics, ..CodeModel::default() });
+        return Ok((CodeModel { diagnostics, ..CodeModel::default() }, parsed()));
     };
 
     let tfvars = load_tfvars(dir, opts, &mut diagnostics)?;
@@ -167,13 +194,14 @@ pub fn load_code_shared(
     let mut diagnostics = loader.diagnostics;
     diagnostics.sort();
     diagnostics.dedup();
-    Ok(CodeModel {
+    let model = CodeModel {
         resources,
         diagnostics,
         s3_backends: root.backends.clone(),
         other_provider_resources: loader.other_providers,
         remote_modules_not_read: loader.remote_not_read.into_iter().collect(),
-    })
+    };
+    Ok((model, parsed()))
 }
 
 #[cfg(test)]

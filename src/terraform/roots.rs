@@ -19,8 +19,9 @@
 //! Roots are returned sorted and deduplicated, relative to the working directory when they are
 //! under it, so report paths read the same however the paths were given.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -30,19 +31,31 @@ use crate::error::InputError;
 
 /// The root modules to lint for `paths` (see the module documentation for the rule).
 pub fn find_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
-    find_roots_and_users(paths).map(|(roots, _)| roots)
+    find_roots_and_users(paths).map(|walked| walked.roots)
+}
+
+/// What one walk of the paths found: the roots, who uses which module, and the text of every
+/// Terraform file it read.
+pub struct Walked {
+    /// The root modules, sorted.
+    pub roots: Vec<PathBuf>,
+    /// For each module directory the walk found, how many of the roots reach it through local
+    /// calls (the root itself included), keyed as the code reader names module directories.
+    pub users: BTreeMap<PathBuf, usize>,
+    /// The files the walk read (it scans each for local calls), keyed by
+    /// [`super::hcl::text_key`], so that the code reader need not read them again. A file that
+    /// could not be read as UTF-8 text is not here: the reader reports it.
+    pub texts: HashMap<PathBuf, String>,
 }
 
 /// [`find_roots`], and for each module directory the walk found, how many of the roots reach
-/// it through local calls (the root itself included), keyed as the code reader names module
-/// directories. A module reached by several roots can be parsed once for all of them
-/// ([`super::hcl::SharedModules`]); the count says when the last of them is done with it.
-pub fn find_roots_and_users(
-    paths: &[PathBuf],
-) -> Result<(Vec<PathBuf>, BTreeMap<PathBuf, usize>), InputError> {
+/// it through local calls. A module reached by several roots can be parsed once for all of
+/// them ([`super::hcl::SharedModules`]); the count says when the last of them is done with it.
+pub fn find_roots_and_users(paths: &[PathBuf]) -> Result<Walked, InputError> {
     let cwd = std::env::current_dir().ok();
     let mut roots = BTreeSet::new();
     let mut users: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    let mut texts = HashMap::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
         if meta.is_file() {
@@ -60,7 +73,10 @@ pub fn find_roots_and_users(
             roots.insert(relative(&dir, cwd.as_deref()));
             continue;
         }
-        let modules = walk(path)?;
+        // Through `..` a path may name another file than its lexical form (`link/..`); the
+        // reader reads lexical forms, so such a walk keeps no texts and the reader reads them.
+        let keep = cwd.as_deref().filter(|_| !path.components().any(|c| c == Component::ParentDir));
+        let modules = walk(path, keep, &mut texts)?;
         if modules.is_empty() {
             return Err(InputError::Usage(format!("no Terraform files in {}", path.display())));
         }
@@ -71,7 +87,7 @@ pub fn find_roots_and_users(
             roots.insert(relative(&root, cwd.as_deref()));
         }
     }
-    Ok((roots.into_iter().collect(), users))
+    Ok(Walked { roots: roots.into_iter().collect(), users, texts })
 }
 
 /// The modules of a walk that `root` reaches through local calls, itself included.
@@ -87,9 +103,22 @@ fn reachable<'m>(modules: &'m BTreeMap<PathBuf, Vec<PathBuf>>, root: &Path) -> V
     seen.into_iter().collect()
 }
 
-/// Module directories under `dir` with the normalised directories each calls locally.
-fn walk(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, InputError> {
-    let mut modules = BTreeMap::new();
+/// Below this many files the walk reads them on the calling thread: a worker thread costs
+/// about what reading and scanning a few dozen files does, and a small root is most of what
+/// `tally lint` is run on.
+const PARALLEL_MIN_FILES: usize = 64;
+
+/// Module directories under `dir` with the normalised directories each calls locally. With
+/// `keep` (the working directory), the text of every file read goes into `texts`.
+fn walk(
+    dir: &Path,
+    keep: Option<&Path>,
+    texts: &mut HashMap<PathBuf, String>,
+) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, InputError> {
+    // First the directories (cheap: no file is opened), then the files' texts, on every core
+    // when there are many: reading and scanning every file is most of the walk, and nothing
+    // else can start before the walk has found the roots.
+    let mut found: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
         let entries = match std::fs::read_dir(&current) {
@@ -118,17 +147,61 @@ fn walk(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, InputError> {
             continue;
         }
         files.sort();
-        let key = normalise(&current);
-        let mut calls = Vec::new();
-        for file in &files {
-            // An unreadable file is the loader's to report (with its path); here it calls nothing.
-            if let Ok(text) = crate::source::read_regular_to_string(file) {
-                calls.extend(local_sources(&text).map(|s| normalise(&key.join(s))));
-            }
+        found.push((normalise(&current), files));
+    }
+
+    let jobs: Vec<(&Path, &Path)> = found
+        .iter()
+        .flat_map(|(key, files)| files.iter().map(move |f| (key.as_path(), f.as_path())))
+        .collect();
+    let scan = |(key, file): &(&Path, &Path)| -> (Vec<PathBuf>, Option<String>) {
+        // An unreadable file is the loader's to report (with its path); here it calls nothing.
+        let Ok(text) = crate::source::read_regular_to_string(file) else { return (Vec::new(), None) };
+        let calls = local_sources(&text).map(|s| normalise(&key.join(s))).collect();
+        (calls, keep.is_some().then_some(text))
+    };
+    let scanned = map_parallel(&jobs, scan);
+
+    let mut modules: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for ((key, file), (calls, text)) in jobs.iter().zip(scanned) {
+        modules.entry(key.to_path_buf()).or_default().extend(calls);
+        if let (Some(cwd), Some(text)) = (keep, text) {
+            texts.insert(super::hcl::text_key(file, cwd), text);
         }
-        modules.insert(key, calls);
     }
     Ok(modules)
+}
+
+/// `f` over `jobs`, results in job order; on every core when there are enough jobs.
+fn map_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
+    if workers <= 1 || jobs.len() < PARALLEL_MIN_FILES {
+        return jobs.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        out.push((i, f(job)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(jobs.len());
+        for handle in handles {
+            // A worker panics only on a bug: re-raise it rather than lose files.
+            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        all
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The modules no other module of the walk calls; all of them if that leaves none.
@@ -268,7 +341,7 @@ mod tests {
             ("modules/vpc/sub/main.tf", "resource \"aws_vpc\" \"v\" {}\n"),
             ("standalone/x.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
         ]);
-        let (roots, users) = find_roots_and_users(std::slice::from_ref(&dir)).unwrap();
+        let Walked { roots, users, .. } = find_roots_and_users(std::slice::from_ref(&dir)).unwrap();
         assert_eq!(names(&dir, &roots), ["envs/dev", "envs/prod", "standalone"]);
         let keys: Vec<PathBuf> = users.keys().cloned().collect();
         let counts: Vec<(String, usize)> =
@@ -282,6 +355,35 @@ mod tests {
         ];
         assert_eq!(counts, expected.map(|(k, n)| (k.to_string(), n)));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The walk hands over the text of every file it read, under the key the reader looks up
+    /// (whether it names the file relative or absolute), on one thread or several; a path given
+    /// with `..` keeps none, and a file that is not UTF-8 is left for the reader to report.
+    #[test]
+    fn the_walk_keeps_the_texts_it_read() {
+        let mut files: Vec<(String, String)> = (0..PARALLEL_MIN_FILES + 6)
+            .map(|i| (format!("m{}/f{i}.tf", i % 7), format!("# file {i}\n")))
+            .collect();
+        files.push(("app/main.tf".into(), "module \"m\" {\n  source = \"../m0\"\n}\n".into()));
+        let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        for n in [1, refs.len()] {
+            let dir = tree(&refs[refs.len() - n..]);
+            std::fs::write(dir.join("app/bad.tf"), b"\xff\xfe").unwrap();
+            let walked = find_roots_and_users(std::slice::from_ref(&dir)).unwrap();
+            let cwd = std::env::current_dir().unwrap();
+            assert_eq!(walked.texts.len(), n, "{n} files");
+            for (path, text) in &refs[refs.len() - n..] {
+                let via = dir.join(path.replace("m0/", "app/../m0/"));
+                let key = super::super::hcl::text_key(&via, &cwd);
+                assert_eq!(walked.texts.get(&key).map(String::as_str), Some(*text), "{path}");
+            }
+            let (_, users) = (walked.roots, walked.users);
+            assert_eq!(users.get(&normalise(&dir.join("m0"))), if n == 1 { None } else { Some(&1) });
+            let dotted = dir.join("app/..");
+            assert!(find_roots_and_users(&[dotted]).unwrap().texts.is_empty());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 
     #[test]

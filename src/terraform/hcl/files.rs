@@ -21,6 +21,10 @@ pub(super) struct SourceFile {
     pub(super) text: String,
     pub(super) lines: LineIndex,
     pub(super) body: Body,
+    /// Whether reading `path` again and parsing it gives exactly `text` and `body`: a native
+    /// syntax file read without a BOM through a path that is valid UTF-8 (`path` is its lossy
+    /// display). Set by the reader of `.tf` files, false for any other source.
+    pub(super) as_on_disk: bool,
 }
 
 impl SourceFile {
@@ -40,7 +44,7 @@ impl SourceFile {
             text
         };
         match crate::hcl_syntax::parse_body(&text) {
-            Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body }),
+            Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body, as_on_disk: false }),
             Err(err) => Err(Box::new(hcl_diagnostic(
                 SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
                 format!("cannot parse: {}", err.message),
@@ -78,13 +82,32 @@ pub(super) fn hcl_diagnostic(location: SourceLocation, message: impl Into<String
 
 /// Read a text file as UTF-8 without a leading BOM.
 pub(super) fn read_text(path: &Path) -> std::io::Result<String> {
+    read_utf8(path).map(without_bom)
+}
+
+fn read_utf8(path: &Path) -> std::io::Result<String> {
     let bytes = crate::source::read_regular(path)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not valid UTF-8"))?;
-    Ok(match strip_bom(&text) {
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not valid UTF-8"))
+}
+
+fn without_bom(text: String) -> String {
+    match strip_bom(&text) {
         rest if rest.len() == text.len() => text,
         rest => rest.to_string(),
-    })
+    }
+}
+
+/// The key under which the roots walk hands a file's text to the reader: the path made
+/// absolute against `cwd` and normalised lexically, so `envs/a/../../modules/x/main.tf` and
+/// `/repo/modules/x/main.tf` are one file (the reader reads lexical forms; the walk keeps no
+/// text for paths given with `..`, see [`crate::terraform::roots`]).
+pub(crate) fn text_key(path: &Path, cwd: &Path) -> PathBuf {
+    if path.is_absolute() {
+        normalise_path(path, false)
+    } else {
+        normalise_path(&cwd.join(path), false)
+    }
 }
 
 /// Lexically normalised path: no `.` (except a leading one), `a/..` folded.
@@ -137,6 +160,11 @@ pub(super) struct ParsedDir {
 /// either way the result is what parsing it would give, the cache only saves the work.
 pub struct SharedModules {
     dirs: Mutex<HashMap<PathBuf, Slot>>,
+    /// Texts of files the roots walk already read, keyed by [`text_key`]; each is taken by the
+    /// first load that reads its file (a later one reads the file again).
+    texts: Mutex<HashMap<PathBuf, String>>,
+    /// The working directory the keys of `texts` were made against.
+    cwd: Option<PathBuf>,
 }
 
 struct Slot {
@@ -153,7 +181,22 @@ impl SharedModules {
             .filter(|(_, n)| *n > 1)
             .map(|(key, users_left)| (key, Slot { users_left, parsed: None }))
             .collect();
-        SharedModules { dirs: Mutex::new(dirs) }
+        SharedModules { dirs: Mutex::new(dirs), texts: Mutex::new(HashMap::new()), cwd: None }
+    }
+
+    /// Hand over the texts of the files the roots walk read (keyed by [`text_key`] against the
+    /// working directory, which must not have changed since), so they are not read twice.
+    #[must_use]
+    pub fn with_texts(mut self, texts: HashMap<PathBuf, String>) -> Self {
+        self.cwd = std::env::current_dir().ok().filter(|_| !texts.is_empty());
+        self.texts = Mutex::new(texts);
+        self
+    }
+
+    /// The text the walk read for `path`, if any and not yet taken.
+    fn take_text(&self, path: &Path) -> Option<String> {
+        let cwd = self.cwd.as_deref()?;
+        self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&text_key(path, cwd))
     }
 
     /// How many directories are kept now (parsed or waiting to be).
@@ -240,7 +283,7 @@ impl ModuleTree {
                 .collect();
             let mut parsed: Vec<ParsedDir> =
                 level.iter().map(|_| ParsedDir { files: Vec::new(), diagnostics: Vec::new() }).collect();
-            for (i, result) in parse_parallel(jobs, serial) {
+            for (i, result) in parse_parallel(jobs, serial, shared) {
                 match result {
                     Ok(file) => parsed[i].files.push(file),
                     Err(diag) => parsed[i].diagnostics.push(*diag),
@@ -317,24 +360,41 @@ const PARALLEL_MIN_BYTES: usize = 128 << 10;
 
 /// Read the files, then parse them, on every core when there is enough to parse. Results come
 /// back in job order, so nothing downstream depends on scheduling.
-pub(super) fn parse_parallel(jobs: Vec<(usize, PathBuf, String)>, serial: bool) -> Vec<(usize, Parsed)> {
-    let texts: Vec<(usize, String, Result<String, String>)> = jobs
+pub(super) fn parse_parallel(
+    jobs: Vec<(usize, PathBuf, String)>,
+    serial: bool,
+    shared: Option<&SharedModules>,
+) -> Vec<(usize, Parsed)> {
+    // (group, display, text without its BOM, whether the file is as it is on disk).
+    type Job = (usize, String, Result<String, String>, bool);
+    let texts: Vec<Job> = jobs
         .into_iter()
-        .map(|(group, path, display)| (group, display, read_text(&path).map_err(|e| e.to_string())))
+        .map(|(group, path, display)| {
+            let text = match shared.and_then(|s| s.take_text(&path)) {
+                Some(text) => Ok(text),
+                None => read_utf8(&path).map_err(|e| e.to_string()),
+            };
+            let as_on_disk = display.ends_with(".tf")
+                && path.to_str().is_some()
+                && text.as_ref().is_ok_and(|t| !t.starts_with('\u{feff}'));
+            (group, display, text.map(without_bom), as_on_disk)
+        })
         .collect();
-    let parse = |(group, display, text): &(usize, String, Result<String, String>)| -> (usize, Parsed) {
+    let parse_owned = |(group, display, text, as_on_disk): Job| -> (usize, Parsed) {
         let result = match text {
-            Ok(text) => SourceFile::parse(display.clone(), text.clone()),
-            Err(e) => Err(Box::new(hcl_diagnostic(
-                SourceLocation::file(display.clone()),
-                format!("cannot read: {e}"),
-            ))),
+            Ok(text) => SourceFile::parse(display, text).map(|file| SourceFile { as_on_disk, ..file }),
+            Err(e) => {
+                Err(Box::new(hcl_diagnostic(SourceLocation::file(display), format!("cannot read: {e}"))))
+            }
         };
-        (*group, result)
+        (group, result)
     };
-    let bytes: usize = texts.iter().map(|(_, _, t)| t.as_ref().map_or(0, String::len)).sum();
+    let parse = |(group, display, text, as_on_disk): &Job| {
+        parse_owned((*group, display.clone(), text.clone(), *as_on_disk))
+    };
+    let bytes: usize = texts.iter().map(|(_, _, t, _)| t.as_ref().map_or(0, String::len)).sum();
     if serial || texts.len() <= 1 || bytes < PARALLEL_MIN_BYTES {
-        return texts.iter().map(parse).collect();
+        return texts.into_iter().map(parse_owned).collect();
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(texts.len());
     if workers <= 1 {

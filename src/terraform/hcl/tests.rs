@@ -481,3 +481,23 @@ fn shared_modules_load_as_parsed_modules() {
         assert_eq!(shared.len(), usize::from(i < 2), "{root}");
     }
 }
+
+/// A text the roots walk handed over is parsed instead of the file (once: it is taken), under
+/// a relative or an absolute name, with its BOM dropped as the reader drops it.
+#[test]
+fn texts_from_the_walk_are_read_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("root");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("main.tf"), "resource \"aws_s3_bucket\" \"on_disk\" {}\n").unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let walked = "\u{feff}resource \"aws_s3_bucket\" \"walked\" {}\n".to_string();
+    let texts = HashMap::from([(text_key(&dir.join("main.tf"), &cwd), walked)]);
+    let shared = SharedModules::new([]).with_texts(texts);
+    let addresses = |m: &CodeModel| m.resources.iter().map(|r| r.address.clone()).collect::<Vec<_>>();
+    let first = load_code_shared(&dir, &CodeOptions::default(), Some(&shared)).unwrap();
+    assert_eq!(addresses(&first), ["aws_s3_bucket.walked"]);
+    assert!(first.diagnostics.is_empty(), "{:?}", first.diagnostics);
+    let second = load_code_shared(&dir, &CodeOptions::default(), Some(&shared)).unwrap();
+    assert_eq!(addresses(&second), ["aws_s3_bucket.on_disk"]);
+}
