@@ -104,7 +104,7 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
 /// record (see [`crate::export::stream`]), else built whole.
 pub enum CsvExport {
     Built(Export),
-    Streamed(StreamedExport),
+    Streamed(Box<StreamedExport>),
 }
 
 /// The rows of one billing month, not built yet: [`StreamedExport::write`] makes and writes
@@ -144,7 +144,12 @@ pub fn export_csv(request: &ExportRequest) -> Result<CsvExport, AppError> {
     if !months.contains(&month) {
         return Err(no_lines(request, month, months.iter().copied()));
     }
-    Ok(CsvExport::Streamed(StreamedExport { table, month, owner_tag, costs: request.costs.clone() }))
+    Ok(CsvExport::Streamed(Box::new(StreamedExport {
+        table,
+        month,
+        owner_tag,
+        costs: request.costs.clone(),
+    })))
 }
 
 impl StreamedExport {

@@ -439,7 +439,7 @@ mod tests {
                 n => {
                     let team = ["web", "Data", "ops"][n as usize - 3];
                     pairs.push((agg.strings.intern("team"), agg.strings.intern(team)));
-                    if r >> 9 & 1 == 1 {
+                    if (r >> 9) & 1 == 1 {
                         pairs.push((agg.strings.intern("env"), agg.strings.intern("dev")));
                     }
                 }
@@ -471,7 +471,7 @@ mod tests {
             let amount = |v: u64| {
                 let scale = u32::try_from(v % 13).unwrap();
                 let m = i64::try_from((v >> 4) % 2_000_001).unwrap() - 1_000_000;
-                Decimal::new(if v >> 30 & 7 == 0 { 0 } else { m }, scale)
+                Decimal::new(if (v >> 30) & 7 == 0 { 0 } else { m }, scale)
             };
             agg.add(key, amount(next()), amount(next())).unwrap();
         }
