@@ -73,20 +73,157 @@ pub(super) fn month(request: &ExportRequest, data: &costs::CostData) -> Result<N
     }
 }
 
-/// `tally export`: the rows of one billing month, allocated as asked.
-pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
-    let (config, owner_tag, terraform) = setup(request)?;
+/// What the export reads: the owner tag and the tags it needs, resource ids only when rows
+/// or the Terraform columns need them.
+fn read_options(
+    request: &ExportRequest,
+    config: &Config,
+    owner_tag: &str,
+    terraform: bool,
+) -> costs::ReadOptions {
     let mut tag_keys = config.required_tags.clone();
-    tag_keys.push(owner_tag.clone());
-    let opts = costs::ReadOptions {
+    tag_keys.push(owner_tag.to_string());
+    costs::ReadOptions {
         tag_keys,
-        keep_resource_ids: request.by_resource || terraform.is_some(),
+        keep_resource_ids: request.by_resource || terraform,
         threads: None,
         exact_tag_keys: config.exact_tag_keys,
         // Rows show the owner tag only, unless they are per resource (then all its tags).
-        only_tags: (!request.by_resource).then(|| vec![owner_tag.clone()]),
+        only_tags: (!request.by_resource).then(|| vec![owner_tag.to_string()]),
         usage_rates: false,
+    }
+}
+
+/// `tally export`: the rows of one billing month, allocated as asked.
+pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
+    let (config, owner_tag, terraform) = setup(request)?;
+    built(request, &config, owner_tag, terraform)
+}
+
+/// A CSV export: streamed from the cost files' aggregation when each row is a function of one
+/// record (see [`crate::export::stream`]), else built whole.
+pub enum CsvExport {
+    Built(Export),
+    Streamed(Box<StreamedExport>),
+}
+
+/// The rows of one billing month, not built yet: [`StreamedExport::write`] makes and writes
+/// them one at a time, the same CSV bytes as [`crate::export::write::write_csv`] of [`export`].
+pub struct StreamedExport {
+    table: costs::CostTable,
+    month: NaiveDate,
+    owner_tag: String,
+    costs: String,
+}
+
+/// `tally export --format csv`: as [`export`], streamed when it can be.
+pub fn export_csv(request: &ExportRequest) -> Result<CsvExport, AppError> {
+    let (config, owner_tag, terraform) = setup(request)?;
+    let streamable = request.allocate == Allocation::None
+        && !request.by_resource
+        && !request.redact
+        && request.month_basis == MonthBasis::Billing
+        && terraform.is_none();
+    let path = match costs::CostSource::parse(&request.costs)? {
+        costs::CostSource::Local(path) if streamable => path,
+        _ => return built(request, &config, owner_tag, terraform).map(CsvExport::Built),
     };
+    let opts = read_options(request, &config, &owner_tag, false);
+    let table = costs::read_table(&path, &opts)?;
+    tracing::info!(files = table.files.len(), rows = table.rows(), "loaded costs");
+    for (kind, n) in &table.unknown_line_item_types {
+        tracing::warn!(line_item_type = %kind, lines = n, "unknown line item type, counted as a fee");
+    }
+    let months = crate::export::stream::months(&table);
+    let month = match request.month {
+        Some(m) => m,
+        None => *months.last().ok_or_else(|| {
+            AppError::from(InputError::Usage(format!("{}: no cost lines to export", request.costs)))
+        })?,
+    };
+    if !months.contains(&month) {
+        return Err(no_lines(request, month, months.iter().copied()));
+    }
+    Ok(CsvExport::Streamed(Box::new(StreamedExport {
+        table,
+        month,
+        owner_tag,
+        costs: request.costs.clone(),
+    })))
+}
+
+impl StreamedExport {
+    /// Write the CSV; `Err` as [`export`] fails (a sum beyond a `Decimal`, totals that do not
+    /// reconcile) or on a failed write, after which the output must be discarded.
+    pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), StreamError> {
+        use crate::export::write::CsvRows;
+        let mut w = CsvRows::new(self.month, false, false, out).map_err(StreamError::Io)?;
+        let totals = crate::export::stream::for_each_row(&self.table, self.month, &self.owner_tag, |row| {
+            w.view(row).map_err(Failure::Io)
+        })
+        .map_err(|f| match f {
+            Failure::Io(e) => StreamError::Io(e),
+            // Said as the built export says it.
+            Failure::Sum(m) => StreamError::App(InputError::Usage(format!("{}: {m}", self.costs)).into()),
+        })?;
+        w.finish().map_err(StreamError::Io)?;
+        if !totals.billed.same_as(&totals.input_billed) || !totals.effective.same_as(&totals.input_effective)
+        {
+            return Err(StreamError::App(AppError::Output(format!(
+                "internal error: export totals {} / {} do not reconcile with input {} / {}",
+                totals.billed, totals.effective, totals.input_billed, totals.input_effective
+            ))));
+        }
+        tracing::info!(rows = totals.rows, basis = MonthBasis::Billing.as_str(), billed = %totals.billed, effective = %totals.effective, "export");
+        Ok(())
+    }
+}
+
+/// Why a streamed export failed.
+#[derive(Debug)]
+pub enum StreamError {
+    /// As the export fails when built.
+    App(AppError),
+    /// Writing failed.
+    Io(std::io::Error),
+}
+
+/// What stops the rows: a sum beyond what a `Decimal` holds exactly, or the write.
+enum Failure {
+    Sum(String),
+    Io(std::io::Error),
+}
+
+impl From<String> for Failure {
+    fn from(m: String) -> Self {
+        Failure::Sum(m)
+    }
+}
+
+/// "No cost lines in MONTH", with the months the data has.
+fn no_lines(request: &ExportRequest, month: NaiveDate, months: impl Iterator<Item = NaiveDate>) -> AppError {
+    let months: std::collections::BTreeSet<String> = months.map(|m| m.format("%Y-%m").to_string()).collect();
+    let present = if months.is_empty() {
+        "none".to_string()
+    } else {
+        months.into_iter().collect::<Vec<_>>().join(", ")
+    };
+    InputError::Usage(format!(
+        "{}: no cost lines in {} (months in the data: {present})",
+        request.costs,
+        month.format("%Y-%m")
+    ))
+    .into()
+}
+
+/// [`export`] once the project is set up: every record built, then the rows.
+fn built(
+    request: &ExportRequest,
+    config: &Config,
+    owner_tag: String,
+    terraform: Option<Vec<TfResource>>,
+) -> Result<Export, AppError> {
+    let opts = read_options(request, config, &owner_tag, terraform.is_some());
     let aws = AwsOptions {
         profile: request.profile.clone(),
         region: request.region.clone(),
@@ -106,19 +243,7 @@ pub fn export(request: &ExportRequest) -> Result<Export, AppError> {
     };
     if !data.records.iter().any(|r| opts.selects(r)) {
         // A header-only file with exit 0 reads as "nothing was spent"; it is "wrong month".
-        let months: std::collections::BTreeSet<String> =
-            data.records.iter().map(|r| basis.month_of(r).format("%Y-%m").to_string()).collect();
-        let present = if months.is_empty() {
-            "none".to_string()
-        } else {
-            months.into_iter().collect::<Vec<_>>().join(", ")
-        };
-        return Err(InputError::Usage(format!(
-            "{}: no cost lines in {} (months in the data: {present})",
-            request.costs,
-            month.format("%Y-%m")
-        ))
-        .into());
+        return Err(no_lines(request, month, data.records.iter().map(|r| basis.month_of(r))));
     }
     let export = crate::export::build(&data.records, &opts)
         .map_err(|m| InputError::Usage(format!("{}: {m}", request.costs)))?;

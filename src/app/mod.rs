@@ -28,7 +28,7 @@ mod load;
 mod prices;
 mod review;
 
-pub use export::{export, ExportRequest};
+pub use export::{export, export_csv, CsvExport, ExportRequest, StreamError, StreamedExport};
 pub use fix::{fix, import, FixOutcome, FixRequest, ImportRequest};
 pub use focus::{focus_export, FocusExport, FocusSummary};
 pub use history::{week_of, DEFAULT_WEEKS};

@@ -232,6 +232,9 @@ pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
     if matches!(args.format, ExportFormat::Focus | ExportFormat::FocusParquet) {
         return focus_export(request, args);
     }
+    if args.format == ExportFormat::Csv {
+        return export_csv(request, args);
+    }
     let export = match app::export(request) {
         Ok(e) => e,
         Err(e) => return report_error(&e),
@@ -250,6 +253,63 @@ pub(super) fn export(request: &ExportRequest, args: &ExportArgs) -> u8 {
     match written {
         Ok(()) => exit::OK,
         Err(message) => report_error(&AppError::Output(message)),
+    }
+}
+
+/// `tally export --format csv`: streamed when the rows allow (`app::export_csv`), into a
+/// temporary file that becomes the output only once every row was written and the totals
+/// reconciled, so a failure is exit 2 with nothing written; on stdout, the temporary file is
+/// copied out at the end, for the same reason.
+fn export_csv(request: &ExportRequest, args: &ExportArgs) -> u8 {
+    let streamed = match app::export_csv(request) {
+        Ok(app::CsvExport::Streamed(s)) => s,
+        Ok(app::CsvExport::Built(export)) => {
+            let capacity = export.rows.len().saturating_mul(256);
+            return match emit(args.output.as_deref(), capacity, |out| write_csv(&export, out)) {
+                Ok(()) => exit::OK,
+                Err(message) => report_error(&AppError::Output(message)),
+            };
+        }
+        Err(e) => return report_error(&e),
+    };
+    let mut failed: Option<AppError> = None;
+    let mut render = |out: &mut dyn Write| -> io::Result<()> {
+        streamed.write(out).map_err(|e| match e {
+            app::StreamError::Io(e) => e,
+            app::StreamError::App(e) => {
+                failed = Some(e);
+                io::Error::other("the export failed")
+            }
+        })
+    };
+    let written = spooled(args.output.as_deref(), &mut render);
+    if let Some(e) = failed {
+        return report_error(&e);
+    }
+    match written {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&AppError::Output(message)),
+    }
+}
+
+/// [`emit`] for a render that can fail after writing: to a file, through `emit`'s temporary
+/// file; to stdout, through a temporary file copied out once `render` succeeded.
+fn spooled(
+    path: Option<&Path>,
+    render: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
+    match path {
+        Some(_) => emit(path, 1 << 20, render),
+        None => (|| {
+            use std::io::Seek;
+            let mut spool = io::BufWriter::new(tempfile::tempfile()?);
+            render(&mut spool)?;
+            let mut file = spool.into_inner().map_err(io::IntoInnerError::into_error)?;
+            file.rewind()?;
+            Ok(file)
+        })()
+        .map_err(|e: io::Error| format!("a temporary file: {e}"))
+        .and_then(|mut file| emit(None, 1 << 20, |out| io::copy(&mut file, out).map(|_| ()))),
     }
 }
 
@@ -281,19 +341,7 @@ fn focus_export(request: &ExportRequest, args: &ExportArgs) -> u8 {
             io::Error::other("the FOCUS export failed")
         })
     };
-    let written = match args.output.as_deref() {
-        Some(_) => emit(args.output.as_deref(), 1 << 20, &mut render),
-        None => (|| {
-            use std::io::Seek;
-            let mut spool = io::BufWriter::new(tempfile::tempfile()?);
-            render(&mut spool)?;
-            let mut file = spool.into_inner().map_err(io::IntoInnerError::into_error)?;
-            file.rewind()?;
-            Ok(file)
-        })()
-        .map_err(|e: io::Error| format!("a temporary file: {e}"))
-        .and_then(|mut file| emit(None, 1 << 20, |out| io::copy(&mut file, out).map(|_| ()))),
-    };
+    let written = spooled(args.output.as_deref(), &mut render);
     if let Some(e) = failed {
         return report_error(&e);
     }

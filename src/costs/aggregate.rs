@@ -73,7 +73,7 @@ pub(crate) fn day_number(d: NaiveDate) -> i32 {
     chrono::Datelike::num_days_from_ce(&d)
 }
 
-fn from_day_number(n: i32) -> Option<NaiveDate> {
+pub(crate) fn from_day_number(n: i32) -> Option<NaiveDate> {
     (n != NO_DATE).then(|| NaiveDate::from_num_days_from_ce_opt(n)).flatten()
 }
 
@@ -357,6 +357,27 @@ fn spill(cell: &mut Cell, key: Key, spans: &mut FastMap<Key, Sums>) -> Result<()
     Ok(())
 }
 
+/// The day cells of one dense group (see [`Aggregator::dense_groups`]).
+pub(crate) struct DayCells<'a> {
+    base: i32,
+    cells: &'a [Cell],
+}
+
+impl DayCells<'_> {
+    /// First day and number of days held.
+    pub(crate) fn span(&self) -> (i32, i32) {
+        (self.base, i32::try_from(self.cells.len()).unwrap_or(i32::MAX))
+    }
+
+    /// The sums of `day`, `None` when the group has no line on it here (none at all, or its
+    /// cell moved to the spans).
+    #[inline]
+    pub(crate) fn at(&self, day: i32) -> Option<Sums> {
+        let i = usize::try_from(day.checked_sub(self.base)?).ok()?;
+        self.cells.get(i).filter(|c| c.rows > 0).map(Cell::sums)
+    }
+}
+
 impl Days {
     /// The cell of `day`, growing the run (at either end) up to [`MAX_DAYS`].
     #[inline]
@@ -632,6 +653,41 @@ impl Aggregator {
             })
         }));
         Ok(out)
+    }
+
+    /// Apply the lines still pending, so [`Aggregator::dense_groups`] and
+    /// [`Aggregator::spans`] see every record. Fails only as [`Aggregator::add`] does.
+    pub(crate) fn finish(&mut self) -> Result<(), String> {
+        Ok(self.map.flush()?)
+    }
+
+    /// The one-day groups: each as the key of its first day (`start` is the group's first
+    /// day, `end` that day + 1) with its cells' sums by day from there, `None` for a day
+    /// without lines. With [`Aggregator::spans`], every record [`Aggregator::into_records`]
+    /// makes, each exactly once; [`Aggregator::finish`] first.
+    pub(crate) fn dense_groups(&self) -> impl Iterator<Item = (Key, DayCells<'_>)> {
+        self.map.days.iter().map(|d| (d.group.key(d.base), DayCells { base: d.base, cells: &d.cells }))
+    }
+
+    /// The records that are not one day of a dense group: multi-day lines, far days and cells
+    /// that left fixed point.
+    pub(crate) fn spans(&self) -> impl Iterator<Item = (&Key, &Sums)> {
+        self.map.spans.iter()
+    }
+
+    /// A tag set's (key, value) pairs, sorted by key; empty for `NONE`.
+    pub(crate) fn tag_pairs(&self, tags: Sym) -> &[(Sym, Sym)] {
+        match tags {
+            NONE => &[],
+            t => self.tag_sets.get(t as usize - 1).map_or(&[], |s| s),
+        }
+    }
+
+    /// Ranks of strings and of tag sets, in the order [`Aggregator::into_records`] sorts by.
+    pub(crate) fn ranks(&self) -> (Vec<u32>, Vec<u32>) {
+        let ranks = self.string_ranks();
+        let tag_ranks = self.tag_set_ranks(&ranks);
+        (ranks, tag_ranks)
     }
 
     /// Rank of every string id (`NONE` as the empty string) in string order; equal strings

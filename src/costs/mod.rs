@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::InputError;
 use crate::model::{ChargeCategory, CostLine, Period, Tags};
 
-mod aggregate;
+pub(crate) mod aggregate;
 pub mod athena;
 mod bounded;
 mod charge;
@@ -251,7 +251,7 @@ impl CostData {
 /// Read every cost file at `path`: a file, or all CSV (`.csv`, `.csv.gz`) and Parquet
 /// (`.parquet`) files below a directory, in sorted path order.
 pub fn read_costs(path: &Path, opts: &ReadOptions) -> Result<CostData, InputError> {
-    read_files(&discover(path)?, opts)
+    read_table(path, opts)?.into_data()
 }
 
 /// A local copy of a remote file, and the name messages and reports use for it.
@@ -266,7 +266,7 @@ pub struct NamedFile {
 pub fn read_named(files: &[NamedFile], opts: &ReadOptions) -> Result<CostData, InputError> {
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     let shown = |p: &Path| files.iter().find(|f| f.path == p).map(|f| f.shown.clone());
-    match read_files(&paths, opts) {
+    match read_files(&paths, opts).and_then(CostTable::into_data) {
         Ok(mut data) => {
             for (p, _) in &mut data.files {
                 if let Some(s) = shown(p) {
@@ -285,7 +285,7 @@ pub fn read_named(files: &[NamedFile], opts: &ReadOptions) -> Result<CostData, I
     }
 }
 
-fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputError> {
+fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostTable, InputError> {
     let mut units = Vec::new();
     let mut formats = Vec::new();
     for file in files {
@@ -306,22 +306,61 @@ fn read_files(files: &[PathBuf], opts: &ReadOptions) -> Result<CostData, InputEr
             }
         }
     }
-    let agg = run_units(&units, opts)?;
+    let mut agg = run_units(&units, opts)?;
     let unknown_line_item_types = agg.unknown_types.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    let rows = agg.rows;
-    let last_charge_end = agg.last_end;
-    let usage_span = agg.usage_span;
-    let mut agg = agg;
     let usage = agg.take_usage();
-    Ok(CostData {
-        records: agg.into_records().map_err(|m| InputError::Usage(format!("cost files: {m}")))?,
-        files: formats,
-        rows,
-        last_charge_end,
-        usage_span,
-        unknown_line_item_types,
-        usage,
-    })
+    agg.finish().map_err(sum_error)?;
+    Ok(CostTable { agg, files: formats, unknown_line_item_types, usage })
+}
+
+fn sum_error(m: String) -> InputError {
+    InputError::Usage(format!("cost files: {m}"))
+}
+
+/// Cost files as read, still in the aggregation's form (interned strings, day cells): what
+/// [`CostData`] is made from, and what a consumer that streams its output (the CSV export)
+/// reads without building a [`CostRecord`] per record, each with its own strings (at 1.8M
+/// records those were most of the run's memory and a third of its time).
+pub struct CostTable {
+    pub(crate) agg: aggregate::Aggregator,
+    /// Files read, sorted, with their detected format.
+    pub files: Vec<(PathBuf, CostFormat)>,
+    /// As [`CostData::unknown_line_item_types`].
+    pub unknown_line_item_types: Vec<(String, u64)>,
+    usage: Vec<usage::Usage>,
+}
+
+impl CostTable {
+    /// Input line items read.
+    pub fn rows(&self) -> u64 {
+        self.agg.rows
+    }
+
+    /// A table of lines added by hand (tests of its consumers).
+    #[cfg(test)]
+    pub(crate) fn from_aggregator(agg: aggregate::Aggregator) -> Self {
+        CostTable { agg, files: Vec::new(), unknown_line_item_types: Vec::new(), usage: Vec::new() }
+    }
+
+    /// The records, as [`read_costs`] returns them.
+    pub fn into_data(self) -> Result<CostData, InputError> {
+        let CostTable { agg, files, unknown_line_item_types, usage } = self;
+        let (rows, last_charge_end, usage_span) = (agg.rows, agg.last_end, agg.usage_span);
+        Ok(CostData {
+            records: agg.into_records().map_err(sum_error)?,
+            files,
+            rows,
+            last_charge_end,
+            usage_span,
+            unknown_line_item_types,
+            usage,
+        })
+    }
+}
+
+/// Read every cost file at `path` as [`read_costs`] does, without building its records.
+pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<CostTable, InputError> {
+    read_files(&discover(path)?, opts)
 }
 
 enum Unit {

@@ -18,6 +18,7 @@ use crate::model::{ChargeCategory, Tags, TfResource};
 
 pub mod focus;
 pub(crate) mod redact;
+pub mod stream;
 pub mod write;
 
 pub(crate) use redact::{redact_emails, redact_free_text, redact_owner};

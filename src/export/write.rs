@@ -9,6 +9,7 @@
 //! Timestamps are UTC; amounts are exact decimals (Parquet `decimal(38, s)`, `s` the largest
 //! scale in the column).
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::stream::RowView;
 use super::{Export, Row};
 use crate::model::ChargeCategory;
 
@@ -59,6 +61,10 @@ struct Columns {
 }
 
 fn columns(export: &Export) -> Columns {
+    column_names(export.by_resource, export.with_terraform)
+}
+
+fn column_names(by_resource: bool, with_terraform: bool) -> Columns {
     let mut names = vec![
         "BillingPeriodStart",
         "BillingPeriodEnd",
@@ -67,7 +73,7 @@ fn columns(export: &Export) -> Columns {
         "SubAccountId",
         "ServiceName",
     ];
-    if export.by_resource {
+    if by_resource {
         names.push("ResourceId");
     }
     names.extend([
@@ -81,7 +87,7 @@ fn columns(export: &Export) -> Columns {
         "x_AllocationStatus",
         "x_AllocationMethod",
     ]);
-    if export.with_terraform {
+    if with_terraform {
         names.extend(["x_TerraformManaged", "x_TerraformAddress"]);
     }
     Columns { names }
@@ -114,20 +120,63 @@ fn cell(row: &Row, column: &str) -> Option<String> {
 }
 
 pub fn write_csv(export: &Export, out: &mut dyn Write) -> std::io::Result<()> {
-    let cols = columns(export);
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-    w.write_record(&cols.names).map_err(io_error)?;
-    // Dates repeat on every row (the billing period) or take a month's few values (charge
-    // days): format each once.
-    let mut days: std::collections::BTreeMap<NaiveDate, String> = std::collections::BTreeMap::new();
-    for d in [export.month, next_month(export.month)] {
-        days.insert(d, timestamp(d));
-    }
-    let mut day = |d: NaiveDate| days.entry(d).or_insert_with(|| timestamp(d)).clone();
+    let mut w = CsvRows::new(export.month, export.by_resource, export.with_terraform, out)?;
     for row in &export.rows {
-        let mut fields: Vec<String> = Vec::with_capacity(cols.names.len());
-        for &c in &cols.names {
-            fields.push(match c {
+        w.row(row)?;
+    }
+    w.finish()
+}
+
+/// The CSV export written one row at a time: what [`write_csv`] writes for an [`Export`],
+/// and what the streaming export (`super::stream`) writes without holding the rows.
+pub(crate) struct CsvRows<'a> {
+    w: csv::Writer<&'a mut dyn Write>,
+    cols: Columns,
+    fields: Vec<String>,
+    /// Dates repeat on every row (the billing period) or take a month's few values (charge
+    /// days): each is formatted once.
+    days: std::collections::BTreeMap<NaiveDate, String>,
+    /// `Tags` JSON by owner, for [`CsvRows::view`].
+    tags: std::collections::HashMap<Box<str>, Box<str>>,
+    /// An amount's text, reused.
+    text: String,
+}
+
+/// Columns of an export without `ResourceId` and the Terraform columns: what a streamed
+/// export (`super::stream`) writes.
+const STREAMED_COLUMNS: usize = 15;
+
+impl<'a> CsvRows<'a> {
+    /// Write the header row.
+    pub(crate) fn new(
+        month: NaiveDate,
+        by_resource: bool,
+        with_terraform: bool,
+        out: &'a mut dyn Write,
+    ) -> std::io::Result<Self> {
+        let cols = column_names(by_resource, with_terraform);
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+        w.write_record(&cols.names).map_err(io_error)?;
+        let mut days = std::collections::BTreeMap::new();
+        for d in [month, next_month(month)] {
+            days.insert(d, timestamp(d));
+        }
+        Ok(CsvRows {
+            w,
+            fields: Vec::with_capacity(cols.names.len()),
+            cols,
+            days,
+            tags: std::collections::HashMap::new(),
+            text: String::new(),
+        })
+    }
+
+    pub(crate) fn row(&mut self, row: &Row) -> std::io::Result<()> {
+        let days = &mut self.days;
+        let mut day = |d: NaiveDate| days.entry(d).or_insert_with(|| timestamp(d)).clone();
+        self.fields.clear();
+        for &c in &self.cols.names {
+            self.fields.push(match c {
                 "BillingPeriodStart" => day(row.key.billing_period),
                 "BillingPeriodEnd" => day(next_month(row.key.billing_period)),
                 "ChargePeriodStart" => day(row.key.charge_start),
@@ -135,9 +184,56 @@ pub fn write_csv(export: &Export, out: &mut dyn Write) -> std::io::Result<()> {
                 _ => cell(row, c).unwrap_or_default(),
             });
         }
-        w.write_record(&fields).map_err(io_error)?;
+        self.w.write_record(&self.fields).map_err(io_error)
     }
-    w.flush()
+
+    /// A streamed row (`super::stream`), written from its borrowed text: the bytes [`CsvRows::row`]
+    /// writes for [`RowView::to_row`], without its eight strings.
+    pub(crate) fn view(&mut self, v: &RowView<'_>) -> std::io::Result<()> {
+        if self.cols.names.len() != STREAMED_COLUMNS {
+            return self.row(&v.to_row());
+        }
+        let CsvRows { w, days, tags, text, .. } = self;
+        let mut day = |w: &mut csv::Writer<&mut dyn Write>, d: NaiveDate| {
+            w.write_field(days.entry(d).or_insert_with(|| timestamp(d)).as_str())
+        };
+        day(w, v.billing_period).map_err(io_error)?;
+        day(w, next_month(v.billing_period)).map_err(io_error)?;
+        day(w, v.charge_start).map_err(io_error)?;
+        day(w, v.charge_end).map_err(io_error)?;
+        w.write_field(v.account).map_err(io_error)?;
+        w.write_field(v.service).map_err(io_error)?;
+        w.write_field(focus_category(v.category)).map_err(io_error)?;
+        w.write_field(v.currency).map_err(io_error)?;
+        for amount in [v.billed, v.effective] {
+            text.clear();
+            write!(text, "{amount}").map_err(std::io::Error::other)?;
+            w.write_field(text.as_str()).map_err(io_error)?;
+        }
+        // The `Tags` JSON of an owner, made once per owner.
+        let json = match v.owner {
+            None => "{}",
+            Some(o) => {
+                if !tags.contains_key(o) {
+                    let one: crate::model::Tags =
+                        [(v.owner_tag.to_string(), o.to_string())].into_iter().collect();
+                    let json = serde_json::to_string(&one).unwrap_or_else(|_| "{}".to_string());
+                    tags.insert(o.into(), json.into());
+                }
+                tags.get(o).map_or("{}", |j| j)
+            }
+        };
+        w.write_field(json).map_err(io_error)?;
+        w.write_field(ChargeCategory::as_str(v.category)).map_err(io_error)?;
+        w.write_field(v.owner.unwrap_or("")).map_err(io_error)?;
+        w.write_field(v.status.as_str()).map_err(io_error)?;
+        w.write_field(v.method().as_str()).map_err(io_error)?;
+        w.write_record(None::<&[u8]>).map_err(io_error)
+    }
+
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
 }
 
 /// Keep the I/O error's kind (a closed pipe is not a failure for the caller).

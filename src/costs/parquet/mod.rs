@@ -125,11 +125,18 @@ pub(crate) fn read_row_group(
         }
     }
 
-    let dict_schema = dictionary_schema(&schema);
+    // A map column the reader cannot give as dictionaries (a layout it does not expect) is
+    // read as plain strings, as before.
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
-        file,
-        ArrowReaderOptions::new().with_schema(dict_schema),
+        file.try_clone().map_err(|e| InputError::io(path, e))?,
+        ArrowReaderOptions::new().with_schema(with_dictionaries(&schema, true)),
     )
+    .or_else(|_| {
+        ParquetRecordBatchReaderBuilder::try_new_with_options(
+            file,
+            ArrowReaderOptions::new().with_schema(dictionary_schema(&schema)),
+        )
+    })
     .map_err(|e| parquet_error(path, e))?;
     let mut roots: Vec<usize> = COLS.iter().filter_map(|c| layout.get(*c)).collect();
     roots.extend(tag_columns.iter().map(|(i, _)| *i));
@@ -173,17 +180,42 @@ pub(crate) fn read_row_group(
 /// dictionary pages, each distinct value once (interned once by the aggregating reader,
 /// borrowed by the line reader).
 fn dictionary_schema(schema: &Schema) -> Arc<Schema> {
+    with_dictionaries(schema, false)
+}
+
+/// [`dictionary_schema`], and with `maps` the keys and values of `map<string, string>`
+/// columns too (CUR 2.0's `resource_tags` and `product`, FOCUS's `Tags`): as plain strings
+/// every key and value of every row was hashed to be interned or compared, two to a dozen a
+/// line; as dictionaries each distinct one is, once per batch.
+fn with_dictionaries(schema: &Schema, maps: bool) -> Arc<Schema> {
+    let dict = |f: &Field| -> Option<Field> {
+        matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View).then(|| {
+            Field::new(
+                f.name(),
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                f.is_nullable(),
+            )
+            .with_metadata(f.metadata().clone())
+        })
+    };
+    let map = |f: &Field| -> Option<Field> {
+        let DataType::Map(entries, sorted) = f.data_type() else { return None };
+        let DataType::Struct(kv) = entries.data_type() else { return None };
+        let [k, v] = &kv.iter().collect::<Vec<_>>()[..] else { return None };
+        let entries = Field::new_struct(entries.name(), vec![dict(k)?, dict(v)?], entries.is_nullable())
+            .with_metadata(entries.metadata().clone());
+        Some(
+            Field::new(f.name(), DataType::Map(Arc::new(entries), *sorted), f.is_nullable())
+                .with_metadata(f.metadata().clone()),
+        )
+    };
     Arc::new(Schema::new_with_metadata(
         schema
             .fields()
             .iter()
-            .map(|f| match f.data_type() {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Arc::new(Field::new(
-                    f.name(),
-                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-                    f.is_nullable(),
-                )),
-                _ => f.clone(),
+            .map(|f| match dict(f).or_else(|| if maps { map(f) } else { None }) {
+                Some(f) => Arc::new(f),
+                None => f.clone(),
             })
             .collect::<Vec<_>>(),
         schema.metadata().clone(),
