@@ -382,9 +382,9 @@ pub(crate) fn seen(
     Seen {
         resource: LiveResource {
             arn: arn.to_string(),
-            account,
-            region,
-            resource_type,
+            account: account.into(),
+            region: region.into(),
+            resource_type: resource_type.into(),
             tags,
             sources: [source].into_iter().collect(),
             attributes: Default::default(),
