@@ -585,6 +585,8 @@ pub struct Budget {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
