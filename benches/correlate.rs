@@ -19,7 +19,7 @@
 
 #![allow(clippy::print_stdout)] // a bench reports on stdout
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;

@@ -503,7 +503,7 @@ pub(crate) fn merge(seen: impl IntoIterator<Item = Seen>) -> Vec<LiveResource> {
                     existing.resource.attributes.entry(k.clone()).or_insert_with(|| v.clone());
                 }
                 if s.region_known && !existing.region_known {
-                    existing.resource.region = s.resource.region.clone();
+                    existing.resource.region = s.resource.region;
                     existing.region_known = true;
                 }
                 existing.resource.sources.extend(s.resource.sources.iter().copied());
