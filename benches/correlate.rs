@@ -19,15 +19,15 @@
 
 #![allow(clippy::print_stdout)] // a bench reports on stdout
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tally::audit::{self, AuditInput};
 use tally::model::{
-    ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, Period, ResourceMode, Tags,
-    TfResource,
+    ChargeCategory, CostLine, EffectiveTags, Layer, LiveResource, LiveSource, LiveSources, Period,
+    ResourceMode, Tags, TfResource,
 };
 use tally::policy::Policy;
 use tally::snapshot::{Attempt, AttemptStatus, Collection, Costs, Snapshot};
@@ -97,7 +97,7 @@ fn estate(live: usize, state: usize) -> (Vec<TfResource>, Snapshot) {
                 region: REGION.into(),
                 resource_type: "ec2:instance".into(),
                 tags: t,
-                sources: BTreeSet::from([LiveSource::TaggingApi]),
+                sources: LiveSources::from([LiveSource::TaggingApi]),
                 attributes: BTreeMap::new(),
             }
         })

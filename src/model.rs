@@ -4,17 +4,19 @@
 //! [`LiveResource`]s; spend sources produce [`CostLine`]s and [`Budget`]s. Nothing here does I/O
 //! or knows where the data came from beyond the `origin`/`sources` fields it carries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+mod name;
 mod small_map;
 mod tags;
+pub use name::Name;
 pub use small_map::SmallMap;
-pub use tags::Tags;
+pub use tags::{Tags, TagsInterner};
 
 /// Prefix of tags AWS sets itself; they are never subject to policy and never count as drift.
 pub const AWS_SYSTEM_TAG_PREFIX: &str = "aws:";
@@ -278,17 +280,121 @@ pub enum LiveSource {
     CloudControl,
 }
 
+impl LiveSource {
+    /// Every source, in their order (the order of a set of them).
+    const ALL: [LiveSource; 3] = [LiveSource::TaggingApi, LiveSource::Config, LiveSource::CloudControl];
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The APIs that saw a live resource: a set of [`LiveSource`]s in one byte. It behaves as the
+/// `BTreeSet` it replaces where it shows (order, JSON as a sorted array, duplicates merged), which
+/// allocated a tree node for each of a million resources.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct LiveSources(u8);
+
+impl LiveSources {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn contains(&self, source: &LiveSource) -> bool {
+        self.0 & source.bit() != 0
+    }
+
+    /// Adds `source`; whether it was new, as `BTreeSet::insert`.
+    pub fn insert(&mut self, source: LiveSource) -> bool {
+        let new = !self.contains(&source);
+        self.0 |= source.bit();
+        new
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The sources in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &'static LiveSource> + '_ {
+        LiveSource::ALL.iter().filter(|s| self.contains(s))
+    }
+}
+
+impl FromIterator<LiveSource> for LiveSources {
+    fn from_iter<I: IntoIterator<Item = LiveSource>>(iter: I) -> Self {
+        let mut set = Self::new();
+        set.extend(iter);
+        set
+    }
+}
+
+impl Extend<LiveSource> for LiveSources {
+    fn extend<I: IntoIterator<Item = LiveSource>>(&mut self, iter: I) {
+        for source in iter {
+            self.insert(source);
+        }
+    }
+}
+
+impl<const N: usize> From<[LiveSource; N]> for LiveSources {
+    fn from(sources: [LiveSource; N]) -> Self {
+        sources.into_iter().collect()
+    }
+}
+
+impl fmt::Debug for LiveSources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for LiveSources {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for LiveSources {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SourcesVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for SourcesVisitor {
+            type Value = LiveSources;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<LiveSources, A::Error> {
+                let mut set = LiveSources::new();
+                while let Some(source) = seq.next_element::<LiveSource>()? {
+                    set.insert(source);
+                }
+                Ok(set)
+            }
+        }
+
+        deserializer.deserialize_seq(SourcesVisitor)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveResource {
     pub arn: String,
-    pub account: String,
-    pub region: String,
+    /// Account, region and type are interned: a million resources share a few hundred values.
+    pub account: Name,
+    pub region: Name,
     /// Tagging API resource type: `ec2:instance`, `s3`, `rds:db`.
     #[serde(rename = "type")]
-    pub resource_type: String,
+    pub resource_type: Name,
     #[serde(default)]
     pub tags: Tags,
-    pub sources: BTreeSet<LiveSource>,
+    pub sources: LiveSources,
     /// Facts the inventory learned beyond tags (AWS Config's configuration items), used to
     /// infer owners. Known keys: `is_default` (`"true"` for a default VPC and its default
     /// subnets, a security group named `default`, the `default` event bus), `managed_by`
@@ -475,4 +581,40 @@ pub struct Budget {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
     pub forecast: Option<Decimal>,
     pub source: BudgetSource,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn live_sources_behave_like_the_set_they_replace() {
+        for json in [
+            "[]",
+            r#"["config"]"#,
+            r#"["config","tagging-api","config"]"#,
+            r#"["cloud-control","tagging-api"]"#,
+        ] {
+            let set: BTreeSet<LiveSource> = serde_json::from_str(json).unwrap();
+            let packed: LiveSources = serde_json::from_str(json).unwrap();
+            assert_eq!(serde_json::to_string(&packed).unwrap(), serde_json::to_string(&set).unwrap());
+            assert_eq!(format!("{packed:?}"), format!("{set:?}"));
+            assert!(packed.iter().copied().eq(set.iter().copied()));
+            assert_eq!(packed.len(), set.len());
+            for s in LiveSource::ALL {
+                assert_eq!(packed.contains(&s), set.contains(&s));
+            }
+        }
+        let mut packed = LiveSources::new();
+        assert!(packed.insert(LiveSource::Config) && !packed.insert(LiveSource::Config));
+        assert_eq!(packed, LiveSources::from([LiveSource::Config]));
+        let err = serde_json::from_str::<LiveSources>(r#"["nope"]"#).unwrap_err().to_string();
+        let want = serde_json::from_str::<BTreeSet<LiveSource>>(r#"["nope"]"#).unwrap_err().to_string();
+        assert_eq!(err, want);
+        let err = serde_json::from_str::<LiveSources>("{}").unwrap_err().to_string();
+        let want = serde_json::from_str::<BTreeSet<LiveSource>>("{}").unwrap_err().to_string();
+        assert_eq!(err, want);
+    }
 }

@@ -400,9 +400,10 @@ impl Snapshot {
                 )));
             }
         }
+        // Regions repeat (interned, in runs): each distinct one is checked when it changes.
+        let mut region_ok: Option<&str> = None;
         for (i, r) in self.resources.iter().enumerate() {
-            let mut parts = r.arn.splitn(6, ':').skip(3);
-            if let (Some(region), Some(account), Some(_)) = (parts.next(), parts.next(), parts.next()) {
+            if let Some((region, account)) = arn_region_account(&r.arn) {
                 if !account.is_empty() && account != r.account {
                     return Err(bad(format!(
                         "resources[{i}]: account {} differs from the account {account} in its ARN {}",
@@ -416,8 +417,11 @@ impl Snapshot {
                     )));
                 }
             }
-            if !r.region.is_empty() && !is_region_like(&r.region) {
-                return Err(bad(format!("resources[{i}]: \"{}\" is not an AWS region", r.region)));
+            if !r.region.is_empty() && region_ok != Some(r.region.as_str()) {
+                if !is_region_like(&r.region) {
+                    return Err(bad(format!("resources[{i}]: \"{}\" is not an AWS region", r.region)));
+                }
+                region_ok = Some(r.region.as_str());
             }
             if r.tags.iter().any(|(k, _)| k.is_empty()) {
                 return Err(bad(format!("resources[{i}]: a tag with an empty key")));
@@ -433,6 +437,15 @@ impl Snapshot {
             .iter()
             .filter(|a| matches!(a.status, AttemptStatus::Error | AttemptStatus::Denied))
     }
+}
+
+/// The region and account fields of an ARN (`arn:partition:service:region:account:resource`),
+/// when it has all six; `None` when it has fewer.
+fn arn_region_account(arn: &str) -> Option<(&str, &str)> {
+    let mut colons = arn.bytes().enumerate().filter(|&(_, b)| b == b':').map(|(i, _)| i);
+    let (_, _, third, fourth, fifth) =
+        (colons.next()?, colons.next()?, colons.next()?, colons.next()?, colons.next()?);
+    Some((&arn[third + 1..fourth], &arn[fourth + 1..fifth]))
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `aws-global`, `global` (AWS Config's label for

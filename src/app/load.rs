@@ -240,7 +240,16 @@ impl Loaded {
     }
 
     pub(super) fn snapshot(&mut self, path: &Path) -> Result<(), AppError> {
-        let snap = Snapshot::load(path)?;
+        self.snapshot_read(path, Snapshot::load(path))
+    }
+
+    /// [`Loaded::snapshot`] of a snapshot read elsewhere (on another thread).
+    pub(super) fn snapshot_read(
+        &mut self,
+        path: &Path,
+        read: Result<Snapshot, crate::error::InputError>,
+    ) -> Result<(), AppError> {
+        let snap = read?;
         coverage::check_range(&display(path), &snap.costs.lines)?;
         self.failed_attempts(&snap, Some(SourceLocation::file(display(path))));
         self.inputs.snapshot = Some(display(path));

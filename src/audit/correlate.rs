@@ -13,7 +13,7 @@ use super::output::{Coverage, ResourceRef};
 use super::visibility::Index;
 use crate::aws::cloudcontrol;
 use crate::aws::inventory::resource_type_from_arn;
-use crate::model::{LiveResource, LiveSource, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
+use crate::model::{LiveResource, LiveSource, Name, ResourceMode, Tags, TfResource, AWS_SYSTEM_TAG_PREFIX};
 use crate::policy::RuleId;
 use crate::policy::Severity;
 use crate::snapshot::Snapshot;
@@ -46,6 +46,9 @@ struct OwnedGroup<'a> {
     regions: BTreeSet<&'a str>,
     /// Every non-empty owner tag value seen in the group.
     owner_values: BTreeSet<&'a str>,
+    /// The type, region and owner value the group's last resource added: neighbours mostly
+    /// share them, and the sets need not be searched again for a repeat.
+    last: (&'a str, &'a str, Option<&'a str>),
 }
 
 impl InferredOwner {
@@ -195,13 +198,21 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
                     types: BTreeSet::new(),
                     regions: BTreeSet::new(),
                     owner_values: BTreeSet::new(),
+                    last: ("", "", None),
                 });
                 group.arns.push(live.arn.as_str());
-                group.types.insert(live.resource_type.as_str());
-                group.regions.insert(live.region.as_str());
-                if let Some(value) = live.tags.get(owner_tag).filter(|v| !v.is_empty()) {
+                let (resource_type, region) = (live.resource_type.as_str(), live.region.as_str());
+                if group.last.0 != resource_type || group.types.is_empty() {
+                    group.types.insert(resource_type);
+                }
+                if group.last.1 != region || group.regions.is_empty() {
+                    group.regions.insert(region);
+                }
+                let value = live.tags.get(owner_tag).filter(|v| !v.is_empty());
+                if let Some(value) = value.filter(|v| group.last.2 != Some(*v)) {
                     group.owner_values.insert(value);
                 }
+                group.last = (resource_type, region, value);
                 c.live.push(LiveStatus::Owned);
                 c.owned += 1;
             }
@@ -240,10 +251,10 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
             group.owner.describe()
         );
         let region =
-            (group.regions.len() == 1).then(|| group.regions.iter().next().map(|r| r.to_string())).flatten();
+            (group.regions.len() == 1).then(|| group.regions.iter().next().map(|r| Name::new(r))).flatten();
         let resource = ResourceRef {
             name: Some(format!("{}:{}", group.owner.kind, group.owner.name)),
-            account: Some(account.to_string()),
+            account: Some(Name::new(account)),
             region,
             ..ResourceRef::default()
         };
@@ -453,16 +464,26 @@ fn is_ec2_style_id(id: &str) -> bool {
 
 /// The last path or colon segment of an ARN: `i-0abc`, a bucket name, a function name.
 pub(crate) fn short_name(arn: &str) -> &str {
-    let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
-    resource.rsplit(['/', ':']).next().filter(|s| !s.is_empty()).unwrap_or(resource)
+    // Bytes, not `char` patterns: called for every unmanaged resource and every cost line.
+    let mut colons = arn.bytes().enumerate().filter(|&(_, b)| b == b':');
+    let resource = colons.nth(4).map_or(arn, |(i, _)| &arn[i + 1..]);
+    let last = match resource.bytes().rposition(|b| b == b'/' || b == b':') {
+        Some(i) => &resource[i + 1..],
+        None => resource,
+    };
+    if last.is_empty() {
+        resource
+    } else {
+        last
+    }
 }
 
 pub(crate) fn live_ref(live: &LiveResource) -> ResourceRef {
     ResourceRef {
         arn: Some(live.arn.clone()),
-        resource_type: Some(live.resource_type.clone()),
-        account: Some(live.account.clone()),
-        region: Some(live.region.clone()),
+        resource_type: Some(live.resource_type),
+        account: Some(live.account),
+        region: Some(live.region),
         ..ResourceRef::default()
     }
 }
@@ -471,9 +492,9 @@ pub(crate) fn tf_ref(tf: &TfResource) -> ResourceRef {
     ResourceRef {
         address: Some(tf.address.clone()),
         arn: tf.arn.clone(),
-        resource_type: Some(tf.resource_type.clone()),
-        account: tf.account.clone(),
-        region: tf.region.clone(),
+        resource_type: Some(Name::new(&tf.resource_type)),
+        account: tf.account.as_deref().map(Name::new),
+        region: tf.region.as_deref().map(Name::new),
         ..ResourceRef::default()
     }
 }
@@ -481,17 +502,35 @@ pub(crate) fn tf_ref(tf: &TfResource) -> ResourceRef {
 /// `{owner_tag: value}` when the Terraform resource's known tags carry a non-empty owner.
 pub(crate) fn tf_owner(tf: &TfResource, owner_tag: &str) -> crate::model::Tags {
     match tf.tags.tags.get(owner_tag).and_then(|v| v.known()) {
-        Some(v) if !v.is_empty() => Tags::from([(owner_tag.to_string(), v.to_string())]),
+        Some(v) if !v.is_empty() => owner_tags(owner_tag, v),
         _ => Tags::new(),
     }
 }
 
 /// `{owner_tag: value}` when the tags carry a non-empty owner.
 pub(crate) fn owner_of(tags: &crate::model::Tags, owner_tag: &str) -> crate::model::Tags {
-    tags.get(owner_tag)
-        .filter(|v| !v.is_empty())
-        .map(|v| Tags::from([(owner_tag.to_string(), v.to_string())]))
-        .unwrap_or_default()
+    tags.get(owner_tag).filter(|v| !v.is_empty()).map(|v| owner_tags(owner_tag, v)).unwrap_or_default()
+}
+
+/// `{owner_tag: value}`, one shared copy per value: hundreds of thousands of findings name a
+/// few hundred owners. The cache is per thread and per owner tag, and starts again past
+/// 10,000 values so that it stays small whatever the data.
+fn owner_tags(owner_tag: &str, value: &str) -> Tags {
+    thread_local! {
+        static SEEN: std::cell::RefCell<(String, HashMap<String, Tags>)> = Default::default();
+    }
+    SEEN.with_borrow_mut(|(tag, seen)| {
+        if tag != owner_tag || seen.len() >= 10_000 {
+            *tag = owner_tag.to_string();
+            seen.clear();
+        }
+        if let Some(tags) = seen.get(value) {
+            return tags.clone();
+        }
+        let tags = Tags::from([(owner_tag.to_string(), value.to_string())]);
+        seen.insert(value.to_string(), tags.clone());
+        tags
+    })
 }
 
 #[cfg(test)]
@@ -504,6 +543,11 @@ mod tests {
         assert_eq!(short_name("arn:aws:s3:::my-bucket"), "my-bucket");
         assert_eq!(short_name("arn:aws:lambda:eu-west-1:1:function:api"), "api");
         assert_eq!(short_name("arn:aws:sns:eu-west-1:1:alerts"), "alerts");
+        assert_eq!(short_name("arn:aws:logs:r:1:log-group:/app/lg-1:*"), "*");
+        assert_eq!(short_name("arn:aws:ec2:r:1:vpc/"), "vpc/");
+        assert_eq!(short_name("not:an:arn"), "arn");
+        assert_eq!(short_name("plain"), "plain");
+        assert_eq!(short_name("arn:aws:s3:::"), "");
     }
 
     fn live(arn: &str, tags: &[(&str, &str)], attributes: &[(&str, &str)]) -> LiveResource {
@@ -513,7 +557,7 @@ mod tests {
             region: "eu-west-1".into(),
             resource_type: arn.split(':').nth(2).unwrap_or_default().into(),
             tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            sources: BTreeSet::new(),
+            sources: crate::model::LiveSources::new(),
             attributes: attributes.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }

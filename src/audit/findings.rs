@@ -36,6 +36,10 @@ impl Findings {
         &mut self.0[last]
     }
 
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.0.reserve(additional);
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Layer, Money, SmallMap, SourceLocation, Tags};
+use crate::model::{Layer, Money, Name, SmallMap, SourceLocation, Tags};
 use crate::policy::Severity;
 
 /// What a finding is about. At least one of `arn`, `address` or `name` is set.
@@ -20,17 +20,18 @@ pub struct ResourceRef {
     pub address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub arn: Option<String>,
-    /// Terraform type (`aws_instance`) or tagging-API type (`ec2:instance`).
+    /// Terraform type (`aws_instance`) or tagging-API type (`ec2:instance`). Type, account
+    /// and region are interned: hundreds of thousands of findings share a few hundred values.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<Name>,
     /// For things that are neither Terraform nor AWS resources: `budget:payments`, `tag:team`,
     /// `spend:111111111111/Amazon EC2`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub account: Option<String>,
+    pub account: Option<Name>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub region: Option<String>,
+    pub region: Option<Name>,
 }
 
 impl ResourceRef {

@@ -112,7 +112,7 @@ pub(crate) fn spend(
         }
         let resource = ResourceRef {
             name: Some(format!("{account}/{service}")),
-            account: Some(account.to_string()),
+            account: Some(crate::model::Name::new(account)),
             ..Default::default()
         };
         let message = format!(
@@ -168,7 +168,10 @@ fn unmanaged_spend<'a>(
 ) -> Vec<(&'a LiveResource, Decimal)> {
     // Id -> position in the snapshot: one hashed index, not a scan per line.
     let resources = &snapshot.resources;
-    let mut by_id: HashMap<&str, usize> = HashMap::default();
+    // Sized once (an ARN and a bare id per unmanaged resource): growing it rehashed every ARN.
+    let unmanaged = correlation.live.iter().filter(|s| **s == LiveStatus::Unmanaged).count();
+    let mut by_id: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(2 * unmanaged, Default::default());
     for (i, (live, status)) in resources.iter().zip(&correlation.live).enumerate() {
         if *status != LiveStatus::Unmanaged {
             continue;

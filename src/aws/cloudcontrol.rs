@@ -327,7 +327,7 @@ impl Pending {
             };
             let mut s =
                 seen(&arn, account, region, None, tags_of(&item.properties), LiveSource::CloudControl);
-            s.resource.resource_type = t.kind.to_string();
+            s.resource.resource_type = t.kind.into();
             s.resource.attributes = attributes(t, &item, &default_vpcs, &aws_managed_keys);
             if let Some(instance) =
                 attached.get(first_part(&item.identifier)).filter(|_| t.name == "AWS::EC2::Volume")

@@ -118,10 +118,10 @@ pub(super) fn record_aggregator(
                 .seen
                 .into_iter()
                 .filter(|s| {
-                    account_ids.contains(&s.resource.account)
+                    account_ids.iter().any(|a| s.resource.account == *a)
                         && (!s.region_known
                             || s.resource.region == "global"
-                            || regions.contains(&s.resource.region))
+                            || regions.iter().any(|r| s.resource.region == *r))
                 })
                 .collect();
             seen.push((caller.to_string(), GLOBAL.to_string(), LiveSource::Config, in_run));

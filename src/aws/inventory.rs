@@ -382,9 +382,9 @@ pub(crate) fn seen(
     Seen {
         resource: LiveResource {
             arn: arn.to_string(),
-            account,
-            region,
-            resource_type,
+            account: account.into(),
+            region: region.into(),
+            resource_type: resource_type.into(),
             tags,
             sources: [source].into_iter().collect(),
             attributes: Default::default(),
@@ -503,7 +503,7 @@ pub(crate) fn merge(seen: impl IntoIterator<Item = Seen>) -> Vec<LiveResource> {
                     existing.resource.attributes.entry(k.clone()).or_insert_with(|| v.clone());
                 }
                 if s.region_known && !existing.region_known {
-                    existing.resource.region = s.resource.region.clone();
+                    existing.resource.region = s.resource.region;
                     existing.region_known = true;
                 }
                 existing.resource.sources.extend(s.resource.sources.iter().copied());

@@ -286,7 +286,7 @@ mod tests {
             arn: arn.to_string(),
             account: "111111111111".into(),
             region: "eu-west-1".into(),
-            resource_type: String::new(),
+            resource_type: crate::model::Name::default(),
             tags: Default::default(),
             sources: Default::default(),
             attributes: Default::default(),

@@ -130,7 +130,7 @@ pub fn plan(report: &Report, snapshot: &Snapshot, owner_tag: &str) -> ImportPlan
             Ok((terraform, id)) => {
                 let owner = live.tags.get(owner_tag).filter(|v| !v.trim().is_empty()).map(str::to_string);
                 let owner = owner.unwrap_or_else(|| "no-owner".to_string());
-                groups.entry((live.account.clone(), owner)).or_default().push(Proposal {
+                groups.entry((live.account.to_string(), owner)).or_default().push(Proposal {
                     live,
                     terraform,
                     id,

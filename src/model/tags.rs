@@ -3,15 +3,20 @@
 //!
 //! Every live resource, cost line and finding owner carries one, of a handful of short entries.
 //! As a `BTreeMap` each cost a tree node (over 500 bytes) plus two allocations per entry; as a
-//! vector of `String` pairs still 48 bytes and two allocations per entry. Here a map is two
-//! allocations in all: the keys and values concatenated in key order, and their end offsets.
-//! Behaviour is the `BTreeMap`'s where it shows: iteration in key order, last write wins on a
-//! repeated key, the same ordering, the same JSON (an object with sorted keys). Lookups are
-//! binary searches. Edits rebuild the map: fine for maps of tens of entries, which tag maps are
-//! (AWS allows 50).
+//! vector of `String` pairs still 48 bytes and two allocations per entry. Here a map is the keys
+//! and values concatenated in key order and their end offsets, behind one shared pointer: a map
+//! is 8 bytes, an empty one allocates nothing, and equal maps can share one copy (the snapshot
+//! reader gives the million live resources' few hundred distinct tag sets one copy each, see
+//! [`TagsInterner`]). Behaviour is the `BTreeMap`'s where it shows: iteration in key order, last
+//! write wins on a repeated key, the same ordering, the same JSON (an object with sorted keys).
+//! Lookups are binary searches. Edits rebuild the map: fine for maps of tens of entries, which
+//! tag maps are (AWS allows 50).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -19,16 +24,30 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Tag map as AWS returns it: key -> value, sorted for deterministic output.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Tags {
+pub struct Tags(Option<Arc<Packed>>);
+
+/// The entries of a non-empty map.
+#[derive(PartialEq, Eq, Hash)]
+struct Packed {
     /// Key 0, value 0, key 1, value 1, ... concatenated; keys sorted and unique.
     text: Box<str>,
     /// Where each key and value of `text` ends, in the same order.
     ends: Box<[u32]>,
 }
 
+const NO_ENDS: &[u32] = &[];
+
 impl Tags {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn text(&self) -> &str {
+        self.0.as_deref().map_or("", |p| &p.text)
+    }
+
+    fn ends(&self) -> &[u32] {
+        self.0.as_deref().map_or(NO_ENDS, |p| &p.ends)
     }
 
     /// From entries already sorted by key, keys unique. Two passes: the exact sizes, then the
@@ -39,6 +58,9 @@ impl Tags {
             len += k.len() + v.len();
             count += 2;
         }
+        if count == 0 {
+            return Self::new();
+        }
         let mut text = String::with_capacity(len);
         let mut ends = Vec::with_capacity(count);
         for (k, v) in entries {
@@ -47,27 +69,28 @@ impl Tags {
                 ends.push(u32::try_from(text.len()).expect("a tag map is under 4 GiB"));
             }
         }
-        Self { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+        Self(Some(Arc::new(Packed { text: text.into_boxed_str(), ends: ends.into_boxed_slice() })))
     }
 
     /// From entries in any order; a repeated key keeps its last value, as repeated
     /// `BTreeMap::insert`s would.
-    fn from_entries(mut entries: Vec<(String, String)>) -> Self {
-        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+    fn from_entries<S: AsRef<str>>(mut entries: Vec<(S, S)>) -> Self {
+        if !entries.is_sorted_by(|a, b| a.0.as_ref() < b.0.as_ref()) {
             // Reversed, a stable sort puts the latest of equal keys first; `dedup_by` keeps the
             // first of each run.
             entries.reverse();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            entries.dedup_by(|later, kept| later.0 == kept.0);
+            entries.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+            entries.dedup_by(|later, kept| later.0.as_ref() == kept.0.as_ref());
         }
-        Self::build(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        Self::build(entries.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
     }
 
     fn entry(&self, i: usize) -> (&str, &str) {
-        let start = if i == 0 { 0 } else { self.ends[2 * i - 1] as usize };
-        let key_end = self.ends[2 * i] as usize;
-        let end = self.ends[2 * i + 1] as usize;
-        (&self.text[start..key_end], &self.text[key_end..end])
+        let (text, ends) = (self.text(), self.ends());
+        let start = if i == 0 { 0 } else { ends[2 * i - 1] as usize };
+        let key_end = ends[2 * i] as usize;
+        let end = ends[2 * i + 1] as usize;
+        (&text[start..key_end], &text[key_end..end])
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
@@ -121,11 +144,11 @@ impl Tags {
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len() / 2
+        self.ends().len() / 2
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.0.is_none()
     }
 
     /// Entries in key order.
@@ -257,8 +280,10 @@ impl<'de> Deserialize<'de> for Tags {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Tags, A::Error> {
-                // Capped: the hint comes from the input.
-                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
+                // Capped: the hint comes from the input. Keys and values are borrowed from the
+                // input where it allows (no escapes): only the packed map is allocated.
+                let mut entries: Vec<(Text<'de>, Text<'de>)> =
+                    Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
                 while let Some(entry) = access.next_entry()? {
                     entries.push(entry);
                 }
@@ -267,6 +292,65 @@ impl<'de> Deserialize<'de> for Tags {
         }
 
         deserializer.deserialize_map(TagsVisitor)
+    }
+}
+
+/// A string of the input, borrowed when the deserializer can lend it.
+struct Text<'de>(Cow<'de, str>);
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// Gives equal tag maps one shared copy. A million live resources carry a few hundred distinct
+/// tag sets: each parsed map is looked up here and, when an equal one was seen, replaced by a
+/// clone of it (a reference count), and the parsed copy freed.
+#[derive(Default)]
+pub struct TagsInterner {
+    seen: HashSet<Tags, foldhash::fast::RandomState>,
+}
+
+impl TagsInterner {
+    pub fn intern(&mut self, tags: &mut Tags) {
+        if tags.is_empty() {
+            return;
+        }
+        match self.seen.get(tags) {
+            Some(shared) => *tags = shared.clone(),
+            None => {
+                self.seen.insert(tags.clone());
+            }
+        }
     }
 }
 
@@ -325,6 +409,26 @@ mod tests {
         let tree: BTreeMap<String, String> = serde_json::from_str(raw).unwrap();
         assert_eq!(serde_json::to_string(&tags).unwrap(), serde_json::to_string(&tree).unwrap());
         assert_eq!(serde_json::to_string(&Tags::new()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn equal_maps_share_one_copy_and_borrowed_reads_equal_owned_ones() {
+        let mut interner = TagsInterner::default();
+        let raw = r#"{"team":"a","env":"prod"}"#;
+        let mut first: Tags = serde_json::from_str(raw).unwrap();
+        let mut second: Tags = serde_json::from_slice(raw.as_bytes()).unwrap();
+        let mut escaped: Tags = serde_json::from_str(r#"{"te\u0061m":"a","env":"prod"}"#).unwrap();
+        let mut empty = Tags::new();
+        for tags in [&mut first, &mut second, &mut escaped, &mut empty] {
+            interner.intern(tags);
+        }
+        let (Some(a), Some(b), Some(c)) = (&first.0, &second.0, &escaped.0) else { panic!("not empty") };
+        assert!(Arc::ptr_eq(a, b) && Arc::ptr_eq(a, c));
+        assert_eq!(first, pairs(&[("env", "prod"), ("team", "a")]).into_iter().collect());
+        assert!(empty.0.is_none() && Tags::from_iter(Vec::new()).0.is_none());
+        let err = serde_json::from_str::<Tags>(r#"{"a":1}"#).unwrap_err().to_string();
+        let want = serde_json::from_str::<BTreeMap<String, String>>(r#"{"a":1}"#).unwrap_err().to_string();
+        assert_eq!(err, want);
     }
 
     #[test]

@@ -98,9 +98,9 @@ fn failure_text(f: &Finding) -> String {
         ("address", r.address.clone()),
         ("arn", r.arn.clone()),
         ("name", r.name.clone()),
-        ("type", r.resource_type.clone()),
-        ("account", r.account.clone()),
-        ("region", r.region.clone()),
+        ("type", r.resource_type.map(String::from)),
+        ("account", r.account.map(String::from)),
+        ("region", r.region.map(String::from)),
         ("location", f.location.as_ref().map(ToString::to_string)),
         ("layer", f.layer.map(|l| l.to_string())),
         (

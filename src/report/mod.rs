@@ -349,11 +349,20 @@ impl Default for RenderOptions {
     }
 }
 
+/// The JSON renderer's own buffer: large enough that each write through to the output's is a
+/// large one.
+const JSON_BUFFER: usize = 256 << 10;
+
 pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)
+            // serde_json writes a pretty report in pieces of a few bytes (a quote, a key, an
+            // indent): through `dyn Write` each was a call that could not be inlined. Buffered
+            // here, each piece is a copy into a buffer whose type is known.
+            let mut out = io::BufWriter::with_capacity(JSON_BUFFER, out);
+            serde_json::to_writer_pretty(&mut out, report)?;
+            writeln!(out)?;
+            out.flush()
         }
         // Data (tag values, names, messages) may carry ANSI escapes or line breaks: the table
         // prints a copy where every control character is a visible escape.

@@ -2,7 +2,9 @@
 //! large snapshot: 1M resources are ~290 MB of JSON) are parsed one by one from a window of
 //! the file as it is read, and the rest of the file (collection, costs, budgets) is kept as
 //! text with an empty `resources` array and read by [`Snapshot::parse_body`] as before. The text
-//! and the parsed resources were both in memory at once, the largest peak of an audit.
+//! and the parsed resources were both in memory at once, the largest peak of an audit. Equal
+//! tag maps are given one shared copy as they are read (a million resources carry a few hundred
+//! distinct tag sets), and the vector of resources is sized from the file's size once.
 //!
 //! This path only ever answers for a file it read completely and without complaint. Anything
 //! unexpected (a syntax or shape error, a bad amount, a failed check, a second `resources` key)
@@ -13,7 +15,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::Snapshot;
-use crate::model::LiveResource;
+use crate::model::{LiveResource, TagsInterner};
 
 /// How much of the file is read at a time.
 const CHUNK: usize = 4 << 20;
@@ -21,6 +23,11 @@ const CHUNK: usize = 4 << 20;
 /// The snapshot at `path`, when the streamed read vouches for it; `None` to read it as text.
 pub(super) fn load(path: &Path) -> Option<Snapshot> {
     let mut file = crate::source::open_regular(path).ok()?;
+    // Room for the resources a file of this size may hold (a resource is rarely under 128
+    // bytes of JSON), so the vector is not copied as it doubles; what is never filled is
+    // address space the program never touches.
+    let size = file.metadata().map_or(0, |m| m.len());
+    let capacity = usize::try_from(size / 128).unwrap_or(0).min(16 << 20);
     let mut reader = Reader { buf: Vec::with_capacity(2 * CHUNK), pos: 0, eof: false };
     let mut skeleton = Skeleton::default();
     let mut resources: Option<Vec<LiveResource>> = None;
@@ -38,7 +45,7 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
             if resources.is_some() {
                 return None;
             }
-            resources = Some(read_array(&mut reader, &mut file)?);
+            resources = Some(read_array(&mut reader, &mut file, capacity)?);
             skeleton.text.push(b']');
         }
     }
@@ -87,8 +94,9 @@ fn is_ws(b: u8) -> bool {
 }
 
 /// The elements of the `resources` array, read after its `[` up to and including its `]`.
-fn read_array(reader: &mut Reader, file: &mut std::fs::File) -> Option<Vec<LiveResource>> {
-    let mut resources = Vec::new();
+fn read_array(reader: &mut Reader, file: &mut std::fs::File, capacity: usize) -> Option<Vec<LiveResource>> {
+    let mut resources = Vec::with_capacity(capacity);
+    let mut tag_sets = TagsInterner::default();
     // After `[` or `,` a value (or, right after `[`, the end) comes next.
     let mut want_value = true;
     loop {
@@ -115,8 +123,9 @@ fn read_array(reader: &mut Reader, file: &mut std::fs::File) -> Option<Vec<LiveR
                 let mut values = serde_json::Deserializer::from_slice(&reader.buf[reader.pos..])
                     .into_iter::<LiveResource>();
                 match values.next() {
-                    Some(Ok(resource)) => {
+                    Some(Ok(mut resource)) => {
                         reader.pos += values.byte_offset();
+                        tag_sets.intern(&mut resource.tags);
                         resources.push(resource);
                         want_value = false;
                     }

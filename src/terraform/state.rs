@@ -253,8 +253,12 @@ pub(crate) fn finish(
         identity::apply(&mut resource, attrs, &ctx);
         resources.push(resource);
     }
-    resources.sort_by(|a, b| a.address.cmp(&b.address));
-    Ok(resources)
+    // Stable (deposed objects share their address), and each resource moved once: a stable
+    // sort of the resources themselves moved them through every merge.
+    let mut order: Vec<usize> = (0..resources.len()).collect();
+    order.sort_by(|&a, &b| resources[a].address.cmp(&resources[b].address));
+    let mut slots: Vec<Option<TfResource>> = resources.into_iter().map(Some).collect();
+    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
 }
 
 pub(crate) fn parse_mode(path: &Path, mode: Option<&str>) -> Result<ResourceMode, InputError> {
