@@ -352,8 +352,12 @@ impl Default for RenderOptions {
 pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)
+            // The serializer writes every token apart (a quote, a key, an indent): through a
+            // buffer of a concrete type those are inlined copies, not calls through `dyn Write`.
+            let mut buf = io::BufWriter::with_capacity(64 << 10, out);
+            serde_json::to_writer_pretty(&mut buf, report)?;
+            writeln!(buf)?;
+            buf.flush()
         }
         // Data (tag values, names, messages) may carry ANSI escapes or line breaks: the table
         // prints a copy where every control character is a visible escape.
