@@ -44,7 +44,13 @@ pub(crate) fn policies(input: &AuditInput<'_>, correlation: &Correlation<'_>, ou
         use crate::model::PlanAction::{Create, Replace, Update};
         matches!(r.action, Some(Create | Update | Replace))
     };
-    let in_plan: BTreeSet<String> = plan.iter().filter(changes).map(|r| declaration(&r.address)).collect();
+    // Only state is looked up in the plan's declarations: without state (the plan gate) the
+    // set is not built.
+    let in_plan: BTreeSet<String> = if input.state.is_empty() {
+        BTreeSet::new()
+    } else {
+        plan.iter().filter(changes).map(|r| declaration(&r.address)).collect()
+    };
     let mut spellings = Spellings::default();
     let mut names = NamesCache::default();
 
@@ -59,7 +65,11 @@ pub(crate) fn policies(input: &AuditInput<'_>, correlation: &Correlation<'_>, ou
     for r in code {
         check_tf(r, out);
     }
-    for r in plan.iter().filter(changes).filter(|r| !in_code.contains(&declaration(&r.address))) {
+    for r in plan
+        .iter()
+        .filter(changes)
+        .filter(|r| in_code.is_empty() || !in_code.contains(&declaration(&r.address)))
+    {
         check_tf(r, out);
     }
     let layered = !in_code.is_empty() || !in_plan.is_empty();

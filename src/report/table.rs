@@ -62,14 +62,19 @@ fn count_of(counts: &RuleCounts, severity: Severity, rule_id: &str) -> usize {
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let counts = rule_counts(report);
     let safe = super::text::terminal_safe(&shown_copy(report, &counts));
+    // The plan's cost lines come from the report itself, each made visible as a whole line:
+    // `visible` works character by character, so that is the line the copy would give, without
+    // copying every resource's cost and components to show 25 of them.
+    let cost: Vec<String> =
+        super::pricing::table_lines(report).iter().map(|line| visible(line).into_owned()).collect();
     match opts.width {
         // Narrower than this, wrapping helps nobody: leave it to the terminal.
         Some(width) if width >= 40 => {
             let mut buf = Vec::new();
-            render_lines(&safe, &counts, opts, &mut buf)?;
+            render_lines(&safe, &counts, &cost, opts, &mut buf)?;
             out.write_all(wrap(&String::from_utf8_lossy(&buf), width).as_bytes())
         }
-        _ => render_lines(&safe, &counts, opts, out),
+        _ => render_lines(&safe, &counts, &cost, opts, out),
     }
 }
 
@@ -90,7 +95,8 @@ fn rule_counts(report: &Report) -> RuleCounts {
 }
 
 /// The report with only the findings the table shows: all of a rule's at a severity up to
-/// [`GROUP_OVER`], else its first [`GROUP_SHOWN`].
+/// [`GROUP_OVER`], else its first [`GROUP_SHOWN`]; without the plan's cost, whose lines are
+/// made from the report (see [`render`]).
 fn shown_copy(report: &Report, counts: &RuleCounts) -> Report {
     let mut taken: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
     let findings = report
@@ -120,7 +126,7 @@ fn shown_copy(report: &Report, counts: &RuleCounts) -> Report {
         exempted: report.exempted.clone(),
         visibility: report.visibility.clone(),
         plan_changes: report.plan_changes.clone(),
-        plan_cost: report.plan_cost.clone(),
+        plan_cost: None,
     }
 }
 
@@ -180,6 +186,7 @@ fn columns(s: &str) -> usize {
 fn render_lines(
     report: &Report,
     counts: &RuleCounts,
+    cost: &[String],
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -189,14 +196,13 @@ fn render_lines(
     findings(report, counts, &st, out)?;
     exempted(report, &st, out)?;
     spend(report, &st, out)?;
-    plan_cost(report, out)?;
+    plan_cost(cost, out)?;
     budgets(report, &st, out)?;
     diagnostics(report, &st, out)
 }
 
 /// `plan --costs`: the monthly change by owner and per resource.
-fn plan_cost(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let lines = super::pricing::table_lines(report);
+fn plan_cost(lines: &[String], out: &mut dyn Write) -> io::Result<()> {
     if lines.is_empty() {
         return Ok(());
     }

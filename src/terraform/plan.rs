@@ -32,7 +32,9 @@ use self::changes::{PlanJson, Shape, Side, TagsField, Unknown};
 use super::identity::{self, IdentityContext};
 use super::state::{json_kind, scalar_string, tag_map};
 use crate::error::InputError;
-use crate::model::{EffectiveTags, Layer, PlanAction, ResourceMode, SourceLocation, TagValue, TfResource};
+use crate::model::{
+    EffectiveTags, Layer, PlanAction, ResourceMode, SmallMap, SourceLocation, TagValue, TfResource,
+};
 
 /// One plan input, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +117,7 @@ pub fn parse_plan_keeping(
         plan.has_planned_values,
     )?;
     let file = path.display().to_string();
-    let kept = plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take()).collect();
+    let kept = plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take().map(|k| *k)).collect();
     let aws_regions = aws_regions(plan.configuration.as_ref());
     let terraform_version = plan.terraform_version.clone();
     let (resources, other_provider_resources) = read_changes(path, &file, plan)?;
@@ -246,7 +248,8 @@ struct ProviderInfo<'a> {
     region: Option<&'a str>,
 }
 
-/// The AWS resource changes, and how many changes of other providers were left out.
+/// The AWS resource changes, and how many changes of other providers were left out. Each
+/// change is consumed: its strings move into the resource instead of being copied.
 fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResource>, usize), InputError> {
     let changes = plan.resource_changes;
     let default_config = Configuration::default();
@@ -261,11 +264,15 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
             .filter(|side| side.shape == Shape::Object)
             .flat_map(|side| identity::literal_arns(&side.attrs))
     }));
-    let empty = Side::default();
+    // A plan has a handful of provider configurations and regions for thousands of changes:
+    // each is looked up (and its `default_tags` read) once.
+    let mut providers = Providers::default();
+    let mut regional: HashMap<&str, IdentityContext> = HashMap::new();
+    let mut empty = Side::default();
     let no_unknown = Unknown::default();
     let mut resources = Vec::with_capacity(changes.len());
     let mut others = 0;
-    for rc in &changes {
+    for rc in changes {
         // Another provider's `tags` may be a list or anything else: not read at all.
         if !super::provider::is_aws_resource(&rc.resource_type, rc.provider_name.as_deref()) {
             others += 1;
@@ -275,7 +282,7 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
         let invalid = |m: String| InputError::invalid(path, None, format!("{address}: {m}"));
         let action = plan_action(&rc.change.actions)
             .ok_or_else(|| invalid(format!("unknown change actions {:?}", rc.change.actions)))?;
-        let module = rc.module_address.clone().unwrap_or_default();
+        let module = rc.module_address.unwrap_or_default();
         let mode = match rc.mode.as_deref() {
             Some("managed") => ResourceMode::Managed,
             Some("data") => ResourceMode::Data,
@@ -284,36 +291,52 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
             None if relative_address(address, &module).starts_with("data.") => ResourceMode::Data,
             None => ResourceMode::Managed,
         };
-        let mut config_address = strip_instance_keys(&module);
-        if !config_address.is_empty() {
+        // Without a configuration section, no address has a key: nothing to look up.
+        let key = if keys.is_empty() {
+            None
+        } else {
+            let mut config_address = strip_instance_keys(&module);
+            if !config_address.is_empty() {
+                config_address.push('.');
+            }
+            if mode == ResourceMode::Data {
+                config_address.push_str("data.");
+            }
+            config_address.push_str(&rc.resource_type);
             config_address.push('.');
-        }
-        if mode == ResourceMode::Data {
-            config_address.push_str("data.");
-        }
-        config_address.push_str(&format!("{}.{}", rc.resource_type, rc.name));
-        let provider = provider_info(config, keys.get(&config_address).copied(), rc.provider_name.as_deref());
-
-        // A deleted resource has no `after`: what it had is what goes away.
-        let (values, unknown) = match (rc.change.after.shape, rc.change.before.shape) {
-            (Shape::Object, _) => (&rc.change.after, &rc.change.after_unknown),
-            (_, Shape::Object) => (&rc.change.before, &no_unknown),
-            _ => (&empty, &no_unknown),
+            config_address.push_str(&rc.name);
+            keys.get(&config_address).copied()
         };
+        let provider = providers.get(config, key, rc.provider_name.as_deref());
+
         check_object(rc.change.after.shape, "after").map_err(invalid)?;
         check_object(rc.change.before.shape, "before").map_err(invalid)?;
+        // A deleted resource has no `after`: what it had is what goes away.
+        let mut change = rc.change;
+        let (values, unknown) = match (change.after.shape, change.before.shape) {
+            (Shape::Object, _) => (&mut change.after, &change.after_unknown),
+            (_, Shape::Object) => (&mut change.before, &no_unknown),
+            _ => (&mut empty, &no_unknown),
+        };
         let tags = plan_tags(&rc.resource_type, values, unknown, &provider.default_tags).map_err(invalid)?;
-
+        let id = scalar_string(values.attrs.get("id"));
+        let local_key = provider.local_key.clone();
+        let ctx = match provider.region {
+            Some(region) if !region.is_empty() => {
+                &*regional.entry(region).or_insert_with(|| ctx.with_region(Some(region)))
+            }
+            _ => &ctx,
+        };
         let mut resource = TfResource {
-            address: address.clone(),
+            address: rc.address,
             module,
             mode,
-            resource_type: rc.resource_type.clone(),
-            name: rc.name.clone(),
-            index: rc.index.clone(),
-            provider: provider.local_key,
+            resource_type: rc.resource_type,
+            name: rc.name,
+            index: rc.index,
+            provider: local_key,
             arn: None,
-            id: scalar_string(values.attrs.get("id")),
+            id,
             region: None,
             account: None,
             tags,
@@ -323,10 +346,42 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
             action: Some(action),
             may_not_exist: false,
         };
-        identity::apply(&mut resource, &values.attrs, &ctx.with_region(provider.region));
+        identity::apply(&mut resource, &values.attrs, ctx);
         resources.push(resource);
     }
     Ok((resources, others))
+}
+
+/// [`provider_info`] per provider configuration key, else per provider name.
+#[derive(Default)]
+struct Providers<'a> {
+    by_key: HashMap<&'a str, ProviderInfo<'a>>,
+    by_name: HashMap<String, ProviderInfo<'a>>,
+    unnamed: Option<ProviderInfo<'a>>,
+}
+
+impl<'a> Providers<'a> {
+    fn get(
+        &mut self,
+        config: &'a Configuration,
+        key: Option<&'a str>,
+        provider_name: Option<&str>,
+    ) -> &ProviderInfo<'a> {
+        match (key, provider_name) {
+            (Some(key), _) => {
+                self.by_key.entry(key).or_insert_with(|| provider_info(config, Some(key), provider_name))
+            }
+            (None, Some(name)) => {
+                // Looked up borrowed; the name is copied once, when first seen.
+                if !self.by_name.contains_key(name) {
+                    let info = provider_info(config, None, Some(name));
+                    self.by_name.insert(name.to_string(), info);
+                }
+                &self.by_name[name]
+            }
+            (None, None) => self.unnamed.get_or_insert_with(|| provider_info(config, None, None)),
+        }
+    }
 }
 
 fn check_object(shape: Shape, what: &str) -> Result<(), String> {
@@ -476,10 +531,11 @@ fn default_tags(expr: Option<&Value>) -> DefaultTags {
     DefaultTags::Known(tags)
 }
 
-/// Effective tags after the change; see the module documentation for the rules.
+/// Effective tags after the change; see the module documentation for the rules. The tag
+/// entries of `values` are moved into the result.
 fn plan_tags(
     resource_type: &str,
-    values: &Side,
+    values: &mut Side,
     unknown: &Unknown,
     default: &DefaultTags,
 ) -> Result<EffectiveTags, String> {
@@ -489,10 +545,11 @@ fn plan_tags(
         return Ok(EffectiveTags { complete: !wholly_unknown("tag") && !wholly_unknown("tags"), ..known });
     }
     if !wholly_unknown("tags_all") {
-        if let Some(TagsField::Object(all)) = &values.tags_all {
-            let mut tags = entries_tag_map(all).map_err(|m| format!("`tags_all` {m}"))?;
+        if let Some(TagsField::Object(all)) = &mut values.tags_all {
+            let mut tags: SmallMap<TagValue> =
+                entries_tag_map(std::mem::take(all)).map_err(|m| format!("`tags_all` {m}"))?;
             add_unknown_keys(&mut tags, unknown.get("tags_all"));
-            return Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: true });
+            return Ok(EffectiveTags { tags, complete: true });
         }
     }
     let mut complete = true;
@@ -506,36 +563,47 @@ fn plan_tags(
     if wholly_unknown("tags") {
         complete = false;
     }
-    match &values.tags {
+    match &mut values.tags {
         None | Some(TagsField::Other(Value::Null)) => {}
-        Some(TagsField::Object(own)) => tags.extend(entries_tag_map(own).map_err(|m| format!("`tags` {m}"))?),
+        Some(TagsField::Object(own)) => {
+            let own: Vec<_> = entries_tag_map(std::mem::take(own)).map_err(|m| format!("`tags` {m}"))?;
+            tags.extend(own);
+        }
         Some(TagsField::Other(other)) => tags.extend(tag_map(other).map_err(|m| format!("`tags` {m}"))?),
     }
+    let mut tags: SmallMap<TagValue> = tags.into_iter().collect();
     add_unknown_keys(&mut tags, unknown.get("tags"));
-    Ok(EffectiveTags { tags: tags.into_iter().collect(), complete })
+    Ok(EffectiveTags { tags, complete })
 }
 
-/// [`tag_map`] of an object read as its entries: a repeated key counts once, with its last
-/// value, and the first bad value in key order is the error, as for a parsed map.
-fn entries_tag_map(entries: &[(String, Value)]) -> Result<BTreeMap<String, TagValue>, String> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
+/// [`tag_map`] of an object read as its entries, consumed: a repeated key counts once, with
+/// its last value, and the first bad value in key order is the error, as for a parsed map.
+/// The entries come out in key order, without repeats.
+fn entries_tag_map<T: FromIterator<(String, TagValue)>>(
+    mut entries: Vec<(String, Value)>,
+) -> Result<T, String> {
     // Stable: among equal keys the file order stays, so the last of a run is the last written.
-    order.sort_by(|a, b| entries[*a].0.cmp(&entries[*b].0));
-    let mut tags = BTreeMap::new();
-    for (pos, &i) in order.iter().enumerate() {
-        let (k, v) = &entries[i];
-        if order.get(pos + 1).is_some_and(|&next| entries[next].0 == *k) {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut tags = Vec::with_capacity(entries.len());
+    let mut entries = entries.into_iter().peekable();
+    while let Some((k, v)) = entries.next() {
+        if entries.peek().is_some_and(|(next, _)| *next == k) {
             continue;
         }
-        if let Some(value) = super::state::tag_value(k, v)? {
-            tags.insert(k.clone(), value);
+        let value = match v {
+            // The string itself, not a copy (as `tag_value` would give).
+            Value::String(s) => Some(TagValue::Known(s)),
+            v => super::state::tag_value(&k, &v)?,
+        };
+        if let Some(value) = value {
+            tags.push((k, value));
         }
     }
-    Ok(tags)
+    Ok(tags.into_iter().collect())
 }
 
 /// `after_unknown.<map>.<key> == true`: the key is set, its value known only after apply.
-fn add_unknown_keys(tags: &mut BTreeMap<String, TagValue>, unknown: Option<&Value>) {
+fn add_unknown_keys(tags: &mut SmallMap<TagValue>, unknown: Option<&Value>) {
     if let Some(Value::Object(keys)) = unknown {
         for (k, v) in keys {
             if v == &Value::Bool(true) {

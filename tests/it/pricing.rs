@@ -223,6 +223,30 @@ fn the_pull_request_comment_has_a_cost_table_by_owner() {
     assert!(run.stdout.contains("(730 hours a month)"));
 }
 
+/// The terminal table's cost lines (by owner and per resource) show control characters in
+/// data as visible escapes, as every other line of the table does.
+#[test]
+fn the_cost_lines_of_the_table_escape_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/pricing/plan.json")).unwrap();
+    let hostile = text.replace("\"owner\": \"web\"", "\"owner\": \"web\\n::error file=x::pwned\\u001b[2J\"");
+    assert_ne!(hostile, text);
+    std::fs::write(&plan, hostile).unwrap();
+    let run = tally(&[
+        "plan",
+        plan.to_str().unwrap(),
+        "--costs",
+        "tests/fixtures/pricing/bill.csv",
+        "--format",
+        "table",
+    ]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    assert!(!run.stdout.contains('\u{1b}'), "raw ESC:\n{}", run.stdout);
+    assert!(!run.stdout.lines().any(|l| l.trim_start().starts_with("::error file=x")), "{}", run.stdout);
+    assert!(run.stdout.contains("  web\\n::error file=x::pwned\\u{1b}[2J: "), "{}", run.stdout);
+}
+
 /// A usage quantity that is not a number is bad input: exit 2, naming the file, line and
 /// column, never a silent skip.
 #[test]

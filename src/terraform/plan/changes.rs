@@ -45,8 +45,9 @@ pub(super) struct ResourceChange {
     pub index: Option<IndexKey>,
     pub provider_name: Option<String>,
     pub change: Change,
-    /// The whole `change`, when the caller asked to keep this type.
-    pub kept: Option<ChangeValues>,
+    /// The whole `change`, when the caller asked to keep this type (boxed: most changes have
+    /// none, and every change is moved as the list grows).
+    pub kept: Option<Box<ChangeValues>>,
 }
 
 pub(super) struct Change {
@@ -499,7 +500,7 @@ impl Fields {
                     after_unknown: Unknown::from_value(&w.after_unknown),
                 };
                 if keep(&self.resource_type) {
-                    kept = Some(ChangeValues {
+                    kept = Some(Box::new(ChangeValues {
                         address: self.address.clone(),
                         resource_type: self.resource_type.clone(),
                         mode: self.mode.clone(),
@@ -507,7 +508,7 @@ impl Fields {
                         before: w.before,
                         after: w.after,
                         after_unknown: w.after_unknown,
-                    });
+                    }));
                 }
                 change
             }
