@@ -273,6 +273,7 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
     let mut resources = Vec::with_capacity(changes.len());
     let mut others = 0;
     for rc in changes {
+        let rc = *rc;
         // Another provider's `tags` may be a list or anything else: not read at all.
         if !super::provider::is_aws_resource(&rc.resource_type, rc.provider_name.as_deref()) {
             others += 1;

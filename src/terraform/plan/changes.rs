@@ -32,7 +32,10 @@ pub(super) struct PlanJson {
     pub has_resource_changes: bool,
     pub has_planned_values: bool,
     pub terraform_version: Option<String>,
-    pub resource_changes: Vec<ResourceChange>,
+    /// Boxed: a change is a few hundred bytes, and a list of them grown by doubling moved
+    /// (and first touched) every one again at each step; boxes are moved once, as they are read.
+    #[allow(clippy::vec_box)]
+    pub resource_changes: Vec<Box<ResourceChange>>,
     pub configuration: Option<Configuration>,
 }
 
@@ -312,14 +315,14 @@ struct ChangesSeed<'k> {
 }
 
 impl<'de> DeserializeSeed<'de> for ChangesSeed<'_> {
-    type Value = Option<Vec<ResourceChange>>;
+    type Value = Option<Vec<Box<ResourceChange>>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_option(self)
     }
 }
 
 impl<'de> Visitor<'de> for ChangesSeed<'_> {
-    type Value = Option<Vec<ResourceChange>>;
+    type Value = Option<Vec<Box<ResourceChange>>>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence")
     }
@@ -339,14 +342,14 @@ struct ChangeListVisitor<'k> {
 }
 
 impl<'de> Visitor<'de> for ChangeListVisitor<'_> {
-    type Value = Vec<ResourceChange>;
+    type Value = Vec<Box<ResourceChange>>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(rc) = seq.next_element_seed(ResourceChangeSeed { keep: self.keep })? {
-            out.push(rc);
+            out.push(Box::new(rc));
         }
         Ok(out)
     }
