@@ -16,6 +16,7 @@ mod hcl_syntax;
 pub mod import;
 pub mod model;
 pub mod money;
+mod parallel;
 pub mod policy;
 pub mod pricing;
 pub mod report;

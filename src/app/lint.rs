@@ -8,7 +8,6 @@
 //! output does not depend on scheduling.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::load::{check_dir, config_file, display, load_config, resolve, Loaded, Resolved};
 use super::{AppError, Outcome, PolicyOptions, Sources};
@@ -89,34 +88,13 @@ fn lint_roots(
     if roots.len() <= 1 {
         return roots.iter().map(|root| lint_root(root, resolved, false, shared)).collect();
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(roots.len());
+    let workers = crate::parallel::workers_for(roots.len());
     if workers <= 1 {
         return roots.iter().map(|root| lint_root(root, resolved, false, shared)).collect();
     }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Result<Report, AppError>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(root) = roots.get(i) else { break };
-                        out.push((i, lint_root(root, resolved, true, shared)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(roots.len());
-        for handle in handles {
-            // A worker panics only on a bug: re-raise it rather than lose roots.
-            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        all
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    crate::parallel::map_ordered(roots, workers, |root| lint_root(root, resolved, true, shared))
+        .into_iter()
+        .collect()
 }
 
 fn lint_root(

@@ -276,24 +276,7 @@ fn export_csv(request: &ExportRequest, args: &ExportArgs) -> u8 {
         }
         Err(e) => return report_error(&e),
     };
-    let mut failed: Option<AppError> = None;
-    let mut render = |out: &mut dyn Write| -> io::Result<()> {
-        streamed.write(out).map_err(|e| match e {
-            app::StreamError::Io(e) => e,
-            app::StreamError::App(e) => {
-                failed = Some(e);
-                io::Error::other("the export failed")
-            }
-        })
-    };
-    let written = spooled(args.output.as_deref(), &mut render);
-    if let Some(e) = failed {
-        return report_error(&e);
-    }
-    match written {
-        Ok(()) => exit::OK,
-        Err(message) => report_error(&AppError::Output(message)),
-    }
+    spooled_export(args.output.as_deref(), |out| streamed.write(out))
 }
 
 /// [`emit`] for a render that can fail after writing: to a file, through `emit`'s temporary
@@ -317,6 +300,32 @@ fn spooled(
     }
 }
 
+/// [`spooled`] for an export whose render can fail on its data ([`app::StreamError::App`]): that
+/// error is the run's (exit 2, nothing written), else the output's own.
+fn spooled_export(
+    path: Option<&Path>,
+    mut render: impl FnMut(&mut dyn Write) -> Result<(), app::StreamError>,
+) -> u8 {
+    let mut failed: Option<AppError> = None;
+    let mut write = |out: &mut dyn Write| -> io::Result<()> {
+        render(out).map_err(|e| match e {
+            app::StreamError::Io(e) => e,
+            app::StreamError::App(e) => {
+                failed = Some(e);
+                io::Error::other("the export failed")
+            }
+        })
+    };
+    let written = spooled(path, &mut write);
+    if let Some(e) = failed {
+        return report_error(&e);
+    }
+    match written {
+        Ok(()) => exit::OK,
+        Err(message) => report_error(&AppError::Output(message)),
+    }
+}
+
 /// `tally export --format focus|focus-parquet`: the FOCUS dataset, streamed (memory does not
 /// grow with the input) into a temporary file that becomes the output only when every line
 /// was written, so a bad line is exit 2 with nothing written. On stdout, the temporary file is
@@ -327,9 +336,8 @@ fn focus_export(request: &ExportRequest, args: &ExportArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };
-    let mut failed: Option<AppError> = None;
-    let mut render = |out: &mut dyn Write| -> io::Result<()> {
-        let result = if args.format == ExportFormat::Focus {
+    spooled_export(args.output.as_deref(), |out| {
+        if args.format == ExportFormat::Focus {
             CsvSink::new(&plan.columns, &mut *out).map_err(AppError::Output).and_then(|mut sink| {
                 plan.write(&mut sink)?;
                 sink.finish().map_err(AppError::Output)
@@ -339,20 +347,9 @@ fn focus_export(request: &ExportRequest, args: &ExportArgs) -> u8 {
                 .map_err(AppError::Output)
                 .and_then(|mut sink| plan.write(&mut sink).map(|_| sink))
                 .and_then(|sink| sink.finish(out).map_err(AppError::Output))
-        };
-        result.map_err(|e| {
-            failed = Some(e);
-            io::Error::other("the FOCUS export failed")
-        })
-    };
-    let written = spooled(args.output.as_deref(), &mut render);
-    if let Some(e) = failed {
-        return report_error(&e);
-    }
-    match written {
-        Ok(()) => exit::OK,
-        Err(message) => report_error(&AppError::Output(message)),
-    }
+        }
+        .map_err(app::StreamError::App)
+    })
 }
 
 /// `tally report`: render the review where asked. Not a gate: exit 0, or 3 when the data is

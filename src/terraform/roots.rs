@@ -21,7 +21,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -174,34 +173,8 @@ fn walk(
 
 /// `f` over `jobs`, results in job order; on every core when there are enough jobs.
 fn map_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
-    if workers <= 1 || jobs.len() < PARALLEL_MIN_FILES {
-        return jobs.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        out.push((i, f(job)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(jobs.len());
-        for handle in handles {
-            // A worker panics only on a bug: re-raise it rather than lose files.
-            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        all
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    let workers = if jobs.len() < PARALLEL_MIN_FILES { 1 } else { crate::parallel::workers_for(jobs.len()) };
+    crate::parallel::map_ordered(jobs, workers, f)
 }
 
 /// The modules no other module of the walk calls; all of them if that leaves none.

@@ -13,6 +13,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("error", 0),
     ("source", 0),
     ("money", 0),
+    ("parallel", 0),
     ("hcl_syntax", 1),
     ("model", 1),
     ("costs", 2),

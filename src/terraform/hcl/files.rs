@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use hcl_edit::expr::{Expression, TraversalOperator};
@@ -396,34 +395,8 @@ pub(super) fn parse_parallel(
     if serial || texts.len() <= 1 || bytes < PARALLEL_MIN_BYTES {
         return texts.into_iter().map(parse_owned).collect();
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(texts.len());
-    if workers <= 1 {
-        return texts.iter().map(parse).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, (usize, Parsed))> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = texts.get(i) else { break };
-                        done.push((i, parse(job)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(texts.len());
-        for handle in handles {
-            // A worker only panics on a bug in the parser: re-raise it rather than lose files.
-            all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        all
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    // A worker panics only on a bug in the parser: the panic is re-raised, no file is lost.
+    crate::parallel::map_ordered(&texts, crate::parallel::workers_for(texts.len()), parse)
 }
 
 /// Normalised directories of the local module sources called from these files.
