@@ -292,6 +292,18 @@ impl FileInfo {
         };
         Ok(Self { line_format, cols, index, tag_columns })
     }
+
+    /// The tags held one per column (`resource_tags_user_*`), the empty ones left out.
+    fn column_tags<'a>(&self, get: impl Fn(usize) -> &'a str) -> Vec<(String, String)> {
+        let mut tags = Vec::new();
+        for (i, k) in &self.tag_columns {
+            let v = get(*i);
+            if !v.is_empty() {
+                tags.push((k.clone(), v.to_string()));
+            }
+        }
+        tags
+    }
 }
 
 /// What tally decides about a line, whatever its format.
@@ -414,21 +426,8 @@ fn read_csv(
             }
         }
         let product = product_text.and_then(|t| products.get(t));
-        let decided = decide(&info, &get, &|_| {
-            Ok(product
-                .and_then(|m| m.get("product_name"))
-                .and_then(|v| v.as_str())
-                .map(|s| row::text(s).to_string())
-                .unwrap_or_default())
-        })
-        .map_err(bad)?;
-        let mut tags = Vec::new();
-        for (i, k) in &info.tag_columns {
-            let v = get(*i);
-            if !v.is_empty() {
-                tags.push((k.clone(), v.to_string()));
-            }
-        }
+        let decided = decide(&info, &get, &|_| Ok(product_name(product))).map_err(bad)?;
+        let mut tags = info.column_tags(get);
         if let Some(i) = info.cols.get(Col::Tags) {
             let cur2 = line_format != LineFormat::Focus;
             tags.extend(
@@ -500,22 +499,11 @@ fn read_parquet(
                     Ok(rows.map_get(i, r, "product_name")?.unwrap_or_default())
                 } else {
                     // `product` as JSON text (a Parquet file written from CUR 2.0 CSV).
-                    let map = json_map(rows.text(i, r))?;
-                    Ok(map
-                        .get("product_name")
-                        .and_then(|v| v.as_str())
-                        .map(|s| row::text(s).to_string())
-                        .unwrap_or_default())
+                    Ok(product_name(Some(&json_map(rows.text(i, r))?)))
                 }
             })
             .map_err(bad)?;
-            let mut tags = Vec::new();
-            for (i, k) in &info.tag_columns {
-                let v = rows.text(*i, r);
-                if !v.is_empty() {
-                    tags.push((k.clone(), v.to_string()));
-                }
-            }
+            let mut tags = info.column_tags(|i| rows.text(i, r));
             if let Some(i) = info.cols.get(Col::Tags) {
                 let named = |m: String| bad(format!("{}: {m}", info.cols.name(Col::Tags)));
                 if rows.is_map(i) {
@@ -574,6 +562,15 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 pub fn tag_key_matches(key: &str, wanted: &str, exact: bool) -> bool {
     key == wanted
         || (!exact && super::values::normalize_tag_key(key) == super::values::normalize_tag_key(wanted))
+}
+
+/// `product_name` of a CUR 2.0 `product` map, empty when absent.
+fn product_name(product: Option<&serde_json::Map<String, serde_json::Value>>) -> String {
+    product
+        .and_then(|m| m.get("product_name"))
+        .and_then(|v| v.as_str())
+        .map(|s| row::text(s).to_string())
+        .unwrap_or_default()
 }
 
 /// A JSON object written as text (CUR 2.0 `product`); empty text is an empty map.

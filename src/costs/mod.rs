@@ -38,6 +38,7 @@ pub mod lines;
 pub mod manifest;
 mod parquet;
 mod row;
+pub(crate) use row::push_utc_seconds;
 pub mod source;
 pub mod usage;
 mod values;

@@ -376,6 +376,23 @@ pub(crate) fn service_for_code(code: &str) -> Option<&'static str> {
     })
 }
 
+/// A UTC time as `YYYY-MM-DDTHH:MM:SSZ` (how CUR and FOCUS write one), appended field by field:
+/// chrono's `format` parses its pattern on every call, an eighth of an export's time once.
+pub(crate) fn push_utc_seconds(out: &mut String, t: &chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -338,22 +338,12 @@ fn scalar_text(a: &dyn Array, r: usize, out: &mut String) -> Result<(), String> 
         let _ = write!(out, "{v}");
     };
     let secs = |out: &mut String, s: Option<i64>| -> Result<(), String> {
-        use chrono::{Datelike, Timelike};
+        use chrono::Datelike;
         let t = s
             .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
             .filter(|t| (0..=9999).contains(&t.year()))
             .ok_or_else(|| "a timestamp out of range".to_string())?;
-        // Field by field: chrono's `format` parses its pattern on every call.
-        let _ = write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
+        crate::costs::row::push_utc_seconds(out, &t);
         Ok(())
     };
     match a.data_type() {

@@ -343,26 +343,12 @@ pub fn schema(version: FocusVersion, input_columns: &BTreeSet<String>, terraform
 
 /// A FOCUS date/time: `YYYY-MM-DDTHH:mm:ssZ`.
 pub fn datetime(secs: i64) -> Result<String, String> {
-    use chrono::Timelike;
     let t = DateTime::from_timestamp(secs, 0).ok_or_else(|| format!("{secs}: a time out of range"))?;
     if !(0..=9999).contains(&t.year()) {
         return Err(format!("{secs}: a time outside the years 0000 to 9999"));
     }
-    // Written field by field: chrono's `format` parses its pattern on every call, and that
-    // was an eighth of the export's time (four date/times per line).
     let mut out = String::with_capacity(20);
-    let _ = std::fmt::Write::write_fmt(
-        &mut out,
-        format_args!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-    );
+    crate::costs::push_utc_seconds(&mut out, &t);
     Ok(out)
 }
 
