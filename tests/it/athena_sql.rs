@@ -11,12 +11,12 @@ use std::process::Command;
 use std::sync::Arc;
 
 use arrow_array::builder::{MapBuilder, StringBuilder};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampMillisecondArray};
 use tally::costs::athena;
 use tally::costs::{read_costs, AthenaTable, CostRecord, CostSource, ReadOptions};
 
 use crate::costs::scratch;
-use crate::support::repo;
+use crate::support::{repo, write_parquet};
 
 /// One generated line item, in the terms of every format.
 struct Line {
@@ -151,15 +151,6 @@ fn bill() -> Vec<Line> {
     lines
 }
 
-fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-}
-
 fn times(lines: &[&Line], f: impl Fn(&Line) -> i64) -> ArrayRef {
     Arc::new(TimestampMillisecondArray::from_iter(lines.iter().map(|l| Some(f(l)))).with_timezone("UTC"))
 }
@@ -240,7 +231,7 @@ fn write(shape: Shape, lines: &[&Line], path: &Path) {
         }
         Shape::Focus => {}
     }
-    write_parquet(path, cols);
+    write_parquet(path, cols, None);
 }
 
 /// One file per billing period, as AWS delivers them (`BILLING_PERIOD=2026-10/...`).

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::support::write_parquet;
 use arrow_array::builder::{MapBuilder, StringBuilder};
-use arrow_array::{
-    ArrayRef, Decimal128Array, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray,
-};
+use arrow_array::{ArrayRef, Decimal128Array, Float64Array, StringArray, TimestampMillisecondArray};
 use rust_decimal::Decimal;
 use tally::costs::{read_costs, CostBasis, CostData, CostFormat, ReadOptions};
 use tally::model::ChargeCategory;
@@ -159,21 +158,6 @@ fn gzip_and_directories_read_the_same_records() {
 // Parquet (decimal128, map tags), read back to the same records.
 // ---------------------------------------------------------------------------------------------
 
-fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>, row_group_rows: usize) {
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_row_count(Some(row_group_rows))
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(path).unwrap(),
-        batch.schema(),
-        Some(props),
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-}
-
 fn millis(s: &str) -> Option<i64> {
     let s = s.trim_end_matches('Z');
     let fmt = if s.contains('T') { "%Y-%m-%dT%H:%M:%S%.f" } else { "%Y-%m-%d %H:%M:%S" };
@@ -242,7 +226,7 @@ pub fn cur_as_parquet(path: &Path, map_tags: bool) {
     }
     assert_eq!(cols[0].0, "line_item_unblended_cost");
     assert_eq!(cols[5].0, "bill_billing_period_start_date");
-    write_parquet(path, cols.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(), 500);
+    write_parquet(path, cols.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(), Some(500));
 }
 
 fn with_teams(mut data: CostData) -> Vec<tally::costs::CostRecord> {
@@ -345,7 +329,7 @@ fn focus_as_parquet(path: &Path) {
             ("BillingCurrency", text("BillingCurrency")),
             ("Tags", Arc::new(tags.finish())),
         ],
-        300,
+        Some(300),
     );
 }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{MapBuilder, StringBuilder};
 use arrow_array::{
-    ArrayRef, Decimal128Array, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+    ArrayRef, Decimal128Array, Float64Array, StringArray, TimestampMicrosecondArray,
     TimestampMillisecondArray,
 };
 use rust_decimal::Decimal;
@@ -28,22 +28,7 @@ use crate::focus_export::{
     VALIDATOR_BUGS,
 };
 use crate::moto::{moto, TempDir};
-use crate::support::tally;
-
-fn write_parquet(path: &Path, columns: Vec<(String, ArrayRef)>, row_group_rows: usize) {
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_row_count(Some(row_group_rows))
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(path).unwrap(),
-        batch.schema(),
-        Some(props),
-    )
-    .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-}
+use crate::support::{tally, write_parquet};
 
 /// How a column of text cells is written.
 #[derive(Clone, Copy)]
@@ -167,7 +152,7 @@ fn focus_sample_parquet(path: &Path, amounts: Kind, times: Kind, tags_map: bool)
         };
         cols.push((h.clone(), array));
     }
-    write_parquet(path, cols, 300);
+    write_parquet(path, cols, Some(300));
 }
 
 /// Legacy CUR CSV column -> the kind a Parquet export gives it.
@@ -204,7 +189,7 @@ fn cur_sample_legacy_parquet(path: &Path) {
         "resource_tags_user_team".into(),
         column(Kind::Text, &(0..rows.len()).map(team).collect::<Vec<_>>()),
     ));
-    write_parquet(path, cols, 400);
+    write_parquet(path, cols, Some(400));
 }
 
 /// The CUR sample as CUR 2.0 Parquet: `product/*` in the `product` map (`product_name`,
@@ -238,7 +223,7 @@ fn cur_sample_cur2_parquet(path: &Path) {
         })
         .collect();
     cols.push(("resource_tags".into(), map_column(&tags)));
-    write_parquet(path, cols, 500);
+    write_parquet(path, cols, Some(500));
 }
 
 /// A CUR 2.0 bill with every line shape: (type, product code, product name, cost, currency,
@@ -626,7 +611,7 @@ fn shapes_cur2_parquet(path: &Path) -> BTreeMap<String, Decimal> {
         ("resource_tags".into(), map_column(&tags)),
     ];
     assert_eq!(cols.iter().filter(|(_, a)| a.len() == n).count(), cols.len());
-    write_parquet(path, cols, 4);
+    write_parquet(path, cols, Some(4));
     let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
     for s in SHAPES {
         let e = totals.entry(s.4.to_string()).or_default();
@@ -874,7 +859,7 @@ fn a_bad_parquet_row_is_an_error_at_its_row_group_and_row() {
         cols.push((h.clone(), column(Kind::Text, &cells)));
     }
     let input = dir.join("bad.parquet");
-    write_parquet(&input, cols, 300);
+    write_parquet(&input, cols, Some(300));
     let out = dir.join("out.csv");
     let run = tally(&[
         "export",

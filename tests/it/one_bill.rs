@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{MapBuilder, StringBuilder};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampMillisecondArray};
 use tally::costs::{read_costs, CostRecord, ReadOptions};
 
 use crate::costs::scratch;
+use crate::support::write_parquet;
 
 /// (start, end, account, product code, product name, CUR type, FOCUS category, cost,
 /// currency, team, resource)
@@ -233,15 +234,6 @@ fn millis(s: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
 }
 
-fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-}
-
 fn texts(f: impl Fn(&Line) -> &str) -> ArrayRef {
     Arc::new(StringArray::from_iter(BILL.iter().map(|l| Some(f(l).to_string()).filter(|s| !s.is_empty()))))
 }
@@ -290,7 +282,7 @@ fn cur_parquet(dir: &Path, cur2: bool) -> PathBuf {
         cols.push(("product_product_name", texts(|l| l.4)));
     }
     let p = dir.join(if cur2 { "cur2.parquet" } else { "legacy.parquet" });
-    write_parquet(&p, cols);
+    write_parquet(&p, cols, None);
     p
 }
 
@@ -310,7 +302,7 @@ fn focus_parquet(dir: &Path) -> PathBuf {
         ("BillingPeriodStart", times(|_| "2026-11-01T00:00:00Z")),
     ];
     let p = dir.join("focus.parquet");
-    write_parquet(&p, cols);
+    write_parquet(&p, cols, None);
     p
 }
 

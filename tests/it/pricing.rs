@@ -271,7 +271,7 @@ fn a_bad_usage_amount_names_file_and_line() {
 /// CSV of the same lines, through the Parquet reader's usage columns.
 #[test]
 fn cur2_parquet_gives_the_rates_of_its_csv() {
-    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+    use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampMillisecondArray};
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cur2.parquet");
@@ -303,12 +303,7 @@ fn cur2_parquet_gives_the_rates_of_its_csv() {
         ("pricing_unit", text(&["Hrs", "Hrs", "GB-Mo", ""])),
         ("product_region_code", text(&["eu-central-1"; 4])),
     ];
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    crate::support::write_parquet(&path, columns, None);
     let book = rates(&path);
     let m5 = book.rate("BoxUsage:m5.large", "eu-central-1", "Hrs", Some("RunInstances")).unwrap();
     assert_eq!(m5.per_unit, d("2.76") / d("24"));

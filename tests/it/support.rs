@@ -85,3 +85,21 @@ pub fn without_times(output: &str) -> String {
     let times = regex::Regex::new(r#" time="[0-9.]+""#).unwrap();
     times.replace_all(output, r#" time="""#).into_owned()
 }
+
+/// A Parquet file of these columns, in row groups of at most `row_group_rows` rows (the
+/// writer's default when `None`), for tests of the Parquet cost readers.
+pub fn write_parquet<K: AsRef<str>>(
+    path: &std::path::Path,
+    columns: Vec<(K, arrow_array::ArrayRef)>,
+    row_group_rows: Option<usize>,
+) {
+    let batch = arrow_array::RecordBatch::try_from_iter(columns).unwrap();
+    let props = row_group_rows.map(|rows| {
+        parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(rows)).build()
+    });
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), props)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
