@@ -12,7 +12,7 @@
 use chrono::NaiveDate;
 
 use super::aggregate::{Aggregator, Key, Sym, NONE, NO_DATE};
-use super::charge::{cur_category, focus_category, is_support, CurType};
+use super::charge::{cur_category, focus_category, is_support, unknown_focus_category, CurType};
 use super::row;
 use super::source::{AthenaTable, TableFormat};
 use super::values::{normalize_tag_key, parse_decimal, parse_timestamp, TagKeys};
@@ -252,12 +252,7 @@ pub fn records(query: &Query, columns: &[String], rows: &[Vec<Option<String>>]) 
                 let (category, status) = charge_type.split_once('/').unwrap_or((charge_type, ""));
                 focus_category(category, name, code, status)
             }
-            .ok_or_else(|| {
-                err(
-                    "charge_type",
-                    format!("\"{charge_type}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
-                )
-            })?,
+            .ok_or_else(|| err("charge_type", unknown_focus_category(charge_type)))?,
             _ => {
                 let t = CurType::parse(charge_type);
                 if t == CurType::Unknown {

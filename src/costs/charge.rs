@@ -120,6 +120,11 @@ pub(crate) fn focus_category(
     Some(if is_support(service_code, service_name) { ChargeCategory::Support } else { base })
 }
 
+/// The error for a FOCUS `ChargeCategory` that [`focus_category`] does not know, naming it.
+pub(crate) fn unknown_focus_category(value: &str) -> String {
+    format!("\"{value}\" is not one of Usage, Purchase, Tax, Credit, Adjustment")
+}
+
 /// The amortization columns of one CUR line (zero where absent or empty).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Amortization {

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::aggregate::{Aggregator, FastMap, Key, Sym, NONE};
-use super::charge::focus_category;
+use super::charge::{focus_category, unknown_focus_category};
 use super::row::{self, Col, Layout, Naming};
 use super::usage::{UsageKey, UsageLine};
 use super::values::{checked_day_span, day_floor, parse_decimal, parse_timestamp};
@@ -47,12 +47,7 @@ pub(crate) fn read(
         let service = opt(Col::ServiceName);
         let charge = opt(Col::ChargeType);
         let category = focus_category(charge, service, opt(Col::ServiceCode), opt(Col::CommitmentStatus))
-            .ok_or_else(|| {
-                bad(
-                    Col::ChargeType,
-                    format!("\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
-                )
-            })?;
+            .ok_or_else(|| bad(Col::ChargeType, unknown_focus_category(charge)))?;
         let start = parse_timestamp(opt(Col::Start)).map_err(|m| bad(Col::Start, m))?;
         let end = parse_timestamp(opt(Col::End)).map_err(|m| bad(Col::End, m))?;
         let (start_day, end_day) = checked_day_span(start, end).map_err(|m| bad(Col::Start, m))?;

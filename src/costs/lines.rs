@@ -19,7 +19,9 @@ use super::fast::FastMap;
 
 use rust_decimal::Decimal;
 
-use super::charge::{cur_category, cur_effective, focus_category, is_support, Amortization, CurType};
+use super::charge::{
+    cur_category, cur_effective, focus_category, is_support, unknown_focus_category, Amortization, CurType,
+};
 use super::parquet::lines::{ParquetLines, Rows};
 use super::row::{self, Col, Layout, Naming};
 use super::values::{parse_decimal, parse_timestamp};
@@ -345,12 +347,7 @@ fn decide<'r>(
             let service = opt(Col::ServiceName);
             let charge = opt(Col::ChargeType);
             let category = focus_category(charge, service, opt(Col::ServiceCode), opt(Col::CommitmentStatus))
-                .ok_or_else(|| {
-                    named(
-                        Col::ChargeType,
-                        format!("\"{charge}\" is not one of Usage, Purchase, Tax, Credit, Adjustment"),
-                    )
-                })?;
+                .ok_or_else(|| named(Col::ChargeType, unknown_focus_category(charge)))?;
             (effective, category, service.to_string())
         }
         LineFormat::Cur | LineFormat::Cur2 => {

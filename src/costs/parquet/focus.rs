@@ -7,7 +7,7 @@ use super::decode::{decimals, syms};
 use super::map::MapTags;
 use super::{take, BatchState, ColFn, RowError};
 use crate::costs::aggregate::{Aggregator, FastMap, Key, Sym, NONE, NO_DATE};
-use crate::costs::charge::focus_category;
+use crate::costs::charge::{focus_category, unknown_focus_category};
 use crate::costs::row::{Col, Layout};
 use crate::costs::values::{checked_day_span, day_floor};
 use crate::costs::Ctx;
@@ -76,10 +76,7 @@ pub(super) fn focus_batch(
         let Some(cat) = cat else {
             return Err((
                 r,
-                format!(
-                    "ChargeCategory: \"{}\" is not one of Usage, Purchase, Tax, Credit, Adjustment",
-                    agg.strings.get(category[r])
-                ),
+                format!("ChargeCategory: {}", unknown_focus_category(agg.strings.get(category[r]))),
             ));
         };
         if start[r] == i64::MIN {
