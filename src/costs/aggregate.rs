@@ -565,16 +565,23 @@ impl Aggregator {
     /// Add one usage line to the usage table (see [`super::usage`]): only usage charges with
     /// a usage type count.
     #[inline]
+    /// `consumes`: the line's quantity is usage consumed (see [`super::charge::CurType::consumes`]);
+    /// other usage-category lines (negations, discounts) add their cost but neither quantity
+    /// nor a line to the count.
     pub(crate) fn add_usage(
         &mut self,
         category: ChargeCategory,
         key: super::usage::UsageKey,
-        line: super::usage::UsageLine,
+        mut line: super::usage::UsageLine,
+        consumes: bool,
     ) -> Result<(), String> {
         if category != ChargeCategory::Usage || key.usage_type == NONE {
             return Ok(());
         }
-        self.usage.add(key, line, 1)
+        if !consumes {
+            line.quantity = Decimal::ZERO;
+        }
+        self.usage.add(key, line, u64::from(consumes))
     }
 
     /// The usage table as public records, sorted by (usage type, region, unit, currency).

@@ -65,6 +65,14 @@ impl CurType {
             _ => CurType::Unknown,
         }
     }
+
+    /// Whether the line's usage amount is consumption: on-demand usage and usage a commitment
+    /// covers. A Savings Plan negation or a discount line restates the cost of usage another
+    /// line already counted; its amount (which AWS may fill with that usage) must not count
+    /// twice in a unit rate, while its cost does (an EDP discount lowers the rate).
+    pub(crate) fn consumes(self) -> bool {
+        matches!(self, CurType::Usage | CurType::DiscountedUsage | CurType::SavingsPlanCoveredUsage)
+    }
 }
 
 /// Whether a product is AWS Support (`AWSSupportBusiness`, `AWSDeveloperSupport`, "AWS Support

@@ -138,7 +138,8 @@ pub(crate) fn read(
                 currency: key.currency,
             };
             let line = UsageLine { quantity, billed: unblended, effective, start, end };
-            agg.add_usage(category, usage_key, line).map_err(|m| bad(Col::UsageAmount, m))?;
+            agg.add_usage(category, usage_key, line, line_type.consumes())
+                .map_err(|m| bad(Col::UsageAmount, m))?;
         }
     }
     Ok(())

@@ -97,7 +97,7 @@ pub(crate) fn read(
                 currency: key.currency,
             };
             let line = UsageLine { quantity, billed, effective, start, end };
-            agg.add_usage(category, usage_key, line).map_err(|m| bad(Col::UsageAmount, m))?;
+            agg.add_usage(category, usage_key, line, true).map_err(|m| bad(Col::UsageAmount, m))?;
         }
     }
     Ok(())

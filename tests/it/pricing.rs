@@ -269,6 +269,40 @@ fn a_bad_usage_amount_names_file_and_line() {
 
 /// CUR 2.0 as AWS Data Exports writes it (Parquet, amounts as doubles): the same rates as the
 /// CSV of the same lines, through the Parquet reader's usage columns.
+/// Usage a commitment covers is priced at what the company pays for it: a Savings Plan's
+/// effective cost, a reservation's, an EDP discount. Negation and discount lines restate the
+/// cost of usage another line counted: AWS may fill their usage amount with that usage, and it
+/// must not count twice (a rate of half the real one), while their cost does count.
+#[test]
+fn commitment_and_discount_lines_do_not_count_usage_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UsageAccountId,lineItem/ProductCode,lineItem/UsageType,lineItem/Operation,lineItem/UsageAmount,lineItem/UnblendedCost,pricing/unit,product/region,savingsPlan/SavingsPlanEffectiveCost,reservation/EffectiveCost\n";
+    // (type, usage type, amount, unblended, SP effective, RI effective)
+    let lines = [
+        ("Usage", "BoxUsage:m5.large", "24", "2.304", "", ""),
+        ("SavingsPlanCoveredUsage", "BoxUsage:m5.large", "48", "4.608", "3.000", ""),
+        ("SavingsPlanNegation", "BoxUsage:m5.large", "48", "-4.608", "", ""),
+        ("DiscountedUsage", "BoxUsage:m5.large", "24", "0", "", "1.200"),
+        ("EdpDiscount", "BoxUsage:m5.large", "96", "-0.250", "", ""),
+        ("BundledDiscount", "BoxUsage:m5.large", "96", "-0.054", "", ""),
+    ];
+    let mut text = String::from(header);
+    for (i, (ty, ut, q, c, sp, ri)) in lines.iter().enumerate() {
+        text.push_str(&format!(
+            "{ty},2026-11-0{d}T00:00:00Z,2026-11-0{d}T23:00:00Z,111122223333,AmazonEC2,{ut},RunInstances,{q},{c},Hrs,us-east-1,{sp},{ri}\n",
+            d = i + 1
+        ));
+    }
+    let path = dir.path().join("bill.csv");
+    std::fs::write(&path, text).unwrap();
+    let book = rates(&path);
+    let m5 = book.rate("BoxUsage:m5.large", "us-east-1", "Hrs", Some("RunInstances")).unwrap();
+    // Consumed: 24 on demand + 48 under the Savings Plan + 24 reserved = 96 hours, paid
+    // 2.304 + 3.000 + 1.200 - 0.250 - 0.054 = 6.200.
+    assert_eq!(m5.per_unit, d("6.200") / d("96"));
+    assert_eq!(m5.lines, 3, "usage lines: the negation and discounts are not usage of their own");
+}
+
 #[test]
 fn cur2_parquet_gives_the_rates_of_its_csv() {
     use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampMillisecondArray};

@@ -173,7 +173,18 @@ pub(super) fn cur_batch(
         };
         agg.add(key, unblended[r], effective).map_err(|m| (r, m))?;
         if let Some(u) = &usage {
-            u.add(agg, r, category, key.service, key.currency, unblended[r], effective, start[r], end_r)?;
+            u.add(
+                agg,
+                r,
+                category,
+                key.service,
+                key.currency,
+                unblended[r],
+                effective,
+                start[r],
+                end_r,
+                ty.consumes(),
+            )?;
         }
     }
     st.decimals.extend(d);

@@ -119,7 +119,7 @@ pub(super) fn focus_batch(
         };
         agg.add(key, billed[r], effective[r]).map_err(|m| (r, m))?;
         if let Some(u) = &usage {
-            u.add(agg, r, cat, key.service, key.currency, billed[r], effective[r], start[r], end_r)?;
+            u.add(agg, r, cat, key.service, key.currency, billed[r], effective[r], start[r], end_r, true)?;
         }
     }
     st.decimals.extend(d);

@@ -59,6 +59,7 @@ impl UsageCols {
         effective: Decimal,
         start: i64,
         end: i64,
+        consumes: bool,
     ) -> Result<(), RowError> {
         let key = crate::costs::usage::UsageKey {
             service,
@@ -70,6 +71,6 @@ impl UsageCols {
         };
         let line =
             crate::costs::usage::UsageLine { quantity: at(&self.quantity, r), billed, effective, start, end };
-        agg.add_usage(category, key, line).map_err(|m| (r, m))
+        agg.add_usage(category, key, line, consumes).map_err(|m| (r, m))
     }
 }
