@@ -49,12 +49,31 @@ pub enum Shape {
 pub struct Attrs<'a> {
     pub values: &'a Value,
     pub unknown: &'a Value,
+    /// The resource's configuration `expressions` (`Null` when the plan has none): an
+    /// attribute the plan computes but the code does not set takes AWS's default.
+    pub config: &'a Value,
+    /// The module instance the resource is in (`module.app["blue"]`), empty in the root:
+    /// references in `config` are relative to it.
+    pub module: &'a str,
+}
+
+static NO_CONFIG: Value = Value::Null;
+
+impl<'a> Attrs<'a> {
+    /// Values known in full (a prior state's side), with no configuration.
+    pub fn known(values: &'a Value) -> Attrs<'a> {
+        Attrs { values, unknown: &NO_CONFIG, config: &NO_CONFIG, module: "" }
+    }
 }
 
 /// Launch templates and configurations of the plan, for auto scaling groups and node groups.
 pub trait Templates {
     /// The instance type of the launch template with this id or name, if the plan knows it.
     fn instance_type(&self, id_or_name: &str) -> Option<String>;
+
+    /// The instance type of the launch template at this address (`module.a.aws_launch_template.t`),
+    /// if the plan creates or changes it.
+    fn instance_type_at(&self, address: &str) -> Option<String>;
 }
 
 /// A field read failed: the attribute is computed at apply.
@@ -79,7 +98,7 @@ impl<'a> Attrs<'a> {
                 };
             }
             if u == &Value::Bool(true) {
-                return Err(Unknown(path.join(".")));
+                return self.computed(path);
             }
             u = u.get(key).unwrap_or(&Value::Null);
             v = match v.get(key) {
@@ -88,9 +107,55 @@ impl<'a> Attrs<'a> {
             };
         }
         if u == &Value::Bool(true) {
-            return Err(Unknown(path.join(".")));
+            return self.computed(path);
         }
         Ok(if v.is_null() { Val::Absent } else { Val::Known(v) })
+    }
+
+    /// An attribute the plan leaves unknown: absent (AWS's default applies) when the code does
+    /// not set it, inside blocks the code writes; unknown until apply otherwise. Without the
+    /// resource's configuration, or past a block the code does not write literally (it may be
+    /// `dynamic`), unknown.
+    fn computed(&self, path: &[&str]) -> Result<Val<'a>, Unknown> {
+        let unknown = || Err(Unknown(path.join(".")));
+        let mut c = self.config;
+        if !c.is_object() {
+            return unknown();
+        }
+        for (i, key) in path.iter().enumerate() {
+            if let Value::Array(blocks) = c {
+                match blocks.as_slice() {
+                    [one] => c = one,
+                    _ => return unknown(),
+                }
+            }
+            match c.get(key) {
+                None => return if i + 1 == path.len() { Ok(Val::Absent) } else { unknown() },
+                Some(e) => c = e,
+            }
+        }
+        match c.get("constant_value") {
+            Some(Value::Null) => Ok(Val::Absent),
+            _ => unknown(),
+        }
+    }
+
+    /// The resources the code's expression at `path` refers to, as addresses in the plan
+    /// (`module.a.aws_launch_template.t`): Terraform lists each reference with its shorter
+    /// prefixes (`aws_launch_template.t.id`, `aws_launch_template.t`).
+    fn references(&self, path: &[&str]) -> Vec<String> {
+        let mut c = self.config;
+        for key in path {
+            if let Value::Array(blocks) = c {
+                c = blocks.first().unwrap_or(&Value::Null);
+            }
+            c = c.get(key).unwrap_or(&Value::Null);
+        }
+        let Some(Value::Array(refs)) = c.get("references") else { return Vec::new() };
+        refs.iter()
+            .filter_map(Value::as_str)
+            .map(|r| if self.module.is_empty() { r.to_string() } else { format!("{}.{r}", self.module) })
+            .collect()
     }
 
     fn str(&self, path: &[&str]) -> Result<Option<&'a str>, Unknown> {
@@ -252,17 +317,32 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
                 // AWS starts a group without a desired capacity at its minimum size.
                 None => a.num(&["min_size"])?.unwrap_or_default(),
             };
-            // The id of a template created in the same plan is computed; its name is not.
+            // The id of a template created in the same plan is computed: the code's reference
+            // to it names the template's address.
             let by_id = a.str(&["launch_template", "id"]);
-            let template = match (a.str(&["launch_template", "name"])?, by_id) {
-                (Some(name), _) => name,
-                (None, Ok(Some(id))) => id,
-                (None, Err(e)) => return Err(e),
-                (None, Ok(None)) => a.need_str(&["launch_configuration"])?,
+            let it = match (a.str(&["launch_template", "name"])?, by_id) {
+                (Some(name), _) => templates.instance_type(name),
+                (None, Ok(Some(id))) => templates.instance_type(id),
+                (None, Err(e)) => {
+                    let found = a
+                        .references(&["launch_template", "id"])
+                        .iter()
+                        .find_map(|r| templates.instance_type_at(r));
+                    Some(found.ok_or(e)?)
+                }
+                (None, Ok(None)) => match a.str(&["launch_configuration"]) {
+                    Ok(Some(name)) => templates.instance_type(name),
+                    Ok(None) => return Err(Unknown("launch_configuration".into())),
+                    Err(e) => {
+                        let found = a
+                            .references(&["launch_configuration"])
+                            .iter()
+                            .find_map(|r| templates.instance_type_at(r));
+                        Some(found.ok_or(e)?)
+                    }
+                },
             };
-            let it = templates
-                .instance_type(template)
-                .ok_or_else(|| Unknown("launch_template.instance_type".to_string()))?;
+            let it = it.ok_or_else(|| Unknown("launch_template.instance_type".to_string()))?;
             needs.push(need(
                 "instance hours",
                 format!("BoxUsage:{it}"),
@@ -556,20 +636,29 @@ mod tests {
 
     struct NoTemplates;
     impl Templates for NoTemplates {
+        fn instance_type_at(&self, _: &str) -> Option<String> {
+            None
+        }
+
         fn instance_type(&self, _: &str) -> Option<String> {
             None
         }
     }
 
     fn shape_of(ty: &str, values: Value, unknown: Value) -> Shape {
-        shape(ty, Attrs { values: &values, unknown: &unknown }, &NoTemplates).unwrap()
+        shape(
+            ty,
+            Attrs { values: &values, unknown: &unknown, config: &Value::Null, module: "" },
+            &NoTemplates,
+        )
+        .unwrap()
     }
 
     #[test]
     fn every_fixed_type_has_a_shape() {
         assert!(FIXED_TYPES.len() >= 25, "{}", FIXED_TYPES.len());
         for ty in FIXED_TYPES {
-            assert!(shape(ty, Attrs { values: &json!({}), unknown: &json!({}) }, &NoTemplates).is_some());
+            assert!(shape(ty, Attrs::known(&json!({})), &NoTemplates).is_some());
         }
     }
 
@@ -614,5 +703,72 @@ mod tests {
         let Shape::Fixed(needs) = s else { panic!() };
         assert_eq!(needs[0].quantity, Decimal::from(3650));
         assert_eq!(needs[1].quantity, Decimal::from(1460));
+    }
+
+    /// What the provider computes and the code leaves unset takes AWS's default; what the
+    /// code sets from something unknown stays unknown until apply.
+    #[test]
+    fn computed_but_unset_attributes_take_the_default() {
+        let gp3 = |config: Value| {
+            let values = json!({"type": "gp3", "size": 100});
+            let unknown = json!({"iops": true, "throughput": true});
+            shape(
+                "aws_ebs_volume",
+                Attrs { values: &values, unknown: &unknown, config: &config, module: "" },
+                &NoTemplates,
+            )
+            .unwrap()
+        };
+        let storage_only =
+            |s: Shape| matches!(&s, Shape::Fixed(n) if n.len() == 1 && n[0].usage == "EBS:VolumeUsage.gp3");
+        // Unset in the code (or set to null): the 3,000 IOPS and 125 MiB/s gp3 includes.
+        assert!(storage_only(gp3(
+            json!({"size": {"constant_value": 100}, "type": {"constant_value": "gp3"}})
+        )));
+        assert!(storage_only(gp3(
+            json!({"iops": {"constant_value": null}, "throughput": {"constant_value": null}})
+        )));
+        // Set from something the plan does not know: unknown until apply.
+        assert_eq!(gp3(json!({"iops": {"references": ["var.iops"]}})), Shape::Unknown("iops".into()));
+        // No configuration for the resource: nothing says the code leaves it unset.
+        assert_eq!(gp3(Value::Null), Shape::Unknown("iops".into()));
+        // Inside a block the code does not write literally (it may be `dynamic`): unknown.
+        let values = json!({"desired_capacity": 2, "launch_template": [{}]});
+        let unknown = json!({"launch_template": [{"id": true, "name": true}]});
+        let config = json!({"desired_capacity": {"constant_value": 2}});
+        let a = Attrs { values: &values, unknown: &unknown, config: &config, module: "" };
+        assert_eq!(
+            shape("aws_autoscaling_group", a, &NoTemplates),
+            Some(Shape::Unknown("launch_template.name".into()))
+        );
+    }
+
+    /// A group whose template is created in the same plan: its id is unknown, the code's
+    /// reference names the template, in the group's own module instance.
+    #[test]
+    fn a_template_created_in_the_plan_is_found_by_reference() {
+        struct One;
+        impl Templates for One {
+            fn instance_type_at(&self, address: &str) -> Option<String> {
+                (address == "module.app[\"blue\"].aws_launch_template.t").then(|| "c5.large".to_string())
+            }
+            fn instance_type(&self, _: &str) -> Option<String> {
+                None
+            }
+        }
+        let values = json!({"desired_capacity": 2, "launch_template": [{"version": "$Latest"}]});
+        let unknown = json!({"launch_template": [{"id": true, "name": true}]});
+        let config = json!({"launch_template": [{"id": {"references": ["aws_launch_template.t.id", "aws_launch_template.t"]}}]});
+        let attrs = |module| Attrs { values: &values, unknown: &unknown, config: &config, module };
+        let Some(Shape::Fixed(needs)) = shape("aws_autoscaling_group", attrs("module.app[\"blue\"]"), &One)
+        else {
+            panic!()
+        };
+        assert_eq!((needs[0].usage.as_str(), needs[0].quantity), ("BoxUsage:c5.large", Decimal::from(1460)));
+        // The same reference from the root names another template: not known.
+        assert_eq!(
+            shape("aws_autoscaling_group", attrs(""), &One),
+            Some(Shape::Unknown("launch_template.id".into()))
+        );
     }
 }

@@ -187,6 +187,20 @@ pub fn cents(d: Decimal) -> Decimal {
     r
 }
 
+/// Decimal places a component's monthly cost keeps. A rate from the bill is a quotient kept
+/// to 28 significant digits (`89 / 820` does not end); its product with a quantity would too,
+/// and two such products cannot be added exactly. A ten-billionth of the currency unit is far
+/// below the cent every total is shown in, and sums of costs at this scale stay exact.
+pub const MONTHLY_DP: u32 = 10;
+
+/// `quantity` x `rate`, kept to [`MONTHLY_DP`] places.
+fn monthly_cost(quantity: Decimal, rate: Decimal) -> Result<Decimal, String> {
+    let monthly = quantity
+        .checked_mul(rate)
+        .ok_or_else(|| "a monthly cost beyond the range of a decimal".to_string())?;
+    Ok(monthly.round_dp_with_strategy(MONTHLY_DP, RoundingStrategy::MidpointNearestEven))
+}
+
 fn add(a: Decimal, b: Decimal) -> Result<Decimal, String> {
     crate::costs::exact::add(a, b).map_err(|e| e.to_string())
 }
@@ -317,9 +331,8 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                             match list_price(need, region, &book, &failed, currency.as_deref()) {
                                 Ok(found) => {
                                     currency.get_or_insert_with(|| "USD".to_string());
-                                    let monthly = need.quantity.checked_mul(found.usd).ok_or_else(|| {
-                                        money_err("a monthly cost beyond the range of a decimal".into())
-                                    })?;
+                                    let monthly =
+                                        monthly_cost(need.quantity, found.usd).map_err(money_err)?;
                                     let i = usize::from(side == Side::After);
                                     totals[i] = add(totals[i], monthly).map_err(money_err)?;
                                     list_published = list_published.max(Some(found.published));
@@ -342,9 +355,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                             continue;
                         };
                         currency.get_or_insert_with(|| rate.currency.clone());
-                        let monthly = need.quantity.checked_mul(rate.per_unit).ok_or_else(|| {
-                            money_err("a monthly cost beyond the range of a decimal".into())
-                        })?;
+                        let monthly = monthly_cost(need.quantity, rate.per_unit).map_err(money_err)?;
                         let i = usize::from(side == Side::After);
                         totals[i] = add(totals[i], monthly).map_err(money_err)?;
                         let ops = if rate.operations.is_empty() {

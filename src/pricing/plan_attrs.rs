@@ -20,23 +20,25 @@ pub(crate) struct Change<'a> {
     before: &'a Value,
     after: &'a Value,
     after_unknown: &'a Value,
+    config: &'a Value,
+    module: &'a str,
+    provider_region: Option<&'a str>,
 }
-
-static NULL: Value = Value::Null;
 
 impl Change<'_> {
     pub(crate) fn before(&self) -> Attrs<'_> {
-        Attrs { values: self.before, unknown: &NULL }
+        Attrs::known(self.before)
     }
 
     pub(crate) fn after(&self) -> Attrs<'_> {
-        Attrs { values: self.after, unknown: self.after_unknown }
+        Attrs { values: self.after, unknown: self.after_unknown, config: self.config, module: self.module }
     }
 
-    /// The resource's own `region` argument (AWS provider v6), when known.
+    /// The resource's own `region` argument (AWS provider v6) when known, else its provider
+    /// configuration's constant region.
     pub(crate) fn own_region(&self) -> Option<&str> {
         let v = if self.after.is_null() { self.before } else { self.after };
-        v.get("region").and_then(Value::as_str).filter(|r| !r.is_empty())
+        v.get("region").and_then(Value::as_str).filter(|r| !r.is_empty()).or(self.provider_region)
     }
 }
 
@@ -82,6 +84,9 @@ pub(crate) fn from_plan<'a>(kept: &'a [ChangeValues], aws_regions: &[String]) ->
             before: &c.before,
             after: &c.after,
             after_unknown: &c.after_unknown,
+            config: &c.config,
+            module: &c.module_address,
+            provider_region: c.provider_region.as_deref(),
             address: &c.address,
             resource_type: &c.resource_type,
         })
@@ -97,11 +102,13 @@ pub(crate) fn from_plan<'a>(kept: &'a [ChangeValues], aws_regions: &[String]) ->
 /// they will have.
 pub(crate) struct TemplateIndex {
     types: HashMap<String, String>,
+    by_address: HashMap<String, String>,
 }
 
 impl TemplateIndex {
     pub(crate) fn new(changes: &[Change<'_>]) -> TemplateIndex {
         let mut types = HashMap::new();
+        let mut by_address = HashMap::new();
         for c in changes.iter().filter(|c| is_template(c.resource_type)) {
             let v = if c.after.is_null() { c.before } else { c.after };
             let Some(it) = v.get("instance_type").and_then(Value::as_str) else { continue };
@@ -110,13 +117,20 @@ impl TemplateIndex {
                     types.insert(k.to_string(), it.to_string());
                 }
             }
+            if c.action != Some(PlanAction::Delete) {
+                by_address.insert(c.address.to_string(), it.to_string());
+            }
         }
-        TemplateIndex { types }
+        TemplateIndex { types, by_address }
     }
 }
 
 impl Templates for TemplateIndex {
     fn instance_type(&self, id_or_name: &str) -> Option<String> {
         self.types.get(id_or_name).cloned()
+    }
+
+    fn instance_type_at(&self, address: &str) -> Option<String> {
+        self.by_address.get(address).cloned()
     }
 }

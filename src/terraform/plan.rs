@@ -65,6 +65,14 @@ pub struct ChangeValues {
     pub before: Value,
     pub after: Value,
     pub after_unknown: Value,
+    /// The module instance the resource is in (`module.app["blue"]`), empty in the root.
+    pub module_address: String,
+    /// The resource's `expressions` in the plan's `configuration` (`Null` when the plan has
+    /// none for it): what the code sets. An attribute the plan computes but the code leaves
+    /// unset takes the provider's (AWS's) default at apply.
+    pub config: Value,
+    /// The constant `region` of the resource's provider configuration (an alias's own), if any.
+    pub provider_region: Option<String>,
 }
 
 /// Reads and parses a plan JSON file.
@@ -117,7 +125,11 @@ pub fn parse_plan_keeping(
         plan.has_planned_values,
     )?;
     let file = path.display().to_string();
-    let kept = plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take().map(|k| *k)).collect();
+    let mut kept: Vec<ChangeValues> =
+        plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take().map(|k| *k)).collect();
+    if let (false, Some(config)) = (kept.is_empty(), plan.configuration.as_ref()) {
+        attach_config(config, &mut kept);
+    }
     let aws_regions = aws_regions(plan.configuration.as_ref());
     let terraform_version = plan.terraform_version.clone();
     let (resources, other_provider_resources) = read_changes(path, &file, plan)?;
@@ -230,6 +242,58 @@ struct ModuleCall {
 struct ConfigResource {
     address: String,
     provider_config_key: Option<String>,
+    #[serde(default)]
+    expressions: Value,
+}
+
+/// Gives each kept change its resource's configuration `expressions` and its provider
+/// configuration's constant region.
+fn attach_config(config: &Configuration, kept: &mut [ChangeValues]) {
+    fn collect<'a>(module: &'a ConfigModule, prefix: &str, out: &mut HashMap<String, &'a ConfigResource>) {
+        for res in &module.resources {
+            out.insert(format!("{prefix}{}", res.address), res);
+        }
+        for (name, call) in &module.module_calls {
+            if let Some(child) = &call.module {
+                collect(child, &format!("{prefix}module.{name}."), out);
+            }
+        }
+    }
+    let mut by_address = HashMap::new();
+    if let Some(root) = &config.root_module {
+        collect(root, "", &mut by_address);
+    }
+    for c in kept {
+        let mut config_address = strip_instance_keys(&c.module_address);
+        if !config_address.is_empty() {
+            config_address.push('.');
+        }
+        if c.mode.as_deref() == Some("data") {
+            config_address.push_str("data.");
+        }
+        config_address.push_str(&c.resource_type);
+        config_address.push('.');
+        config_address.push_str(relative_name(&c.address, &c.module_address));
+        let res = by_address.get(&config_address);
+        if let Some(res) = res {
+            // Instances of one `count`/`for_each` resource share its expressions.
+            c.config = res.expressions.clone();
+        }
+        // Without its configuration entry, which provider configuration a resource uses is not
+        // known: the caller falls back to the one region all of them name, if they agree.
+        c.provider_region = res
+            .and_then(|r| provider_info(config, r.provider_config_key.as_deref(), None).region)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+    }
+}
+
+/// The resource name of `address` (`web` of `module.a.aws_instance.web[0]`), without its key.
+fn relative_name<'a>(address: &'a str, module: &str) -> &'a str {
+    let rel = relative_address(address, module);
+    let rel = rel.strip_prefix("data.").unwrap_or(rel);
+    let name = rel.split_once('.').map_or(rel, |(_, name)| name);
+    name.split_once('[').map_or(name, |(name, _)| name)
 }
 
 /// `default_tags` of one provider configuration.

@@ -351,3 +351,69 @@ fn cur2_parquet_gives_the_rates_of_its_csv() {
     let data = read_costs(&path, &ReadOptions::default()).unwrap();
     assert!(data.usage.is_empty());
 }
+
+/// A plan Terraform itself wrote (`tests/fixtures/pricing/terraform`: `main.tf` and a prior
+/// state, planned offline with Terraform 1.11 and the AWS provider 5.100), priced from a bill
+/// with on-demand, Savings Plan, reservation and EDP lines. What real plans carry and the
+/// hand-written plan of the goldens above does not: two AWS provider configurations (an alias
+/// in eu-west-1), attributes the provider computes that the code leaves unset (gp3 IOPS, an
+/// ElastiCache cluster's `replication_group_id`), a launch template created in the same plan
+/// (its id unknown, the code's reference names it), and rates that do not end (89 / 820).
+#[test]
+fn a_plan_terraform_wrote_priced_from_a_bill_with_commitments() {
+    let dir = "tests/fixtures/pricing/terraform";
+    let (plan, bill) = (format!("{dir}/plan.json"), format!("{dir}/bill.csv"));
+    let run = tally(&["plan", &plan, "--costs", &bill, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let got: BTreeMap<String, String> = report["plan_cost"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let v = r["monthly_delta"].as_str().map(str::to_string);
+            (
+                r["address"].as_str().unwrap().to_string(),
+                v.unwrap_or_else(|| r["status"].as_str().unwrap().to_string()),
+            )
+        })
+        .collect();
+    // m5.large: (23.04 on demand + 30.00 under the Savings Plan - 1.50 EDP) / (240 + 480) h;
+    // the negation's 480 h and the EDP line's 240 h are not usage of their own.
+    let m5 = "52.26"; // 730 x 51.54 / 720 = 52.2558
+    let want: BTreeMap<String, String> = [
+        ("aws_autoscaling_group.asg", "156.77"), // 3 x 730 x 51.54 / 720, template by reference
+        ("aws_db_instance.db", "282.88"),        // 730 x 256.32 / 720 + 100 x 46.00 / 200
+        ("aws_dynamodb_table.t", "3.32"),        // 10 x 730 x 0.00013 + 5 x 730 x 0.00065
+        ("aws_ebs_volume.az", "-2.00"),          // replaced: 100 GB gp3 x 0.08 - 100 GB gp2 x 0.10
+        ("aws_ebs_volume.data", "60.00"),        // 500 x 0.08 + 3000 x 0.005 + 125/1024 x 40.96
+        ("aws_ebs_volume.logs", "285.00"),       // 200 x 0.125 + 4000 x 0.065
+        ("aws_eks_cluster.k", "73.00"),          // 730 x 0.1
+        ("aws_elasticache_cluster.c", "49.93"),  // 730 x 49.248 / 720 = 49.932
+        ("aws_instance.batch", "79.23"),         // 730 x (72.00 reserved + 17.00) / (720 + 100) h
+        ("aws_instance.eu", "78.11"),            // 730 x 32.10 / 300, the eu-west-1 alias's rate
+        ("aws_instance.maybe", "unknown_until_apply"),
+        ("aws_instance.rare", "no_rate"),
+        ("aws_instance.resize", "124.98"), // replaced: 730 x (38.40 / 200 - 20.80 / 1000) = 124.976
+        ("aws_instance.web[0]", m5),
+        ("aws_instance.web[1]", m5),
+        ("aws_kms_key.k", "1.00"),
+        ("aws_lambda_function.f", "usage_based"),
+        ("aws_lb.alb", "16.43"), // 730 x 16.20 / 720 = 16.425, half away from zero
+        ("aws_lb.nlb", "14.60"),
+        ("aws_nat_gateway.nat", "32.85"),
+        ("aws_nat_gateway.old", "-32.85"),
+        ("aws_s3_bucket.b", "usage_based"),
+        ("aws_secretsmanager_secret.s", "0.40"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    let eu = report["plan_cost"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "aws_instance.eu");
+    assert_eq!(eu.unwrap()["region"], "eu-west-1");
+}

@@ -511,6 +511,9 @@ impl Fields {
                         before: w.before,
                         after: w.after,
                         after_unknown: w.after_unknown,
+                        module_address: self.module_address.clone().unwrap_or_default(),
+                        config: Value::Null,
+                        provider_region: None,
                     }));
                 }
                 change
