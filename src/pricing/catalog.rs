@@ -140,6 +140,28 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// Whether the attribute will have a value: known and not null, or unknown but set by the
+    /// code (`instance = aws_instance.web.id`: which instance is not known, that there is one is).
+    fn is_set(&self, path: &[&str]) -> Result<bool, Unknown> {
+        match self.get(path) {
+            Ok(v) => Ok(matches!(v, Val::Known(_))),
+            Err(e) => {
+                let mut c = self.config;
+                for key in path {
+                    if let Value::Array(blocks) = c {
+                        c = blocks.first().unwrap_or(&Value::Null);
+                    }
+                    c = c.get(key).unwrap_or(&Value::Null);
+                }
+                match c.get("constant_value") {
+                    None if c.get("references").is_some() => Ok(true),
+                    Some(v) if !v.is_null() => Ok(true),
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+
     /// The resources the code's expression at `path` refers to, as addresses in the plan
     /// (`module.a.aws_launch_template.t`): Terraform lists each reference with its shorter
     /// prefixes (`aws_launch_template.t.id`, `aws_launch_template.t`).
@@ -320,27 +342,22 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
             // The id of a template created in the same plan is computed: the code's reference
             // to it names the template's address.
             let by_id = a.str(&["launch_template", "id"]);
-            let it = match (a.str(&["launch_template", "name"])?, by_id) {
-                (Some(name), _) => templates.instance_type(name),
-                (None, Ok(Some(id))) => templates.instance_type(id),
-                (None, Err(e)) => {
-                    let found = a
-                        .references(&["launch_template", "id"])
-                        .iter()
-                        .find_map(|r| templates.instance_type_at(r));
-                    Some(found.ok_or(e)?)
+            let configuration = a.str(&["launch_configuration"]);
+            let by_reference =
+                |path: &[&str]| a.references(path).iter().find_map(|r| templates.instance_type_at(r));
+            let it = if let Ok(Some(name)) = configuration {
+                // A launch configuration's group: its launch template block is computed.
+                templates.instance_type(name)
+            } else {
+                match (a.str(&["launch_template", "name"])?, by_id) {
+                    (Some(name), _) => templates.instance_type(name),
+                    (None, Ok(Some(id))) => templates.instance_type(id),
+                    (None, Err(e)) => Some(by_reference(&["launch_template", "id"]).ok_or(e)?),
+                    (None, Ok(None)) => match configuration {
+                        Ok(_) => return Err(Unknown("launch_configuration".into())),
+                        Err(e) => Some(by_reference(&["launch_configuration"]).ok_or(e)?),
+                    },
                 }
-                (None, Ok(None)) => match a.str(&["launch_configuration"]) {
-                    Ok(Some(name)) => templates.instance_type(name),
-                    Ok(None) => return Err(Unknown("launch_configuration".into())),
-                    Err(e) => {
-                        let found = a
-                            .references(&["launch_configuration"])
-                            .iter()
-                            .find_map(|r| templates.instance_type_at(r));
-                        Some(found.ok_or(e)?)
-                    }
-                },
             };
             let it = it.ok_or_else(|| Unknown("launch_template.instance_type".to_string()))?;
             needs.push(need(
@@ -491,7 +508,7 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
             ));
         }
         "aws_eip" => {
-            let attached = a.str(&["instance"])?.is_some() || a.str(&["network_interface"])?.is_some();
+            let attached = a.is_set(&["instance"])? || a.is_set(&["network_interface"])?;
             let usage = if attached { "PublicIPv4:InUseAddress" } else { "PublicIPv4:IdleAddress" };
             needs.push(need("public IPv4 hours", usage.into(), "Hrs", None, hours(one())));
         }

@@ -121,6 +121,19 @@ pub struct BillRate {
     pub end: NaiveDate,
 }
 
+/// One spelling per usage type where bills differ: OpenSearch instance hours are written with
+/// and without the instance type's `.search` (`.elasticsearch`) suffix
+/// (`ESInstance:r6g.large.search`, `ESInstance:r6g.large`).
+fn canonical(usage: &str) -> &str {
+    match usage.strip_prefix("ESInstance:") {
+        Some(it) => {
+            let bare = it.strip_suffix(".search").or_else(|| it.strip_suffix(".elasticsearch")).unwrap_or(it);
+            &usage[..usage.len() - (it.len() - bare.len())]
+        }
+        None => usage,
+    }
+}
+
 impl RateBook {
     pub fn from_usage(usage: &[Usage]) -> RateBook {
         let mut parts: BTreeMap<RateKey, Vec<Part>> = BTreeMap::new();
@@ -130,7 +143,7 @@ impl RateBook {
                 Some(rest) if !u.region.is_empty() => rest,
                 _ => strip_region(&u.usage_type),
             };
-            let key = RateKey { usage: usage.to_string(), region: u.region.clone() };
+            let key = RateKey { usage: canonical(usage).to_string(), region: u.region.clone() };
             parts.entry(key).or_default().push(Part {
                 unit: u.unit.clone(),
                 family: unit_family(&u.unit),
@@ -171,7 +184,7 @@ impl RateBook {
         operation: Option<&str>,
         services: Option<&[&str]>,
     ) -> Option<BillRate> {
-        let key = RateKey { usage: usage.to_string(), region: region.to_string() };
+        let key = RateKey { usage: canonical(usage).to_string(), region: region.to_string() };
         let parts = self.parts.get(&key)?;
         let family = unit_family(unit);
         let same_unit = parts.iter().any(|p| p.family == family);
@@ -295,5 +308,13 @@ mod tests {
     fn zero_quantity_gives_no_rate() {
         let book = RateBook::from_usage(&[usage("KMS-Keys", "us-east-1", "Keys", "", "0", "1")]);
         assert!(book.rate("KMS-Keys", "us-east-1", "Keys", None).is_none());
+    }
+
+    #[test]
+    fn opensearch_instance_hours_match_with_or_without_the_search_suffix() {
+        assert_eq!(canonical("ESInstance:r6g.large.search"), "ESInstance:r6g.large");
+        assert_eq!(canonical("ESInstance:m4.large.elasticsearch"), "ESInstance:m4.large");
+        assert_eq!(canonical("ESInstance:r6g.large"), "ESInstance:r6g.large");
+        assert_eq!(canonical("BoxUsage:m5.large"), "BoxUsage:m5.large");
     }
 }

@@ -417,3 +417,59 @@ fn a_plan_terraform_wrote_priced_from_a_bill_with_commitments() {
         .find(|r| r["address"] == "aws_instance.eu");
     assert_eq!(eu.unwrap()["region"], "eu-west-1");
 }
+
+/// The other priced types, in a second plan Terraform wrote (`terraform-more`): Aurora,
+/// DocumentDB and Neptune instances of one usage type told apart by service, a replication
+/// group, OpenSearch (the bill writes its instance hours without `.search`), MSK, Redshift, a
+/// node group, a dedicated instance, an elastic IP attached to an instance whose id is not
+/// known yet, an interface endpoint per subnet and a free gateway endpoint, alarms, a zone, a
+/// launch configuration's group at its minimum size, and two databases in a module.
+#[test]
+fn every_other_priced_type_in_a_plan_terraform_wrote() {
+    let dir = "tests/fixtures/pricing/terraform-more";
+    let (plan, bill) = (format!("{dir}/plan.json"), format!("{dir}/bill.csv"));
+    let run = tally(&["plan", &plan, "--costs", &bill, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let got: BTreeMap<String, String> = report["plan_cost"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let v = r["monthly_delta"].as_str().map(str::to_string);
+            (
+                r["address"].as_str().unwrap().to_string(),
+                v.unwrap_or_else(|| r["status"].as_str().unwrap().to_string()),
+            )
+        })
+        .collect();
+    let want: BTreeMap<String, String> = [
+        ("aws_autoscaling_group.lcg", "124.10"), // min_size 2 x 730 x 61.20 / 720
+        ("aws_cloudwatch_metric_alarm.cpu", "0.10"), // 1.00 / 10 alarms
+        ("aws_cloudwatch_metric_alarm.fast", "0.30"), // high resolution: 0.90 / 3
+        ("aws_docdb_cluster_instance.d", "201.48"), // 730 x 198.72 / 720, DocumentDB's lines only
+        ("aws_dynamodb_table.od", "usage_based"),
+        ("aws_ec2_transit_gateway_vpc_attachment.t", "36.50"),
+        ("aws_eip.attached", "3.65"), // in use: 730 x 3.60 / 720
+        ("aws_eip.idle", "3.65"),
+        ("aws_eks_node_group.ng", "182.21"), // 3 x 730 x 59.904 / 720 = 182.208
+        ("aws_elasticache_replication_group.r", "300.03"), // 2 x 730 x 147.96 / 720
+        ("aws_instance.ded", "76.65"),       // DedicatedUsage: 730 x 75.60 / 720
+        ("aws_msk_cluster.k", "489.90"),     // 3 x 730 x 0.21 + 3 x 100 GB x 0.10
+        ("aws_neptune_cluster_instance.n", "254.04"), // 730 x 250.56 / 720, Neptune's lines only
+        ("aws_opensearch_domain.o", "269.68"), // 2 x 730 x 0.168 + 2 x 100 GB x 0.122
+        ("aws_rds_cluster.a", "usage_based"),
+        ("aws_rds_cluster_instance.a[0]", "189.07"), // 730 x 186.48 / 720 (aurora-postgresql)
+        ("aws_rds_cluster_instance.a[1]", "189.07"),
+        ("aws_redshift_cluster.rs", "1585.56"), // 2 x 730 x 781.92 / 720
+        ("aws_route53_zone.z", "0.50"),
+        ("aws_vpc_endpoint.ssm", "14.60"), // 2 subnets x 730 x 7.20 / 720; the s3 gateway is free
+        ("aws_vpn_connection.v", "36.50"),
+        ("module.db.aws_db_instance.io", "507.50"), // 730 x 0.25 + 200 GB x 0.125 + 3000 IOPS x 0.10
+        ("module.db.aws_db_instance.m", "56.12"),   // 730 x 0.069 + 50 GB x 0.115 = 56.12
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
