@@ -376,7 +376,20 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
                 }
                 // EKS uses t3.medium when neither instance_types nor a launch template says.
                 _ if matches!(a.get(&["launch_template"])?, Val::Absent) => "t3.medium".to_string(),
-                _ => return Err(Unknown("launch_template.instance_type".into())),
+                // Else the launch template's type, by name, id or the code's reference.
+                _ => {
+                    let found = match (a.str(&["launch_template", "name"]), a.str(&["launch_template", "id"]))
+                    {
+                        (Ok(Some(name)), _) => templates.instance_type(name),
+                        (_, Ok(Some(id))) => templates.instance_type(id),
+                        _ => ["id", "name"].iter().find_map(|k| {
+                            a.references(&["launch_template", k])
+                                .iter()
+                                .find_map(|r| templates.instance_type_at(r))
+                        }),
+                    };
+                    found.ok_or_else(|| Unknown("launch_template.instance_type".into()))?
+                }
             };
             needs.push(need(
                 "instance hours",

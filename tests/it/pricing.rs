@@ -453,6 +453,7 @@ fn every_other_priced_type_in_a_plan_terraform_wrote() {
         ("aws_eip.attached", "3.65"), // in use: 730 x 3.60 / 720
         ("aws_eip.idle", "3.65"),
         ("aws_eks_node_group.ng", "182.21"), // 3 x 730 x 59.904 / 720 = 182.208
+        ("aws_eks_node_group.templated", "280.32"), // 2 x 730 x 138.24 / 720: its template's m5.xlarge
         ("aws_elasticache_replication_group.r", "300.03"), // 2 x 730 x 147.96 / 720
         ("aws_instance.ded", "76.65"),       // DedicatedUsage: 730 x 75.60 / 720
         ("aws_msk_cluster.k", "489.90"),     // 3 x 730 x 0.21 + 3 x 100 GB x 0.10
