@@ -57,8 +57,11 @@ pub(crate) fn markdown(report: &Report, md: &mut String) {
 }
 
 fn source_line(cost: &PlanCost) -> String {
-    let from =
-        cost.rates_from.as_ref().map_or_else(String::new, |r| format!(" from {} to {}", r.first, r.end));
+    // `end` is the day after the last day of usage; people read "to" as the last day.
+    let from = cost.rates_from.as_ref().map_or_else(String::new, |r| {
+        let last = r.end.pred_opt().filter(|d| *d >= r.first).unwrap_or(r.first);
+        format!(" from {} to {last}", r.first)
+    });
     // List prices fill in only where the bill has no rate; say so, and how old they are.
     let list = cost.list_prices_published.map_or_else(String::new, |d| {
         format!(", and at AWS on-demand list prices (Price List, published {d}) where the bill has no rate")
@@ -80,12 +83,18 @@ pub(crate) fn table_lines(report: &Report) -> Vec<String> {
 }
 
 fn cost_lines(cost: &PlanCost) -> Vec<String> {
-    let mut out = vec![format!("Plan cost per month ({}):", source_line(cost))];
+    let mut out = vec!["Plan cost per month".to_string(), format!("  {}", source_line(cost))];
+    if !cost.owners.is_empty() {
+        out.push("  By owner:".to_string());
+    }
     for o in &cost.owners {
         let owner = o.owner.as_deref().unwrap_or("(no owner tag)");
         let rest = what_else(o);
         let rest = if rest.is_empty() { String::new() } else { format!("; {rest}") };
-        out.push(format!("  {owner}: {}{rest}", money(o.monthly_delta, &cost.currency)));
+        out.push(format!("    {owner}: {}{rest}", money(o.monthly_delta, &cost.currency)));
+    }
+    if !cost.resources.is_empty() {
+        out.push("  By resource:".to_string());
     }
     let shown: Option<std::collections::HashSet<usize>> =
         (cost.resources.len() > TABLE_RESOURCES).then(|| {
