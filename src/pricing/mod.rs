@@ -275,7 +275,11 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
     }
     let mut list_published: Option<chrono::NaiveDate> = None;
     let mut resources = Vec::new();
-    for (c, action, region, owner, before, after) in items {
+    // A plan prices thousands of resources from a few dozen distinct needs: each is looked up in
+    // the rate book, and its source sentence written, once.
+    let mut bill_rates: HashMap<RateQuery<'_>, Option<BillRated>> = HashMap::new();
+    for (c, action, region, owner, before, after) in &items {
+        let (c, action) = (*c, *action);
         let mut rc = ResourceCost {
             address: c.address.to_string(),
             resource_type: c.resource_type.to_string(),
@@ -292,7 +296,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
             current_spend: None,
         };
         let mut totals = [Decimal::ZERO, Decimal::ZERO];
-        for (side, shape) in [(Side::Before, &before), (Side::After, &after)] {
+        for (side, shape) in [(Side::Before, before), (Side::After, after)] {
             let Some(shape) = shape else { continue };
             match shape {
                 catalog::Shape::Free => {}
@@ -305,7 +309,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                     rc.note = Some(format!("unknown until apply: {attr}"));
                 }
                 catalog::Shape::Fixed(needs) => {
-                    let Some(region) = &region else {
+                    let Some(region) = region else {
                         rc.status = rc.status.max(CostStatus::UnknownUntilApply);
                         rc.note = Some(
                             "unknown until apply: region (the provider's region is not a constant)".into(),
@@ -316,11 +320,23 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                         if need.quantity.is_zero() {
                             continue;
                         }
-                        let rate = input
-                            .rates
-                            .rate_of(&need.usage, region, need.unit, need.operation, need.services)
-                            .filter(|r| currency.as_ref().is_none_or(|c| *c == r.currency));
-                        let Some(rate) = rate else {
+                        let query =
+                            (need.usage.as_str(), region.as_str(), need.unit, need.operation, need.services);
+                        let rated = bill_rates.entry(query).or_insert_with(|| {
+                            let rate = input.rates.rate_of(
+                                &need.usage,
+                                region,
+                                need.unit,
+                                need.operation,
+                                need.services,
+                            )?;
+                            let source = bill_rate_source(&rate);
+                            Some(BillRated { rate, source })
+                        });
+                        let rated = rated
+                            .as_ref()
+                            .filter(|r| currency.as_ref().is_none_or(|c| *c == r.rate.currency));
+                        let Some(BillRated { rate, source }) = rated else {
                             let op = need.operation.map(|o| format!(" ({o})")).unwrap_or_default();
                             let no_rate = format!("no rate in the bill for {}{op} in {region}", need.usage);
                             if input.list.is_none() {
@@ -358,11 +374,6 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                         let monthly = monthly_cost(need.quantity, rate.per_unit).map_err(money_err)?;
                         let i = usize::from(side == Side::After);
                         totals[i] = add(totals[i], monthly).map_err(money_err)?;
-                        let ops = if rate.operations.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" [{}]", rate.operations.join(", "))
-                        };
                         rc.components.push(Component {
                             side,
                             label: need.label.to_string(),
@@ -371,10 +382,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                             quantity: need.quantity,
                             rate: rate.per_unit,
                             monthly,
-                            source: format!(
-                                "bill rate: {}{ops} in {}, {} to {}, {} lines",
-                                rate.usage_type, rate.region, rate.first, rate.end, rate.lines
-                            ),
+                            source: source.clone(),
                         });
                     }
                 }
@@ -382,8 +390,8 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
         }
         if rc.status == CostStatus::Priced {
             let has = |s: &Option<catalog::Shape>| s.is_some();
-            rc.monthly_before = has(&before).then(|| cents(totals[0]));
-            rc.monthly_after = has(&after).then(|| cents(totals[1]));
+            rc.monthly_before = has(before).then(|| cents(totals[0]));
+            rc.monthly_after = has(after).then(|| cents(totals[1]));
             let delta =
                 crate::costs::exact::sub(totals[1], totals[0]).map_err(|e| money_err(e.to_string()))?;
             rc.monthly_delta = Some(cents(delta));
@@ -401,7 +409,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
         }
         resources.push(rc);
     }
-    resources.sort_by(|a, b| a.address.cmp(&b.address));
+    crate::report::sort_moving_once(&mut resources, |a, b| a.address.cmp(&b.address));
     let owners = by_owner(&resources).map_err(money_err)?;
     let rates_from = rates_period(input.rates);
     let cost = PlanCost {
@@ -413,6 +421,25 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
         owners,
     };
     Ok((cost, problems))
+}
+
+/// What a rate is looked up by: usage type, region, unit, operation and services.
+type RateQuery<'a> = (&'a str, &'a str, &'static str, Option<&'static str>, Option<&'static [&'static str]>);
+
+/// A bill rate and the sentence saying where it comes from.
+struct BillRated {
+    rate: rates::BillRate,
+    source: String,
+}
+
+/// `bill rate: BoxUsage:m5.large [RunInstances] in us-east-1, 2026-11-01 to 2026-12-01, 3 lines`.
+fn bill_rate_source(rate: &rates::BillRate) -> String {
+    let ops =
+        if rate.operations.is_empty() { String::new() } else { format!(" [{}]", rate.operations.join(", ")) };
+    format!(
+        "bill rate: {}{ops} in {}, {} to {}, {} lines",
+        rate.usage_type, rate.region, rate.first, rate.end, rate.lines
+    )
 }
 
 /// One priced change before its pricing: the change, its action, region, owner and the

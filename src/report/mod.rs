@@ -275,7 +275,7 @@ impl Report {
 /// then moves each item once. A finding is 376 bytes: sorting a million of them moved gigabytes
 /// through the merges, and the stable sort's scratch buffer of half the slice was another
 /// 190 MB of fresh pages; positions are 8 bytes each.
-fn sort_moving_once<T>(items: &mut [T], compare: impl Fn(&T, &T) -> std::cmp::Ordering) {
+pub(crate) fn sort_moving_once<T>(items: &mut [T], compare: impl Fn(&T, &T) -> std::cmp::Ordering) {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| compare(&items[a], &items[b]));
     // Position `j` takes the item at `order[j]`. Follow each cycle of the permutation: the

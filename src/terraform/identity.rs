@@ -142,8 +142,11 @@ enum Rule {
     Pattern(&'static str),
 }
 
-fn rules() -> &'static HashMap<&'static str, Rule> {
-    static RULES: OnceLock<HashMap<&'static str, Rule>> = OnceLock::new();
+/// Looked up for every resource, by a short key: foldhash, not SipHash.
+type Rules = HashMap<&'static str, Rule, foldhash::fast::RandomState>;
+
+fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| {
         PATTERNS
             .lines()

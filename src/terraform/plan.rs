@@ -55,7 +55,9 @@ pub struct PlanFile {
 }
 
 /// One resource change with its attribute values as written, for a reader above this one
-/// (plan pricing reads the attributes that decide a price).
+/// (plan pricing reads the attributes that decide a price). `before` and `after` leave out
+/// `tags` and `tags_all` (the resource's tags are read into [`PlanFile::resources`]), except
+/// for a change read whole (an autoscaling group, a `change` written before its `type`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeValues {
     pub address: String,

@@ -6,8 +6,11 @@
 //! zero. So `before`/`after` are read as a [`Side`]: the top-level scalars (identity needs
 //! `arn`, `id`, `region` and the parts of ARN patterns), `tags` and `tags_all` as flat entry
 //! lists, and the rest skipped unparsed; `after_unknown` keeps only its tag fields. Types the
-//! caller asks to keep (plan pricing reads their nested attributes) and autoscaling groups
-//! (tags in `tag` blocks) are read whole and reduced afterwards by the same rules.
+//! caller asks to keep (plan pricing reads their nested attributes) are read the same way, and
+//! every other top-level attribute of a side (nested ones included) and `after_unknown` are
+//! kept as values besides: a `serde_json::Value` of the tag maps as well, copied again into
+//! the lean side, was most of what pricing a plan cost. Autoscaling groups (tags in `tag`
+//! blocks) are read whole and reduced afterwards by the same rules.
 //!
 //! The header fields are read in the same pass. When the pass fails, the caller decides from
 //! a header-only pass which error to show, so a state file or an unsupported version is still
@@ -394,7 +397,7 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
         let mut name: Option<String> = None;
         let mut index: Option<Option<IndexKey>> = None;
         let mut provider_name: Option<Option<String>> = None;
-        let mut lean: Option<Change> = None;
+        let mut lean: Option<(Change, Option<KeptSides>)> = None;
         // Read whole: seen before its type (not Terraform's order), kept, or an autoscaling group.
         let mut whole: Option<WholeChange> = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -430,8 +433,9 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                 "change" => {
                     once(lean.is_some() || whole.is_some(), "change")?;
                     match resource_type.as_deref() {
-                        Some(ty) if ty != ASG && !(self.keep)(ty) => {
-                            lean = Some(map.next_value_seed(LeanChangeSeed)?);
+                        Some(ty) if ty != ASG => {
+                            let keep = (self.keep)(ty);
+                            lean = Some(map.next_value_seed(LeanChangeSeed { keep })?);
                         }
                         _ => whole = Some(map.next_value()?),
                     }
@@ -490,11 +494,29 @@ struct Fields {
 }
 
 impl Fields {
-    /// The resource change, from its `change` read lean (`Ok`) or whole (`Err`).
-    fn build(self, keep: &dyn Fn(&str) -> bool, change: Result<Change, WholeChange>) -> ResourceChange {
+    /// The resource change, from its `change` read lean (`Ok`, with the kept values when its
+    /// type is kept) or whole (`Err`).
+    fn build(
+        self,
+        keep: &dyn Fn(&str) -> bool,
+        change: Result<(Change, Option<KeptSides>), WholeChange>,
+    ) -> ResourceChange {
         let mut kept = None;
         let change = match change {
-            Ok(change) => change,
+            Ok((change, values)) => {
+                if let Some(values) = values {
+                    kept = Some(Box::new(ChangeValues {
+                        address: self.address.clone(),
+                        resource_type: self.resource_type.clone(),
+                        mode: self.mode.clone(),
+                        actions: change.actions.clone(),
+                        before: values.before,
+                        after: values.after,
+                        after_unknown: values.after_unknown,
+                    }));
+                }
+                change
+            }
             Err(w) => {
                 let change = Change {
                     actions: w.actions.clone(),
@@ -533,23 +555,33 @@ impl Fields {
     }
 }
 
-/// A `change` of a type whose nested attributes nobody reads.
-struct LeanChangeSeed;
+/// The values a kept change keeps besides its lean sides: `before` and `after` without `tags`
+/// and `tags_all` (the lean sides have them; pricing never reads them), `after_unknown` whole.
+struct KeptSides {
+    before: Value,
+    after: Value,
+    after_unknown: Value,
+}
+
+/// A `change` read lean (never an autoscaling group's); with `keep`, its values are kept too.
+struct LeanChangeSeed {
+    keep: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for LeanChangeSeed {
-    type Value = Change;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Change, D::Error> {
+    type Value = (Change, Option<KeptSides>);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_struct("Change", &[], self)
     }
 }
 
 impl<'de> Visitor<'de> for LeanChangeSeed {
-    type Value = Change;
+    type Value = (Change, Option<KeptSides>);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a change object with `actions`")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut actions: Option<Vec<String>> = None;
         let (mut before, mut after, mut unknown) = (None, None, None);
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -560,42 +592,137 @@ impl<'de> Visitor<'de> for LeanChangeSeed {
                 }
                 "before" => {
                     once(before.is_some(), "before")?;
-                    before = Some(map.next_value_seed(SideSeed)?);
+                    before = Some(self.side(&mut map)?);
                 }
                 "after" => {
                     once(after.is_some(), "after")?;
-                    after = Some(map.next_value_seed(SideSeed)?);
+                    after = Some(self.side(&mut map)?);
                 }
                 "after_unknown" => {
                     once(unknown.is_some(), "after_unknown")?;
-                    unknown = Some(map.next_value_seed(UnknownSeed)?);
+                    unknown = Some(if self.keep {
+                        let value: Value = map.next_value()?;
+                        (Unknown::from_value(&value), value)
+                    } else {
+                        (map.next_value_seed(UnknownSeed)?, Value::Null)
+                    });
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Change {
+        let (before, before_value) = before.unwrap_or_default();
+        let (after, after_value) = after.unwrap_or_default();
+        let (after_unknown, unknown_value) = unknown.unwrap_or_default();
+        let change = Change {
             actions: actions.ok_or_else(|| de::Error::missing_field("actions"))?,
-            before: before.unwrap_or_default(),
-            after: after.unwrap_or_default(),
-            after_unknown: unknown.unwrap_or_default(),
-        })
+            before,
+            after,
+            after_unknown,
+        };
+        let kept = self.keep.then_some(KeptSides {
+            before: before_value,
+            after: after_value,
+            after_unknown: unknown_value,
+        });
+        Ok((change, kept))
     }
 
     /// The array form, as a derived `Deserialize` reads it (never written by Terraform).
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Change, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let actions: Vec<String> = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
         let before: Value = seq.next_element()?.unwrap_or_default();
         let after: Value = seq.next_element()?.unwrap_or_default();
         let after_unknown: Value = seq.next_element()?.unwrap_or_default();
         // Lean types only come here, never an autoscaling group.
-        Ok(Change {
+        let change = Change {
             actions,
             before: Side::from_value(&before, ""),
             after: Side::from_value(&after, ""),
             after_unknown: Unknown::from_value(&after_unknown),
+        };
+        Ok((change, self.keep.then_some(KeptSides { before, after, after_unknown })))
+    }
+}
+
+impl LeanChangeSeed {
+    /// `before` or `after`: the lean side, and with `keep` its kept value (`null` without).
+    fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, Value), A::Error> {
+        if self.keep {
+            map.next_value_seed(KeptSideSeed)
+        } else {
+            Ok((map.next_value_seed(SideSeed)?, Value::Null))
+        }
+    }
+}
+
+/// `before` / `after` of a kept type: the lean side as [`SideSeed`] reads it, and the side's
+/// value without its tag fields. A side that is not an object is kept as it is.
+struct KeptSideSeed;
+
+impl<'de> DeserializeSeed<'de> for KeptSideSeed {
+    type Value = (Side, Value);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeptSideSeed {
+    type Value = (Side, Value);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Side::default(), Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Side::default(), Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok((other_side("a boolean"), Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok((other_side("a number"), Value::Number(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((other_side("a number"), Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // serde_json's `Value` makes a non-finite float `null`.
+        Ok(match Number::from_f64(v) {
+            Some(n) => (other_side("a number"), Value::Number(n)),
+            None => (Side::default(), Value::Null),
         })
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((other_side("a string"), Value::String(v.to_owned())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok((other_side("a list"), Value::Array(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut side = Side { shape: Shape::Object, ..Side::default() };
+        let mut values = Map::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if is_tags_key(&key, false) {
+                side.push(key.into_owned(), Item::Tags(map.next_value_seed(TagsSeed)?));
+                continue;
+            }
+            let value: Value = map.next_value()?;
+            let item = match &value {
+                Value::Object(_) | Value::Array(_) => Item::Skipped,
+                scalar => Item::Whole(scalar.clone()),
+            };
+            let key = key.into_owned();
+            side.push(key.clone(), item);
+            values.insert(key, value);
+        }
+        Ok((side, Value::Object(values)))
     }
 }
 

@@ -333,8 +333,9 @@ fn plan_inputs() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn lean_and_whole_reads_agree() {
-    // Most types are read lean (scalars and tag entries); kept types and autoscaling groups
-    // are read whole and reduced: both must give the same resources, and the same errors.
+    // Most types are read lean (scalars and tag entries); kept types are read lean with their
+    // values kept besides, autoscaling groups and a change before its type whole and reduced:
+    // all must give the same resources, and the same errors.
     for (name, bytes) in plan_inputs() {
         let lean = parse_plan(p(), &bytes).map(|f| f.resources).map_err(|e| e.to_string());
         let whole =
@@ -372,12 +373,24 @@ fn edge_values_read_as_a_parsed_map_would() {
 }
 
 #[test]
-fn kept_changes_are_whole_and_in_plan_order() {
+fn kept_changes_keep_all_but_their_tags_in_plan_order() {
     let plan = parse_plan_keeping(p(), EDGE.as_bytes(), &|t| t == "aws_vpc").expect("parses");
     let addresses: Vec<&str> = plan.kept.iter().map(|c| c.address.as_str()).collect();
     assert_eq!(addresses, ["aws_vpc.a", "aws_vpc.b", "aws_vpc.c", "aws_vpc.d"]);
     assert_eq!(plan.kept[2].before["deep"]["a"][1]["b"], 2);
+    assert_eq!(plan.kept[2].before["id"], "vpc-3");
+    assert_eq!(plan.kept[2].after, serde_json::Value::Null);
     assert_eq!(plan.kept[1].actions, ["update"]);
+    // Read lean with its values kept: nested attributes whole, a repeated key's last value,
+    // `after_unknown` as written, the tag maps left to the lean side.
+    let a = &plan.kept[0].after;
+    assert_eq!(a["nested"]["tags"]["x"], "y");
+    assert_eq!(a["list"][0]["id"], "no");
+    assert_eq!(a["id"]["not"], "scalar");
+    assert_eq!(a["arn"], "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1");
+    assert!(a.get("tags").is_none() && a.get("tags_all").is_none(), "{a}");
+    assert_eq!(plan.kept[0].after_unknown, serde_json::Value::Bool(true));
+    assert_eq!(plan.kept[3].after_unknown["tags_all"], true);
     assert!(parse(EDGE).expect("parses").kept.is_empty(), "nothing kept unless asked");
 }
 
