@@ -513,6 +513,9 @@ impl Fields {
                         before: values.before,
                         after: values.after,
                         after_unknown: values.after_unknown,
+                        module_address: self.module_address.clone().unwrap_or_default(),
+                        config: Value::Null,
+                        provider_region: None,
                     }));
                 }
                 change
