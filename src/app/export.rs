@@ -155,18 +155,28 @@ pub fn export_csv(request: &ExportRequest) -> Result<CsvExport, AppError> {
 impl StreamedExport {
     /// Write the CSV; `Err` as [`export`] fails (a sum beyond a `Decimal`, totals that do not
     /// reconcile) or on a failed write, after which the output must be discarded.
+    ///
+    /// The rows are made on a thread of their own and written on this one, a chunk at a time:
+    /// writing 300 MB is the kernel copying it into the page cache, a fifth of the export's
+    /// serial tail, now beside the making of the rows instead of after each chunk of them.
     pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), StreamError> {
-        use crate::export::write::CsvRows;
-        let mut w = CsvRows::new(self.month, false, false, out).map_err(StreamError::Io)?;
-        let totals = crate::export::stream::for_each_row(&self.table, self.month, &self.owner_tag, |row| {
-            w.view(row).map_err(Failure::Io)
-        })
-        .map_err(|f| match f {
-            Failure::Io(e) => StreamError::Io(e),
-            // Said as the built export says it.
-            Failure::Sum(m) => StreamError::App(InputError::Usage(format!("{}: {m}", self.costs)).into()),
-        })?;
-        w.finish().map_err(StreamError::Io)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let (made, written) = std::thread::scope(|scope| {
+            let maker = scope.spawn(move || self.make(Chunks { tx, buf: Vec::new() }));
+            let mut written = Ok(());
+            for chunk in &rx {
+                if let Err(e) = out.write_all(&chunk) {
+                    written = Err(e);
+                    break;
+                }
+            }
+            // A failed write stops the maker at its next chunk.
+            drop(rx);
+            let made = maker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (made, written)
+        });
+        written.map_err(StreamError::Io)?;
+        let totals = made?;
         if !totals.billed.same_as(&totals.input_billed) || !totals.effective.same_as(&totals.input_effective)
         {
             return Err(StreamError::App(AppError::Output(format!(
@@ -176,6 +186,56 @@ impl StreamedExport {
         }
         tracing::info!(rows = totals.rows, basis = MonthBasis::Billing.as_str(), billed = %totals.billed, effective = %totals.effective, "export");
         Ok(())
+    }
+
+    /// Make the rows into `out`.
+    fn make(&self, mut out: Chunks) -> Result<crate::export::stream::Totals, StreamError> {
+        use crate::export::write::CsvRows;
+        let mut w = CsvRows::new(self.month, false, false, &mut out).map_err(StreamError::Io)?;
+        let totals = crate::export::stream::for_each_row(&self.table, self.month, &self.owner_tag, |row| {
+            w.view(row).map_err(Failure::Io)
+        })
+        .map_err(|f| match f {
+            Failure::Io(e) => StreamError::Io(e),
+            // Said as the built export says it.
+            Failure::Sum(m) => StreamError::App(InputError::Usage(format!("{}: {m}", self.costs)).into()),
+        })?;
+        w.finish().map_err(StreamError::Io)?;
+        Ok(totals)
+    }
+}
+
+/// Bytes sent on in chunks of about [`Chunks::SIZE`]; the last on `flush`.
+struct Chunks {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    const SIZE: usize = 1 << 20;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::SIZE + 4096));
+        self.tx
+            .send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the output was closed"))
+    }
+}
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::SIZE {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
     }
 }
 
