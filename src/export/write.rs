@@ -156,22 +156,34 @@ impl<'a> CsvRows<'a> {
         with_terraform: bool,
         out: &'a mut dyn Write,
     ) -> std::io::Result<Self> {
+        let mut rows = CsvRows::headless(month, by_resource, with_terraform, out);
+        let names = std::mem::take(&mut rows.cols.names);
+        let written = rows.w.csv().and_then(|w| w.write_record(&names).map_err(io_error));
+        rows.cols.names = names;
+        written.map(|()| rows)
+    }
+
+    /// [`CsvRows::new`] without the header row: rows to follow another writer's.
+    pub(crate) fn headless(
+        month: NaiveDate,
+        by_resource: bool,
+        with_terraform: bool,
+        out: &'a mut dyn Write,
+    ) -> Self {
         let cols = column_names(by_resource, with_terraform);
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-        w.write_record(&cols.names).map_err(io_error)?;
         let mut days = std::collections::BTreeMap::new();
         for d in [month, next_month(month)] {
             days.insert(d, timestamp(d));
         }
-        Ok(CsvRows {
-            w: Sink::Csv(w),
+        CsvRows {
+            w: Sink::Raw(out),
             fields: Vec::with_capacity(cols.names.len()),
             cols,
             days,
             tags: std::collections::HashMap::default(),
             line: Vec::with_capacity(512),
             dates: (None, Vec::new()),
-        })
+        }
     }
 
     pub(crate) fn row(&mut self, row: &Row) -> std::io::Result<()> {
@@ -250,6 +262,11 @@ impl<'a> CsvRows<'a> {
     }
 
     pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        self.flush()
+    }
+
+    /// Flush what was written to the output, and the output.
+    pub(crate) fn flush(&mut self) -> std::io::Result<()> {
         match &mut self.w {
             Sink::Csv(w) => w.flush(),
             Sink::Raw(w) => w.flush(),
