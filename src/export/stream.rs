@@ -174,7 +174,9 @@ impl<'a> Ranker<'a> {
 }
 
 /// Walk the rows of billing month `month` in order, calling `row` with each; `Err` only when a
-/// row's sum leaves what a `Decimal` holds exactly (as `build` fails), or as `row` fails.
+/// row's sum leaves what a `Decimal` holds exactly (as `build` fails), or as `row` fails. The
+/// units of a [`Walk`] one after the other, as the export writes them (on threads).
+#[cfg(test)]
 pub(crate) fn for_each_row<E: From<String>>(
     table: &CostTable,
     month: NaiveDate,

@@ -278,7 +278,7 @@ impl<'a> CsvRows<'a> {
 /// Where [`CsvRows`] writes: through the `csv` writer ([`CsvRows::row`]), or straight to its
 /// output once a streamed row has taken it back ([`CsvRows::view`]).
 enum Sink<'a> {
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Raw(&'a mut dyn Write),
     /// Between the two, or after a failed hand-over.
     Gone,
@@ -287,9 +287,9 @@ enum Sink<'a> {
 impl<'a> Sink<'a> {
     fn csv(&mut self) -> std::io::Result<&mut csv::Writer<&'a mut dyn Write>> {
         *self = match std::mem::replace(self, Sink::Gone) {
-            Sink::Raw(out) => {
-                Sink::Csv(csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out))
-            }
+            Sink::Raw(out) => Sink::Csv(Box::new(
+                csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out),
+            )),
             other => other,
         };
         match self {
@@ -301,7 +301,7 @@ impl<'a> Sink<'a> {
     /// The output, the `csv` writer's buffer flushed into it first.
     fn raw(&mut self) -> std::io::Result<&mut &'a mut dyn Write> {
         *self = match std::mem::replace(self, Sink::Gone) {
-            Sink::Csv(w) => Sink::Raw(w.into_inner().map_err(|e| e.into_error())?),
+            Sink::Csv(w) => Sink::Raw((*w).into_inner().map_err(|e| e.into_error())?),
             other => other,
         };
         match self {
