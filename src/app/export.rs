@@ -153,20 +153,70 @@ pub fn export_csv(request: &ExportRequest) -> Result<CsvExport, AppError> {
 }
 
 impl StreamedExport {
+    /// Threads making rows while this one writes them.
+    const MAKERS: usize = 2;
+
     /// Write the CSV; `Err` as [`export`] fails (a sum beyond a `Decimal`, totals that do not
     /// reconcile) or on a failed write, after which the output must be discarded.
+    ///
+    /// The rows are made by [`StreamedExport::MAKERS`] threads, a day of rows (a unit of the
+    /// [`Walk`]) each in turn, and written on this one in unit order, a chunk at a time:
+    /// making the 1.8M rows of a month and writing 300 MB (the kernel copying it into the
+    /// page cache) were a serial tail after the reading, a third of the run.
+    ///
+    /// [`Walk`]: crate::export::stream::Walk
     pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), StreamError> {
         use crate::export::write::CsvRows;
-        let mut w = CsvRows::new(self.month, false, false, out).map_err(StreamError::Io)?;
-        let totals = crate::export::stream::for_each_row(&self.table, self.month, &self.owner_tag, |row| {
-            w.view(row).map_err(Failure::Io)
-        })
-        .map_err(|f| match f {
-            Failure::Io(e) => StreamError::Io(e),
-            // Said as the built export says it.
-            Failure::Sum(m) => StreamError::App(InputError::Usage(format!("{}: {m}", self.costs)).into()),
-        })?;
-        w.finish().map_err(StreamError::Io)?;
+        let walk = crate::export::stream::Walk::new(&self.table, self.month, &self.owner_tag);
+        CsvRows::new(self.month, false, false, &mut *out)
+            .and_then(CsvRows::finish)
+            .map_err(StreamError::Io)?;
+        let units = walk.units();
+        let (written, made) = std::thread::scope(|scope| {
+            let mut makers = Vec::with_capacity(Self::MAKERS);
+            let mut chunks = Vec::with_capacity(Self::MAKERS);
+            for first in 0..Self::MAKERS {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, bool)>(4);
+                chunks.push(rx);
+                let walk = &walk;
+                makers.push(scope.spawn(move || self.make(walk, first, Chunks { tx, buf: Vec::new() })));
+            }
+            let mut written = Ok(());
+            'units: for unit in 0..units {
+                loop {
+                    // A maker that stopped before the end of its unit failed: its error says why.
+                    let Ok((bytes, last)) = chunks[unit % Self::MAKERS].recv() else { break 'units };
+                    if let Err(e) = out.write_all(&bytes) {
+                        written = Err(e);
+                        break 'units;
+                    }
+                    if last {
+                        break;
+                    }
+                }
+            }
+            // A failed write stops the makers at their next chunk.
+            drop(chunks);
+            let made: Vec<_> = makers
+                .into_iter()
+                .map(|m| m.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect();
+            (written, made)
+        });
+        written.map_err(StreamError::Io)?;
+        let mut totals = crate::export::stream::Totals::default();
+        let mut failed: Option<(usize, StreamError)> = None;
+        for m in made {
+            match m {
+                Ok(t) => totals.absorb(&t),
+                // The first failure in row order is the one a single thread would have met.
+                Err((unit, e)) if failed.as_ref().is_none_or(|(u, _)| unit < *u) => failed = Some((unit, e)),
+                Err(_) => {}
+            }
+        }
+        if let Some((_, e)) = failed {
+            return Err(e);
+        }
         if !totals.billed.same_as(&totals.input_billed) || !totals.effective.same_as(&totals.input_effective)
         {
             return Err(StreamError::App(AppError::Output(format!(
@@ -176,6 +226,66 @@ impl StreamedExport {
         }
         tracing::info!(rows = totals.rows, basis = MonthBasis::Billing.as_str(), billed = %totals.billed, effective = %totals.effective, "export");
         Ok(())
+    }
+
+    /// Make units `first`, `first + MAKERS`, ... of `walk` into `out`, each unit's last chunk
+    /// marked; the totals, or the failed unit and why.
+    fn make(
+        &self,
+        walk: &crate::export::stream::Walk<'_>,
+        first: usize,
+        mut out: Chunks,
+    ) -> Result<crate::export::stream::Totals, (usize, StreamError)> {
+        use crate::export::write::CsvRows;
+        let mut w = CsvRows::headless(self.month, false, false, &mut out);
+        let mut totals = crate::export::stream::Totals::default();
+        for unit in (first..walk.units()).step_by(Self::MAKERS) {
+            let t = walk
+                .unit(unit, |row| w.view(row).map_err(Failure::Io))
+                .map_err(|f| match f {
+                    Failure::Io(e) => StreamError::Io(e),
+                    // Said as the built export says it.
+                    Failure::Sum(m) => {
+                        StreamError::App(InputError::Usage(format!("{}: {m}", self.costs)).into())
+                    }
+                })
+                .and_then(|t| w.flush().map(|()| t).map_err(StreamError::Io))
+                .map_err(|e| (unit, e))?;
+            totals.absorb(&t);
+        }
+        Ok(totals)
+    }
+}
+
+/// Bytes sent on in chunks of about [`Chunks::SIZE`]; on `flush`, the rest marked as the end
+/// of a unit.
+struct Chunks {
+    tx: std::sync::mpsc::SyncSender<(Vec<u8>, bool)>,
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    const SIZE: usize = 1 << 20;
+
+    fn send(&mut self, last: bool) -> std::io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::SIZE + 4096));
+        self.tx
+            .send((chunk, last))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the output was closed"))
+    }
+}
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::SIZE {
+            self.send(false)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send(true)
     }
 }
 

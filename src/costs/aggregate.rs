@@ -178,8 +178,8 @@ impl Cell {
 /// A line waiting to be added to its day cell.
 #[derive(Debug, Clone, Copy)]
 struct Pending {
-    group: u32,
-    day: i32,
+    /// Index of the cell in [`Store::chunks`], all chunks end to end.
+    cell: u32,
     billed: i64,
     effective: i64,
     rows: u32,
@@ -202,33 +202,40 @@ struct Group {
     currency: Sym,
 }
 
-/// Hashed as four words instead of seven fields: one lookup per input line, where each
+/// A group and one of its windows of [`SLAB_DAYS`] days: what a slab of cells belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SlabKey {
+    group: Group,
+    window: i32,
+}
+
+/// Hashed as four words instead of eight fields: one lookup per input line, where each
 /// word is a dependent multiply.
-impl std::hash::Hash for Group {
+impl std::hash::Hash for SlabKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let g = &self.group;
         let pair = |a: u32, b: u32| u64::from(a) | (u64::from(b) << 32);
-        state.write_u64(pair(self.billing as u32, self.account));
-        state.write_u64(pair(self.service, self.resource));
-        state.write_u64(pair(self.tags, self.currency));
-        state.write_u8(self.category as u8);
+        state.write_u64(pair(g.billing as u32, g.account));
+        state.write_u64(pair(g.service, g.resource));
+        state.write_u64(pair(g.tags, g.currency));
+        state.write_u64(pair(self.window as u32, u32::from(g.category as u8)));
     }
 }
 
-/// One group's single-day records, by day: `cells[d - base]`.
-struct Days {
-    group: Group,
-    base: i32,
-    cells: Vec<Cell>,
-}
-
-/// Widest run of days kept densely per group; lines outside it use the general map.
-const MAX_DAYS: i32 = 64;
+/// Days of one slab: a group's cells for this many consecutive days, from the group's
+/// billing day (a bill's month fits one slab) or, without one, from a multiple of it.
+const SLAB_DAYS: i32 = 31;
+/// Slabs per chunk of cells (762 KB): cells are allocated a chunk at a time, never moved.
+const CHUNK_SLABS: usize = 1024;
+const CHUNK_CELLS: usize = CHUNK_SLABS * SLAB_DAYS as usize;
 
 /// The aggregation map, in two levels: most lines are one day long and a bill has far fewer
-/// (account, service, tags, ...) groups than group-days, so a small group map (cache-resident)
-/// plus a dense array of fixed-point day cells per group replaces one large hash map whose
-/// every probe missed the cache. Multi-day lines (monthly fees, tax), days far from a group's
-/// others and spilled cells go to `spans`, summed as `Decimal`s.
+/// (account, service, tags, ...) groups than group-days, so a small map from a group (and a
+/// window of [`SLAB_DAYS`] days) to its slab of fixed-point day cells replaces one large hash
+/// map whose every probe missed the cache. A slab is the window's cells, in fixed-size chunks
+/// of cells that never move or grow: the map's value is the slab's first cell, so a line costs
+/// one probe of the map and one touch of its cell. Multi-day lines (monthly fees, tax) and
+/// spilled cells go to `spans`, summed as `Decimal`s.
 ///
 /// The cells of a month of groups do not fit in a core's cache and input lines come in no
 /// useful order, so each add is a cache miss. Lines are therefore first resolved to their
@@ -236,10 +243,15 @@ const MAX_DAYS: i32 = 64;
 /// loop per [`PENDING`] lines: its iterations do not depend on each other, so the processor
 /// has many misses in flight instead of one. Order within a cell is kept (the scale of a
 /// `Decimal` sum depends on it when a sum passes through zero).
+///
+/// Memory: a slab is 31 cells of 24 bytes whether or not every day has lines; the runs that
+/// grew per group before took up to twice that (a vector's doubling) and moved on growth.
 #[derive(Default)]
 struct Store {
-    groups: FastMap<Group, u32>,
-    days: Vec<Days>,
+    groups: FastMap<SlabKey, u32>,
+    /// Each slab's group and first day, by slab number.
+    slabs: Vec<(Group, i32)>,
+    chunks: Vec<Box<[Cell]>>,
     spans: FastMap<Key, Sums>,
     pending: Vec<Pending>,
 }
@@ -247,21 +259,13 @@ struct Store {
 impl Store {
     #[inline]
     fn add(&mut self, key: Key, sums: Sums) -> Result<(), &'static str> {
-        let Some(group) = self.dense_group(&key) else {
+        let Some(cell) = self.dense_cell(&key) else {
             return self.spans.entry(key).or_default().absorb(sums);
         };
         if let (Some((billed, billed_scale)), Some((effective, effective_scale)), Ok(rows)) =
             (to_fixed(sums.billed), to_fixed(sums.effective), u32::try_from(sums.rows))
         {
-            self.pending.push(Pending {
-                group,
-                day: key.start,
-                billed,
-                effective,
-                rows,
-                billed_scale,
-                effective_scale,
-            });
+            self.pending.push(Pending { cell, billed, effective, rows, billed_scale, effective_scale });
             if self.pending.len() >= PENDING {
                 self.flush()?;
             }
@@ -270,17 +274,16 @@ impl Store {
         // An amount the cells cannot hold: everything before it first, then the cell moves
         // to `spans` for good.
         self.flush()?;
-        let Store { days, spans, .. } = self;
-        if let Some(cell) = days.get_mut(group as usize).and_then(|d| d.cell(key.start)) {
-            spill(cell, key, spans)?;
+        let Store { chunks, spans, .. } = self;
+        if let Some(c) = cell_mut(chunks, cell) {
+            spill(c, key, spans)?;
         }
         spans.entry(key).or_default().absorb(sums)
     }
 
-    /// The group of a one-day line whose day fits its group's run (the run grown as needed),
-    /// else `None`.
+    /// The cell of a one-day line (its group's slab made if new), else `None`.
     #[inline]
-    fn dense_group(&mut self, key: &Key) -> Option<u32> {
+    fn dense_cell(&mut self, key: &Key) -> Option<u32> {
         if key.end.wrapping_sub(key.start) != 1 {
             return None;
         }
@@ -293,29 +296,37 @@ impl Store {
             category: key.category,
             currency: key.currency,
         };
-        let next = u32::try_from(self.days.len()).ok()?;
-        let id = *self.groups.entry(group).or_insert(next);
-        if id == next {
-            self.days.push(Days { group, base: key.start, cells: Vec::new() });
+        // Windows start at the billing day: a billing month's lines share one slab.
+        let anchor = if key.billing == NO_DATE { 0 } else { i64::from(key.billing) };
+        let offset = i64::from(key.start) - anchor;
+        let window = i32::try_from(offset.div_euclid(i64::from(SLAB_DAYS))).ok()?;
+        let day = u32::try_from(offset.rem_euclid(i64::from(SLAB_DAYS))).ok()?;
+        let base = i32::try_from(anchor + i64::from(window) * i64::from(SLAB_DAYS)).ok()?;
+        // A new slab's cells must have `u32` indexes: past that (4 billion cells), lines take
+        // the spans.
+        let next = u32::try_from(self.slabs.len())
+            .ok()
+            .filter(|n| n.checked_add(1).and_then(|m| m.checked_mul(SLAB_DAYS as u32)).is_some())?;
+        let slab = *self.groups.entry(SlabKey { group, window }).or_insert(next);
+        if slab == next {
+            if self.slabs.len() == self.chunks.len() * CHUNK_SLABS {
+                self.chunks.push(vec![Cell::default(); CHUNK_CELLS].into_boxed_slice());
+            }
+            self.slabs.push((group, base));
         }
-        let days = self.days.get_mut(id as usize)?;
-        days.cell(key.start)?;
-        Some(id)
+        Some(slab * SLAB_DAYS as u32 + day)
     }
 
     /// Apply the pending lines to their cells, in order.
     fn flush(&mut self) -> Result<(), &'static str> {
-        let Store { days, spans, pending, .. } = self;
+        let Store { slabs, chunks, spans, pending, .. } = self;
         let mut result = Ok(());
         for p in pending.iter() {
-            let Some(d) = days.get_mut(p.group as usize) else { continue };
-            let index = usize::try_from(p.day.wrapping_sub(d.base)).unwrap_or(usize::MAX);
-            let group = d.group;
-            let Some(cell) = d.cells.get_mut(index) else { continue };
+            let Some(cell) = cell_mut(chunks, p.cell) else { continue };
             if !cell.spilled && cell.add(p) {
                 continue;
             }
-            let key = group.key(p.day);
+            let Some(key) = slab_key(slabs, p.cell) else { continue };
             let sums = Sums {
                 billed: from_fixed(p.billed, p.billed_scale),
                 effective: from_fixed(p.effective, p.effective_scale),
@@ -331,18 +342,45 @@ impl Store {
         result
     }
 
+    /// The slabs: each one's group, first day and cells.
+    fn slabs(&self) -> impl Iterator<Item = (Group, i32, &[Cell])> {
+        self.slabs
+            .iter()
+            .zip(self.chunks.iter().flat_map(|c| c.chunks(SLAB_DAYS as usize)))
+            .map(|(&(group, base), cells)| (group, base, cells))
+    }
+
     /// Every record; pending lines must have been flushed.
-    fn entries(self) -> impl Iterator<Item = (Key, Sums)> {
+    fn entries(mut self) -> impl Iterator<Item = (Key, Sums)> {
         debug_assert!(self.pending.is_empty(), "entries() before flush()");
-        let dense = self.days.into_iter().flat_map(|Days { group, base, cells }| {
-            cells
-                .into_iter()
-                .enumerate()
-                .filter(|(_, c)| c.rows > 0)
-                .map(move |(i, c)| (group.key(base + i32::try_from(i).unwrap_or(0)), c.sums()))
+        let slabs: Vec<Vec<(Group, i32)>> = self.slabs.chunks(CHUNK_SLABS).map(<[_]>::to_vec).collect();
+        // A chunk's records at a time, the chunk freed once read (a merge adds them elsewhere).
+        let dense = std::mem::take(&mut self.chunks).into_iter().zip(slabs).flat_map(|(cells, slabs)| {
+            let mut records = Vec::new();
+            for (slab, (group, base)) in cells.chunks(SLAB_DAYS as usize).zip(slabs) {
+                for (day, c) in (base..).zip(slab) {
+                    if c.rows > 0 {
+                        records.push((group.key(day), c.sums()));
+                    }
+                }
+            }
+            records
         });
         dense.chain(self.spans)
     }
+}
+
+/// Cell number `index` of the chunks, all end to end.
+#[inline]
+fn cell_mut(chunks: &mut [Box<[Cell]>], index: u32) -> Option<&mut Cell> {
+    let i = index as usize;
+    chunks.get_mut(i / CHUNK_CELLS)?.get_mut(i % CHUNK_CELLS)
+}
+
+/// The key of the record cell number `index` holds.
+fn slab_key(slabs: &[(Group, i32)], index: u32) -> Option<Key> {
+    let (group, base) = slabs.get(index as usize / SLAB_DAYS as usize)?;
+    Some(group.key(base + i32::try_from(index % SLAB_DAYS as u32).ok()?))
 }
 
 /// Move a cell's sums to `spans` (once) and mark it, so its later lines go there too.
@@ -357,7 +395,7 @@ fn spill(cell: &mut Cell, key: Key, spans: &mut FastMap<Key, Sums>) -> Result<()
     Ok(())
 }
 
-/// The day cells of one dense group (see [`Aggregator::dense_groups`]).
+/// The day cells of one slab (see [`Aggregator::dense_groups`]).
 pub(crate) struct DayCells<'a> {
     base: i32,
     cells: &'a [Cell],
@@ -369,36 +407,21 @@ impl DayCells<'_> {
         (self.base, i32::try_from(self.cells.len()).unwrap_or(i32::MAX))
     }
 
+    /// Whether `day` has a record here: [`DayCells::at`] is `Some`.
+    #[inline]
+    pub(crate) fn has(&self, day: i32) -> bool {
+        day.checked_sub(self.base)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.cells.get(i))
+            .is_some_and(|c| c.rows > 0)
+    }
+
     /// The sums of `day`, `None` when the group has no line on it here (none at all, or its
     /// cell moved to the spans).
     #[inline]
     pub(crate) fn at(&self, day: i32) -> Option<Sums> {
         let i = usize::try_from(day.checked_sub(self.base)?).ok()?;
         self.cells.get(i).filter(|c| c.rows > 0).map(Cell::sums)
-    }
-}
-
-impl Days {
-    /// The cell of `day`, growing the run (at either end) up to [`MAX_DAYS`].
-    #[inline]
-    fn cell(&mut self, day: i32) -> Option<&mut Cell> {
-        let len = i32::try_from(self.cells.len()).ok()?;
-        if day < self.base {
-            let grow = self.base.checked_sub(day)?;
-            if grow.checked_add(len)? > MAX_DAYS {
-                return None;
-            }
-            let grow = usize::try_from(grow).ok()?;
-            self.cells.splice(0..0, std::iter::repeat_n(Cell::default(), grow));
-            self.base = day;
-        } else if day - self.base >= len {
-            let want = day.checked_sub(self.base)?.checked_add(1)?;
-            if want > MAX_DAYS {
-                return None;
-            }
-            self.cells.resize(usize::try_from(want).ok()?, Cell::default());
-        }
-        self.cells.get_mut(usize::try_from(day - self.base).ok()?)
     }
 }
 
@@ -418,7 +441,6 @@ impl Group {
         }
     }
 }
-
 /// Accumulates rows of any format.
 #[derive(Default)]
 pub(crate) struct Aggregator {
@@ -668,16 +690,17 @@ impl Aggregator {
         Ok(self.map.flush()?)
     }
 
-    /// The one-day groups: each as the key of its first day (`start` is the group's first
-    /// day, `end` that day + 1) with its cells' sums by day from there, `None` for a day
-    /// without lines. With [`Aggregator::spans`], every record [`Aggregator::into_records`]
-    /// makes, each exactly once; [`Aggregator::finish`] first.
+    /// The one-day groups' slabs: each as the key of its first day (`start` is the slab's
+    /// first day, `end` that day + 1) with its cells' sums by day from there, `None` for a
+    /// day without lines. A group has one slab per window of days it has lines in (one for a
+    /// billing month), the slabs' days disjoint. With [`Aggregator::spans`], every record
+    /// [`Aggregator::into_records`] makes, each exactly once; [`Aggregator::finish`] first.
     pub(crate) fn dense_groups(&self) -> impl Iterator<Item = (Key, DayCells<'_>)> {
-        self.map.days.iter().map(|d| (d.group.key(d.base), DayCells { base: d.base, cells: &d.cells }))
+        self.map.slabs().map(|(group, base, cells)| (group.key(base), DayCells { base, cells }))
     }
 
-    /// The records that are not one day of a dense group: multi-day lines, far days and cells
-    /// that left fixed point.
+    /// The records that are not one day of a dense group: multi-day lines and cells that left
+    /// fixed point.
     pub(crate) fn spans(&self) -> impl Iterator<Item = (&Key, &Sums)> {
         self.map.spans.iter()
     }

@@ -71,6 +71,17 @@ impl ExactSum {
         }
     }
 
+    /// Add another sum's amounts to this one (two parts of a sum made apart).
+    pub fn absorb(&mut self, other: &ExactSum) {
+        self.overflowed |= other.overflowed;
+        for (a, b) in self.by_scale.iter_mut().zip(other.by_scale) {
+            match a.checked_add(b) {
+                Some(v) => *a = v,
+                None => self.overflowed = true,
+            }
+        }
+    }
+
     /// Whether two sums are the same number (not only the same `Decimal` after rounding).
     /// `false` when either overflowed its counters.
     pub fn same_as(&self, other: &ExactSum) -> bool {

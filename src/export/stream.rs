@@ -91,10 +91,15 @@ pub(crate) fn months(table: &CostTable) -> std::collections::BTreeSet<NaiveDate>
     let mut months = std::collections::BTreeSet::new();
     for (key, cells) in agg.dense_groups() {
         let (base, len) = cells.span();
+        // With a billing day, every record of the slab is in its month: one is enough.
+        let per_day = from_day_number(key.billing).is_none();
         for day in base..base.saturating_add(len) {
-            if cells.at(day).is_some() {
+            if cells.has(day) {
                 if let Some(m) = billing_month(&Key { start: day, end: day + 1, ..key }) {
                     months.insert(m);
+                    if !per_day {
+                        break;
+                    }
                 }
             }
         }
@@ -169,99 +174,179 @@ impl<'a> Ranker<'a> {
 }
 
 /// Walk the rows of billing month `month` in order, calling `row` with each; `Err` only when a
-/// row's sum leaves what a `Decimal` holds exactly (as `build` fails), or as `row` fails.
+/// row's sum leaves what a `Decimal` holds exactly (as `build` fails), or as `row` fails. The
+/// units of a [`Walk`] one after the other, as the export writes them (on threads).
+#[cfg(test)]
 pub(crate) fn for_each_row<E: From<String>>(
     table: &CostTable,
     month: NaiveDate,
     owner_tag: &str,
     mut row: impl FnMut(&RowView<'_>) -> Result<(), E>,
 ) -> Result<Totals, E> {
-    let agg = &table.agg;
-    let mut ranker = Ranker::new(agg, owner_tag);
-    // Groups whose every record is in `month` (their billing day is), sorted; the records of
-    // any other group in `month` (no billing day: each day has its own month) join the spans.
-    let mut groups: Vec<(Head, DayCells<'_>)> = Vec::new();
-    let mut spans: Vec<(i32, i32, Item)> = Vec::new();
-    for (key, cells) in agg.dense_groups() {
-        if let Some(billing) = from_day_number(key.billing) {
-            if first_of_month(billing) == month {
-                groups.push((ranker.head(&key), cells));
-            }
-            continue;
-        }
-        let (base, len) = cells.span();
-        for day in base..base.saturating_add(len) {
-            let key = Key { start: day, end: day + 1, ..key };
-            if let Some(sums) = cells.at(day).filter(|_| billing_month(&key) == Some(month)) {
-                let h = ranker.head(&key);
-                spans.push((day, day + 1, Item { place: h.place, member: h.member, syms: h.syms, sums }));
-            }
-        }
+    let walk = Walk::new(table, month, owner_tag);
+    let mut totals = Totals::default();
+    for unit in 0..walk.units() {
+        totals.absorb(&walk.unit(unit, &mut row)?);
     }
-    for (key, sums) in agg.spans() {
-        if billing_month(key) == Some(month) {
-            let h = ranker.head(key);
-            spans.push((
-                key.start,
-                key.end,
-                Item { place: h.place, member: h.member, syms: h.syms, sums: *sums },
-            ));
-        }
-    }
-    groups.sort_unstable_by_key(|(h, _)| (h.place, h.member));
-    spans.sort_unstable_by_key(|(s, e, i)| (*s, *e, i.place, i.member));
+    Ok(totals)
+}
 
-    // The days the groups hold, as sorted, disjoint runs.
-    let mut runs: Vec<(i32, i32)> = groups
-        .iter()
-        .map(|(_, c)| {
-            let (base, len) = c.span();
-            (base, base.saturating_add(len))
-        })
-        .collect();
-    runs.sort_unstable();
-    let mut days: Vec<(i32, i32)> = Vec::new();
-    for (a, b) in runs {
-        match days.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => days.push((a, b)),
+impl Totals {
+    /// Add the totals of another part of the rows.
+    pub fn absorb(&mut self, other: &Totals) {
+        self.input_billed.absorb(&other.input_billed);
+        self.input_effective.absorb(&other.input_effective);
+        self.billed.absorb(&other.billed);
+        self.effective.absorb(&other.effective);
+        self.rows += other.rows;
+    }
+}
+
+/// The rows of one billing month, ready to be made in *units*: one per charge day (the
+/// records of other charge periods sorting before that day's, then the day's rows) and a last
+/// one for the records sorting after every day. Units are independent: they can be made on
+/// several threads and their rows written in unit order.
+pub(crate) struct Walk<'a> {
+    agg: &'a Aggregator,
+    month: NaiveDate,
+    owner_tag: &'a str,
+    /// Slabs of groups whose every record is in `month`, sorted by place and member.
+    groups: Vec<(Head, DayCells<'a>)>,
+    /// Every other record of `month`, sorted by charge period, place and member.
+    spans: Vec<(i32, i32, Item)>,
+    /// The days the groups hold, in order.
+    days: Vec<i32>,
+}
+
+impl<'a> Walk<'a> {
+    pub(crate) fn new(table: &'a CostTable, month: NaiveDate, owner_tag: &'a str) -> Self {
+        let agg = &table.agg;
+        let mut ranker = Ranker::new(agg, owner_tag);
+        // Groups whose every record is in `month` (their billing day is), sorted; the records
+        // of any other group in `month` (no billing day: each day has its own month) join the
+        // spans.
+        let mut groups: Vec<(Head, DayCells<'_>)> = Vec::new();
+        let mut spans: Vec<(i32, i32, Item)> = Vec::new();
+        for (key, cells) in agg.dense_groups() {
+            if let Some(billing) = from_day_number(key.billing) {
+                if first_of_month(billing) == month {
+                    groups.push((ranker.head(&key), cells));
+                }
+                continue;
+            }
+            let (base, len) = cells.span();
+            for day in base..base.saturating_add(len) {
+                let key = Key { start: day, end: day + 1, ..key };
+                if let Some(sums) = cells.at(day).filter(|_| billing_month(&key) == Some(month)) {
+                    let h = ranker.head(&key);
+                    spans.push((day, day + 1, Item { place: h.place, member: h.member, syms: h.syms, sums }));
+                }
+            }
+        }
+        for (key, sums) in agg.spans() {
+            if billing_month(key) == Some(month) {
+                let h = ranker.head(key);
+                spans.push((
+                    key.start,
+                    key.end,
+                    Item { place: h.place, member: h.member, syms: h.syms, sums: *sums },
+                ));
+            }
+        }
+        groups.sort_unstable_by_key(|(h, _)| (h.place, h.member));
+        spans.sort_unstable_by_key(|(s, e, i)| (*s, *e, i.place, i.member));
+
+        // The days the groups hold, as sorted, disjoint runs.
+        let mut runs: Vec<(i32, i32)> = groups
+            .iter()
+            .map(|(_, c)| {
+                let (base, len) = c.span();
+                (base, base.saturating_add(len))
+            })
+            .collect();
+        runs.sort_unstable();
+        let mut days: Vec<(i32, i32)> = Vec::new();
+        for (a, b) in runs {
+            match days.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => days.push((a, b)),
+            }
+        }
+        let days = days.iter().flat_map(|&(a, b)| a..b).collect();
+        Walk { agg, month, owner_tag, groups, spans, days }
+    }
+
+    /// How many units there are.
+    pub(crate) fn units(&self) -> usize {
+        self.days.len() + 1
+    }
+
+    /// The first span record sorting at or after (`unit`'s day, day + 1); `after`: after it.
+    fn span_bound(&self, unit: usize, after: bool) -> usize {
+        match self.days.get(unit) {
+            Some(&day) => self.spans.partition_point(|(s, e, _)| {
+                if after {
+                    (*s, *e) <= (day, day + 1)
+                } else {
+                    (*s, *e) < (day, day + 1)
+                }
+            }),
+            None => self.spans.len(),
         }
     }
 
-    let mut out = Out { totals: Totals::default(), month, owner_tag, agg };
-    let mut items: Vec<Item> = Vec::new();
-    let mut next_span = 0;
-    for day in days.iter().flat_map(|&(a, b)| a..b) {
-        // Multi-day and other records sorting before this day's one-day rows.
-        while let Some(&(s, e, _)) = spans.get(next_span) {
-            if (s, e) >= (day, day + 1) {
-                break;
+    /// Make the rows of unit `unit` (below [`Walk::units`]), calling `row` with each; the
+    /// totals of the unit's records and rows.
+    pub(crate) fn unit<E: From<String>>(
+        &self,
+        unit: usize,
+        mut row: impl FnMut(&RowView<'_>) -> Result<(), E>,
+    ) -> Result<Totals, E> {
+        let mut out =
+            Out { totals: Totals::default(), month: self.month, owner_tag: self.owner_tag, agg: self.agg };
+        let mut items: Vec<Item> = Vec::new();
+        let spans = &self.spans;
+        // Multi-day and other records sorting after the previous day's rows and before this
+        // day's.
+        let mut next_span = match unit.checked_sub(1) {
+            Some(previous) => self.span_bound(previous, true),
+            None => 0,
+        };
+        let Some(&day) = self.days.get(unit) else {
+            while next_span < spans.len() {
+                next_span = out.slice(spans, next_span, &mut items, &mut row)?;
             }
-            next_span = out.slice(&spans, next_span, &mut items, &mut row)?;
+            return Ok(out.totals);
+        };
+        let before = self.span_bound(unit, false);
+        while next_span < before {
+            next_span = out.slice(spans, next_span, &mut items, &mut row)?;
         }
+        let to = self.span_bound(unit, true);
         if from_day_number(day).is_none() || from_day_number(day + 1).is_none() {
-            continue;
+            // No rows on a day outside the calendar: its span records, as any others.
+            while next_span < to {
+                next_span = out.slice(spans, next_span, &mut items, &mut row)?;
+            }
+            return Ok(out.totals);
         }
+        // The day's cells in the groups' order and the day's span records (sorted the same
+        // way) merged: no two records share a place and member order, so this is the order a
+        // sort of both gives, without sorting 50k items a day.
+        let mut extra = spans[next_span..to].iter().map(|(_, _, i)| *i).peekable();
         items.clear();
-        for (h, cells) in &groups {
+        for (h, cells) in &self.groups {
             if let Some(sums) = cells.at(day) {
+                while let Some(x) = extra.next_if(|x| (x.place, x.member) < (h.place, h.member)) {
+                    items.push(x);
+                }
                 items.push(Item { place: h.place, member: h.member, syms: h.syms, sums });
             }
         }
-        let before = items.len();
-        while let Some((_, _, item)) = spans.get(next_span).filter(|(s, e, _)| (*s, *e) == (day, day + 1)) {
-            items.push(*item);
-            next_span += 1;
-        }
-        if items.len() > before {
-            items.sort_unstable_by_key(|i| (i.place, i.member));
-        }
+        items.extend(extra);
         out.rows(day, day + 1, &items, &mut row)?;
+        Ok(out.totals)
     }
-    while next_span < spans.len() {
-        next_span = out.slice(&spans, next_span, &mut items, &mut row)?;
-    }
-    Ok(out.totals)
 }
 
 struct Out<'a> {

@@ -90,10 +90,15 @@ pub(super) fn cur_batch(
     let usd = agg.strings.intern("USD");
     let usage = super::usage::UsageCols::read(col, layout, n, agg)?;
     for r in 0..n {
-        let (ty, category) = *st.kinds.entry((line_type[r], code[r], name[r])).or_insert_with(|| {
-            let ty = CurType::parse(agg.strings.get(line_type[r]));
-            (ty, cur_category(ty, is_support(agg.strings.get(code[r]), agg.strings.get(name[r]))))
-        });
+        let (ty, category, service) =
+            *st.kinds.entry((line_type[r], code[r], name[r])).or_insert_with(|| {
+                let ty = CurType::parse(agg.strings.get(line_type[r]));
+                let category =
+                    cur_category(ty, is_support(agg.strings.get(code[r]), agg.strings.get(name[r])));
+                let service = row::service(agg.strings.get(code[r]), agg.strings.get(name[r])).into_owned();
+                let service = if service.is_empty() { NONE } else { agg.strings.intern(&service) };
+                (ty, category, service)
+            });
         if ty == CurType::Unknown {
             *agg.unknown_types.entry(agg.strings.get(line_type[r]).to_string()).or_default() += 1;
         }
@@ -158,14 +163,7 @@ pub(super) fn cur_batch(
             end: ed,
             billing: if billing[r] == i64::MIN { NO_DATE } else { day_floor(billing[r]) },
             account: account[r],
-            service: *st.services.entry((code[r], name[r])).or_insert_with(|| {
-                let service = row::service(agg.strings.get(code[r]), agg.strings.get(name[r])).into_owned();
-                if service.is_empty() {
-                    NONE
-                } else {
-                    agg.strings.intern(&service)
-                }
-            }),
+            service,
             resource: if ctx.keep_resource_ids { resource[r] } else { NONE },
             tags,
             category,

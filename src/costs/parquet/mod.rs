@@ -239,10 +239,9 @@ struct BatchState {
     /// Up to two (key, value) pairs of a map tag column's row, packed -> tag set: with only the
     /// kept tags read, most rows of a CUR 2.0 file have none, one or two, in few combinations.
     map_rows: FastMap<u128, Sym>,
-    /// (line item type, product code, product name) -> what the line is.
-    kinds: FastMap<(Sym, Sym, Sym), (CurType, crate::model::ChargeCategory)>,
-    /// (product code, product name) -> the service reported ([`row::service`]).
-    services: FastMap<(Sym, Sym), Sym>,
+    /// (line item type, product code, product name) -> what the line is, and the service
+    /// reported ([`row::service`]): one lookup a line for both.
+    kinds: FastMap<(Sym, Sym, Sym), (CurType, crate::model::ChargeCategory, Sym)>,
 }
 
 type RowError = (usize, String);
