@@ -472,7 +472,7 @@ fn job_changes(
     let resource = Target::Resource { resource_type: t.to_string(), name: name.to_string() };
     // `None`: the resource's `tags` is an expression (a variable, a local, a merge).
     let (own_keys, provider) = {
-        let (_, body) = files.get(&file).ok_or_else(|| format!("{file} cannot be read or parsed"))?;
+        let (text, body) = files.get(&file).ok_or_else(|| format!("{file} cannot be read or parsed"))?;
         let block =
             edit::find_block(body, &resource).ok_or_else(|| format!("{resource} is not in {file}"))?;
         let own_keys = match edit::site(block, &resource) {
@@ -480,7 +480,7 @@ fn job_changes(
             Site::Absent => Some(Vec::new()),
             Site::Expression(_) => None,
         };
-        (own_keys, provider_target(block))
+        (own_keys, provider_target(block, text))
     };
     let module_dir = Path::new(&file).parent().map(Path::to_path_buf).unwrap_or_default();
     let in_module = job.address.starts_with("module.");
@@ -592,8 +592,15 @@ fn detail_strings(f: &Finding, key: &str) -> Vec<String> {
 }
 
 /// `provider = aws.west` -> `provider "aws"` alias `west`; none -> the type's default provider.
-fn provider_target(block: &hcl_edit::structure::Block) -> Target {
-    let text = block.body.get_attribute("provider").map(|a| a.value.to_string());
+/// `source` is the text `block` was parsed from: the code reader's trees keep whitespace and
+/// comments as spans into it (`hcl_syntax::parse_code`), so the value is given its text back
+/// before it is printed.
+fn provider_target(block: &hcl_edit::structure::Block, source: &str) -> Target {
+    let text = block.body.get_attribute("provider").map(|a| {
+        let mut value = a.value.clone();
+        value.despan(source);
+        value.to_string()
+    });
     let text = text.as_deref().map(str::trim);
     match text.and_then(|t| t.split_once('.')) {
         Some((name, alias)) => Target::Provider { name: name.to_string(), alias: Some(alias.to_string()) },

@@ -42,7 +42,7 @@ impl SourceFile {
         } else {
             text
         };
-        match crate::hcl_syntax::parse_body(&text) {
+        match crate::hcl_syntax::parse_code(&text) {
             Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body, as_on_disk: false }),
             Err(err) => Err(Box::new(hcl_diagnostic(
                 SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),

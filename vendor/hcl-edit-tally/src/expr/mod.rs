@@ -305,7 +305,11 @@ impl Expression {
         }
     }
 
-    pub(crate) fn despan(&mut self, input: &str) {
+    /// Replaces the spans of this expression's decor (whitespace and comments), and of
+    /// everything in it, by their text in `input`, the text the expression was parsed from.
+    ///
+    /// tally patch: public, for trees parsed by [`crate::parser::parse_body_spanned`].
+    pub fn despan(&mut self, input: &str) {
         match self {
             Expression::Null(n) => n.decor_mut().despan(input),
             Expression::Bool(b) => b.decor_mut().despan(input),

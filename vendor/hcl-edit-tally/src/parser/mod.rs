@@ -54,6 +54,19 @@ pub fn parse_body(input: &str) -> Result<Body, Error> {
     Ok(body)
 }
 
+/// tally patch: [`parse_body`] without its last pass, which copies every whitespace and comment
+/// span (decor) out of `input` into its own string. Here decor stays a span into `input`: read,
+/// it is empty; encoded (`Display`), it is the default whitespace, not what `input` holds. For
+/// readers that never read or print decor; [`Expression::despan`] gives an expression its
+/// text back.
+///
+/// # Errors
+///
+/// Returns an error if the input does not resemble a valid HCL body.
+pub fn parse_body_spanned(input: &str) -> Result<Body, Error> {
+    parse_complete(input, body)
+}
+
 /// Parse an input into an [`Expression`].
 ///
 /// # Errors

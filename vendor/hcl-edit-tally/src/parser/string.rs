@@ -1,14 +1,12 @@
 use super::prelude::*;
 
-use super::trivia::void;
-
 use crate::{Decorated, Ident, RawString};
 
 use hcl_primitives::ident::{is_id_continue, is_id_start};
 use std::borrow::Cow;
-use winnow::combinator::{alt, cut_err, delimited, empty, fail, not, opt, preceded, repeat};
-use winnow::error::ErrMode;
-use winnow::token::{any, one_of, take, take_while};
+use winnow::combinator::{alt, cut_err, delimited, empty, fail, not, opt};
+use winnow::error::{ErrMode, ParserError};
+use winnow::token::{any, take, take_while};
 
 pub(super) fn string(input: &mut Input) -> ModalResult<String> {
     delimited('"', opt(build_string(quoted_string_fragment)), '"')
@@ -94,7 +92,8 @@ where
     move |input: &mut Input<'a>| {
         alt((
             escaped_marker.map(StringFragment::EscapedMarker),
-            any_until(literal_end.by_ref()).map(StringFragment::Literal),
+            any_until(literal_end.by_ref(), may_end_template_literal)
+                .map(StringFragment::Literal),
         ))
         .parse_next(input)
     }
@@ -103,23 +102,70 @@ where
 /// Parse a non-empty block of text that doesn't include `"` or non-escaped template
 /// interpolation/directive start markers.
 fn string_literal<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
-    let literal_end = dispatch! {any;
+    any_until(quoted_literal_end, may_end_quoted_literal).parse_next(input)
+}
+
+fn quoted_literal_end(input: &mut Input) -> ModalResult<bool> {
+    dispatch! {any;
         '\"' | '\\' => empty.value(true),
         '$' | '%' => '{'.value(true),
         _ => fail,
-    };
-    any_until(literal_end).parse_next(input)
+    }
+    .parse_next(input)
 }
 
-fn any_until<'a, F, T>(literal_end: F) -> impl ModalParser<Input<'a>, &'a str, ContextError>
+/// tally patch: the bytes at which a quoted string's literal may end (`quoted_literal_end` or an
+/// escaped marker). ASCII only, so a byte that is not one of them never starts a character
+/// at which either could match.
+fn may_end_quoted_literal(b: u8) -> bool {
+    matches!(b, b'"' | b'\\' | b'$' | b'%')
+}
+
+/// tally patch: the bytes at which a template's or heredoc's literal may end: a `${` or `%{`
+/// (plain or escaped) or, in a heredoc, the line ending before its end marker.
+fn may_end_template_literal(b: u8) -> bool {
+    matches!(b, b'$' | b'%' | b'\n' | b'\r')
+}
+
+/// The longest non-empty literal before `literal_end` or an escaped marker, as
+/// `repeat(1.., preceded(not(alt((escaped_marker, literal_end))), any)).take()` finds it.
+///
+/// tally patch: that combinator ran three parsers per character of every string. Now the bytes
+/// for which `may_end` is false are skipped in one scan (neither parser can match there, so
+/// `not` succeeds and `any` takes the character), and the parsers run only at the others, with
+/// the same outcome: a backtrack there ends the literal, a cut is returned as it was.
+fn any_until<'a, F, T>(
+    mut literal_end: F,
+    may_end: fn(u8) -> bool,
+) -> impl ModalParser<Input<'a>, &'a str, ContextError>
 where
     F: ModalParser<Input<'a>, T, ContextError>,
 {
-    void(repeat(
-        1..,
-        preceded(not(alt((escaped_marker.void(), literal_end.void()))), any),
-    ))
-    .take()
+    move |input: &mut Input<'a>| {
+        let start = input.checkpoint();
+        let mut len = 0;
+        loop {
+            let rest = input.peek_slice(input.eof_offset());
+            let skip = rest.bytes().position(may_end).unwrap_or(rest.len());
+            if skip > 0 {
+                input.next_slice(skip);
+                len += skip;
+            }
+            if skip == rest.len() {
+                break;
+            }
+            match not(alt((escaped_marker.void(), literal_end.by_ref().void()))).parse_next(input) {
+                Ok(()) => len += any.parse_next(input)?.len_utf8(),
+                Err(ErrMode::Backtrack(_)) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        input.reset(&start);
+        if len == 0 {
+            return Err(ParserError::from_input(input));
+        }
+        Ok(input.next_slice(len))
+    }
 }
 
 /// Parse an escaped start marker for a template interpolation or directive.
@@ -181,10 +227,27 @@ pub(super) fn ident(input: &mut Input) -> ModalResult<Decorated<Ident>> {
         .parse_next(input)
 }
 
+/// An identifier: what `(one_of(is_id_start), take_while(0.., is_id_continue)).take()` takes.
+///
+/// tally patch: the identifier's ASCII characters are classified by a byte test (the Unicode
+/// tables are asked only about others), instead of decoding and table-testing each character.
 pub(super) fn str_ident<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
-    (one_of(is_id_start), take_while(0.., is_id_continue))
-        .take()
-        .parse_next(input)
+    let rest = input.peek_slice(input.eof_offset());
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        Some((_, c)) if is_id_start(c) => {}
+        _ => return Err(ParserError::from_input(input)),
+    }
+    let len = chars
+        .find(|&(_, c)| {
+            if c.is_ascii() {
+                !(c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            } else {
+                !is_id_continue(c)
+            }
+        })
+        .map_or(rest.len(), |(at, _)| at);
+    Ok(input.next_slice(len))
 }
 
 pub(super) fn cut_char<'a>(c: char) -> impl ModalParser<Input<'a>, char, ContextError> {
@@ -209,4 +272,109 @@ pub(super) fn cut_str_ident<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
             "identifier",
         )))
         .parse_next(input)
+}
+
+/// tally patch: the fast paths above against the combinators they replace, on every short
+/// string over the characters that matter and on longer pseudo-random ones.
+#[cfg(test)]
+mod fast_path_tests {
+    use super::super::trivia::void;
+    use super::*;
+    use winnow::ascii::{line_ending, space0};
+    use winnow::combinator::{preceded, repeat};
+    use winnow::token::one_of;
+    use winnow::combinator::{eof, peek};
+
+    fn any_until_reference<'a, F, T>(
+        literal_end: F,
+    ) -> impl ModalParser<Input<'a>, &'a str, ContextError>
+    where
+        F: ModalParser<Input<'a>, T, ContextError>,
+    {
+        void(repeat(
+            1..,
+            preceded(not(alt((escaped_marker.void(), literal_end.void()))), any),
+        ))
+        .take()
+    }
+
+    fn str_ident_reference<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
+        (one_of(is_id_start), take_while(0.., is_id_continue))
+            .take()
+            .parse_next(input)
+    }
+
+    const PIECES: [&str; 22] = [
+        "a", "\"", "\\", "$", "%", "{", "}", "\n", "\r", "\r\n", "é", "-", "_", "1", " ", "\t",
+        "EOF", "${", "%{", "$${", "%%{", "\u{2028}",
+    ];
+
+    /// Every concatenation of up to three pieces, then 20,000 of up to twelve.
+    fn inputs() -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..3 {
+            let next: Vec<String> = level
+                .iter()
+                .flat_map(|s| PIECES.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            out.extend(next.iter().cloned());
+            level = next;
+        }
+        let mut seed: u64 = 14;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let n = (seed >> 60) as usize % 13;
+            let mut s = String::new();
+            for _ in 0..n {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+            }
+            out.push(s);
+        }
+        out
+    }
+
+    /// Runs `parser` on `text`: its result and where it left the input.
+    fn run<'a, O: std::fmt::Debug>(
+        text: &'a str,
+        mut parser: impl ModalParser<Input<'a>, O, ContextError>,
+    ) -> String {
+        let mut input = new_input(text);
+        let result = parser.parse_next(&mut input);
+        format!("{result:?} at {}", text.len() - input.eof_offset())
+    }
+
+    #[test]
+    fn literals_end_where_the_combinators_ended_them() {
+        for text in inputs() {
+            let text = text.as_str();
+            assert_eq!(
+                run(text, any_until(quoted_literal_end, may_end_quoted_literal)),
+                run(text, any_until_reference(quoted_literal_end)),
+                "quoted: {text:?}"
+            );
+            assert_eq!(
+                run(text, any_until(alt(("${", "%{")), may_end_template_literal)),
+                run(text, any_until_reference(alt(("${", "%{")))),
+                "template: {text:?}"
+            );
+            let heredoc_end = || {
+                (line_ending, space0, "EOF", space0, peek(alt((line_ending.void(), eof.void()))))
+                    .take()
+            };
+            assert_eq!(
+                run(text, any_until(alt(("${", "%{", heredoc_end())), may_end_template_literal)),
+                run(text, any_until_reference(alt(("${", "%{", heredoc_end())))),
+                "heredoc: {text:?}"
+            );
+            assert_eq!(run(text, str_ident), run(text, str_ident_reference), "ident: {text:?}");
+            let ident_first = format!("x{text}");
+            assert_eq!(
+                run(&ident_first, str_ident),
+                run(&ident_first, str_ident_reference),
+                "ident: {ident_first:?}"
+            );
+        }
+    }
 }
