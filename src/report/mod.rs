@@ -275,9 +275,11 @@ impl Report {
 /// then moves each item once. A finding is 376 bytes: sorting a million of them moved gigabytes
 /// through the merges, and the stable sort's scratch buffer of half the slice was another
 /// 190 MB of fresh pages; positions are 8 bytes each.
-pub(crate) fn sort_moving_once<T>(items: &mut [T], compare: impl Fn(&T, &T) -> std::cmp::Ordering) {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| compare(&items[a], &items[b]));
+pub(crate) fn sort_moving_once<T: Sync>(
+    items: &mut [T],
+    compare: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
+) {
+    let mut order = sorted_positions(items, &compare);
     // Position `j` takes the item at `order[j]`. Follow each cycle of the permutation: the
     // item that was at the cycle's start travels along it until its own place comes up.
     const PLACED: usize = usize::MAX;
@@ -293,6 +295,47 @@ pub(crate) fn sort_moving_once<T>(items: &mut [T], compare: impl Fn(&T, &T) -> s
             j = from;
         }
     }
+}
+
+/// Below this many items a sort stays on one thread (small in tests, so that they split).
+const PARALLEL_SORT: usize = if cfg!(test) { 64 } else { 1 << 14 };
+
+/// The positions of `items` in the order of a stable sort by `compare`. A long slice is sorted
+/// in two halves on two threads (nothing else runs while a report is finished: ~450k findings
+/// compared by their long ARNs took a tenth of an audit's CPU) and the halves merged, the
+/// first half's item first on a tie: the stable order.
+fn sorted_positions<T: Sync>(
+    items: &[T],
+    compare: &(impl Fn(&T, &T) -> std::cmp::Ordering + Sync),
+) -> Vec<usize> {
+    let by = |a: &usize, b: &usize| compare(&items[*a], &items[*b]);
+    let n = items.len();
+    if n < PARALLEL_SORT || crate::parallel::workers_for(2) < 2 {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(by);
+        return order;
+    }
+    let mut first: Vec<usize> = (0..n / 2).collect();
+    let mut second: Vec<usize> = (n / 2..n).collect();
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| second.sort_by(by));
+        first.sort_by(by);
+        other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    });
+    let mut order = Vec::with_capacity(n);
+    let (mut i, mut j) = (0, 0);
+    while i < first.len() && j < second.len() {
+        if by(&second[j], &first[i]) == std::cmp::Ordering::Less {
+            order.push(second[j]);
+            j += 1;
+        } else {
+            order.push(first[i]);
+            i += 1;
+        }
+    }
+    order.extend_from_slice(&first[i..]);
+    order.extend_from_slice(&second[j..]);
+    order
 }
 
 /// Output formats of a report (`--format`; its command-line face is in `cli`).
