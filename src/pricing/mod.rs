@@ -409,7 +409,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
         }
         resources.push(rc);
     }
-    crate::report::sort_moving_once(&mut resources, |a, b| a.address.cmp(&b.address));
+    crate::parallel::sort_moving_once(&mut resources, |a, b| a.address.cmp(&b.address));
     let owners = by_owner(&resources).map_err(money_err)?;
     let rates_from = rates_period(input.rates);
     let cost = PlanCost {

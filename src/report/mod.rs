@@ -241,7 +241,7 @@ impl Report {
     /// the lists: the one place they are counted, so after this the same inputs always
     /// serialize to the same bytes and no figure can disagree with its list.
     pub fn finish(&mut self) {
-        sort_moving_once(&mut self.findings, |a, b| a.sort_key().cmp(&b.sort_key()));
+        crate::parallel::sort_moving_once(&mut self.findings, |a, b| a.sort_key().cmp(&b.sort_key()));
         self.budgets.sort_by(|a, b| a.name.cmp(&b.name));
         self.plan_changes.sort();
         self.diagnostics.sort();
@@ -257,7 +257,9 @@ impl Report {
             *counts.by_rule.entry(f.rule_id.to_string()).or_default() += 1;
         }
         counts.total = self.findings.len();
-        sort_moving_once(&mut self.exempted, |a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        crate::parallel::sort_moving_once(&mut self.exempted, |a, b| {
+            a.finding.sort_key().cmp(&b.finding.sort_key())
+        });
         counts.exempted = self.exempted.len();
         self.summary.findings = counts;
         self.summary.budgets_over = self.budgets.iter().filter(|b| b.state == BudgetState::Over).count();
@@ -269,73 +271,6 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
-}
-
-/// Sorts `items` exactly as a stable `sort_by(compare)` would, but sorts their positions and
-/// then moves each item once. A finding is 376 bytes: sorting a million of them moved gigabytes
-/// through the merges, and the stable sort's scratch buffer of half the slice was another
-/// 190 MB of fresh pages; positions are 8 bytes each.
-pub(crate) fn sort_moving_once<T: Sync>(
-    items: &mut [T],
-    compare: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
-) {
-    let mut order = sorted_positions(items, &compare);
-    // Position `j` takes the item at `order[j]`. Follow each cycle of the permutation: the
-    // item that was at the cycle's start travels along it until its own place comes up.
-    const PLACED: usize = usize::MAX;
-    for start in 0..order.len() {
-        let mut j = start;
-        while order[j] != PLACED {
-            let from = order[j];
-            order[j] = PLACED;
-            if from == start {
-                break;
-            }
-            items.swap(j, from);
-            j = from;
-        }
-    }
-}
-
-/// Below this many items a sort stays on one thread (small in tests, so that they split).
-const PARALLEL_SORT: usize = if cfg!(test) { 64 } else { 1 << 14 };
-
-/// The positions of `items` in the order of a stable sort by `compare`. A long slice is sorted
-/// in two halves on two threads (nothing else runs while a report is finished: ~450k findings
-/// compared by their long ARNs took a tenth of an audit's CPU) and the halves merged, the
-/// first half's item first on a tie: the stable order.
-fn sorted_positions<T: Sync>(
-    items: &[T],
-    compare: &(impl Fn(&T, &T) -> std::cmp::Ordering + Sync),
-) -> Vec<usize> {
-    let by = |a: &usize, b: &usize| compare(&items[*a], &items[*b]);
-    let n = items.len();
-    if n < PARALLEL_SORT || crate::parallel::workers_for(2) < 2 {
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(by);
-        return order;
-    }
-    let mut first: Vec<usize> = (0..n / 2).collect();
-    let mut second: Vec<usize> = (n / 2..n).collect();
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| second.sort_by(by));
-        first.sort_by(by);
-        other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    });
-    let mut order = Vec::with_capacity(n);
-    let (mut i, mut j) = (0, 0);
-    while i < first.len() && j < second.len() {
-        if by(&second[j], &first[i]) == std::cmp::Ordering::Less {
-            order.push(second[j]);
-            j += 1;
-        } else {
-            order.push(first[i]);
-            i += 1;
-        }
-    }
-    order.extend_from_slice(&first[i..]);
-    order.extend_from_slice(&second[j..]);
-    order
 }
 
 /// Output formats of a report (`--format`; its command-line face is in `cli`).
@@ -414,32 +349,5 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions, out: &mut dy
         Format::Sarif => sarif::render(report, &opts.repo, out),
         Format::Github => github::render(report, &opts.repo, out),
         Format::Junit => junit::render(report, &opts, out),
-    }
-}
-
-#[cfg(test)]
-mod sort_tests {
-    use super::sort_moving_once;
-
-    #[test]
-    fn sorting_positions_gives_the_stable_sort() {
-        // Keys with many ties, in a scrambled order: equal keys must keep their input order.
-        let items: Vec<(u32, usize)> = (0..2_000).map(|i| ((i * 7_919 % 101) as u32 % 13, i)).collect();
-        let mut expected = items.clone();
-        expected.sort_by_key(|a| a.0);
-        let mut sorted = items.clone();
-        sort_moving_once(&mut sorted, |a, b| a.0.cmp(&b.0));
-        assert_eq!(sorted, expected);
-        for n in 0..6 {
-            let mut small: Vec<(u32, usize)> = items[..n].to_vec();
-            let mut want = small.clone();
-            want.sort_by_key(|a| a.0);
-            sort_moving_once(&mut small, |a, b| a.0.cmp(&b.0));
-            assert_eq!(small, want);
-        }
-        // Reversed input: one long cycle and many of length two.
-        let mut reversed: Vec<usize> = (0..1_001).rev().collect();
-        sort_moving_once(&mut reversed, |a, b| a.cmp(b));
-        assert_eq!(reversed, (0..1_001).collect::<Vec<_>>());
     }
 }
