@@ -13,9 +13,6 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
-use std::sync::Mutex;
 
 use super::Snapshot;
 use crate::model::{LiveResource, TagsInterner};
@@ -96,193 +93,53 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// A batch is sent to the parsers once it holds this many bytes of whole elements (small in
-/// tests, so that they send many).
-const BATCH: usize = if cfg!(test) { 4 << 10 } else { 1 << 20 };
-
-/// Threads parsing the batches of `resources` elements.
-const PARSERS: usize = 2;
-
-/// Where the scan of the array is between elements.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Between {
-    /// Right after `[`: an element or the end.
-    First,
-    /// After `,`: an element.
-    Next,
-    /// After an element: `,` or the end.
-    After,
-}
-
-/// Whole elements of the array, in file order (`seq`), with where each starts and ends in
-/// `bytes`.
-struct Batch {
-    seq: usize,
-    bytes: Vec<u8>,
-    spans: Vec<(usize, usize)>,
-}
-
 /// The elements of the `resources` array, read after its `[` up to and including its `]`.
-///
-/// This thread scans the text for the elements' bounds (strings, nesting, the commas between
-/// elements: the array's own syntax) and hands runs of whole elements to [`PARSERS`] threads,
-/// which parse each element on its own; the parsed runs are put back in file order. A parsed
-/// element is valid JSON, so its bounds are the ones the scan found, and the scan checked
-/// everything between elements: a file this accepts is one serde_json reads whole, to the
-/// same resources. Anything else gives `None` (the text read reports it).
 fn read_array(reader: &mut Reader, file: &mut std::fs::File, capacity: usize) -> Option<Vec<LiveResource>> {
-    let failed = AtomicBool::new(false);
-    let (batches, queue) = std::sync::mpsc::sync_channel::<Batch>(2 * PARSERS);
-    let queue = Mutex::new(queue);
-    let parsed: Option<Vec<(usize, Vec<LiveResource>)>> = std::thread::scope(|scope| {
-        let parsers: Vec<_> = (0..PARSERS).map(|_| scope.spawn(|| parse_batches(&queue, &failed))).collect();
-        let scanned = scan_array(reader, file, &batches, &failed);
-        drop(batches);
-        let mut runs = Vec::new();
-        for parser in parsers {
-            runs.extend(parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        }
-        (scanned.is_some() && !failed.load(Ordering::Relaxed)).then_some(runs)
-    });
-    let mut parsed = parsed?;
-    parsed.sort_unstable_by_key(|(seq, _)| *seq);
-    let mut resources = Vec::with_capacity(capacity.max(parsed.iter().map(|(_, run)| run.len()).sum()));
-    for (_, run) in parsed {
-        resources.extend(run);
-    }
-    Some(resources)
-}
-
-/// A parser thread: batches from `queue` until it is closed or something fails.
-fn parse_batches(queue: &Mutex<Receiver<Batch>>, failed: &AtomicBool) -> Vec<(usize, Vec<LiveResource>)> {
+    let mut resources = Vec::with_capacity(capacity);
     let mut tag_sets = TagsInterner::default();
-    let mut runs = Vec::new();
+    // After `[` or `,` a value (or, right after `[`, the end) comes next.
+    let mut want_value = true;
     loop {
-        // A poisoned lock still holds a valid receiver: nothing panics while it is held.
-        let next = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
-        let Ok(batch) = next else { return runs };
-        if failed.load(Ordering::Relaxed) {
-            continue;
+        while reader.pos < reader.buf.len() && is_ws(reader.buf[reader.pos]) {
+            reader.pos += 1;
         }
-        let mut run = Vec::with_capacity(batch.spans.len());
-        for &(start, end) in &batch.spans {
-            match serde_json::from_slice::<LiveResource>(&batch.bytes[start..end]) {
-                Ok(mut resource) => {
-                    tag_sets.intern(&mut resource.tags);
-                    run.push(resource);
-                }
-                Err(_) => {
-                    failed.store(true, Ordering::Relaxed);
-                    break;
-                }
-            }
-        }
-        runs.push((batch.seq, run));
-    }
-}
-
-/// Scans the array from `reader.pos` (after its `[`) to its `]`, sending whole elements to
-/// `batches`; `None` on anything but a well-formed array of objects, a read error, or a
-/// parser's failure.
-fn scan_array(
-    reader: &mut Reader,
-    file: &mut std::fs::File,
-    batches: &SyncSender<Batch>,
-    failed: &AtomicBool,
-) -> Option<()> {
-    let mut seq = 0;
-    let mut between = Between::First;
-    // Inside an element: its nesting depth, and whether in a string (after a backslash).
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    // `reader.buf[reader.pos..]` is not sent yet; the spans of its whole elements so far.
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut element_start = 0;
-    let mut i = reader.pos;
-    let mut send = |reader: &mut Reader, spans: &mut Vec<(usize, usize)>, upto: usize| -> Option<()> {
-        if spans.is_empty() {
-            return Some(());
-        }
-        let base = reader.pos;
-        let bytes = reader.buf[base..upto].to_vec();
-        let spans = std::mem::take(spans).into_iter().map(|(s, e)| (s - base, e - base)).collect();
-        reader.pos = upto;
-        batches.send(Batch { seq, bytes, spans }).ok()?;
-        seq += 1;
-        (!failed.load(Ordering::Relaxed)).then_some(())
-    };
-    loop {
-        if i == reader.buf.len() {
-            // Keep what is not sent; the offsets move down with it.
-            let kept = reader.pos;
+        if reader.pos == reader.buf.len() {
             if !reader.fill(file)? {
                 return None;
             }
-            i -= kept;
-            element_start -= kept.min(element_start);
-            for span in &mut spans {
-                span.0 -= kept;
-                span.1 -= kept;
-            }
             continue;
         }
-        let buf = &reader.buf;
-        if depth > 0 {
-            if in_string {
-                if escaped {
-                    escaped = false;
-                    i += 1;
-                    continue;
-                }
-                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
-                    None => i = buf.len(),
-                    Some(at) => {
-                        i += at;
-                        if buf[i] == b'"' {
-                            in_string = false;
-                        } else {
-                            escaped = true;
-                        }
-                        i += 1;
-                    }
-                }
-                continue;
+        match reader.buf[reader.pos] {
+            // `[a,]` is not JSON: only the end right after `[` or after a value.
+            b']' if !want_value || resources.is_empty() => {
+                reader.pos += 1;
+                return Some(resources);
             }
-            match buf[i] {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        spans.push((element_start, i + 1));
-                        between = Between::After;
-                        if i + 1 - reader.pos >= BATCH {
-                            send(reader, &mut spans, i + 1)?;
+            b',' if !want_value => {
+                reader.pos += 1;
+                want_value = true;
+            }
+            _ if want_value => {
+                let mut values = serde_json::Deserializer::from_slice(&reader.buf[reader.pos..])
+                    .into_iter::<LiveResource>();
+                match values.next() {
+                    Some(Ok(mut resource)) => {
+                        reader.pos += values.byte_offset();
+                        tag_sets.intern(&mut resource.tags);
+                        resources.push(resource);
+                        want_value = false;
+                    }
+                    // The value runs past the window: read more and parse it again.
+                    Some(Err(e)) if e.is_eof() => {
+                        if !reader.fill(file)? {
+                            return None;
                         }
                     }
+                    _ => return None,
                 }
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        match (buf[i], between) {
-            (b' ' | b'\t' | b'\n' | b'\r', _) => {}
-            (b'{', Between::First | Between::Next) => {
-                depth = 1;
-                element_start = i;
-            }
-            (b',', Between::After) => between = Between::Next,
-            (b']', Between::First | Between::After) => {
-                let last = spans.last().map_or(reader.pos, |&(_, end)| end);
-                send(reader, &mut spans, last)?;
-                reader.pos = i + 1;
-                return Some(());
             }
             _ => return None,
         }
-        i += 1;
     }
 }
 
@@ -441,14 +298,6 @@ mod tests {
             ),
             // A duplicate ARN fails validation.
             (format!("[{}, {}]", resource(1), resource(1)), ""),
-            // Commas and elements out of place, an element that is not an object.
-            (format!("[{} {}]", resource(1), resource(2)), ""),
-            (format!("[,{}]", resource(1)), ""),
-            (format!("[{},,{}]", resource(1), resource(2)), ""),
-            (format!("[{}, 1]", resource(1)), ""),
-            (format!("[{}}}]", resource(1)), ""),
-            // A bad element after many batches of good ones.
-            (format!("[{}, {{\"arn\": 1}}]", (0..300).map(resource).collect::<Vec<_>>().join(",")), ""),
         ] {
             let text = snapshot_text(&resources, after);
             let (_dir, path) = write("s.json", &text);
