@@ -110,14 +110,9 @@ fn plan_json(extra: &[&str]) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap()
 }
 
-/// Every priced type, hand-computed from the fixture bill's rates (730 hours a month):
-/// m5.large = (0.96 + 1.50 + 0 SP-covered effective) / 40 h = 0.0615/h, and so on.
-#[test]
-fn golden_estimates_for_a_plan_of_each_priced_type() {
-    let report = plan_json(&["--costs", "tests/fixtures/pricing/bill.csv"]);
-    let cost = &report["plan_cost"];
-    assert_eq!(cost["hours_per_month"], 730);
-    let got: BTreeMap<String, String> = cost["resources"]
+/// Each priced change's monthly delta, else its status, by address.
+fn deltas(report: &serde_json::Value) -> BTreeMap<String, String> {
+    report["plan_cost"]["resources"]
         .as_array()
         .unwrap()
         .iter()
@@ -128,7 +123,17 @@ fn golden_estimates_for_a_plan_of_each_priced_type() {
                 v.unwrap_or_else(|| r["status"].as_str().unwrap().to_string()),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Every priced type, hand-computed from the fixture bill's rates (730 hours a month):
+/// m5.large = (0.96 + 1.50 + 0 SP-covered effective) / 40 h = 0.0615/h, and so on.
+#[test]
+fn golden_estimates_for_a_plan_of_each_priced_type() {
+    let report = plan_json(&["--costs", "tests/fixtures/pricing/bill.csv"]);
+    let cost = &report["plan_cost"];
+    assert_eq!(cost["hours_per_month"], 730);
+    let got = deltas(&report);
     let want: BTreeMap<String, String> = [
         ("aws_autoscaling_group.app", "134.69"), // 3 x 730 x 0.0615 = 134.685
         ("aws_cloudwatch_log_group.app", "usage_based"),
@@ -366,18 +371,7 @@ fn a_plan_terraform_wrote_priced_from_a_bill_with_commitments() {
     let run = tally(&["plan", &plan, "--costs", &bill, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let got: BTreeMap<String, String> = report["plan_cost"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let v = r["monthly_delta"].as_str().map(str::to_string);
-            (
-                r["address"].as_str().unwrap().to_string(),
-                v.unwrap_or_else(|| r["status"].as_str().unwrap().to_string()),
-            )
-        })
-        .collect();
+    let got = deltas(&report);
     // m5.large: (23.04 on demand + 30.00 under the Savings Plan - 1.50 EDP) / (240 + 480) h;
     // the negation's 480 h and the EDP line's 240 h are not usage of their own.
     let m5 = "52.26"; // 730 x 51.54 / 720 = 52.2558
@@ -431,18 +425,7 @@ fn every_other_priced_type_in_a_plan_terraform_wrote() {
     let run = tally(&["plan", &plan, "--costs", &bill, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let got: BTreeMap<String, String> = report["plan_cost"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let v = r["monthly_delta"].as_str().map(str::to_string);
-            (
-                r["address"].as_str().unwrap().to_string(),
-                v.unwrap_or_else(|| r["status"].as_str().unwrap().to_string()),
-            )
-        })
-        .collect();
+    let got = deltas(&report);
     let want: BTreeMap<String, String> = [
         ("aws_autoscaling_group.lcg", "124.10"), // min_size 2 x 730 x 61.20 / 720
         ("aws_cloudwatch_metric_alarm.cpu", "0.10"), // 1.00 / 10 alarms
