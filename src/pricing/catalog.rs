@@ -140,19 +140,26 @@ impl<'a> Attrs<'a> {
         }
     }
 
+    /// The code's expression at `path` in the configuration (nested blocks entered at their
+    /// first), `Null` when it writes none.
+    fn expression(&self, path: &[&str]) -> &'a Value {
+        let mut c = self.config;
+        for key in path {
+            if let Value::Array(blocks) = c {
+                c = blocks.first().unwrap_or(&Value::Null);
+            }
+            c = c.get(key).unwrap_or(&Value::Null);
+        }
+        c
+    }
+
     /// Whether the attribute will have a value: known and not null, or unknown but set by the
     /// code (`instance = aws_instance.web.id`: which instance is not known, that there is one is).
     fn is_set(&self, path: &[&str]) -> Result<bool, Unknown> {
         match self.get(path) {
             Ok(v) => Ok(matches!(v, Val::Known(_))),
             Err(e) => {
-                let mut c = self.config;
-                for key in path {
-                    if let Value::Array(blocks) = c {
-                        c = blocks.first().unwrap_or(&Value::Null);
-                    }
-                    c = c.get(key).unwrap_or(&Value::Null);
-                }
+                let c = self.expression(path);
                 match c.get("constant_value") {
                     None if c.get("references").is_some() => Ok(true),
                     Some(v) if !v.is_null() => Ok(true),
@@ -166,14 +173,7 @@ impl<'a> Attrs<'a> {
     /// (`module.a.aws_launch_template.t`): Terraform lists each reference with its shorter
     /// prefixes (`aws_launch_template.t.id`, `aws_launch_template.t`).
     fn references(&self, path: &[&str]) -> Vec<String> {
-        let mut c = self.config;
-        for key in path {
-            if let Value::Array(blocks) = c {
-                c = blocks.first().unwrap_or(&Value::Null);
-            }
-            c = c.get(key).unwrap_or(&Value::Null);
-        }
-        let Some(Value::Array(refs)) = c.get("references") else { return Vec::new() };
+        let Some(Value::Array(refs)) = self.expression(path).get("references") else { return Vec::new() };
         refs.iter()
             .filter_map(Value::as_str)
             .map(|r| if self.module.is_empty() { r.to_string() } else { format!("{}.{r}", self.module) })
