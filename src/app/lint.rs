@@ -37,10 +37,10 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
         }
         _ => paths.clone(),
     };
-    let roots::Walked { roots, users, texts } = roots::find_roots_and_users(&search)?;
+    let roots::Walked { roots, users, dirs } = roots::find_roots_and_users(&search)?;
     tracing::info!(roots = roots.len(), "linting");
 
-    let shared = hcl::SharedModules::new(users).with_texts(texts);
+    let shared = hcl::SharedModules::new(users).with_walked(dirs);
     let mut reports = lint_roots(&roots, &resolved, &shared)?;
     if roots.len() > 1 {
         // A module linted through several roots has the same address and file:line in each:
