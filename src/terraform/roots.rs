@@ -19,10 +19,10 @@
 //! Roots are returned sorted and deduplicated, relative to the working directory when they are
 //! under it, so report paths read the same however the paths were given.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use regex::Regex;
 
@@ -167,69 +167,76 @@ fn walk(
     keep: Option<&Path>,
     dirs: &mut Vec<(PathBuf, WalkedDir)>,
 ) -> Result<Modules, InputError> {
-    // First the directories (cheap: no file is opened), then the files' texts, on every core
-    // when there are many: reading and scanning every file is most of the walk, and nothing
-    // else can start before the walk has found the roots. Subdirectories are visited in the
-    // order of their names, depth first, so the directories come out in `Path` order.
+    // The directories are listed on this thread, subdirectories in the order of their names,
+    // depth first, so that they come out in `Path` order; the files are read and scanned as
+    // their directories are found, by helper threads once there are enough of them to pay for
+    // one (this thread joins in when the listing is done). Nothing else can start before the
+    // walk has found the roots.
     let mut found: Vec<(PathBuf, Vec<Entry>)> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let listing = match std::fs::read_dir(&current) {
-            Ok(entries) => entries,
-            // The directory the user named must be readable; below it, an unreadable directory
-            // is skipped like any directory without Terraform files.
-            Err(e) if current == dir => return Err(InputError::io(dir, e)),
-            Err(e) => {
-                tracing::warn!(dir = %current.display(), error = %e, "directory not readable, skipped");
+    // (directory, entry) of every Terraform file, in the order found.
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    let queue = FileQueue::default();
+    let scanned = std::thread::scope(|scope| -> Result<Vec<Scanned>, InputError> {
+        // Helpers stop once the queue is closed, whichever way this closure returns.
+        let _close = CloseOnDrop(&queue);
+        let mut helpers = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(current) = stack.pop() {
+            let listing = match std::fs::read_dir(&current) {
+                Ok(entries) => entries,
+                // The directory the user named must be readable; below it, an unreadable
+                // directory is skipped like any directory without Terraform files.
+                Err(e) if current == dir => return Err(InputError::io(dir, e)),
+                Err(e) => {
+                    tracing::warn!(dir = %current.display(), error = %e, "directory not readable, skipped");
+                    continue;
+                }
+            };
+            let mut entries: Vec<Entry> = listing
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    let kind = entry.file_type().ok()?;
+                    let name = entry.file_name();
+                    let lossy = name.to_string_lossy().into_owned();
+                    Some(Entry { name, lossy, dir: kind.is_dir(), regular: kind.is_file() })
+                })
+                .collect();
+            entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            let before = stack.len();
+            stack.extend(
+                entries.iter().filter(|e| e.dir && !e.lossy.starts_with('.')).map(|e| current.join(&e.name)),
+            );
+            stack[before..].reverse();
+            let files: Vec<usize> = (0..entries.len())
+                .filter(|&e| !entries[e].dir && is_terraform_file(&entries[e].lossy))
+                .collect();
+            if files.is_empty() {
                 continue;
             }
-        };
-        let mut entries: Vec<Entry> = listing
-            .filter_map(Result::ok)
-            .filter_map(|entry| {
-                let kind = entry.file_type().ok()?;
-                let name = entry.file_name();
-                let lossy = name.to_string_lossy().into_owned();
-                Some(Entry { name, lossy, dir: kind.is_dir(), regular: kind.is_file() })
-            })
-            .collect();
-        entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        let before = stack.len();
-        stack.extend(
-            entries.iter().filter(|e| e.dir && !e.lossy.starts_with('.')).map(|e| current.join(&e.name)),
-        );
-        stack[before..].reverse();
-        if entries.iter().any(|e| !e.dir && is_terraform_file(&e.lossy)) {
+            let d = found.len();
+            let shared_dir: Arc<Path> = Arc::from(current.as_path());
+            queue.push(files.iter().enumerate().map(|(k, &e)| FileJob {
+                id: jobs.len() + k,
+                dir: Arc::clone(&shared_dir),
+                name: entries[e].name.clone(),
+                regular: entries[e].regular,
+            }));
+            jobs.extend(files.iter().map(|&e| (d, e)));
             found.push((current, entries));
+            if helpers.is_empty() && jobs.len() >= PARALLEL_MIN_FILES {
+                let more = crate::parallel::workers_for(usize::MAX).saturating_sub(1);
+                helpers.extend((0..more).map(|_| scope.spawn(|| queue.work(keep.is_some()))));
+            }
         }
-    }
-
-    // (directory, entry) of every Terraform file.
-    let jobs: Vec<(usize, usize)> = found
-        .iter()
-        .enumerate()
-        .flat_map(|(d, (_, entries))| {
-            let files = entries.iter().enumerate().filter(|(_, e)| !e.dir && is_terraform_file(&e.lossy));
-            files.map(move |(e, _)| (d, e))
-        })
-        .collect();
-    let scan = |&(d, e): &(usize, usize)| -> (Vec<PathBuf>, Option<String>) {
-        let (current, entries) = &found[d];
-        let entry = &entries[e];
-        let path = current.join(&entry.name);
-        let read = if entry.regular {
-            crate::source::read_listed_regular(&path)
-        } else {
-            crate::source::read_regular(&path)
-        };
-        // An unreadable file is the loader's to report (with its path); here it calls nothing.
-        let Some(text) = read.ok().and_then(|bytes| String::from_utf8(bytes).ok()) else {
-            return (Vec::new(), None);
-        };
-        let calls = local_sources(&text).map(|s| normalise(&current.join(s))).collect();
-        (calls, keep.is_some().then_some(text))
-    };
-    let scanned = map_parallel(&jobs, scan);
+        queue.close();
+        let mut done = queue.work(keep.is_some());
+        for helper in helpers {
+            // A helper panics only on a bug: its panic is re-raised rather than a file lost.
+            done.extend(helper.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        done.sort_unstable_by_key(|(id, _)| *id);
+        Ok(done.into_iter().map(|(_, scanned)| scanned).collect())
+    })?;
 
     let keys: Vec<PathBuf> = found.iter().map(|(current, _)| normalise(current)).collect();
     let index: FastMap<&Path, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_path(), i)).collect();
@@ -257,10 +264,103 @@ fn walk(
     Ok(Modules { keys, calls })
 }
 
-/// `f` over `jobs`, results in job order; on every core when there are enough jobs.
-fn map_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
-    let workers = if jobs.len() < PARALLEL_MIN_FILES { 1 } else { crate::parallel::workers_for(jobs.len()) };
-    crate::parallel::map_ordered(jobs, workers, f)
+/// What reading one file gave: the normalised directories it calls locally, and its text
+/// (kept when the walk hands texts over).
+type Scanned = (Vec<PathBuf>, Option<String>);
+
+/// One file for the walk to read.
+struct FileJob {
+    /// Its position among the files of the walk.
+    id: usize,
+    dir: Arc<Path>,
+    name: OsString,
+    /// Listed as a regular file (not a symlink).
+    regular: bool,
+}
+
+impl FileJob {
+    fn scan(&self, keep: bool) -> Scanned {
+        let path = self.dir.join(&self.name);
+        let read = if self.regular {
+            crate::source::read_listed_regular(&path)
+        } else {
+            crate::source::read_regular(&path)
+        };
+        // An unreadable file is the loader's to report (with its path); here it calls nothing.
+        let Some(text) = read.ok().and_then(|bytes| String::from_utf8(bytes).ok()) else {
+            return (Vec::new(), None);
+        };
+        let calls = local_sources(&text).map(|s| normalise(&self.dir.join(s))).collect();
+        (calls, keep.then_some(text))
+    }
+}
+
+/// The files the walk has found and not yet read, taken by whichever thread is free.
+#[derive(Default)]
+struct FileQueue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    jobs: VecDeque<FileJob>,
+    /// No more jobs will come.
+    closed: bool,
+    /// Threads waiting for a job (only they need waking).
+    waiting: usize,
+}
+
+impl FileQueue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // Nothing panics while holding the lock; a poisoned queue is still a consistent queue.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, jobs: impl Iterator<Item = FileJob>) {
+        let mut state = self.lock();
+        state.jobs.extend(jobs);
+        if state.waiting > 0 {
+            self.ready.notify_all();
+        }
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
+
+    /// Read and scan jobs until the queue is closed and empty: (job id, what it gave).
+    fn work(&self, keep: bool) -> Vec<(usize, Scanned)> {
+        let mut done = Vec::new();
+        loop {
+            let job = {
+                let mut state = self.lock();
+                loop {
+                    if let Some(job) = state.jobs.pop_front() {
+                        break Some(job);
+                    }
+                    if state.closed {
+                        break None;
+                    }
+                    state.waiting += 1;
+                    state = self.ready.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    state.waiting -= 1;
+                }
+            };
+            let Some(job) = job else { return done };
+            done.push((job.id, job.scan(keep)));
+        }
+    }
+}
+
+/// Closes the queue when dropped, so that no helper waits for jobs that will not come.
+struct CloseOnDrop<'q>(&'q FileQueue);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 /// `source = "./x"` / `"../x"` values in native or JSON syntax: the captures of
