@@ -117,9 +117,37 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// still read whole.
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     let size = check_regular(path)?.len();
-    let mut file = File::open(path)?;
-    // One byte more than the size, so that the read which finds the end has room to.
-    let mut bytes = vec![0u8; usize::try_from(size).unwrap_or(0).saturating_add(1)];
+    read_sized(File::open(path)?, size)
+}
+
+/// [`read_regular`] for a file a directory listing just called a regular file (not a
+/// symlink): opened first and asked through its descriptor what it is, one lookup of the path
+/// instead of two. Should the entry have become something else since it was listed, the file
+/// is let go and [`read_regular`] says what it is; it is opened without waiting
+/// (`O_NONBLOCK`), so that a FIFO put there in the meantime cannot hang the open.
+pub fn read_listed_regular(path: &Path) -> io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let opened = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path);
+        if let Ok(file) = opened {
+            let meta = file.metadata()?;
+            if meta.is_file() {
+                return read_sized(file, meta.len());
+            }
+        }
+    }
+    read_regular(path)
+}
+
+/// Everything `file` holds; `size` is what its metadata said. A read that stops short of the
+/// buffer exactly at `size` is the end (a regular file reads short only at its end); any other
+/// read goes on until one returns nothing, so a file that grew, or a file system that reads
+/// short, is still read whole.
+fn read_sized(mut file: File, size: u64) -> io::Result<Vec<u8>> {
+    let size = usize::try_from(size).unwrap_or(0);
+    // One byte more than the size, so that a read can tell the file did not grow.
+    let mut bytes = vec![0u8; size.saturating_add(1)];
     let mut filled = 0;
     loop {
         if filled == bytes.len() {
@@ -127,7 +155,12 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
         }
         match file.read(&mut bytes[filled..]) {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            Ok(n) => {
+                filled += n;
+                if filled == size && filled < bytes.len() {
+                    break;
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -193,6 +226,12 @@ mod tests {
             assert!(read_regular(&fifo).unwrap_err().to_string().contains("FIFO"));
         }
         assert_eq!(read_regular(&dir.join("missing")).unwrap_err().kind(), io::ErrorKind::NotFound);
+        // A listed file that is not (or no longer) a regular file: the same answer, no hang.
+        for path in [&file, &link, &dangling, &a, &dir, &fifo, &dir.join("missing")] {
+            let listed = read_listed_regular(path).map_err(|e| (e.kind(), e.to_string()));
+            let checked = read_regular(path).map_err(|e| (e.kind(), e.to_string()));
+            assert_eq!(listed, checked, "{}", path.display());
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -207,6 +246,7 @@ mod tests {
             std::fs::write(&path, &bytes).expect("write");
             assert_eq!(read_regular(&path).expect("read"), bytes, "{size} bytes");
             assert_eq!(read_regular_to_string(&path).expect("read").as_bytes(), bytes, "{size} bytes");
+            assert_eq!(read_listed_regular(&path).expect("read"), bytes, "{size} bytes");
         }
         std::fs::write(&path, b"ok \xff\xfe").expect("write");
         let ours = read_regular_to_string(&path).unwrap_err();

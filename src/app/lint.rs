@@ -37,22 +37,11 @@ pub fn lint(paths: &[PathBuf], policy: &PolicyOptions) -> Result<Outcome, AppErr
         }
         _ => paths.clone(),
     };
-    let roots::Walked { roots, users, texts } = roots::find_roots_and_users(&search)?;
+    let roots::Walked { roots, users, dirs } = roots::find_roots_and_users(&search)?;
     tracing::info!(roots = roots.len(), "linting");
 
-    let shared = hcl::SharedModules::new(users).with_texts(texts);
-    let mut reports = lint_roots(&roots, &resolved, &shared)?;
-    if roots.len() > 1 {
-        // A module linted through several roots has the same address and file:line in each:
-        // the root says which instantiation a finding is about.
-        for (report, root) in reports.iter_mut().zip(&roots) {
-            let root = serde_json::Value::String(display(root));
-            for f in report.findings.iter_mut().chain(report.exempted.iter_mut().map(|e| &mut e.finding)) {
-                f.details.insert("root".to_string(), root.clone());
-            }
-        }
-    }
-    let mut reports = reports.into_iter();
+    let shared = hcl::SharedModules::new(users).with_walked(dirs);
+    let mut reports = lint_roots(&roots, &resolved, &shared)?.into_iter();
     let Some(mut report) = reports.next() else {
         // find_roots never returns nothing without an error; say so rather than pass.
         let shown: Vec<String> = search.iter().map(|p| p.display().to_string()).collect();
@@ -85,22 +74,23 @@ fn lint_roots(
     resolved: &Resolved,
     shared: &hcl::SharedModules,
 ) -> Result<Vec<Report>, AppError> {
-    if roots.len() <= 1 {
-        return roots.iter().map(|root| lint_root(root, resolved, false, shared)).collect();
-    }
+    let several = roots.len() > 1;
     let workers = crate::parallel::workers_for(roots.len());
     if workers <= 1 {
-        return roots.iter().map(|root| lint_root(root, resolved, false, shared)).collect();
+        return roots.iter().map(|root| lint_root(root, resolved, false, several, shared)).collect();
     }
-    crate::parallel::map_ordered(roots, workers, |root| lint_root(root, resolved, true, shared))
+    crate::parallel::map_ordered(roots, workers, |root| lint_root(root, resolved, true, several, shared))
         .into_iter()
         .collect()
 }
 
+/// One root's report; `serial`: parse its files on this thread; `several`: it is one of
+/// several roots of the run, which each finding says.
 fn lint_root(
     root: &Path,
     resolved: &Resolved,
     serial: bool,
+    several: bool,
     shared: &hcl::SharedModules,
 ) -> Result<Report, AppError> {
     let mut loaded = Loaded::default();
@@ -109,6 +99,14 @@ fn lint_root(
     let mut report = loaded.audit("lint", resolved, Focus::Everything);
     // The fixes are planned on the trees just parsed, not on the files read and parsed again.
     crate::fix::annotate_parsed(&mut report, &resolved.policy, root, parsed.as_on_disk());
+    if several {
+        // A module linted through several roots has the same address
+        // and file:line in each: the root says which instantiation a finding is about.
+        let root = serde_json::Value::String(display(root));
+        for f in report.findings.iter_mut().chain(report.exempted.iter_mut().map(|e| &mut e.finding)) {
+            f.details.insert("root".to_string(), root.clone());
+        }
+    }
     Ok(report)
 }
 

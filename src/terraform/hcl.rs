@@ -40,9 +40,9 @@ mod tfvars;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use files::SharedModules;
 use files::{hcl_diagnostic, normalise, ModuleTree};
 pub(crate) use files::{is_terraform_file, normalise_path, text_key};
+pub use files::{SharedModules, WalkedDir};
 use loader::Loader;
 use module::ModuleDef;
 use tfvars::load_tfvars;
@@ -138,7 +138,8 @@ pub fn load_code_parsed(
     shared: Option<&SharedModules>,
 ) -> Result<(CodeModel, ParsedFiles), InputError> {
     let mut diagnostics = Vec::new();
-    let manifest = manifest::Manifest::load(dir, &mut diagnostics);
+    let walked = shared.and_then(|s| s.walked(dir));
+    let manifest = manifest::Manifest::load(dir, walked, &mut diagnostics);
     let tree = ModuleTree::load(dir, &manifest.dirs(), opts.serial, shared, &mut diagnostics)?;
     let root_key = normalise(dir);
     let defs: HashMap<&Path, ModuleDef<'_>> =
@@ -151,7 +152,7 @@ pub fn load_code_parsed(
         return Ok((CodeModel { diagnostics, ..CodeModel::default() }, parsed()));
     };
 
-    let tfvars = load_tfvars(dir, opts, &mut diagnostics)?;
+    let tfvars = load_tfvars(dir, walked, opts, &mut diagnostics)?;
     let mut vars = BTreeMap::new();
     for var in &root.variables {
         let value = var.value(tfvars.get(var.name).cloned()).unwrap_or_else(|e| {

@@ -19,32 +19,37 @@
 //! Roots are returned sorted and deduplicated, relative to the working directory when they are
 //! under it, so report paths read the same however the paths were given.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{HashMap, VecDeque};
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use regex::Regex;
 
-use super::hcl::is_terraform_file;
+use super::hcl::{is_terraform_file, WalkedDir};
 use crate::error::InputError;
+
+/// Maps keyed by paths: foldhash, not SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The root modules to lint for `paths` (see the module documentation for the rule).
 pub fn find_roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     find_roots_and_users(paths).map(|walked| walked.roots)
 }
 
-/// What one walk of the paths found: the roots, who uses which module, and the text of every
-/// Terraform file it read.
+/// What one walk of the paths found: the roots, who uses which module, and every directory
+/// holding Terraform files it listed, with the texts of the files it read.
 pub struct Walked {
     /// The root modules, sorted.
     pub roots: Vec<PathBuf>,
     /// For each module directory the walk found, how many of the roots reach it through local
     /// calls (the root itself included), keyed as the code reader names module directories.
-    pub users: BTreeMap<PathBuf, usize>,
-    /// The files the walk read (it scans each for local calls), keyed by
-    /// [`super::hcl::text_key`], so that the code reader need not read them again. A file that
-    /// could not be read as UTF-8 text is not here: the reader reports it.
-    pub texts: HashMap<PathBuf, String>,
+    pub users: FastMap<PathBuf, usize>,
+    /// The directories with Terraform files the walk listed (it reads each file for local
+    /// calls), keyed by [`super::hcl::text_key`], so that the code reader need not list them
+    /// nor read their files again. A file that could not be read as UTF-8 text has no text
+    /// there: the reader reports it.
+    pub dirs: Vec<(PathBuf, WalkedDir)>,
 }
 
 /// [`find_roots`], and for each module directory the walk found, how many of the roots reach
@@ -52,9 +57,9 @@ pub struct Walked {
 /// them ([`super::hcl::SharedModules`]); the count says when the last of them is done with it.
 pub fn find_roots_and_users(paths: &[PathBuf]) -> Result<Walked, InputError> {
     let cwd = std::env::current_dir().ok();
-    let mut roots = BTreeSet::new();
-    let mut users: BTreeMap<PathBuf, usize> = BTreeMap::new();
-    let mut texts = HashMap::new();
+    let mut roots = Vec::new();
+    let mut users: FastMap<PathBuf, usize> = FastMap::default();
+    let mut dirs = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
         if meta.is_file() {
@@ -69,37 +74,75 @@ pub fn find_roots_and_users(paths: &[PathBuf]) -> Result<Walked, InputError> {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            roots.insert(relative(&dir, cwd.as_deref()));
+            roots.push(relative(&dir, cwd.as_deref()));
             continue;
         }
         // Through `..` a path may name another file than its lexical form (`link/..`); the
-        // reader reads lexical forms, so such a walk keeps no texts and the reader reads them.
+        // reader reads lexical forms, so such a walk keeps nothing and the reader reads them.
         let keep = cwd.as_deref().filter(|_| !path.components().any(|c| c == Component::ParentDir));
-        let modules = walk(path, keep, &mut texts)?;
-        if modules.is_empty() {
+        let modules = walk(path, keep, &mut dirs)?;
+        if modules.keys.is_empty() {
             return Err(InputError::Usage(format!("no Terraform files in {}", path.display())));
         }
-        for root in roots_of(&modules) {
-            for reached in reachable(&modules, &root) {
-                *users.entry(relative(reached, cwd.as_deref())).or_default() += 1;
+        let reached = modules.users();
+        for (i, key) in modules.keys.iter().enumerate() {
+            if reached[i] > 0 {
+                *users.entry(relative(key, cwd.as_deref())).or_default() += reached[i];
             }
-            roots.insert(relative(&root, cwd.as_deref()));
         }
+        roots.extend(modules.roots().map(|i| relative(&modules.keys[i], cwd.as_deref())));
     }
-    Ok(Walked { roots: roots.into_iter().collect(), users, texts })
+    // One walk finds its roots in order; several paths, or roots made relative to the working
+    // directory next to others that are not, may not be.
+    if !roots.is_sorted() {
+        roots.sort();
+    }
+    roots.dedup();
+    Ok(Walked { roots, users, dirs })
 }
 
-/// The modules of a walk that `root` reaches through local calls, itself included.
-fn reachable<'m>(modules: &'m BTreeMap<PathBuf, Vec<PathBuf>>, root: &Path) -> Vec<&'m PathBuf> {
-    let mut seen: BTreeSet<&PathBuf> = BTreeSet::new();
-    let mut stack: Vec<&PathBuf> = modules.get_key_value(root).map(|(k, _)| k).into_iter().collect();
-    while let Some(module) = stack.pop() {
-        if seen.insert(module) {
-            let calls = modules.get(module).map_or(&[][..], Vec::as_slice);
-            stack.extend(calls.iter().filter_map(|c| modules.get_key_value(c).map(|(k, _)| k)));
+/// The module directories of one walk (sorted) and the local calls between them.
+struct Modules {
+    /// Normalised directories, in `Path` order.
+    keys: Vec<PathBuf>,
+    /// For each module, the modules of the walk it calls (by position in `keys`).
+    calls: Vec<Vec<usize>>,
+}
+
+impl Modules {
+    /// The modules no other module of the walk calls; all of them if that leaves none.
+    fn roots(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut called = vec![false; self.keys.len()];
+        for (caller, calls) in self.calls.iter().enumerate() {
+            for &c in calls {
+                if c != caller {
+                    called[c] = true;
+                }
+            }
         }
+        let none = called.iter().all(|&c| c);
+        (0..self.keys.len()).filter(move |&i| none || !called[i])
     }
-    seen.into_iter().collect()
+
+    /// For each module, how many of [`Self::roots`] reach it through local calls (a root
+    /// reaches itself).
+    fn users(&self) -> Vec<usize> {
+        let mut users = vec![0; self.keys.len()];
+        // `seen[m] == root + 1`: module `m` was reached from `root` already.
+        let mut seen = vec![0usize; self.keys.len()];
+        let mut stack = Vec::new();
+        for root in self.roots() {
+            stack.push(root);
+            while let Some(module) = stack.pop() {
+                if seen[module] != root + 1 {
+                    seen[module] = root + 1;
+                    users[module] += 1;
+                    stack.extend(self.calls[module].iter().copied());
+                }
+            }
+        }
+        users
+    }
 }
 
 /// Below this many files the walk reads them on the calling thread: a worker thread costs
@@ -107,85 +150,216 @@ fn reachable<'m>(modules: &'m BTreeMap<PathBuf, Vec<PathBuf>>, root: &Path) -> V
 /// `tally lint` is run on.
 const PARALLEL_MIN_FILES: usize = 64;
 
-/// Module directories under `dir` with the normalised directories each calls locally. With
-/// `keep` (the working directory), the text of every file read goes into `texts`.
+/// One directory entry: its name, its name as the reader spells it, and its kind.
+struct Entry {
+    name: OsString,
+    lossy: String,
+    dir: bool,
+    /// A regular file (not a symlink), as the listing says.
+    regular: bool,
+}
+
+/// The module directories under `dir` and the local calls between them. With `keep` (the
+/// working directory), every directory holding Terraform files goes into `dirs`, with the
+/// text of every file read.
 fn walk(
     dir: &Path,
     keep: Option<&Path>,
-    texts: &mut HashMap<PathBuf, String>,
-) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, InputError> {
-    // First the directories (cheap: no file is opened), then the files' texts, on every core
-    // when there are many: reading and scanning every file is most of the walk, and nothing
-    // else can start before the walk has found the roots.
-    let mut found: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let entries = match std::fs::read_dir(&current) {
-            Ok(entries) => entries,
-            // The directory the user named must be readable; below it, an unreadable directory
-            // is skipped like any directory without Terraform files.
-            Err(e) if current == dir => return Err(InputError::io(dir, e)),
-            Err(e) => {
-                tracing::warn!(dir = %current.display(), error = %e, "directory not readable, skipped");
+    dirs: &mut Vec<(PathBuf, WalkedDir)>,
+) -> Result<Modules, InputError> {
+    // The directories are listed on this thread, subdirectories in the order of their names,
+    // depth first, so that they come out in `Path` order; the files are read and scanned as
+    // their directories are found, by helper threads once there are enough of them to pay for
+    // one (this thread joins in when the listing is done). Nothing else can start before the
+    // walk has found the roots.
+    let mut found: Vec<(PathBuf, Vec<Entry>)> = Vec::new();
+    // (directory, entry) of every Terraform file, in the order found.
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    let queue = FileQueue::default();
+    let scanned = std::thread::scope(|scope| -> Result<Vec<Scanned>, InputError> {
+        // Helpers stop once the queue is closed, whichever way this closure returns.
+        let _close = CloseOnDrop(&queue);
+        let mut helpers = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(current) = stack.pop() {
+            let listing = match std::fs::read_dir(&current) {
+                Ok(entries) => entries,
+                // The directory the user named must be readable; below it, an unreadable
+                // directory is skipped like any directory without Terraform files.
+                Err(e) if current == dir => return Err(InputError::io(dir, e)),
+                Err(e) => {
+                    tracing::warn!(dir = %current.display(), error = %e, "directory not readable, skipped");
+                    continue;
+                }
+            };
+            let mut entries: Vec<Entry> = listing
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    let kind = entry.file_type().ok()?;
+                    let name = entry.file_name();
+                    let lossy = name.to_string_lossy().into_owned();
+                    Some(Entry { name, lossy, dir: kind.is_dir(), regular: kind.is_file() })
+                })
+                .collect();
+            entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            let before = stack.len();
+            stack.extend(
+                entries.iter().filter(|e| e.dir && !e.lossy.starts_with('.')).map(|e| current.join(&e.name)),
+            );
+            stack[before..].reverse();
+            let files: Vec<usize> = (0..entries.len())
+                .filter(|&e| !entries[e].dir && is_terraform_file(&entries[e].lossy))
+                .collect();
+            if files.is_empty() {
                 continue;
             }
-        };
-        let mut files = Vec::new();
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() {
-                if !name.starts_with('.') {
-                    stack.push(entry.path());
-                }
-            } else if is_terraform_file(&name) {
-                files.push(entry.path());
+            let d = found.len();
+            let shared_dir: Arc<Path> = Arc::from(current.as_path());
+            queue.push(files.iter().enumerate().map(|(k, &e)| FileJob {
+                id: jobs.len() + k,
+                dir: Arc::clone(&shared_dir),
+                name: entries[e].name.clone(),
+                regular: entries[e].regular,
+            }));
+            jobs.extend(files.iter().map(|&e| (d, e)));
+            found.push((current, entries));
+            if helpers.is_empty() && jobs.len() >= PARALLEL_MIN_FILES {
+                let more = crate::parallel::workers_for(usize::MAX).saturating_sub(1);
+                helpers.extend((0..more).map(|_| scope.spawn(|| queue.work(keep.is_some()))));
             }
         }
-        if files.is_empty() {
-            continue;
+        queue.close();
+        let mut done = queue.work(keep.is_some());
+        for helper in helpers {
+            // A helper panics only on a bug: its panic is re-raised rather than a file lost.
+            done.extend(helper.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
-        files.sort();
-        found.push((normalise(&current), files));
-    }
+        done.sort_unstable_by_key(|(id, _)| *id);
+        Ok(done.into_iter().map(|(_, scanned)| scanned).collect())
+    })?;
 
-    let jobs: Vec<(&Path, &Path)> = found
-        .iter()
-        .flat_map(|(key, files)| files.iter().map(move |f| (key.as_path(), f.as_path())))
-        .collect();
-    let scan = |(key, file): &(&Path, &Path)| -> (Vec<PathBuf>, Option<String>) {
+    let keys: Vec<PathBuf> = found.iter().map(|(current, _)| normalise(current)).collect();
+    let index: FastMap<&Path, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_path(), i)).collect();
+    let mut calls: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    let mut texts: Vec<FastMap<&str, String>> = Vec::new();
+    texts.resize_with(found.len(), FastMap::default);
+    for (&(d, e), (called, text)) in jobs.iter().zip(scanned) {
+        calls[d].extend(called.iter().filter_map(|c| index.get(c.as_path()).copied()));
+        if let Some(text) = text {
+            let entry = &found[d].1[e];
+            // The reader asks by the name it reads: only a name that is valid UTF-8 is that.
+            if entry.name.to_str().is_some() {
+                texts[d].insert(entry.lossy.as_str(), text);
+            }
+        }
+    }
+    if let Some(cwd) = keep {
+        for ((current, entries), mut texts) in found.iter().zip(texts) {
+            let listed = entries.iter().map(|e| (e.lossy.clone(), e.dir)).collect();
+            let walked = WalkedDir::new(listed, |name| texts.remove(name));
+            dirs.push((super::hcl::text_key(current, cwd), walked));
+        }
+    }
+    debug_assert!(keys.is_sorted(), "the walk visits directories in Path order");
+    Ok(Modules { keys, calls })
+}
+
+/// What reading one file gave: the normalised directories it calls locally, and its text
+/// (kept when the walk hands texts over).
+type Scanned = (Vec<PathBuf>, Option<String>);
+
+/// One file for the walk to read.
+struct FileJob {
+    /// Its position among the files of the walk.
+    id: usize,
+    dir: Arc<Path>,
+    name: OsString,
+    /// Listed as a regular file (not a symlink).
+    regular: bool,
+}
+
+impl FileJob {
+    fn scan(&self, keep: bool) -> Scanned {
+        let path = self.dir.join(&self.name);
+        let read = if self.regular {
+            crate::source::read_listed_regular(&path)
+        } else {
+            crate::source::read_regular(&path)
+        };
         // An unreadable file is the loader's to report (with its path); here it calls nothing.
-        let Ok(text) = crate::source::read_regular_to_string(file) else { return (Vec::new(), None) };
-        let calls = local_sources(&text).map(|s| normalise(&key.join(s))).collect();
-        (calls, keep.is_some().then_some(text))
-    };
-    let scanned = map_parallel(&jobs, scan);
+        let Some(text) = read.ok().and_then(|bytes| String::from_utf8(bytes).ok()) else {
+            return (Vec::new(), None);
+        };
+        let calls = local_sources(&text).map(|s| normalise(&self.dir.join(s))).collect();
+        (calls, keep.then_some(text))
+    }
+}
 
-    let mut modules: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    for ((key, file), (calls, text)) in jobs.iter().zip(scanned) {
-        modules.entry(key.to_path_buf()).or_default().extend(calls);
-        if let (Some(cwd), Some(text)) = (keep, text) {
-            texts.insert(super::hcl::text_key(file, cwd), text);
+/// The files the walk has found and not yet read, taken by whichever thread is free.
+#[derive(Default)]
+struct FileQueue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    jobs: VecDeque<FileJob>,
+    /// No more jobs will come.
+    closed: bool,
+    /// Threads waiting for a job (only they need waking).
+    waiting: usize,
+}
+
+impl FileQueue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // Nothing panics while holding the lock; a poisoned queue is still a consistent queue.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, jobs: impl Iterator<Item = FileJob>) {
+        let mut state = self.lock();
+        state.jobs.extend(jobs);
+        if state.waiting > 0 {
+            self.ready.notify_all();
         }
     }
-    Ok(modules)
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
+
+    /// Read and scan jobs until the queue is closed and empty: (job id, what it gave).
+    fn work(&self, keep: bool) -> Vec<(usize, Scanned)> {
+        let mut done = Vec::new();
+        loop {
+            let job = {
+                let mut state = self.lock();
+                loop {
+                    if let Some(job) = state.jobs.pop_front() {
+                        break Some(job);
+                    }
+                    if state.closed {
+                        break None;
+                    }
+                    state.waiting += 1;
+                    state = self.ready.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    state.waiting -= 1;
+                }
+            };
+            let Some(job) = job else { return done };
+            done.push((job.id, job.scan(keep)));
+        }
+    }
 }
 
-/// `f` over `jobs`, results in job order; on every core when there are enough jobs.
-fn map_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
-    let workers = if jobs.len() < PARALLEL_MIN_FILES { 1 } else { crate::parallel::workers_for(jobs.len()) };
-    crate::parallel::map_ordered(jobs, workers, f)
-}
+/// Closes the queue when dropped, so that no helper waits for jobs that will not come.
+struct CloseOnDrop<'q>(&'q FileQueue);
 
-/// The modules no other module of the walk calls; all of them if that leaves none.
-fn roots_of(modules: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Vec<PathBuf> {
-    let called: BTreeSet<&PathBuf> =
-        modules.iter().flat_map(|(caller, calls)| calls.iter().filter(move |c| *c != caller)).collect();
-    let roots: Vec<PathBuf> = modules.keys().filter(|m| !called.contains(m)).cloned().collect();
-    if roots.is_empty() {
-        modules.keys().cloned().collect()
-    } else {
-        roots
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
@@ -316,9 +490,11 @@ mod tests {
         ]);
         let Walked { roots, users, .. } = find_roots_and_users(std::slice::from_ref(&dir)).unwrap();
         assert_eq!(names(&dir, &roots), ["envs/dev", "envs/prod", "standalone"]);
-        let keys: Vec<PathBuf> = users.keys().cloned().collect();
+        let mut users: Vec<(PathBuf, usize)> = users.into_iter().collect();
+        users.sort();
+        let keys: Vec<PathBuf> = users.iter().map(|(k, _)| k.clone()).collect();
         let counts: Vec<(String, usize)> =
-            names(&dir, &keys).into_iter().zip(users.values().copied()).collect();
+            names(&dir, &keys).into_iter().zip(users.iter().map(|(_, n)| *n)).collect();
         let expected = [
             ("envs/dev", 1),
             ("envs/prod", 1),
@@ -330,9 +506,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// The walk hands over the text of every file it read, under the key the reader looks up
-    /// (whether it names the file relative or absolute), on one thread or several; a path given
-    /// with `..` keeps none, and a file that is not UTF-8 is left for the reader to report.
+    /// The walk hands over the listing of every directory with Terraform files and the text
+    /// of every file it read, under the key the reader looks up (whether it names the directory
+    /// relative or absolute), on one thread or several; a path given with `..` keeps none, and a
+    /// file that is not UTF-8 is left for the reader to report.
     #[test]
     fn the_walk_keeps_the_texts_it_read() {
         let mut files: Vec<(String, String)> = (0..PARALLEL_MIN_FILES + 6)
@@ -343,18 +520,28 @@ mod tests {
         for n in [1, refs.len()] {
             let dir = tree(&refs[refs.len() - n..]);
             std::fs::write(dir.join("app/bad.tf"), b"\xff\xfe").unwrap();
+            std::fs::create_dir(dir.join("app/.terraform")).unwrap();
             let walked = find_roots_and_users(std::slice::from_ref(&dir)).unwrap();
             let cwd = std::env::current_dir().unwrap();
-            assert_eq!(walked.texts.len(), n, "{n} files");
+            let dirs: HashMap<PathBuf, WalkedDir> = walked.dirs.into_iter().collect();
+            let mut taken = 0;
             for (path, text) in &refs[refs.len() - n..] {
                 let via = dir.join(path.replace("m0/", "app/../m0/"));
-                let key = super::super::hcl::text_key(&via, &cwd);
-                assert_eq!(walked.texts.get(&key).map(String::as_str), Some(*text), "{path}");
+                let key = super::super::hcl::text_key(via.parent().unwrap(), &cwd);
+                let name = via.file_name().unwrap().to_str().unwrap();
+                let listed = dirs.get(&key).unwrap_or_else(|| panic!("{path}: directory not listed"));
+                assert_eq!(listed.take_text(name).as_deref(), Some(*text), "{path}");
+                assert_eq!(listed.take_text(name), None, "{path}: taken once");
+                taken += 1;
             }
-            let (_, users) = (walked.roots, walked.users);
+            assert_eq!(taken, n);
+            let app = &dirs[&super::super::hcl::text_key(&dir.join("app"), &cwd)];
+            assert_eq!(app.take_text("bad.tf"), None, "not UTF-8: the reader reports it");
+            assert!(app.has(".terraform") && app.has("bad.tf") && !app.has("m0"));
+            let users = walked.users;
             assert_eq!(users.get(&normalise(&dir.join("m0"))), if n == 1 { None } else { Some(&1) });
             let dotted = dir.join("app/..");
-            assert!(find_roots_and_users(&[dotted]).unwrap().texts.is_empty());
+            assert!(find_roots_and_users(&[dotted]).unwrap().dirs.is_empty());
             let _ = std::fs::remove_dir_all(&dir);
         }
     }

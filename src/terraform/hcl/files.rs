@@ -150,6 +150,53 @@ pub(super) struct ParsedDir {
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
+/// Hasher for the maps keyed by paths: foldhash, not SipHash (a lookup per file and module).
+type PathMap<V> = HashMap<PathBuf, V, foldhash::fast::RandomState>;
+
+/// One directory as the roots walk listed it, with the texts of the Terraform files it read,
+/// so that the code reader lists and reads it no second time.
+pub struct WalkedDir {
+    /// Every entry's name (lossy UTF-8, as the reader names files) and whether it is a
+    /// directory (not following symlinks), sorted by name.
+    entries: Vec<(String, bool)>,
+    /// The Terraform files among `entries` ([`list_tf_files`] of the directory).
+    tf_files: Vec<String>,
+    /// The text the walk read for each of `tf_files` (none: not read as UTF-8 through that
+    /// name); each is taken by the first load that reads its file.
+    texts: Mutex<Vec<Option<String>>>,
+}
+
+impl WalkedDir {
+    /// `entries`: every entry's name with whether it is a directory, in any order; `text`
+    /// gives the text read for each Terraform file among them (by name).
+    pub fn new(mut entries: Vec<(String, bool)>, mut text: impl FnMut(&str) -> Option<String>) -> Self {
+        entries.sort_unstable();
+        let tf_files: Vec<String> = entries
+            .iter()
+            .filter(|(name, dir)| !dir && is_terraform_file(name))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let texts = tf_files.iter().map(|name| text(name)).collect();
+        WalkedDir { entries, tf_files, texts: Mutex::new(texts) }
+    }
+
+    /// The names of the entries, sorted.
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Whether an entry of this name exists (of any kind).
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.entries.binary_search_by(|(n, _)| n.as_str().cmp(name)).is_ok()
+    }
+
+    /// The text the walk read for the file `name`, if any and not yet taken.
+    pub(crate) fn take_text(&self, name: &str) -> Option<String> {
+        let i = self.tf_files.binary_search_by(|n| n.as_str().cmp(name)).ok()?;
+        self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take()
+    }
+}
+
 /// Module directories parsed once for all the roots of one run that reach them (`tally lint`
 /// over a repository: a module collection's `examples/*` all call `../../`; in real corpora a
 /// third of what the roots load is such a module loaded again). Only the directories the
@@ -158,11 +205,11 @@ pub(super) struct ParsedDir {
 /// root loads that was not expected is parsed as usual; one released too early is parsed again:
 /// either way the result is what parsing it would give, the cache only saves the work.
 pub struct SharedModules {
-    dirs: Mutex<HashMap<PathBuf, Slot>>,
-    /// Texts of files the roots walk already read, keyed by [`text_key`]; each is taken by the
-    /// first load that reads its file (a later one reads the file again).
-    texts: Mutex<HashMap<PathBuf, String>>,
-    /// The working directory the keys of `texts` were made against.
+    dirs: Mutex<PathMap<Slot>>,
+    /// Directories the roots walk listed, keyed by [`text_key`], with the texts of their files:
+    /// a load lists none of them again, and reads a file only when its text was taken already.
+    walked: PathMap<WalkedDir>,
+    /// The working directory the keys of `walked` were made against.
     cwd: Option<PathBuf>,
 }
 
@@ -180,22 +227,29 @@ impl SharedModules {
             .filter(|(_, n)| *n > 1)
             .map(|(key, users_left)| (key, Slot { users_left, parsed: None }))
             .collect();
-        SharedModules { dirs: Mutex::new(dirs), texts: Mutex::new(HashMap::new()), cwd: None }
+        SharedModules { dirs: Mutex::new(dirs), walked: PathMap::default(), cwd: None }
     }
 
-    /// Hand over the texts of the files the roots walk read (keyed by [`text_key`] against the
-    /// working directory, which must not have changed since), so they are not read twice.
+    /// Hand over the directories the roots walk listed (keyed by [`text_key`] against the
+    /// working directory, which must not have changed since), so they are not listed nor
+    /// their files read twice.
     #[must_use]
-    pub fn with_texts(mut self, texts: HashMap<PathBuf, String>) -> Self {
-        self.cwd = std::env::current_dir().ok().filter(|_| !texts.is_empty());
-        self.texts = Mutex::new(texts);
+    pub fn with_walked(mut self, walked: impl IntoIterator<Item = (PathBuf, WalkedDir)>) -> Self {
+        self.walked = walked.into_iter().collect();
+        self.cwd = std::env::current_dir().ok().filter(|_| !self.walked.is_empty());
         self
+    }
+
+    /// The walk's listing of `dir`, if it listed it.
+    pub(super) fn walked(&self, dir: &Path) -> Option<&WalkedDir> {
+        let cwd = self.cwd.as_deref()?;
+        self.walked.get(&text_key(dir, cwd))
     }
 
     /// The text the walk read for `path`, if any and not yet taken.
     fn take_text(&self, path: &Path) -> Option<String> {
-        let cwd = self.cwd.as_deref()?;
-        self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&text_key(path, cwd))
+        let name = path.file_name()?.to_str()?;
+        self.walked(path.parent()?)?.take_text(name)
     }
 
     /// How many directories are kept now (parsed or waiting to be).
@@ -230,7 +284,7 @@ impl SharedModules {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Slot>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PathMap<Slot>> {
         // Nothing panics while holding the lock; a poisoned map is still a consistent map.
         self.dirs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -256,7 +310,7 @@ impl ModuleTree {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Self, InputError> {
         let mut tree = ModuleTree { modules: HashMap::new(), unreadable: HashMap::new() };
-        let root_names = list_tf_files(root).map_err(|e| InputError::io(root, e))?;
+        let root_names = tf_files_of(root, shared).map_err(|e| InputError::io(root, e))?;
         // The root is read through the path the user gave; children through their normalised key.
         let mut level: Vec<(PathBuf, PathBuf, Vec<String>)> =
             vec![(normalise(root), root.to_path_buf(), root_names)];
@@ -314,7 +368,7 @@ impl ModuleTree {
                         if seen {
                             continue;
                         }
-                        match list_tf_files(&child) {
+                        match tf_files_of(&child, shared) {
                             Ok(names) => next.push((child.clone(), child, names)),
                             Err(e) => {
                                 tree.unreadable.insert(child, e.to_string());
@@ -333,6 +387,14 @@ impl ModuleTree {
             shared.release(tree.modules.keys());
         }
         Ok(tree)
+    }
+}
+
+/// [`list_tf_files`], from the roots walk's listing when it listed `dir`.
+fn tf_files_of(dir: &Path, shared: Option<&SharedModules>) -> std::io::Result<Vec<String>> {
+    match shared.and_then(|s| s.walked(dir)) {
+        Some(walked) => Ok(walked.tf_files.clone()),
+        None => list_tf_files(dir),
     }
 }
 

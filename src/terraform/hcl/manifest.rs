@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::files::{hcl_diagnostic, normalise, read_text};
+use super::files::{hcl_diagnostic, normalise, read_text, WalkedDir};
 use crate::model::{Diagnostic, SourceLocation};
 
 /// Where Terraform records installed modules, relative to the root module's directory.
@@ -43,7 +43,12 @@ pub(super) struct Manifest {
 impl Manifest {
     /// The manifest of the root module in `root`, if `terraform init` wrote one. One that
     /// cannot be read or parsed is a diagnostic (the run is partial: remote modules unread).
-    pub(super) fn load(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Self {
+    /// `walked`: the roots walk's listing of `root`, if it listed it: without a `.terraform`
+    /// entry there is no manifest to look for.
+    pub(super) fn load(root: &Path, walked: Option<&WalkedDir>, diagnostics: &mut Vec<Diagnostic>) -> Self {
+        if walked.is_some_and(|w| !w.has(".terraform")) {
+            return Self::default();
+        }
         let path = root.join(MANIFEST);
         if !path.exists() {
             return Self::default();
@@ -112,7 +117,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".terraform/modules")).unwrap();
         std::fs::write(dir.path().join(MANIFEST), "{not json").unwrap();
         let mut diags = Vec::new();
-        let m = Manifest::load(dir.path(), &mut diags);
+        let m = Manifest::load(dir.path(), None, &mut diags);
         assert!(m.dirs().is_empty());
         assert_eq!(diags.len(), 1);
         let text = format!("{diags:?}");

@@ -492,8 +492,9 @@ fn texts_from_the_walk_are_read_once() {
     std::fs::write(dir.join("main.tf"), "resource \"aws_s3_bucket\" \"on_disk\" {}\n").unwrap();
     let cwd = std::env::current_dir().unwrap();
     let walked = "\u{feff}resource \"aws_s3_bucket\" \"walked\" {}\n".to_string();
-    let texts = HashMap::from([(text_key(&dir.join("main.tf"), &cwd), walked)]);
-    let shared = SharedModules::new([]).with_texts(texts);
+    let mut walked = Some(walked);
+    let listed = WalkedDir::new(vec![("main.tf".to_string(), false)], |_| walked.take());
+    let shared = SharedModules::new([]).with_walked([(text_key(&dir, &cwd), listed)]);
     let addresses = |m: &CodeModel| m.resources.iter().map(|r| r.address.clone()).collect::<Vec<_>>();
     let first = load_code_shared(&dir, &CodeOptions::default(), Some(&shared)).unwrap();
     assert_eq!(addresses(&first), ["aws_s3_bucket.walked"]);

@@ -11,29 +11,40 @@ use std::path::{Path, PathBuf};
 use hcl_edit::expr::Expression;
 use hcl_edit::Span;
 
-use super::files::{hcl_diagnostic, read_text, SourceFile};
+use super::files::{hcl_diagnostic, read_text, SourceFile, WalkedDir};
 use super::CodeOptions;
 use crate::error::InputError;
 use crate::model::{Diagnostic, SourceLocation};
 use crate::terraform::eval::{from_json, Env, Scope, Value};
 
 /// Root variable values from the variable files of `dir` and `--var-file`s (see the module doc).
+/// `walked`: the roots walk's listing of `dir`, if it listed it (then `dir` is not listed again).
 pub(super) fn load_tfvars(
     dir: &Path,
+    walked: Option<&WalkedDir>,
     opts: &CodeOptions,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<BTreeMap<String, Value>, InputError> {
-    let mut auto: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| InputError::io(dir, e))?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
-        .collect();
+    let is_auto = |n: &str| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json");
+    let mut auto: Vec<String> = match walked {
+        Some(walked) => walked.names().filter(|n| is_auto(n)).map(str::to_string).collect(),
+        None => std::fs::read_dir(dir)
+            .map_err(|e| InputError::io(dir, e))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| is_auto(n))
+            .collect(),
+    };
     auto.sort();
     let mut paths: Vec<(PathBuf, bool)> = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
         let default = dir.join(name);
-        if std::fs::symlink_metadata(&default).is_ok() {
+        // An entry of the listing is what `symlink_metadata` finds (of any kind).
+        let exists = match walked {
+            Some(walked) => walked.has(name),
+            None => std::fs::symlink_metadata(&default).is_ok(),
+        };
+        if exists {
             paths.push((default, false));
         }
     }
