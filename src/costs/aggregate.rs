@@ -94,53 +94,66 @@ impl Sums {
     }
 }
 
-/// Decimals of the fixed-point unit: amounts are summed as `i64` multiples of 1e-10.
-const UNIT_SCALE: u32 = 10;
-const POW10: [i64; 11] =
-    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000];
+/// Powers of ten that fit an `i64`, to bring two mantissas to one scale.
+const POW10: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
 
-/// An amount as `i64` units of 1e-10 and its own scale, when it is one exactly: at most 10
-/// decimals and within about ±9.2e8. Anything else (more decimals, larger, a negative zero)
-/// is `None` and takes the `Decimal` path.
+/// An amount as an `i64` mantissa and its scale (`Decimal`'s own, so any number of decimals
+/// up to its 28), when the mantissa fits: within ±9.2e18 units of its last decimal. Anything
+/// else (larger, a negative zero) is `None` and takes the `Decimal` path.
 #[inline]
 fn to_fixed(d: Decimal) -> Option<(i64, u8)> {
-    let scale = d.scale();
-    if scale > UNIT_SCALE || (d.is_zero() && d.is_sign_negative()) {
+    if d.is_zero() && d.is_sign_negative() {
         return None;
     }
-    let m = i64::try_from(d.mantissa()).ok()?;
-    let units = m.checked_mul(POW10[(UNIT_SCALE - scale) as usize])?;
-    Some((units, u8::try_from(scale).ok()?))
+    Some((i64::try_from(d.mantissa()).ok()?, u8::try_from(d.scale()).ok()?))
 }
 
-/// The `Decimal` a fixed-point sum stands for. `units` is a multiple of `10^(10 - scale)`:
-/// every amount added had at most `scale` decimals.
-fn from_fixed(units: i64, scale: u8) -> Decimal {
-    let s = u32::from(scale).min(UNIT_SCALE);
-    Decimal::new(units / POW10[(UNIT_SCALE - s) as usize], s)
+/// The `Decimal` a fixed-point sum stands for: `mantissa` at `scale` (at most 28: the largest
+/// scale of the amounts added, see [`add_fixed`]).
+fn from_fixed(mantissa: i64, scale: u8) -> Decimal {
+    Decimal::new(mantissa, u32::from(scale))
 }
 
 /// Add one fixed-point amount to a sum the way `Decimal` addition would, scale included:
 /// adding to a zero sum gives the addend (with its scale), adding a zero changes nothing, any
-/// other sum takes the larger scale. Output shows the scale (`1.50` stays `1.50`), so the
-/// fast path must keep it exactly as the `Decimal` fold did. `None` on `i64` overflow.
+/// other sum takes the larger scale, the other mantissa multiplied up to it. Output shows the
+/// scale (`1.50` stays `1.50`), so the fast path must keep it exactly as the `Decimal` fold
+/// did. `None` when a mantissa leaves `i64` (a sum that large, or that many decimals on a
+/// large sum): the cell spills to `Decimal`s.
 #[inline]
-fn add_fixed(sum: i64, sum_scale: u8, units: i64, scale: u8) -> Option<(i64, u8)> {
-    let total = sum.checked_add(units)?;
-    let scale = if sum == 0 {
-        scale
-    } else if units == 0 {
-        sum_scale
+fn add_fixed(sum: i64, sum_scale: u8, m: i64, scale: u8) -> Option<(i64, u8)> {
+    if sum == 0 {
+        return Some((m, scale));
+    }
+    if m == 0 {
+        return Some((sum, sum_scale));
+    }
+    if sum_scale == scale {
+        return Some((sum.checked_add(m)?, scale));
+    }
+    let up = |v: i64, by: u8| v.checked_mul(*POW10.get(usize::from(by))?);
+    let total = if sum_scale > scale {
+        sum.checked_add(up(m, sum_scale - scale)?)?
     } else {
-        sum_scale.max(scale)
+        up(sum, scale - sum_scale)?.checked_add(m)?
     };
-    Some((total, scale))
+    Some((total, sum_scale.max(scale)))
 }
 
-/// One day of one group: both sums in fixed point, 24 bytes so three fit in a cache line
-/// (a `Decimal` cell was 40). A cell whose sum leaves `i64` or that receives an amount with
-/// more than 10 decimals is *spilled*: its sums move to [`Store::spans`] as `Decimal`s and
-/// every later line of it goes there too. `rows == 0 && !spilled` is an empty cell.
+/// One day of one group: both sums as an `i64` mantissa and a scale, 24 bytes so three fit
+/// in a cache line (a `Decimal` cell was 40). A cell whose mantissa would leave `i64` (a large
+/// sum, or one at many decimals) is *spilled*: its sums move to [`Store::spans`] as `Decimal`s
+/// and every later line of it goes there too. `rows == 0 && !spilled` is an empty cell. (Until
+/// session 6 the sums were `i64` units of 1e-10: every credit line of a CUR 2.0 file, a tenth
+/// of a rate with 10 decimals, spilled, ~180k `Decimal` records per worker at 10M lines.)
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
     billed: i64,
@@ -883,13 +896,20 @@ mod tests {
             vec![(d("1.50"), d("-2")), (d("-1.50"), d("2")), (d("0.1"), d("0.000")), (d("0.000"), d("7"))],
             vec![(d("-0.01"), d("0")), (d("0.01"), d("0")), (d("0"), d("0.0"))],
             vec![(d("0.00"), d("0.00"))],
-            // Many decimals: 11 and 28 take the Decimal path, the cell spills and stays exact.
+            // Many decimals: 11 stays in the cell (a credit), 28 takes the Decimal path, the
+            // cell spills and stays exact.
             vec![(d("1.25"), d("1")), (d("0.00000000001"), d("1")), (d("2.5"), d("1"))],
+            vec![(d("-0.00000000001"), d("0.5")), (d("-0.12345678901"), d("-0.5")), (d("0"), d("0.50"))],
             vec![(d("0.1234567890123456789012345678"), d("0")), (d("1"), d("1"))],
-            // At the edge of i64 units (9.2e8 at 10 decimals), then beyond: overflow spills.
+            vec![(d("1"), d("0")), (d("0.1234567890123456789012345678"), d("0"))],
+            // At the edge of an i64 mantissa, then beyond: overflow spills, as does a scale the
+            // sum cannot be brought to.
             vec![(d("900000000.0000000001"), d("1")), (d("900000000"), d("1")), (d("-1800000000"), d("1"))],
             vec![(d("922337203.6854775807"), d("0")), (d("0.0000000001"), d("0"))],
             vec![(d("-922337203.6854775808"), d("0")), (d("-0.0000000001"), d("0")), (d("5"), d("5"))],
+            vec![(d("9223372036854775807"), d("0")), (d("1"), d("0")), (d("-5"), d("0"))],
+            vec![(d("10"), d("0")), (d("0.000000000000000001"), d("0")), (d("2"), d("0"))],
+            vec![(d("0.000000000000000001"), d("0")), (d("-0.000000000000000001"), d("0")), (d("3"), d("0"))],
             // Large amounts that are not fixed-point at all.
             vec![(d("12345678901234567890.5"), d("1")), (d("1.25"), d("1"))],
         ];
@@ -913,11 +933,13 @@ mod tests {
                 .map(|_| {
                     let mut amount = || {
                         let r = next();
-                        let scale = u32::try_from(r % 14).unwrap();
+                        // Up to 17 decimals: a large sum brought to many decimals leaves an
+                        // i64 and the cell spills; within 28 digits, so the fold is exact.
+                        let scale = u32::try_from(r % 18).unwrap();
                         let m = match r % 5 {
                             0 => 0,
                             1 => i64::try_from((r >> 8) % 100).unwrap() - 50,
-                            _ => i64::try_from((r >> 8) % 2_000_000_000_000).unwrap() - 1_000_000_000_000,
+                            _ => i64::try_from((r >> 8) % 2_000_000_000).unwrap() - 1_000_000_000,
                         };
                         Decimal::new(m, scale)
                     };
@@ -930,17 +952,26 @@ mod tests {
 
     #[test]
     fn fixed_point_conversions() {
-        assert_eq!(to_fixed(d("1.5")), Some((15_000_000_000, 1)));
+        assert_eq!(to_fixed(d("1.5")), Some((15, 1)));
         assert_eq!(to_fixed(d("-0.0000000001")), Some((-1, 10)));
-        assert_eq!(to_fixed(d("0.00000000001")), None, "11 decimals");
+        assert_eq!(to_fixed(d("-0.00000000001")), Some((-1, 11)), "11 decimals: a credit");
+        assert_eq!(to_fixed(d("0.1234567890123456789012345678")), None, "beyond i64");
         assert_eq!(to_fixed(d("922337203.6854775807")), Some((i64::MAX, 10)));
         assert_eq!(to_fixed(d("922337203.6854775808")), None, "beyond i64");
+        let mut negative_zero = d("0.00");
+        negative_zero.set_sign_negative(true);
+        assert_eq!(to_fixed(negative_zero), None, "negative zero");
         assert_eq!(to_fixed(Decimal::MAX), None);
-        assert_eq!(from_fixed(15_000_000_000, 2), d("1.50"));
+        assert_eq!(from_fixed(150, 2), d("1.50"));
         assert_eq!(from_fixed(-1, 10).to_string(), "-0.0000000001");
         assert_eq!(add_fixed(i64::MAX, 0, 1, 0), None);
         assert_eq!(add_fixed(0, 3, 5, 1), Some((5, 1)), "a zero sum takes the addend's scale");
         assert_eq!(add_fixed(5, 1, 0, 4), Some((5, 1)), "a zero addend keeps the sum's scale");
+        assert_eq!(add_fixed(15, 1, -1, 11), Some((149_999_999_999, 11)), "1.5 - 0.00000000001");
+        assert_eq!(add_fixed(-1, 11, 15, 1), Some((149_999_999_999, 11)));
+        assert_eq!(add_fixed(1, 0, 1, 19), None, "10^19 is beyond i64");
+        assert_eq!(add_fixed(1, 0, 1, 18), Some((1_000_000_000_000_000_001, 18)));
+        assert_eq!(add_fixed(10, 0, 1, 18), None, "10 * 10^18 is beyond i64");
         assert_eq!(std::mem::size_of::<Cell>(), 24);
     }
 
