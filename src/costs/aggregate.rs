@@ -148,42 +148,78 @@ fn add_fixed(sum: i64, sum_scale: u8, m: i64, scale: u8) -> Option<(i64, u8)> {
     Some((total, sum_scale.max(scale)))
 }
 
-/// One day of one group: both sums as an `i64` mantissa and a scale, 24 bytes so three fit
-/// in a cache line (a `Decimal` cell was 40). A cell whose mantissa would leave `i64` (a large
-/// sum, or one at many decimals) is *spilled*: its sums move to [`Store::spans`] as `Decimal`s
-/// and every later line of it goes there too. `rows == 0 && !spilled` is an empty cell. (Until
-/// session 6 the sums were `i64` units of 1e-10: every credit line of a CUR 2.0 file, a tenth
-/// of a rate with 10 decimals, spilled, ~180k `Decimal` records per worker at 10M lines.)
+/// One day of one group: both sums as an `i64` mantissa and a scale, with the line count, in
+/// 20 bytes (a `Decimal` cell was 40, a cell of `i64` fields 24): the mantissas are kept as
+/// `u32` halves so the cell aligns to 4 bytes, and the count, both scales and the spilled mark
+/// share one word. The cells of both reading workers were most of the export's peak memory.
+/// A cell whose mantissa would leave `i64` (a large sum, or one at many decimals) or whose
+/// count would pass [`Cell::MAX_ROWS`] is *spilled*: its sums move to [`Store::spans`] as
+/// `Decimal`s and every later line of it goes there too. No rows and not spilled is an empty
+/// cell. (Until session 6 the sums were `i64` units of 1e-10: every credit line of a CUR 2.0
+/// file, a tenth of a rate with 10 decimals, spilled, ~180k `Decimal` records per worker at
+/// 10M lines.)
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
-    billed: i64,
-    effective: i64,
-    rows: u32,
-    billed_scale: u8,
-    effective_scale: u8,
-    spilled: bool,
+    billed: [u32; 2],
+    effective: [u32; 2],
+    /// Rows (the low 21 bits), billed scale (5 bits), effective scale (5), spilled (1).
+    meta: u32,
+}
+
+const fn join(halves: [u32; 2]) -> i64 {
+    ((halves[1] as u64) << 32 | halves[0] as u64) as i64
+}
+
+const fn split(v: i64) -> [u32; 2] {
+    [v as u64 as u32, (v as u64 >> 32) as u32]
 }
 
 impl Cell {
-    /// Add in place; `false` (cell untouched) when the fixed-point sums cannot hold it.
+    /// Lines one cell counts; one more spills it.
+    const MAX_ROWS: u32 = (1 << 21) - 1;
+    const SPILLED: u32 = 1 << 31;
+
+    #[inline]
+    fn rows(&self) -> u32 {
+        self.meta & Self::MAX_ROWS
+    }
+
+    #[inline]
+    fn spilled(&self) -> bool {
+        self.meta & Self::SPILLED != 0
+    }
+
+    #[inline]
+    fn scales(&self) -> (u8, u8) {
+        (((self.meta >> 21) & 31) as u8, ((self.meta >> 26) & 31) as u8)
+    }
+
+    /// Add in place; `false` (cell untouched) when the cell cannot hold it.
     #[inline]
     fn add(&mut self, p: &Pending) -> bool {
+        let (billed_scale, effective_scale) = self.scales();
         let (Some((b, bs)), Some((e, es)), Some(rows)) = (
-            add_fixed(self.billed, self.billed_scale, p.billed, p.billed_scale),
-            add_fixed(self.effective, self.effective_scale, p.effective, p.effective_scale),
-            self.rows.checked_add(p.rows),
+            add_fixed(join(self.billed), billed_scale, p.billed, p.billed_scale),
+            add_fixed(join(self.effective), effective_scale, p.effective, p.effective_scale),
+            self.rows().checked_add(p.rows).filter(|&r| r <= Self::MAX_ROWS),
         ) else {
             return false;
         };
-        *self = Cell { billed: b, effective: e, rows, billed_scale: bs, effective_scale: es, spilled: false };
+        // Scales are at most 28 (a `Decimal`'s): 5 bits each.
+        *self = Cell {
+            billed: split(b),
+            effective: split(e),
+            meta: rows | u32::from(bs) << 21 | u32::from(es) << 26,
+        };
         true
     }
 
     fn sums(&self) -> Sums {
+        let (billed_scale, effective_scale) = self.scales();
         Sums {
-            billed: from_fixed(self.billed, self.billed_scale),
-            effective: from_fixed(self.effective, self.effective_scale),
-            rows: u64::from(self.rows),
+            billed: from_fixed(join(self.billed), billed_scale),
+            effective: from_fixed(join(self.effective), effective_scale),
+            rows: u64::from(self.rows()),
         }
     }
 }
@@ -238,7 +274,7 @@ impl std::hash::Hash for SlabKey {
 /// Days of one slab: a group's cells for this many consecutive days, from the group's
 /// billing day (a bill's month fits one slab) or, without one, from a multiple of it.
 const SLAB_DAYS: i32 = 31;
-/// Slabs per chunk of cells (762 KB): cells are allocated a chunk at a time, never moved.
+/// Slabs per chunk of cells (620 KiB): cells are allocated a chunk at a time, never moved.
 const CHUNK_SLABS: usize = 1024;
 const CHUNK_CELLS: usize = CHUNK_SLABS * SLAB_DAYS as usize;
 
@@ -257,7 +293,7 @@ const CHUNK_CELLS: usize = CHUNK_SLABS * SLAB_DAYS as usize;
 /// has many misses in flight instead of one. Order within a cell is kept (the scale of a
 /// `Decimal` sum depends on it when a sum passes through zero).
 ///
-/// Memory: a slab is 31 cells of 24 bytes whether or not every day has lines; the runs that
+/// Memory: a slab is 31 cells of 20 bytes whether or not every day has lines; the runs that
 /// grew per group before took up to twice that (a vector's doubling) and moved on growth.
 #[derive(Default)]
 struct Store {
@@ -336,7 +372,7 @@ impl Store {
         let mut result = Ok(());
         for p in pending.iter() {
             let Some(cell) = cell_mut(chunks, p.cell) else { continue };
-            if !cell.spilled && cell.add(p) {
+            if !cell.spilled() && cell.add(p) {
                 continue;
             }
             let Some(key) = slab_key(slabs, p.cell) else { continue };
@@ -372,7 +408,7 @@ impl Store {
             let mut records = Vec::new();
             for (slab, (group, base)) in cells.chunks(SLAB_DAYS as usize).zip(slabs) {
                 for (day, c) in (base..).zip(slab) {
-                    if c.rows > 0 {
+                    if c.rows() > 0 {
                         records.push((group.key(day), c.sums()));
                     }
                 }
@@ -398,13 +434,13 @@ fn slab_key(slabs: &[(Group, i32)], index: u32) -> Option<Key> {
 
 /// Move a cell's sums to `spans` (once) and mark it, so its later lines go there too.
 fn spill(cell: &mut Cell, key: Key, spans: &mut FastMap<Key, Sums>) -> Result<(), &'static str> {
-    if cell.spilled {
+    if cell.spilled() {
         return Ok(());
     }
-    if cell.rows > 0 {
+    if cell.rows() > 0 {
         spans.entry(key).or_default().absorb(cell.sums())?;
     }
-    *cell = Cell { spilled: true, ..Cell::default() };
+    *cell = Cell { meta: Cell::SPILLED, ..Cell::default() };
     Ok(())
 }
 
@@ -426,7 +462,7 @@ impl DayCells<'_> {
         day.checked_sub(self.base)
             .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| self.cells.get(i))
-            .is_some_and(|c| c.rows > 0)
+            .is_some_and(|c| c.rows() > 0)
     }
 
     /// The sums of `day`, `None` when the group has no line on it here (none at all, or its
@@ -434,7 +470,7 @@ impl DayCells<'_> {
     #[inline]
     pub(crate) fn at(&self, day: i32) -> Option<Sums> {
         let i = usize::try_from(day.checked_sub(self.base)?).ok()?;
-        self.cells.get(i).filter(|c| c.rows > 0).map(Cell::sums)
+        self.cells.get(i).filter(|c| c.rows() > 0).map(Cell::sums)
     }
 }
 
@@ -972,7 +1008,22 @@ mod tests {
         assert_eq!(add_fixed(1, 0, 1, 19), None, "10^19 is beyond i64");
         assert_eq!(add_fixed(1, 0, 1, 18), Some((1_000_000_000_000_000_001, 18)));
         assert_eq!(add_fixed(10, 0, 1, 18), None, "10 * 10^18 is beyond i64");
-        assert_eq!(std::mem::size_of::<Cell>(), 24);
+        assert_eq!(std::mem::size_of::<Cell>(), 20);
+    }
+
+    #[test]
+    fn a_cell_past_its_line_count_spills_and_counts_on() {
+        let mut agg = Aggregator::default();
+        let k = key(&mut agg, "1", &[]);
+        let max = u64::from(Cell::MAX_ROWS);
+        agg.add_many(k, d("1.5"), d("1"), max - 1).unwrap();
+        agg.add(k, d("0.25"), d("1")).unwrap();
+        agg.add(k, d("-0.00000000001"), d("1")).unwrap();
+        agg.add_many(k, d("2"), d("1"), 5).unwrap();
+        let recs = agg.into_records().unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!((recs[0].billed.to_string(), recs[0].rows), ("3.74999999999".to_string(), max + 6));
+        assert_eq!(recs[0].effective.to_string(), "4");
     }
 
     #[test]
