@@ -330,6 +330,24 @@ impl Store {
         spans.entry(key).or_default().absorb(sums)
     }
 
+    /// Add another store's cell to cell number `cell` here (a merge).
+    #[inline]
+    fn add_cell(&mut self, cell: u32, c: &Cell) -> Result<(), &'static str> {
+        let (billed_scale, effective_scale) = c.scales();
+        self.pending.push(Pending {
+            cell,
+            billed: join(c.billed),
+            effective: join(c.effective),
+            rows: c.rows(),
+            billed_scale,
+            effective_scale,
+        });
+        if self.pending.len() >= PENDING {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     /// The cell of a one-day line (its group's slab made if new), else `None`.
     #[inline]
     fn dense_cell(&mut self, key: &Key) -> Option<u32> {
@@ -582,7 +600,7 @@ impl Aggregator {
             *str_map.entry(id).or_insert_with(|| this.strings.intern(other.strings.get(id)))
         };
         let mut tag_map: FastMap<Sym, Sym> = FastMap::default();
-        for (key, sums) in std::mem::take(&mut other.map).entries() {
+        let mut remap_key = |this: &mut Self, key: Key| -> Key {
             let tags = match tag_map.get(&key.tags) {
                 Some(&t) => t,
                 None => {
@@ -591,21 +609,48 @@ impl Aggregator {
                         t => other.tag_sets[t as usize - 1].to_vec(),
                     };
                     for p in &mut pairs {
-                        *p = (remap(self, p.0), remap(self, p.1));
+                        *p = (remap(this, p.0), remap(this, p.1));
                     }
-                    let t = self.tag_set(&mut pairs);
+                    let t = this.tag_set(&mut pairs);
                     tag_map.insert(key.tags, t);
                     t
                 }
             };
-            let key = Key {
-                account: remap(self, key.account),
-                service: remap(self, key.service),
-                resource: remap(self, key.resource),
-                currency: remap(self, key.currency),
+            Key {
+                account: remap(this, key.account),
+                service: remap(this, key.service),
+                resource: remap(this, key.resource),
+                currency: remap(this, key.currency),
                 tags,
                 ..key
-            };
+            }
+        };
+        // Slab by slab: the group is remapped and found once for its days (it was once per
+        // record), each chunk of cells freed once read. Each record of `other` is added once,
+        // as before.
+        let mut store = std::mem::take(&mut other.map);
+        let slabs = std::mem::take(&mut store.slabs);
+        for (chunk, slabs) in std::mem::take(&mut store.chunks).into_iter().zip(slabs.chunks(CHUNK_SLABS)) {
+            for (cells, &(group, base)) in chunk.chunks(SLAB_DAYS as usize).zip(slabs) {
+                if cells.iter().all(|c| c.rows() == 0) {
+                    continue;
+                }
+                let key = remap_key(self, group.key(base));
+                // The slab of the same window here (its first day is `base` too).
+                let first = self.map.dense_cell(&key);
+                for ((day, i), c) in (base..).zip(0u32..).zip(cells) {
+                    if c.rows() == 0 {
+                        continue;
+                    }
+                    match first {
+                        Some(first) => self.map.add_cell(first + i, c)?,
+                        None => self.map.add(Key { start: day, end: day + 1, ..key }, c.sums())?,
+                    }
+                }
+            }
+        }
+        for (key, sums) in store.spans {
+            let key = remap_key(self, key);
             self.map.add(key, sums)?;
         }
         self.rows += other.rows;
@@ -863,6 +908,68 @@ mod tests {
         );
         assert_eq!(recs[0].tags.get("team"), Some("x"));
         assert_eq!(recs[0].rows, 2);
+    }
+
+    /// A merge adds each record of the other aggregator once, as `add_many` of that record
+    /// would: days of many groups, windows far apart, multi-day spans, cells that spill (an
+    /// amount at 20 decimals) on either side, sums through zero, other interning orders.
+    #[test]
+    fn merge_adds_each_record_of_the_other_once() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut lines = Vec::new();
+        for _ in 0..6_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let account = format!("{}", x % 7);
+            let team = ["a", "b", ""][(x >> 8) as usize % 3];
+            let day = i32::try_from((x >> 12) % 90).unwrap() - 30;
+            let span = if (x >> 20).is_multiple_of(13) { 5 } else { 1 };
+            let scale =
+                if (x >> 24).is_multiple_of(97) { 20 } else { u32::try_from((x >> 30) % 12).unwrap() };
+            let amount = Decimal::new(i64::try_from((x >> 34) % 2_001).unwrap() - 1_000, scale);
+            lines.push((account, team, day, span, amount, -amount));
+        }
+        let fill = |agg: &mut Aggregator, lines: &[(String, &str, i32, i32, Decimal, Decimal)]| {
+            for (account, team, day, span, b, e) in lines {
+                let mut k = key(agg, account, &[("team", team)]);
+                k.start += day;
+                k.end = k.start + span;
+                agg.add(k, *b, *e).unwrap();
+            }
+        };
+        let (first, second) = lines.split_at(2_500);
+        let other = || {
+            let mut b = Aggregator::default();
+            let _ = b.strings.intern("padding so ids differ");
+            fill(&mut b, second);
+            b
+        };
+        let mut merged = Aggregator::default();
+        fill(&mut merged, first);
+        merged.merge(other()).unwrap();
+        let mut want = Aggregator::default();
+        fill(&mut want, first);
+        for r in other().into_records().unwrap() {
+            let tags: Vec<(&str, &str)> = r.tags.iter().map(|(k, v)| (k, v)).collect();
+            let mut k = key(&mut want, &r.account, &tags);
+            k.start = chrono::Datelike::num_days_from_ce(&r.period.start);
+            k.end = chrono::Datelike::num_days_from_ce(&r.period.end);
+            want.add_many(k, r.billed, r.effective, r.rows).unwrap();
+        }
+        let show = |recs: Vec<CostRecord>| -> Vec<String> {
+            recs.iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {:?} {} {} {}",
+                        r.period.start, r.period.end, r.account, r.tags, r.billed, r.effective, r.rows
+                    )
+                })
+                .collect()
+        };
+        let got = show(merged.into_records().unwrap());
+        assert!(got.len() > 1_000, "{}", got.len());
+        assert_eq!(got, show(want.into_records().unwrap()));
     }
 
     #[test]
