@@ -951,7 +951,7 @@ mod tests {
         let mut want = Aggregator::default();
         fill(&mut want, first);
         for r in other().into_records().unwrap() {
-            let tags: Vec<(&str, &str)> = r.tags.iter().map(|(k, v)| (k, v)).collect();
+            let tags: Vec<(&str, &str)> = r.tags.iter().collect();
             let mut k = key(&mut want, &r.account, &tags);
             k.start = chrono::Datelike::num_days_from_ce(&r.period.start);
             k.end = chrono::Datelike::num_days_from_ce(&r.period.end);
