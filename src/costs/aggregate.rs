@@ -94,83 +94,132 @@ impl Sums {
     }
 }
 
-/// Decimals of the fixed-point unit: amounts are summed as `i64` multiples of 1e-10.
-const UNIT_SCALE: u32 = 10;
-const POW10: [i64; 11] =
-    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000];
+/// Powers of ten that fit an `i64`, to bring two mantissas to one scale.
+const POW10: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
 
-/// An amount as `i64` units of 1e-10 and its own scale, when it is one exactly: at most 10
-/// decimals and within about ±9.2e8. Anything else (more decimals, larger, a negative zero)
-/// is `None` and takes the `Decimal` path.
+/// An amount as an `i64` mantissa and its scale (`Decimal`'s own, so any number of decimals
+/// up to its 28), when the mantissa fits: within ±9.2e18 units of its last decimal. Anything
+/// else (larger, a negative zero) is `None` and takes the `Decimal` path.
 #[inline]
 fn to_fixed(d: Decimal) -> Option<(i64, u8)> {
-    let scale = d.scale();
-    if scale > UNIT_SCALE || (d.is_zero() && d.is_sign_negative()) {
+    if d.is_zero() && d.is_sign_negative() {
         return None;
     }
-    let m = i64::try_from(d.mantissa()).ok()?;
-    let units = m.checked_mul(POW10[(UNIT_SCALE - scale) as usize])?;
-    Some((units, u8::try_from(scale).ok()?))
+    Some((i64::try_from(d.mantissa()).ok()?, u8::try_from(d.scale()).ok()?))
 }
 
-/// The `Decimal` a fixed-point sum stands for. `units` is a multiple of `10^(10 - scale)`:
-/// every amount added had at most `scale` decimals.
-fn from_fixed(units: i64, scale: u8) -> Decimal {
-    let s = u32::from(scale).min(UNIT_SCALE);
-    Decimal::new(units / POW10[(UNIT_SCALE - s) as usize], s)
+/// The `Decimal` a fixed-point sum stands for: `mantissa` at `scale` (at most 28: the largest
+/// scale of the amounts added, see [`add_fixed`]).
+fn from_fixed(mantissa: i64, scale: u8) -> Decimal {
+    Decimal::new(mantissa, u32::from(scale))
 }
 
 /// Add one fixed-point amount to a sum the way `Decimal` addition would, scale included:
 /// adding to a zero sum gives the addend (with its scale), adding a zero changes nothing, any
-/// other sum takes the larger scale. Output shows the scale (`1.50` stays `1.50`), so the
-/// fast path must keep it exactly as the `Decimal` fold did. `None` on `i64` overflow.
+/// other sum takes the larger scale, the other mantissa multiplied up to it. Output shows the
+/// scale (`1.50` stays `1.50`), so the fast path must keep it exactly as the `Decimal` fold
+/// did. `None` when a mantissa leaves `i64` (a sum that large, or that many decimals on a
+/// large sum): the cell spills to `Decimal`s.
 #[inline]
-fn add_fixed(sum: i64, sum_scale: u8, units: i64, scale: u8) -> Option<(i64, u8)> {
-    let total = sum.checked_add(units)?;
-    let scale = if sum == 0 {
-        scale
-    } else if units == 0 {
-        sum_scale
+fn add_fixed(sum: i64, sum_scale: u8, m: i64, scale: u8) -> Option<(i64, u8)> {
+    if sum == 0 {
+        return Some((m, scale));
+    }
+    if m == 0 {
+        return Some((sum, sum_scale));
+    }
+    if sum_scale == scale {
+        return Some((sum.checked_add(m)?, scale));
+    }
+    let up = |v: i64, by: u8| v.checked_mul(*POW10.get(usize::from(by))?);
+    let total = if sum_scale > scale {
+        sum.checked_add(up(m, sum_scale - scale)?)?
     } else {
-        sum_scale.max(scale)
+        up(sum, scale - sum_scale)?.checked_add(m)?
     };
-    Some((total, scale))
+    Some((total, sum_scale.max(scale)))
 }
 
-/// One day of one group: both sums in fixed point, 24 bytes so three fit in a cache line
-/// (a `Decimal` cell was 40). A cell whose sum leaves `i64` or that receives an amount with
-/// more than 10 decimals is *spilled*: its sums move to [`Store::spans`] as `Decimal`s and
-/// every later line of it goes there too. `rows == 0 && !spilled` is an empty cell.
+/// One day of one group: both sums as an `i64` mantissa and a scale, with the line count, in
+/// 20 bytes (a `Decimal` cell was 40, a cell of `i64` fields 24): the mantissas are kept as
+/// `u32` halves so the cell aligns to 4 bytes, and the count, both scales and the spilled mark
+/// share one word. The cells of both reading workers were most of the export's peak memory.
+/// A cell whose mantissa would leave `i64` (a large sum, or one at many decimals) or whose
+/// count would pass [`Cell::MAX_ROWS`] is *spilled*: its sums move to [`Store::spans`] as
+/// `Decimal`s and every later line of it goes there too. No rows and not spilled is an empty
+/// cell. (Until session 6 the sums were `i64` units of 1e-10: every credit line of a CUR 2.0
+/// file, a tenth of a rate with 10 decimals, spilled, ~180k `Decimal` records per worker at
+/// 10M lines.)
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
-    billed: i64,
-    effective: i64,
-    rows: u32,
-    billed_scale: u8,
-    effective_scale: u8,
-    spilled: bool,
+    billed: [u32; 2],
+    effective: [u32; 2],
+    /// Rows (the low 21 bits), billed scale (5 bits), effective scale (5), spilled (1).
+    meta: u32,
+}
+
+const fn join(halves: [u32; 2]) -> i64 {
+    ((halves[1] as u64) << 32 | halves[0] as u64) as i64
+}
+
+const fn split(v: i64) -> [u32; 2] {
+    [v as u64 as u32, (v as u64 >> 32) as u32]
 }
 
 impl Cell {
-    /// Add in place; `false` (cell untouched) when the fixed-point sums cannot hold it.
+    /// Lines one cell counts; one more spills it.
+    const MAX_ROWS: u32 = (1 << 21) - 1;
+    const SPILLED: u32 = 1 << 31;
+
+    #[inline]
+    fn rows(&self) -> u32 {
+        self.meta & Self::MAX_ROWS
+    }
+
+    #[inline]
+    fn spilled(&self) -> bool {
+        self.meta & Self::SPILLED != 0
+    }
+
+    #[inline]
+    fn scales(&self) -> (u8, u8) {
+        (((self.meta >> 21) & 31) as u8, ((self.meta >> 26) & 31) as u8)
+    }
+
+    /// Add in place; `false` (cell untouched) when the cell cannot hold it.
     #[inline]
     fn add(&mut self, p: &Pending) -> bool {
+        let (billed_scale, effective_scale) = self.scales();
         let (Some((b, bs)), Some((e, es)), Some(rows)) = (
-            add_fixed(self.billed, self.billed_scale, p.billed, p.billed_scale),
-            add_fixed(self.effective, self.effective_scale, p.effective, p.effective_scale),
-            self.rows.checked_add(p.rows),
+            add_fixed(join(self.billed), billed_scale, p.billed, p.billed_scale),
+            add_fixed(join(self.effective), effective_scale, p.effective, p.effective_scale),
+            self.rows().checked_add(p.rows).filter(|&r| r <= Self::MAX_ROWS),
         ) else {
             return false;
         };
-        *self = Cell { billed: b, effective: e, rows, billed_scale: bs, effective_scale: es, spilled: false };
+        // Scales are at most 28 (a `Decimal`'s): 5 bits each.
+        *self = Cell {
+            billed: split(b),
+            effective: split(e),
+            meta: rows | u32::from(bs) << 21 | u32::from(es) << 26,
+        };
         true
     }
 
     fn sums(&self) -> Sums {
+        let (billed_scale, effective_scale) = self.scales();
         Sums {
-            billed: from_fixed(self.billed, self.billed_scale),
-            effective: from_fixed(self.effective, self.effective_scale),
-            rows: u64::from(self.rows),
+            billed: from_fixed(join(self.billed), billed_scale),
+            effective: from_fixed(join(self.effective), effective_scale),
+            rows: u64::from(self.rows()),
         }
     }
 }
@@ -225,7 +274,7 @@ impl std::hash::Hash for SlabKey {
 /// Days of one slab: a group's cells for this many consecutive days, from the group's
 /// billing day (a bill's month fits one slab) or, without one, from a multiple of it.
 const SLAB_DAYS: i32 = 31;
-/// Slabs per chunk of cells (762 KB): cells are allocated a chunk at a time, never moved.
+/// Slabs per chunk of cells (620 KiB): cells are allocated a chunk at a time, never moved.
 const CHUNK_SLABS: usize = 1024;
 const CHUNK_CELLS: usize = CHUNK_SLABS * SLAB_DAYS as usize;
 
@@ -244,7 +293,7 @@ const CHUNK_CELLS: usize = CHUNK_SLABS * SLAB_DAYS as usize;
 /// has many misses in flight instead of one. Order within a cell is kept (the scale of a
 /// `Decimal` sum depends on it when a sum passes through zero).
 ///
-/// Memory: a slab is 31 cells of 24 bytes whether or not every day has lines; the runs that
+/// Memory: a slab is 31 cells of 20 bytes whether or not every day has lines; the runs that
 /// grew per group before took up to twice that (a vector's doubling) and moved on growth.
 #[derive(Default)]
 struct Store {
@@ -279,6 +328,24 @@ impl Store {
             spill(c, key, spans)?;
         }
         spans.entry(key).or_default().absorb(sums)
+    }
+
+    /// Add another store's cell to cell number `cell` here (a merge).
+    #[inline]
+    fn add_cell(&mut self, cell: u32, c: &Cell) -> Result<(), &'static str> {
+        let (billed_scale, effective_scale) = c.scales();
+        self.pending.push(Pending {
+            cell,
+            billed: join(c.billed),
+            effective: join(c.effective),
+            rows: c.rows(),
+            billed_scale,
+            effective_scale,
+        });
+        if self.pending.len() >= PENDING {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     /// The cell of a one-day line (its group's slab made if new), else `None`.
@@ -323,7 +390,7 @@ impl Store {
         let mut result = Ok(());
         for p in pending.iter() {
             let Some(cell) = cell_mut(chunks, p.cell) else { continue };
-            if !cell.spilled && cell.add(p) {
+            if !cell.spilled() && cell.add(p) {
                 continue;
             }
             let Some(key) = slab_key(slabs, p.cell) else { continue };
@@ -359,7 +426,7 @@ impl Store {
             let mut records = Vec::new();
             for (slab, (group, base)) in cells.chunks(SLAB_DAYS as usize).zip(slabs) {
                 for (day, c) in (base..).zip(slab) {
-                    if c.rows > 0 {
+                    if c.rows() > 0 {
                         records.push((group.key(day), c.sums()));
                     }
                 }
@@ -385,13 +452,13 @@ fn slab_key(slabs: &[(Group, i32)], index: u32) -> Option<Key> {
 
 /// Move a cell's sums to `spans` (once) and mark it, so its later lines go there too.
 fn spill(cell: &mut Cell, key: Key, spans: &mut FastMap<Key, Sums>) -> Result<(), &'static str> {
-    if cell.spilled {
+    if cell.spilled() {
         return Ok(());
     }
-    if cell.rows > 0 {
+    if cell.rows() > 0 {
         spans.entry(key).or_default().absorb(cell.sums())?;
     }
-    *cell = Cell { spilled: true, ..Cell::default() };
+    *cell = Cell { meta: Cell::SPILLED, ..Cell::default() };
     Ok(())
 }
 
@@ -413,7 +480,7 @@ impl DayCells<'_> {
         day.checked_sub(self.base)
             .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| self.cells.get(i))
-            .is_some_and(|c| c.rows > 0)
+            .is_some_and(|c| c.rows() > 0)
     }
 
     /// The sums of `day`, `None` when the group has no line on it here (none at all, or its
@@ -421,7 +488,7 @@ impl DayCells<'_> {
     #[inline]
     pub(crate) fn at(&self, day: i32) -> Option<Sums> {
         let i = usize::try_from(day.checked_sub(self.base)?).ok()?;
-        self.cells.get(i).filter(|c| c.rows > 0).map(Cell::sums)
+        self.cells.get(i).filter(|c| c.rows() > 0).map(Cell::sums)
     }
 }
 
@@ -533,7 +600,7 @@ impl Aggregator {
             *str_map.entry(id).or_insert_with(|| this.strings.intern(other.strings.get(id)))
         };
         let mut tag_map: FastMap<Sym, Sym> = FastMap::default();
-        for (key, sums) in std::mem::take(&mut other.map).entries() {
+        let mut remap_key = |this: &mut Self, key: Key| -> Key {
             let tags = match tag_map.get(&key.tags) {
                 Some(&t) => t,
                 None => {
@@ -542,21 +609,48 @@ impl Aggregator {
                         t => other.tag_sets[t as usize - 1].to_vec(),
                     };
                     for p in &mut pairs {
-                        *p = (remap(self, p.0), remap(self, p.1));
+                        *p = (remap(this, p.0), remap(this, p.1));
                     }
-                    let t = self.tag_set(&mut pairs);
+                    let t = this.tag_set(&mut pairs);
                     tag_map.insert(key.tags, t);
                     t
                 }
             };
-            let key = Key {
-                account: remap(self, key.account),
-                service: remap(self, key.service),
-                resource: remap(self, key.resource),
-                currency: remap(self, key.currency),
+            Key {
+                account: remap(this, key.account),
+                service: remap(this, key.service),
+                resource: remap(this, key.resource),
+                currency: remap(this, key.currency),
                 tags,
                 ..key
-            };
+            }
+        };
+        // Slab by slab: the group is remapped and found once for its days (it was once per
+        // record), each chunk of cells freed once read. Each record of `other` is added once,
+        // as before.
+        let mut store = std::mem::take(&mut other.map);
+        let slabs = std::mem::take(&mut store.slabs);
+        for (chunk, slabs) in std::mem::take(&mut store.chunks).into_iter().zip(slabs.chunks(CHUNK_SLABS)) {
+            for (cells, &(group, base)) in chunk.chunks(SLAB_DAYS as usize).zip(slabs) {
+                if cells.iter().all(|c| c.rows() == 0) {
+                    continue;
+                }
+                let key = remap_key(self, group.key(base));
+                // The slab of the same window here (its first day is `base` too).
+                let first = self.map.dense_cell(&key);
+                for ((day, i), c) in (base..).zip(0u32..).zip(cells) {
+                    if c.rows() == 0 {
+                        continue;
+                    }
+                    match first {
+                        Some(first) => self.map.add_cell(first + i, c)?,
+                        None => self.map.add(Key { start: day, end: day + 1, ..key }, c.sums())?,
+                    }
+                }
+            }
+        }
+        for (key, sums) in store.spans {
+            let key = remap_key(self, key);
             self.map.add(key, sums)?;
         }
         self.rows += other.rows;
@@ -816,6 +910,68 @@ mod tests {
         assert_eq!(recs[0].rows, 2);
     }
 
+    /// A merge adds each record of the other aggregator once, as `add_many` of that record
+    /// would: days of many groups, windows far apart, multi-day spans, cells that spill (an
+    /// amount at 20 decimals) on either side, sums through zero, other interning orders.
+    #[test]
+    fn merge_adds_each_record_of_the_other_once() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut lines = Vec::new();
+        for _ in 0..6_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let account = format!("{}", x % 7);
+            let team = ["a", "b", ""][(x >> 8) as usize % 3];
+            let day = i32::try_from((x >> 12) % 90).unwrap() - 30;
+            let span = if (x >> 20).is_multiple_of(13) { 5 } else { 1 };
+            let scale =
+                if (x >> 24).is_multiple_of(97) { 20 } else { u32::try_from((x >> 30) % 12).unwrap() };
+            let amount = Decimal::new(i64::try_from((x >> 34) % 2_001).unwrap() - 1_000, scale);
+            lines.push((account, team, day, span, amount, -amount));
+        }
+        let fill = |agg: &mut Aggregator, lines: &[(String, &str, i32, i32, Decimal, Decimal)]| {
+            for (account, team, day, span, b, e) in lines {
+                let mut k = key(agg, account, &[("team", team)]);
+                k.start += day;
+                k.end = k.start + span;
+                agg.add(k, *b, *e).unwrap();
+            }
+        };
+        let (first, second) = lines.split_at(2_500);
+        let other = || {
+            let mut b = Aggregator::default();
+            let _ = b.strings.intern("padding so ids differ");
+            fill(&mut b, second);
+            b
+        };
+        let mut merged = Aggregator::default();
+        fill(&mut merged, first);
+        merged.merge(other()).unwrap();
+        let mut want = Aggregator::default();
+        fill(&mut want, first);
+        for r in other().into_records().unwrap() {
+            let tags: Vec<(&str, &str)> = r.tags.iter().collect();
+            let mut k = key(&mut want, &r.account, &tags);
+            k.start = chrono::Datelike::num_days_from_ce(&r.period.start);
+            k.end = chrono::Datelike::num_days_from_ce(&r.period.end);
+            want.add_many(k, r.billed, r.effective, r.rows).unwrap();
+        }
+        let show = |recs: Vec<CostRecord>| -> Vec<String> {
+            recs.iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {:?} {} {} {}",
+                        r.period.start, r.period.end, r.account, r.tags, r.billed, r.effective, r.rows
+                    )
+                })
+                .collect()
+        };
+        let got = show(merged.into_records().unwrap());
+        assert!(got.len() > 1_000, "{}", got.len());
+        assert_eq!(got, show(want.into_records().unwrap()));
+    }
+
     #[test]
     fn two_level_store_equals_a_plain_map() {
         // Days in random order, far apart, multi-day spans and several groups: the store must
@@ -883,13 +1039,20 @@ mod tests {
             vec![(d("1.50"), d("-2")), (d("-1.50"), d("2")), (d("0.1"), d("0.000")), (d("0.000"), d("7"))],
             vec![(d("-0.01"), d("0")), (d("0.01"), d("0")), (d("0"), d("0.0"))],
             vec![(d("0.00"), d("0.00"))],
-            // Many decimals: 11 and 28 take the Decimal path, the cell spills and stays exact.
+            // Many decimals: 11 stays in the cell (a credit), 28 takes the Decimal path, the
+            // cell spills and stays exact.
             vec![(d("1.25"), d("1")), (d("0.00000000001"), d("1")), (d("2.5"), d("1"))],
+            vec![(d("-0.00000000001"), d("0.5")), (d("-0.12345678901"), d("-0.5")), (d("0"), d("0.50"))],
             vec![(d("0.1234567890123456789012345678"), d("0")), (d("1"), d("1"))],
-            // At the edge of i64 units (9.2e8 at 10 decimals), then beyond: overflow spills.
+            vec![(d("1"), d("0")), (d("0.1234567890123456789012345678"), d("0"))],
+            // At the edge of an i64 mantissa, then beyond: overflow spills, as does a scale the
+            // sum cannot be brought to.
             vec![(d("900000000.0000000001"), d("1")), (d("900000000"), d("1")), (d("-1800000000"), d("1"))],
             vec![(d("922337203.6854775807"), d("0")), (d("0.0000000001"), d("0"))],
             vec![(d("-922337203.6854775808"), d("0")), (d("-0.0000000001"), d("0")), (d("5"), d("5"))],
+            vec![(d("9223372036854775807"), d("0")), (d("1"), d("0")), (d("-5"), d("0"))],
+            vec![(d("10"), d("0")), (d("0.000000000000000001"), d("0")), (d("2"), d("0"))],
+            vec![(d("0.000000000000000001"), d("0")), (d("-0.000000000000000001"), d("0")), (d("3"), d("0"))],
             // Large amounts that are not fixed-point at all.
             vec![(d("12345678901234567890.5"), d("1")), (d("1.25"), d("1"))],
         ];
@@ -913,11 +1076,13 @@ mod tests {
                 .map(|_| {
                     let mut amount = || {
                         let r = next();
-                        let scale = u32::try_from(r % 14).unwrap();
+                        // Up to 17 decimals: a large sum brought to many decimals leaves an
+                        // i64 and the cell spills; within 28 digits, so the fold is exact.
+                        let scale = u32::try_from(r % 18).unwrap();
                         let m = match r % 5 {
                             0 => 0,
                             1 => i64::try_from((r >> 8) % 100).unwrap() - 50,
-                            _ => i64::try_from((r >> 8) % 2_000_000_000_000).unwrap() - 1_000_000_000_000,
+                            _ => i64::try_from((r >> 8) % 2_000_000_000).unwrap() - 1_000_000_000,
                         };
                         Decimal::new(m, scale)
                     };
@@ -930,18 +1095,42 @@ mod tests {
 
     #[test]
     fn fixed_point_conversions() {
-        assert_eq!(to_fixed(d("1.5")), Some((15_000_000_000, 1)));
+        assert_eq!(to_fixed(d("1.5")), Some((15, 1)));
         assert_eq!(to_fixed(d("-0.0000000001")), Some((-1, 10)));
-        assert_eq!(to_fixed(d("0.00000000001")), None, "11 decimals");
+        assert_eq!(to_fixed(d("-0.00000000001")), Some((-1, 11)), "11 decimals: a credit");
+        assert_eq!(to_fixed(d("0.1234567890123456789012345678")), None, "beyond i64");
         assert_eq!(to_fixed(d("922337203.6854775807")), Some((i64::MAX, 10)));
         assert_eq!(to_fixed(d("922337203.6854775808")), None, "beyond i64");
+        let mut negative_zero = d("0.00");
+        negative_zero.set_sign_negative(true);
+        assert_eq!(to_fixed(negative_zero), None, "negative zero");
         assert_eq!(to_fixed(Decimal::MAX), None);
-        assert_eq!(from_fixed(15_000_000_000, 2), d("1.50"));
+        assert_eq!(from_fixed(150, 2), d("1.50"));
         assert_eq!(from_fixed(-1, 10).to_string(), "-0.0000000001");
         assert_eq!(add_fixed(i64::MAX, 0, 1, 0), None);
         assert_eq!(add_fixed(0, 3, 5, 1), Some((5, 1)), "a zero sum takes the addend's scale");
         assert_eq!(add_fixed(5, 1, 0, 4), Some((5, 1)), "a zero addend keeps the sum's scale");
-        assert_eq!(std::mem::size_of::<Cell>(), 24);
+        assert_eq!(add_fixed(15, 1, -1, 11), Some((149_999_999_999, 11)), "1.5 - 0.00000000001");
+        assert_eq!(add_fixed(-1, 11, 15, 1), Some((149_999_999_999, 11)));
+        assert_eq!(add_fixed(1, 0, 1, 19), None, "10^19 is beyond i64");
+        assert_eq!(add_fixed(1, 0, 1, 18), Some((1_000_000_000_000_000_001, 18)));
+        assert_eq!(add_fixed(10, 0, 1, 18), None, "10 * 10^18 is beyond i64");
+        assert_eq!(std::mem::size_of::<Cell>(), 20);
+    }
+
+    #[test]
+    fn a_cell_past_its_line_count_spills_and_counts_on() {
+        let mut agg = Aggregator::default();
+        let k = key(&mut agg, "1", &[]);
+        let max = u64::from(Cell::MAX_ROWS);
+        agg.add_many(k, d("1.5"), d("1"), max - 1).unwrap();
+        agg.add(k, d("0.25"), d("1")).unwrap();
+        agg.add(k, d("-0.00000000001"), d("1")).unwrap();
+        agg.add_many(k, d("2"), d("1"), 5).unwrap();
+        let recs = agg.into_records().unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!((recs[0].billed.to_string(), recs[0].rows), ("3.74999999999".to_string(), max + 6));
+        assert_eq!(recs[0].effective.to_string(), "4");
     }
 
     #[test]

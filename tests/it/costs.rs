@@ -21,12 +21,33 @@ pub fn sample(name: &str) -> PathBuf {
     Path::new(CORPUS).join(name)
 }
 
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test, kept after the run for a look at what failed.
+///
+/// The directories are named by test, not by run, so two runs of this binary at once (the suite
+/// and a test run alone, two CI jobs sharing a target directory) would clear each other's files:
+/// a run's `scratch` removed another run's export between `tally` writing it and the validator
+/// reading it (exit 0, then `FileNotFoundError`). The first call takes [`SCRATCH_LOCK`] for the
+/// rest of the process, so a second run waits for the first before touching any of them.
 pub fn scratch(name: &str) -> PathBuf {
+    hold_scratch_lock();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("costs-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The file whose lock a run holds while it uses the scratch directories.
+pub const SCRATCH_LOCK: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/costs-scratch.lock");
+
+fn hold_scratch_lock() {
+    static HELD: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+    HELD.get_or_init(|| {
+        std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let file = std::fs::File::create(SCRATCH_LOCK).unwrap();
+        // Blocks while another run holds it; released when this process ends.
+        file.lock().unwrap();
+        file
+    });
 }
 
 fn dec(s: &str) -> Decimal {
@@ -94,6 +115,23 @@ fn assert_reconciles(data: &CostData, (billed, effective, rows): (Decimal, Decim
     assert_eq!(data.total(CostBasis::Effective), Ok(effective), "effective");
     let lines_total: Decimal = data.lines(CostBasis::Effective).iter().map(|l| l.amount).sum();
     assert_eq!(lines_total, effective);
+}
+
+/// The flaky `focus_exports_of_parquet_inputs_pass_the_validator_and_reconcile` (an export that
+/// exited 0, then no file for the validator): another run of this binary cleared the directory.
+/// While this run uses its scratch directories, another cannot take the lock `scratch` waits on.
+#[test]
+fn a_second_run_cannot_clear_this_runs_scratch_directories() {
+    let dir = scratch("lock");
+    std::fs::write(dir.join("mine"), "x").unwrap();
+    // A second open of the file is a second lock holder, as another process's would be.
+    let other = std::fs::File::open(SCRATCH_LOCK).unwrap();
+    assert!(
+        matches!(other.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        "another run could take the scratch lock and clear {}",
+        dir.display()
+    );
+    assert!(dir.join("mine").exists());
 }
 
 #[test]
