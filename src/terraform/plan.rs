@@ -19,7 +19,6 @@
 //! resource changes carry everything a tag audit needs).
 
 mod changes;
-mod skim;
 pub(crate) mod text;
 
 use std::collections::{BTreeMap, HashMap};

@@ -223,59 +223,12 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Parses plan JSON in one pass; `keep` names the types whose whole `change` to keep.
-///
-/// The top level is first taken apart without parsing (see [`super::skim`]) and only the values
-/// the reader uses are parsed; when that fails for any reason, the whole text is read by serde,
-/// which gives the same plan or names the error.
+/// Parses plan JSON in one pass; `keep` names the types whose `change` to keep.
 pub(super) fn parse(text: &str, keep: Keep<'_>) -> Result<PlanJson, serde_json::Error> {
-    if let Some(plan) = parse_members(text, keep) {
-        return Ok(plan);
-    }
     let mut de = serde_json::Deserializer::from_str(text);
     let plan = PlanSeed { keep }.deserialize(&mut de)?;
     de.end()?;
     Ok(plan)
-}
-
-/// [`parse`] from the top-level members; `None` when anything is not as expected.
-fn parse_members(text: &str, keep: Keep<'_>) -> Option<PlanJson> {
-    let mut plan = PlanJson {
-        format_version: None,
-        has_version: false,
-        has_values: false,
-        has_resource_changes: false,
-        has_planned_values: false,
-        terraform_version: None,
-        resource_changes: Vec::new(),
-        configuration: None,
-    };
-    let mut seen = [false; 7];
-    for member in super::skim::members(text)? {
-        let Some(slot) = SLOTS.iter().position(|name| *name == member.key) else {
-            continue;
-        };
-        if std::mem::replace(&mut seen[slot], true) {
-            return None;
-        }
-        let present = member.value != "null";
-        match slot {
-            0 => plan.format_version = serde_json::from_str(member.value).ok()?,
-            1 => plan.has_version = present,
-            2 => plan.has_values = present,
-            3 => {
-                let mut de = serde_json::Deserializer::from_str(member.value);
-                let changes = ChangesSeed { keep }.deserialize(&mut de).ok()?;
-                de.end().ok()?;
-                plan.has_resource_changes = changes.is_some();
-                plan.resource_changes = changes.unwrap_or_default();
-            }
-            4 => plan.has_planned_values = present,
-            5 => plan.terraform_version = serde_json::from_str(member.value).ok()?,
-            _ => plan.configuration = serde_json::from_str(member.value).ok()?,
-        }
-    }
-    Some(plan)
 }
 
 /// The top-level fields the reader uses, by slot.
