@@ -226,7 +226,7 @@ impl Loaded {
     /// Load the plan; with `priced`, also keep the attributes plan pricing reads (one pass).
     pub(super) fn plan(&mut self, path: &Path, priced: bool) -> Result<(), AppError> {
         let file = if priced {
-            plan::load_plan_keeping(path, &crate::pricing::wanted)?
+            plan::load_plan_keeping(path, crate::pricing::KEEP)?
         } else {
             plan::load_plan(path)?
         };

@@ -284,6 +284,58 @@ pub const USAGE_BASED: &[(&str, &str)] = &[
     ("aws_sqs_queue", "Amazon Simple Queue Service"),
 ];
 
+/// Every top-level attribute of a resource's `before`/`after` that [`shape`] reads, for any
+/// type, and those the plan's own readers of kept changes read (`region`; a launch template's
+/// `id`, `name` and `instance_type`): the plan reader keeps only these. A test prices every
+/// fixture plan with and without this filter and compares.
+pub const READS: &[&str] = &[
+    "allocated_storage",
+    "billing_mode",
+    "broker_node_group_info",
+    "cluster_config",
+    "desired_capacity",
+    "ebs_options",
+    "engine",
+    "id",
+    "instance",
+    "instance_class",
+    "instance_type",
+    "instance_types",
+    "iops",
+    "launch_configuration",
+    "launch_template",
+    "load_balancer_type",
+    "min_size",
+    "multi_az",
+    "name",
+    "network_interface",
+    "node_type",
+    "num_cache_clusters",
+    "num_cache_nodes",
+    "num_node_groups",
+    "number_of_broker_nodes",
+    "number_of_nodes",
+    "period",
+    "read_capacity",
+    "region",
+    "replicas_per_node_group",
+    "replication_group_id",
+    "scaling_config",
+    "size",
+    "storage_type",
+    "subnet_ids",
+    "tenancy",
+    "throughput",
+    "type",
+    "vpc_endpoint_type",
+    "write_capacity",
+];
+
+/// Whether [`READS`] names `attribute`.
+pub fn reads(attribute: &str) -> bool {
+    READS.binary_search(&attribute).is_ok()
+}
+
 /// Whether tally has anything to say about the cost of `ty`.
 pub fn is_priced(ty: &str) -> bool {
     FIXED_TYPES.contains(&ty) || USAGE_BASED.iter().any(|(t, _)| *t == ty)

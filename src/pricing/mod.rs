@@ -31,7 +31,7 @@ use crate::model::{CostLine, PlanAction, TagPresence, TagValue, TfResource};
 
 pub use self::catalog::HOURS_PER_MONTH;
 pub use self::list::PriceQuery;
-pub use self::plan_attrs::wanted;
+pub use self::plan_attrs::{wanted, KEEP};
 pub use self::rates::RateBook;
 use crate::snapshot::ListPrice;
 
@@ -223,7 +223,8 @@ pub fn price_plan(input: &PlanPricing<'_>) -> Result<PlanCost, InputError> {
 pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Vec<String>), InputError> {
     let attrs = plan_attrs::from_plan(input.kept, input.aws_regions);
     let changes = &attrs.changes;
-    let by_address: HashMap<&str, &TfResource> =
+    // Looked up once per change, by address: foldhash, not SipHash.
+    let by_address: HashMap<&str, &TfResource, foldhash::fast::RandomState> =
         input.resources.iter().map(|r| (r.address.as_str(), r)).collect();
     let templates = plan_attrs::TemplateIndex::new(changes);
     let money_err = |m: String| InputError::invalid(input.plan_path, None, format!("pricing: {m}"));
@@ -277,7 +278,8 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
     let mut resources = Vec::new();
     // A plan prices thousands of resources from a few dozen distinct needs: each is looked up in
     // the rate book, and its source sentence written, once.
-    let mut bill_rates: HashMap<RateQuery<'_>, Option<BillRated>> = HashMap::new();
+    let mut bill_rates: HashMap<RateQuery<'_>, Option<BillRated>, foldhash::fast::RandomState> =
+        HashMap::default();
     for (c, action, region, owner, before, after) in &items {
         let (c, action) = (*c, *action);
         let mut rc = ResourceCost {

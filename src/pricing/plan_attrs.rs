@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::catalog::{self, Attrs, Templates};
 use crate::model::PlanAction;
-use crate::terraform::plan::ChangeValues;
+use crate::terraform::plan::{ChangeValues, Keep};
 
 /// One resource change of a priced type (or a launch template).
 #[derive(Debug, Clone)]
@@ -48,6 +48,10 @@ pub(crate) struct PlanAttrs<'a> {
     pub changes: Vec<Change<'a>>,
     pub region: Option<String>,
 }
+
+/// What the plan reader should keep for pricing: the changes of the [`wanted`] types, with
+/// the attributes [`catalog::READS`] names.
+pub const KEEP: Keep<'static> = Keep { types: &wanted, attributes: &catalog::reads };
 
 /// The types whose attributes pricing reads: what the plan reader should keep.
 pub fn wanted(ty: &str) -> bool {
@@ -132,5 +136,58 @@ impl Templates for TemplateIndex {
 
     fn instance_type_at(&self, address: &str) -> Option<String> {
         self.by_address.get(address).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::terraform::plan::parse_plan_keeping;
+
+    /// The shape of every side of every priced change, as pricing sees it.
+    fn shapes(kept: &[ChangeValues]) -> Vec<(String, Option<catalog::Shape>, Option<catalog::Shape>)> {
+        let attrs = from_plan(kept, &[]);
+        let templates = TemplateIndex::new(&attrs.changes);
+        attrs
+            .changes
+            .iter()
+            .map(|c| {
+                let before = catalog::shape(c.resource_type, c.before(), &templates);
+                let after = catalog::shape(c.resource_type, c.after(), &templates);
+                (format!("{} {:?}", c.address, c.own_region()), before, after)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keeping_only_the_attributes_read_prices_every_fixture_plan_the_same() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let everything = Keep { types: &wanted, attributes: &|_| true };
+        let mut priced = 0;
+        for plan in [
+            "tests/fixtures/pricing/plan.json",
+            "tests/fixtures/pricing/terraform/plan.json",
+            "tests/fixtures/pricing/terraform-more/plan.json",
+            "tests/fixtures/list_prices/plan.json",
+            "tests/fixtures/rules/BUD004/plan.json",
+        ] {
+            let path = root.join(plan);
+            let bytes = std::fs::read(&path).expect("fixture");
+            let all = parse_plan_keeping(&path, &bytes, everything).expect("parses");
+            let lean = parse_plan_keeping(&path, &bytes, KEEP).expect("parses");
+            let (all, lean) = (shapes(&all.kept), shapes(&lean.kept));
+            assert_eq!(all, lean, "{plan}");
+            priced +=
+                all.iter().filter(|(_, _, after)| matches!(after, Some(catalog::Shape::Fixed(_)))).count();
+        }
+        // Not a comparison of nothing: the fixtures price dozens of fixed-rate resources.
+        assert!(priced > 40, "{priced} fixed-rate resources");
+    }
+
+    #[test]
+    fn reads_is_sorted_for_its_binary_search() {
+        assert!(catalog::READS.windows(2).all(|w| w[0] < w[1]));
     }
 }

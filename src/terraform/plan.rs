@@ -77,29 +77,41 @@ pub struct ChangeValues {
     pub provider_region: Option<String>,
 }
 
-/// Reads and parses a plan JSON file.
-pub fn load_plan(path: &Path) -> Result<PlanFile, InputError> {
-    load_plan_keeping(path, &|_| false)
+/// What of the resource changes a reader above this one keeps besides what a tag audit reads.
+#[derive(Clone, Copy)]
+pub struct Keep<'a> {
+    /// The types whose `change` to keep (in [`PlanFile::kept`]).
+    pub types: &'a dyn Fn(&str) -> bool,
+    /// The top-level attributes of a kept `before` and `after` to keep: a plan's sides hold
+    /// every argument of the resource, and a reader that needs a few of them should not hold
+    /// a value tree of all of them.
+    pub attributes: &'a dyn Fn(&str) -> bool,
 }
 
-/// [`load_plan`], also keeping the whole `change` of every resource whose type `keep` names
-/// (in [`PlanFile::kept`]), for readers of attributes a tag audit does not need.
-pub fn load_plan_keeping(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<PlanFile, InputError> {
+impl Keep<'static> {
+    /// Keep nothing.
+    pub const NOTHING: Keep<'static> = Keep { types: &|_| false, attributes: &|_| false };
+}
+
+/// Reads and parses a plan JSON file.
+pub fn load_plan(path: &Path) -> Result<PlanFile, InputError> {
+    load_plan_keeping(path, Keep::NOTHING)
+}
+
+/// [`load_plan`], also keeping the `change` of every resource whose type `keep` names (in
+/// [`PlanFile::kept`]), for readers of attributes a tag audit does not need.
+pub fn load_plan_keeping(path: &Path, keep: Keep<'_>) -> Result<PlanFile, InputError> {
     let bytes = crate::source::read_regular(path).map_err(|e| InputError::io(path, e))?;
     parse_plan_keeping(path, &bytes, keep)
 }
 
 /// Parses plan JSON bytes; `path` names them in errors.
 pub fn parse_plan(path: &Path, bytes: &[u8]) -> Result<PlanFile, InputError> {
-    parse_plan_keeping(path, bytes, &|_| false)
+    parse_plan_keeping(path, bytes, Keep::NOTHING)
 }
 
-/// [`parse_plan`], keeping the whole `change` of the types `keep` names.
-pub fn parse_plan_keeping(
-    path: &Path,
-    bytes: &[u8],
-    keep: &dyn Fn(&str) -> bool,
-) -> Result<PlanFile, InputError> {
+/// [`parse_plan`], keeping the `change` of the types `keep` names.
+pub fn parse_plan_keeping(path: &Path, bytes: &[u8], keep: Keep<'_>) -> Result<PlanFile, InputError> {
     let text = text::decode(path, bytes)?;
     let mut plan = match changes::parse(&text, keep) {
         Ok(plan) => plan,

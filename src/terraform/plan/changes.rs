@@ -24,7 +24,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{ChangeValues, Configuration};
+use super::{ChangeValues, Configuration, Keep};
 use crate::model::IndexKey;
 
 /// The plan as far as the reader uses it, header fields included.
@@ -223,16 +223,27 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Parses plan JSON in one pass; `keep` names the types whose whole `change` to keep.
-pub(super) fn parse(text: &str, keep: &dyn Fn(&str) -> bool) -> Result<PlanJson, serde_json::Error> {
+/// Parses plan JSON in one pass; `keep` names the types whose `change` to keep.
+pub(super) fn parse(text: &str, keep: Keep<'_>) -> Result<PlanJson, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let plan = PlanSeed { keep }.deserialize(&mut de)?;
     de.end()?;
     Ok(plan)
 }
 
+/// The top-level fields the reader uses, by slot.
+const SLOTS: [&str; 7] = [
+    "format_version",
+    "version",
+    "values",
+    "resource_changes",
+    "planned_values",
+    "terraform_version",
+    "configuration",
+];
+
 struct PlanSeed<'k> {
-    keep: &'k dyn Fn(&str) -> bool,
+    keep: Keep<'k>,
 }
 
 impl<'de> DeserializeSeed<'de> for PlanSeed<'_> {
@@ -270,29 +281,11 @@ impl<'de> Visitor<'de> for PlanSeed<'_> {
         };
         let mut seen = [false; 7];
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let slot = match key.0.as_ref() {
-                "format_version" => 0,
-                "version" => 1,
-                "values" => 2,
-                "resource_changes" => 3,
-                "planned_values" => 4,
-                "terraform_version" => 5,
-                "configuration" => 6,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+            let Some(slot) = SLOTS.iter().position(|name| *name == key.0.as_ref()) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             };
-            const NAMES: [&str; 7] = [
-                "format_version",
-                "version",
-                "values",
-                "resource_changes",
-                "planned_values",
-                "terraform_version",
-                "configuration",
-            ];
-            once(seen[slot], NAMES[slot])?;
+            once(seen[slot], SLOTS[slot])?;
             seen[slot] = true;
             match slot {
                 0 => plan.format_version = map.next_value()?,
@@ -314,7 +307,7 @@ impl<'de> Visitor<'de> for PlanSeed<'_> {
 
 /// `resource_changes`: `null` or a list.
 struct ChangesSeed<'k> {
-    keep: &'k dyn Fn(&str) -> bool,
+    keep: Keep<'k>,
 }
 
 impl<'de> DeserializeSeed<'de> for ChangesSeed<'_> {
@@ -341,7 +334,7 @@ impl<'de> Visitor<'de> for ChangesSeed<'_> {
 }
 
 struct ChangeListVisitor<'k> {
-    keep: &'k dyn Fn(&str) -> bool,
+    keep: Keep<'k>,
 }
 
 impl<'de> Visitor<'de> for ChangeListVisitor<'_> {
@@ -359,7 +352,7 @@ impl<'de> Visitor<'de> for ChangeListVisitor<'_> {
 }
 
 struct ResourceChangeSeed<'k> {
-    keep: &'k dyn Fn(&str) -> bool,
+    keep: Keep<'k>,
 }
 
 impl<'de> DeserializeSeed<'de> for ResourceChangeSeed<'_> {
@@ -434,7 +427,7 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                     once(lean.is_some() || whole.is_some(), "change")?;
                     match resource_type.as_deref() {
                         Some(ty) if ty != ASG => {
-                            let keep = (self.keep)(ty);
+                            let keep = (self.keep.types)(ty).then_some(self.keep.attributes);
                             lean = Some(map.next_value_seed(LeanChangeSeed { keep })?);
                         }
                         _ => whole = Some(map.next_value()?),
@@ -498,7 +491,7 @@ impl Fields {
     /// type is kept) or whole (`Err`).
     fn build(
         self,
-        keep: &dyn Fn(&str) -> bool,
+        keep: Keep<'_>,
         change: Result<(Change, Option<KeptSides>), WholeChange>,
     ) -> ResourceChange {
         let mut kept = None;
@@ -527,7 +520,7 @@ impl Fields {
                     after: Side::from_value(&w.after, &self.resource_type),
                     after_unknown: Unknown::from_value(&w.after_unknown),
                 };
-                if keep(&self.resource_type) {
+                if (keep.types)(&self.resource_type) {
                     kept = Some(Box::new(ChangeValues {
                         address: self.address.clone(),
                         resource_type: self.resource_type.clone(),
@@ -567,18 +560,19 @@ struct KeptSides {
 }
 
 /// A `change` read lean (never an autoscaling group's); with `keep`, its values are kept too.
-struct LeanChangeSeed {
-    keep: bool,
+struct LeanChangeSeed<'k> {
+    /// When the change is kept, which top-level attributes of its sides to keep.
+    keep: Option<&'k dyn Fn(&str) -> bool>,
 }
 
-impl<'de> DeserializeSeed<'de> for LeanChangeSeed {
+impl<'de> DeserializeSeed<'de> for LeanChangeSeed<'_> {
     type Value = (Change, Option<KeptSides>);
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_struct("Change", &[], self)
     }
 }
 
-impl<'de> Visitor<'de> for LeanChangeSeed {
+impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
     type Value = (Change, Option<KeptSides>);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a change object with `actions`")
@@ -603,9 +597,13 @@ impl<'de> Visitor<'de> for LeanChangeSeed {
                 }
                 "after_unknown" => {
                     once(unknown.is_some(), "after_unknown")?;
-                    unknown = Some(if self.keep {
-                        let value: Value = map.next_value()?;
-                        (Unknown::from_value(&value), value)
+                    unknown = Some(if let Some(attributes) = self.keep {
+                        let mut value: Value = map.next_value()?;
+                        let unknown = Unknown::from_value(&value);
+                        if let Value::Object(fields) = &mut value {
+                            fields.retain(|k, _| attributes(k));
+                        }
+                        (unknown, value)
                     } else {
                         (map.next_value_seed(UnknownSeed)?, Value::Null)
                     });
@@ -624,7 +622,7 @@ impl<'de> Visitor<'de> for LeanChangeSeed {
             after,
             after_unknown,
         };
-        let kept = self.keep.then_some(KeptSides {
+        let kept = self.keep.is_some().then_some(KeptSides {
             before: before_value,
             after: after_value,
             after_unknown: unknown_value,
@@ -645,15 +643,15 @@ impl<'de> Visitor<'de> for LeanChangeSeed {
             after: Side::from_value(&after, ""),
             after_unknown: Unknown::from_value(&after_unknown),
         };
-        Ok((change, self.keep.then_some(KeptSides { before, after, after_unknown })))
+        Ok((change, self.keep.is_some().then_some(KeptSides { before, after, after_unknown })))
     }
 }
 
-impl LeanChangeSeed {
+impl LeanChangeSeed<'_> {
     /// `before` or `after`: the lean side, and with `keep` its kept value (`null` without).
     fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, Value), A::Error> {
-        if self.keep {
-            map.next_value_seed(KeptSideSeed)
+        if let Some(attributes) = self.keep {
+            map.next_value_seed(KeptSideSeed { attributes })
         } else {
             Ok((map.next_value_seed(SideSeed)?, Value::Null))
         }
@@ -661,17 +659,20 @@ impl LeanChangeSeed {
 }
 
 /// `before` / `after` of a kept type: the lean side as [`SideSeed`] reads it, and the side's
-/// value without its tag fields. A side that is not an object is kept as it is.
-struct KeptSideSeed;
+/// value with only the top-level `attributes` asked for (never its tag fields). A side that is
+/// not an object is kept as it is.
+struct KeptSideSeed<'k> {
+    attributes: &'k dyn Fn(&str) -> bool,
+}
 
-impl<'de> DeserializeSeed<'de> for KeptSideSeed {
+impl<'de> DeserializeSeed<'de> for KeptSideSeed<'_> {
     type Value = (Side, Value);
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for KeptSideSeed {
+impl<'de> Visitor<'de> for KeptSideSeed<'_> {
     type Value = (Side, Value);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any value")
@@ -714,6 +715,14 @@ impl<'de> Visitor<'de> for KeptSideSeed {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if is_tags_key(&key, false) {
                 side.push(key.into_owned(), Item::Tags(map.next_value_seed(TagsSeed)?));
+                continue;
+            }
+            if !(self.attributes)(&key) {
+                let item = match map.next_value_seed(ScalarSeed)? {
+                    Some(v) => Item::Whole(v),
+                    None => Item::Skipped,
+                };
+                side.push(key.into_owned(), item);
                 continue;
             }
             let value: Value = map.next_value()?;

@@ -338,8 +338,9 @@ fn lean_and_whole_reads_agree() {
     // all must give the same resources, and the same errors.
     for (name, bytes) in plan_inputs() {
         let lean = parse_plan(p(), &bytes).map(|f| f.resources).map_err(|e| e.to_string());
-        let whole =
-            parse_plan_keeping(p(), &bytes, &|_| true).map(|f| f.resources).map_err(|e| e.to_string());
+        let whole = parse_plan_keeping(p(), &bytes, Keep { types: &|_| true, attributes: &|_| true })
+            .map(|f| f.resources)
+            .map_err(|e| e.to_string());
         assert_eq!(lean, whole, "{name}");
     }
 }
@@ -374,7 +375,9 @@ fn edge_values_read_as_a_parsed_map_would() {
 
 #[test]
 fn kept_changes_keep_all_but_their_tags_in_plan_order() {
-    let plan = parse_plan_keeping(p(), EDGE.as_bytes(), &|t| t == "aws_vpc").expect("parses");
+    let plan =
+        parse_plan_keeping(p(), EDGE.as_bytes(), Keep { types: &|t| t == "aws_vpc", attributes: &|_| true })
+            .expect("parses");
     let addresses: Vec<&str> = plan.kept.iter().map(|c| c.address.as_str()).collect();
     assert_eq!(addresses, ["aws_vpc.a", "aws_vpc.b", "aws_vpc.c", "aws_vpc.d"]);
     assert_eq!(plan.kept[2].before["deep"]["a"][1]["b"], 2);
