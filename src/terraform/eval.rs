@@ -42,7 +42,7 @@ use hcl_edit::expr::Expression;
 
 pub(crate) use functions::from_json;
 pub(crate) use ops::{iterate, merge_tags, tags_from_value};
-pub(crate) use scope::Scope;
+pub(crate) use scope::{ModulePaths, Scope};
 
 use crate::model::SourceLocation;
 

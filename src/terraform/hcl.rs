@@ -176,6 +176,7 @@ pub fn load_code_parsed(
         may_not_exist: false,
         instances: 0,
         too_many: None,
+        root_dir: loader::absolute(dir),
     };
     let mut stack = vec![root_key.clone()];
     loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);

@@ -18,6 +18,18 @@ pub(crate) struct Scope<'a> {
     cache: RefCell<HashMap<String, EvalResult>>,
     active: RefCell<Vec<String>>,
     diagnostics: RefCell<Vec<Diagnostic>>,
+    /// `path.cwd`, `path.root` and `path.module`, when the module's place on disk is known.
+    paths: Option<ModulePaths>,
+}
+
+/// The `path.*` values of one module, as Terraform run in the root module's directory gives
+/// them: `cwd` absolute, `root` and `module` relative to it (`.` for the root itself, `/`
+/// between components).
+#[derive(Debug, Clone)]
+pub(crate) struct ModulePaths {
+    pub(crate) cwd: String,
+    pub(crate) root: String,
+    pub(crate) module: String,
 }
 
 impl<'a> Scope<'a> {
@@ -28,7 +40,14 @@ impl<'a> Scope<'a> {
             cache: RefCell::default(),
             active: RefCell::default(),
             diagnostics: RefCell::default(),
+            paths: None,
         }
+    }
+
+    /// The same scope with `path.*` known.
+    pub(crate) fn with_paths(mut self, paths: ModulePaths) -> Self {
+        self.paths = Some(paths);
+        self
     }
 
     /// A scope with no variables and no locals: for tfvars, variable defaults and backends.
@@ -309,6 +328,12 @@ impl<'a> Scope<'a> {
             },
             "count" => match (&env.count_index, first) {
                 (Some(index), "index") => index.clone(),
+                _ => Value::Unknown,
+            },
+            "path" => match (&self.paths, first) {
+                (Some(p), "cwd") => Value::string(p.cwd.as_str()),
+                (Some(p), "root") => Value::string(p.root.as_str()),
+                (Some(p), "module") => Value::string(p.module.as_str()),
                 _ => Value::Unknown,
             },
             _ => return Ok(None),

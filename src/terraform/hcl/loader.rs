@@ -17,7 +17,9 @@ use super::{MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_TOTAL_INSTANCES, MODULE_META_AR
 use crate::model::{
     Diagnostic, EffectiveTags, IndexKey, Layer, ResourceMode, SmallMap, TagValue, TfResource,
 };
-use crate::terraform::eval::{iterate, merge_tags, tags_from_value, Each, Env, EvalError, Map, Scope, Value};
+use crate::terraform::eval::{
+    iterate, merge_tags, tags_from_value, Each, Env, EvalError, Map, ModulePaths, Scope, Value,
+};
 
 /// What a provider configuration contributes to its resources.
 #[derive(Debug, Clone)]
@@ -65,6 +67,30 @@ pub(super) struct Loader<'d, 'a> {
     pub(super) instances: usize,
     /// Where the bound was crossed; once set, nothing more is instantiated.
     pub(super) too_many: Option<crate::model::SourceLocation>,
+    /// The root module's directory, absolute: Terraform's `path.cwd` when run there.
+    pub(super) root_dir: PathBuf,
+}
+
+/// `path.*` of the module in `dir` with Terraform run in `root` (absolute, normalised): the
+/// module's directory relative to the root, lexically (`modules/svc`, `../..`, `.terraform/...`).
+pub(super) fn module_paths(root: &Path, dir: &Path) -> ModulePaths {
+    let dir = absolute(dir);
+    let (r, d): (Vec<_>, Vec<_>) = (root.components().collect(), dir.components().collect());
+    let common = r.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); r.len() - common];
+    parts.extend(d[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    ModulePaths {
+        cwd: root.to_string_lossy().into_owned(),
+        root: ".".to_string(),
+        module: if parts.is_empty() { ".".to_string() } else { parts.join("/") },
+    }
+}
+
+/// `path` made absolute against the working directory and normalised lexically (no symlinks
+/// resolved, as Terraform's `path.cwd` keeps the directory as the shell names it).
+pub(super) fn absolute(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    super::files::normalise_path(&abs, false)
 }
 
 impl<'a> Loader<'_, 'a> {
@@ -81,7 +107,7 @@ impl<'a> Loader<'_, 'a> {
             return;
         }
         let outer = std::mem::replace(&mut self.may_not_exist, may_not_exist);
-        let scope = Scope::new(vars, def.locals.clone());
+        let scope = Scope::new(vars, def.locals.clone()).with_paths(module_paths(&self.root_dir, def.dir));
         let mut providers = inherited;
         for p in &def.providers {
             let info = self.provider_info(&scope, p);

@@ -502,3 +502,34 @@ fn texts_from_the_walk_are_read_once() {
     let second = load_code_shared(&dir, &CodeOptions::default(), Some(&shared)).unwrap();
     assert_eq!(addresses(&second), ["aws_s3_bucket.on_disk"]);
 }
+
+#[test]
+fn path_values_are_those_of_terraform_run_in_the_root() {
+    // `terraform console` in examples/complete: path.cwd is that directory, absolute;
+    // path.root is "."; a module's path.module is its directory relative to the root ("../..").
+    let m = load("paths/examples/complete");
+    let b = get(&m, "aws_s3_bucket.b");
+    assert_eq!(tags(b), expect(&[("Cwd", "complete"), ("Module", ".")]));
+    assert!(b.tags.complete);
+    let ec2 = get(&m, "module.ec2.aws_instance.this");
+    assert_eq!(
+        tags(ec2),
+        expect(&[("Example", "ex-complete"), ("Module", "../.."), ("Name", "ex-complete"), ("Root", ".")])
+    );
+    assert!(ec2.tags.complete, "the Name condition is decided, so the tags are whole");
+}
+
+#[test]
+fn module_paths_are_relative_to_the_root_lexically() {
+    let root = Path::new("/w/repo/examples/complete");
+    let p = loader::module_paths(root, Path::new("/w/repo/examples/complete/../.."));
+    assert_eq!(
+        (p.cwd.as_str(), p.root.as_str(), p.module.as_str()),
+        ("/w/repo/examples/complete", ".", "../..")
+    );
+    assert_eq!(loader::module_paths(root, root).module, ".");
+    let nested = loader::module_paths(root, Path::new("/w/repo/examples/complete/modules/./svc"));
+    assert_eq!(nested.module, "modules/svc");
+    let remote = loader::module_paths(root, Path::new("/w/repo/examples/complete/.terraform/modules/vpc"));
+    assert_eq!(remote.module, ".terraform/modules/vpc");
+}
