@@ -418,6 +418,20 @@ fn conditional_with_unknown_condition_keeps_what_both_branches_agree_on() {
 }
 
 #[test]
+fn lookup_with_an_unknown_key_keeps_what_every_outcome_agrees_on() {
+    // The only possible results are the map's values and the default.
+    assert_eq!(ok("lookup({}, var.nothing, {})"), Value::Map(Map::known(BTreeMap::new())));
+    assert_eq!(ok(r#"lookup({a = "x", b = "x"}, var.nothing, "x")"#), s("x"));
+    assert_eq!(ok(r#"lookup({a = "x"}, var.nothing, "y")"#), Value::Unknown);
+    let v = ok(r#"lookup({a = { Owner = "o", Name = "a" } }, var.nothing, { Owner = "o" })"#);
+    let Value::Map(m) = v else { panic!("a map") };
+    assert_eq!(m.entries.get("Owner"), Some(&s("o")));
+    assert!(!m.entries.contains_key("Name") && !m.complete);
+    assert_eq!(ok("lookup({}, var.nothing)"), Value::Unknown, "no outcome but an error");
+    assert_eq!(ok("lookup(merge(var.nothing, {}), var.nothing, {})"), Value::Unknown);
+}
+
+#[test]
 fn length_of_for_over_known_empty_collection() {
     assert_eq!(ok("length([for x in [] : var.nothing])"), n(0.0)); // console: 0, even for unknown bodies
     assert_eq!(ok("length({for k, v in {} : k => var.nothing})"), n(0.0));

@@ -292,7 +292,21 @@ pub(super) fn lookup(args: Vec<Value>) -> EvalResult {
         return Err(EvalError::new("lookup: two or three arguments required"));
     };
     let key = match key {
-        Value::Unknown => return Ok(Value::Unknown),
+        // Whatever the key turns out to be, the result is one of the map's values or the
+        // default: keep what they all agree on, as for a conditional with an unknown condition
+        // (`lookup(var.tags_per_az, var.az, {})` with no tags per zone is `{}`; Terraform
+        // itself says unknown until it knows the key).
+        Value::Unknown => {
+            return Ok(match map {
+                Value::Map(m) if m.complete => m
+                    .entries
+                    .into_values()
+                    .chain(default)
+                    .reduce(super::super::ops::join)
+                    .unwrap_or(Value::Unknown),
+                _ => Value::Unknown,
+            })
+        }
         k => text("lookup", &k)?,
     };
     match map {
