@@ -94,24 +94,108 @@ pub enum TagPresence<'a> {
 
 /// Effective tags of a Terraform resource: provider `default_tags` merged with the resource's
 /// own tags. `complete == false` means some part of the map could not be evaluated, so a key
-/// that is absent here may still be set: such a key is *unknown*, never *missing*.
+/// that is absent here may still be set: such a key is *unknown*, never *missing*, unless
+/// `bound` says which keys the unknown part can hold and the key is not one of them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EffectiveTags {
     pub tags: SmallMap<TagValue>,
     pub complete: bool,
+    /// When incomplete: the only keys the map may hold besides `tags` (`None`: any key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound: Option<Vec<KeyShape>>,
+}
+
+/// A key that may be present though it is not known, as far as it is known: exactly a key (one
+/// branch of a conditional sets it), or a key with a known start and end
+/// (`"kubernetes.io/cluster/${var.name}"` can never be `owner`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum KeyShape {
+    Exact(String),
+    Affixes { prefix: String, suffix: String },
+}
+
+impl KeyShape {
+    /// Whether a key of this shape may be `key` in any case (a key that differs only in case is
+    /// a wrong-case variant of it, which the policy counts as present).
+    pub fn may_be(&self, key: &str) -> bool {
+        let key = key.to_lowercase();
+        match self {
+            KeyShape::Exact(k) => k.to_lowercase() == key,
+            KeyShape::Affixes { prefix, suffix } => {
+                let (p, s) = (prefix.to_lowercase(), suffix.to_lowercase());
+                key.len() >= p.len() + s.len() && key.starts_with(&p) && key.ends_with(&s)
+            }
+        }
+    }
+}
+
+/// Whether a map (`complete`, `bound`) may hold `key` although its known keys do not include it.
+pub(crate) fn may_hold(complete: bool, bound: Option<&[KeyShape]>, key: &str) -> bool {
+    !complete && bound.is_none_or(|shapes| shapes.iter().any(|s| s.may_be(key)))
+}
+
+/// Widen a map's (`complete`, `bound`) by keys another map may hold (`other_complete`,
+/// `other_bound`), or by one more shape when `other_bound` is a single shape.
+pub(crate) fn widen(
+    complete: &mut bool,
+    bound: &mut Option<Vec<KeyShape>>,
+    other_complete: bool,
+    other_bound: Option<&[KeyShape]>,
+) {
+    if other_complete {
+        return;
+    }
+    match other_bound {
+        None => {
+            *complete = false;
+            *bound = None;
+        }
+        Some(shapes) => {
+            if *complete {
+                *complete = false;
+                *bound = Some(Vec::new());
+            }
+            if let Some(mine) = bound {
+                for s in shapes {
+                    if !mine.contains(s) {
+                        mine.push(s.clone());
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl EffectiveTags {
     pub fn known(tags: Tags) -> Self {
-        Self { tags: tags.into_iter().map(|(k, v)| (k, TagValue::Known(v))).collect(), complete: true }
+        Self {
+            tags: tags.into_iter().map(|(k, v)| (k, TagValue::Known(v))).collect(),
+            complete: true,
+            bound: None,
+        }
+    }
+
+    /// Tags whose key set is not known at all (besides `tags`, any key may be present).
+    pub fn open(tags: SmallMap<TagValue>) -> Self {
+        Self { tags, complete: false, bound: None }
+    }
+
+    /// Tags whose key set is known: `tags` and nothing else.
+    pub fn whole(tags: SmallMap<TagValue>) -> Self {
+        Self { tags, complete: true, bound: None }
+    }
+
+    /// Whether `key` (in any case), absent from `tags`, may still be set.
+    pub fn may_hold(&self, key: &str) -> bool {
+        may_hold(self.complete, self.bound.as_deref(), key)
     }
 
     /// The per-key answer the policy engine needs.
     pub fn presence(&self, key: &str) -> TagPresence<'_> {
         match self.tags.get(key) {
             Some(v) => TagPresence::Present(v),
-            None if self.complete => TagPresence::Missing,
-            None => TagPresence::Unknown,
+            None if self.may_hold(key) => TagPresence::Unknown,
+            None => TagPresence::Missing,
         }
     }
 
@@ -126,8 +210,8 @@ impl EffectiveTags {
 pub(crate) trait TagMap {
     /// Keys in order, with the value when it is known.
     fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)>;
-    /// Whether a key absent here is certainly absent.
-    fn complete(&self) -> bool;
+    /// Whether `key` (in any case), absent from the entries, may still be set.
+    fn may_hold(&self, key: &str) -> bool;
 }
 
 impl TagMap for EffectiveTags {
@@ -135,8 +219,8 @@ impl TagMap for EffectiveTags {
         self.tags.iter().map(|(k, v)| (k.as_str(), v.known()))
     }
 
-    fn complete(&self) -> bool {
-        self.complete
+    fn may_hold(&self, key: &str) -> bool {
+        EffectiveTags::may_hold(self, key)
     }
 }
 
@@ -145,8 +229,8 @@ impl TagMap for Tags {
         self.iter().map(|(k, v)| (k, Some(v)))
     }
 
-    fn complete(&self) -> bool {
-        true
+    fn may_hold(&self, _key: &str) -> bool {
+        false
     }
 }
 

@@ -129,10 +129,10 @@ impl TagPolicy {
             .peekable();
         if variants.peek().is_none() {
             if self.required.as_ref().is_some_and(|s| s.matches(names)) {
-                if tags.complete() {
-                    verdict.missing = true;
-                } else {
+                if tags.may_hold(&self.key) {
                     verdict.unknown = true;
+                } else {
+                    verdict.missing = true;
                 }
             }
             return verdict;
@@ -465,13 +465,13 @@ rule "TAG001" {
         let v = set.tags[0].check(&names, &tags(&[("costcenter", "1")]));
         assert_eq!(v.wrong_case, vec!["costcenter"]);
         assert!(!v.missing, "a wrong spelling is TAG003, not TAG001");
-        let partial = EffectiveTags { tags: crate::model::SmallMap::new(), complete: false };
+        let partial = EffectiveTags::open(crate::model::SmallMap::new());
         let v = set.tags[0].check(&names, &partial);
         assert!(v.unknown && !v.missing);
-        let unknown_value = EffectiveTags {
-            tags: crate::model::SmallMap::from([("CostCenter".to_string(), TagValue::Unknown)]),
-            complete: true,
-        };
+        let unknown_value = EffectiveTags::whole(crate::model::SmallMap::from([(
+            "CostCenter".to_string(),
+            TagValue::Unknown,
+        )]));
         let strict = parse("tag \"CostCenter\" {\n  allowed = [\"1\"]\n}\n").unwrap();
         assert_eq!(strict.tags[0].check(&names, &unknown_value), Verdict::default());
     }

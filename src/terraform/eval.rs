@@ -25,7 +25,10 @@
 //!   the entries of `b` exactly (nothing after `X` can be overridden by it) and is incomplete
 //!   (`X` may add keys). An object constructor with an unknown key is likewise incomplete.
 //!   Functions that need the full key set (`keys`, `length`, a missing key in `lookup`) return
-//!   unknown for an incomplete map.
+//!   unknown for an incomplete map. Where it is known which keys an incomplete map may hold
+//!   ([`Map::bound`]), that is kept: the keys only one branch of an unknown conditional has, an
+//!   object key template's literal start and end (`"kubernetes.io/cluster/${var.name}"`), so
+//!   a required tag none of them can be is missing, not unknown.
 //!
 //! `Err` is reserved for expressions Terraform itself rejects (a missing map key, a type
 //! mismatch, a null in a template); it is what lets `try` and `can` work.
@@ -44,7 +47,7 @@ pub(crate) use functions::from_json;
 pub(crate) use ops::{iterate, merge_tags, tags_from_value};
 pub(crate) use scope::{ModulePaths, Scope};
 
-use crate::model::SourceLocation;
+use crate::model::{KeyShape, SourceLocation};
 
 /// A Terraform value as far as we can know it statically.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,16 +65,40 @@ pub(crate) enum Value {
     Unknown,
 }
 
-/// A map or object. `complete == false`: the entries are certainly present, others may exist.
+/// A map or object. `complete == false`: the entries are certainly present, others may exist;
+/// `bound`, when set, says which (a key from one branch of a conditional, a key with a known
+/// start and end); `None` means any key.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Map {
     pub(crate) entries: BTreeMap<String, Value>,
     pub(crate) complete: bool,
+    pub(crate) bound: Option<Vec<KeyShape>>,
 }
 
 impl Map {
     pub(crate) fn known(entries: BTreeMap<String, Value>) -> Self {
-        Self { entries, complete: true }
+        Self { entries, complete: true, bound: None }
+    }
+
+    /// Any key may be present besides the entries.
+    pub(crate) fn open(&mut self) {
+        self.complete = false;
+        self.bound = None;
+    }
+
+    /// Keys of this shape may be present besides the entries.
+    pub(crate) fn may_add(&mut self, shape: KeyShape) {
+        crate::model::widen(&mut self.complete, &mut self.bound, false, Some(&[shape]));
+    }
+
+    /// Whatever keys `other` may hold besides its entries may be present here too.
+    pub(crate) fn widen_by(&mut self, other: &Map) {
+        crate::model::widen(&mut self.complete, &mut self.bound, other.complete, other.bound.as_deref());
+    }
+
+    /// Whether `key`, absent from the entries, may be present.
+    pub(crate) fn may_hold(&self, key: &str) -> bool {
+        crate::model::may_hold(self.complete, self.bound.as_deref(), key)
     }
 }
 

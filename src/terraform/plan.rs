@@ -628,7 +628,7 @@ fn plan_tags(
             let mut tags: SmallMap<TagValue> =
                 entries_tag_map(std::mem::take(all)).map_err(|m| format!("`tags_all` {m}"))?;
             add_unknown_keys(&mut tags, unknown.get("tags_all"));
-            return Ok(EffectiveTags { tags, complete: true });
+            return Ok(EffectiveTags::whole(tags));
         }
     }
     let mut complete = true;
@@ -652,7 +652,7 @@ fn plan_tags(
     }
     let mut tags: SmallMap<TagValue> = tags.into_iter().collect();
     add_unknown_keys(&mut tags, unknown.get("tags"));
-    Ok(EffectiveTags { tags, complete })
+    Ok(EffectiveTags { tags, complete, bound: None })
 }
 
 /// [`tag_map`] of an object read as its entries, consumed: a repeated key counts once, with

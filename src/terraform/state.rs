@@ -301,7 +301,7 @@ pub(crate) fn scalar_string(v: Option<&Value>) -> Option<String> {
 /// list of maps); `default_tags` do not apply to it, so those blocks are the whole story.
 pub(crate) fn state_tags(resource_type: &str, attrs: &Map<String, Value>) -> Result<EffectiveTags, String> {
     if resource_type == "aws_autoscaling_group" {
-        return Ok(EffectiveTags { tags: asg_tags(attrs).into_iter().collect(), complete: true });
+        return Ok(EffectiveTags::whole(asg_tags(attrs).into_iter().collect()));
     }
     // `tags_all` wins when present; null means "not recorded" (old providers), anything else
     // that is not a map is a broken file, reported rather than read as "no tags".
@@ -314,7 +314,7 @@ pub(crate) fn state_tags(resource_type: &str, attrs: &Map<String, Value>) -> Res
         Some((name, value)) => tag_map(value).map_err(|m| format!("attribute `{name}` {m}"))?,
         None => BTreeMap::new(),
     };
-    Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: true })
+    Ok(EffectiveTags::whole(tags.into_iter().collect()))
 }
 
 fn asg_tags(attrs: &Map<String, Value>) -> BTreeMap<String, TagValue> {

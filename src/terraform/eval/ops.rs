@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use hcl_edit::expr::BinaryOperator;
 
 use super::{format_number, EvalError, EvalResult, Map, Value};
-use crate::model::{EffectiveTags, SmallMap, TagValue};
+use crate::model::{EffectiveTags, KeyShape, SmallMap, TagValue};
 
 /// (key, value) pairs of a collection; `None` when the collection (or its key set) is unknown.
 pub(crate) fn iterate(collection: Value) -> Result<Option<Vec<(Value, Value)>>, EvalError> {
@@ -60,15 +60,20 @@ pub(crate) fn join(a: Value, b: Value) -> Value {
     }
     match (a, b) {
         (Value::Map(a), Value::Map(mut b)) => {
-            let complete = a.complete && b.complete && a.entries.len() == b.entries.len();
-            let mut out = Map { entries: BTreeMap::new(), complete };
+            // Keys only one side has may be present; so may whatever either side may hold.
+            let mut out = Map::known(BTreeMap::new());
+            out.widen_by(&a);
+            out.widen_by(&b);
             for (k, va) in a.entries {
                 match b.entries.remove(&k) {
                     Some(vb) => {
                         out.entries.insert(k, join(va, vb));
                     }
-                    None => out.complete = false,
+                    None => out.may_add(KeyShape::Exact(k)),
                 }
+            }
+            for k in b.entries.into_keys() {
+                out.may_add(KeyShape::Exact(k));
             }
             Value::Map(out)
         }
@@ -144,8 +149,8 @@ pub(super) fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> EvalResult
 /// A null tag value means the key is not set (the AWS provider drops null-valued tags).
 pub(crate) fn tags_from_value(value: &Value) -> Result<EffectiveTags, EvalError> {
     match value {
-        Value::Null => Ok(EffectiveTags { tags: SmallMap::new(), complete: true }),
-        Value::Unknown => Ok(EffectiveTags { tags: SmallMap::new(), complete: false }),
+        Value::Null => Ok(EffectiveTags::whole(SmallMap::new())),
+        Value::Unknown => Ok(EffectiveTags::open(SmallMap::new())),
         Value::Map(m) => {
             let mut tags = BTreeMap::new();
             for (k, v) in &m.entries {
@@ -162,7 +167,11 @@ pub(crate) fn tags_from_value(value: &Value) -> Result<EffectiveTags, EvalError>
                 };
                 tags.insert(k.clone(), tag);
             }
-            Ok(EffectiveTags { tags: tags.into_iter().collect(), complete: m.complete })
+            Ok(EffectiveTags {
+                tags: tags.into_iter().collect(),
+                complete: m.complete,
+                bound: m.bound.clone(),
+            })
         }
         other => Err(EvalError::new(format!("tags must be a map, got {}", other.type_name()))),
     }
@@ -170,15 +179,20 @@ pub(crate) fn tags_from_value(value: &Value) -> Result<EffectiveTags, EvalError>
 
 /// `base` overridden by `over`, as the AWS provider merges `default_tags` and `tags`.
 ///
-/// If `over` is incomplete, its unknown part may override any key of `base`: those keys stay
-/// present with unknown values.
+/// If `over` is incomplete, its unknown part may override the keys of `base` it may hold: those
+/// keys stay present with unknown values.
 pub(crate) fn merge_tags(base: &EffectiveTags, over: &EffectiveTags) -> EffectiveTags {
     let mut tags = base.tags.clone();
     if !over.complete {
-        for v in tags.values_mut() {
-            *v = TagValue::Unknown;
+        for (k, v) in tags.iter_mut() {
+            if over.may_hold(k) {
+                *v = TagValue::Unknown;
+            }
         }
     }
     tags.extend(over.tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-    EffectiveTags { tags, complete: base.complete && over.complete }
+    let (mut complete, mut bound) = (true, None);
+    crate::model::widen(&mut complete, &mut bound, base.complete, base.bound.as_deref());
+    crate::model::widen(&mut complete, &mut bound, over.complete, over.bound.as_deref());
+    EffectiveTags { tags, complete, bound }
 }

@@ -9,7 +9,7 @@ use hcl_edit::template::{Directive, Element, Template};
 
 use super::ops::{binary, index, iterate, join};
 use super::{Env, EvalError, EvalResult, LocalDef, Map, Value};
-use crate::model::Diagnostic;
+use crate::model::{Diagnostic, KeyShape};
 
 /// One module instance: its variable values and its locals (evaluated once, on demand).
 pub(crate) struct Scope<'a> {
@@ -111,13 +111,16 @@ impl<'a> Scope<'a> {
             Expression::Object(object) => {
                 let mut map = Map::known(BTreeMap::new());
                 for (key, value) in object.iter() {
-                    let key = match key {
-                        ObjectKey::Ident(ident) => Value::string(ident.as_str()),
-                        ObjectKey::Expression(key_expr) => self.eval(key_expr, env)?,
+                    let (key, key_expr) = match key {
+                        ObjectKey::Ident(ident) => (Value::string(ident.as_str()), None),
+                        ObjectKey::Expression(key_expr) => (self.eval(key_expr, env)?, Some(key_expr)),
                     };
                     let value = self.eval(value.expr(), env)?;
                     match key {
-                        Value::Unknown => map.complete = false,
+                        Value::Unknown => match key_expr.and_then(key_shape) {
+                            Some(shape) => map.may_add(shape),
+                            None => map.open(),
+                        },
                         Value::Null => return Err(EvalError::new("object key must not be null")),
                         key => {
                             map.entries.insert(key.to_text()?, value);
@@ -412,4 +415,27 @@ fn bind(env: &mut Env, key_var: Option<&str>, key: Value, value_var: &str, value
     }
     env.names.push((value_var.to_string(), value));
     pushed
+}
+
+/// What an object key whose value is unknown certainly looks like: a string template's literal
+/// start and end (`"kubernetes.io/cluster/${var.name}"`). `None` when neither is known.
+fn key_shape(expr: &Expression) -> Option<KeyShape> {
+    let template = match expr {
+        Expression::StringTemplate(t) => t,
+        Expression::Parenthesis(inner) => return key_shape(inner.inner()),
+        _ => return None,
+    };
+    let literal = |e: &Element| match e {
+        Element::Literal(lit) => Some(lit.value().to_string()),
+        _ => None,
+    };
+    let elements: Vec<&Element> = template.iter().collect();
+    let head = elements.iter().map_while(|e| literal(e)).count();
+    if head == elements.len() {
+        return None; // all literal: the key would be known
+    }
+    let prefix: String = elements[..head].iter().filter_map(|e| literal(e)).collect();
+    let tail = elements[head..].iter().rev().map_while(|e| literal(e)).count();
+    let suffix: String = elements[elements.len() - tail..].iter().filter_map(|e| literal(e)).collect();
+    (!prefix.is_empty() || !suffix.is_empty()).then_some(KeyShape::Affixes { prefix, suffix })
 }

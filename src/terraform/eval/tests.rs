@@ -339,10 +339,7 @@ fn tags_conversion() {
     assert_eq!(tags.tags.get("z"), None);
     assert!(tags_from_value(&s("x")).is_err());
     assert!(tags_from_value(&map(&[("a", list(&[]))])).is_err());
-    assert_eq!(
-        tags_from_value(&Value::Unknown),
-        Ok(EffectiveTags { tags: SmallMap::new(), complete: false })
-    );
+    assert_eq!(tags_from_value(&Value::Unknown), Ok(EffectiveTags::open(SmallMap::new())));
 }
 
 #[test]
@@ -353,7 +350,7 @@ fn merge_tags_resource_wins() {
     let merged = merge_tags(&base, &over);
     assert!(merged.complete);
     assert_eq!(merged.known_values().get("b"), Some("3"));
-    let unknown = EffectiveTags { tags: SmallMap::new(), complete: false };
+    let unknown = EffectiveTags::open(SmallMap::new());
     let merged = merge_tags(&base, &unknown);
     assert!(!merged.complete);
     assert_eq!(merged.tags.get("a"), Some(&TagValue::Unknown));
@@ -429,6 +426,51 @@ fn lookup_with_an_unknown_key_keeps_what_every_outcome_agrees_on() {
     assert!(!m.entries.contains_key("Name") && !m.complete);
     assert_eq!(ok("lookup({}, var.nothing)"), Value::Unknown, "no outcome but an error");
     assert_eq!(ok("lookup(merge(var.nothing, {}), var.nothing, {})"), Value::Unknown);
+}
+
+/// Effective tags of a tag map expression.
+fn tags_of(expr: &str) -> EffectiveTags {
+    tags_from_value(&ok(expr)).expect("a tag map")
+}
+
+#[test]
+fn keys_an_incomplete_map_may_hold_are_kept_so_other_keys_are_missing() {
+    use crate::model::TagPresence;
+    // One branch of an unknown conditional adds Name: owner is certainly missing.
+    let t = tags_of(r#"merge({ Example = "e" }, var.nothing != "" ? { Name = var.nothing } : {})"#);
+    assert!(!t.complete);
+    assert_eq!(t.presence("owner"), TagPresence::Missing);
+    assert_eq!(t.presence("Name"), TagPresence::Unknown);
+    assert!(t.may_hold("name"), "a wrong-case Name would be a variant of the key name");
+    assert_eq!(t.presence("Example"), TagPresence::Present(&TagValue::Known("e".into())));
+    // A key template with a literal start: no required key of another start can be it.
+    let t = tags_of(r#"{ "kubernetes.io/cluster/${var.nothing}" = "owned", Env = "x" }"#);
+    assert_eq!(t.presence("owner"), TagPresence::Missing);
+    assert_eq!(t.presence("kubernetes.io/cluster/prod"), TagPresence::Unknown);
+    let t = tags_of(r#"{ "${var.nothing}-owner" = "x" }"#);
+    assert_eq!(t.presence("owner"), TagPresence::Missing, "a key ending in -owner is longer than owner");
+    assert_eq!(t.presence("team-owner"), TagPresence::Unknown);
+    // Nothing known of the key: anything may be present.
+    assert_eq!(tags_of(r#"{ (var.nothing) = "x" }"#).presence("owner"), TagPresence::Unknown);
+    assert_eq!(tags_of(r#"{ "${var.nothing}" = "x" }"#).presence("owner"), TagPresence::Unknown);
+    assert_eq!(tags_of(r#"merge({ a = "1" }, var.nothing)"#).presence("owner"), TagPresence::Unknown);
+    // What merges over a known key can only touch the keys it may hold.
+    let t = tags_of(r#"merge({ owner = "o" }, var.nothing != "" ? { Name = "n" } : {})"#);
+    assert_eq!(t.presence("owner"), TagPresence::Present(&TagValue::Known("o".into())));
+    let t = tags_of(r#"merge({ Name = "o" }, var.nothing != "" ? { Name = "n" } : {})"#);
+    assert_eq!(t.presence("Name"), TagPresence::Present(&TagValue::Unknown));
+    // Shapes survive a second conditional and merge_tags with default tags.
+    let t = tags_of(r#"var.nothing ? { a = "1" } : merge({ b = "2" }, { "x/${var.nothing}" = "3" })"#);
+    assert_eq!(t.presence("owner"), TagPresence::Missing);
+    assert_eq!(t.presence("a"), TagPresence::Unknown);
+    assert_eq!(t.presence("x/y"), TagPresence::Unknown);
+    let defaults = tags_of(r#"{ env = "prod" }"#);
+    let merged = merge_tags(&defaults, &tags_of(r#"var.nothing ? { Name = "n" } : {}"#));
+    assert_eq!(merged.presence("env"), TagPresence::Present(&TagValue::Known("prod".into())));
+    assert_eq!(merged.presence("owner"), TagPresence::Missing);
+    let merged = merge_tags(&tags_of(r#"var.nothing ? { Name = "n" } : {}"#), &defaults);
+    assert_eq!(merged.presence("owner"), TagPresence::Missing);
+    assert_eq!(merged.presence("Name"), TagPresence::Unknown);
 }
 
 #[test]

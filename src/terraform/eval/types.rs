@@ -140,7 +140,7 @@ pub(crate) fn convert(value: Value, ty: &Type) -> Result<Value, EvalError> {
             for (k, v) in m.entries {
                 entries.insert(k, convert(v, t)?);
             }
-            Ok(Value::Map(Map { entries, complete: m.complete }))
+            Ok(Value::Map(Map { entries, complete: m.complete, bound: m.bound }))
         }
         (Value::Map(mut m), Type::Object(attrs)) => {
             // An object has exactly its attributes: extra ones are dropped, so the result is
@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn unknowns_stay_unknown_and_incomplete_objects_keep_their_attributes() {
         assert_eq!(convert(Value::Unknown, &ty("map(string)")), Ok(Value::Unknown));
-        let incomplete = Value::Map(Map { entries: BTreeMap::new(), complete: false });
+        let incomplete = Value::Map(Map { entries: BTreeMap::new(), complete: false, bound: None });
         let v = convert(incomplete, &ty(r#"object({ a = string, b = optional(string, "x") })"#));
         assert_eq!(
             v,

@@ -30,7 +30,7 @@ pub(super) struct ProviderInfo {
 
 impl ProviderInfo {
     fn unconfigured() -> Self {
-        Self { default_tags: EffectiveTags { tags: SmallMap::new(), complete: true }, region: None }
+        Self { default_tags: EffectiveTags::whole(SmallMap::new()), region: None }
     }
 }
 
@@ -156,7 +156,7 @@ impl<'a> Loader<'_, 'a> {
             Err(e) => {
                 self.diagnostics
                     .push(hcl_diagnostic(file.location(span), format!("{what}: {e}; tags unknown")));
-                EffectiveTags { tags: SmallMap::new(), complete: false }
+                EffectiveTags::open(SmallMap::new())
             }
         }
     }
@@ -342,7 +342,7 @@ impl<'a> Loader<'_, 'a> {
             let address = format!("{base}{}", instance.suffix);
             let tags = match res.mode {
                 // A data source's `tags` is a filter, not tags it sets.
-                ResourceMode::Data => EffectiveTags { tags: SmallMap::new(), complete: true },
+                ResourceMode::Data => EffectiveTags::whole(SmallMap::new()),
                 ResourceMode::Managed if is_asg => {
                     self.asg_tags(scope, &asg_blocks, &mut instance.env, &address)
                 }
@@ -351,7 +351,7 @@ impl<'a> Loader<'_, 'a> {
                         Some(Attr { attr, file }) => {
                             self.eval_tags(scope, &attr.value, &mut instance.env, file, attr.span(), &address)
                         }
-                        None => EffectiveTags { tags: SmallMap::new(), complete: true },
+                        None => EffectiveTags::whole(SmallMap::new()),
                     };
                     merge_tags(&info.default_tags, &own)
                 }
@@ -386,7 +386,7 @@ impl<'a> Loader<'_, 'a> {
         env: &mut Env,
         address: &str,
     ) -> EffectiveTags {
-        let mut out = EffectiveTags { tags: SmallMap::new(), complete: true };
+        let mut out = EffectiveTags::whole(SmallMap::new());
         for &(block, file) in blocks {
             match block.ident.as_str() {
                 "tag" => self.asg_tag(scope, &block.body, env, file, address, &mut out),

@@ -227,10 +227,13 @@ pub(super) fn merge(args: Vec<Value>) -> EvalResult {
     for arg in args {
         match arg {
             Value::Null => {}
-            Value::Unknown => mark_overridable(&mut out),
+            Value::Unknown => {
+                out.entries.values_mut().for_each(|v| *v = Value::Unknown);
+                out.open();
+            }
             Value::Map(m) => {
                 if !m.complete {
-                    mark_overridable(&mut out);
+                    mark_overridable(&mut out, &m);
                 }
                 out.entries.extend(m.entries);
             }
@@ -245,12 +248,15 @@ pub(super) fn merge(args: Vec<Value>) -> EvalResult {
     Ok(Value::Map(out))
 }
 
-/// An unknown map merged over `out` may override any of its values and add keys.
-fn mark_overridable(out: &mut Map) {
-    for v in out.entries.values_mut() {
-        *v = Value::Unknown;
+/// An incomplete map merged over `out` may override the values of the keys it may hold, and add
+/// those keys.
+fn mark_overridable(out: &mut Map, over: &Map) {
+    for (k, v) in out.entries.iter_mut() {
+        if over.may_hold(k) {
+            *v = Value::Unknown;
+        }
     }
-    out.complete = false;
+    out.widen_by(over);
 }
 
 pub(super) fn coalesce(args: Vec<Value>) -> EvalResult {
