@@ -185,6 +185,12 @@ impl EffectiveTags {
         Self { tags, complete: true, bound: None }
     }
 
+    /// Any key may be set besides `tags`.
+    pub fn open_keys(&mut self) {
+        self.complete = false;
+        self.bound = None;
+    }
+
     /// Whether `key` (in any case), absent from `tags`, may still be set.
     pub fn may_hold(&self, key: &str) -> bool {
         may_hold(self.complete, self.bound.as_deref(), key)

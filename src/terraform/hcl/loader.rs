@@ -398,10 +398,23 @@ impl<'a> Loader<'_, 'a> {
                         .unwrap_or_else(|| "tag".to_string());
                     let Some(content) = block.body.get_blocks("content").next() else { continue };
                     let collection = match block.body.get_attribute("for_each") {
-                        Some(attr) => scope.eval(&attr.value, env).and_then(iterate),
-                        None => Ok(Some(Vec::new())),
+                        Some(attr) => scope.eval(&attr.value, env),
+                        None => Ok(Value::List(Vec::new())),
                     };
-                    match collection {
+                    // A map whose key set is partly unknown: its known entries are tags for sure,
+                    // and when each tag's key is the map's key, the other tags can only have the
+                    // keys the map may hold (`merge({"k8s.io/cluster/${var.name}" = "owned"},
+                    // var.tags)` in the EKS node group modules).
+                    let mut rest = None;
+                    let collection = match collection {
+                        Ok(Value::Map(mut m)) if !m.complete => {
+                            let entries = std::mem::take(&mut m.entries);
+                            rest = Some(m);
+                            Ok(Value::Map(Map::known(entries)))
+                        }
+                        other => other,
+                    };
+                    match collection.and_then(iterate) {
                         Ok(Some(items)) => {
                             for (key, value) in items {
                                 let entries =
@@ -411,10 +424,24 @@ impl<'a> Loader<'_, 'a> {
                                 env.names.pop();
                             }
                         }
-                        Ok(None) => out.complete = false,
+                        Ok(None) => out.open_keys(),
                         Err(e) => {
                             self.eval_diag(file, block.span(), &format!("{address} dynamic \"tag\""), &e);
-                            out.complete = false;
+                            out.open_keys();
+                        }
+                    }
+                    if let Some(rest) = rest {
+                        let key_expr =
+                            content.body.get_attribute("key").and_then(|a| reference_text(&a.value));
+                        if key_expr.as_deref() == Some(format!("{iterator}.key").as_str()) {
+                            crate::model::widen(
+                                &mut out.complete,
+                                &mut out.bound,
+                                false,
+                                rest.bound.as_deref(),
+                            );
+                        } else {
+                            out.open_keys();
                         }
                     }
                 }
@@ -441,20 +468,20 @@ impl<'a> Loader<'_, 'a> {
             (Ok(k), Ok(v)) => (k, v),
             (Err(e), _) | (_, Err(e)) => {
                 self.eval_diag(file, body.span(), &format!("{address} tag"), &e);
-                out.complete = false;
+                out.open_keys();
                 return;
             }
         };
         let key = match key {
             Value::Unknown => {
-                out.complete = false;
+                out.open_keys();
                 return;
             }
             k => match k.to_text() {
                 Ok(k) => k,
                 Err(e) => {
                     self.eval_diag(file, body.span(), &format!("{address} tag key"), &e);
-                    out.complete = false;
+                    out.open_keys();
                     return;
                 }
             },

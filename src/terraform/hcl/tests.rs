@@ -533,3 +533,16 @@ fn module_paths_are_relative_to_the_root_lexically() {
     let remote = loader::module_paths(root, Path::new("/w/repo/examples/complete/.terraform/modules/vpc"));
     assert_eq!(remote.module, ".terraform/modules/vpc");
 }
+
+#[test]
+fn asg_tag_blocks_from_a_partly_unknown_map_keep_its_key_bound() {
+    let m = load("asg-bound");
+    let nodes = get(&m, "aws_autoscaling_group.nodes");
+    assert_eq!(tags(nodes), expect(&[("Name", "nodes"), ("Team", "web")]));
+    assert!(!nodes.tags.complete);
+    assert!(!nodes.tags.may_hold("owner"), "only kubernetes.io/cluster/... may be added");
+    assert!(nodes.tags.may_hold("kubernetes.io/cluster/prod"));
+    // The tag's key is not the map's key: nothing is known of the keys the unknown part adds.
+    let renamed = get(&m, "aws_autoscaling_group.renamed");
+    assert!(renamed.tags.tags.is_empty() && renamed.tags.may_hold("owner"));
+}
