@@ -12,8 +12,10 @@
 //! tally reads no other nested block).
 //!
 //! Positions: every body item is written on the line of its JSON property and at its column,
-//! so `file:line:col` point into the JSON file. JSON with several properties on one line (not
-//! what `terraform` or generators write) shifts later lines down; the run is still complete.
+//! so `file:line:col` point into the JSON file. JSON with several properties on one line
+//! (minified JSON, `json.dumps` without `indent`) cannot keep them on one native line: later
+//! items move down, and [`to_native_mapped`] gives the JSON line of every native line, which
+//! the code reader uses for its positions.
 
 use std::fmt::Write;
 
@@ -24,12 +26,25 @@ const MAX_DEPTH: usize = 128;
 
 /// Translate a `.tf.json` text to native syntax with the same line numbers (see the module
 /// documentation); a JSON or structure error is a [`SyntaxError`] at its JSON position.
+#[cfg(test)]
 pub(crate) fn to_native(text: &str) -> Result<String, SyntaxError> {
+    to_native_mapped(text).map(|(native, _)| native)
+}
+
+/// [`to_native`], with the JSON line of each native line (index 0 is line 1) when some item
+/// could not stay on its JSON line; `None` when every line is its own.
+pub(crate) fn to_native_mapped(text: &str) -> Result<(String, Option<Vec<u32>>), SyntaxError> {
     let root = Parser::new(text).document()?;
     let Json::Object(items) = &root.value else {
         return Err(err(root.pos, "a .tf.json file must hold one JSON object"));
     };
-    let mut out = Out { text: String::with_capacity(text.len()), line: 1, at_start: true };
+    let mut out = Out {
+        text: String::with_capacity(text.len()),
+        line: 1,
+        at_start: true,
+        origins: Vec::new(),
+        shifted: false,
+    };
     for (key, value) in items {
         match key.name.as_str() {
             "resource" | "data" => {
@@ -53,7 +68,24 @@ pub(crate) fn to_native(text: &str) -> Result<String, SyntaxError> {
         }
     }
     out.text.push('\n');
-    Ok(out.text)
+    let lines = out.shifted.then(|| {
+        // Lines without an item of their own (closing braces) belong to the item before them.
+        let mut map = Vec::with_capacity(out.line);
+        let mut origins = out.origins.iter().peekable();
+        let mut current = 1u32;
+        for native in 1..=out.line {
+            while let Some(&&(at, json)) = origins.peek() {
+                if at > native {
+                    break;
+                }
+                current = u32::try_from(json).unwrap_or(u32::MAX);
+                origins.next();
+            }
+            map.push(current);
+        }
+        map
+    });
+    Ok((out.text, lines))
 }
 
 fn err(pos: Pos, message: impl Into<String>) -> SyntaxError {
@@ -101,6 +133,10 @@ struct Out {
     /// The line the next character goes on (1-based).
     line: usize,
     at_start: bool,
+    /// (native line, JSON line) where each item starts, in order.
+    origins: Vec<(usize, usize)>,
+    /// Whether some item is not on its JSON line.
+    shifted: bool,
 }
 
 impl Out {
@@ -118,6 +154,8 @@ impl Out {
             self.line += 1;
         }
         self.at_start = false;
+        self.origins.push((self.line, pos.line));
+        self.shifted |= self.line != pos.line;
         for _ in 1..pos.column {
             self.text.push(' ');
         }
@@ -579,6 +617,25 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minified_json_maps_every_native_line_back_to_its_json_line() {
+        let json = "{\"resource\": {\"aws_s3_bucket\": {\"a\": {\"bucket\": \"a\"}, \"b\": {\"tags\": {}}}},\n\"locals\": {\"x\": 1, \"y\": 2}}";
+        let (native, lines) = to_native_mapped(json).unwrap();
+        let lines = lines.expect("items moved off their line");
+        assert_eq!(lines.len(), native.lines().count());
+        let line_of = |needle: &str| {
+            let i = native.lines().position(|l| l.contains(needle)).unwrap();
+            lines[i]
+        };
+        assert_eq!(
+            (line_of("\"a\" {"), line_of("bucket"), line_of("\"b\" {"), line_of("tags")),
+            (1, 1, 1, 1)
+        );
+        assert_eq!((line_of("x ="), line_of("y =")), (2, 2));
+        // Pretty JSON keeps every item on its line: no map needed.
+        assert_eq!(to_native_mapped("{\n\"locals\": {\n\"x\": 1\n}\n}").unwrap().1, None);
+    }
 
     #[test]
     fn blocks_keep_their_json_lines() {

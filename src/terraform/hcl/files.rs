@@ -20,6 +20,9 @@ pub(super) struct SourceFile {
     pub(super) text: String,
     pub(super) lines: LineIndex,
     pub(super) body: Body,
+    /// For a `.tf.json` file whose items could not all keep their JSON line: the JSON line of
+    /// each line of `text` (index 0 is line 1).
+    pub(super) json_lines: Option<Vec<u32>>,
     /// Whether reading `path` again and parsing it gives exactly `text` and `body`: a native
     /// syntax file read without a BOM through a path that is valid UTF-8 (`path` is its lossy
     /// display). Set by the reader of `.tf` files, false for any other source.
@@ -29,9 +32,13 @@ pub(super) struct SourceFile {
 impl SourceFile {
     /// Parse `text` (BOM already stripped); a parse error becomes a diagnostic at its position.
     pub(super) fn parse(path: String, text: String) -> Result<Self, Box<Diagnostic>> {
+        let mut json_lines = None;
         let text = if path.ends_with(".tf.json") {
-            match crate::terraform::json_syntax::to_native(&text) {
-                Ok(native) => native,
+            match crate::terraform::json_syntax::to_native_mapped(&text) {
+                Ok((native, lines)) => {
+                    json_lines = lines;
+                    native
+                }
                 Err(err) => {
                     return Err(Box::new(hcl_diagnostic(
                         SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
@@ -42,10 +49,16 @@ impl SourceFile {
         } else {
             text
         };
+        let json_line = |line: u32| match &json_lines {
+            Some(map) => map.get(line as usize - 1).copied().unwrap_or(line),
+            None => line,
+        };
         match crate::hcl_syntax::parse_code(&text) {
-            Ok(body) => Ok(Self { path, lines: LineIndex::new(&text), text, body, as_on_disk: false }),
+            Ok(body) => {
+                Ok(Self { path, lines: LineIndex::new(&text), text, body, json_lines, as_on_disk: false })
+            }
             Err(err) => Err(Box::new(hcl_diagnostic(
-                SourceLocation::at(path, to_u32(err.line), to_u32(err.column)),
+                SourceLocation::at(path, json_line(to_u32(err.line).max(1)), to_u32(err.column)),
                 format!("cannot parse: {}", err.message),
             ))),
         }
@@ -53,7 +66,10 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub(super) fn location_of(&self, offset: usize) -> SourceLocation {
-        let (line, column) = self.lines.line_col_chars(&self.text, offset);
+        let (mut line, column) = self.lines.line_col_chars(&self.text, offset);
+        if let Some(map) = &self.json_lines {
+            line = map.get((line as usize).saturating_sub(1)).copied().unwrap_or(line);
+        }
         SourceLocation::at(self.path.clone(), line, column)
     }
 

@@ -546,3 +546,15 @@ fn asg_tag_blocks_from_a_partly_unknown_map_keep_its_key_bound() {
     let renamed = get(&m, "aws_autoscaling_group.renamed");
     assert!(renamed.tags.tags.is_empty() && renamed.tags.may_hold("owner"));
 }
+
+#[test]
+fn minified_json_syntax_points_at_its_own_lines_and_columns() {
+    // Written as `json.dumps` writes it: many items to a line. Positions are the JSON file's.
+    let m = load("json-minified");
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let a = get(&m, "aws_s3_bucket.a");
+    assert_eq!(at(a.tags_location.as_ref(), "json-minified"), "main.tf.json:1:54");
+    let q = get(&m, "aws_sqs_queue.q");
+    assert_eq!(at(q.tags_location.as_ref(), "json-minified"), "main.tf.json:2:86");
+    assert_eq!(tags(q), expect(&[("env", "y")]));
+}
