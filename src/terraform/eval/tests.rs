@@ -297,6 +297,15 @@ fn conditionals_and_operators() {
 }
 
 #[test]
+fn for_expressions_in_braces_may_span_lines() {
+    // terraform console: { "a" = "small", "b" = "big" } and { "A" = 2, "B" = 3 }.
+    let v = ok("{\n  for k, v in { a = 1, b = 2 } : k =>\n  v > 1\n  ? \"big\"\n  : \"small\"\n}");
+    assert_eq!(v, map(&[("a", s("small")), ("b", s("big"))]));
+    let v = ok("{\n  for k, v in { a = 1, b = 2 } :\n  upper(k)\n  => v\n  + 1\n}");
+    assert_eq!(v, map(&[("A", n(2.0)), ("B", n(3.0))]));
+}
+
+#[test]
 fn for_expressions() {
     assert_eq!(ok(r#"[for s in ["a","b"] : upper(s)]"#), list(&[s("A"), s("B")])); // console
     assert_eq!(ok("{for k, v in {a=1,b=2} : k => v * 2}"), map(&[("a", n(2.0)), ("b", n(4.0))])); // console

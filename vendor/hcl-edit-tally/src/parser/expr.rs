@@ -495,10 +495,14 @@ fn for_object_expr<'i>(
         state.borrow_mut().allow_newlines();
         (
             for_intro,
+            // tally patch: the key and value expressions of a `for` in braces may span lines
+            // (`k =>` then `cond` then `? a` then `: b` on lines of their own), as in HCL,
+            // which ignores newlines inside a `for` expression. They were parsed with newlines
+            // not allowed, so such a file failed with "expected `}`".
             separated_pair(
-                decorated(ws, expr, ws),
+                decorated(ws, expr_with_state(state), ws),
                 cut_tag("=>"),
-                decorated(ws, expr, ws),
+                decorated(ws, expr_with_state(state), ws),
             ),
             opt(("...", raw_string(ws))),
             opt(for_cond(state)),
