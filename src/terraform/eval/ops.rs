@@ -23,9 +23,17 @@ pub(crate) fn iterate(collection: Value) -> Result<Option<Vec<(Value, Value)>>, 
 }
 
 /// `collection[key]` / `collection.key`.
+///
+/// With the key unknown, the result is one of the collection's elements (any other key fails):
+/// what they all agree on ([`join`]), so `local.tags_by_env[terraform.workspace]` has the keys
+/// every environment's map has. Terraform itself says unknown until it knows the key.
 pub(crate) fn index(collection: Value, key: &Value) -> EvalResult {
     if *key == Value::Unknown {
-        return Ok(Value::Unknown);
+        return Ok(match collection {
+            Value::Map(m) if m.complete => m.entries.into_values().reduce(join).unwrap_or(Value::Unknown),
+            Value::List(items) => items.into_iter().reduce(join).unwrap_or(Value::Unknown),
+            _ => Value::Unknown,
+        });
     }
     match collection {
         Value::Unknown => Ok(Value::Unknown),

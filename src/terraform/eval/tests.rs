@@ -424,6 +424,21 @@ fn conditional_with_unknown_condition_keeps_what_both_branches_agree_on() {
 }
 
 #[test]
+fn index_with_an_unknown_key_keeps_what_every_element_agrees_on() {
+    let by_env = r#"{ prod = { owner = "a", env = "prod" }, dev = { owner = "b", env = "dev", x = "1" } }"#;
+    let v = ok(&format!("{by_env}[var.nothing]"));
+    let Value::Map(m) = v else { panic!("a map") };
+    assert_eq!(m.entries.get("owner"), Some(&Value::Unknown));
+    assert_eq!(m.entries.get("env"), Some(&Value::Unknown));
+    assert!(!m.complete && m.may_hold("x") && !m.may_hold("team"));
+    assert_eq!(ok(r#"["a", "a"][var.nothing]"#), s("a"));
+    assert_eq!(ok(r#"["a", "b"][var.nothing]"#), Value::Unknown);
+    assert_eq!(ok("{}[var.nothing]"), Value::Unknown, "every key fails");
+    assert_eq!(ok("[][var.nothing]"), Value::Unknown);
+    assert_eq!(ok(r#"merge(var.nothing, { a = "x" })[var.nothing]"#), Value::Unknown);
+}
+
+#[test]
 fn lookup_with_an_unknown_key_keeps_what_every_outcome_agrees_on() {
     // The only possible results are the map's values and the default.
     assert_eq!(ok("lookup({}, var.nothing, {})"), Value::Map(Map::known(BTreeMap::new())));
