@@ -2,10 +2,17 @@
 //! the results come back in job order, so what tally prints never depends on scheduling.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// How many workers `jobs` jobs can use: one per core, at most one per job.
 pub(crate) fn workers_for(jobs: usize) -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs)
+    // One job needs no count of the cores: std reads it from the cgroup files, a dozen system
+    // calls, each time it is asked (a small `tally lint` asked twice).
+    if jobs <= 1 {
+        return jobs;
+    }
+    static CORES: OnceLock<usize> = OnceLock::new();
+    (*CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))).min(jobs)
 }
 
 /// `f` over `jobs` on `workers` threads (on this one when `workers <= 1`), results in job

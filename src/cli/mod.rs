@@ -5,7 +5,7 @@
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::app;
 
@@ -76,7 +76,12 @@ pub enum Color {
     Never,
 }
 
+// `defer`: a command's arguments are added by `resolve` (see `Cli::parse_args`), so that a run
+// builds only the command it runs: building all of them was a sixth of a small `tally lint`'s
+// page faults. Left to clap, a deferred command would get its arguments after the global
+// options and the doc comments of its flattened structs as its description.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Cross-reference Terraform, live resources and spend: untagged, unmanaged, missing,
     /// drift, spend by owner, budgets.
@@ -108,19 +113,106 @@ pub enum Command {
     Import(Box<ImportArgs>),
     /// Shell completions: `tally completions bash > /etc/bash_completion.d/tally` (also zsh,
     /// fish, elvish, powershell).
-    Completions {
-        /// The shell to complete in.
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// The manual page (roff): `tally man > /usr/local/share/man/man1/tally.1`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl Cli {
+    /// The whole command tree, every command's arguments built: what `--help`, the manual, the
+    /// completions and every error message are made from.
+    pub fn full_command() -> clap::Command {
+        Cli::command().mut_subcommands(|sub| {
+            let name = sub.get_name().to_string();
+            resolve(sub, &name)
+        })
+    }
+
+    /// Parse `args` (the program name first). When the command to run can be told from the
+    /// arguments before them, only its arguments are built; anything but a clean parse of that
+    /// command (help, version, an error, another command than expected) is parsed again on
+    /// the full tree, so every message is the full tree's.
+    pub fn parse_args(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+        if let Some(name) = named_command(args).and_then(|name| DEFERRED.into_iter().find(|d| *d == name)) {
+            let command =
+                Cli::command()
+                    .mut_subcommands(|sub| if sub.get_name() == name { resolve(sub, name) } else { sub });
+            if let Ok(mut matches) = command.try_get_matches_from(args) {
+                if matches.subcommand_name() == Some(name) {
+                    if let Ok(cli) = Cli::from_arg_matches_mut(&mut matches) {
+                        return Ok(cli);
+                    }
+                }
+            }
+        }
+        let mut matches = Cli::full_command().try_get_matches_from(args)?;
+        Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut Cli::full_command()))
+    }
+}
+
+/// The commands whose arguments `Command`'s `defer` leaves out (`rules` has subcommands, which
+/// clap does not defer; `man` has no arguments).
+const DEFERRED: [&str; 10] =
+    ["audit", "plan", "lint", "budgets", "collect", "export", "report", "fix", "import", "completions"];
+
+/// Add a deferred command's arguments now, before clap gives every command the global
+/// options, as the derive does without `defer`; keep the command's own description (a
+/// flattened struct's doc comment would replace it).
+fn resolve(sub: clap::Command, name: &str) -> clap::Command {
+    let augment: fn(clap::Command) -> clap::Command = match name {
+        "audit" => <AuditArgs as Args>::augment_args,
+        "plan" => <PlanArgs as Args>::augment_args,
+        "lint" => <LintArgs as Args>::augment_args,
+        "budgets" => <BudgetsArgs as Args>::augment_args,
+        "collect" => <CollectCmd as Args>::augment_args,
+        "export" => <ExportArgs as Args>::augment_args,
+        "report" => <ReviewArgs as Args>::augment_args,
+        "fix" => <FixArgs as Args>::augment_args,
+        "import" => <ImportArgs as Args>::augment_args,
+        "completions" => <CompletionsArgs as Args>::augment_args,
+        _ => return sub,
+    };
+    use clap::builder::Resettable;
+    let about = Resettable::from(sub.get_about().cloned());
+    let long_about = Resettable::from(sub.get_long_about().cloned());
+    augment(sub.defer(|sub| sub)).about(about).long_about(long_about)
+}
+
+/// The command named on the command line: the first argument that is neither a global option
+/// nor its value. `None` when that cannot be told without parsing (`--help`, `--version`, an
+/// unknown option, `--`, no command, arguments that are not UTF-8).
+fn named_command(args: &[std::ffi::OsString]) -> Option<&str> {
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        let arg = arg.to_str()?;
+        match arg {
+            "--log-format" | "--color" | "--repo-root" => {
+                rest.next()?;
+            }
+            "--verbose" | "--quiet" | "--redact" => {}
+            _ if ["--log-format=", "--color=", "--repo-root="].iter().any(|p| arg.starts_with(p)) => {}
+            _ if arg.len() > 1
+                && arg.starts_with('-')
+                && arg[1..].bytes().all(|b| b == b'v' || b == b'q') => {}
+            _ if arg.starts_with('-') => return None,
+            name => return Some(name),
+        }
+    }
+    None
 }
 
 /// Parse arguments, run, print, and return the documented exit code.
 pub fn main() -> ExitCode {
     output::started();
-    let mut cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cli = match Cli::parse_args(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { exit::INPUT_ERROR } else { exit::OK };
@@ -142,7 +234,7 @@ pub fn main() -> ExitCode {
         | Command::Budgets(_)
         | Command::Collect(_)
         | Command::Export(_)
-        | Command::Completions { .. }
+        | Command::Completions(_)
         | Command::Man => None,
     };
     if let Some(policy) = policy {
@@ -170,7 +262,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => review(&cli, args),
         Command::Fix(args) => fix(args),
         Command::Import(args) => import(args),
-        Command::Completions { shell } => completions(*shell),
+        Command::Completions(args) => completions(args.shell),
         Command::Man => man(),
     };
     ExitCode::from(code)
@@ -185,8 +277,7 @@ fn system_date() -> Option<chrono::NaiveDate> {
 
 /// `tally completions SHELL`: the script on stdout.
 fn completions(shell: clap_complete::Shell) -> u8 {
-    use clap::CommandFactory;
-    let mut command = Cli::command();
+    let mut command = Cli::full_command();
     let written = emit(None, 0, |out| {
         clap_complete::generate(shell, &mut command, "tally", out);
         Ok(())
@@ -199,8 +290,7 @@ fn completions(shell: clap_complete::Shell) -> u8 {
 
 /// `tally man`: the manual page of `tally` and its commands, in roff, on stdout.
 fn man() -> u8 {
-    use clap::CommandFactory;
-    let command = Cli::command();
+    let command = Cli::full_command();
     let written = emit(None, 0, |out| {
         clap_mangen::Man::new(command.clone()).render(out)?;
         // One page: each command's options follow as a section of their own.
@@ -235,5 +325,77 @@ fn rules(command: &RulesCommand) -> u8 {
     match emit(None, 0, |out| out.write_all(text.as_bytes())) {
         Ok(()) => exit::OK,
         Err(message) => report_error(&app::AppError::Output(message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<std::ffi::OsString> {
+        std::iter::once("tally").chain(line.split_whitespace()).map(Into::into).collect()
+    }
+
+    #[test]
+    fn the_command_is_the_first_argument_after_the_global_options() {
+        let named = |line: &str| named_command(&args(line)).map(str::to_string);
+        assert_eq!(named("lint ."), Some("lint".into()));
+        assert_eq!(named("-vv --color never --redact lint"), Some("lint".into()));
+        assert_eq!(named("--color lint plan x.json"), Some("plan".into()), "lint is --color's value");
+        assert_eq!(named("--repo-root=lint -q plan"), Some("plan".into()));
+        assert_eq!(named("--log-format=json --quiet --verbose audit"), Some("audit".into()));
+        assert_eq!(named("nosuch lint"), Some("nosuch".into()));
+        for unknown in ["", "--help lint", "-h lint", "-V", "-vx lint", "--bogus lint", "-- lint", "--color"]
+        {
+            assert_eq!(named(unknown), None, "{unknown:?}");
+        }
+    }
+
+    /// Every command clap defers is resolved: a command added to `Command` and not to
+    /// `DEFERRED` would list the global options before its own.
+    #[test]
+    fn every_deferred_command_is_resolved() {
+        let command = Cli::command();
+        let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+        let mut expected: Vec<&str> =
+            names.iter().copied().filter(|n| !["rules", "man"].contains(n)).collect();
+        expected.sort_unstable();
+        let mut deferred = DEFERRED.to_vec();
+        deferred.sort_unstable();
+        assert_eq!(deferred, expected);
+        let full = Cli::full_command();
+        for name in DEFERRED {
+            let sub = full.find_subcommand(name).unwrap();
+            assert!(sub.get_arguments().next().is_some(), "{name} has its arguments before clap builds it");
+            assert_eq!(sub.get_about(), command.find_subcommand(name).unwrap().get_about(), "{name}");
+        }
+    }
+
+    /// Building only the command that runs parses exactly what the full tree parses.
+    #[test]
+    fn one_command_parses_as_the_full_tree_does() {
+        let lines = [
+            "lint",
+            "lint a b --required-tag owner --required-tag env --format json -o x.json",
+            "-v lint --color never --fail-on never .",
+            "--color always -q plan plan.json --required-tag team --format sarif",
+            "--repo-root /r --log-format json audit --snapshot s.json",
+            "budgets --snapshot s.json",
+            "completions bash",
+            "export --month 2026-10 --costs c.csv",
+            "fix . --write",
+            "--redact import --snapshot s.json",
+            "report --snapshot s.json",
+            "collect -o s.json",
+        ];
+        for line in lines {
+            let fast = Cli::parse_args(&args(line)).map(|cli| format!("{cli:?}"));
+            let mut matches = Cli::full_command().try_get_matches_from(args(line));
+            let full = matches.as_mut().map(|m| format!("{:?}", Cli::from_arg_matches_mut(m).unwrap()));
+            assert_eq!(fast.as_ref().ok(), full.as_ref().ok(), "{line}");
+            assert!(fast.is_ok(), "{line}: {fast:?}");
+        }
+        let bad = Cli::parse_args(&args("lint --bogus")).unwrap_err();
+        assert_eq!(bad.kind(), clap::error::ErrorKind::UnknownArgument);
     }
 }
