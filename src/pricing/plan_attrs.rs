@@ -78,7 +78,7 @@ fn action(actions: &[String]) -> Option<PlanAction> {
 
 /// The priced changes among those the plan reader kept (`kept`), in the plan's order, with
 /// the constant regions of its `aws` provider configurations (`aws_regions`).
-pub(crate) fn from_plan<'a>(kept: &'a [ChangeValues], aws_regions: &[String]) -> PlanAttrs<'a> {
+pub(crate) fn from_plan<'a>(kept: &'a [Box<ChangeValues>], aws_regions: &[String]) -> PlanAttrs<'a> {
     let changes = kept
         .iter()
         .filter(|c| wanted(&c.resource_type))
@@ -147,7 +147,7 @@ mod tests {
     use crate::terraform::plan::parse_plan_keeping;
 
     /// The shape of every side of every priced change, as pricing sees it.
-    fn shapes(kept: &[ChangeValues]) -> Vec<(String, Option<catalog::Shape>, Option<catalog::Shape>)> {
+    fn shapes(kept: &[Box<ChangeValues>]) -> Vec<(String, Option<catalog::Shape>, Option<catalog::Shape>)> {
         let attrs = from_plan(kept, &[]);
         let templates = TemplateIndex::new(&attrs.changes);
         attrs

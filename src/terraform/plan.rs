@@ -48,8 +48,10 @@ pub struct PlanFile {
     /// Changes to resources of other providers than AWS: not read (see [`super::provider`]).
     pub other_provider_resources: usize,
     /// The whole `change` of every resource whose type the caller asked to keep, in the plan's
-    /// order (other providers' and data sources included: the caller decides).
-    pub kept: Vec<ChangeValues>,
+    /// order (other providers' and data sources included: the caller decides). Boxed as the
+    /// reader made them: collecting them unboxed copied every one into fresh memory.
+    #[allow(clippy::vec_box)]
+    pub kept: Vec<Box<ChangeValues>>,
     /// The constant `region` of each provider configuration named `aws`, sorted, no repeats.
     pub aws_regions: Vec<String>,
 }
@@ -139,8 +141,9 @@ pub fn parse_plan_keeping(path: &Path, bytes: &[u8], keep: Keep<'_>) -> Result<P
         plan.has_planned_values,
     )?;
     let file = path.display().to_string();
-    let mut kept: Vec<ChangeValues> =
-        plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take().map(|k| *k)).collect();
+    #[allow(clippy::vec_box)]
+    let mut kept: Vec<Box<ChangeValues>> =
+        plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take()).collect();
     if let (false, Some(config)) = (kept.is_empty(), plan.configuration.as_ref()) {
         attach_config(config, &mut kept);
     }
@@ -262,7 +265,7 @@ struct ConfigResource {
 
 /// Gives each kept change its resource's configuration `expressions` and its provider
 /// configuration's constant region.
-fn attach_config(config: &Configuration, kept: &mut [ChangeValues]) {
+fn attach_config(config: &Configuration, kept: &mut [Box<ChangeValues>]) {
     fn collect<'a>(module: &'a ConfigModule, prefix: &str, out: &mut HashMap<String, &'a ConfigResource>) {
         for res in &module.resources {
             out.insert(format!("{prefix}{}", res.address), res);

@@ -26,6 +26,7 @@ use serde_json::{Map, Number, Value};
 
 use super::{ChangeValues, Configuration, Keep};
 use crate::model::IndexKey;
+use crate::terraform::identity;
 
 /// The plan as far as the reader uses it, header fields included.
 pub(super) struct PlanJson {
@@ -86,8 +87,9 @@ pub(super) enum TagsField {
 #[derive(Default)]
 pub(super) struct Side {
     pub shape: Shape,
-    /// Top-level attributes that are not objects or lists (and, of an autoscaling group, its
-    /// `tag` and `tags` whole).
+    /// Top-level attributes that are not objects or lists, of those identity reads when read
+    /// lean (of a side read whole, all of them; of an autoscaling group, its `tag` and `tags`
+    /// whole too).
     pub attrs: Map<String, Value>,
     pub tags: Option<TagsField>,
     pub tags_all: Option<TagsField>,
@@ -428,7 +430,8 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                     match resource_type.as_deref() {
                         Some(ty) if ty != ASG => {
                             let keep = (self.keep.types)(ty).then_some(self.keep.attributes);
-                            lean = Some(map.next_value_seed(LeanChangeSeed { keep })?);
+                            let reads = identity::Reads::of(ty);
+                            lean = Some(map.next_value_seed(LeanChangeSeed { keep, reads })?);
                         }
                         _ => whole = Some(map.next_value()?),
                     }
@@ -563,6 +566,9 @@ struct KeptSides {
 struct LeanChangeSeed<'k> {
     /// When the change is kept, which top-level attributes of its sides to keep.
     keep: Option<&'k dyn Fn(&str) -> bool>,
+    /// The top-level attributes identity reads of the change's type: the only ones a lean
+    /// side keeps (a real plan's sides hold dozens of others).
+    reads: identity::Reads,
 }
 
 impl<'de> DeserializeSeed<'de> for LeanChangeSeed<'_> {
@@ -651,9 +657,9 @@ impl LeanChangeSeed<'_> {
     /// `before` or `after`: the lean side, and with `keep` its kept value (`null` without).
     fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, Value), A::Error> {
         if let Some(attributes) = self.keep {
-            map.next_value_seed(KeptSideSeed { attributes })
+            map.next_value_seed(KeptSideSeed { attributes, reads: self.reads })
         } else {
-            Ok((map.next_value_seed(SideSeed)?, Value::Null))
+            Ok((map.next_value_seed(SideSeed { reads: self.reads })?, Value::Null))
         }
     }
 }
@@ -663,6 +669,7 @@ impl LeanChangeSeed<'_> {
 /// not an object is kept as it is.
 struct KeptSideSeed<'k> {
     attributes: &'k dyn Fn(&str) -> bool,
+    reads: identity::Reads,
 }
 
 impl<'de> DeserializeSeed<'de> for KeptSideSeed<'_> {
@@ -717,29 +724,39 @@ impl<'de> Visitor<'de> for KeptSideSeed<'_> {
                 side.push(key.into_owned(), Item::Tags(map.next_value_seed(TagsSeed)?));
                 continue;
             }
+            let read = self.reads.reads(&key);
             if !(self.attributes)(&key) {
-                let item = match map.next_value_seed(ScalarSeed)? {
-                    Some(v) => Item::Whole(v),
-                    None => Item::Skipped,
-                };
-                side.push(key.into_owned(), item);
+                if read {
+                    let item = match map.next_value_seed(ScalarSeed)? {
+                        Some(v) => Item::Whole(v),
+                        None => Item::Skipped,
+                    };
+                    side.push(key.into_owned(), item);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
                 continue;
             }
             let value: Value = map.next_value()?;
-            let item = match &value {
-                Value::Object(_) | Value::Array(_) => Item::Skipped,
-                scalar => Item::Whole(scalar.clone()),
-            };
             let key = key.into_owned();
-            side.push(key.clone(), item);
+            if read {
+                let item = match &value {
+                    Value::Object(_) | Value::Array(_) => Item::Skipped,
+                    scalar => Item::Whole(scalar.clone()),
+                };
+                side.push(key.clone(), item);
+            }
             values.insert(key, value);
         }
         Ok((side, Value::Object(values)))
     }
 }
 
-/// `before` / `after` of a type read lean (never an autoscaling group).
-struct SideSeed;
+/// `before` / `after` of a type read lean (never an autoscaling group): its tag fields and
+/// the top-level scalars identity reads.
+struct SideSeed {
+    reads: identity::Reads,
+}
 
 impl<'de> DeserializeSeed<'de> for SideSeed {
     type Value = Side;
@@ -789,11 +806,14 @@ impl<'de> Visitor<'de> for SideSeed {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let item = if is_tags_key(&key, false) {
                 Item::Tags(map.next_value_seed(TagsSeed)?)
-            } else {
+            } else if self.reads.reads(&key) {
                 match map.next_value_seed(ScalarSeed)? {
                     Some(v) => Item::Whole(v),
                     None => Item::Skipped,
                 }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             };
             side.push(key.into_owned(), item);
         }
@@ -866,10 +886,13 @@ impl<'de> Visitor<'de> for TagsSeed {
         f.write_str("any value")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TagsField, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        let mut entries = Vec::new();
         while let Some(entry) = map.next_entry::<String, Value>()? {
             entries.push(entry);
         }
+        // Every change's entries live until all changes are read: a list grown to 4 or 8
+        // for the usual one or two tags is most of what it holds.
+        entries.shrink_to_fit();
         Ok(TagsField::Object(entries))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TagsField, A::Error> {
