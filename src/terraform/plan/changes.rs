@@ -24,7 +24,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{ChangeValues, Configuration, Keep};
+use super::{ChangeValues, Configuration, Keep, KeptSide};
 use crate::model::IndexKey;
 use crate::terraform::identity;
 
@@ -510,7 +510,7 @@ impl Fields {
                         after: values.after,
                         after_unknown: values.after_unknown,
                         module_address: self.module_address.clone().unwrap_or_default(),
-                        config: Value::Null,
+                        config: None,
                         provider_region: None,
                     }));
                 }
@@ -529,11 +529,11 @@ impl Fields {
                         resource_type: self.resource_type.clone(),
                         mode: self.mode.clone(),
                         actions: w.actions,
-                        before: w.before,
-                        after: w.after,
+                        before: KeptSide::from_value(w.before),
+                        after: KeptSide::from_value(w.after),
                         after_unknown: w.after_unknown,
                         module_address: self.module_address.clone().unwrap_or_default(),
-                        config: Value::Null,
+                        config: None,
                         provider_region: None,
                     }));
                 }
@@ -557,8 +557,8 @@ impl Fields {
 /// The values a kept change keeps besides its lean sides: `before` and `after` without `tags`
 /// and `tags_all` (the lean sides have them; pricing never reads them), `after_unknown` whole.
 struct KeptSides {
-    before: Value,
-    after: Value,
+    before: KeptSide,
+    after: KeptSide,
     after_unknown: Value,
 }
 
@@ -604,12 +604,7 @@ impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
                 "after_unknown" => {
                     once(unknown.is_some(), "after_unknown")?;
                     unknown = Some(if let Some(attributes) = self.keep {
-                        let mut value: Value = map.next_value()?;
-                        let unknown = Unknown::from_value(&value);
-                        if let Value::Object(fields) = &mut value {
-                            fields.retain(|k, _| attributes(k));
-                        }
-                        (unknown, value)
+                        map.next_value_seed(KeptUnknownSeed { attributes })?
                     } else {
                         (map.next_value_seed(UnknownSeed)?, Value::Null)
                     });
@@ -649,17 +644,22 @@ impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
             after: Side::from_value(&after, ""),
             after_unknown: Unknown::from_value(&after_unknown),
         };
-        Ok((change, self.keep.is_some().then_some(KeptSides { before, after, after_unknown })))
+        let kept = self.keep.is_some().then(|| KeptSides {
+            before: KeptSide::from_value(before),
+            after: KeptSide::from_value(after),
+            after_unknown,
+        });
+        Ok((change, kept))
     }
 }
 
 impl LeanChangeSeed<'_> {
     /// `before` or `after`: the lean side, and with `keep` its kept value (`null` without).
-    fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, Value), A::Error> {
+    fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, KeptSide), A::Error> {
         if let Some(attributes) = self.keep {
             map.next_value_seed(KeptSideSeed { attributes, reads: self.reads })
         } else {
-            Ok((map.next_value_seed(SideSeed { reads: self.reads })?, Value::Null))
+            Ok((map.next_value_seed(SideSeed { reads: self.reads })?, KeptSide::NULL))
         }
     }
 }
@@ -673,52 +673,52 @@ struct KeptSideSeed<'k> {
 }
 
 impl<'de> DeserializeSeed<'de> for KeptSideSeed<'_> {
-    type Value = (Side, Value);
+    type Value = (Side, KeptSide);
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeptSideSeed<'_> {
-    type Value = (Side, Value);
+    type Value = (Side, KeptSide);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any value")
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((Side::default(), Value::Null))
+        Ok((Side::default(), KeptSide::NULL))
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((Side::default(), Value::Null))
+        Ok((Side::default(), KeptSide::NULL))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok((other_side("a boolean"), Value::Bool(v)))
+        Ok((other_side("a boolean"), KeptSide::Other(Value::Bool(v))))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok((other_side("a number"), Value::Number(v.into())))
+        Ok((other_side("a number"), KeptSide::Other(Value::Number(v.into()))))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok((other_side("a number"), Value::Number(v.into())))
+        Ok((other_side("a number"), KeptSide::Other(Value::Number(v.into()))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // serde_json's `Value` makes a non-finite float `null`.
         Ok(match Number::from_f64(v) {
-            Some(n) => (other_side("a number"), Value::Number(n)),
-            None => (Side::default(), Value::Null),
+            Some(n) => (other_side("a number"), KeptSide::Other(Value::Number(n))),
+            None => (Side::default(), KeptSide::NULL),
         })
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((other_side("a string"), Value::String(v.to_owned())))
+        Ok((other_side("a string"), KeptSide::Other(Value::String(v.to_owned()))))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         while let Some(v) = seq.next_element::<Value>()? {
             items.push(v);
         }
-        Ok((other_side("a list"), Value::Array(items)))
+        Ok((other_side("a list"), KeptSide::Other(Value::Array(items))))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut side = Side { shape: Shape::Object, ..Side::default() };
-        let mut values = Map::new();
+        let mut values = Vec::new();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if is_tags_key(&key, false) {
                 side.push(key.into_owned(), Item::Tags(map.next_value_seed(TagsSeed)?));
@@ -746,9 +746,9 @@ impl<'de> Visitor<'de> for KeptSideSeed<'_> {
                 };
                 side.push(key.clone(), item);
             }
-            values.insert(key, value);
+            values.push((key, value));
         }
-        Ok((side, Value::Object(values)))
+        Ok((side, KeptSide::object(values)))
     }
 }
 
@@ -922,6 +922,77 @@ impl<'de> Visitor<'de> for TagsSeed {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<TagsField, E> {
         Ok(TagsField::Other(Value::String(v.to_owned())))
+    }
+}
+
+/// `after_unknown` of a kept change: its tag fields (as [`UnknownSeed`] reads them) and its
+/// top-level `attributes` asked for, the rest skipped unparsed (a real plan's `after_unknown`
+/// marks every computed attribute); a value that is not an object kept as it is.
+struct KeptUnknownSeed<'k> {
+    attributes: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for KeptUnknownSeed<'_> {
+    type Value = (Unknown, Value);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeptUnknownSeed<'_> {
+    type Value = (Unknown, Value);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Unknown::default();
+        let mut kept = Map::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let tag = matches!(key.as_ref(), "tag" | "tags" | "tags_all");
+            let asked = (self.attributes)(&key);
+            if !tag && !asked {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let v: Value = map.next_value()?;
+            if tag && !asked {
+                out.set(&key, v);
+                continue;
+            }
+            if tag {
+                out.set(&key, v.clone());
+            }
+            kept.insert(key.into_owned(), v);
+        }
+        Ok((out, Value::Object(kept)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok((Unknown::default(), Value::Array(items)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Number(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Number::from_f64(v).map_or(Value::Null, Value::Number)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::String(v.to_owned())))
     }
 }
 
