@@ -716,6 +716,9 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
         }
         _ => return Ok(Shape::Free),
     }
+    // Every priced change's shapes are held until the plan is priced: one or two needs, not
+    // the four places of a list's first push.
+    needs.shrink_to_fit();
     Ok(Shape::Fixed(needs))
 }
 

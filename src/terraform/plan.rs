@@ -65,7 +65,7 @@ pub struct PlanFile {
 pub struct ChangeValues {
     pub address: String,
     pub resource_type: String,
-    pub mode: Option<String>,
+    pub mode: Option<std::borrow::Cow<'static, str>>,
     pub actions: Vec<String>,
     pub before: KeptSide,
     pub after: KeptSide,

@@ -46,11 +46,11 @@ pub(super) struct PlanJson {
 pub(super) struct ResourceChange {
     pub address: String,
     pub module_address: Option<String>,
-    pub mode: Option<String>,
+    pub mode: Option<Cow<'static, str>>,
     pub resource_type: String,
     pub name: String,
     pub index: Option<IndexKey>,
-    pub provider_name: Option<String>,
+    pub provider_name: Option<Cow<'static, str>>,
     pub change: Change,
     /// The whole `change`, when the caller asked to keep this type (boxed: most changes have
     /// none, and every change is moved as the list grows).
@@ -95,23 +95,27 @@ pub(super) struct Side {
     pub tags_all: Option<TagsField>,
 }
 
-/// The tag fields of `after_unknown`; nothing else of it is read.
+/// The tag fields of `after_unknown` (`tag`, `tags`, `tags_all`, in that order); nothing else
+/// of it is read. Only a field that says something is kept (`true`, or an object with keys):
+/// an empty object or `false` reads as no field at all, and most changes have none, so the
+/// fields are boxed and a change without them holds a null pointer instead of 96 bytes.
 #[derive(Default)]
-pub(super) struct Unknown {
-    tag: Option<Value>,
-    tags: Option<Value>,
-    tags_all: Option<Value>,
-}
+pub(super) struct Unknown(Option<Box<[Option<Value>; 3]>>);
 
 impl Unknown {
-    /// `after_unknown.<key>` for `tag`, `tags` and `tags_all`; `None` for any other key.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    fn slot(key: &str) -> Option<usize> {
         match key {
-            "tag" => self.tag.as_ref(),
-            "tags" => self.tags.as_ref(),
-            "tags_all" => self.tags_all.as_ref(),
+            "tag" => Some(0),
+            "tags" => Some(1),
+            "tags_all" => Some(2),
             _ => None,
         }
+    }
+
+    /// `after_unknown.<key>` for `tag`, `tags` and `tags_all`; `None` for any other key, and
+    /// for a field that marks nothing unknown.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.as_ref()?[Self::slot(key)?].as_ref()
     }
 
     fn from_value(value: &Value) -> Unknown {
@@ -126,12 +130,22 @@ impl Unknown {
         out
     }
 
+    /// A repeated key replaces what came before, as in a map.
     fn set(&mut self, key: &str, value: Value) {
-        match key {
-            "tag" => self.tag = Some(value),
-            "tags" => self.tags = Some(value),
-            "tags_all" => self.tags_all = Some(value),
-            _ => {}
+        let Some(slot) = Self::slot(key) else { return };
+        let marks = match &value {
+            Value::Bool(b) => *b,
+            Value::Object(keys) => !keys.is_empty(),
+            _ => false,
+        };
+        match (&mut self.0, marks) {
+            (Some(fields), _) => fields[slot] = marks.then_some(value),
+            (None, true) => {
+                let mut fields: Box<[Option<Value>; 3]> = Box::default();
+                fields[slot] = Some(value);
+                self.0 = Some(fields);
+            }
+            (None, false) => {}
         }
     }
 }
@@ -222,6 +236,16 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+/// A name nearly every change has (its mode, the AWS provider's name), borrowed from a constant
+/// instead of a string of its own for each of thousands of changes.
+fn common(name: Key<'_>) -> Cow<'static, str> {
+    const COMMON: [&str; 3] = ["managed", "data", "registry.terraform.io/hashicorp/aws"];
+    match COMMON.iter().find(|c| **c == name.0) {
+        Some(c) => Cow::Borrowed(c),
+        None => Cow::Owned(name.0.into_owned()),
     }
 }
 
@@ -387,11 +411,11 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResourceChange, A::Error> {
         let mut address: Option<String> = None;
         let mut module_address: Option<Option<String>> = None;
-        let mut mode: Option<Option<String>> = None;
+        let mut mode: Option<Option<Cow<'static, str>>> = None;
         let mut resource_type: Option<String> = None;
         let mut name: Option<String> = None;
         let mut index: Option<Option<IndexKey>> = None;
-        let mut provider_name: Option<Option<String>> = None;
+        let mut provider_name: Option<Option<Cow<'static, str>>> = None;
         let mut lean: Option<(Change, Option<KeptSides>)> = None;
         // Read whole: seen before its type (not Terraform's order), kept, or an autoscaling group.
         let mut whole: Option<WholeChange> = None;
@@ -407,7 +431,7 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                 }
                 "mode" => {
                     once(mode.is_some(), "mode")?;
-                    mode = Some(map.next_value()?);
+                    mode = Some(map.next_value::<Option<Key<'de>>>()?.map(common));
                 }
                 "type" => {
                     once(resource_type.is_some(), "type")?;
@@ -423,7 +447,7 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                 }
                 "provider_name" => {
                     once(provider_name.is_some(), "provider_name")?;
-                    provider_name = Some(map.next_value()?);
+                    provider_name = Some(map.next_value::<Option<Key<'de>>>()?.map(common));
                 }
                 "change" => {
                     once(lean.is_some() || whole.is_some(), "change")?;
@@ -482,11 +506,11 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
 struct Fields {
     address: String,
     module_address: Option<String>,
-    mode: Option<String>,
+    mode: Option<Cow<'static, str>>,
     resource_type: String,
     name: String,
     index: Option<IndexKey>,
-    provider_name: Option<String>,
+    provider_name: Option<Cow<'static, str>>,
 }
 
 impl Fields {
@@ -596,10 +620,12 @@ impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
                 "before" => {
                     once(before.is_some(), "before")?;
                     before = Some(self.side(&mut map)?);
+                    drop_unread_tags(&mut before, &after);
                 }
                 "after" => {
                     once(after.is_some(), "after")?;
                     after = Some(self.side(&mut map)?);
+                    drop_unread_tags(&mut before, &after);
                 }
                 "after_unknown" => {
                     once(unknown.is_some(), "after_unknown")?;
@@ -650,6 +676,17 @@ impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
             after_unknown,
         });
         Ok((change, kept))
+    }
+}
+
+/// `before`'s tags are read only when there is no `after` object (a delete): once there is one,
+/// they are dropped, and the next change reuses their memory instead of fresh memory.
+fn drop_unread_tags(before: &mut Option<(Side, KeptSide)>, after: &Option<(Side, KeptSide)>) {
+    if let (Some((before, _)), Some((after, _))) = (before, after) {
+        if after.shape == Shape::Object {
+            before.tags = None;
+            before.tags_all = None;
+        }
     }
 }
 
