@@ -153,7 +153,8 @@ pub(super) struct Loaded {
     /// is not used for prices (list prices recorded in the snapshot still are).
     pub(super) price_list: Option<aws::price_list::PriceListOptions>,
     /// What the plan reader kept for pricing (see [`Loaded::plan`]).
-    pub(super) plan_kept: Vec<plan::ChangeValues>,
+    #[allow(clippy::vec_box)]
+    pub(super) plan_kept: Vec<Box<plan::ChangeValues>>,
     pub(super) plan_aws_regions: Vec<String>,
 }
 

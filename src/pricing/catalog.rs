@@ -11,6 +11,8 @@
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+use crate::terraform::plan::KeptSide;
+
 /// Hours in the month every estimate uses.
 pub const HOURS_PER_MONTH: u32 = 730;
 
@@ -47,7 +49,7 @@ pub enum Shape {
 /// One side (before or after) of a resource change: its attributes and which are unknown.
 #[derive(Debug, Clone, Copy)]
 pub struct Attrs<'a> {
-    pub values: &'a Value,
+    pub values: &'a KeptSide,
     pub unknown: &'a Value,
     /// The resource's configuration `expressions` (`Null` when the plan has none): an
     /// attribute the plan computes but the code does not set takes AWS's default.
@@ -61,7 +63,7 @@ static NO_CONFIG: Value = Value::Null;
 
 impl<'a> Attrs<'a> {
     /// Values known in full (a prior state's side), with no configuration.
-    pub fn known(values: &'a Value) -> Attrs<'a> {
+    pub fn known(values: &'a KeptSide) -> Attrs<'a> {
         Attrs { values, unknown: &NO_CONFIG, config: &NO_CONFIG, module: "" }
     }
 }
@@ -87,9 +89,14 @@ enum Val<'a> {
 impl<'a> Attrs<'a> {
     /// Walk `path`: object keys; nested blocks (lists of one object) are entered at [0].
     fn get(&self, path: &[&str]) -> Result<Val<'a>, Unknown> {
-        let mut v = self.values;
+        // An object side's first key is looked up in its entries (`Null` stands for the side
+        // until then: never called with an empty path); a side that is not one is walked whole.
+        let mut v = match self.values {
+            KeptSide::Object(_) => &Value::Null,
+            KeptSide::Other(whole) => whole,
+        };
         let mut u = self.unknown;
-        for key in path {
+        for (i, key) in path.iter().enumerate() {
             if let Value::Array(items) = v {
                 v = items.first().unwrap_or(&Value::Null);
                 u = match u {
@@ -101,10 +108,11 @@ impl<'a> Attrs<'a> {
                 return self.computed(path);
             }
             u = u.get(key).unwrap_or(&Value::Null);
-            v = match v.get(key) {
-                Some(x) => x,
-                None => &Value::Null,
+            let next = match self.values {
+                KeptSide::Object(_) if i == 0 => self.values.get(key),
+                _ => v.get(key),
             };
+            v = next.unwrap_or(&Value::Null);
         }
         if u == &Value::Bool(true) {
             return self.computed(path);
@@ -708,6 +716,9 @@ fn fixed(ty: &str, a: Attrs<'_>, templates: &dyn Templates) -> Result<Shape, Unk
         }
         _ => return Ok(Shape::Free),
     }
+    // Every priced change's shapes are held until the plan is priced: one or two needs, not
+    // the four places of a list's first push.
+    needs.shrink_to_fit();
     Ok(Shape::Fixed(needs))
 }
 
@@ -730,7 +741,12 @@ mod tests {
     fn shape_of(ty: &str, values: Value, unknown: Value) -> Shape {
         shape(
             ty,
-            Attrs { values: &values, unknown: &unknown, config: &Value::Null, module: "" },
+            Attrs {
+                values: &KeptSide::from_value(values),
+                unknown: &unknown,
+                config: &Value::Null,
+                module: "",
+            },
             &NoTemplates,
         )
         .unwrap()
@@ -740,7 +756,7 @@ mod tests {
     fn every_fixed_type_has_a_shape() {
         assert!(FIXED_TYPES.len() >= 25, "{}", FIXED_TYPES.len());
         for ty in FIXED_TYPES {
-            assert!(shape(ty, Attrs::known(&json!({})), &NoTemplates).is_some());
+            assert!(shape(ty, Attrs::known(&KeptSide::from_value(json!({}))), &NoTemplates).is_some());
         }
     }
 
@@ -792,7 +808,7 @@ mod tests {
     #[test]
     fn computed_but_unset_attributes_take_the_default() {
         let gp3 = |config: Value| {
-            let values = json!({"type": "gp3", "size": 100});
+            let values = KeptSide::from_value(json!({"type": "gp3", "size": 100}));
             let unknown = json!({"iops": true, "throughput": true});
             shape(
                 "aws_ebs_volume",
@@ -815,7 +831,7 @@ mod tests {
         // No configuration for the resource: nothing says the code leaves it unset.
         assert_eq!(gp3(Value::Null), Shape::Unknown("iops".into()));
         // Inside a block the code does not write literally (it may be `dynamic`): unknown.
-        let values = json!({"desired_capacity": 2, "launch_template": [{}]});
+        let values = KeptSide::from_value(json!({"desired_capacity": 2, "launch_template": [{}]}));
         let unknown = json!({"launch_template": [{"id": true, "name": true}]});
         let config = json!({"desired_capacity": {"constant_value": 2}});
         let a = Attrs { values: &values, unknown: &unknown, config: &config, module: "" };
@@ -838,7 +854,8 @@ mod tests {
                 None
             }
         }
-        let values = json!({"desired_capacity": 2, "launch_template": [{"version": "$Latest"}]});
+        let values =
+            KeptSide::from_value(json!({"desired_capacity": 2, "launch_template": [{"version": "$Latest"}]}));
         let unknown = json!({"launch_template": [{"id": true, "name": true}]});
         let config = json!({"launch_template": [{"id": {"references": ["aws_launch_template.t.id", "aws_launch_template.t"]}}]});
         let attrs = |module| Attrs { values: &values, unknown: &unknown, config: &config, module };

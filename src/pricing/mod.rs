@@ -151,7 +151,7 @@ pub struct PlanPricing<'a> {
     pub plan_path: &'a Path,
     /// The changes the plan reader kept whole for pricing ([`wanted`] types), and the constant
     /// regions of the plan's `aws` provider configurations.
-    pub kept: &'a [crate::terraform::plan::ChangeValues],
+    pub kept: &'a [Box<crate::terraform::plan::ChangeValues>],
     pub aws_regions: &'a [String],
     /// The plan's resources as read (region, owner tag).
     pub resources: &'a [TfResource],
@@ -229,7 +229,9 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
     let templates = plan_attrs::TemplateIndex::new(changes);
     let money_err = |m: String| InputError::invalid(input.plan_path, None, format!("pricing: {m}"));
     let mut currency: Option<String> = None;
-    let mut items = Vec::new();
+    // Reserved, not grown: a list grown by doubling touches (and the kernel zeroes) every size
+    // it passes through; reserved pages that are never written are never touched.
+    let mut items = Vec::with_capacity(changes.len());
     for c in changes {
         let Some(action) = c.action else { continue };
         if matches!(action, PlanAction::NoOp | PlanAction::Read) || !catalog::is_priced(c.resource_type) {
@@ -275,7 +277,7 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
         }
     }
     let mut list_published: Option<chrono::NaiveDate> = None;
-    let mut resources = Vec::new();
+    let mut resources = Vec::with_capacity(items.len());
     // A plan prices thousands of resources from a few dozen distinct needs: each is looked up in
     // the rate book, and its source sentence written, once.
     let mut bill_rates: HashMap<RateQuery<'_>, Option<BillRated>, foldhash::fast::RandomState> =
@@ -390,6 +392,8 @@ pub fn price_plan_with_problems(input: &PlanPricing<'_>) -> Result<(PlanCost, Ve
                 }
             }
         }
+        // Kept until the report is written: not in the four places the first push made.
+        rc.components.shrink_to_fit();
         if rc.status == CostStatus::Priced {
             let has = |s: &Option<catalog::Shape>| s.is_some();
             rc.monthly_before = has(before).then(|| cents(totals[0]));

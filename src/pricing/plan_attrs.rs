@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::catalog::{self, Attrs, Templates};
 use crate::model::PlanAction;
-use crate::terraform::plan::{ChangeValues, Keep};
+use crate::terraform::plan::{ChangeValues, Keep, KeptSide};
 
 /// One resource change of a priced type (or a launch template).
 #[derive(Debug, Clone)]
@@ -17,8 +17,8 @@ pub(crate) struct Change<'a> {
     pub address: &'a str,
     pub resource_type: &'a str,
     pub action: Option<PlanAction>,
-    before: &'a Value,
-    after: &'a Value,
+    before: &'a KeptSide,
+    after: &'a KeptSide,
     after_unknown: &'a Value,
     config: &'a Value,
     module: &'a str,
@@ -78,7 +78,7 @@ fn action(actions: &[String]) -> Option<PlanAction> {
 
 /// The priced changes among those the plan reader kept (`kept`), in the plan's order, with
 /// the constant regions of its `aws` provider configurations (`aws_regions`).
-pub(crate) fn from_plan<'a>(kept: &'a [ChangeValues], aws_regions: &[String]) -> PlanAttrs<'a> {
+pub(crate) fn from_plan<'a>(kept: &'a [Box<ChangeValues>], aws_regions: &[String]) -> PlanAttrs<'a> {
     let changes = kept
         .iter()
         .filter(|c| wanted(&c.resource_type))
@@ -88,7 +88,7 @@ pub(crate) fn from_plan<'a>(kept: &'a [ChangeValues], aws_regions: &[String]) ->
             before: &c.before,
             after: &c.after,
             after_unknown: &c.after_unknown,
-            config: &c.config,
+            config: c.config.as_deref().unwrap_or(&Value::Null),
             module: &c.module_address,
             provider_region: c.provider_region.as_deref(),
             address: &c.address,
@@ -147,7 +147,7 @@ mod tests {
     use crate::terraform::plan::parse_plan_keeping;
 
     /// The shape of every side of every priced change, as pricing sees it.
-    fn shapes(kept: &[ChangeValues]) -> Vec<(String, Option<catalog::Shape>, Option<catalog::Shape>)> {
+    fn shapes(kept: &[Box<ChangeValues>]) -> Vec<(String, Option<catalog::Shape>, Option<catalog::Shape>)> {
         let attrs = from_plan(kept, &[]);
         let templates = TemplateIndex::new(&attrs.changes);
         attrs

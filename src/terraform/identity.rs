@@ -188,6 +188,42 @@ pub fn resolve_arn(resource_type: &str, attrs: &Map<String, Value>, ctx: &Identi
     }
 }
 
+/// The top-level attributes identity reads of one resource type ([`apply`], [`literal_arns`],
+/// the `id`): a reader of large attribute maps (a plan's sides) keeps these and drops the rest.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads {
+    /// The type's ARN pattern, whose `{attr|other:modifier}` placeholders name attributes.
+    pattern: Option<&'static str>,
+}
+
+impl Reads {
+    pub fn of(resource_type: &str) -> Reads {
+        let pattern = match rules().get(resource_type) {
+            Some(Rule::Pattern(p)) => Some(*p),
+            _ => None,
+        };
+        Reads { pattern }
+    }
+
+    /// Whether identity may read the top-level attribute `key`.
+    pub fn reads(&self, key: &str) -> bool {
+        if matches!(key, "arn" | "id" | "region") || key.ends_with("_arn") {
+            return true;
+        }
+        let Some(mut rest) = self.pattern else { return false };
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else { return false };
+            let placeholder = &rest[open + 1..open + close];
+            rest = &rest[open + close + 1..];
+            let names = placeholder.split_once(':').map_or(placeholder, |(names, _)| names);
+            if names.split('|').any(|name| name == key) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// The `arn` attribute when it is an ARN and the type's own (callers have excluded `-` types).
 /// Used as a first pass to infer the context before patterns are filled.
 pub fn own_arn_attribute(resource_type: &str, attrs: &Map<String, Value>) -> Option<String> {
@@ -334,6 +370,60 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_attributes_reads_names_give_every_type_the_same_identity() {
+        let mut resolved = 0;
+        for (ty, rule) in rules() {
+            let Rule::Pattern(pattern) = rule else { continue };
+            // Every placeholder set (a number for one of them), plus attributes no pattern reads.
+            let mut all = Map::new();
+            for (i, part) in pattern.split('{').skip(1).enumerate() {
+                let names = part.split('}').next().unwrap_or_default();
+                for name in names.split(':').next().unwrap_or_default().split('|') {
+                    let value = if i == 1 { json!(42) } else { json!(format!("/v-{name}")) };
+                    all.insert(name.to_string(), value);
+                }
+            }
+            all.insert("instance_type".into(), json!("m5.large"));
+            all.insert("kms_key_arn".into(), json!("arn:aws:kms:eu-west-1:123456789012:key/k"));
+            let reads = Reads::of(ty);
+            let kept: Map<String, Value> =
+                all.iter().filter(|(k, _)| reads.reads(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            assert!(!reads.reads("instance_type"), "{ty}");
+            let ctx = ctx();
+            let full = resolve_arn(ty, &all, &ctx);
+            assert_eq!(full, resolve_arn(ty, &kept, &ctx), "{ty}: {pattern}");
+            let resource = crate::model::TfResource {
+                address: format!("{ty}.x"),
+                module: String::new(),
+                mode: crate::model::ResourceMode::Managed,
+                resource_type: ty.to_string(),
+                name: "x".into(),
+                index: None,
+                provider: "aws".into(),
+                arn: None,
+                id: None,
+                region: None,
+                account: None,
+                tags: crate::model::EffectiveTags::default(),
+                layer: crate::model::Layer::Plan,
+                location: None,
+                tags_location: None,
+                action: None,
+                may_not_exist: false,
+            };
+            let (mut a, mut b) = (resource.clone(), resource);
+            apply(&mut a, &all, &ctx);
+            apply(&mut b, &kept, &ctx);
+            assert_eq!((a.arn, a.region, a.account), (b.arn, b.region, b.account), "{ty}");
+            let arns = |m: &Map<String, Value>| literal_arns(m).map(str::to_string).collect::<Vec<_>>();
+            assert_eq!(arns(&all), arns(&kept), "{ty}");
+            resolved += usize::from(full.is_some());
+        }
+        // Not a comparison of nothing: most patterns resolve from the attributes set.
+        assert!(resolved > 100, "{resolved} resolved");
     }
 
     #[test]

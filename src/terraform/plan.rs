@@ -23,6 +23,7 @@ pub(crate) mod text;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -48,8 +49,10 @@ pub struct PlanFile {
     /// Changes to resources of other providers than AWS: not read (see [`super::provider`]).
     pub other_provider_resources: usize,
     /// The whole `change` of every resource whose type the caller asked to keep, in the plan's
-    /// order (other providers' and data sources included: the caller decides).
-    pub kept: Vec<ChangeValues>,
+    /// order (other providers' and data sources included: the caller decides). Boxed as the
+    /// reader made them: collecting them unboxed copied every one into fresh memory.
+    #[allow(clippy::vec_box)]
+    pub kept: Vec<Box<ChangeValues>>,
     /// The constant `region` of each provider configuration named `aws`, sorted, no repeats.
     pub aws_regions: Vec<String>,
 }
@@ -62,19 +65,87 @@ pub struct PlanFile {
 pub struct ChangeValues {
     pub address: String,
     pub resource_type: String,
-    pub mode: Option<String>,
+    pub mode: Option<std::borrow::Cow<'static, str>>,
     pub actions: Vec<String>,
-    pub before: Value,
-    pub after: Value,
+    pub before: KeptSide,
+    pub after: KeptSide,
     pub after_unknown: Value,
     /// The module instance the resource is in (`module.app["blue"]`), empty in the root.
     pub module_address: String,
-    /// The resource's `expressions` in the plan's `configuration` (`Null` when the plan has
+    /// The resource's `expressions` in the plan's `configuration` (`None` when the plan has
     /// none for it): what the code sets. An attribute the plan computes but the code leaves
-    /// unset takes the provider's (AWS's) default at apply.
-    pub config: Value,
+    /// unset takes the provider's (AWS's) default at apply. Shared by the instances of one
+    /// `count`/`for_each` resource, not copied for each.
+    pub config: Option<Arc<Value>>,
     /// The constant `region` of the resource's provider configuration (an alias's own), if any.
     pub provider_region: Option<String>,
+}
+
+/// A kept `before` or `after`: an object's top-level attributes (those the caller asked for),
+/// or the value as written when it is not an object (`null` included). A list of entries, not
+/// a `serde_json::Map`: a map's first node is ~640 bytes however few entries it holds, and a
+/// kept side holds one to three.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeptSide {
+    /// Sorted by key, no repeats (of a repeated key, the last written, as in a map).
+    Object(Box<[(String, Value)]>),
+    Other(Value),
+}
+
+impl KeptSide {
+    pub const NULL: KeptSide = KeptSide::Other(Value::Null);
+
+    /// An object's entries in file order, as [`KeptSide::Object`].
+    pub(crate) fn object(mut entries: Vec<(String, Value)>) -> KeptSide {
+        // Stable: among equal keys the file order stays, so the last of a run is the last written.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
+        }
+        KeptSide::Object(out.into_boxed_slice())
+    }
+
+    /// A whole value, as the streaming read keeps it.
+    pub(crate) fn from_value(value: Value) -> KeptSide {
+        match value {
+            Value::Object(map) => KeptSide::Object(map.into_iter().collect()),
+            other => KeptSide::Other(other),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, KeptSide::Other(Value::Null))
+    }
+
+    /// The top-level attribute `key`, as `Value::get` reads it (nothing of a value that is not
+    /// an object).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            KeptSide::Object(entries) => {
+                entries.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|i| &entries[i].1)
+            }
+            KeptSide::Other(v) => v.get(key),
+        }
+    }
+}
+
+impl Default for KeptSide {
+    fn default() -> KeptSide {
+        KeptSide::NULL
+    }
+}
+
+impl std::ops::Index<&str> for KeptSide {
+    type Output = Value;
+    /// `null` when absent, as `Value`'s index.
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
 }
 
 /// What of the resource changes a reader above this one keeps besides what a tag audit reads.
@@ -139,8 +210,9 @@ pub fn parse_plan_keeping(path: &Path, bytes: &[u8], keep: Keep<'_>) -> Result<P
         plan.has_planned_values,
     )?;
     let file = path.display().to_string();
-    let mut kept: Vec<ChangeValues> =
-        plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take().map(|k| *k)).collect();
+    #[allow(clippy::vec_box)]
+    let mut kept: Vec<Box<ChangeValues>> =
+        plan.resource_changes.iter_mut().filter_map(|rc| rc.kept.take()).collect();
     if let (false, Some(config)) = (kept.is_empty(), plan.configuration.as_ref()) {
         attach_config(config, &mut kept);
     }
@@ -262,10 +334,11 @@ struct ConfigResource {
 
 /// Gives each kept change its resource's configuration `expressions` and its provider
 /// configuration's constant region.
-fn attach_config(config: &Configuration, kept: &mut [ChangeValues]) {
-    fn collect<'a>(module: &'a ConfigModule, prefix: &str, out: &mut HashMap<String, &'a ConfigResource>) {
+fn attach_config(config: &Configuration, kept: &mut [Box<ChangeValues>]) {
+    type Shared<'a> = (&'a ConfigResource, Option<Arc<Value>>);
+    fn collect<'a>(module: &'a ConfigModule, prefix: &str, out: &mut HashMap<String, Shared<'a>>) {
         for res in &module.resources {
-            out.insert(format!("{prefix}{}", res.address), res);
+            out.insert(format!("{prefix}{}", res.address), (res, None));
         }
         for (name, call) in &module.module_calls {
             if let Some(child) = &call.module {
@@ -288,11 +361,11 @@ fn attach_config(config: &Configuration, kept: &mut [ChangeValues]) {
         config_address.push_str(&c.resource_type);
         config_address.push('.');
         config_address.push_str(relative_name(&c.address, &c.module_address));
-        let res = by_address.get(&config_address);
-        if let Some(res) = res {
+        let res = by_address.get_mut(&config_address).map(|(res, shared)| {
             // Instances of one `count`/`for_each` resource share its expressions.
-            c.config = res.expressions.clone();
-        }
+            c.config = Some(Arc::clone(shared.get_or_insert_with(|| Arc::new(res.expressions.clone()))));
+            *res
+        });
         // Without its configuration entry, which provider configuration a resource uses is not
         // known: the caller falls back to the one region all of them name, if they agree.
         c.provider_region = res

@@ -24,8 +24,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{ChangeValues, Configuration, Keep};
+use super::{ChangeValues, Configuration, Keep, KeptSide};
 use crate::model::IndexKey;
+use crate::terraform::identity;
 
 /// The plan as far as the reader uses it, header fields included.
 pub(super) struct PlanJson {
@@ -45,11 +46,11 @@ pub(super) struct PlanJson {
 pub(super) struct ResourceChange {
     pub address: String,
     pub module_address: Option<String>,
-    pub mode: Option<String>,
+    pub mode: Option<Cow<'static, str>>,
     pub resource_type: String,
     pub name: String,
     pub index: Option<IndexKey>,
-    pub provider_name: Option<String>,
+    pub provider_name: Option<Cow<'static, str>>,
     pub change: Change,
     /// The whole `change`, when the caller asked to keep this type (boxed: most changes have
     /// none, and every change is moved as the list grows).
@@ -86,30 +87,35 @@ pub(super) enum TagsField {
 #[derive(Default)]
 pub(super) struct Side {
     pub shape: Shape,
-    /// Top-level attributes that are not objects or lists (and, of an autoscaling group, its
-    /// `tag` and `tags` whole).
+    /// Top-level attributes that are not objects or lists, of those identity reads when read
+    /// lean (of a side read whole, all of them; of an autoscaling group, its `tag` and `tags`
+    /// whole too).
     pub attrs: Map<String, Value>,
     pub tags: Option<TagsField>,
     pub tags_all: Option<TagsField>,
 }
 
-/// The tag fields of `after_unknown`; nothing else of it is read.
+/// The tag fields of `after_unknown` (`tag`, `tags`, `tags_all`, in that order); nothing else
+/// of it is read. Only a field that says something is kept (`true`, or an object with keys):
+/// an empty object or `false` reads as no field at all, and most changes have none, so the
+/// fields are boxed and a change without them holds a null pointer instead of 96 bytes.
 #[derive(Default)]
-pub(super) struct Unknown {
-    tag: Option<Value>,
-    tags: Option<Value>,
-    tags_all: Option<Value>,
-}
+pub(super) struct Unknown(Option<Box<[Option<Value>; 3]>>);
 
 impl Unknown {
-    /// `after_unknown.<key>` for `tag`, `tags` and `tags_all`; `None` for any other key.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    fn slot(key: &str) -> Option<usize> {
         match key {
-            "tag" => self.tag.as_ref(),
-            "tags" => self.tags.as_ref(),
-            "tags_all" => self.tags_all.as_ref(),
+            "tag" => Some(0),
+            "tags" => Some(1),
+            "tags_all" => Some(2),
             _ => None,
         }
+    }
+
+    /// `after_unknown.<key>` for `tag`, `tags` and `tags_all`; `None` for any other key, and
+    /// for a field that marks nothing unknown.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.as_ref()?[Self::slot(key)?].as_ref()
     }
 
     fn from_value(value: &Value) -> Unknown {
@@ -124,12 +130,22 @@ impl Unknown {
         out
     }
 
+    /// A repeated key replaces what came before, as in a map.
     fn set(&mut self, key: &str, value: Value) {
-        match key {
-            "tag" => self.tag = Some(value),
-            "tags" => self.tags = Some(value),
-            "tags_all" => self.tags_all = Some(value),
-            _ => {}
+        let Some(slot) = Self::slot(key) else { return };
+        let marks = match &value {
+            Value::Bool(b) => *b,
+            Value::Object(keys) => !keys.is_empty(),
+            _ => false,
+        };
+        match (&mut self.0, marks) {
+            (Some(fields), _) => fields[slot] = marks.then_some(value),
+            (None, true) => {
+                let mut fields: Box<[Option<Value>; 3]> = Box::default();
+                fields[slot] = Some(value);
+                self.0 = Some(fields);
+            }
+            (None, false) => {}
         }
     }
 }
@@ -220,6 +236,16 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+/// A name nearly every change has (its mode, the AWS provider's name), borrowed from a constant
+/// instead of a string of its own for each of thousands of changes.
+fn common(name: Key<'_>) -> Cow<'static, str> {
+    const COMMON: [&str; 3] = ["managed", "data", "registry.terraform.io/hashicorp/aws"];
+    match COMMON.iter().find(|c| **c == name.0) {
+        Some(c) => Cow::Borrowed(c),
+        None => Cow::Owned(name.0.into_owned()),
     }
 }
 
@@ -385,11 +411,11 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResourceChange, A::Error> {
         let mut address: Option<String> = None;
         let mut module_address: Option<Option<String>> = None;
-        let mut mode: Option<Option<String>> = None;
+        let mut mode: Option<Option<Cow<'static, str>>> = None;
         let mut resource_type: Option<String> = None;
         let mut name: Option<String> = None;
         let mut index: Option<Option<IndexKey>> = None;
-        let mut provider_name: Option<Option<String>> = None;
+        let mut provider_name: Option<Option<Cow<'static, str>>> = None;
         let mut lean: Option<(Change, Option<KeptSides>)> = None;
         // Read whole: seen before its type (not Terraform's order), kept, or an autoscaling group.
         let mut whole: Option<WholeChange> = None;
@@ -405,7 +431,7 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                 }
                 "mode" => {
                     once(mode.is_some(), "mode")?;
-                    mode = Some(map.next_value()?);
+                    mode = Some(map.next_value::<Option<Key<'de>>>()?.map(common));
                 }
                 "type" => {
                     once(resource_type.is_some(), "type")?;
@@ -421,14 +447,15 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
                 }
                 "provider_name" => {
                     once(provider_name.is_some(), "provider_name")?;
-                    provider_name = Some(map.next_value()?);
+                    provider_name = Some(map.next_value::<Option<Key<'de>>>()?.map(common));
                 }
                 "change" => {
                     once(lean.is_some() || whole.is_some(), "change")?;
                     match resource_type.as_deref() {
                         Some(ty) if ty != ASG => {
                             let keep = (self.keep.types)(ty).then_some(self.keep.attributes);
-                            lean = Some(map.next_value_seed(LeanChangeSeed { keep })?);
+                            let reads = identity::Reads::of(ty);
+                            lean = Some(map.next_value_seed(LeanChangeSeed { keep, reads })?);
                         }
                         _ => whole = Some(map.next_value()?),
                     }
@@ -479,11 +506,11 @@ impl<'de> Visitor<'de> for ResourceChangeSeed<'_> {
 struct Fields {
     address: String,
     module_address: Option<String>,
-    mode: Option<String>,
+    mode: Option<Cow<'static, str>>,
     resource_type: String,
     name: String,
     index: Option<IndexKey>,
-    provider_name: Option<String>,
+    provider_name: Option<Cow<'static, str>>,
 }
 
 impl Fields {
@@ -507,7 +534,7 @@ impl Fields {
                         after: values.after,
                         after_unknown: values.after_unknown,
                         module_address: self.module_address.clone().unwrap_or_default(),
-                        config: Value::Null,
+                        config: None,
                         provider_region: None,
                     }));
                 }
@@ -526,11 +553,11 @@ impl Fields {
                         resource_type: self.resource_type.clone(),
                         mode: self.mode.clone(),
                         actions: w.actions,
-                        before: w.before,
-                        after: w.after,
+                        before: KeptSide::from_value(w.before),
+                        after: KeptSide::from_value(w.after),
                         after_unknown: w.after_unknown,
                         module_address: self.module_address.clone().unwrap_or_default(),
-                        config: Value::Null,
+                        config: None,
                         provider_region: None,
                     }));
                 }
@@ -554,8 +581,8 @@ impl Fields {
 /// The values a kept change keeps besides its lean sides: `before` and `after` without `tags`
 /// and `tags_all` (the lean sides have them; pricing never reads them), `after_unknown` whole.
 struct KeptSides {
-    before: Value,
-    after: Value,
+    before: KeptSide,
+    after: KeptSide,
     after_unknown: Value,
 }
 
@@ -563,6 +590,9 @@ struct KeptSides {
 struct LeanChangeSeed<'k> {
     /// When the change is kept, which top-level attributes of its sides to keep.
     keep: Option<&'k dyn Fn(&str) -> bool>,
+    /// The top-level attributes identity reads of the change's type: the only ones a lean
+    /// side keeps (a real plan's sides hold dozens of others).
+    reads: identity::Reads,
 }
 
 impl<'de> DeserializeSeed<'de> for LeanChangeSeed<'_> {
@@ -590,20 +620,17 @@ impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
                 "before" => {
                     once(before.is_some(), "before")?;
                     before = Some(self.side(&mut map)?);
+                    drop_unread_tags(&mut before, &after);
                 }
                 "after" => {
                     once(after.is_some(), "after")?;
                     after = Some(self.side(&mut map)?);
+                    drop_unread_tags(&mut before, &after);
                 }
                 "after_unknown" => {
                     once(unknown.is_some(), "after_unknown")?;
                     unknown = Some(if let Some(attributes) = self.keep {
-                        let mut value: Value = map.next_value()?;
-                        let unknown = Unknown::from_value(&value);
-                        if let Value::Object(fields) = &mut value {
-                            fields.retain(|k, _| attributes(k));
-                        }
-                        (unknown, value)
+                        map.next_value_seed(KeptUnknownSeed { attributes })?
                     } else {
                         (map.next_value_seed(UnknownSeed)?, Value::Null)
                     });
@@ -643,17 +670,33 @@ impl<'de> Visitor<'de> for LeanChangeSeed<'_> {
             after: Side::from_value(&after, ""),
             after_unknown: Unknown::from_value(&after_unknown),
         };
-        Ok((change, self.keep.is_some().then_some(KeptSides { before, after, after_unknown })))
+        let kept = self.keep.is_some().then(|| KeptSides {
+            before: KeptSide::from_value(before),
+            after: KeptSide::from_value(after),
+            after_unknown,
+        });
+        Ok((change, kept))
+    }
+}
+
+/// `before`'s tags are read only when there is no `after` object (a delete): once there is one,
+/// they are dropped, and the next change reuses their memory instead of fresh memory.
+fn drop_unread_tags(before: &mut Option<(Side, KeptSide)>, after: &Option<(Side, KeptSide)>) {
+    if let (Some((before, _)), Some((after, _))) = (before, after) {
+        if after.shape == Shape::Object {
+            before.tags = None;
+            before.tags_all = None;
+        }
     }
 }
 
 impl LeanChangeSeed<'_> {
     /// `before` or `after`: the lean side, and with `keep` its kept value (`null` without).
-    fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, Value), A::Error> {
+    fn side<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<(Side, KeptSide), A::Error> {
         if let Some(attributes) = self.keep {
-            map.next_value_seed(KeptSideSeed { attributes })
+            map.next_value_seed(KeptSideSeed { attributes, reads: self.reads })
         } else {
-            Ok((map.next_value_seed(SideSeed)?, Value::Null))
+            Ok((map.next_value_seed(SideSeed { reads: self.reads })?, KeptSide::NULL))
         }
     }
 }
@@ -663,83 +706,94 @@ impl LeanChangeSeed<'_> {
 /// not an object is kept as it is.
 struct KeptSideSeed<'k> {
     attributes: &'k dyn Fn(&str) -> bool,
+    reads: identity::Reads,
 }
 
 impl<'de> DeserializeSeed<'de> for KeptSideSeed<'_> {
-    type Value = (Side, Value);
+    type Value = (Side, KeptSide);
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeptSideSeed<'_> {
-    type Value = (Side, Value);
+    type Value = (Side, KeptSide);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any value")
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((Side::default(), Value::Null))
+        Ok((Side::default(), KeptSide::NULL))
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((Side::default(), Value::Null))
+        Ok((Side::default(), KeptSide::NULL))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok((other_side("a boolean"), Value::Bool(v)))
+        Ok((other_side("a boolean"), KeptSide::Other(Value::Bool(v))))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok((other_side("a number"), Value::Number(v.into())))
+        Ok((other_side("a number"), KeptSide::Other(Value::Number(v.into()))))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok((other_side("a number"), Value::Number(v.into())))
+        Ok((other_side("a number"), KeptSide::Other(Value::Number(v.into()))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // serde_json's `Value` makes a non-finite float `null`.
         Ok(match Number::from_f64(v) {
-            Some(n) => (other_side("a number"), Value::Number(n)),
-            None => (Side::default(), Value::Null),
+            Some(n) => (other_side("a number"), KeptSide::Other(Value::Number(n))),
+            None => (Side::default(), KeptSide::NULL),
         })
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((other_side("a string"), Value::String(v.to_owned())))
+        Ok((other_side("a string"), KeptSide::Other(Value::String(v.to_owned()))))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         while let Some(v) = seq.next_element::<Value>()? {
             items.push(v);
         }
-        Ok((other_side("a list"), Value::Array(items)))
+        Ok((other_side("a list"), KeptSide::Other(Value::Array(items))))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut side = Side { shape: Shape::Object, ..Side::default() };
-        let mut values = Map::new();
+        let mut values = Vec::new();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if is_tags_key(&key, false) {
                 side.push(key.into_owned(), Item::Tags(map.next_value_seed(TagsSeed)?));
                 continue;
             }
+            let read = self.reads.reads(&key);
             if !(self.attributes)(&key) {
-                let item = match map.next_value_seed(ScalarSeed)? {
-                    Some(v) => Item::Whole(v),
-                    None => Item::Skipped,
-                };
-                side.push(key.into_owned(), item);
+                if read {
+                    let item = match map.next_value_seed(ScalarSeed)? {
+                        Some(v) => Item::Whole(v),
+                        None => Item::Skipped,
+                    };
+                    side.push(key.into_owned(), item);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
                 continue;
             }
             let value: Value = map.next_value()?;
-            let item = match &value {
-                Value::Object(_) | Value::Array(_) => Item::Skipped,
-                scalar => Item::Whole(scalar.clone()),
-            };
             let key = key.into_owned();
-            side.push(key.clone(), item);
-            values.insert(key, value);
+            if read {
+                let item = match &value {
+                    Value::Object(_) | Value::Array(_) => Item::Skipped,
+                    scalar => Item::Whole(scalar.clone()),
+                };
+                side.push(key.clone(), item);
+            }
+            values.push((key, value));
         }
-        Ok((side, Value::Object(values)))
+        Ok((side, KeptSide::object(values)))
     }
 }
 
-/// `before` / `after` of a type read lean (never an autoscaling group).
-struct SideSeed;
+/// `before` / `after` of a type read lean (never an autoscaling group): its tag fields and
+/// the top-level scalars identity reads.
+struct SideSeed {
+    reads: identity::Reads,
+}
 
 impl<'de> DeserializeSeed<'de> for SideSeed {
     type Value = Side;
@@ -789,11 +843,14 @@ impl<'de> Visitor<'de> for SideSeed {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let item = if is_tags_key(&key, false) {
                 Item::Tags(map.next_value_seed(TagsSeed)?)
-            } else {
+            } else if self.reads.reads(&key) {
                 match map.next_value_seed(ScalarSeed)? {
                     Some(v) => Item::Whole(v),
                     None => Item::Skipped,
                 }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             };
             side.push(key.into_owned(), item);
         }
@@ -866,10 +923,13 @@ impl<'de> Visitor<'de> for TagsSeed {
         f.write_str("any value")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TagsField, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        let mut entries = Vec::new();
         while let Some(entry) = map.next_entry::<String, Value>()? {
             entries.push(entry);
         }
+        // Every change's entries live until all changes are read: a list grown to 4 or 8
+        // for the usual one or two tags is most of what it holds.
+        entries.shrink_to_fit();
         Ok(TagsField::Object(entries))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TagsField, A::Error> {
@@ -899,6 +959,77 @@ impl<'de> Visitor<'de> for TagsSeed {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<TagsField, E> {
         Ok(TagsField::Other(Value::String(v.to_owned())))
+    }
+}
+
+/// `after_unknown` of a kept change: its tag fields (as [`UnknownSeed`] reads them) and its
+/// top-level `attributes` asked for, the rest skipped unparsed (a real plan's `after_unknown`
+/// marks every computed attribute); a value that is not an object kept as it is.
+struct KeptUnknownSeed<'k> {
+    attributes: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for KeptUnknownSeed<'_> {
+    type Value = (Unknown, Value);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeptUnknownSeed<'_> {
+    type Value = (Unknown, Value);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Unknown::default();
+        let mut kept = Map::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let tag = matches!(key.as_ref(), "tag" | "tags" | "tags_all");
+            let asked = (self.attributes)(&key);
+            if !tag && !asked {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let v: Value = map.next_value()?;
+            if tag && !asked {
+                out.set(&key, v);
+                continue;
+            }
+            if tag {
+                out.set(&key, v.clone());
+            }
+            kept.insert(key.into_owned(), v);
+        }
+        Ok((out, Value::Object(kept)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok((Unknown::default(), Value::Array(items)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Number(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Number::from_f64(v).map_or(Value::Null, Value::Number)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((Unknown::default(), Value::String(v.to_owned())))
     }
 }
 

@@ -382,7 +382,7 @@ fn kept_changes_keep_all_but_their_tags_in_plan_order() {
     assert_eq!(addresses, ["aws_vpc.a", "aws_vpc.b", "aws_vpc.c", "aws_vpc.d"]);
     assert_eq!(plan.kept[2].before["deep"]["a"][1]["b"], 2);
     assert_eq!(plan.kept[2].before["id"], "vpc-3");
-    assert_eq!(plan.kept[2].after, serde_json::Value::Null);
+    assert!(plan.kept[2].after.is_null());
     assert_eq!(plan.kept[1].actions, ["update"]);
     // Read lean with its values kept: nested attributes whole, a repeated key's last value,
     // `after_unknown` as written, the tag maps left to the lean side.
@@ -391,7 +391,7 @@ fn kept_changes_keep_all_but_their_tags_in_plan_order() {
     assert_eq!(a["list"][0]["id"], "no");
     assert_eq!(a["id"]["not"], "scalar");
     assert_eq!(a["arn"], "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1");
-    assert!(a.get("tags").is_none() && a.get("tags_all").is_none(), "{a}");
+    assert!(a.get("tags").is_none() && a.get("tags_all").is_none(), "{a:?}");
     assert_eq!(plan.kept[0].after_unknown, serde_json::Value::Bool(true));
     assert_eq!(plan.kept[3].after_unknown["tags_all"], true);
     assert!(parse(EDGE).expect("parses").kept.is_empty(), "nothing kept unless asked");
