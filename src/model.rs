@@ -176,7 +176,7 @@ impl EffectiveTags {
     }
 
     /// Tags whose key set is not known at all (besides `tags`, any key may be present).
-    pub fn open(tags: SmallMap<TagValue>) -> Self {
+    pub fn partial(tags: SmallMap<TagValue>) -> Self {
         Self { tags, complete: false, bound: None }
     }
 

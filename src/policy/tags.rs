@@ -465,7 +465,7 @@ rule "TAG001" {
         let v = set.tags[0].check(&names, &tags(&[("costcenter", "1")]));
         assert_eq!(v.wrong_case, vec!["costcenter"]);
         assert!(!v.missing, "a wrong spelling is TAG003, not TAG001");
-        let partial = EffectiveTags::open(crate::model::SmallMap::new());
+        let partial = EffectiveTags::partial(crate::model::SmallMap::new());
         let v = set.tags[0].check(&names, &partial);
         assert!(v.unknown && !v.missing);
         let unknown_value = EffectiveTags::whole(crate::model::SmallMap::from([(

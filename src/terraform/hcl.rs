@@ -163,6 +163,8 @@ pub fn load_code_parsed(
         vars.insert(var.name.to_string(), value);
     }
 
+    // Read once: every module instance's `path.module` is relative to it.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut loader = Loader {
         defs: &defs,
         unreadable: &tree.unreadable,
@@ -176,7 +178,8 @@ pub fn load_code_parsed(
         may_not_exist: false,
         instances: 0,
         too_many: None,
-        root_dir: loader::absolute(dir),
+        root_dir: loader::absolute(&cwd, dir),
+        cwd,
     };
     let mut stack = vec![root_key.clone()];
     loader.instantiate(root, "", vars, BTreeMap::new(), false, &mut stack);

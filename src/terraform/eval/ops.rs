@@ -158,7 +158,7 @@ pub(super) fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> EvalResult
 pub(crate) fn tags_from_value(value: &Value) -> Result<EffectiveTags, EvalError> {
     match value {
         Value::Null => Ok(EffectiveTags::whole(SmallMap::new())),
-        Value::Unknown => Ok(EffectiveTags::open(SmallMap::new())),
+        Value::Unknown => Ok(EffectiveTags::partial(SmallMap::new())),
         Value::Map(m) => {
             let mut tags = BTreeMap::new();
             for (k, v) in &m.entries {

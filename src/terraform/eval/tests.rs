@@ -348,7 +348,7 @@ fn tags_conversion() {
     assert_eq!(tags.tags.get("z"), None);
     assert!(tags_from_value(&s("x")).is_err());
     assert!(tags_from_value(&map(&[("a", list(&[]))])).is_err());
-    assert_eq!(tags_from_value(&Value::Unknown), Ok(EffectiveTags::open(SmallMap::new())));
+    assert_eq!(tags_from_value(&Value::Unknown), Ok(EffectiveTags::partial(SmallMap::new())));
 }
 
 #[test]
@@ -359,7 +359,7 @@ fn merge_tags_resource_wins() {
     let merged = merge_tags(&base, &over);
     assert!(merged.complete);
     assert_eq!(merged.known_values().get("b"), Some("3"));
-    let unknown = EffectiveTags::open(SmallMap::new());
+    let unknown = EffectiveTags::partial(SmallMap::new());
     let merged = merge_tags(&base, &unknown);
     assert!(!merged.complete);
     assert_eq!(merged.tags.get("a"), Some(&TagValue::Unknown));

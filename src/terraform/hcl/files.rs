@@ -49,16 +49,16 @@ impl SourceFile {
         } else {
             text
         };
-        let json_line = |line: u32| match &json_lines {
-            Some(map) => map.get(line as usize - 1).copied().unwrap_or(line),
-            None => line,
-        };
         match crate::hcl_syntax::parse_code(&text) {
             Ok(body) => {
                 Ok(Self { path, lines: LineIndex::new(&text), text, body, json_lines, as_on_disk: false })
             }
             Err(err) => Err(Box::new(hcl_diagnostic(
-                SourceLocation::at(path, json_line(to_u32(err.line).max(1)), to_u32(err.column)),
+                SourceLocation::at(
+                    path,
+                    json_line(json_lines.as_deref(), to_u32(err.line)),
+                    to_u32(err.column),
+                ),
                 format!("cannot parse: {}", err.message),
             ))),
         }
@@ -66,11 +66,8 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub(super) fn location_of(&self, offset: usize) -> SourceLocation {
-        let (mut line, column) = self.lines.line_col_chars(&self.text, offset);
-        if let Some(map) = &self.json_lines {
-            line = map.get((line as usize).saturating_sub(1)).copied().unwrap_or(line);
-        }
-        SourceLocation::at(self.path.clone(), line, column)
+        let (line, column) = self.lines.line_col_chars(&self.text, offset);
+        SourceLocation::at(self.path.clone(), json_line(self.json_lines.as_deref(), line), column)
     }
 
     pub(super) fn location(&self, span: Option<Range<usize>>) -> SourceLocation {
@@ -79,6 +76,12 @@ impl SourceFile {
             None => SourceLocation::file(self.path.clone()),
         }
     }
+}
+
+/// The JSON line of a line of the native text translated from a `.tf.json` file (`lines`: see
+/// [`SourceFile::json_lines`]); the line itself otherwise.
+fn json_line(lines: Option<&[u32]>, line: u32) -> u32 {
+    lines.and_then(|map| map.get((line as usize).saturating_sub(1)).copied()).unwrap_or(line)
 }
 
 pub(super) fn to_u32(n: usize) -> u32 {

@@ -69,12 +69,15 @@ pub(super) struct Loader<'d, 'a> {
     pub(super) too_many: Option<crate::model::SourceLocation>,
     /// The root module's directory, absolute: Terraform's `path.cwd` when run there.
     pub(super) root_dir: PathBuf,
+    /// tally's working directory, read once: module directories are relative to it.
+    pub(super) cwd: PathBuf,
 }
 
-/// `path.*` of the module in `dir` with Terraform run in `root` (absolute, normalised): the
-/// module's directory relative to the root, lexically (`modules/svc`, `../..`, `.terraform/...`).
-pub(super) fn module_paths(root: &Path, dir: &Path) -> ModulePaths {
-    let dir = absolute(dir);
+/// `path.*` of the module in `dir` (relative to `cwd`) with Terraform run in `root` (absolute,
+/// normalised): the module's directory relative to the root, lexically (`modules/svc`, `../..`,
+/// `.terraform/...`).
+pub(super) fn module_paths(root: &Path, cwd: &Path, dir: &Path) -> ModulePaths {
+    let dir = absolute(cwd, dir);
     let (r, d): (Vec<_>, Vec<_>) = (root.components().collect(), dir.components().collect());
     let common = r.iter().zip(&d).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); r.len() - common];
@@ -86,11 +89,10 @@ pub(super) fn module_paths(root: &Path, dir: &Path) -> ModulePaths {
     }
 }
 
-/// `path` made absolute against the working directory and normalised lexically (no symlinks
-/// resolved, as Terraform's `path.cwd` keeps the directory as the shell names it).
-pub(super) fn absolute(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    super::files::normalise_path(&abs, false)
+/// `path` made absolute against `cwd` and normalised lexically (no symlinks resolved, as
+/// Terraform's `path.cwd` keeps the directory as the shell names it).
+pub(super) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    super::files::normalise_path(&cwd.join(path), false)
 }
 
 impl<'a> Loader<'_, 'a> {
@@ -107,7 +109,8 @@ impl<'a> Loader<'_, 'a> {
             return;
         }
         let outer = std::mem::replace(&mut self.may_not_exist, may_not_exist);
-        let scope = Scope::new(vars, def.locals.clone()).with_paths(module_paths(&self.root_dir, def.dir));
+        let scope =
+            Scope::new(vars, def.locals.clone()).with_paths(module_paths(&self.root_dir, &self.cwd, def.dir));
         let mut providers = inherited;
         for p in &def.providers {
             let info = self.provider_info(&scope, p);
@@ -156,7 +159,7 @@ impl<'a> Loader<'_, 'a> {
             Err(e) => {
                 self.diagnostics
                     .push(hcl_diagnostic(file.location(span), format!("{what}: {e}; tags unknown")));
-                EffectiveTags::open(SmallMap::new())
+                EffectiveTags::partial(SmallMap::new())
             }
         }
     }

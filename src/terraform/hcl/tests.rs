@@ -522,16 +522,28 @@ fn path_values_are_those_of_terraform_run_in_the_root() {
 #[test]
 fn module_paths_are_relative_to_the_root_lexically() {
     let root = Path::new("/w/repo/examples/complete");
-    let p = loader::module_paths(root, Path::new("/w/repo/examples/complete/../.."));
+    let p = loader::module_paths(root, Path::new("/elsewhere"), Path::new("/w/repo/examples/complete/../.."));
     assert_eq!(
         (p.cwd.as_str(), p.root.as_str(), p.module.as_str()),
         ("/w/repo/examples/complete", ".", "../..")
     );
-    assert_eq!(loader::module_paths(root, root).module, ".");
-    let nested = loader::module_paths(root, Path::new("/w/repo/examples/complete/modules/./svc"));
+    assert_eq!(loader::module_paths(root, Path::new("/elsewhere"), root).module, ".");
+    let nested = loader::module_paths(
+        root,
+        Path::new("/elsewhere"),
+        Path::new("/w/repo/examples/complete/modules/./svc"),
+    );
     assert_eq!(nested.module, "modules/svc");
-    let remote = loader::module_paths(root, Path::new("/w/repo/examples/complete/.terraform/modules/vpc"));
+    let remote = loader::module_paths(
+        root,
+        Path::new("/elsewhere"),
+        Path::new("/w/repo/examples/complete/.terraform/modules/vpc"),
+    );
     assert_eq!(remote.module, ".terraform/modules/vpc");
+    // A module directory as the reader names it: relative to tally's working directory.
+    let relative =
+        loader::module_paths(root, Path::new("/w/repo"), Path::new("examples/complete/modules/svc"));
+    assert_eq!(relative.module, "modules/svc");
 }
 
 #[test]
