@@ -18,6 +18,7 @@ fn main() {
     if target_os == "linux" && target_env == "gnu" {
         println!("cargo::rustc-link-arg-bins=-no-pie");
     }
+    hot_text_first();
     let mut ids: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("rules/: {e}"))
         .map(|entry| {
@@ -76,4 +77,43 @@ fn main() {
 
 fn list(ids: &[String], f: impl Fn(&str) -> String) -> String {
     ids.iter().map(|id| f(id)).collect::<Vec<_>>().join(", ")
+}
+
+/// Release builds linked by LLD lay out the functions a run executes first, in the order of
+/// `link/hot-text.txt` (made by `bench/hot-text.sh`): together they fill a few of the binary's
+/// 64 KiB windows instead of being spread over some 200, each a page fault at start-up (a
+/// tenth of a small `tally lint`'s faults, docs/performance.md). The list is a layout hint
+/// only: names a build lacks are skipped, and nothing else is linked differently.
+///
+/// Only where LLD is sure to be the linker: `x86_64-unknown-linux-gnu` from Rust 1.90, whose
+/// default linker it is, with no linker chosen by configuration or flags (the GNU linker would
+/// reject the option). Set `TALLY_NO_HOT_TEXT` to link in the default order.
+fn hot_text_first() {
+    const LIST: &str = "link/hot-text.txt";
+    println!("cargo::rerun-if-changed={LIST}");
+    println!("cargo::rerun-if-env-changed=TALLY_NO_HOT_TEXT");
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    if env("PROFILE") != "release"
+        || env("TARGET") != "x86_64-unknown-linux-gnu"
+        || std::env::var_os("TALLY_NO_HOT_TEXT").is_some()
+        || std::env::var_os("RUSTC_LINKER").is_some()
+        || ["linker", "fuse-ld"].iter().any(|flag| env("CARGO_ENCODED_RUSTFLAGS").contains(flag))
+        || !rustc_at_least(1, 90)
+        || !Path::new(LIST).is_file()
+    {
+        return;
+    }
+    let list = Path::new(&env("CARGO_MANIFEST_DIR")).join(LIST);
+    println!("cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}", list.display());
+    println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+}
+
+/// Whether the compiler cargo runs is at least `major.minor` (from `rustc -vV`'s `release:`).
+fn rustc_at_least(major: u32, minor: u32) -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(out) = std::process::Command::new(rustc).arg("-vV").output() else { return false };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let Some(release) = text.lines().find_map(|l| l.strip_prefix("release: ")) else { return false };
+    let mut parts = release.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (major, minor)
 }

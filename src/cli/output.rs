@@ -437,6 +437,7 @@ pub(super) fn report_error(e: &AppError) -> u8 {
 /// a terminal.
 pub(super) fn init_logging(cli: &Cli) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer as _;
@@ -478,6 +479,11 @@ pub(super) fn init_logging(cli: &Cli) {
         LogFormat::Json => {
             registry.with(layer.json().with_current_span(false).with_filter(targets)).try_init()
         }
+        // `-v` is asked for to see what a run did and where its time went: each line says the
+        // seconds since the run started. A plain run's warnings stay one short line each.
+        LogFormat::Text if cli.verbose > 0 && !cli.quiet => registry
+            .with(layer.with_timer(fmt::time::Uptime::default()).with_ansi(ansi).with_filter(targets))
+            .try_init(),
         LogFormat::Text => {
             registry.with(layer.without_time().with_ansi(ansi).with_filter(targets)).try_init()
         }

@@ -22,6 +22,26 @@ fn no_color_keeps_escape_bytes_off_stderr_and_stdout() {
 }
 
 #[test]
+fn verbose_text_logs_say_when_each_line_happened() {
+    // `-v` lines carry the seconds since the run started; a plain run's warnings do not.
+    let run = tally(&["-v", "audit", EXAMPLE]);
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "-v logs something");
+    for line in &lines {
+        let (time, rest) = line.trim_start().split_once("s ").unwrap_or_else(|| panic!("no time: {line}"));
+        let (secs, nanos) = time.split_once('.').unwrap_or_else(|| panic!("no time: {line}"));
+        assert!(secs.bytes().all(|b| b.is_ascii_digit()) && nanos.len() == 9, "{line}");
+        assert!(nanos.bytes().all(|b| b.is_ascii_digit()), "{line}");
+        assert!(!rest.is_empty(), "{line}");
+    }
+    let run = tally(&["lint", "tests/fixtures/hcl/broken"]);
+    assert!(run.stderr.contains("WARN"), "a partial run warns: {}", run.stderr);
+    for line in run.stderr.lines() {
+        assert!(!line.trim_start().starts_with(|c: char| c.is_ascii_digit()), "{}", run.stderr);
+    }
+}
+
+#[test]
 fn cost_files_alone_never_touch_aws() {
     for args in [
         &["audit", "--costs", COSTS][..],

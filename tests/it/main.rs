@@ -21,6 +21,7 @@ mod focus_parquet;
 mod focus_validator;
 mod formats;
 mod hardening;
+mod hot_text;
 mod iam_policy;
 mod issue14;
 mod layers;
