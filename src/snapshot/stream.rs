@@ -31,31 +31,47 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
     let capacity = usize::try_from(size / 128).unwrap_or(0).min(16 << 20);
     let mut reader = Reader { buf: Arc::new(Vec::with_capacity(2 * CHUNK)), pos: 0, eof: false };
     let mut skeleton = Skeleton::default();
-    let mut resources: Option<Vec<LiveResource>> = None;
-    loop {
-        if reader.pos == reader.buf.len() && !reader.fill(&mut file)? {
-            break;
-        }
-        let start = reader.pos;
-        let entered = skeleton.scan(&reader.buf[start..]);
-        let end = start + entered.unwrap_or(reader.buf.len() - start);
-        skeleton.text.extend_from_slice(&reader.buf[start..end]);
-        reader.pos = end;
-        if entered.is_some() {
-            // A second top-level `resources` is a duplicate key: the text path says so.
-            if resources.is_some() {
-                return None;
+    let mut resources: Option<Arc<Vec<LiveResource>>> = None;
+    // The resources' ARNs are checked on a second thread while the rest of the file (costs,
+    // budgets) is read and parsed here.
+    let (text, arns_ok) = std::thread::scope(|scope| {
+        let mut check = None;
+        loop {
+            if reader.pos == reader.buf.len() && !reader.fill(&mut file)? {
+                break;
             }
-            resources = Some(read_array(&mut reader, &mut file, capacity)?);
-            skeleton.text.push(b']');
+            let start = reader.pos;
+            let entered = skeleton.scan(&reader.buf[start..]);
+            let end = start + entered.unwrap_or(reader.buf.len() - start);
+            skeleton.text.extend_from_slice(&reader.buf[start..end]);
+            reader.pos = end;
+            if entered.is_some() {
+                // A second top-level `resources` is a duplicate key: the text path says so.
+                if resources.is_some() {
+                    return None;
+                }
+                let read = Arc::new(read_array(&mut reader, &mut file, capacity)?);
+                resources = Some(Arc::clone(&read));
+                check = Some(scope.spawn(move || Snapshot::check_arns(path, &read).is_ok()));
+                skeleton.text.push(b']');
+            }
         }
+        let text = String::from_utf8(std::mem::take(&mut skeleton.text)).ok()?;
+        let snapshot = Snapshot::parse_body(path, &text).ok();
+        let arns_ok =
+            check.is_none_or(|check| check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        Some((snapshot, arns_ok))
+    })?;
+    let mut snapshot = text?;
+    if !arns_ok {
+        return None;
     }
-    let text = String::from_utf8(skeleton.text).ok()?;
-    let mut snapshot = Snapshot::parse_body(path, &text).ok()?;
     if let Some(resources) = resources {
-        snapshot.resources = resources;
+        // The checking thread is done with them.
+        snapshot.resources = Arc::into_inner(resources)?;
     }
-    snapshot.validate(path).ok()?;
+    snapshot.validate_head(path).ok()?;
+    snapshot.validate_rest(path).ok()?;
     Some(snapshot)
 }
 
