@@ -298,18 +298,29 @@ impl Snapshot {
 
     /// Checks serde cannot express: date ranges, currencies, duplicate ARNs.
     fn validate(&self, path: &Path) -> Result<(), InputError> {
+        self.validate_head(path)?;
+        Self::check_arns(path, &self.resources)?;
+        self.validate_rest(path)
+    }
+
+    /// [`Self::validate`] before the resources' ARNs: the as-of date and the money.
+    fn validate_head(&self, path: &Path) -> Result<(), InputError> {
         let bad = |message: String| InputError::invalid(path, None, message);
         // Dates past 9999 print as `+10000-01-01`; nothing tally reads is that far out.
         let year = chrono::Datelike::year(&self.as_of);
         if !(1970..=9000).contains(&year) {
             return Err(bad(format!("as_of {} is outside the years 1970 to 9000", self.as_of)));
         }
-        self.validate_money(path)?;
+        self.validate_money(path)
+    }
+
+    /// Every resource's ARN looks like one and is listed once.
+    fn check_arns(path: &Path, resources: &[LiveResource]) -> Result<(), InputError> {
         // Hashed: a million ARNs sharing a 50-byte prefix made a B-tree's comparisons a
         // `memcmp` storm. Only lookups; the first duplicate in file order is the one named.
         let mut seen: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> =
-            std::collections::HashMap::with_capacity_and_hasher(self.resources.len(), Default::default());
-        for (i, r) in self.resources.iter().enumerate() {
+            std::collections::HashMap::with_capacity_and_hasher(resources.len(), Default::default());
+        for (i, r) in resources.iter().enumerate() {
             if !r.arn.starts_with("arn:") {
                 return Err(InputError::invalid(
                     path,
@@ -325,6 +336,11 @@ impl Snapshot {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// [`Self::validate`] after the money and the resources' ARNs: periods, currencies, budgets.
+    fn validate_rest(&self, path: &Path) -> Result<(), InputError> {
         for (i, line) in self.costs.lines.iter().enumerate() {
             if line.period.end <= line.period.start {
                 return Err(InputError::invalid(

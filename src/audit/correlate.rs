@@ -3,6 +3,7 @@
 //! (IAC002).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rust_decimal::Decimal;
 
@@ -137,6 +138,11 @@ pub(crate) fn is_audited(r: &TfResource) -> bool {
 }
 
 pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Correlation<'a> {
+    correlate_split(input, out, PARALLEL_MIN)
+}
+
+/// [`correlate`], with the live resources in two halves from `parallel_min` of them.
+fn correlate_split<'a>(input: &AuditInput<'a>, out: &mut Findings, parallel_min: usize) -> Correlation<'a> {
     let mut c = Correlation::default();
     let Some(snapshot) = input.snapshot else { return c };
     // Without any state there is nothing to correlate with: calling every live resource
@@ -148,10 +154,11 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
 
     // ARN -> (the state resource, whether a live resource has that ARN). Hashed, not ordered:
     // a million live ARNs with a long common prefix made ordered lookups the audit's hot spot.
-    let mut state_by_arn: HashMap<&str, (&TfResource, bool)> = HashMap::default();
+    // The flag is set from both halves of the pass over the live resources.
+    let mut state_by_arn: HashMap<&str, (&TfResource, AtomicBool)> = HashMap::default();
     for r in input.state.iter().filter(|r| is_audited(r)) {
         if let Some(arn) = r.arn.as_deref() {
-            state_by_arn.insert(normalize_arn(arn), (r, false));
+            state_by_arn.insert(normalize_arn(arn), (r, AtomicBool::new(false)));
         }
     }
     // Terraform-managed auto scaling groups by name (their state id is the name).
@@ -172,61 +179,44 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         .collect();
 
     let owner_tag = input.policy.owner_tag.as_str();
-    let mut owned_groups: HashMap<(&'static str, &str, &str), OwnedGroup<'_>> = HashMap::default();
-    c.live.reserve_exact(snapshot.resources.len());
-    for live in &snapshot.resources {
-        let arn = normalize_arn(&live.arn);
-        let by_arn = state_by_arn.get_mut(arn).map(|(tf, seen)| {
-            *seen = true;
-            *tf
+    let index =
+        StateIndex { by_arn: &state_by_arn, by_id: &state_by_id, managed_asgs: &managed_asgs, owner_tag };
+    let resources = snapshot.resources.as_slice();
+    // The live resources in two halves on two threads: a resource's status and its finding
+    // depend on it alone. The second half's statuses, findings and owned groups follow the
+    // first's, as one pass in order would have left them.
+    let half = if resources.len() >= parallel_min { resources.len() / 2 } else { resources.len() };
+    let (first, second) = resources.split_at(half);
+    let (mine, rest) = std::thread::scope(|scope| {
+        let rest = (!second.is_empty()).then(|| {
+            scope.spawn(|| {
+                let mut part = Part { live: Vec::with_capacity(second.len()), ..Part::default() };
+                let mut findings = Findings::new(input.policy);
+                // Room for a finding per resource, as for the whole run.
+                findings.reserve(second.len());
+                index.classify(second, &mut part, &mut findings);
+                (part, findings)
+            })
         });
-        let by_id = || {
-            let id = short_name(arn);
-            state_by_id.get(id).filter(|_| is_ec2_style_id(id)).copied()
-        };
-        if let Some(tf) = by_arn.or_else(by_id) {
-            c.live.push(LiveStatus::Managed(tf));
-            c.managed += 1;
-            continue;
-        }
-        match claim(live) {
-            Some(claim) => {
-                let key = (claim.kind, claim.name, live.account.as_str());
-                let group = owned_groups.entry(key).or_insert_with(|| OwnedGroup {
-                    owner: claim.owner(&managed_asgs),
-                    arns: Vec::new(),
-                    types: BTreeSet::new(),
-                    regions: BTreeSet::new(),
-                    owner_values: BTreeSet::new(),
-                    last: ("", "", None),
-                });
-                group.arns.push(live.arn.as_str());
-                let (resource_type, region) = (live.resource_type.as_str(), live.region.as_str());
-                if group.last.0 != resource_type || group.types.is_empty() {
-                    group.types.insert(resource_type);
+        // The statuses of both halves end up in this vector.
+        let mut mine = Part { live: Vec::with_capacity(resources.len()), ..Part::default() };
+        index.classify(first, &mut mine, out);
+        (mine, rest.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+    });
+    (c.live, c.managed, c.owned, c.unmanaged) = (mine.live, mine.managed, mine.owned, mine.unmanaged);
+    let mut owned_groups = mine.groups;
+    if let Some((part, mut findings)) = rest {
+        c.live.extend(part.live);
+        c.managed += part.managed;
+        c.owned += part.owned;
+        c.unmanaged += part.unmanaged;
+        out.0.append(&mut findings.0);
+        for (key, group) in part.groups {
+            match owned_groups.entry(key) {
+                std::collections::hash_map::Entry::Occupied(mut known) => known.get_mut().absorb(group),
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(group);
                 }
-                if group.last.1 != region || group.regions.is_empty() {
-                    group.regions.insert(region);
-                }
-                let value = live.tags.get(owner_tag).filter(|v| !v.is_empty());
-                if let Some(value) = value.filter(|v| group.last.2 != Some(*v)) {
-                    group.owner_values.insert(value);
-                }
-                group.last = (resource_type, region, value);
-                c.live.push(LiveStatus::Owned);
-                c.owned += 1;
-            }
-            None => {
-                let message = format!(
-                    "{} {} is in no Terraform state and no owner could be inferred from its tags",
-                    live.resource_type,
-                    short_name(&live.arn)
-                );
-                let f = out.push(RuleId::IAC001, live_ref(live), message);
-                f.layer = Some(crate::model::Layer::Live);
-                f.owner = owner_of(&live.tags, owner_tag);
-                c.live.push(LiveStatus::Unmanaged);
-                c.unmanaged += 1;
             }
         }
     }
@@ -274,7 +264,8 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
     let mut coverage: Option<InventoryCoverage<'_>> = None;
     for tf in input.state.iter().filter(|r| is_audited(r)) {
         let Some(arn) = tf.arn.as_deref() else { continue };
-        let seen_live = state_by_arn.get(normalize_arn(arn)).is_some_and(|(_, seen)| *seen);
+        let seen_live =
+            state_by_arn.get(normalize_arn(arn)).is_some_and(|(_, seen)| seen.load(Ordering::Relaxed));
         if seen_live || !is_taggable(&tf.resource_type) {
             continue;
         }
@@ -295,6 +286,106 @@ pub(crate) fn correlate<'a>(input: &AuditInput<'a>, out: &mut Findings) -> Corre
         f.owner = tf_owner(tf, owner_tag);
     }
     c
+}
+
+/// Below this many live resources the pass over them stays on one thread.
+const PARALLEL_MIN: usize = 20_000;
+
+/// (claim kind, claimed name, account): one owned group.
+type GroupKey<'a> = (&'static str, &'a str, &'a str);
+
+/// What the pass over the live resources looks things up in.
+#[derive(Clone, Copy)]
+struct StateIndex<'a, 's> {
+    by_arn: &'s HashMap<&'a str, (&'a TfResource, AtomicBool)>,
+    by_id: &'s HashMap<&'a str, &'a TfResource>,
+    managed_asgs: &'s BTreeMap<&'a str, &'a TfResource>,
+    owner_tag: &'s str,
+}
+
+/// The pass's answers for a run of live resources.
+#[derive(Default)]
+struct Part<'a> {
+    live: Vec<LiveStatus<'a>>,
+    managed: usize,
+    owned: usize,
+    unmanaged: usize,
+    groups: HashMap<GroupKey<'a>, OwnedGroup<'a>>,
+}
+
+impl<'a> StateIndex<'a, '_> {
+    /// Classifies `resources` in order: managed (and the state resource marked seen), owned
+    /// (into its group) or unmanaged (an IAC001 finding into `out`).
+    fn classify(&self, resources: &'a [LiveResource], part: &mut Part<'a>, out: &mut Findings) {
+        let owner_tag = self.owner_tag;
+        for live in resources {
+            let arn = normalize_arn(&live.arn);
+            let by_arn = self.by_arn.get(arn).map(|(tf, seen)| {
+                seen.store(true, Ordering::Relaxed);
+                *tf
+            });
+            let by_id = || {
+                let id = short_name(arn);
+                self.by_id.get(id).filter(|_| is_ec2_style_id(id)).copied()
+            };
+            if let Some(tf) = by_arn.or_else(by_id) {
+                part.live.push(LiveStatus::Managed(tf));
+                part.managed += 1;
+                continue;
+            }
+            match claim(live) {
+                Some(claim) => {
+                    let key = (claim.kind, claim.name, live.account.as_str());
+                    let group = part.groups.entry(key).or_insert_with(|| OwnedGroup {
+                        owner: claim.owner(self.managed_asgs),
+                        arns: Vec::new(),
+                        types: BTreeSet::new(),
+                        regions: BTreeSet::new(),
+                        owner_values: BTreeSet::new(),
+                        last: ("", "", None),
+                    });
+                    group.arns.push(live.arn.as_str());
+                    let (resource_type, region) = (live.resource_type.as_str(), live.region.as_str());
+                    if group.last.0 != resource_type || group.types.is_empty() {
+                        group.types.insert(resource_type);
+                    }
+                    if group.last.1 != region || group.regions.is_empty() {
+                        group.regions.insert(region);
+                    }
+                    let value = live.tags.get(owner_tag).filter(|v| !v.is_empty());
+                    if let Some(value) = value.filter(|v| group.last.2 != Some(*v)) {
+                        group.owner_values.insert(value);
+                    }
+                    group.last = (resource_type, region, value);
+                    part.live.push(LiveStatus::Owned);
+                    part.owned += 1;
+                }
+                None => {
+                    let message = format!(
+                        "{} {} is in no Terraform state and no owner could be inferred from its tags",
+                        live.resource_type,
+                        short_name(&live.arn)
+                    );
+                    let f = out.push(RuleId::IAC001, live_ref(live), message);
+                    f.layer = Some(crate::model::Layer::Live);
+                    f.owner = owner_of(&live.tags, owner_tag);
+                    part.live.push(LiveStatus::Unmanaged);
+                    part.unmanaged += 1;
+                }
+            }
+        }
+    }
+}
+
+impl<'a> OwnedGroup<'a> {
+    /// Adds a later run's group of the same owner: this one's first resource still proves it.
+    fn absorb(&mut self, later: OwnedGroup<'a>) {
+        self.arns.extend(later.arns);
+        self.types.extend(later.types);
+        self.regions.extend(later.regions);
+        self.owner_values.extend(later.owner_values);
+        self.last = later.last;
+    }
 }
 
 /// What the snapshot can vouch for. A state resource is called missing only where a source
@@ -620,5 +711,81 @@ mod tests {
     #[test]
     fn log_group_arns_compare_without_star() {
         assert_eq!(normalize_arn("arn:aws:logs:r:1:log-group:/app:*"), "arn:aws:logs:r:1:log-group:/app");
+    }
+
+    #[test]
+    fn two_halves_find_what_one_pass_finds() {
+        // Owned groups (ASGs and stacks) spread over both halves, managed, unmanaged and
+        // missing resources, an EC2-style id without ARN in the state.
+        let state: Vec<TfResource> = (0..3_000)
+            .map(|i| TfResource {
+                address: format!("aws_sqs_queue.q[{i}]"),
+                module: String::new(),
+                mode: ResourceMode::Managed,
+                resource_type: "aws_sqs_queue".into(),
+                name: "q".into(),
+                index: None,
+                provider: "aws".into(),
+                arn: (i % 7 != 0).then(|| format!("arn:aws:sqs:eu-west-1:111111111111:q-{}", i * 5)),
+                id: Some(if i % 7 == 0 { format!("eipalloc-{:08x}", i * 5) } else { format!("q-{i}") }),
+                region: Some("eu-west-1".into()),
+                account: Some("111111111111".into()),
+                tags: crate::model::EffectiveTags::known(Tags::from([("team".to_string(), "a".to_string())])),
+                layer: crate::model::Layer::State,
+                location: None,
+                tags_location: None,
+                action: None,
+                may_not_exist: false,
+            })
+            .collect();
+        let mut snapshot = Snapshot::empty("2026-11-20".parse().unwrap());
+        snapshot.resources = (0..12_000)
+            .map(|i| {
+                let arn = if i % 35 == 0 {
+                    format!("arn:aws:ec2:eu-west-1:111111111111:elastic-ip/eipalloc-{i:08x}")
+                } else {
+                    format!("arn:aws:sqs:eu-west-1:111111111111:q-{i}")
+                };
+                let team = format!("t-{}", i % 3);
+                let group = format!("g-{}", i % 40);
+                let tags: &[(&str, &str)] = match i % 4 {
+                    0 => &[("aws:autoscaling:groupName", &group), ("team", &team)],
+                    1 => &[("aws:cloudformation:stack-name", &group)],
+                    _ => &[("team", &team)],
+                };
+                let mut r = live(&arn, tags, &[]);
+                r.sources = crate::model::LiveSources::from([LiveSource::TaggingApi]);
+                r
+            })
+            .collect();
+        // The tagging API answered: a state queue not seen live is missing.
+        snapshot.collection.attempts = vec![crate::snapshot::Attempt {
+            account: "111111111111".into(),
+            region: "eu-west-1".into(),
+            source: "tagging-api".into(),
+            status: crate::snapshot::AttemptStatus::Ok,
+            error: None,
+            types: Default::default(),
+        }];
+        let policy = crate::policy::Policy { owner_tag: "team".into(), ..Default::default() };
+        let input = AuditInput {
+            code: None,
+            plan: None,
+            state: &state,
+            snapshot: Some(&snapshot),
+            policy: &policy,
+            budgets: &[],
+            window: None,
+            focus: Default::default(),
+            plan_cost: None,
+        };
+        let (mut one, mut two) = (Findings::new(&policy), Findings::new(&policy));
+        let whole = correlate_split(&input, &mut one, usize::MAX);
+        let halves = correlate_split(&input, &mut two, 1_000);
+        assert_eq!(whole.live, halves.live);
+        assert_eq!(whole.coverage(), halves.coverage());
+        assert!(whole.managed > 0 && whole.owned > 0 && whole.unmanaged > 0 && whole.missing > 0);
+        assert!(one.len() > 80, "{}", one.len());
+        assert_eq!(one.0, two.0);
     }
 }

@@ -13,6 +13,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::{mpsc, Arc};
 
 use super::Snapshot;
 use crate::model::{LiveResource, TagsInterner};
@@ -28,39 +29,56 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
     // address space the program never touches.
     let size = file.metadata().map_or(0, |m| m.len());
     let capacity = usize::try_from(size / 128).unwrap_or(0).min(16 << 20);
-    let mut reader = Reader { buf: Vec::with_capacity(2 * CHUNK), pos: 0, eof: false };
+    let mut reader = Reader { buf: Arc::new(Vec::with_capacity(2 * CHUNK)), pos: 0, eof: false };
     let mut skeleton = Skeleton::default();
-    let mut resources: Option<Vec<LiveResource>> = None;
-    loop {
-        if reader.pos == reader.buf.len() && !reader.fill(&mut file)? {
-            break;
-        }
-        let start = reader.pos;
-        let entered = skeleton.scan(&reader.buf[start..]);
-        let end = start + entered.unwrap_or(reader.buf.len() - start);
-        skeleton.text.extend_from_slice(&reader.buf[start..end]);
-        reader.pos = end;
-        if entered.is_some() {
-            // A second top-level `resources` is a duplicate key: the text path says so.
-            if resources.is_some() {
-                return None;
+    let mut resources: Option<Arc<Vec<LiveResource>>> = None;
+    // The resources' ARNs are checked on a second thread while the rest of the file (costs,
+    // budgets) is read and parsed here.
+    let (text, arns_ok) = std::thread::scope(|scope| {
+        let mut check = None;
+        loop {
+            if reader.pos == reader.buf.len() && !reader.fill(&mut file)? {
+                break;
             }
-            resources = Some(read_array(&mut reader, &mut file, capacity)?);
-            skeleton.text.push(b']');
+            let start = reader.pos;
+            let entered = skeleton.scan(&reader.buf[start..]);
+            let end = start + entered.unwrap_or(reader.buf.len() - start);
+            skeleton.text.extend_from_slice(&reader.buf[start..end]);
+            reader.pos = end;
+            if entered.is_some() {
+                // A second top-level `resources` is a duplicate key: the text path says so.
+                if resources.is_some() {
+                    return None;
+                }
+                let read = Arc::new(read_array(&mut reader, &mut file, capacity)?);
+                resources = Some(Arc::clone(&read));
+                check = Some(scope.spawn(move || Snapshot::check_arns(path, &read).is_ok()));
+                skeleton.text.push(b']');
+            }
         }
+        let text = String::from_utf8(std::mem::take(&mut skeleton.text)).ok()?;
+        let snapshot = Snapshot::parse_body(path, &text).ok();
+        let arns_ok =
+            check.is_none_or(|check| check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        Some((snapshot, arns_ok))
+    })?;
+    let mut snapshot = text?;
+    if !arns_ok {
+        return None;
     }
-    let text = String::from_utf8(skeleton.text).ok()?;
-    let mut snapshot = Snapshot::parse_body(path, &text).ok()?;
     if let Some(resources) = resources {
-        snapshot.resources = resources;
+        // The checking thread is done with them.
+        snapshot.resources = Arc::into_inner(resources)?;
     }
-    snapshot.validate(path).ok()?;
+    snapshot.validate_head(path).ok()?;
+    snapshot.validate_rest(path).ok()?;
     Some(snapshot)
 }
 
 /// A window of the file: `buf[pos..]` is read but not yet consumed.
 struct Reader {
-    buf: Vec<u8>,
+    /// Shared with the second parser thread while it reads a range of it.
+    buf: Arc<Vec<u8>>,
     pos: usize,
     eof: bool,
 }
@@ -72,18 +90,20 @@ impl Reader {
         if self.eof {
             return Some(false);
         }
-        self.buf.drain(..self.pos);
+        // The second parser has given its share back by now: this does not copy.
+        let buf = Arc::make_mut(&mut self.buf);
+        buf.drain(..self.pos);
         self.pos = 0;
-        let have = self.buf.len();
-        self.buf.resize(have + CHUNK, 0);
+        let have = buf.len();
+        buf.resize(have + CHUNK, 0);
         let n = loop {
-            match file.read(&mut self.buf[have..]) {
+            match file.read(&mut buf[have..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => return None,
             }
         };
-        self.buf.truncate(have + n);
+        buf.truncate(have + n);
         self.eof = n == 0;
         Some(n > 0)
     }
@@ -94,53 +114,171 @@ fn is_ws(b: u8) -> bool {
 }
 
 /// The elements of the `resources` array, read after its `[` up to and including its `]`.
+///
+/// A window of the file that holds several elements is parsed on two threads: a second thread
+/// takes the elements from a guessed element start near the window's middle (a `{` after `}`
+/// and `,`), this one those before it. The guess is kept only when this thread's own parse,
+/// element by element from the known start, ends exactly there: then both threads read the
+/// same elements, in the same way, as one parser reading on would. A guess inside a string
+/// (or past the array) is dropped and the window read on by this thread alone, so the result
+/// never depends on the guess. Both threads parse ranges of the one window; nothing is copied.
 fn read_array(reader: &mut Reader, file: &mut std::fs::File, capacity: usize) -> Option<Vec<LiveResource>> {
     let mut resources = Vec::with_capacity(capacity);
     let mut tag_sets = TagsInterner::default();
-    // After `[` or `,` a value (or, right after `[`, the end) comes next.
-    let mut want_value = true;
-    loop {
-        while reader.pos < reader.buf.len() && is_ws(reader.buf[reader.pos]) {
-            reader.pos += 1;
-        }
-        if reader.pos == reader.buf.len() {
-            if !reader.fill(file)? {
-                return None;
+    std::thread::scope(|scope| {
+        let (jobs, job) = mpsc::channel::<(Arc<Vec<u8>>, usize)>();
+        let (done, finished) = mpsc::channel::<(Vec<LiveResource>, Run)>();
+        scope.spawn(move || {
+            // Its own interner: a tag set both threads meet has two copies, not one.
+            let mut tag_sets = TagsInterner::default();
+            for (window, start) in job {
+                let mut parsed = Vec::new();
+                let run = parse_run(&window[start..], true, false, &mut tag_sets, &mut parsed);
+                // The window goes back to the reader unshared, to be refilled in place.
+                drop(window);
+                if done.send((parsed, run)).is_err() {
+                    break;
+                }
             }
-            continue;
+        });
+        // After `[` or `,` a value (or, right after `[`, the end) comes next.
+        let mut want_value = true;
+        let mut split = true;
+        loop {
+            let window = &reader.buf[reader.pos..];
+            let guess = if split && window.len() >= MIN_SPLIT {
+                element_start_after(window, window.len() / 2)
+            } else {
+                None
+            };
+            split = true;
+            let run = match guess {
+                Some(mid) => {
+                    jobs.send((Arc::clone(&reader.buf), reader.pos + mid)).ok()?;
+                    let first = resources.is_empty();
+                    let mine = parse_run(&window[..mid], want_value, first, &mut tag_sets, &mut resources);
+                    let (mut theirs, run) = finished.recv().ok()?;
+                    if mine.pos == mid && mine.want_value && mine.end == RunEnd::More {
+                        resources.append(&mut theirs);
+                        Run { pos: mid + run.pos, ..run }
+                    } else if mine.end == RunEnd::Closed {
+                        mine
+                    } else {
+                        // The guess was not an element's start: read on alone from where
+                        // this thread stopped (its elements are whole, each inside the range).
+                        reader.pos += mine.pos;
+                        want_value = mine.want_value;
+                        split = false;
+                        continue;
+                    }
+                }
+                None => {
+                    let first = resources.is_empty();
+                    parse_run(window, want_value, first, &mut tag_sets, &mut resources)
+                }
+            };
+            reader.pos += run.pos;
+            want_value = run.want_value;
+            match run.end {
+                RunEnd::Closed => return Some(std::mem::take(&mut resources)),
+                RunEnd::Bad => return None,
+                // The rest of the window is blank or a value it cuts: read more.
+                RunEnd::More => {
+                    if !reader.fill(file)? {
+                        return None;
+                    }
+                }
+            }
         }
-        match reader.buf[reader.pos] {
+    })
+}
+
+/// The smallest window worth a second thread (a few thousand resources).
+const MIN_SPLIT: usize = 256 << 10;
+
+/// Where [`parse_run`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunEnd {
+    /// At the array's `]` (consumed).
+    Closed,
+    /// At the end of the bytes, or at a value they cut (not consumed).
+    More,
+    /// At something that is not an element, a comma or the end.
+    Bad,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// Bytes consumed.
+    pos: usize,
+    /// Whether a value comes next (after `,`) rather than `,` or `]`.
+    want_value: bool,
+    end: RunEnd,
+}
+
+/// Parses the array's elements from `bytes` into `out`. `first`: right after the `[`, where
+/// `]` may close an empty array.
+fn parse_run(
+    bytes: &[u8],
+    mut want_value: bool,
+    mut first: bool,
+    tag_sets: &mut TagsInterner,
+    out: &mut Vec<LiveResource>,
+) -> Run {
+    let mut pos = 0;
+    let end = loop {
+        while pos < bytes.len() && is_ws(bytes[pos]) {
+            pos += 1;
+        }
+        let Some(&b) = bytes.get(pos) else { break RunEnd::More };
+        match b {
             // `[a,]` is not JSON: only the end right after `[` or after a value.
-            b']' if !want_value || resources.is_empty() => {
-                reader.pos += 1;
-                return Some(resources);
+            b']' if !want_value || first => {
+                pos += 1;
+                break RunEnd::Closed;
             }
             b',' if !want_value => {
-                reader.pos += 1;
+                pos += 1;
                 want_value = true;
             }
             _ if want_value => {
-                let mut values = serde_json::Deserializer::from_slice(&reader.buf[reader.pos..])
-                    .into_iter::<LiveResource>();
+                let mut values =
+                    serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<LiveResource>();
                 match values.next() {
                     Some(Ok(mut resource)) => {
-                        reader.pos += values.byte_offset();
+                        pos += values.byte_offset();
                         tag_sets.intern(&mut resource.tags);
-                        resources.push(resource);
+                        out.push(resource);
                         want_value = false;
+                        first = false;
                     }
-                    // The value runs past the window: read more and parse it again.
-                    Some(Err(e)) if e.is_eof() => {
-                        if !reader.fill(file)? {
-                            return None;
-                        }
-                    }
-                    _ => return None,
+                    // The value runs past the bytes.
+                    Some(Err(e)) if e.is_eof() => break RunEnd::More,
+                    _ => break RunEnd::Bad,
                 }
             }
-            _ => return None,
+            _ => break RunEnd::Bad,
         }
+    };
+    Run { pos, want_value, end }
+}
+
+/// A guess at an element's start at or after `from`: a `{` that follows `}` and `,` (blanks
+/// aside). A guess only: the bytes may be inside a string.
+fn element_start_after(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(comma) = bytes[i..].iter().position(|&b| b == b',') {
+        let at = i + comma;
+        let before = bytes[..at].iter().rposition(|&b| !is_ws(b));
+        let after = bytes[at + 1..].iter().position(|&b| !is_ws(b)).map(|n| at + 1 + n);
+        if let (Some(before), Some(after)) = (before, after) {
+            if bytes[before] == b'}' && bytes[after] == b'{' {
+                return Some(after);
+            }
+        }
+        i = at + 1;
     }
+    None
 }
 
 /// The file's text outside the `resources` array, and where the scan is in its syntax.
@@ -279,6 +417,55 @@ mod tests {
         let text = snapshot_text(&long, "");
         let (_dir, path) = write("s.json", &text);
         assert_eq!(load(&path).expect("streamed"), Snapshot::parse(&path, &text).unwrap());
+    }
+
+    #[test]
+    fn a_guessed_split_inside_a_string_changes_nothing() {
+        // Every tag value looks like the end of one element and the start of the next, so the
+        // guess near a window's middle lands inside a string as often as not.
+        let tricky = |i: usize| {
+            format!(
+                r#"{{"arn": "arn:aws:sqs:eu-west-1:111111111111:q-{i}", "account": "111111111111",
+   "region": "eu-west-1", "type": "sqs", "tags": {{"a": "}}, {{", "b": "}} , {{\"arn\": 1}}"}},
+   "sources": ["tagging-api"]}}"#
+            )
+        };
+        let many: Vec<String> = (0..6_000).map(tricky).collect();
+        let text = snapshot_text(&format!("[{}]", many.join(",")), "");
+        assert!(text.len() > 2 * MIN_SPLIT);
+        let (_dir, path) = write("s.json", &text);
+        let streamed = load(&path).expect("streamed");
+        assert_eq!(streamed.resources.len(), 6_000);
+        assert_eq!(streamed, Snapshot::parse(&path, &text).unwrap());
+    }
+
+    #[test]
+    fn a_problem_in_either_half_is_left_to_the_text_read() {
+        let many: Vec<String> = (0..6_000).map(resource).collect();
+        for bad in [10, 2_000, 3_100, 5_990] {
+            let mut broken = many.clone();
+            broken[bad] = r#"{"arn": 1}"#.to_string();
+            let text = snapshot_text(&format!("[{}]", broken.join(",\n")), "");
+            let (_dir, path) = write("s.json", &text);
+            assert!(load(&path).is_none(), "element {bad}");
+            let mut comma = many.clone();
+            comma[bad].push(',');
+            let text = snapshot_text(&format!("[{}]", comma.join(",\n")), "");
+            let (_dir, path) = write("s.json", &text);
+            assert!(load(&path).is_none(), "comma after {bad}");
+        }
+        // Cut inside the array: no `]`.
+        let text = snapshot_text(&format!("[{}", many.join(",\n")), "");
+        let (_dir, path) = write("s.json", &text[..text.len() - 1]);
+        assert!(load(&path).is_none());
+    }
+
+    #[test]
+    fn the_guess_is_a_brace_after_a_brace_and_a_comma() {
+        assert_eq!(element_start_after(br#"{"a": 1} , {"b": 2}"#, 0), Some(11));
+        assert_eq!(element_start_after(br#"{"a": 1}, {"b": 2}"#, 9), None);
+        assert_eq!(element_start_after(br#"{"a": [1, 2]}, 3"#, 0), None);
+        assert_eq!(element_start_after(b"}, {", 0), Some(3));
     }
 
     #[test]
