@@ -97,8 +97,8 @@ const NOT_SDK: &[&str] = &[
     "get_about",
     "get_long_about",
     "get_arguments",
-    // std: a zeroed allocation's `assume_init` (CUR cells), an `Arc`'s `get_mut` (the snapshot
-    // reader's shared window).
+    // std: a zeroed allocation's `assume_init` (CUR cells), a map entry's `get_mut` (the
+    // owned groups of `correlate`'s two halves).
     "assume_init",
     "get_mut",
 ];
