@@ -50,6 +50,20 @@ pub(crate) fn map_ordered<J: Sync, R: Send>(
     done.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `a` on this thread and `b` on a second one where there is a second core, else `a` then `b`
+/// here; both results either way. A panic in `b` is re-raised here.
+pub(crate) fn join<RA, RB: Send>(a: impl FnOnce() -> RA, b: impl FnOnce() -> RB + Send) -> (RA, RB) {
+    if workers_for(2) < 2 {
+        let ra = a();
+        return (ra, b());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let ra = a();
+        (ra, other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +78,21 @@ mod tests {
         assert!(map_ordered(&[] as &[u8], 2, |b| *b).is_empty());
         assert_eq!(workers_for(0), 0);
         assert!(workers_for(1) == 1);
+    }
+
+    #[test]
+    fn join_gives_both_results_and_re_raises_the_second_panic() {
+        let mut seen = Vec::new();
+        let (a, b) = join(
+            || {
+                seen.push("a");
+                1
+            },
+            || "two",
+        );
+        assert_eq!((a, b, seen), (1, "two", vec!["a"]));
+        let panicked = std::panic::catch_unwind(|| join(|| 1, || -> u8 { panic!("b failed") }));
+        assert!(panicked.is_err());
     }
 }
 

@@ -182,27 +182,31 @@ fn correlate_split<'a>(input: &AuditInput<'a>, out: &mut Findings, parallel_min:
     let index =
         StateIndex { by_arn: &state_by_arn, by_id: &state_by_id, managed_asgs: &managed_asgs, owner_tag };
     let resources = snapshot.resources.as_slice();
-    // The live resources in two halves on two threads: a resource's status and its finding
-    // depend on it alone. The second half's statuses, findings and owned groups follow the
-    // first's, as one pass in order would have left them.
+    // The live resources in two halves, on two threads where there are two cores: a
+    // resource's status and its finding depend on it alone. The second half's statuses,
+    // findings and owned groups follow the first's, as one pass in order would have left them.
     let half = if resources.len() >= parallel_min { resources.len() / 2 } else { resources.len() };
     let (first, second) = resources.split_at(half);
-    let (mine, rest) = std::thread::scope(|scope| {
-        let rest = (!second.is_empty()).then(|| {
-            scope.spawn(|| {
-                let mut part = Part { live: Vec::with_capacity(second.len()), ..Part::default() };
-                let mut findings = Findings::new(input.policy);
-                // Room for a finding per resource, as for the whole run.
-                findings.reserve(second.len());
-                index.classify(second, &mut part, &mut findings);
-                (part, findings)
-            })
-        });
+    let mut classify_first = || {
         // The statuses of both halves end up in this vector.
         let mut mine = Part { live: Vec::with_capacity(resources.len()), ..Part::default() };
         index.classify(first, &mut mine, out);
-        (mine, rest.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
-    });
+        mine
+    };
+    let classify_second = || {
+        let mut part = Part { live: Vec::with_capacity(second.len()), ..Part::default() };
+        let mut findings = Findings::new(input.policy);
+        // Room for a finding per resource, as for the whole run.
+        findings.reserve(second.len());
+        index.classify(second, &mut part, &mut findings);
+        (part, findings)
+    };
+    let (mine, rest) = if second.is_empty() {
+        (classify_first(), None)
+    } else {
+        let (mine, rest) = crate::parallel::join(classify_first, classify_second);
+        (mine, Some(rest))
+    };
     (c.live, c.managed, c.owned, c.unmanaged) = (mine.live, mine.managed, mine.owned, mine.unmanaged);
     let mut owned_groups = mine.groups;
     if let Some((part, mut findings)) = rest {
