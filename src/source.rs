@@ -15,8 +15,11 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // memchr's vectorised search: `match_indices('\n')` took twice as long over a corpus
+        // (every file read by `tally lint` is indexed). One line per ~32 bytes of Terraform.
+        let mut starts = Vec::with_capacity(text.len() / 32 + 2);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Self { starts }
     }
 
@@ -197,6 +200,20 @@ mod tests {
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_col_chars(text, 3), (1, 3), "é is one character");
         assert_eq!(idx.line_col_chars(text, 8), (2, 2), "byte 8 is the b of line 2");
+    }
+
+    /// The vectorised search finds the newlines a character scan finds, at every length and
+    /// alignment around its blocks (empty, leading, trailing and doubled newlines, CRLF, UTF-8).
+    #[test]
+    fn line_starts_are_those_of_a_character_scan() {
+        let pieces = ["", "\n", "a", "é\n", "\r\n", "xyz = 1\n", "\n\n", "ab"];
+        let mut text = String::new();
+        for i in 0..400 {
+            let starts: Vec<usize> =
+                std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+            assert_eq!(LineIndex::new(&text).starts, starts, "{text:?}");
+            text.push_str(pieces[(i * 7 + i / 3) % pieces.len()]);
+        }
     }
 
     #[cfg(unix)]

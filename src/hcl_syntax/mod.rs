@@ -275,6 +275,33 @@ mod tests {
         assert_eq!(max_nesting("a = [[x]]").offset, 5);
     }
 
+    /// A repeated attribute key is an error wherever the two keys sit among a body's first
+    /// keys (compared in place) and the later ones (a set): `vendor/hcl-edit-tally` patch 7.
+    #[test]
+    fn a_redefined_attribute_is_an_error_among_few_or_many() {
+        let body = |n: usize, dup: Option<(usize, usize)>| {
+            let mut text = String::from("block {\n");
+            for i in 0..n {
+                let key = match dup {
+                    Some((a, b)) if i == b => a,
+                    _ => i,
+                };
+                text.push_str(&format!("  k{key} = {i}\n"));
+            }
+            text + "}\n"
+        };
+        for n in [1, 2, 7, 8, 9, 20] {
+            assert!(parse_body(&body(n, None)).is_ok(), "{n} keys");
+            for (a, b) in [(0, 1), (0, 7), (3, 8), (0, 19), (9, 10), (10, 19), (6, 7), (7, 8)] {
+                if b < n {
+                    let err = parse_body(&body(n, Some((a, b)))).unwrap_err();
+                    assert_eq!(err.line, b + 2, "{n} keys, k{a} again on line {}", b + 2);
+                    assert!(err.message.contains("redefined"), "{}", err.message);
+                }
+            }
+        }
+    }
+
     #[test]
     fn shallow_and_deep_valid_input_parse() {
         assert!(parse_body("a = [1, {b = 2}]\n").is_ok());
