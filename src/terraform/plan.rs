@@ -425,6 +425,35 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
             .filter(|side| side.shape == Shape::Object)
             .flat_map(|side| identity::literal_arns(&side.attrs))
     }));
+    let convert = |changes: Vec<Box<changes::ResourceChange>>| {
+        convert_changes(path, file, config, &keys, &ctx, changes)
+    };
+    // A large plan's changes are made resources in two halves on two cores; the first error
+    // in the file is the first half's, else the second's, as when read in one pass.
+    if changes.len() >= MIN_HALF * 2 && crate::parallel::workers_for(2) >= 2 {
+        let mut first = changes;
+        let second = first.split_off(first.len() / 2);
+        let (first, second) = crate::parallel::join(|| convert(first), || convert(second));
+        let ((mut resources, others), (more, more_others)) = (first?, second?);
+        resources.extend(more);
+        return Ok((resources, others + more_others));
+    }
+    convert(changes)
+}
+
+/// The fewest changes worth a second thread for [`read_changes`].
+const MIN_HALF: usize = 1000;
+
+/// [`read_changes`] of some of the changes, in order.
+#[allow(clippy::vec_box)]
+fn convert_changes(
+    path: &Path,
+    file: &str,
+    config: &Configuration,
+    keys: &HashMap<String, &str>,
+    ctx: &IdentityContext,
+    changes: Vec<Box<changes::ResourceChange>>,
+) -> Result<(Vec<TfResource>, usize), InputError> {
     // A plan has a handful of provider configurations and regions for thousands of changes:
     // each is looked up (and its `default_tags` read) once.
     let mut providers = Providers::default();
