@@ -143,6 +143,36 @@ pub fn read_listed_regular(path: &Path) -> io::Result<Vec<u8>> {
     read_regular(path)
 }
 
+/// From this size a file is read into transparent huge pages: a 12 MB plan read into 4 KiB
+/// pages took ~3,000 page faults, 40% of a `tally plan` run's faults and a sixth of its time,
+/// each one a kernel entry to zero one page and copy 4 KiB into it.
+const HUGE_READ: usize = 4 << 20;
+
+/// Asks the kernel for transparent huge pages under the whole 2 MiB pages of `items`, for
+/// large buffers about to be filled: one fault maps 2 MiB instead of 4 KiB, and the TLB holds
+/// 512 times as much of them. A hint only: the memory stays what it was, and where huge pages
+/// are off (or on other systems) nothing changes.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+pub fn advise_huge_pages<T>(items: &[T]) {
+    const HUGE: usize = 2 << 20;
+    let start = items.as_ptr() as usize;
+    let end = start + std::mem::size_of_val(items);
+    let (first, last) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+    if last > first {
+        let at = items.as_ptr().cast::<u8>().wrapping_add(first - start).cast_mut();
+        // SAFETY: [first, last) lies within `items`, memory its owner holds, and is
+        // page-aligned; `MADV_HUGEPAGE` neither reads, writes nor frees memory: it only marks
+        // the range as wanting huge pages when its pages are first touched (or, for pages
+        // already touched, as worth collapsing later). A failure (an old kernel) leaves
+        // ordinary pages: the result is not needed.
+        let _ = unsafe { libc::madvise(at.cast(), last - first, libc::MADV_HUGEPAGE) };
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn advise_huge_pages<T>(_: &[T]) {}
+
 /// Everything `file` holds; `size` is what its metadata said. A read that stops short of the
 /// buffer exactly at `size` is the end (a regular file reads short only at its end); any other
 /// read goes on until one returns nothing, so a file that grew, or a file system that reads
@@ -151,6 +181,9 @@ fn read_sized(mut file: File, size: u64) -> io::Result<Vec<u8>> {
     let size = usize::try_from(size).unwrap_or(0);
     // One byte more than the size, so that a read can tell the file did not grow.
     let mut bytes = vec![0u8; size.saturating_add(1)];
+    if size >= HUGE_READ {
+        advise_huge_pages(&bytes);
+    }
     let mut filled = 0;
     loop {
         if filled == bytes.len() {

@@ -304,31 +304,9 @@ fn new_chunk() -> Box<[Cell]> {
     // SAFETY: `Cell` is plain integers (`u32`s), for which all-zero bytes are a valid value:
     // the empty cell, `Cell::default()`.
     let chunk = unsafe { chunk.assume_init() };
-    huge_pages(&chunk);
+    crate::source::advise_huge_pages(&chunk);
     chunk
 }
-
-/// Ask the kernel for transparent huge pages under the whole 2 MiB pages of `cells` (a
-/// hint: the memory stays what it was, where huge pages are off nothing changes).
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-fn huge_pages(cells: &[Cell]) {
-    const HUGE: usize = 2 << 20;
-    let start = cells.as_ptr() as usize;
-    let end = start + std::mem::size_of_val(cells);
-    let (first, last) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
-    if last > first {
-        let at = cells.as_ptr().cast::<u8>().wrapping_add(first - start).cast_mut();
-        // SAFETY: [first, last) lies within `cells`, an allocation this store owns, and is
-        // page-aligned; `MADV_HUGEPAGE` neither reads, writes nor frees memory: it only marks
-        // the range as wanting huge pages when its pages are first touched. A failure (an
-        // old kernel) leaves ordinary pages: the result is not needed.
-        let _ = unsafe { libc::madvise(at.cast(), last - first, libc::MADV_HUGEPAGE) };
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn huge_pages(_: &[Cell]) {}
 
 /// The aggregation map, in two levels: most lines are one day long and a bill has far fewer
 /// (account, service, tags, ...) groups than group-days, so a map from a group (and a window

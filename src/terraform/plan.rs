@@ -152,11 +152,11 @@ impl std::ops::Index<&str> for KeptSide {
 #[derive(Clone, Copy)]
 pub struct Keep<'a> {
     /// The types whose `change` to keep (in [`PlanFile::kept`]).
-    pub types: &'a dyn Fn(&str) -> bool,
+    pub types: &'a (dyn Fn(&str) -> bool + Sync),
     /// The top-level attributes of a kept `before` and `after` to keep: a plan's sides hold
     /// every argument of the resource, and a reader that needs a few of them should not hold
     /// a value tree of all of them.
-    pub attributes: &'a dyn Fn(&str) -> bool,
+    pub attributes: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
 impl Keep<'static> {
@@ -171,7 +171,7 @@ pub fn load_plan(path: &Path) -> Result<PlanFile, InputError> {
 
 /// [`load_plan`], also keeping the `change` of every resource whose type `keep` names (in
 /// [`PlanFile::kept`]), for readers of attributes a tag audit does not need.
-pub fn load_plan_keeping(path: &Path, keep: Keep<'_>) -> Result<PlanFile, InputError> {
+pub fn load_plan_keeping(path: &Path, keep: Keep<'static>) -> Result<PlanFile, InputError> {
     let bytes = crate::source::read_regular(path).map_err(|e| InputError::io(path, e))?;
     parse_plan_keeping(path, &bytes, keep)
 }
@@ -182,9 +182,19 @@ pub fn parse_plan(path: &Path, bytes: &[u8]) -> Result<PlanFile, InputError> {
 }
 
 /// [`parse_plan`], keeping the `change` of the types `keep` names.
-pub fn parse_plan_keeping(path: &Path, bytes: &[u8], keep: Keep<'_>) -> Result<PlanFile, InputError> {
+pub fn parse_plan_keeping(path: &Path, bytes: &[u8], keep: Keep<'static>) -> Result<PlanFile, InputError> {
+    parse_plan_using(path, bytes, keep, changes::parse)
+}
+
+/// [`parse_plan_keeping`] with the JSON pass given (the tests give it a split of their own).
+fn parse_plan_using(
+    path: &Path,
+    bytes: &[u8],
+    keep: Keep<'static>,
+    parse: impl FnOnce(&str, Keep<'static>) -> Result<changes::PlanJson, serde_json::Error>,
+) -> Result<PlanFile, InputError> {
     let text = text::decode(path, bytes)?;
-    let mut plan = match changes::parse(&text, keep) {
+    let mut plan = match parse(&text, keep) {
         Ok(plan) => plan,
         Err(e) => {
             // What the header says comes first (a state file, an unsupported version), as
@@ -415,6 +425,35 @@ fn read_changes(path: &Path, file: &str, plan: PlanJson) -> Result<(Vec<TfResour
             .filter(|side| side.shape == Shape::Object)
             .flat_map(|side| identity::literal_arns(&side.attrs))
     }));
+    let convert = |changes: Vec<Box<changes::ResourceChange>>| {
+        convert_changes(path, file, config, &keys, &ctx, changes)
+    };
+    // A large plan's changes are made resources in two halves on two cores; the first error
+    // in the file is the first half's, else the second's, as when read in one pass.
+    if changes.len() >= MIN_HALF * 2 && crate::parallel::workers_for(2) >= 2 {
+        let mut first = changes;
+        let second = first.split_off(first.len() / 2);
+        let (first, second) = crate::parallel::join(|| convert(first), || convert(second));
+        let ((mut resources, others), (more, more_others)) = (first?, second?);
+        resources.extend(more);
+        return Ok((resources, others + more_others));
+    }
+    convert(changes)
+}
+
+/// The fewest changes worth a second thread for [`read_changes`].
+const MIN_HALF: usize = 1000;
+
+/// [`read_changes`] of some of the changes, in order.
+#[allow(clippy::vec_box)]
+fn convert_changes(
+    path: &Path,
+    file: &str,
+    config: &Configuration,
+    keys: &HashMap<String, &str>,
+    ctx: &IdentityContext,
+    changes: Vec<Box<changes::ResourceChange>>,
+) -> Result<(Vec<TfResource>, usize), InputError> {
     // A plan has a handful of provider configurations and regions for thousands of changes:
     // each is looked up (and its `default_tags` read) once.
     let mut providers = Providers::default();

@@ -423,3 +423,140 @@ fn aws_regions_are_the_constant_regions_of_aws_providers() {
       "google":{"name":"google","expressions":{"region":{"constant_value":"europe-west1"}}}}}}"#;
     assert_eq!(parse(json).expect("parses").aws_regions, ["eu-west-1", "us-east-1"]);
 }
+
+/// A plan of `n` changes with what can fool a split guess: nested objects whose first key is
+/// `address` after `},`, strings holding `},{"address"`, escaped keys, a data source, an
+/// autoscaling group read whole, another provider's resource, and `prior_state` and
+/// `configuration` after the changes as Terraform writes them.
+fn tricky_plan(n: usize) -> String {
+    let mut changes = Vec::new();
+    for i in 0..n {
+        let change = match i % 5 {
+            0 => format!(
+                r#"{{"address":"aws_instance.i{i}","mode":"managed","type":"aws_instance","name":"i{i}",
+                "provider_name":"registry.terraform.io/hashicorp/aws","change":{{"actions":["create"],
+                "before":null,"after":{{"ami":"ami-1","network":[{{"address":"10.0.0.{i}"}},{{"address":"10.0.1.{i}","x":1}}],
+                "tags":{{"team":"web","note":"x}},{{\"address\":\"evil{i}\""}}}},"after_unknown":{{"arn":true}}}}}}"#
+            ),
+            1 => format!(
+                r#"{{"address":"aws_s3_bucket.b{i}","mode":"managed","type":"aws_s3_bucket","name":"b{i}",
+                "provider_name":"registry.terraform.io/hashicorp/aws","change":{{"actions":["update"],
+                "before":{{"bucket":"b{i}","arn":"arn:aws:s3:::b{i}","tags":{{"team":"data"}}}},
+                "after":{{"bucket":"b{i}","arn":"arn:aws:s3:::b{i}","tags":{{"team":"data","env":"prod"}},
+                "rules":[{{"id":"r"}},{{"address":"}},{{\"address\":\"x\""}}]}},"after_unknown":{{}}}}}}"#
+            ),
+            2 => format!(
+                r#"{{"address":"data.aws_vpc.d{i}","mode":"data","type":"aws_vpc","name":"d{i}",
+                "provider_name":"registry.terraform.io/hashicorp/aws","change":{{"actions":["read"],
+                "before":null,"after":{{"id":"vpc-{i}"}},"after_unknown":{{"tags":true}}}}}}"#
+            ),
+            3 => format!(
+                r#"{{"address":"aws_autoscaling_group.g{i}","mode":"managed","type":"aws_autoscaling_group",
+                "name":"g{i}","change":{{"actions":["create"],"after":{{"tag":[{{"key":"team","value":"ops",
+                "propagate_at_launch":true}}],"tags":null}}}}}}"#
+            ),
+            _ => format!(
+                r#"{{"\u0061ddress":"google_compute_instance.c{i}","mode":"managed","type":"google_compute_instance",
+                "name":"c{i}","provider_name":"registry.terraform.io/hashicorp/google","change":{{"actions":["create"],
+                "after":{{"tags":["a","b"]}}}}}}"#
+            ),
+        };
+        changes.push(change);
+    }
+    let values: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"address":"aws_instance.i{i}","values":{{"tags":{{"team":"web"}}}}}}"#))
+        .collect();
+    format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.11.0",
+        "planned_values":{{"root_module":{{"resources":[{values}]}}}},
+        "resource_changes":[{changes}],
+        "prior_state":{{"values":{{"root_module":{{"resources":[{values}]}}}}}},
+        "configuration":{{"provider_config":{{"aws":{{"name":"aws","expressions":{{"default_tags":[{{"tags":
+        {{"constant_value":{{"owner":"platform"}}}}}}]}}}}}},"root_module":{{}}}}}}"#,
+        values = values.join(","),
+        changes = changes.join(",\n "),
+    )
+}
+
+/// The plan as one thread reads it, and as two read it split at `split`.
+fn serial_and_split(text: &str, keep: Keep<'static>, split: changes::Split) -> [Result<PlanFile, String>; 2] {
+    let serial =
+        parse_plan_using(p(), text.as_bytes(), keep, |t, k| changes::parse_with(t, k, None).map(|r| r.0));
+    let split = parse_plan_using(p(), text.as_bytes(), keep, |t, k| changes::parse_split(t, k, split));
+    [serial.map_err(|e| e.to_string()), split.map_err(|e| e.to_string())]
+}
+
+const KEEP_ALL: Keep<'static> = Keep { types: &|_| true, attributes: &|_| true };
+
+#[test]
+fn a_large_plan_split_on_two_threads_reads_as_on_one() {
+    let text = tricky_plan(6000);
+    assert!(text.len() > changes::MIN_SPLIT, "{} bytes", text.len());
+    let split = changes::split_point(&text).expect("a split point");
+    // The guess is an element of `resource_changes`, and the first thread meets it.
+    let guessed = &text[split.start..split.start + 40];
+    assert!(guessed.starts_with("{\"address\":\"") && !guessed.contains("10.0."), "{guessed}");
+    assert!(split.start > text.find("\"resource_changes\"").unwrap());
+    let key = text.as_ptr() as usize + split.key;
+    let (_, met) = changes::parse_with(&text, Keep::NOTHING, Some(key)).expect("parses");
+    assert!(met, "the first thread meets the guessed element");
+    for keep in [Keep::NOTHING, KEEP_ALL] {
+        let [serial, split] = serial_and_split(&text, keep, split);
+        let serial = serial.expect("the plan parses");
+        assert_eq!(serial.resources.len(), 6000 - 6000 / 5);
+        assert_eq!(serial.other_provider_resources, 6000 / 5);
+        assert_eq!(Ok(serial), split);
+    }
+    // And through the public reader, which splits where there are two cores.
+    let [serial, _] = serial_and_split(&text, Keep::NOTHING, split);
+    assert_eq!(serial, parse_plan(p(), text.as_bytes()).map_err(|e| e.to_string()));
+}
+
+#[test]
+fn any_guess_gives_what_one_thread_reads_or_its_error() {
+    // Every `{` of the file taken as the guess: elements, nested objects, the insides of
+    // strings, `planned_values`, `prior_state`. Valid plans and broken ones: the error must
+    // be the one-thread reader's, the first in the file.
+    let good = tricky_plan(12);
+    let third = good.match_indices("{\"address\":\"aws_s3_bucket.b6\"").next().unwrap().0;
+    let broken = [
+        // A shape error in one element and a syntax error in a later one.
+        good.replacen("\"type\":\"aws_s3_bucket\",\"name\":\"b6\"", "\"type\":5,\"name\":\"b6\"", 1),
+        good.replacen("\"type\":\"aws_s3_bucket\",\"name\":\"b6\"", "\"type\":5,\"name\":\"b6\"", 1)
+            .replacen("\"name\":\"i10\"", "\"name\" \"i10\"", 1),
+        good.replacen("\"name\":\"i10\"", "\"name\" \"i10\"", 1),
+        // An element that is not an object, a comma too many, the end cut off.
+        format!("{}42,{}", &good[..third], &good[third..]),
+        good.replacen(
+            "},\n {\"address\":\"aws_s3_bucket.b11\"",
+            "},,\n {\"address\":\"aws_s3_bucket.b11\"",
+            1,
+        ),
+        good[..good.len() - 200].to_string(),
+    ];
+    for text in std::iter::once(&good).chain(&broken) {
+        for (start, _) in text.match_indices('{') {
+            let after = text[start + 1..].trim_start();
+            let key = text.len() - after.len() + 1;
+            let split = changes::Split { start, key };
+            for keep in [Keep::NOTHING, KEEP_ALL] {
+                let [serial, split] = serial_and_split(text, keep, split);
+                assert_eq!(
+                    serial,
+                    split,
+                    "guess at byte {start}: {}",
+                    &text[start..(start + 40).min(text.len())]
+                );
+            }
+        }
+    }
+    assert!(
+        serial_and_split(&good, Keep::NOTHING, changes::Split { start: third, key: third + 2 })[0].is_ok()
+    );
+    for text in &broken {
+        assert!(
+            serial_and_split(text, Keep::NOTHING, changes::Split { start: 0, key: 2 })[0].is_err(),
+            "{text}"
+        );
+    }
+}
