@@ -32,9 +32,9 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
     let mut reader = Reader { buf: Arc::new(Vec::with_capacity(2 * CHUNK)), pos: 0, eof: false };
     let mut skeleton = Skeleton::default();
     let mut resources: Option<Arc<Vec<LiveResource>>> = None;
-    // The resources' ARNs are checked on a second thread while the rest of the file (costs,
-    // budgets) is read and parsed here.
-    let (text, arns_ok) = std::thread::scope(|scope| {
+    // The resources are checked (ARNs, accounts, regions, tag keys) on a second thread while
+    // the rest of the file (costs, budgets) is read and parsed here.
+    let (text, checks_ok) = std::thread::scope(|scope| {
         let mut check = None;
         loop {
             if reader.pos == reader.buf.len() && !reader.fill(&mut file)? {
@@ -46,31 +46,35 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
             skeleton.text.extend_from_slice(&reader.buf[start..end]);
             reader.pos = end;
             if entered.is_some() {
-                // A second top-level `resources` is a duplicate key: the text path says so.
-                if resources.is_some() {
-                    return None;
-                }
                 let read = Arc::new(read_array(&mut reader, &mut file, capacity)?);
                 resources = Some(Arc::clone(&read));
-                check = Some(scope.spawn(move || Snapshot::check_arns(path, &read).is_ok()));
+                check = Some(scope.spawn(move || {
+                    Snapshot::check_arns(path, &read).is_ok()
+                        && Snapshot::check_resources(path, &read).is_ok()
+                }));
                 skeleton.text.push(b']');
+                // The rest of the file is kept as it is, unscanned: a second top-level
+                // `resources` there is a duplicate field to the full read of that text, which
+                // refuses it (and the text path says so).
+                reader.rest_into(&mut file, &mut skeleton.text)?;
+                break;
             }
         }
         let text = String::from_utf8(std::mem::take(&mut skeleton.text)).ok()?;
-        let snapshot = Snapshot::parse_body(path, &text).ok();
-        let arns_ok =
+        let snapshot = Snapshot::parse_body_ok(path, &text);
+        let checks_ok =
             check.is_none_or(|check| check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        Some((snapshot, arns_ok))
+        Some((snapshot, checks_ok))
     })?;
     let mut snapshot = text?;
-    if !arns_ok {
+    if !checks_ok {
         return None;
     }
     if let Some(resources) = resources {
         // The checking thread is done with them.
         snapshot.resources = Arc::into_inner(resources)?;
     }
-    snapshot.validate_head(path).ok()?;
+    snapshot.validate_head_money(path).ok()?;
     snapshot.validate_rest(path).ok()?;
     Some(snapshot)
 }
@@ -106,6 +110,20 @@ impl Reader {
         buf.truncate(have + n);
         self.eof = n == 0;
         Some(n > 0)
+    }
+}
+
+impl Reader {
+    /// Appends what is left of the window and of the file to `out`; `None` on a read error.
+    fn rest_into(&mut self, file: &mut std::fs::File, out: &mut Vec<u8>) -> Option<()> {
+        out.extend_from_slice(&self.buf[self.pos..]);
+        self.pos = self.buf.len();
+        if !self.eof {
+            // `read_to_end` reserves what the file's size says is left, once.
+            file.read_to_end(out).ok()?;
+            self.eof = true;
+        }
+        Some(())
     }
 }
 
