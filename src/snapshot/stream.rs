@@ -503,6 +503,29 @@ mod tests {
             ),
             // A duplicate ARN fails validation.
             (format!("[{}, {}]", resource(1), resource(1)), ""),
+            // So do an account its ARN contradicts and an empty tag key, checked beside the
+            // rest of the file.
+            (
+                r#"[{"arn": "arn:aws:sqs:eu-west-1:111111111111:q", "account": "222222222222",
+   "region": "eu-west-1", "type": "sqs", "tags": {}, "sources": ["tagging-api"]}]"#
+                    .to_string(),
+                "",
+            ),
+            (
+                r#"[{"arn": "arn:aws:sqs:eu-west-1:111111111111:q", "account": "111111111111",
+   "region": "eu-west-1", "type": "sqs", "tags": {"": "x"}, "sources": ["tagging-api"]}]"#
+                    .to_string(),
+                "",
+            ),
+            // A second `resources` after the costs, in the part of the file kept unscanned.
+            ("[]".to_string(), r#", "costs": {"lines": []}, "resources": []"#),
+            // A currency the money checks refuse, in that part.
+            (
+                "[]".to_string(),
+                r#", "costs": {"lines": [{"period": {"start": "2026-11-01", "end": "2026-11-02"},
+  "account": "111111111111", "service": "S", "amount": "1.00", "currency": "XYZ",
+  "charge_category": "usage"}]}"#,
+            ),
         ] {
             let text = snapshot_text(&resources, after);
             let (_dir, path) = write("s.json", &text);
