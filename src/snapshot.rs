@@ -268,6 +268,19 @@ impl Snapshot {
         Ok(snapshot)
     }
 
+    /// [`Snapshot::parse_body`] where only success counts (the streamed read: any failure is
+    /// the text read's to report): the body and the strict reading of its amounts, each a pass
+    /// over the text, on two threads where there are two cores.
+    fn parse_body_ok(path: &Path, text: &str) -> Option<Self> {
+        let text = crate::source::strip_bom(text);
+        let (snapshot, amounts_ok) = crate::parallel::join(
+            || serde_json::from_str::<Snapshot>(text).ok(),
+            || strict_amounts(path, text).is_ok(),
+        );
+        // A full read with another format or version is the header check's error.
+        snapshot.filter(|s| amounts_ok && s.format == SNAPSHOT_FORMAT && s.version == SNAPSHOT_VERSION)
+    }
+
     /// The format and major version, checked before anything else the file says.
     fn check_header(path: &Path, text: &str) -> Result<(), InputError> {
         #[derive(Deserialize)]
@@ -303,13 +316,24 @@ impl Snapshot {
         self.validate_rest(path)
     }
 
-    /// [`Self::validate`] before the resources' ARNs: the as-of date and the money.
+    /// [`Self::validate`] before the resources' ARNs: the as-of date, the money, then the
+    /// resources' accounts, regions and tag keys.
     fn validate_head(&self, path: &Path) -> Result<(), InputError> {
-        let bad = |message: String| InputError::invalid(path, None, message);
+        self.validate_head_money(path)?;
+        Self::check_resources(path, &self.resources)
+    }
+
+    /// [`Self::validate_head`] short of the resources' checks ([`Self::check_resources`]): the
+    /// streamed read runs those on another thread, beside the rest of the file.
+    fn validate_head_money(&self, path: &Path) -> Result<(), InputError> {
         // Dates past 9999 print as `+10000-01-01`; nothing tally reads is that far out.
         let year = chrono::Datelike::year(&self.as_of);
         if !(1970..=9000).contains(&year) {
-            return Err(bad(format!("as_of {} is outside the years 1970 to 9000", self.as_of)));
+            return Err(InputError::invalid(
+                path,
+                None,
+                format!("as_of {} is outside the years 1970 to 9000", self.as_of),
+            ));
         }
         self.validate_money(path)
     }
@@ -373,7 +397,7 @@ impl Snapshot {
     }
 
     /// Amounts within `money::MAX_AMOUNT`, real currencies, no negative forecast, one entry per
-    /// budget name, ARNs that agree with their account and region.
+    /// budget name.
     fn validate_money(&self, path: &Path) -> Result<(), InputError> {
         let bad = |message: String| InputError::invalid(path, None, message);
         for (i, line) in self.costs.lines.iter().enumerate() {
@@ -416,9 +440,16 @@ impl Snapshot {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Every resource's ARN agrees with its account and region, its region looks like one and
+    /// no tag key is empty.
+    fn check_resources(path: &Path, resources: &[LiveResource]) -> Result<(), InputError> {
+        let bad = |message: String| InputError::invalid(path, None, message);
         // Regions repeat (interned, in runs): each distinct one is checked when it changes.
         let mut region_ok: Option<&str> = None;
-        for (i, r) in self.resources.iter().enumerate() {
+        for (i, r) in resources.iter().enumerate() {
             if let Some((region, account)) = arn_region_account(&r.arn) {
                 if !account.is_empty() && account != r.account {
                     return Err(bad(format!(

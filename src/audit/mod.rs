@@ -55,17 +55,43 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     let mut diagnostics = Vec::new();
 
     let correlation = correlate::correlate(input, &mut out);
-    if focus != Focus::Budgets {
-        tags::policies(input, &correlation, &mut out);
-    }
-    if focus == Focus::Everything {
-        tags::drift(input, &correlation, &mut out);
-        tags::cost_allocation(input, &mut out);
-    }
+    let tag_checks = |out: &mut Findings| {
+        if focus != Focus::Budgets {
+            tags::policies(input, &correlation, out);
+        }
+        if focus == Focus::Everything {
+            tags::drift(input, &correlation, out);
+            tags::cost_allocation(input, out);
+        }
+    };
+    // The spend split reads the cost lines and the correlation, never the tag checks' findings:
+    // it runs beside them, and its findings and diagnostics follow theirs as in one pass.
+    let spent = match input.snapshot {
+        Some(snapshot) => {
+            let (_, (spend, mut found, spend_diagnostics)) = crate::parallel::join(
+                || tag_checks(&mut out),
+                || {
+                    let mut found = Findings::new(input.policy);
+                    // At most a finding per cost line (CST002), reserved once as for the rest.
+                    found.reserve(snapshot.costs.lines.len());
+                    let mut diagnostics = Vec::new();
+                    let spend = spend::spend(input, snapshot, &correlation, &mut found, &mut diagnostics);
+                    (spend, found, diagnostics)
+                },
+            );
+            out.0.append(&mut found.0);
+            diagnostics.extend(spend_diagnostics);
+            spend
+        }
+        None => {
+            tag_checks(&mut out);
+            None
+        }
+    };
 
     let (spend, mut budgets, movers) = match input.snapshot {
         Some(snapshot) => {
-            let spend = spend::spend(input, snapshot, &correlation, &mut out, &mut diagnostics);
+            let spend = spent;
             let budgets = budgets::budgets(input, snapshot, &mut out, &mut diagnostics);
             let movers = if focus == Focus::Everything {
                 let end = Window::of(input, snapshot).end;

@@ -168,17 +168,25 @@ fn unmanaged_spend<'a>(
 ) -> Vec<(&'a LiveResource, Decimal)> {
     // Id -> position in the snapshot: one hashed index, not a scan per line.
     let resources = &snapshot.resources;
-    // Sized once (an ARN and a bare id per unmanaged resource): growing it rehashed every ARN.
-    let unmanaged = correlation.live.iter().filter(|s| **s == LiveStatus::Unmanaged).count();
-    let mut by_id: HashMap<&str, usize> =
-        HashMap::with_capacity_and_hasher(2 * unmanaged, Default::default());
+    // Only the ids some cost line names are indexed: looked up in a set of them, a few hundred
+    // thousand unmanaged resources' ARNs and bare ids are not all inserted into a table of
+    // their own. The index gives every line the resource the whole index would.
+    let named: std::collections::HashSet<&str, foldhash::fast::RandomState> = lines
+        .iter()
+        .filter(|l| l.charge_category.can_carry_tags())
+        .filter_map(|l| l.resource_id.as_deref())
+        .collect();
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity_and_hasher(named.len(), Default::default());
     for (i, (live, status)) in resources.iter().zip(&correlation.live).enumerate() {
         if *status != LiveStatus::Unmanaged {
             continue;
         }
-        by_id.insert(&live.arn, i);
+        if let Some(arn) = named.get(live.arn.as_str()) {
+            by_id.insert(arn, i);
+        }
+        let Some(id) = named.get(short_name(&live.arn)) else { continue };
         by_id
-            .entry(short_name(&live.arn))
+            .entry(id)
             .and_modify(|held| {
                 if live.arn > resources[*held].arn {
                     *held = i;

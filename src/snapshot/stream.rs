@@ -32,9 +32,9 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
     let mut reader = Reader { buf: Arc::new(Vec::with_capacity(2 * CHUNK)), pos: 0, eof: false };
     let mut skeleton = Skeleton::default();
     let mut resources: Option<Arc<Vec<LiveResource>>> = None;
-    // The resources' ARNs are checked on a second thread while the rest of the file (costs,
-    // budgets) is read and parsed here.
-    let (text, arns_ok) = std::thread::scope(|scope| {
+    // The resources are checked (ARNs, accounts, regions, tag keys) on a second thread while
+    // the rest of the file (costs, budgets) is read and parsed here.
+    let (text, checks_ok) = std::thread::scope(|scope| {
         let mut check = None;
         loop {
             if reader.pos == reader.buf.len() && !reader.fill(&mut file)? {
@@ -46,33 +46,55 @@ pub(super) fn load(path: &Path) -> Option<Snapshot> {
             skeleton.text.extend_from_slice(&reader.buf[start..end]);
             reader.pos = end;
             if entered.is_some() {
-                // A second top-level `resources` is a duplicate key: the text path says so.
-                if resources.is_some() {
-                    return None;
-                }
                 let read = Arc::new(read_array(&mut reader, &mut file, capacity)?);
                 resources = Some(Arc::clone(&read));
-                check = Some(scope.spawn(move || Snapshot::check_arns(path, &read).is_ok()));
+                check = Some(scope.spawn(move || {
+                    arns_look_unique(&read) && Snapshot::check_resources(path, &read).is_ok()
+                }));
                 skeleton.text.push(b']');
+                // The rest of the file is kept as it is, unscanned: a second top-level
+                // `resources` there is a duplicate field to the full read of that text, which
+                // refuses it (and the text path says so).
+                reader.rest_into(&mut file, &mut skeleton.text)?;
+                break;
             }
         }
         let text = String::from_utf8(std::mem::take(&mut skeleton.text)).ok()?;
-        let snapshot = Snapshot::parse_body(path, &text).ok();
-        let arns_ok =
+        let snapshot = Snapshot::parse_body_ok(path, &text);
+        let checks_ok =
             check.is_none_or(|check| check.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        Some((snapshot, arns_ok))
+        Some((snapshot, checks_ok))
     })?;
     let mut snapshot = text?;
-    if !arns_ok {
+    if !checks_ok {
         return None;
     }
     if let Some(resources) = resources {
         // The checking thread is done with them.
         snapshot.resources = Arc::into_inner(resources)?;
     }
-    snapshot.validate_head(path).ok()?;
+    snapshot.validate_head_money(path).ok()?;
     snapshot.validate_rest(path).ok()?;
     Some(snapshot)
+}
+
+/// Whether every ARN starts with `arn:` and none is listed twice, as far as 64-bit hashes
+/// tell: sorted, a million of them take a fraction of a hash table of the ARNs themselves. Two
+/// equal hashes answer `false` even for two different ARNs (about one chance in 2^25 for a
+/// million of them), and the text read then checks the ARNs themselves: the answer never
+/// depends on the hash.
+fn arns_look_unique(resources: &[LiveResource]) -> bool {
+    use std::hash::BuildHasher;
+    let state = foldhash::fast::FixedState::default();
+    let mut hashes = Vec::with_capacity(resources.len());
+    for r in resources {
+        if !r.arn.starts_with("arn:") {
+            return false;
+        }
+        hashes.push(state.hash_one(r.arn.as_str()));
+    }
+    hashes.sort_unstable();
+    hashes.windows(2).all(|pair| pair[0] != pair[1])
 }
 
 /// A window of the file: `buf[pos..]` is read but not yet consumed.
@@ -106,6 +128,20 @@ impl Reader {
         buf.truncate(have + n);
         self.eof = n == 0;
         Some(n > 0)
+    }
+}
+
+impl Reader {
+    /// Appends what is left of the window and of the file to `out`; `None` on a read error.
+    fn rest_into(&mut self, file: &mut std::fs::File, out: &mut Vec<u8>) -> Option<()> {
+        out.extend_from_slice(&self.buf[self.pos..]);
+        self.pos = self.buf.len();
+        if !self.eof {
+            // `read_to_end` reserves what the file's size says is left, once.
+            file.read_to_end(out).ok()?;
+            self.eof = true;
+        }
+        Some(())
     }
 }
 
@@ -485,6 +521,29 @@ mod tests {
             ),
             // A duplicate ARN fails validation.
             (format!("[{}, {}]", resource(1), resource(1)), ""),
+            // So do an account its ARN contradicts and an empty tag key, checked beside the
+            // rest of the file.
+            (
+                r#"[{"arn": "arn:aws:sqs:eu-west-1:111111111111:q", "account": "222222222222",
+   "region": "eu-west-1", "type": "sqs", "tags": {}, "sources": ["tagging-api"]}]"#
+                    .to_string(),
+                "",
+            ),
+            (
+                r#"[{"arn": "arn:aws:sqs:eu-west-1:111111111111:q", "account": "111111111111",
+   "region": "eu-west-1", "type": "sqs", "tags": {"": "x"}, "sources": ["tagging-api"]}]"#
+                    .to_string(),
+                "",
+            ),
+            // A second `resources` after the costs, in the part of the file kept unscanned.
+            ("[]".to_string(), r#", "costs": {"lines": []}, "resources": []"#),
+            // A currency the money checks refuse, in that part.
+            (
+                "[]".to_string(),
+                r#", "costs": {"lines": [{"period": {"start": "2026-11-01", "end": "2026-11-02"},
+  "account": "111111111111", "service": "S", "amount": "1.00", "currency": "XYZ",
+  "charge_category": "usage"}]}"#,
+            ),
         ] {
             let text = snapshot_text(&resources, after);
             let (_dir, path) = write("s.json", &text);
