@@ -516,7 +516,7 @@ fn convert_changes(
             Some(region) if !region.is_empty() => {
                 &*regional.entry(region).or_insert_with(|| ctx.with_region(Some(region)))
             }
-            _ => &ctx,
+            _ => ctx,
         };
         let mut resource = TfResource {
             address: rc.address,
