@@ -560,3 +560,34 @@ fn any_guess_gives_what_one_thread_reads_or_its_error() {
         );
     }
 }
+
+#[test]
+fn a_plan_made_resources_in_two_halves_keeps_file_order_and_the_first_error() {
+    // 2,400 changes: read in two halves (from 2,000) where there are two cores, in one pass
+    // otherwise; either way the same resources in file order, and the first bad change named.
+    let change = |i: usize, action: &str| {
+        format!(
+            r#"{{"address":"aws_vpc.v{i}","mode":"managed","type":"aws_vpc","name":"v{i}",
+            "change":{{"actions":["{action}"],"after":{{"tags":{{"n":"{i}"}}}}}}}}"#
+        )
+    };
+    let plan = |bad: &[usize]| {
+        let changes: Vec<String> =
+            (0..2400).map(|i| change(i, if bad.contains(&i) { "explode" } else { "create" })).collect();
+        format!(r#"{{"format_version":"1.2","resource_changes":[{}]}}"#, changes.join(","))
+    };
+    let read = parse(&plan(&[])).expect("parses");
+    let addresses: Vec<String> = read.resources.iter().map(|r| r.address.clone()).collect();
+    assert_eq!(addresses, (0..2400).map(|i| format!("aws_vpc.v{i}")).collect::<Vec<_>>());
+    assert!(read
+        .resources
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r.tags.tags.get("n") == Some(&known(&i.to_string()))));
+    for (bad, named) in
+        [(vec![300, 1900], "aws_vpc.v300:"), (vec![1900], "aws_vpc.v1900:"), (vec![2399], "aws_vpc.v2399:")]
+    {
+        let error = parse(&plan(&bad)).expect_err("a bad action");
+        assert!(error.contains(named) && error.contains("explode"), "{bad:?}: {error}");
+    }
+}
