@@ -66,7 +66,7 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
     };
     // The spend split reads the cost lines and the correlation, never the tag checks' findings:
     // it runs beside them, and its findings and diagnostics follow theirs as in one pass.
-    let spent = match input.snapshot {
+    let spend = match input.snapshot {
         Some(snapshot) => {
             let (_, (spend, mut found, spend_diagnostics)) = crate::parallel::join(
                 || tag_checks(&mut out),
@@ -89,9 +89,8 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
         }
     };
 
-    let (spend, mut budgets, movers) = match input.snapshot {
+    let (mut budgets, movers) = match input.snapshot {
         Some(snapshot) => {
-            let spend = spent;
             let budgets = budgets::budgets(input, snapshot, &mut out, &mut diagnostics);
             let movers = if focus == Focus::Everything {
                 let end = Window::of(input, snapshot).end;
@@ -104,9 +103,9 @@ pub fn run(input: &AuditInput<'_>) -> AuditOutput {
             } else {
                 None
             };
-            (spend, budgets, movers)
+            (budgets, movers)
         }
-        None => (None, Vec::new(), None),
+        None => (Vec::new(), None),
     };
     if focus == Focus::Plan {
         budgets::retain_touched_by_plan(input, &mut budgets);

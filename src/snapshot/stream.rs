@@ -129,9 +129,7 @@ impl Reader {
         self.eof = n == 0;
         Some(n > 0)
     }
-}
 
-impl Reader {
     /// Appends what is left of the window and of the file to `out`; `None` on a read error.
     fn rest_into(&mut self, file: &mut std::fs::File, out: &mut Vec<u8>) -> Option<()> {
         out.extend_from_slice(&self.buf[self.pos..]);
